@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-registry.c: see bus-registry.h. */
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "bus-registry.h"
+#include "bus-value.h"
+#include "registry-iterator.h"
+#include "shared/log.h"
+
+/* The record GetPlane returns per entry; see the interface XML for the field meanings. */
+#define ENTRY_RECORD_SIGNATURE "tussasuutua{sv}"
+
+struct QuietWaiter {
+        Manager *manager;        /* weak: the manager frees its waiters */
+        sd_bus_message *call;    /* owned reference: answered once quiet or timed out */
+        sd_event_source *timer;  /* owned, NULL without a timeout */
+        QuietWaiter *next;       /* owned by the list */
+};
+
+static QuietWaiter *quiet_waiter_free(QuietWaiter *w) {
+        if (!w)
+                return NULL;
+        sd_bus_message_unref(w->call);
+        sd_event_source_disable_unref(w->timer);
+        free(w);
+        return NULL;
+}
+
+static void quiet_waiter_unlink(Manager *m, QuietWaiter *w) {
+        for (QuietWaiter **i = &m->quiet_waiters; *i; i = &(*i)->next)
+                if (*i == w) {
+                        *i = w->next;
+                        return;
+                }
+}
+
+static int append_class_chain(sd_bus_message *reply, const Class *c) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+
+        if (r < 0)
+                return r;
+        for (; c; c = c->super) {
+                r = sd_bus_message_append_basic(reply, 's', c->name);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plane *plane, unsigned depth) {
+        const char *loc = entry_get_location(e, plane);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', ENTRY_RECORD_SIGNATURE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "tuss", e->id, (uint32_t) depth, entry_get_name(e, plane), loc ?: "");
+        if (r < 0)
+                return r;
+        r = append_class_chain(reply, e->klass);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "uutu", e->state, e->busy, entry_busy_time_nsec(e), e->n_ref);
+        if (r < 0)
+                return r;
+        r = bus_message_append_dict(reply, e->properties);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(registry_iterator_freep) RegistryIterator *it = NULL;
+        Manager *m = userdata;
+        Registry *reg = m->registry;
+        const Plane *plane;
+        const char *name;
+        Entry *e;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        plane = registry_find_plane(reg, name);
+        if (!plane)
+                return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_PLANE, "No plane named '%s'.", name);
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
+        if (r < 0)
+                return r;
+        /* Pre-order from Root: the client rebuilds the tree from the depths. */
+        r = append_entry_record(reply, reg->root, plane, 0);
+        if (r < 0)
+                return r;
+        r = registry_iterator_new(reg, reg->root, plane, REGISTRY_ITERATE_RECURSIVELY, &it);
+        if (r < 0)
+                return r;
+        while ((e = registry_iterator_next(it))) {
+                r = append_entry_record(reply, e, plane, registry_iterator_depth(it));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int quiet_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        QuietWaiter *w = userdata;
+        Manager *m = w->manager;
+
+        quiet_waiter_unlink(m, w);
+        (void) sd_bus_reply_method_errorf(w->call, IOREG_ERROR_TIMEOUT,
+                                          "The registry did not become quiet in time (busy %u).",
+                                          m->registry->root->busy);
+        quiet_waiter_free(w);
+        return 0;
+}
+
+static int method_wait_quiet(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        QuietWaiter *w;
+        uint64_t timeout;
+        int r;
+
+        r = sd_bus_message_read(call, "t", &timeout);
+        if (r < 0)
+                return r;
+        if (m->registry->root->busy == 0)
+                return sd_bus_reply_method_return(call, NULL);
+        if (timeout == 0)
+                return sd_bus_error_setf(error, IOREG_ERROR_TIMEOUT, "The registry is busy (%u).",
+                                         m->registry->root->busy);
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->manager = m;
+        w->call = sd_bus_message_ref(call);
+        if (timeout != UINT64_MAX) {
+                r = sd_event_add_time_relative(m->event, &w->timer, CLOCK_MONOTONIC, timeout, 0,
+                                               quiet_timeout, w);
+                if (r < 0) {
+                        quiet_waiter_free(w);
+                        return r;
+                }
+        }
+        w->next = m->quiet_waiters;
+        m->quiet_waiters = w;
+        return 1; /* answered later */
+}
+
+void bus_registry_quiet_changed(Manager *m) {
+        if (m->registry->root->busy > 0)
+                return;
+        while (m->quiet_waiters) {
+                QuietWaiter *w = m->quiet_waiters;
+
+                m->quiet_waiters = w->next;
+                (void) sd_bus_reply_method_return(w->call, NULL);
+                quiet_waiter_free(w);
+        }
+}
+
+void bus_registry_drop_waiters(Manager *m) {
+        while (m->quiet_waiters) {
+                QuietWaiter *w = m->quiet_waiters;
+
+                m->quiet_waiters = w->next;
+                quiet_waiter_free(w);
+        }
+}
+
+static int property_get_planes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < m->registry->n_planes; i++) {
+                r = sd_bus_message_append_basic(reply, 's', m->registry->planes[i]->name);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_generation(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "t", m->registry->generation);
+}
+
+static int property_get_entries(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "u", registry_n_entries(m->registry));
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", IOREG_VERSION);
+}
+
+static const sd_bus_vtable registry_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Planes", "as", property_get_planes, 0, 0),
+        SD_BUS_PROPERTY("Generation", "t", property_get_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Entries", "u", property_get_entries, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_METHOD_WITH_ARGS("GetPlane",
+                                SD_BUS_ARGS("s", plane),
+                                SD_BUS_RESULT("a(" ENTRY_RECORD_SIGNATURE ")", entries),
+                                method_get_plane, 0),
+        SD_BUS_METHOD_WITH_ARGS("WaitQuiet",
+                                SD_BUS_ARGS("t", timeout_usec),
+                                SD_BUS_NO_RESULT,
+                                method_wait_quiet, 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_registry_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, IOREG_OBJECT_PATH, IOREG_INTERFACE, registry_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the registry object: %m");
+        r = sd_bus_add_object_manager(m->bus, NULL, IOREG_OBJECT_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the object manager: %m");
+        return 0;
+}

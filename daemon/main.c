@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* main.c: ioregd, the I/O Registry daemon. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "manager.h"
+#include "shared/log.h"
+
+static const char *arg_bus_address;
+static const char *arg_sysfs_root;
+
+static void help(void) {
+        printf("Usage: ioregd [OPTIONS]\n"
+               "\n"
+               "The I/O Registry daemon: the machine's devices as one live tree on D-Bus.\n"
+               "\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
+               "     --bus-address=ADDRESS  Serve on this bus (default: $IOREG_BUS_ADDRESS,\n"
+               "                            else the system bus)\n"
+               "     --sysfs-root=DIR       Read sysfs below DIR (default: /sys)\n"
+               "  -v --verbose              Log debug messages\n");
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "verbose", no_argument, NULL, 'v' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("ioregd %s\n", IOREG_VERSION);
+                        return 0;
+                case ARG_BUS_ADDRESS:
+                        arg_bus_address = optarg;
+                        break;
+                case ARG_SYSFS_ROOT:
+                        arg_sysfs_root = optarg;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagerConfig config = {};
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        config.bus_address = arg_bus_address;
+        config.sysfs_root = arg_sysfs_root;
+
+        r = manager_new(&m, &config);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_build_registry(m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_connect_bus(m, arg_bus_address);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager.c: see manager.h. */
+
+#include <assert.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "bus-registry.h"
+#include "manager.h"
+#include "platform-expert.h"
+#include "shared/log.h"
+
+static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
+        Manager *m = userdata;
+
+        if (e == reg->root && !busy)
+                bus_registry_quiet_changed(m);
+}
+
+int manager_new(Manager **ret, const ManagerConfig *config) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        assert(ret && config);
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
+        if (!m->sysfs_root)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+        r = registry_new(&m->registry);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the registry: %m");
+        m->registry->busy_callback = on_busy_change;
+        m->registry->busy_userdata = m;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        bus_registry_drop_waiters(m);
+        sd_bus_flush_close_unref(m->bus);
+        registry_free(m->registry);
+        sd_event_unref(m->event);
+        free(m->sysfs_root);
+        free(m);
+        return NULL;
+}
+
+int manager_build_registry(Manager *m) {
+        PlatformInfo info;
+        int r;
+
+        r = platform_info_read(&info, m->sysfs_root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the machine's identity below %s: %m", m->sysfs_root);
+        if (!info.source)
+                log_info("No DMI or device tree below %s: the platform expert has no model.", m->sysfs_root);
+        r = registry_publish_platform(m->registry, &info, &m->platform, &m->resources);
+        platform_info_done(&info);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish the platform expert: %m");
+        return 0;
+}
+
+int manager_connect_bus(Manager *m, const char *address) {
+        int r;
+
+        if (!address)
+                address = getenv(IOREG_BUS_ADDRESS_ENV);
+        if (address) {
+                r = sd_bus_new(&m->bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to allocate a bus: %m");
+                r = sd_bus_set_address(m->bus, address);
+                if (r < 0)
+                        return log_error_errno(r, "Invalid bus address '%s': %m", address);
+                r = sd_bus_set_bus_client(m->bus, true);
+                if (r >= 0)
+                        r = sd_bus_set_trusted(m->bus, false);
+                if (r >= 0)
+                        r = sd_bus_start(m->bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the bus at %s: %m", address);
+        } else {
+                r = sd_bus_open_system(&m->bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+        }
+        r = bus_registry_register(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Exported first, then named: a client that sees the name finds the objects. */
+        r = sd_bus_request_name(m->bus, IOREG_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire the name %s: %m", IOREG_BUS_NAME);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        /* A NULL handler makes sd-event exit the loop on the signal. */
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+        log_info("Serving %u entries as %s.", registry_n_entries(m->registry), IOREG_BUS_NAME);
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * manager.h: the daemon's top object. Owns the event loop, the bus
+ * connection and the registry, and ties them together (systemd's Manager).
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "registry.h"
+
+#define IOREG_BUS_NAME "org.ioreg.Registry1"
+#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
+#define IOREG_INTERFACE "org.ioreg.Registry1"
+#define IOREG_BUS_ADDRESS_ENV "IOREG_BUS_ADDRESS"
+
+typedef struct QuietWaiter QuietWaiter;
+
+typedef struct ManagerConfig {
+        const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
+        const char *sysfs_root;  /* borrowed; NULL: /sys */
+} ManagerConfig;
+
+typedef struct Manager {
+        sd_event *event;           /* owned */
+        sd_bus *bus;               /* owned */
+        Registry *registry;        /* owned */
+        Entry *platform;           /* borrowed from the registry */
+        Entry *resources;          /* borrowed from the registry */
+        char *sysfs_root;          /* owned */
+        QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
+} Manager;
+
+int manager_new(Manager **ret, const ManagerConfig *config);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Builds the registry (Root, the platform expert, IOResources). */
+int manager_build_registry(Manager *m);
+/* Connects to the bus, exports the registry and takes the well-known name. */
+int manager_connect_bus(Manager *m, const char *address);
+/* Runs the event loop until SIGTERM or SIGINT. */
+int manager_run(Manager *m);

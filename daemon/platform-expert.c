@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* platform-expert.c: see platform-expert.h. */
+
+#include <assert.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "platform-expert.h"
+
+void platform_info_done(PlatformInfo *info) {
+        free(info->model);
+        free(info->manufacturer);
+        free(info->serial);
+        free(info->uuid);
+        free(info->board_id);
+        free(info->version);
+        free(info->compatible);
+        *info = (PlatformInfo) {};
+}
+
+/* Reads a small sysfs attribute; *ret = NULL when absent or empty. Keeps NULs, strips the last newline. */
+static int read_attr(const char *root, const char *rel, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        *ret = NULL;
+        if (asprintf(&path, "%s/%s", root, rel) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT || errno == EACCES || errno == EPERM ? 0 : -errno;
+        buf = malloc(4097);
+        if (!buf)
+                return -ENOMEM;
+        n = read(fd, buf, 4096);
+        if (n < 0)
+                return errno == EACCES || errno == EPERM || errno == EIO ? 0 : -errno;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        if (n == 0)
+                return 0;
+        buf[n] = '\0';
+        if (ret_len)
+                *ret_len = (size_t) n;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int platform_info_read(PlatformInfo *info, const char *sysfs_root) {
+        static const struct {
+                const char *file;
+                size_t offset;
+        } dmi[] = {
+                { "class/dmi/id/product_name", offsetof(PlatformInfo, model) },
+                { "class/dmi/id/sys_vendor", offsetof(PlatformInfo, manufacturer) },
+                { "class/dmi/id/product_serial", offsetof(PlatformInfo, serial) },
+                { "class/dmi/id/product_uuid", offsetof(PlatformInfo, uuid) },
+                { "class/dmi/id/board_name", offsetof(PlatformInfo, board_id) },
+                { "class/dmi/id/product_version", offsetof(PlatformInfo, version) },
+        };
+        int r;
+
+        assert(info && sysfs_root);
+        *info = (PlatformInfo) {};
+        for (size_t i = 0; i < ELEMENTSOF(dmi); i++) {
+                r = read_attr(sysfs_root, dmi[i].file, (char **) ((char *) info + dmi[i].offset), NULL);
+                if (r < 0)
+                        goto fail;
+        }
+        if (info->model || info->manufacturer) {
+                info->source = "dmi";
+                return 0;
+        }
+
+        /* No DMI (ARM boards, most embedded machines): the flattened device tree. */
+        r = read_attr(sysfs_root, "firmware/devicetree/base/model", &info->model, NULL);
+        if (r < 0)
+                goto fail;
+        r = read_attr(sysfs_root, "firmware/devicetree/base/serial-number", &info->serial, NULL);
+        if (r < 0)
+                goto fail;
+        r = read_attr(sysfs_root, "firmware/devicetree/base/compatible", &info->compatible, &info->compatible_len);
+        if (r < 0)
+                goto fail;
+        if (info->model)
+                (void) strtok(info->model, "\n"); /* DT strings carry their NUL inside the file */
+        if (info->compatible) {
+                /* The vendor is the part of the first compatible string before its comma. */
+                const char *comma = strchr(info->compatible, ',');
+
+                if (comma)
+                        info->manufacturer = strndup(info->compatible, comma - info->compatible);
+        }
+        if (info->model || info->compatible)
+                info->source = "device-tree";
+        return 0;
+fail:
+        platform_info_done(info);
+        return r;
+}
+
+/* Apple stores the device-tree identity as data with a trailing NUL: `<"Macmini8,1">`. */
+static Value *dt_string(const char *s) {
+        return value_new_data(s, strlen(s) + 1);
+}
+
+/* The `Linux` dictionary: what kernel this is and where the identity came from. */
+static Value *linux_identity(const PlatformInfo *info) {
+        _cleanup_value_ Value *d = value_new_dictionary();
+        struct utsname u;
+
+        if (!d || uname(&u) < 0)
+                return NULL;
+        if (value_dict_set_take(d, "SYSNAME", value_new_string(u.sysname)) < 0 ||
+            value_dict_set_take(d, "RELEASE", value_new_string(u.release)) < 0 ||
+            value_dict_set_take(d, "MACHINE", value_new_string(u.machine)) < 0)
+                return NULL;
+        if (info->source && value_dict_set_take(d, "IDENTITY SOURCE", value_new_string(info->source)) < 0)
+                return NULL;
+        return TAKE_PTR(d);
+}
+
+static int publish_platform_properties(Entry *pe, const PlatformInfo *info) {
+        int r;
+
+        r = entry_set_property_take(pe, "name", dt_string("/"));
+        if (r >= 0 && info->model)
+                r = entry_set_property_take(pe, "model", dt_string(info->model));
+        if (r >= 0 && info->model)
+                r = entry_set_property_take(pe, "product-name", dt_string(info->model));
+        if (r >= 0 && info->manufacturer)
+                r = entry_set_property_take(pe, "manufacturer", dt_string(info->manufacturer));
+        if (r >= 0 && info->version)
+                r = entry_set_property_take(pe, "version", dt_string(info->version));
+        if (r >= 0 && info->board_id)
+                r = entry_set_property_take(pe, "board-id", dt_string(info->board_id));
+        if (r >= 0 && info->compatible)
+                r = entry_set_property_take(pe, "compatible",
+                                            value_new_data(info->compatible, info->compatible_len + 1));
+        else if (r >= 0 && info->model)
+                r = entry_set_property_take(pe, "compatible", dt_string(info->model));
+        if (r >= 0 && info->serial) {
+                r = entry_set_property_take(pe, "IOPlatformSerialNumber", value_new_string(info->serial));
+                if (r >= 0)
+                        r = entry_set_property_take(pe, "serial-number", dt_string(info->serial));
+        }
+        if (r >= 0 && info->uuid)
+                r = entry_set_property_take(pe, "IOPlatformUUID", value_new_string(info->uuid));
+        if (r >= 0)
+                r = entry_set_property_take(pe, "Linux", linux_identity(info));
+        return r;
+}
+
+#define PUBLISHED_STATE \
+        (ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH | ENTRY_STATE_FIRST_MATCH)
+
+int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **ret_platform,
+                              Entry **ret_resources) {
+        Entry *pe = NULL, *res = NULL;
+        int r;
+
+        assert(reg && info);
+        r = class_table_define(reg->classes, "IOPlatformExpertDevice", "IOService", NULL);
+        if (r < 0)
+                return r;
+        r = class_table_define(reg->classes, "IOResources", "IOService", NULL);
+        if (r < 0)
+                return r;
+
+        r = registry_create_entry(reg, "IOPlatformExpertDevice", &pe);
+        if (r < 0)
+                return r;
+        if (info->model)
+                r = entry_set_name(pe, NULL, info->model);
+        if (r >= 0)
+                r = entry_set_name(pe, reg->device_tree_plane, "device-tree");
+        if (r >= 0)
+                r = publish_platform_properties(pe, info);
+        if (r >= 0)
+                r = entry_attach(pe, reg->root, reg->service_plane);
+        if (r >= 0)
+                r = entry_attach(pe, reg->root, reg->device_tree_plane);
+        if (r < 0)
+                goto fail;
+        pe->state |= PUBLISHED_STATE;
+
+        r = registry_create_entry(reg, "IOResources", &res);
+        if (r < 0)
+                goto fail;
+        /* "IOKit" is the resource every IOResourceMatch on IOKit itself waits for. */
+        r = entry_set_property_take(res, "IOKit", value_new_string("IOService"));
+        if (r >= 0)
+                r = entry_attach(res, pe, reg->service_plane);
+        if (r < 0)
+                goto fail;
+        res->state |= PUBLISHED_STATE;
+
+        if (ret_platform)
+                *ret_platform = pe;
+        if (ret_resources)
+                *ret_resources = res;
+        return 0;
+fail:
+        if (res)
+                registry_remove_entry(reg, res);
+        if (pe)
+                registry_remove_entry(reg, pe);
+        return r;
+}

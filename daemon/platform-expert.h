@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * platform-expert.h: the entries every registry starts with below Root: the
+ * platform expert device (IOPlatformExpertDevice, the service-plane root,
+ * named after the machine's model) and IOResources below it, as on a Mac.
+ *
+ * platform_info_read() takes the machine's identity from DMI
+ * (/sys/class/dmi/id) or, where there is no DMI, the device tree
+ * (/sys/firmware/devicetree/base); registry_publish_platform() is pure.
+ */
+#pragma once
+
+#include "registry.h"
+
+typedef struct PlatformInfo {
+        char *model;        /* owned or NULL: DMI product_name, DT model */
+        char *manufacturer; /* owned or NULL: DMI sys_vendor, DT compatible's vendor */
+        char *serial;       /* owned or NULL: DMI product_serial, DT serial-number */
+        char *uuid;         /* owned or NULL: DMI product_uuid */
+        char *board_id;     /* owned or NULL: DMI board_name */
+        char *version;      /* owned or NULL: DMI product_version */
+        char *compatible;   /* owned or NULL: DT compatible (NUL-separated list) */
+        size_t compatible_len;
+        const char *source; /* static: "dmi", "device-tree" or NULL */
+} PlatformInfo;
+
+void platform_info_done(PlatformInfo *info);
+
+/* Reads what there is below sysfs_root; missing files are not an error. */
+int platform_info_read(PlatformInfo *info, const char *sysfs_root);
+
+/*
+ * Defines IOPlatformExpertDevice and IOResources, creates both, attaches
+ * the platform expert under Root (IOService and IODeviceTree planes) and
+ * IOResources under it, registered and matched. *ret_platform and
+ * *ret_resources are borrowed (either may be NULL).
+ */
+int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **ret_platform,
+                              Entry **ret_resources);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* registry-path.c: see registry-path.h. */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry-path.h"
+
+Entry *registry_plane_root(const Registry *reg, const Plane *plane) {
+        unsigned n;
+        Entry *const *children = entry_get_children(reg->root, plane, &n);
+
+        return n > 0 ? children[0] : NULL;
+}
+
+int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *plane, char **ret) {
+        const Entry *stack[256], **chain = stack, *plane_root;
+        _cleanup_free_ const Entry **heap = NULL;
+        unsigned n = 0, cap = ELEMENTSOF(stack);
+        _cleanup_free_ char *path = NULL;
+        size_t len, used;
+
+        assert(reg && e && plane && ret);
+        if (e->registry != reg || e == reg->root || !entry_get_parent(e, plane))
+                return -ENOENT;
+
+        /* Walk first parents up to (not including) the plane root; stop below Root. */
+        plane_root = registry_plane_root(reg, plane);
+        for (const Entry *i = e; i != plane_root && i != reg->root; i = entry_get_parent(i, plane)) {
+                if (!i)
+                        return -ENOENT; /* not connected to Root in this plane */
+                if (n == cap) {
+                        const Entry **t;
+
+                        cap *= 2;
+                        t = realloc(heap, cap * sizeof(*t));
+                        if (!t)
+                                return -ENOMEM;
+                        if (!heap)
+                                memcpy(t, stack, n * sizeof(*t));
+                        heap = t;
+                        chain = heap;
+                }
+                chain[n++] = i;
+        }
+
+        len = strlen(plane->name) + 2;
+        for (unsigned i = 0; i < n; i++) {
+                const char *loc = entry_get_location(chain[i], plane);
+
+                len += 1 + strlen(entry_get_name(chain[i], plane)) + (loc ? 1 + strlen(loc) : 0);
+        }
+        if (len >= REGISTRY_PATH_MAX)
+                return -ENAMETOOLONG;
+        path = malloc(len + 1);
+        if (!path)
+                return -ENOMEM;
+        used = (size_t) sprintf(path, "%s:", plane->name);
+        if (n == 0)
+                used += (size_t) sprintf(path + used, "/");
+        for (unsigned i = n; i > 0; i--) {
+                const char *loc = entry_get_location(chain[i - 1], plane);
+
+                used += (size_t) sprintf(path + used, "/%s", entry_get_name(chain[i - 1], plane));
+                if (loc)
+                        used += (size_t) sprintf(path + used, "@%s", loc);
+        }
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
+/*
+ * The kernel's matchPathLocation(): compares cmp against e's location as
+ * hexadecimal fields; returns where the path continues, or NULL.
+ */
+static const char *match_path_location(const Entry *e, const Plane *plane, const char *cmp) {
+        const char *str = entry_get_location(e, plane);
+        char last_path, last_loc;
+
+        if (!str)
+                return NULL;
+        last_path = cmp[0];
+        last_loc = str[0];
+        for (;;) {
+                unsigned long long num1 = 0, num2 = 0;
+                char *end;
+
+                if (last_path) {
+                        num1 = strtoull(cmp, &end, 16);
+                        cmp = end;
+                        last_path = *cmp++;
+                }
+                if (last_loc) {
+                        num2 = strtoull(str, &end, 16);
+                        str = end;
+                        last_loc = *str++;
+                }
+                if (num1 != num2)
+                        return NULL;
+                if (!last_path && !last_loc)
+                        return cmp - 1;
+                if (last_path != ',' && last_path != ':')
+                        last_path = 0;
+                if (last_path && last_loc && last_path != last_loc)
+                        return NULL;
+        }
+}
+
+/*
+ * Locations that are not hexadecimal fields (Linux names some things by
+ * string) never match numerically; accept them when the text is identical.
+ */
+static const char *match_location(const Entry *e, const Plane *plane, const char *cmp) {
+        const char *loc, *r = match_path_location(e, plane, cmp);
+        size_t len;
+
+        if (r)
+                return r;
+        loc = entry_get_location(e, plane);
+        if (!loc)
+                return NULL;
+        len = strlen(loc);
+        if (strncmp(loc, cmp, len) == 0 && (cmp[len] == 0 || cmp[len] == '/' || cmp[len] == ':'))
+                return cmp + len;
+        return NULL;
+}
+
+/* The kernel's getChildFromComponent(): the first child matching the component at *path. */
+static Entry *child_from_component(Entry *const *children, unsigned n, const Plane *plane, const char **path) {
+        for (unsigned i = 0; i < n; i++) {
+                const char *cmp = *path;
+
+                if (*cmp != '@') {
+                        const char *name = entry_get_name(children[i], plane);
+                        size_t len = strlen(name);
+                        char c;
+
+                        if (strncmp(name, cmp, len) != 0)
+                                continue;
+                        cmp += len;
+                        c = *cmp;
+                        if (c == 0 || c == '/' || c == ':') {
+                                *path = cmp;
+                                return children[i];
+                        }
+                        if (c != '@')
+                                continue;
+                }
+                cmp++;
+                cmp = match_location(children[i], plane, cmp);
+                if (cmp) {
+                        *path = cmp;
+                        return children[i];
+                }
+        }
+        return NULL;
+}
+
+int registry_entry_from_path(const Registry *reg, const char *path, const Plane *default_plane, Entry **ret) {
+        const Plane *plane = default_plane;
+        const char *colon, *p;
+        Entry *where, *next;
+        unsigned n;
+
+        assert(reg && ret);
+        if (!path)
+                return -EINVAL;
+        colon = strchr(path, ':');
+        if (colon && colon - path <= REGISTRY_MAX_PLANE_NAME && !memchr(path, '/', colon - path)) {
+                char name[REGISTRY_MAX_PLANE_NAME + 1];
+
+                memcpy(name, path, colon - path);
+                name[colon - path] = '\0';
+                plane = registry_find_plane(reg, name);
+                if (!plane)
+                        return -ENXIO;
+                path = colon + 1;
+        }
+        if (!plane)
+                return -EINVAL;
+        if (path[0] != '/')
+                return -ENOENT; /* device-tree aliases are not supported */
+
+        where = registry_plane_root(reg, plane);
+        if (!where)
+                return -ENOENT;
+        p = path + 1;
+        if (*p) {
+                Entry *const *children = entry_get_children(where, plane, &n);
+
+                next = child_from_component(children, n, plane, &p);
+                if (!next) {
+                        /* Our extension: the other top-level entries of the plane. */
+                        children = entry_get_children(reg->root, plane, &n);
+                        if (n > 1)
+                                next = child_from_component(children + 1, n - 1, plane, &p);
+                }
+                if (!next)
+                        return -ENOENT;
+                where = next;
+                while (*p == '/') {
+                        p++;
+                        children = entry_get_children(where, plane, &n);
+                        next = child_from_component(children, n, plane, &p);
+                        if (!next)
+                                return -ENOENT;
+                        where = next;
+                }
+        }
+        /* A residue (including a trailing ':' component) means no match. */
+        if (*p)
+                return -ENOENT;
+        *ret = where;
+        return 0;
+}

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* registry.c: entries, planes, links, names, properties and busy state. */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "registry.h"
+
+static uint64_t monotonic_nsec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
+}
+
+static Entry *entry_free(Entry *e) {
+        for (unsigned i = 0; i < e->n_links; i++) {
+                EntryLinks *l = e->links[i];
+
+                if (!l)
+                        continue;
+                free(l->parents);
+                free(l->children);
+                free(l->name);
+                free(l->location);
+                free(l);
+        }
+        free(e->links);
+        free(e->name);
+        free(e->location);
+        value_unref(e->properties);
+        free(e);
+        return NULL;
+}
+
+Entry *entry_ref(Entry *e) {
+        if (e)
+                e->n_ref++;
+        return e;
+}
+
+Entry *entry_unref(Entry *e) {
+        if (!e)
+                return NULL;
+        assert(e->n_ref > 0);
+        if (--e->n_ref == 0)
+                entry_free(e);
+        return NULL;
+}
+
+static EntryLinks *entry_links(const Entry *e, const Plane *plane) {
+        if (!plane || plane->index >= e->n_links)
+                return NULL;
+        return e->links[plane->index];
+}
+
+/* The link record for plane, created on first use. */
+static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
+        EntryLinks *l;
+
+        if (plane->index >= e->n_links) {
+                unsigned n = e->registry ? e->registry->n_planes : plane->index + 1;
+                EntryLinks **t;
+
+                if (n <= plane->index)
+                        n = plane->index + 1;
+                t = realloc(e->links, n * sizeof(EntryLinks *));
+                if (!t)
+                        return -ENOMEM;
+                memset(t + e->n_links, 0, (n - e->n_links) * sizeof(EntryLinks *));
+                e->links = t;
+                e->n_links = n;
+        }
+        l = e->links[plane->index];
+        if (!l) {
+                l = calloc(1, sizeof(EntryLinks));
+                if (!l)
+                        return -ENOMEM;
+                e->links[plane->index] = l;
+        }
+        *ret = l;
+        return 0;
+}
+
+int registry_add_plane(Registry *reg, const char *name, const Plane **ret) {
+        const Plane *existing;
+        Value *planes;
+        Plane *p;
+        int r;
+
+        assert(reg);
+        if (!name || !*name || strlen(name) > REGISTRY_MAX_PLANE_NAME || strchr(name, ':') || strchr(name, '/'))
+                return -EINVAL;
+        existing = registry_find_plane(reg, name);
+        if (existing) {
+                if (ret)
+                        *ret = existing;
+                return 0;
+        }
+        r = GROW(reg->planes, reg->cap_planes, reg->n_planes + 1);
+        if (r < 0)
+                return r;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->name = strdup(name);
+        if (!p->name) {
+                free(p);
+                return -ENOMEM;
+        }
+        p->index = reg->n_planes;
+        reg->planes[reg->n_planes++] = p;
+
+        if (reg->root) {
+                EntryLinks *l;
+
+                /* The root is in every plane (ioreg -p X starts at Root). */
+                r = entry_links_get(reg->root, p, &l);
+                if (r < 0)
+                        return r;
+                l->attached = true;
+                /* Root's IORegistryPlanes lists every plane, name → name as in the kernel. */
+                planes = entry_get_property(reg->root, "IORegistryPlanes");
+                if (planes) {
+                        r = value_dict_set_take(planes, name, value_new_string(name));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (ret)
+                *ret = p;
+        return 0;
+}
+
+const Plane *registry_find_plane(const Registry *reg, const char *name) {
+        if (!name)
+                return NULL;
+        for (unsigned i = 0; i < reg->n_planes; i++)
+                if (streq(reg->planes[i]->name, name))
+                        return reg->planes[i];
+        return NULL;
+}
+
+Entry *registry_get_entry(const Registry *reg, uint64_t id) {
+        return hashmap_get(&reg->by_id, &id);
+}
+
+int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
+        const Class *c;
+        Entry *e;
+        int r;
+
+        assert(reg);
+        c = class_table_find(reg->classes, class_name);
+        if (!c)
+                return -ENOENT;
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->n_ref = 1;
+        e->registry = reg;
+        e->klass = c;
+        e->properties = value_new_dictionary();
+        if (!e->properties) {
+                free(e);
+                return -ENOMEM;
+        }
+        /* IDs are never reused: a failed insert still consumes one. */
+        e->id = ++reg->last_id;
+        r = hashmap_put(&reg->by_id, &e->id, e);
+        if (r < 0) {
+                entry_free(e);
+                return r;
+        }
+        ((Class *) c)->n_instances++;
+        if (ret)
+                *ret = e;
+        return 0;
+}
+
+int registry_new(Registry **ret) {
+        _cleanup_(registry_freep) Registry *reg = NULL;
+        static const char *const planes[] = { PLANE_SERVICE, PLANE_POWER, PLANE_USB, PLANE_DEVICE_TREE };
+        Entry *root;
+        int r;
+
+        assert(ret);
+        reg = calloc(1, sizeof(*reg));
+        if (!reg)
+                return -ENOMEM;
+        reg->by_id = HASHMAP_INIT(&u64_hash_ops);
+        reg->now_nsec = monotonic_nsec;
+        /* Seeded so that the first ID handed out, Root's, is 0x100000100 (the kernel's). */
+        reg->last_id = REGISTRY_ROOT_ID - 1;
+        r = class_table_new(&reg->classes);
+        if (r < 0)
+                return r;
+        r = registry_create_entry(reg, "IORegistryEntry", &root);
+        if (r < 0)
+                return r;
+        reg->root = root;
+        r = entry_set_name(root, NULL, "Root");
+        if (r < 0)
+                return r;
+        r = entry_set_property_take(root, "IORegistryPlanes", value_new_dictionary());
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
+                r = registry_add_plane(reg, planes[i], NULL);
+                if (r < 0)
+                        return r;
+        }
+        reg->service_plane = registry_find_plane(reg, PLANE_SERVICE);
+        reg->power_plane = registry_find_plane(reg, PLANE_POWER);
+        reg->usb_plane = registry_find_plane(reg, PLANE_USB);
+        reg->device_tree_plane = registry_find_plane(reg, PLANE_DEVICE_TREE);
+        *ret = TAKE_PTR(reg);
+        return 0;
+}
+
+Registry *registry_free(Registry *reg) {
+        const void *k;
+        void *v;
+
+        if (!reg)
+                return NULL;
+        /* Links are borrowed pointers between entries: cut them all, then drop the references. */
+        for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);) {
+                Entry *e = v;
+
+                e->registry = NULL;
+                entry_unref(e);
+        }
+        hashmap_done(&reg->by_id);
+        for (unsigned i = 0; i < reg->n_planes; i++) {
+                free(reg->planes[i]->name);
+                free(reg->planes[i]);
+        }
+        free(reg->planes);
+        class_table_free(reg->classes);
+        free(reg);
+        return NULL;
+}
+
+/* --- links --- */
+
+static bool entry_is_ancestor(const Entry *ancestor, const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        if (!l)
+                return false;
+        for (unsigned i = 0; i < l->n_parents; i++)
+                if (l->parents[i] == ancestor || entry_is_ancestor(ancestor, l->parents[i], plane))
+                        return true;
+        return false;
+}
+
+static bool array_contains(Entry *const *a, unsigned n, const Entry *e) {
+        for (unsigned i = 0; i < n; i++)
+                if (a[i] == e)
+                        return true;
+        return false;
+}
+
+static void array_remove(Entry **a, unsigned *n, const Entry *e) {
+        for (unsigned i = 0; i < *n; i++)
+                if (a[i] == e) {
+                        memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(Entry *));
+                        (*n)--;
+                        return;
+                }
+}
+
+/* Moves e's share of busy state from one provider to another (reference §1.9). */
+static void busy_provider_changed(Entry *e, Entry *old_provider, Entry *new_provider) {
+        if (e->busy == 0 || old_provider == new_provider)
+                return;
+        if (old_provider)
+                (void) entry_adjust_busy(old_provider, -1);
+        if (new_provider)
+                (void) entry_adjust_busy(new_provider, +1);
+}
+
+int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
+        EntryLinks *l, *pl;
+        Entry *old_provider;
+        int r;
+
+        assert(e && parent && plane);
+        if (!e->registry || !parent->registry || e->registry != parent->registry)
+                return -ESTALE;
+        if (e == parent || entry_is_ancestor(e, parent, plane))
+                return -ELOOP;
+        r = entry_links_get(e, plane, &l);
+        if (r < 0)
+                return r;
+        r = entry_links_get(parent, plane, &pl);
+        if (r < 0)
+                return r;
+        if (array_contains(l->parents, l->n_parents, parent))
+                return 0;
+        r = GROW(l->parents, l->cap_parents, l->n_parents + 1);
+        if (r < 0)
+                return r;
+        r = GROW(pl->children, pl->cap_children, pl->n_children + 1);
+        if (r < 0)
+                return r;
+        old_provider = l->n_parents > 0 ? l->parents[0] : NULL;
+        l->parents[l->n_parents++] = parent;
+        pl->children[pl->n_children++] = e;
+        l->attached = true;
+        e->registry->generation++;
+        if (plane == e->registry->service_plane)
+                busy_provider_changed(e, old_provider, l->parents[0]);
+        return 0;
+}
+
+int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
+        EntryLinks *l = entry_links(e, plane), *pl = entry_links(parent, plane);
+        Entry *old_provider;
+
+        if (!l || !pl || !array_contains(l->parents, l->n_parents, parent))
+                return 0;
+        old_provider = l->parents[0];
+        array_remove(l->parents, &l->n_parents, parent);
+        array_remove(pl->children, &pl->n_children, e);
+        if (l->n_parents == 0 && e != e->registry->root)
+                l->attached = false;
+        e->registry->generation++;
+        if (plane == e->registry->service_plane)
+                busy_provider_changed(e, old_provider, l->n_parents > 0 ? l->parents[0] : NULL);
+        return 1;
+}
+
+bool entry_in_plane(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        return l && l->attached;
+}
+
+Entry *entry_get_parent(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        return l && l->n_parents > 0 ? l->parents[0] : NULL;
+}
+
+Entry *const *entry_get_children(const Entry *e, const Plane *plane, unsigned *ret_n) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        *ret_n = l ? l->n_children : 0;
+        return l ? l->children : NULL;
+}
+
+Entry *const *entry_get_parents(const Entry *e, const Plane *plane, unsigned *ret_n) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        *ret_n = l ? l->n_parents : 0;
+        return l ? l->parents : NULL;
+}
+
+void registry_remove_entry(Registry *reg, Entry *e) {
+        assert(reg && e);
+        if (e->registry != reg || e == reg->root)
+                return;
+        for (unsigned p = 0; p < e->n_links; p++) {
+                EntryLinks *l = e->links[p];
+
+                if (!l)
+                        continue;
+                while (l->n_children > 0)
+                        (void) entry_detach(l->children[l->n_children - 1], e, reg->planes[p]);
+                while (l->n_parents > 0)
+                        (void) entry_detach(e, l->parents[l->n_parents - 1], reg->planes[p]);
+        }
+        /* Whatever busy state is left was owed to a provider that is gone now. */
+        if (e->busy > 0) {
+                e->busy_time_nsec += reg->now_nsec() - e->busy_since_nsec;
+                e->busy = 0;
+        }
+        e->state |= ENTRY_STATE_INACTIVE;
+        ((Class *) e->klass)->n_instances--;
+        (void) hashmap_remove(&reg->by_id, &e->id);
+        e->registry = NULL;
+        reg->generation++;
+        entry_unref(e);
+}
+
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+                                  void *userdata) {
+        _cleanup_(entry_unrefp) Entry *hold = entry_ref(e);
+        unsigned n = 0, n_children;
+        Entry *const *children;
+
+        if (e->registry != reg || e == reg->root)
+                return 0;
+        /* Mark first so that nothing below treats e as a live provider. */
+        e->state |= ENTRY_STATE_INACTIVE;
+        for (;;) {
+                Entry *victim = NULL;
+
+                children = entry_get_children(e, reg->service_plane, &n_children);
+                for (unsigned i = n_children; i > 0; i--) {
+                        unsigned n_parents;
+
+                        (void) entry_get_parents(children[i - 1], reg->service_plane, &n_parents);
+                        if (n_parents == 1) {
+                                victim = children[i - 1];
+                                break;
+                        }
+                }
+                if (!victim)
+                        break;
+                n += registry_terminate_entry(reg, victim, visit, userdata);
+        }
+        if (visit)
+                visit(e, userdata);
+        registry_remove_entry(reg, e);
+        return n + 1;
+}
+
+/* --- names, locations, properties --- */
+
+static int set_string(char **field, const char *s) {
+        char *copy = NULL;
+
+        if (s) {
+                copy = strdup(s);
+                if (!copy)
+                        return -ENOMEM;
+        }
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+int entry_set_name(Entry *e, const Plane *plane, const char *name) {
+        EntryLinks *l;
+        int r;
+
+        if (plane) {
+                r = entry_links_get(e, plane, &l);
+                if (r < 0)
+                        return r;
+                r = set_string(&l->name, name);
+        } else
+                r = set_string(&e->name, name);
+        if (r >= 0 && e->registry)
+                e->registry->generation++;
+        return r;
+}
+
+int entry_set_location(Entry *e, const Plane *plane, const char *location) {
+        EntryLinks *l;
+        int r;
+
+        if (plane) {
+                r = entry_links_get(e, plane, &l);
+                if (r < 0)
+                        return r;
+                r = set_string(&l->location, location);
+        } else
+                r = set_string(&e->location, location);
+        if (r >= 0 && e->registry)
+                e->registry->generation++;
+        return r;
+}
+
+const char *entry_get_name(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        if (l && l->name)
+                return l->name;
+        return e->name ? e->name : e->klass->name;
+}
+
+const char *entry_get_location(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        if (l && l->location)
+                return l->location;
+        return e->location;
+}
+
+Value *entry_get_property(const Entry *e, const char *key) {
+        return value_dict_get(e->properties, key);
+}
+
+int entry_set_property_take(Entry *e, const char *key, Value *v) {
+        return value_dict_set_take(e->properties, key, v);
+}
+
+int entry_set_property(Entry *e, const char *key, Value *v) {
+        return value_dict_set(e->properties, key, v);
+}
+
+int entry_remove_property(Entry *e, const char *key) {
+        return value_dict_remove(e->properties, key);
+}
+
+bool entry_conforms_to(const Entry *e, const char *class_name) {
+        return e->registry && class_table_conforms_to(e->registry->classes, e->klass, class_name);
+}
+
+/* --- busy state --- */
+
+int entry_adjust_busy(Entry *e, int delta) {
+        Registry *reg = e->registry;
+        uint32_t was = e->busy;
+        int64_t now = (int64_t) was + delta;
+        int clamped = 0;
+        Entry *provider;
+
+        if (!reg)
+                return -ESTALE;
+        if (now < 0 || now > ENTRY_BUSY_MAX) {
+                clamped = -ERANGE;
+                now = now < 0 ? 0 : ENTRY_BUSY_MAX;
+        }
+        e->busy = (uint32_t) now;
+        if ((was == 0) == (now == 0))
+                return clamped ?: (int) now;
+
+        provider = entry_get_parent(e, reg->service_plane);
+        if (now > 0)
+                e->busy_since_nsec = reg->now_nsec();
+        else
+                e->busy_time_nsec += reg->now_nsec() - e->busy_since_nsec;
+        if (provider)
+                (void) entry_adjust_busy(provider, now > 0 ? +1 : -1);
+        if (reg->busy_callback)
+                reg->busy_callback(reg, e, now > 0, reg->busy_userdata);
+        return clamped ?: (int) now;
+}
+
+uint64_t entry_busy_time_nsec(const Entry *e) {
+        if (e->busy > 0 && e->registry)
+                return e->busy_time_nsec + (e->registry->now_nsec() - e->busy_since_nsec);
+        return e->busy_time_nsec;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* hashmap.c: linear probing, grown at 3/4 load, tombstones on delete. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+
+static const char tombstone_marker;
+#define HASHMAP_TOMBSTONE ((const void *) &tombstone_marker)
+
+/* FNV-1a then a final mix: cheap, good enough for short names and IDs. */
+uint64_t hash_bytes(const void *p, size_t n) {
+        const unsigned char *b = p;
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= b[i];
+                h *= 0x100000001b3ULL;
+        }
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
+        return h;
+}
+
+static uint64_t string_hash(const void *key) {
+        return hash_bytes(key, strlen(key));
+}
+
+static bool string_equal(const void *a, const void *b) {
+        return strcmp(a, b) == 0;
+}
+
+static uint64_t u64_hash(const void *key) {
+        uint64_t h = *(const uint64_t *) key;
+
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
+        return h;
+}
+
+static bool u64_equal(const void *a, const void *b) {
+        return *(const uint64_t *) a == *(const uint64_t *) b;
+}
+
+const HashmapOps string_hash_ops = { string_hash, string_equal };
+const HashmapOps u64_hash_ops = { u64_hash, u64_equal };
+
+void hashmap_done(Hashmap *h) {
+        free(h->slots);
+        h->slots = NULL;
+        h->n_slots = h->n_items = h->n_used = 0;
+}
+
+static HashmapSlot *find_slot(const Hashmap *h, const void *key) {
+        unsigned mask, i;
+
+        if (h->n_slots == 0)
+                return NULL;
+        mask = h->n_slots - 1;
+        for (i = h->ops->hash(key) & mask;; i = (i + 1) & mask) {
+                HashmapSlot *s = &h->slots[i];
+
+                if (!s->key)
+                        return NULL;
+                if (s->key != HASHMAP_TOMBSTONE && h->ops->equal(s->key, key))
+                        return s;
+        }
+}
+
+static int resize(Hashmap *h, unsigned n_slots) {
+        HashmapSlot *old = h->slots;
+        unsigned old_n = h->n_slots;
+
+        h->slots = calloc(n_slots, sizeof(HashmapSlot));
+        if (!h->slots) {
+                h->slots = old;
+                return -ENOMEM;
+        }
+        h->n_slots = n_slots;
+        h->n_items = h->n_used = 0;
+        for (unsigned i = 0; i < old_n; i++)
+                if (old[i].key && old[i].key != HASHMAP_TOMBSTONE)
+                        (void) hashmap_put(h, old[i].key, old[i].value); /* cannot fail: room reserved */
+        free(old);
+        return 0;
+}
+
+int hashmap_put(Hashmap *h, const void *key, void *value) {
+        unsigned mask, i;
+        HashmapSlot *s;
+        int r;
+
+        s = find_slot(h, key);
+        if (s) {
+                s->key = key;
+                s->value = value;
+                return 0;
+        }
+        if ((h->n_used + 1) * 4 >= h->n_slots * 3) {
+                unsigned n = h->n_slots ? h->n_slots : 8;
+
+                /* Only grow when live items need it; otherwise a same-size rehash drops tombstones. */
+                while ((h->n_items + 1) * 2 >= n)
+                        n *= 2;
+                r = resize(h, n);
+                if (r < 0)
+                        return r;
+        }
+        mask = h->n_slots - 1;
+        for (i = h->ops->hash(key) & mask;; i = (i + 1) & mask) {
+                s = &h->slots[i];
+                if (!s->key || s->key == HASHMAP_TOMBSTONE)
+                        break;
+        }
+        if (!s->key)
+                h->n_used++;
+        s->key = key;
+        s->value = value;
+        h->n_items++;
+        return 0;
+}
+
+void *hashmap_get(const Hashmap *h, const void *key) {
+        HashmapSlot *s = find_slot(h, key);
+
+        return s ? s->value : NULL;
+}
+
+void *hashmap_remove(Hashmap *h, const void *key) {
+        HashmapSlot *s = find_slot(h, key);
+        void *v;
+
+        if (!s)
+                return NULL;
+        v = s->value;
+        s->key = HASHMAP_TOMBSTONE;
+        s->value = NULL;
+        h->n_items--;
+        return v;
+}
+
+bool hashmap_next(const Hashmap *h, unsigned *state, const void **ret_key, void **ret_value) {
+        for (; *state < h->n_slots; (*state)++) {
+                HashmapSlot *s = &h->slots[*state];
+
+                if (s->key && s->key != HASHMAP_TOMBSTONE) {
+                        if (ret_key)
+                                *ret_key = s->key;
+                        if (ret_value)
+                                *ret_value = s->value;
+                        (*state)++;
+                        return true;
+                }
+        }
+        return false;
+}
