@@ -6,7 +6,6 @@
 
 #include "bus-registry.h"
 #include "bus-value.h"
-#include "registry-iterator.h"
 #include "shared/log.h"
 
 /* The record GetPlane returns per entry; see the interface XML for the field meanings. */
@@ -71,14 +70,34 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
         return sd_bus_message_close_container(reply);
 }
 
+/*
+ * Pre-order, children in attach order. An entry with several parents is
+ * listed under each of them, as ioreg's own child-iterator walk shows it.
+ * Depth is bounded by the tree: attach refuses cycles.
+ */
+static int append_subtree(sd_bus_message *reply, const Entry *e, const Plane *plane, unsigned depth) {
+        Entry *const *children;
+        unsigned n;
+        int r;
+
+        r = append_entry_record(reply, e, plane, depth);
+        if (r < 0)
+                return r;
+        children = entry_get_children(e, plane, &n);
+        for (unsigned i = 0; i < n; i++) {
+                r = append_subtree(reply, children[i], plane, depth + 1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(registry_iterator_freep) RegistryIterator *it = NULL;
         Manager *m = userdata;
         Registry *reg = m->registry;
         const Plane *plane;
         const char *name;
-        Entry *e;
         int r;
 
         r = sd_bus_message_read(call, "s", &name);
@@ -94,18 +113,10 @@ static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *
         r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
         if (r < 0)
                 return r;
-        /* Pre-order from Root: the client rebuilds the tree from the depths. */
-        r = append_entry_record(reply, reg->root, plane, 0);
+        /* From Root: the client rebuilds the tree from the depths. */
+        r = append_subtree(reply, reg->root, plane, 0);
         if (r < 0)
                 return r;
-        r = registry_iterator_new(reg, reg->root, plane, REGISTRY_ITERATE_RECURSIVELY, &it);
-        if (r < 0)
-                return r;
-        while ((e = registry_iterator_next(it))) {
-                r = append_entry_record(reply, e, plane, registry_iterator_depth(it));
-                if (r < 0)
-                        return r;
-        }
         r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# build-aux/deps.sh: the Debian 12 packages the build, the tests and ./run need,
+# and how to get them. Sourced by ./run, ./test and ./bench.
+
+IOREG_PACKAGES=(
+        build-essential pkg-config meson ninja-build python3
+        libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
+        dbus-daemon umockdev libumockdev-dev scdoc
+)
+
+# Installs what is missing: with apt-get when root, else prints the exact command and fails.
+ioreg_ensure_packages() {
+        local missing=() p
+        for p in "${IOREG_PACKAGES[@]}"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        if [ "$(id -u)" -eq 0 ]; then
+                echo "Installing: ${missing[*]}" >&2
+                export DEBIAN_FRONTEND=noninteractive
+                apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+                return
+        fi
+        echo "Missing packages. Install them with:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        return 1
+}
+
+# Configures (or reconfigures) a meson build directory: ioreg_setup DIR [meson options...]
+ioreg_setup() {
+        local dir=$1
+        shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson configure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ioreg-tree.c: see ioreg-tree.h. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-value.h"
+#include "ioreg-tree.h"
+
+#define IOREG_BUS_NAME "org.ioreg.Registry1"
+#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
+#define IOREG_INTERFACE "org.ioreg.Registry1"
+
+static void ioreg_node_done(IoregNode *n) {
+        free(n->name);
+        free(n->location);
+        strv_free(n->classes);
+        value_unref(n->properties);
+}
+
+void ioreg_tree_done(IoregTree *t) {
+        for (size_t i = 0; i < t->n_nodes; i++)
+                ioreg_node_done(&t->nodes[i]);
+        free(t->nodes);
+        *t = (IoregTree) {};
+}
+
+bool ioreg_node_is_service(const IoregNode *n) {
+        for (char **c = n->classes; c && *c; c++)
+                if (streq(*c, "IOService"))
+                        return true;
+        return false;
+}
+
+static int read_node(sd_bus_message *reply, IoregNode *n) {
+        const char *name, *location;
+        int r;
+
+        r = sd_bus_message_read(reply, "tuss", &n->id, &n->depth, &name, &location);
+        if (r < 0)
+                return r;
+        n->name = strdup(name);
+        n->location = *location ? strdup(location) : NULL;
+        if (!n->name || (*location && !n->location))
+                return -ENOMEM;
+        r = sd_bus_message_read_strv(reply, &n->classes);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "uutu", &n->state, &n->busy, &n->busy_time_nsec, &n->retain);
+        if (r < 0)
+                return r;
+        return bus_message_read_dict(reply, &n->properties);
+}
+
+int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        IoregTree t = {};
+        int r;
+
+        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", &error,
+                               &reply, "s", plane);
+        if (r < 0) {
+                if (ret_error && error.message)
+                        *ret_error = strdup(error.message);
+                return sd_bus_error_has_name(&error, "org.ioreg.Error.NoSuchPlane") ? -ENXIO : r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
+                r = GROW(t.nodes, t.cap_nodes, t.n_nodes + 1);
+                if (r < 0)
+                        goto fail;
+                t.nodes[t.n_nodes] = (IoregNode) {};
+                r = read_node(reply, &t.nodes[t.n_nodes++]);
+                if (r < 0)
+                        goto fail;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto fail;
+        }
+        if (r < 0)
+                goto fail;
+        *ret = t;
+        return 0;
+fail:
+        ioreg_tree_done(&t);
+        return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ioreg-tree.h: one plane of the registry as the CLI sees it: the entries in
+ * pre-order with their depth, as GetPlane returns them (and as a saved dump
+ * will load). Printing needs nothing else.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "value.h"
+
+typedef struct IoregNode {
+        uint64_t id;
+        unsigned depth;        /* 0 for Root */
+        char *name;            /* owned: the name in the plane */
+        char *location;        /* owned, NULL when the entry has none */
+        char **classes;        /* owned strv: the class, then its superclasses */
+        uint32_t state;        /* EntryState bits */
+        uint32_t busy;
+        uint64_t busy_time_nsec;
+        uint32_t retain;
+        Value *properties;     /* owned dictionary */
+} IoregNode;
+
+typedef struct IoregTree {
+        IoregNode *nodes;      /* owned, pre-order */
+        size_t n_nodes;
+        unsigned cap_nodes;
+} IoregTree;
+
+void ioreg_tree_done(IoregTree *t);
+bool ioreg_node_is_service(const IoregNode *n);
+
+/* Fetches plane from the daemon on bus (GetPlane). -ENXIO for an unknown plane. */
+typedef struct sd_bus sd_bus;
+int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The first vertical slice end to end: a private dbus-daemon, ioregd on it
+# against a sysfs fixture, and ioreg printing the IOService plane.
+# usage: test-ioreg-tree.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1
+src=$2
+ioregd=$build/daemon/ioregd
+ioreg=$build/cli/ioreg
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        echo "--- ioregd log:" >&2
+        cat "$work/ioregd.log" >&2 || true
+        exit 1
+}
+
+sed "s|@DIR@|$work|" "$src/tests/data/private-bus.conf.in" > "$work/bus.conf"
+dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
+pids+=($!)
+for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
+[ -s "$work/address" ] || fail "dbus-daemon did not start: $(cat "$work/dbus.log")"
+export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
+
+"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" 2>"$work/ioregd.log" &
+daemon=$!
+pids+=($daemon)
+
+"$ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+
+# 1. The tree, exactly.
+"$ioreg" -w0 > "$work/tree.txt" || fail "ioreg failed"
+diff -u "$src/tests/integration/expected/tree.txt" "$work/tree.txt" || fail "tree differs"
+
+# 2. Every property, exactly; the kernel's identity depends on the machine.
+"$ioreg" -l -w0 > "$work/tree-l.txt" || fail "ioreg -l failed"
+sed -e "s|@RELEASE@|$(uname -r)|" -e "s|@MACHINE@|$(uname -m)|" -e "s|@SYSNAME@|$(uname -s)|" \
+        "$src/tests/integration/expected/tree-l.txt" > "$work/expected-l.txt"
+diff -u "$work/expected-l.txt" "$work/tree-l.txt" || fail "ioreg -l differs"
+
+# 3. Clipping: every line at most 40 columns, the clipped ones ending in '$'.
+"$ioreg" -l -w 40 > "$work/tree-w40.txt" || fail "ioreg -w 40 failed"
+awk 'length($0) > 40 { print "too long: " $0; bad = 1 } END { exit bad }' "$work/tree-w40.txt" \
+        || fail "line longer than 40"
+grep -qx '+-o Root  <class IORegistryEntry, id 0x\$' "$work/tree-w40.txt" || fail "Root line not clipped with \$"
+[ "$(grep -c '\$$' "$work/tree-w40.txt")" -ge 3 ] || fail "expected several clipped lines"
+
+# 4. Other planes: Root is in every plane; the platform expert is in IODeviceTree as "device-tree".
+"$ioreg" -w0 -p IOUSB > "$work/usb.txt" || fail "ioreg -p IOUSB failed"
+[ "$(cat "$work/usb.txt")" = "+-o Root  <class IORegistryEntry, id 0x100000100, retain 1>" ] \
+        || fail "IOUSB plane: $(cat "$work/usb.txt")"
+"$ioreg" -w0 -p IODeviceTree | grep -q '^  +-o device-tree  <class IOPlatformExpertDevice, id 0x100000101, ' \
+        || fail "IODeviceTree plane lacks the platform expert"
+
+# 5. Bad input: an unknown plane is an error; a malformed call leaves the daemon serving.
+if "$ioreg" -p NoSuchPlane > "$work/bad.txt" 2>&1; then fail "unknown plane accepted"; fi
+grep -q "invalid plane 'NoSuchPlane'" "$work/bad.txt" || fail "unclear error: $(cat "$work/bad.txt")"
+if command -v busctl >/dev/null; then
+        if busctl --address="$IOREG_BUS_ADDRESS" call org.ioreg.Registry1 /org/ioreg/Registry1 \
+                org.ioreg.Registry1 GetPlane u 7 2>"$work/busctl.err"; then
+                fail "GetPlane with a wrong signature succeeded"
+        fi
+fi
+"$ioreg" -w0 > "$work/tree-again.txt" || fail "daemon gone after a bad call"
+cmp -s "$src/tests/integration/expected/tree.txt" "$work/tree-again.txt" || fail "tree changed after a bad call"
+kill -0 "$daemon" || fail "daemon died"
+
+# 6. Options this version refuses are refused by name, not ignored.
+if "$ioreg" -c IOService >/dev/null 2>"$work/opt.err"; then fail "-c accepted"; fi
+grep -q -- "-c is not available" "$work/opt.err" || fail "unclear -c error"
+
+echo "ok"
