@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * device-record.h: one device as the families see it: a plain record of
+ * what sysfs (and udev, when it runs) says about a device, with no libudev
+ * in sight. The udev source fills records from libudev; tests fill them
+ * from tables or from umockdev recordings. Everything past the source
+ * depends on this record only.
+ *
+ * All strings are borrowed and valid while the record lives. Attribute and
+ * property lookups go through callbacks so that the source can read sysfs
+ * lazily (families ask for a handful of attributes each).
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum DeviceAction {
+        DEVICE_ACTION_ADD,
+        DEVICE_ACTION_REMOVE,
+        DEVICE_ACTION_CHANGE,
+        DEVICE_ACTION_MOVE,
+        DEVICE_ACTION_ONLINE,
+        DEVICE_ACTION_OFFLINE,
+        DEVICE_ACTION_BIND,
+        DEVICE_ACTION_UNBIND,
+        _DEVICE_ACTION_MAX,
+        _DEVICE_ACTION_INVALID = -EINVAL,
+} DeviceAction;
+
+DeviceAction device_action_from_string(const char *s);
+const char *device_action_to_string(DeviceAction a);
+
+typedef struct DeviceRecord DeviceRecord;
+
+struct DeviceRecord {
+        DeviceAction action;
+        const char *syspath;      /* "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2" */
+        const char *devpath;      /* the same without the sysfs mount point: "/devices/..." */
+        const char *devpath_old;  /* move only, else NULL */
+        const char *sysname;      /* "1-2" */
+        const char *subsystem;    /* "usb", or NULL */
+        const char *devtype;      /* "usb_device", or NULL */
+        const char *driver;       /* bound kernel driver, or NULL */
+        const char *devname;      /* "/dev/bus/usb/001/002", or NULL */
+        const char *modalias;     /* or NULL */
+        uint64_t seqnum;          /* 0 when not from an event */
+        unsigned major, minor;    /* 0:0 without a device node */
+        const DeviceRecord *parent; /* borrowed; the sysfs parent, NULL at the top */
+
+        /* A sysfs attribute with trailing whitespace stripped, or NULL. */
+        const char *(*get_attr)(const DeviceRecord *d, const char *name);
+        /* A udev property (ID_VENDOR_ID, ...), or NULL; always NULL without udevd. */
+        const char *(*get_property)(const DeviceRecord *d, const char *key);
+        /* Calls fn for every udev property (for the Linux dictionary); may be NULL. */
+        int (*foreach_property)(const DeviceRecord *d, int (*fn)(const char *key, const char *value, void *ud),
+                                void *ud);
+        void *userdata;           /* borrowed; the callbacks' */
+};
+
+static inline const char *device_record_attr(const DeviceRecord *d, const char *name) {
+        return d && d->get_attr ? d->get_attr(d, name) : NULL;
+}
+
+static inline const char *device_record_property(const DeviceRecord *d, const char *key) {
+        return d && d->get_property ? d->get_property(d, key) : NULL;
+}
+
+/* The nearest ancestor (or d itself) of the given subsystem and devtype (NULL = any). */
+const DeviceRecord *device_record_find_ancestor(const DeviceRecord *d, const char *subsystem,
+                                                const char *devtype);

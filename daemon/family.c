@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* family.c: the family table, the class hierarchy, the Linux dictionary and parsing helpers. */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "family.h"
+
+/* Asked in this order; the generic family last takes whatever is left. */
+static const Family *const families[] = {
+        &family_pci,     &family_usb_device, &family_usb_interface, &family_serial, &family_storage,
+        &family_network, &family_hid,        &family_power_source,  &family_generic,
+};
+
+/* Class, superclass: Apple's chains, shortened to what Linux can show. */
+static const char *const classes[][2] = {
+        { "IOPCIDevice", "IOService" },
+        { "IOUSBHostDevice", "IOService" },
+        { "IOUSBHostInterface", "IOService" },
+        { "IOSerialBSDClient", "IOService" },
+        { "IOStorage", "IOService" },
+        { "IOMedia", "IOStorage" },
+        { "IONetworkInterface", "IOService" },
+        { "IOEthernetInterface", "IONetworkInterface" },
+        { "IOHIDDevice", "IOService" },
+        { "IOPMPowerSource", "IOService" },
+        { "IOLinuxDevice", "IOService" },
+        { "IOLinuxKernelDriver", "IOService" },
+};
+
+/* Old names that personalities still match on. */
+static const char *const aliases[][2] = {
+        { "IOUSBDevice", "IOUSBHostDevice" },
+        { "IOUSBInterface", "IOUSBHostInterface" },
+};
+
+int family_define_classes(ClassTable *t) {
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(classes); i++) {
+                r = class_table_define(t, classes[i][0], classes[i][1], NULL);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(aliases); i++) {
+                r = class_table_alias(t, aliases[i][0], aliases[i][1]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+const Family *family_for_device(const DeviceRecord *d) {
+        for (size_t i = 0; i < ELEMENTSOF(families); i++)
+                if (families[i]->handles(d))
+                        return families[i];
+        return &family_generic;
+}
+
+void nub_description_done(NubDescription *n) {
+        free(n->name);
+        free(n->location);
+        value_unref(n->properties);
+        *n = (NubDescription) {};
+}
+
+static int add_udev_property(const char *key, const char *value, void *ud) {
+        return value_dict_set_take(ud, key, value_new_string(value));
+}
+
+static Value *linux_dictionary(const DeviceRecord *d) {
+        _cleanup_value_ Value *l = value_new_dictionary();
+        const struct {
+                const char *key, *value;
+        } fields[] = {
+                { "SYSPATH", d->syspath },   { "SUBSYSTEM", d->subsystem }, { "DEVTYPE", d->devtype },
+                { "DRIVER", d->driver },     { "DEVNAME", d->devname },     { "MODALIAS", d->modalias },
+        };
+
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (fields[i].value && value_dict_set_take(l, fields[i].key, value_new_string(fields[i].value)) < 0)
+                        return NULL;
+        if (d->major || d->minor) {
+                if (value_dict_set_take(l, "MAJOR", value_new_unsigned(d->major, 32)) < 0 ||
+                    value_dict_set_take(l, "MINOR", value_new_unsigned(d->minor, 32)) < 0)
+                        return NULL;
+        }
+        if (d->foreach_property) {
+                _cleanup_value_ Value *props = value_new_dictionary();
+
+                if (!props || d->foreach_property(d, add_udev_property, props) < 0)
+                        return NULL;
+                if (value_dict_size(props) > 0 && value_dict_set(l, "udev", props) < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(l);
+}
+
+int family_describe_device(const DeviceRecord *d, NubDescription *ret) {
+        NubDescription nub = {};
+        const Family *f;
+        int r;
+
+        assert(d && ret);
+        if (!d->syspath || !d->sysname)
+                return -EINVAL;
+        nub.properties = value_new_dictionary();
+        if (!nub.properties)
+                return -ENOMEM;
+        f = family_for_device(d);
+        r = f->describe(d, &nub);
+        if (r >= 0 && (!nub.class_name || !nub.name))
+                r = -EINVAL; /* a family must name the class and the entry */
+        if (r >= 0)
+                r = value_dict_set_take(nub.properties, "Linux", linux_dictionary(d));
+        if (r < 0) {
+                nub_description_done(&nub);
+                return r;
+        }
+        *ret = nub;
+        return 0;
+}
+
+static Value *parse_number(const char *s, int base, unsigned bits) {
+        unsigned long long v;
+        char *end;
+
+        if (!s || !*s)
+                return NULL;
+        errno = 0;
+        v = strtoull(s, &end, base);
+        if (errno || end == s || *end || s[0] == '-')
+                return NULL;
+        if (bits < 64 && v >> bits)
+                return NULL;
+        return value_new_unsigned(v, bits);
+}
+
+Value *family_attr_hex(const DeviceRecord *d, const char *attr, unsigned bits) {
+        return parse_number(device_record_attr(d, attr), 16, bits);
+}
+
+Value *family_attr_dec(const DeviceRecord *d, const char *attr, unsigned bits) {
+        return parse_number(device_record_attr(d, attr), 10, bits);
+}
+
+Value *family_attr_string(const DeviceRecord *d, const char *attr) {
+        const char *s = device_record_attr(d, attr);
+
+        return s ? value_new_string(s) : NULL;
+}
+
+int family_set_optional(Value *dict, const char *key, Value *v) {
+        if (!v)
+                return 0;
+        return value_dict_set_take(dict, key, v);
+}
