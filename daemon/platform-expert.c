@@ -137,10 +137,12 @@ static int publish_platform_properties(Entry *pe, const PlatformInfo *info) {
                 r = entry_set_property_take(pe, "version", dt_string(info->version));
         if (r >= 0 && info->board_id)
                 r = entry_set_property_take(pe, "board-id", dt_string(info->board_id));
-        if (r >= 0 && info->compatible)
-                r = entry_set_property_take(pe, "compatible",
-                                            value_new_data(info->compatible, info->compatible_len + 1));
-        else if (r >= 0 && info->model)
+        if (r >= 0 && info->compatible) {
+                /* A device-tree list ends with its own NUL: add one only if the file lacked it. */
+                size_t len = info->compatible_len + (info->compatible[info->compatible_len - 1] != '\0');
+
+                r = entry_set_property_take(pe, "compatible", value_new_data(info->compatible, len));
+        } else if (r >= 0 && info->model)
                 r = entry_set_property_take(pe, "compatible", dt_string(info->model));
         if (r >= 0 && info->serial) {
                 r = entry_set_property_take(pe, "IOPlatformSerialNumber", value_new_string(info->serial));

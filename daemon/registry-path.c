@@ -115,15 +115,20 @@ static const char *match_location(const Entry *e, const Plane *plane, const char
         const char *loc, *r = match_path_location(e, plane, cmp);
         size_t len;
 
-        if (r)
+        /*
+         * A numeric match that stops inside the component (ttyS0 and 0000:00:14.0
+         * compare as fields of zeros, leaving "ttyS0" or ".0") is what the kernel
+         * would return, but identical text is the better match.
+         */
+        if (r && (*r == '\0' || *r == '/'))
                 return r;
         loc = entry_get_location(e, plane);
         if (!loc)
-                return NULL;
+                return r;
         len = strlen(loc);
         if (strncmp(loc, cmp, len) == 0 && (cmp[len] == 0 || cmp[len] == '/' || cmp[len] == ':'))
                 return cmp + len;
-        return NULL;
+        return r;
 }
 
 /* The kernel's getChildFromComponent(): the first child matching the component at *path. */
