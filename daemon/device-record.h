@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef enum DeviceAction {
         DEVICE_ACTION_ADD,
@@ -56,6 +57,12 @@ struct DeviceRecord {
         /* Calls fn for every udev property (for the Linux dictionary); may be NULL. */
         int (*foreach_property)(const DeviceRecord *d, int (*fn)(const char *key, const char *value, void *ud),
                                 void *ud);
+        /*
+         * Reads up to size bytes of a binary sysfs attribute (report_descriptor, descriptors,
+         * config) into buf: the number of bytes read, or a negative errno (-ENOENT when absent).
+         * May be NULL: the source has no binary attributes.
+         */
+        ssize_t (*read_attr_binary)(const DeviceRecord *d, const char *name, void *buf, size_t size);
         void *userdata;           /* borrowed; the callbacks' */
 };
 
@@ -65,6 +72,11 @@ static inline const char *device_record_attr(const DeviceRecord *d, const char *
 
 static inline const char *device_record_property(const DeviceRecord *d, const char *key) {
         return d && d->get_property ? d->get_property(d, key) : NULL;
+}
+
+static inline ssize_t device_record_read_attr_binary(const DeviceRecord *d, const char *name, void *buf,
+                                                     size_t size) {
+        return d && d->read_attr_binary ? d->read_attr_binary(d, name, buf, size) : -ENOENT;
 }
 
 /* The nearest ancestor (or d itself) of the given subsystem and devtype (NULL = any). */
