@@ -10,6 +10,7 @@
 
 static const char *arg_bus_address;
 static const char *arg_sysfs_root;
+static bool arg_no_udev;
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -20,17 +21,20 @@ static void help(void) {
                "     --version              Show the version\n"
                "     --bus-address=ADDRESS  Serve on this bus (default: $IOREG_BUS_ADDRESS,\n"
                "                            else the system bus)\n"
-               "     --sysfs-root=DIR       Read sysfs below DIR (default: /sys)\n"
+               "     --sysfs-root=DIR       Read the machine's identity below DIR (default: /sys)\n"
+               "     --no-udev              No devices: only Root, the platform expert and\n"
+               "                            IOResources\n"
                "  -v --verbose              Log debug messages\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT };
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "no-udev", no_argument, NULL, ARG_NO_UDEV },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -49,6 +53,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_SYSFS_ROOT:
                         arg_sysfs_root = optarg;
+                        break;
+                case ARG_NO_UDEV:
+                        arg_no_udev = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -73,6 +80,7 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         config.bus_address = arg_bus_address;
         config.sysfs_root = arg_sysfs_root;
+        config.no_udev = arg_no_udev;
 
         r = manager_new(&m, &config);
         if (r < 0)

@@ -25,6 +25,7 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return log_error_errno(ENOMEM, "Out of memory.");
+        m->no_udev = config->no_udev;
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
         if (!m->sysfs_root)
                 return log_error_errno(ENOMEM, "Out of memory.");
@@ -45,6 +46,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_registry_drop_waiters(m);
         sd_bus_flush_close_unref(m->bus);
+        udev_source_free(m->udev);
+        if (m->devices_ready)
+                device_tree_done(&m->devices);
         registry_free(m->registry);
         sd_event_unref(m->event);
         free(m->sysfs_root);
@@ -65,7 +69,14 @@ int manager_build_registry(Manager *m) {
         platform_info_done(&info);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the platform expert: %m");
-        return 0;
+
+        r = device_tree_init(&m->devices, m->registry, m->platform);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the device families: %m");
+        m->devices_ready = true;
+        if (m->no_udev)
+                return 0;
+        return udev_source_new(&m->udev, m->event, &m->devices);
 }
 
 int manager_connect_bus(Manager *m, const char *address) {

@@ -8,7 +8,9 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "device-tree.h"
 #include "registry.h"
+#include "udev-source.h"
 
 #define IOREG_BUS_NAME "org.ioreg.Registry1"
 #define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
@@ -20,6 +22,7 @@ typedef struct QuietWaiter QuietWaiter;
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
         const char *sysfs_root;  /* borrowed; NULL: /sys */
+        bool no_udev;            /* only the registry core: no devices */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -28,6 +31,10 @@ typedef struct Manager {
         Registry *registry;        /* owned */
         Entry *platform;           /* borrowed from the registry */
         Entry *resources;          /* borrowed from the registry */
+        DeviceTree devices;        /* the device nubs, fed by the udev source */
+        bool devices_ready;        /* devices was initialised */
+        UdevSource *udev;          /* owned, NULL with --no-udev */
+        bool no_udev;
         char *sysfs_root;          /* owned */
         QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
 } Manager;
@@ -36,7 +43,7 @@ int manager_new(Manager **ret, const ManagerConfig *config);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
-/* Builds the registry (Root, the platform expert, IOResources). */
+/* Builds the registry (Root, the platform expert, IOResources), then the devices (coldplug). */
 int manager_build_registry(Manager *m);
 /* Connects to the bus, exports the registry and takes the well-known name. */
 int manager_connect_bus(Manager *m, const char *address);

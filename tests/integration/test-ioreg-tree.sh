@@ -32,7 +32,8 @@ for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
 [ -s "$work/address" ] || fail "dbus-daemon did not start: $(cat "$work/dbus.log")"
 export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
 
-"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" 2>"$work/ioregd.log" &
+"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
+        2>"$work/ioregd.log" &
 daemon=$!
 pids+=($daemon)
 

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* device-tree.c: see device-tree.h. */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device-tree.h"
+#include "family.h"
+
+struct DeviceNode {
+        char *syspath;      /* owned; the by_syspath key */
+        Entry *nub;         /* owned reference */
+        Entry *driver;      /* owned reference, or NULL when no kernel driver is bound */
+        bool usb_device;    /* in the IOUSB plane */
+        uint64_t sweep;     /* last resync generation that saw it */
+};
+
+#define NUB_STATE (ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH)
+#define DRIVER_STATE (ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH | ENTRY_STATE_FIRST_MATCH)
+
+static DeviceNode *device_node_free(DeviceNode *n) {
+        if (!n)
+                return NULL;
+        entry_unref(n->nub);
+        entry_unref(n->driver);
+        free(n->syspath);
+        free(n);
+        return NULL;
+}
+
+int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
+        assert(t && reg && platform);
+        *t = (DeviceTree) {
+                .registry = reg,
+                .platform = platform,
+                .by_syspath = HASHMAP_INIT(&string_hash_ops),
+                .by_entry = HASHMAP_INIT(&u64_hash_ops),
+        };
+        return family_define_classes(reg->classes);
+}
+
+void device_tree_done(DeviceTree *t) {
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);)
+                device_node_free(v);
+        hashmap_done(&t->by_syspath);
+        hashmap_done(&t->by_entry);
+}
+
+Entry *device_tree_find(const DeviceTree *t, const char *syspath) {
+        DeviceNode *n = hashmap_get(&t->by_syspath, syspath);
+
+        return n ? n->nub : NULL;
+}
+
+unsigned device_tree_size(const DeviceTree *t) {
+        return hashmap_size(&t->by_syspath);
+}
+
+/* The node of the nearest sysfs ancestor that has one. */
+static DeviceNode *find_ancestor(const DeviceTree *t, const char *syspath) {
+        char buf[4096];
+        size_t len = strlen(syspath);
+        char *slash;
+
+        if (len >= sizeof(buf))
+                return NULL;
+        memcpy(buf, syspath, len + 1);
+        while ((slash = strrchr(buf, '/')) && slash != buf) {
+                DeviceNode *n;
+
+                *slash = '\0';
+                n = hashmap_get(&t->by_syspath, buf);
+                if (n)
+                        return n;
+        }
+        return NULL;
+}
+
+static Entry *service_parent_for(const DeviceTree *t, const DeviceNode *ancestor) {
+        if (!ancestor)
+                return t->platform;
+        return ancestor->driver ?: ancestor->nub;
+}
+
+/* The nearest ancestor node that is a USB device: the parent in the IOUSB plane. */
+static DeviceNode *find_usb_ancestor(const DeviceTree *t, const char *syspath) {
+        DeviceNode *n = find_ancestor(t, syspath);
+
+        while (n && !n->usb_device)
+                n = find_ancestor(t, n->syspath);
+        return n;
+}
+
+static int apply_description(Entry *e, NubDescription *nub) {
+        int r;
+
+        r = entry_set_name(e, NULL, nub->name);
+        if (r >= 0)
+                r = entry_set_location(e, NULL, nub->location);
+        if (r < 0)
+                return r;
+        value_unref(e->properties);
+        e->properties = TAKE_PTR(nub->properties);
+        return 0;
+}
+
+static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
+        Entry *const *children;
+        Entry *drv;
+        unsigned count;
+        int r;
+
+        r = registry_create_entry(t->registry, "IOLinuxKernelDriver", &drv);
+        if (r < 0)
+                return r;
+        r = entry_set_name(drv, NULL, driver);
+        if (r >= 0)
+                r = entry_set_property_take(drv, "IOClass", value_new_string("IOLinuxKernelDriver"));
+        if (r >= 0)
+                r = entry_set_property_take(drv, "CFBundleIdentifier", value_new_string(driver));
+        if (r >= 0)
+                r = entry_attach(drv, n->nub, t->registry->service_plane);
+        if (r >= 0)
+                r = hashmap_put(&t->by_entry, &drv->id, n);
+        if (r < 0) {
+                registry_remove_entry(t->registry, drv);
+                return r;
+        }
+        drv->state |= DRIVER_STATE;
+        /* The nubs below the device now hang below its driver, as on a Mac. */
+        for (;;) {
+                Entry *child = NULL;
+
+                children = entry_get_children(n->nub, t->registry->service_plane, &count);
+                for (unsigned i = 0; i < count; i++)
+                        if (children[i] != drv) {
+                                child = children[i];
+                                break;
+                        }
+                if (!child)
+                        break;
+                (void) entry_detach(child, n->nub, t->registry->service_plane);
+                r = entry_attach(child, drv, t->registry->service_plane);
+                if (r < 0)
+                        return r;
+        }
+        n->driver = entry_ref(drv);
+        return 0;
+}
+
+static int detach_driver(DeviceTree *t, DeviceNode *n) {
+        Entry *const *children;
+        unsigned count;
+        int r;
+
+        if (!n->driver)
+                return 0;
+        while ((children = entry_get_children(n->driver, t->registry->service_plane, &count)) && count > 0) {
+                Entry *child = children[0];
+
+                (void) entry_detach(child, n->driver, t->registry->service_plane);
+                r = entry_attach(child, n->nub, t->registry->service_plane);
+                if (r < 0)
+                        return r;
+        }
+        (void) hashmap_remove(&t->by_entry, &n->driver->id);
+        registry_remove_entry(t->registry, n->driver);
+        n->driver = entry_unref(n->driver);
+        return 1;
+}
+
+/* Brings the driver entry in line with d->driver. Returns 1 when it changed. */
+static int sync_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
+        int r;
+
+        if (n->driver && driver && streq(entry_get_name(n->driver, NULL), driver))
+                return 0;
+        r = detach_driver(t, n);
+        if (r < 0)
+                return r;
+        if (!driver)
+                return r;
+        r = attach_driver(t, n, driver);
+        return r < 0 ? r : 1;
+}
+
+static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub) {
+        DeviceNode *n, *ancestor;
+        Entry *e;
+        int r;
+
+        r = registry_create_entry(t->registry, nub->class_name, &e);
+        if (r < 0)
+                return r;
+        n = calloc(1, sizeof(*n));
+        if (!n) {
+                registry_remove_entry(t->registry, e);
+                return -ENOMEM;
+        }
+        n->nub = entry_ref(e);
+        n->sweep = t->sweep;
+        n->syspath = strdup(d->syspath);
+        n->usb_device = streq_ptr(d->subsystem, "usb") && streq_ptr(d->devtype, "usb_device");
+        r = n->syspath ? apply_description(e, nub) : -ENOMEM;
+        if (r < 0)
+                goto fail;
+        ancestor = find_ancestor(t, d->syspath);
+        r = entry_attach(e, service_parent_for(t, ancestor), t->registry->service_plane);
+        if (r < 0)
+                goto fail;
+        if (n->usb_device) {
+                DeviceNode *usb_parent = find_usb_ancestor(t, d->syspath);
+
+                r = entry_attach(e, usb_parent ? usb_parent->nub : t->registry->root, t->registry->usb_plane);
+                if (r < 0)
+                        goto fail;
+        }
+        r = hashmap_put(&t->by_syspath, n->syspath, n);
+        if (r < 0)
+                goto fail;
+        r = hashmap_put(&t->by_entry, &e->id, n);
+        if (r < 0) {
+                (void) hashmap_remove(&t->by_syspath, n->syspath);
+                goto fail;
+        }
+        e->state |= NUB_STATE;
+        if (d->driver) {
+                r = attach_driver(t, n, d->driver);
+                if (r < 0)
+                        return r; /* the nub stays; the driver entry is missing, resync retries */
+        }
+        t->n_added++;
+        return 1;
+fail:
+        registry_remove_entry(t->registry, e);
+        device_node_free(n);
+        return r;
+}
+
+static void forget_entry(Entry *e, void *userdata) {
+        DeviceTree *t = userdata;
+        DeviceNode *n;
+
+        if (t->on_terminate)
+                t->on_terminate(e, t->userdata);
+        n = hashmap_remove(&t->by_entry, &e->id);
+
+        if (!n || n->nub != e)
+                return; /* a driver entry, or an entry that is not a device's */
+        if (n->driver)
+                (void) hashmap_remove(&t->by_entry, &n->driver->id);
+        (void) hashmap_remove(&t->by_syspath, n->syspath);
+        device_node_free(n);
+        t->n_removed++;
+}
+
+static int remove_device(DeviceTree *t, DeviceNode *n) {
+        registry_terminate_entry(t->registry, n->nub, forget_entry, t);
+        return 1;
+}
+
+static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub) {
+        Entry *e = n->nub;
+        bool same;
+        int r, changed;
+
+        n->sweep = t->sweep;
+        same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&
+               streq_ptr(nub->location, entry_get_location(e, NULL)) && value_equal(nub->properties, e->properties);
+        if (!same && !streq_ptr(nub->class_name, e->klass->name)) {
+                /* Another class (the device changed subsystem or devtype): a new nub. */
+                remove_device(t, n);
+                return add_device(t, d, nub);
+        }
+        changed = sync_driver(t, n, d->driver);
+        if (changed < 0)
+                return changed;
+        if (same)
+                return changed;
+        r = apply_description(e, nub);
+        if (r < 0)
+                return r;
+        t->n_changed++;
+        return 1;
+}
+
+/* move: the device (and everything below it) has a new syspath. */
+static int move_device(DeviceTree *t, const DeviceRecord *d) {
+        size_t old_len = strlen(d->devpath_old);
+        DeviceNode **moved = NULL;
+        unsigned n_moved = 0, cap = 0;
+        const char *prefix_end;
+        void *v;
+        int r = 0;
+
+        /* devpath_old has no sysfs mount point: rebuild the old syspath from the new one. */
+        prefix_end = strstr(d->syspath, d->devpath);
+        if (!prefix_end)
+                return -EINVAL;
+        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);) {
+                DeviceNode *n = v;
+                const char *rel = n->syspath + (prefix_end - d->syspath);
+
+                if (strlen(n->syspath) < (size_t) (prefix_end - d->syspath) ||
+                    strncmp(n->syspath, d->syspath, prefix_end - d->syspath) != 0)
+                        continue;
+                if (strncmp(rel, d->devpath_old, old_len) == 0 && (rel[old_len] == '\0' || rel[old_len] == '/')) {
+                        r = GROW(moved, cap, n_moved + 1);
+                        if (r < 0)
+                                goto out;
+                        moved[n_moved++] = n;
+                }
+        }
+        for (unsigned i = 0; i < n_moved; i++) {
+                DeviceNode *n = moved[i];
+                const char *rest = n->syspath + (prefix_end - d->syspath) + old_len;
+                char *p;
+
+                if (asprintf(&p, "%s%s", d->syspath, rest) < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                (void) hashmap_remove(&t->by_syspath, n->syspath);
+                free(n->syspath);
+                n->syspath = p;
+                r = hashmap_put(&t->by_syspath, n->syspath, n);
+                if (r < 0)
+                        goto out;
+        }
+        r = n_moved > 0;
+out:
+        free(moved);
+        return r;
+}
+
+int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
+        NubDescription nub = {};
+        DeviceNode *n;
+        int r;
+
+        assert(t && d);
+        if (!d->syspath)
+                return -EINVAL;
+        n = hashmap_get(&t->by_syspath, d->syspath);
+
+        switch (d->action) {
+        case DEVICE_ACTION_REMOVE:
+                return n ? remove_device(t, n) : 0;
+        case DEVICE_ACTION_MOVE:
+                if (!d->devpath_old || !d->devpath)
+                        return -EINVAL;
+                r = move_device(t, d);
+                if (r < 0)
+                        return r;
+                n = hashmap_get(&t->by_syspath, d->syspath);
+                break;
+        case DEVICE_ACTION_ADD:
+        case DEVICE_ACTION_CHANGE:
+        case DEVICE_ACTION_ONLINE:
+        case DEVICE_ACTION_OFFLINE:
+        case DEVICE_ACTION_BIND:
+        case DEVICE_ACTION_UNBIND:
+                break;
+        default:
+                return -EINVAL;
+        }
+
+        /* Every other action describes the device as it is now: add it, or bring it up to date. */
+        r = family_describe_device(d, &nub);
+        if (r < 0)
+                return r;
+        if (n)
+                r = change_device(t, n, d, &nub);
+        else
+                r = add_device(t, d, &nub);
+        nub_description_done(&nub);
+        return r;
+}
+
+void device_tree_resync_begin(DeviceTree *t) {
+        t->sweep++;
+}
+
+unsigned device_tree_resync_end(DeviceTree *t) {
+        _cleanup_strv_free_ char **stale = NULL;
+        unsigned removed = 0, n = 0, cap = 0;
+        void *v;
+
+        /* Collect first: terminating a subtree frees nodes below it as we go. */
+        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);) {
+                DeviceNode *node = v;
+
+                if (node->sweep == t->sweep)
+                        continue;
+                if (GROW(stale, cap, n + 2) < 0)
+                        break; /* out of memory: the next resync gets the rest */
+                stale[n] = strdup(node->syspath);
+                if (!stale[n])
+                        break;
+                stale[++n] = NULL;
+        }
+        for (unsigned i = 0; i < n; i++) {
+                DeviceNode *node = hashmap_get(&t->by_syspath, stale[i]);
+
+                if (node)
+                        removed += registry_terminate_entry(t->registry, node->nub, forget_entry, t);
+        }
+        return removed;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * device-tree.h: applies device records to the registry. Pure: it takes
+ * records (from the udev source, or from tables in tests) and changes
+ * entries; it reads nothing itself.
+ *
+ * Placement (DESIGN.md, issue "udev → registry"):
+ * - IOService: each nub below the nub of its nearest sysfs ancestor that has
+ *   one, or below that ancestor's kernel-driver entry when a driver is
+ *   bound; top-level devices below the platform expert.
+ * - Kernel drivers: a bound driver is an IOLinuxKernelDriver entry named
+ *   after the driver, between the nub and the nubs below it.
+ * - IOUSB: USB devices below their parent USB device; root hubs below Root.
+ * Removal terminates the nub and its subtree, children first.
+ */
+#pragma once
+
+#include "device-record.h"
+#include "registry.h"
+
+typedef struct DeviceNode DeviceNode;
+
+typedef struct DeviceTree {
+        Registry *registry;      /* borrowed */
+        Entry *platform;         /* borrowed: where top-level devices hang in IOService */
+        Hashmap by_syspath;      /* syspath → DeviceNode *, owning the nodes; keys borrowed from them */
+        Hashmap by_entry;        /* nub or driver entry id → DeviceNode * (borrowed) */
+        uint64_t sweep;          /* resync generation */
+        unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
+        /* Told about each entry just before it is terminated, children first (notifications, tests). */
+        void (*on_terminate)(Entry *e, void *userdata);
+        void *userdata;          /* borrowed */
+} DeviceTree;
+
+int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform);
+void device_tree_done(DeviceTree *t);
+
+/*
+ * Applies one event. Returns 1 when the registry changed, 0 when there was
+ * nothing to do (remove of an unknown device, change with equal
+ * properties), or a negative errno for a record that cannot be described;
+ * the registry is then unchanged.
+ */
+int device_tree_apply(DeviceTree *t, const DeviceRecord *d);
+
+/* The nub for a syspath (borrowed), or NULL. */
+Entry *device_tree_find(const DeviceTree *t, const char *syspath);
+unsigned device_tree_size(const DeviceTree *t);
+
+/*
+ * Resync: begin(), then device_tree_apply() with action add for every
+ * device sysfs lists now, then end(): devices not seen since begin() are
+ * terminated. Adds of known devices update them. Returns the number
+ * terminated.
+ */
+void device_tree_resync_begin(DeviceTree *t);
+unsigned device_tree_resync_end(DeviceTree *t);
