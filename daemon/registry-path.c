@@ -19,7 +19,8 @@ int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *pl
         _cleanup_free_ const Entry **heap = NULL;
         unsigned n = 0, cap = ELEMENTSOF(stack);
         _cleanup_free_ char *path = NULL;
-        size_t len, used;
+        size_t len;
+        char *p;
 
         assert(reg && e && plane && ret);
         if (e->registry != reg || e == reg->root || !entry_get_parent(e, plane))
@@ -56,18 +57,56 @@ int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *pl
         path = malloc(len + 1);
         if (!path)
                 return -ENOMEM;
-        used = (size_t) sprintf(path, "%s:", plane->name);
+        /* Copied by hand: sprintf() per component was most of the cost of this call. */
+        p = stpcpy(path, plane->name);
+        *p++ = ':';
         if (n == 0)
-                used += (size_t) sprintf(path + used, "/");
+                *p++ = '/';
         for (unsigned i = n; i > 0; i--) {
                 const char *loc = entry_get_location(chain[i - 1], plane);
 
-                used += (size_t) sprintf(path + used, "/%s", entry_get_name(chain[i - 1], plane));
-                if (loc)
-                        used += (size_t) sprintf(path + used, "@%s", loc);
+                *p++ = '/';
+                p = stpcpy(p, entry_get_name(chain[i - 1], plane));
+                if (loc) {
+                        *p++ = '@';
+                        p = stpcpy(p, loc);
+                }
         }
+        *p = '\0';
         *ret = TAKE_PTR(path);
         return 0;
+}
+
+/* Hexadecimal digit value + 1, 0 for any other byte: the digits strtoull() accepts in base 16. */
+static const uint8_t hex_digits[256] = {
+        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+        ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+        ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+        ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * strtoull(s, ret_end, 16), fast for what locations hold: 1 to 16 hex
+ * digits without a "0x" prefix. Anything else (no digit, blanks, a sign, a
+ * prefix, a possible overflow) goes to strtoull() itself, so the result and
+ * *ret_end are always the same as strtoull()'s.
+ */
+static unsigned long long parse_hex(const char *s, char **ret_end) {
+        unsigned long long v = 0;
+        const char *p = s;
+        int d;
+
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+                return strtoull(s, ret_end, 16);
+        for (; (d = hex_digits[(unsigned char) *p]) != 0; p++) {
+                if (p - s == 16)
+                        return strtoull(s, ret_end, 16);
+                v = v << 4 | (unsigned) (d - 1);
+        }
+        if (p == s)
+                return strtoull(s, ret_end, 16);
+        *ret_end = (char *) p;
+        return v;
 }
 
 /*
@@ -87,12 +126,12 @@ static const char *match_path_location(const Entry *e, const Plane *plane, const
                 char *end;
 
                 if (last_path) {
-                        num1 = strtoull(cmp, &end, 16);
+                        num1 = parse_hex(cmp, &end);
                         cmp = end;
                         last_path = *cmp++;
                 }
                 if (last_loc) {
-                        num2 = strtoull(str, &end, 16);
+                        num2 = parse_hex(str, &end);
                         str = end;
                         last_loc = *str++;
                 }

@@ -301,6 +301,13 @@ int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
                 return r;
         if (array_contains(l->parents, l->n_parents, parent))
                 return 0;
+        if (l->cap_parents == 0) {
+                /* Most entries have one provider: room for one takes a 32-byte malloc chunk, four 48. */
+                l->parents = malloc(sizeof(Entry *));
+                if (!l->parents)
+                        return -ENOMEM;
+                l->cap_parents = 1;
+        }
         r = GROW(l->parents, l->cap_parents, l->n_parents + 1);
         if (r < 0)
                 return r;

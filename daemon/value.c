@@ -17,9 +17,17 @@ typedef struct DictItem {
         Value *value; /* owned reference */
 } DictItem;
 
+/*
+ * Slots hold item index + 1 (0 = empty): one byte each while n_slots is at
+ * most DICT_INDEX_SMALL (the index is at most half full, so item + 1 <= 128
+ * fits), four bytes beyond. A 20-key property table then needs 64 bytes of
+ * index, not 256.
+ */
+#define DICT_INDEX_SMALL 256u
+
 typedef struct DictIndex {
         uint32_t n_slots; /* power of two */
-        uint32_t slots[]; /* item index + 1; 0 = empty */
+        uint32_t slots[]; /* read and written through index_get() and index_set() */
 } DictIndex;
 
 struct Value {
@@ -41,13 +49,41 @@ struct Value {
                 struct {
                         DictItem *items; /* owned */
                         uint32_t n, cap;
-                        DictIndex *index; /* owned, NULL while small */
-                } dict;
+                } dict; /* the index follows the Value: see DictValue */
         };
 };
 
-static Value *value_alloc(ValueType type, size_t extra) {
-        Value *v = calloc(1, sizeof(Value) + extra);
+/*
+ * A dictionary is allocated as a DictValue: its index pointer lives after
+ * the Value rather than in the union, so that sizeof(Value) is 24 bytes
+ * and a number or boolean fits malloc's 32-byte chunk (48 otherwise).
+ */
+typedef struct DictValue {
+        Value value;
+        DictIndex *index; /* owned, NULL while small */
+} DictValue;
+
+static DictIndex *dict_index(const Value *d) {
+        return ((const DictValue *) d)->index;
+}
+
+static void dict_set_index(Value *d, DictIndex *ix) {
+        ((DictValue *) d)->index = ix;
+}
+
+/*
+ * Strings and data: the bytes start inside the union, so they need
+ * sizeof(Value) only while short, and 12 bytes less than sizeof(Value) +
+ * len + 1 beyond. Never less than a whole Value.
+ */
+static size_t value_buf_size(size_t len) {
+        size_t n = offsetof(Value, buf.bytes) + len + 1;
+
+        return n > sizeof(Value) ? n : sizeof(Value);
+}
+
+static Value *value_alloc(ValueType type, size_t size) {
+        Value *v = calloc(1, size);
 
         if (!v)
                 return NULL;
@@ -61,7 +97,7 @@ Value *value_new_string_len(const char *s, size_t len) {
 
         if (len > UINT32_MAX - 1)
                 return NULL;
-        v = value_alloc(VALUE_STRING, len + 1);
+        v = value_alloc(VALUE_STRING, value_buf_size(len));
         if (!v)
                 return NULL;
         v->buf.len = len;
@@ -79,7 +115,7 @@ static unsigned normalize_bits(unsigned bits) {
 }
 
 Value *value_new_unsigned(uint64_t u, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, 0);
+        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
 
         if (!v)
                 return NULL;
@@ -91,7 +127,7 @@ Value *value_new_unsigned(uint64_t u, unsigned bits) {
 }
 
 Value *value_new_signed(int64_t i, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, 0);
+        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
 
         if (!v)
                 return NULL;
@@ -107,7 +143,7 @@ Value *value_new_signed(int64_t i, unsigned bits) {
 }
 
 Value *value_new_boolean(bool b) {
-        Value *v = value_alloc(VALUE_BOOLEAN, 0);
+        Value *v = value_alloc(VALUE_BOOLEAN, sizeof(Value));
 
         if (v)
                 v->b = b;
@@ -119,7 +155,7 @@ Value *value_new_data(const void *p, size_t len) {
 
         if (len > UINT32_MAX - 1)
                 return NULL;
-        v = value_alloc(VALUE_DATA, len + 1);
+        v = value_alloc(VALUE_DATA, value_buf_size(len));
         if (!v)
                 return NULL;
         v->buf.len = len;
@@ -129,11 +165,11 @@ Value *value_new_data(const void *p, size_t len) {
 }
 
 Value *value_new_array(void) {
-        return value_alloc(VALUE_ARRAY, 0);
+        return value_alloc(VALUE_ARRAY, sizeof(Value));
 }
 
 Value *value_new_dictionary(void) {
-        return value_alloc(VALUE_DICTIONARY, 0);
+        return value_alloc(VALUE_DICTIONARY, sizeof(DictValue));
 }
 
 Value *value_ref(Value *v) {
@@ -162,7 +198,7 @@ Value *value_unref(Value *v) {
                         value_unref(v->dict.items[i].value);
                 }
                 free(v->dict.items);
-                free(v->dict.index);
+                free(dict_index(v));
                 break;
         default:
                 break;
@@ -258,12 +294,31 @@ static uint32_t symbol_slot(const Symbol *s, uint32_t mask) {
         return (uint32_t) hash_bytes(&s, sizeof(s)) & mask;
 }
 
+static size_t index_size(uint32_t n_slots) {
+        size_t slot = n_slots <= DICT_INDEX_SMALL ? sizeof(uint8_t) : sizeof(uint32_t);
+
+        return sizeof(DictIndex) + n_slots * slot;
+}
+
+static uint32_t index_get(const DictIndex *ix, uint32_t i) {
+        if (ix->n_slots <= DICT_INDEX_SMALL)
+                return ((const uint8_t *) ix->slots)[i];
+        return ix->slots[i];
+}
+
+static void index_set(DictIndex *ix, uint32_t i, uint32_t item_plus_one) {
+        if (ix->n_slots <= DICT_INDEX_SMALL)
+                ((uint8_t *) ix->slots)[i] = (uint8_t) item_plus_one;
+        else
+                ix->slots[i] = item_plus_one;
+}
+
 static void dict_index_insert(DictIndex *ix, const DictItem *items, uint32_t item) {
         uint32_t mask = ix->n_slots - 1;
 
         for (uint32_t i = symbol_slot(items[item].key, mask);; i = (i + 1) & mask)
-                if (ix->slots[i] == 0) {
-                        ix->slots[i] = item + 1;
+                if (index_get(ix, i) == 0) {
+                        index_set(ix, i, item + 1);
                         return;
                 }
 }
@@ -273,38 +328,58 @@ static int dict_reindex(Value *d) {
         uint32_t n_slots = 16;
         DictIndex *ix;
 
-        free(d->dict.index);
-        d->dict.index = NULL;
+        free(dict_index(d));
+        dict_set_index(d, NULL);
         if (d->dict.n <= DICT_SCAN_MAX)
                 return 0;
         while (n_slots < d->dict.n * 2)
                 n_slots *= 2;
-        ix = calloc(1, sizeof(DictIndex) + n_slots * sizeof(uint32_t));
+        ix = calloc(1, index_size(n_slots));
         if (!ix)
                 return -ENOMEM;
         ix->n_slots = n_slots;
         for (uint32_t i = 0; i < d->dict.n; i++)
                 dict_index_insert(ix, d->dict.items, i);
-        d->dict.index = ix;
+        dict_set_index(d, ix);
         return 0;
 }
 
 static int64_t dict_find(const Value *d, const Symbol *key) {
         if (!key)
                 return -1; /* never interned, so in no dictionary */
-        if (d->dict.index) {
-                const DictIndex *ix = d->dict.index;
+        if (dict_index(d)) {
+                const DictIndex *ix = dict_index(d);
                 uint32_t mask = ix->n_slots - 1;
 
-                for (uint32_t i = symbol_slot(key, mask); ix->slots[i]; i = (i + 1) & mask)
-                        if (d->dict.items[ix->slots[i] - 1].key == key)
-                                return ix->slots[i] - 1;
+                for (uint32_t i = symbol_slot(key, mask), s; (s = index_get(ix, i)); i = (i + 1) & mask)
+                        if (d->dict.items[s - 1].key == key)
+                                return s - 1;
                 return -1;
         }
         for (uint32_t i = 0; i < d->dict.n; i++)
                 if (d->dict.items[i].key == key)
                         return i;
         return -1;
+}
+
+/*
+ * Room for one more item: doubling up to 16, then by half. Property tables
+ * hold 10 to 40 keys; doubling past 16 would leave a quarter unused on
+ * average (a 20-key table in 32 slots).
+ */
+static int dict_grow(Value *d) {
+        uint32_t cap = d->dict.cap;
+        DictItem *t;
+
+        if (d->dict.n < cap)
+                return 0;
+        cap = cap < 4 ? 4 : cap < 16 ? cap * 2 : cap + cap / 2;
+        t = realloc(d->dict.items, (size_t) cap * sizeof(DictItem));
+        if (!t)
+                return -ENOMEM;
+        d->dict.items = t;
+        d->dict.cap = cap;
+        return 0;
 }
 
 size_t value_dict_size(const Value *d) {
@@ -349,7 +424,7 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
                 d->dict.items[i].value = v;
                 return 0;
         }
-        r = GROW(d->dict.items, d->dict.cap, d->dict.n + 1);
+        r = dict_grow(d);
         if (r < 0)
                 goto fail;
         sym = symbol_intern(key);
@@ -359,7 +434,7 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
         }
         d->dict.items[d->dict.n++] = (DictItem) { .key = sym, .value = v };
         if (d->dict.n > DICT_SCAN_MAX) {
-                if (!d->dict.index || d->dict.index->n_slots < d->dict.n * 2) {
+                if (!dict_index(d) || dict_index(d)->n_slots < d->dict.n * 2) {
                         r = dict_reindex(d);
                         if (r < 0) {
                                 /* Undo, so a failed set leaves the dictionary as it was. */
@@ -369,7 +444,7 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
                                 goto fail;
                         }
                 } else
-                        dict_index_insert(d->dict.index, d->dict.items, d->dict.n - 1);
+                        dict_index_insert(dict_index(d), d->dict.items, d->dict.n - 1);
         }
         return 0;
 fail:
@@ -395,7 +470,7 @@ int value_dict_remove(Value *d, const char *key) {
         d->dict.n--;
         /* Indices shifted: rebuild. If that fails the scan path still works. */
         if (dict_reindex(d) < 0)
-                d->dict.index = NULL;
+                dict_set_index(d, NULL);
         return 1;
 }
 
@@ -495,16 +570,16 @@ size_t value_memory_size(const Value *v) {
         switch (v->type) {
         case VALUE_STRING:
         case VALUE_DATA:
-                return n + v->buf.len + 1;
+                return value_buf_size(v->buf.len);
         case VALUE_ARRAY:
                 n += v->array.cap * sizeof(Value *);
                 for (uint32_t i = 0; i < v->array.n; i++)
                         n += value_memory_size(v->array.items[i]);
                 return n;
         case VALUE_DICTIONARY:
-                n += v->dict.cap * sizeof(DictItem);
-                if (v->dict.index)
-                        n += sizeof(DictIndex) + v->dict.index->n_slots * sizeof(uint32_t);
+                n = sizeof(DictValue) + v->dict.cap * sizeof(DictItem);
+                if (dict_index(v))
+                        n += index_size(dict_index(v)->n_slots);
                 for (uint32_t i = 0; i < v->dict.n; i++)
                         n += value_memory_size(v->dict.items[i].value);
                 return n;
