@@ -226,13 +226,23 @@ Registry *registry_free(Registry *reg) {
 
         if (!reg)
                 return NULL;
-        /* Links are borrowed pointers between entries: cut them all, then drop the references. */
+        /*
+         * Links are borrowed pointers between entries: cut them all first, so
+         * that an entry someone still holds has no pointer to a freed one.
+         */
         for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);) {
                 Entry *e = v;
 
+                for (unsigned p = 0; p < e->n_links; p++)
+                        if (e->links[p]) {
+                                e->links[p]->n_parents = e->links[p]->n_children = 0;
+                                e->links[p]->attached = false;
+                        }
                 e->registry = NULL;
-                entry_unref(e);
+                e->state |= ENTRY_STATE_INACTIVE;
         }
+        for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);)
+                entry_unref(v);
         hashmap_done(&reg->by_id);
         for (unsigned i = 0; i < reg->n_planes; i++) {
                 free(reg->planes[i]->name);
@@ -396,7 +406,8 @@ void registry_remove_entry(Registry *reg, Entry *e) {
 
 unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
                                   void *userdata) {
-        _cleanup_(entry_unrefp) Entry *hold = entry_ref(e);
+        /* Held so that e outlives the removal of its last child's link to it. */
+        _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
         unsigned n = 0, n_children;
         Entry *const *children;
 
