@@ -27,7 +27,7 @@ const char *device_action_to_string(DeviceAction a) {
 
 const DeviceRecord *device_record_find_ancestor(const DeviceRecord *d, const char *subsystem,
                                                 const char *devtype) {
-        for (; d; d = d->parent)
+        for (; d; d = device_record_parent(d))
                 if ((!subsystem || streq_ptr(d->subsystem, subsystem)) && (!devtype || streq_ptr(d->devtype, devtype)))
                         return d;
         return NULL;

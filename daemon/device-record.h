@@ -48,7 +48,11 @@ struct DeviceRecord {
         const char *modalias;     /* or NULL */
         uint64_t seqnum;          /* 0 when not from an event */
         unsigned major, minor;    /* 0:0 without a device node */
-        const DeviceRecord *parent; /* borrowed; the sysfs parent, NULL at the top */
+        /*
+         * Borrowed; the sysfs parent, NULL at the top. Read it with device_record_parent(): a
+         * source with get_parent fills it on first use only.
+         */
+        const DeviceRecord *parent;
 
         /* A sysfs attribute with trailing whitespace stripped, or NULL. */
         const char *(*get_attr)(const DeviceRecord *d, const char *name);
@@ -63,8 +67,20 @@ struct DeviceRecord {
          * May be NULL: the source has no binary attributes.
          */
         ssize_t (*read_attr_binary)(const DeviceRecord *d, const char *name, void *buf, size_t size);
+        /*
+         * The parent's record (borrowed, valid while d lives), built when first asked for, so that
+         * a device's ancestors are read from sysfs only when a family looks at them. May be NULL:
+         * then parent is the parent.
+         */
+        const DeviceRecord *(*get_parent)(const DeviceRecord *d);
         void *userdata;           /* borrowed; the callbacks' */
 };
+
+static inline const DeviceRecord *device_record_parent(const DeviceRecord *d) {
+        if (!d)
+                return NULL;
+        return d->get_parent ? d->get_parent(d) : d->parent;
+}
 
 static inline const char *device_record_attr(const DeviceRecord *d, const char *name) {
         return d && d->get_attr ? d->get_attr(d, name) : NULL;

@@ -96,7 +96,8 @@ static bool is_input_device_node(const DeviceRecord *d) {
 static bool hid_handles(const DeviceRecord *d) {
         if (streq_ptr(d->subsystem, "hid"))
                 return true;
-        return is_input_device_node(d) && !device_record_find_ancestor(d->parent, "hid", NULL);
+        return is_input_device_node(d) &&
+               !device_record_find_ancestor(device_record_parent(d), "hid", NULL);
 }
 
 static const char *transport_name(uint64_t bus) {
@@ -256,7 +257,7 @@ static int set_common(const DeviceRecord *d, NubDescription *nub, const HidIds *
         int r;
 
         if (ids->has_bus && ids->bus == BUS_USB)
-                usb = family_usb_device_of(d->parent);
+                usb = family_usb_device_of(device_record_parent(d));
         if (usb) {
                 const char *s;
 

@@ -59,8 +59,10 @@ static bool is_partition(const DeviceRecord *d) {
 
 /* The whole disk a block device belongs to (itself for a disk). */
 static const DeviceRecord *disk_of(const DeviceRecord *d) {
-        if (is_partition(d) && d->parent && streq_ptr(d->parent->subsystem, "block"))
-                return d->parent;
+        const DeviceRecord *parent = is_partition(d) ? device_record_parent(d) : NULL;
+
+        if (parent && streq_ptr(parent->subsystem, "block"))
+                return parent;
         return d;
 }
 
@@ -135,7 +137,7 @@ static char *partition_content(const DeviceRecord *d) {
 /* "<model> Media" for a whole disk, or NULL when nothing names it. */
 static char *disk_media_name(const DeviceRecord *d) {
         _cleanup_free_ char *vendor = NULL, *model = NULL;
-        const DeviceRecord *parent = d->parent;
+        const DeviceRecord *parent = device_record_parent(d);
         char *name;
 
         vendor = family_strip(device_record_attr(parent, "vendor"));

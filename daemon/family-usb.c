@@ -197,7 +197,7 @@ static const NumberAttr interface_device_numbers[] = {
 };
 
 static int usb_interface_describe(const DeviceRecord *d, NubDescription *nub) {
-        const DeviceRecord *device = family_usb_device_of(d->parent);
+        const DeviceRecord *device = family_usb_device_of(device_record_parent(d));
         Value *props = nub->properties;
         const char *interface;
         uint32_t location_id;

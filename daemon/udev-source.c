@@ -27,7 +27,8 @@ typedef struct UdevRecord {
         struct udev_device *device;    /* borrowed from the caller, or from the child (parents) */
         char **stripped;               /* owned strv: attribute values with trailing whitespace cut */
         unsigned n_stripped, cap_stripped;
-        struct UdevRecord *parent;     /* owned */
+        struct UdevRecord *parent;     /* owned; made by record_get_parent() on first use */
+        bool parent_looked_up;         /* parent is what udev_device_get_parent() gave, or NULL */
         bool use_properties;           /* udevd runs: its properties go into the Linux dictionary */
 } UdevRecord;
 
@@ -118,9 +119,34 @@ static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, 
         return n < 0 ? -errno : n;
 }
 
+static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties);
+
+/*
+ * The parent's record, made when a family first asks for it: most devices never need
+ * their ancestors, and each one costs libudev a device object and a few sysfs reads.
+ */
+static const DeviceRecord *record_get_parent(const DeviceRecord *d) {
+        UdevRecord *r = d->userdata;
+        struct udev_device *parent;
+
+        if (r->parent_looked_up)
+                return r->record.parent;
+        r->parent_looked_up = true;
+        parent = udev_device_get_parent(r->device); /* borrowed from r->device */
+        if (!parent)
+                return NULL;
+        r->parent = udev_record_new(parent, DEVICE_ACTION_ADD, r->use_properties);
+        if (!r->parent) {
+                log_warning("Out of memory for the parent of %s, describing it without, ignoring.",
+                            d->syspath ?: "?");
+                return NULL;
+        }
+        r->record.parent = &r->parent->record;
+        return r->record.parent;
+}
+
 static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties) {
         UdevRecord *r = calloc(1, sizeof(*r));
-        struct udev_device *parent;
         dev_t devnum;
 
         if (!r)
@@ -146,20 +172,12 @@ static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action,
                 .get_property = record_get_property,
                 .foreach_property = record_foreach_property,
                 .read_attr_binary = record_read_attr_binary,
+                .get_parent = record_get_parent,
                 .userdata = r,
         };
-        if (!r->record.modalias)
+        /* A removed device has left sysfs: its record needs the syspath only. */
+        if (!r->record.modalias && action != DEVICE_ACTION_REMOVE)
                 r->record.modalias = udev_device_get_sysattr_value(dev, "modalias");
-        /* The parent chain: families read their ancestors' attributes (a USB interface's device). */
-        parent = udev_device_get_parent(dev); /* borrowed from dev */
-        if (parent) {
-                r->parent = udev_record_new(parent, DEVICE_ACTION_ADD, use_properties);
-                if (!r->parent) {
-                        udev_record_free(r);
-                        return NULL;
-                }
-                r->record.parent = &r->parent->record;
-        }
         return r;
 }
 

@@ -689,7 +689,9 @@ static void help(void) {
                "  --quick       %u entries, %u calls per timing\n"
                "  --calls N     calls per timing run (default %u)\n"
                "  --runs N      timing runs, the best is kept (default %u)\n"
-               "  -h --help     this text\n",
+               "  -h --help     this text\n"
+               "bench-udev's --devices and --events are accepted and ignored (./bench passes its\n"
+               "arguments to every benchmark).\n",
                DEFAULT_ENTRIES, QUICK_ENTRIES, QUICK_CALLS, DEFAULT_CALLS, DEFAULT_RUNS);
 }
 
@@ -706,12 +708,15 @@ static int parse_unsigned(const char *s, unsigned min, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_ENTRIES = 0x100, ARG_QUICK, ARG_CALLS, ARG_RUNS };
+        enum { ARG_ENTRIES = 0x100, ARG_QUICK, ARG_CALLS, ARG_RUNS, ARG_IGNORED };
         static const struct option options[] = {
                 { "entries", required_argument, NULL, ARG_ENTRIES },
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "calls", required_argument, NULL, ARG_CALLS },
                 { "runs", required_argument, NULL, ARG_RUNS },
+                /* bench-udev's: ./bench passes its arguments to every benchmark. */
+                { "devices", required_argument, NULL, ARG_IGNORED },
+                { "events", required_argument, NULL, ARG_IGNORED },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -745,6 +750,8 @@ static int parse_argv(int argc, char *argv[]) {
                                 fprintf(stderr, "Invalid --runs: %s\n", optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_IGNORED:
                         break;
                 case 'h':
                         help();
