@@ -29,6 +29,7 @@
 
 #include <libudev.h>
 
+#include "bench-util.h"
 #include "registry-path.h"
 #include "registry.h"
 #include "value.h"
@@ -123,13 +124,6 @@ static const char *const property_keys[N_PROPERTIES] = {
 #define KEY_MISSING "IOSomethingNobodySets"
 
 /* --- measuring --- */
-
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
 
 /* VmRSS from /proc/self/status, in bytes; -errno on failure. */
 static int64_t read_rss_bytes(void) {
@@ -434,7 +428,7 @@ static int time_get_path(const Bench *b, const Targets *t, unsigned calls, doubl
         uint64_t start, sum = 0;
         unsigned j = 0;
 
-        start = now_nsec();
+        start = bench_now_nsec();
         for (unsigned k = 0; k < calls; k++) {
                 char *path;
                 int r;
@@ -447,7 +441,7 @@ static int time_get_path(const Bench *b, const Targets *t, unsigned calls, doubl
                 if (++j == t->n)
                         j = 0;
         }
-        *ret_nsec = (double) (now_nsec() - start) / calls;
+        *ret_nsec = (double) (bench_now_nsec() - start) / calls;
         sink += sum;
         return 0;
 }
@@ -456,7 +450,7 @@ static int time_from_path(const Bench *b, const Targets *t, unsigned calls, doub
         uint64_t start;
         unsigned j = 0, wrong = 0;
 
-        start = now_nsec();
+        start = bench_now_nsec();
         for (unsigned k = 0; k < calls; k++) {
                 Entry *e = NULL;
                 int r;
@@ -468,7 +462,7 @@ static int time_from_path(const Bench *b, const Targets *t, unsigned calls, doub
                 if (++j == t->n)
                         j = 0;
         }
-        *ret_nsec = (double) (now_nsec() - start) / calls;
+        *ret_nsec = (double) (bench_now_nsec() - start) / calls;
         /* A path that resolves to another entry would make the figure meaningless. */
         return wrong > 0 ? -EBADMSG : 0;
 }
@@ -484,7 +478,7 @@ static int time_lookup(Entry *const *entries, unsigned n, const char *const *key
         const unsigned stride = 7919 % n ?: 1;
         uint64_t start;
 
-        start = now_nsec();
+        start = bench_now_nsec();
         for (unsigned k = 0; k < calls; k++) {
                 Value *v = entry_get_property(entries[j], keys[key]);
 
@@ -495,7 +489,7 @@ static int time_lookup(Entry *const *entries, unsigned n, const char *const *key
                 if (++key == n_keys)
                         key = 0;
         }
-        *ret_nsec = (double) (now_nsec() - start) / calls;
+        *ret_nsec = (double) (bench_now_nsec() - start) / calls;
         return wrong > 0 ? -EBADMSG : 0;
 }
 
@@ -523,7 +517,7 @@ static int time_udevadm(unsigned runs, double *ret_msec, unsigned *ret_devices) 
 
         for (unsigned run = 0; run < runs; run++) {
                 _cleanup_fclose_ FILE *f = NULL;
-                uint64_t start = now_nsec();
+                uint64_t start = bench_now_nsec();
                 char line[4096];
                 int fds[2], status;
                 unsigned n = 0;
@@ -559,7 +553,7 @@ static int time_udevadm(unsigned runs, double *ret_msec, unsigned *ret_devices) 
                                 n++;
                 if (waitpid(pid, &status, 0) < 0)
                         return -errno;
-                msec = (double) (now_nsec() - start) / 1e6;
+                msec = (double) (bench_now_nsec() - start) / 1e6;
                 /* A failing udevadm (no udev database) still counts: that is what this machine offers. */
                 if (best < 0 || msec < best)
                         best = msec;
@@ -582,7 +576,7 @@ static int time_libudev(unsigned runs, double *ret_msec, unsigned *ret_devices) 
                 struct udev_enumerate *en = NULL;
                 struct udev_list_entry *item;
                 struct udev *udev;
-                uint64_t start = now_nsec(), sum = 0;
+                uint64_t start = bench_now_nsec(), sum = 0;
                 unsigned n = 0;
                 double msec;
                 int r;
@@ -615,7 +609,7 @@ static int time_libudev(unsigned runs, double *ret_msec, unsigned *ret_devices) 
                 }
                 udev_enumerate_unref(en);
                 udev_unref(udev);
-                msec = (double) (now_nsec() - start) / 1e6;
+                msec = (double) (bench_now_nsec() - start) / 1e6;
                 if (best < 0 || msec < best)
                         best = msec;
                 devices = n;
@@ -627,24 +621,6 @@ static int time_libudev(unsigned runs, double *ret_msec, unsigned *ret_devices) 
 }
 
 /* --- output --- */
-
-static void row(const char *metric, const char *value, const char *unit, const char *target,
-                const char *verdict) {
-        printf("| %s | %s | %s | %s | %s |\n", metric, value, unit, target, verdict);
-}
-
-_printf_(1, 2) static const char *fmt(const char *format, ...) {
-        /* A few rotating buffers: enough for the arguments of one row(). */
-        static char bufs[6][160];
-        static unsigned next;
-        char *buf = bufs[next++ % ELEMENTSOF(bufs)];
-        va_list ap;
-
-        va_start(ap, format);
-        vsnprintf(buf, sizeof(bufs[0]), format, ap);
-        va_end(ap);
-        return buf;
-}
 
 static double best_of(int (*fn)(const Bench *, const Targets *, unsigned, double *), const Bench *b,
                       const Targets *t, int *ret_error) {
@@ -695,18 +671,6 @@ static void help(void) {
                DEFAULT_ENTRIES, QUICK_ENTRIES, QUICK_CALLS, DEFAULT_CALLS, DEFAULT_RUNS);
 }
 
-static int parse_unsigned(const char *s, unsigned min, unsigned *ret) {
-        unsigned long v;
-        char *end;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v < min || v > UINT_MAX / 2)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
-}
-
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_ENTRIES = 0x100, ARG_QUICK, ARG_CALLS, ARG_RUNS, ARG_IGNORED };
         static const struct option options[] = {
@@ -726,7 +690,7 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_ENTRIES:
-                        if (parse_unsigned(optarg, 2, &arg_entries) < 0) {
+                        if (bench_parse_unsigned(optarg, 2, &arg_entries) < 0) {
                                 fprintf(stderr, "Invalid --entries: %s\n", optarg);
                                 return -EINVAL;
                         }
@@ -739,14 +703,14 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_calls = QUICK_CALLS;
                         break;
                 case ARG_CALLS:
-                        if (parse_unsigned(optarg, 1, &arg_calls) < 0) {
+                        if (bench_parse_unsigned(optarg, 1, &arg_calls) < 0) {
                                 fprintf(stderr, "Invalid --calls: %s\n", optarg);
                                 return -EINVAL;
                         }
                         calls_set = true;
                         break;
                 case ARG_RUNS:
-                        if (parse_unsigned(optarg, 1, &arg_runs) < 0) {
+                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
                                 fprintf(stderr, "Invalid --runs: %s\n", optarg);
                                 return -EINVAL;
                         }
@@ -777,14 +741,14 @@ static void row_peer_udevadm(void) {
 
         r = time_udevadm(arg_runs, &msec, &devices);
         if (r == -ENOENT)
-                row(metric, "n/a", "ms", "-", "udevadm not installed");
+                bench_row(metric, "n/a", "ms", "-", "udevadm not installed");
         else if (r < 0)
-                row(metric, "n/a", "ms", "-", fmt("failed: %s", strerror(-r)));
+                bench_row(metric, "n/a", "ms", "-", bench_fmt("failed: %s", strerror(-r)));
         else if (devices == 0)
-                row(metric, fmt("%.2f", msec), "ms", "-", "printed no devices (no udev database)");
+                bench_row(metric, bench_fmt("%.2f", msec), "ms", "-", "printed no devices (no udev database)");
         else
-                row(metric, fmt("%.2f", msec), "ms", "-",
-                    fmt("%u devices, %.1f µs/device", devices, msec * 1e3 / devices));
+                bench_row(metric, bench_fmt("%.2f", msec), "ms", "-",
+                    bench_fmt("%u devices, %.1f µs/device", devices, msec * 1e3 / devices));
 }
 
 static void row_peer_libudev(double build_nsec_per_entry) {
@@ -795,13 +759,13 @@ static void row_peer_libudev(double build_nsec_per_entry) {
 
         r = time_libudev(arg_runs, &msec, &devices);
         if (r < 0)
-                row(metric, "n/a", "ms", "-", fmt("failed: %s", strerror(-r)));
+                bench_row(metric, "n/a", "ms", "-", bench_fmt("failed: %s", strerror(-r)));
         else if (devices == 0)
-                row(metric, fmt("%.2f", msec), "ms", "-", "no devices in /sys");
+                bench_row(metric, bench_fmt("%.2f", msec), "ms", "-", "no devices in /sys");
         else {
                 per_device_nsec = msec * 1e6 / devices;
-                row(metric, fmt("%.2f", msec), "ms", "-",
-                    fmt("%u devices, %.1f µs/device; registry build per entry = %.2f× that", devices,
+                bench_row(metric, bench_fmt("%.2f", msec), "ms", "-",
+                    bench_fmt("%u devices, %.1f µs/device; registry build per entry = %.2f× that", devices,
                         per_device_nsec / 1e3, build_nsec_per_entry / per_device_nsec));
         }
 }
@@ -828,13 +792,13 @@ static int run(void) {
         fprintf(stderr, "bench-registry: building %u entries...\n", arg_entries);
         rss_before = read_rss_bytes();
         heap_before = heap_in_use();
-        start = now_nsec();
+        start = bench_now_nsec();
         r = bench_build(&b, arg_entries);
         if (r < 0) {
                 fprintf(stderr, "Failed to build the registry: %s\n", strerror(-r));
                 return r;
         }
-        build_nsec = (double) (now_nsec() - start);
+        build_nsec = (double) (bench_now_nsec() - start);
         rss_after = read_rss_bytes();
         heap_after = heap_in_use();
         if (rss_before < 0 || rss_after < 0) {
@@ -870,37 +834,37 @@ static int run(void) {
                 return error;
         }
 
-        row("metric", "value", "unit", "target", "verdict");
-        row("---", "---:", "---", "---", "---");
-        row("registry: entries built (IOService plane)",
-            fmt("%u, max depth %u", b.n_entries, b.max_depth), "entries", "-", "-");
-        row("build: total",
-            fmt("%.1f", build_nsec / 1e6), "ms", "-", "-");
-        row("build: per entry (create, name, location, attach, 20 properties)",
-            fmt("%.2f", build_nsec / 1e3 / b.n_entries), "µs/entry", "-", "-");
-        row("RSS per entry (VmRSS after − before build ÷ entries)",
-            fmt("%.0f", rss_per_entry), "bytes", "≤ 2 KiB RSS per entry",
+        bench_row("metric", "value", "unit", "target", "verdict");
+        bench_row("---", "---:", "---", "---", "---");
+        bench_row("registry: entries built (IOService plane)",
+            bench_fmt("%u, max depth %u", b.n_entries, b.max_depth), "entries", "-", "-");
+        bench_row("build: total",
+            bench_fmt("%.1f", build_nsec / 1e6), "ms", "-", "-");
+        bench_row("build: per entry (create, name, location, attach, 20 properties)",
+            bench_fmt("%.2f", build_nsec / 1e3 / b.n_entries), "µs/entry", "-", "-");
+        bench_row("RSS per entry (VmRSS after − before build ÷ entries)",
+            bench_fmt("%.0f", rss_per_entry), "bytes", "≤ 2 KiB RSS per entry",
             rss_per_entry <= TARGET_RSS_PER_ENTRY ? "PASS" : "FAIL");
-        row("heap in use per entry (mallinfo2, with malloc headers)",
-            fmt("%.0f", heap_per_entry), "bytes", "-", "-");
-        row("property Values per entry (value_memory_size estimate)",
-            fmt("%.0f", value_per_entry), "bytes", "-", "-");
-        row(fmt("get-path at depth %u (%u entries in turn)", depth, t.n),
-            fmt("%.0f", get_nsec), "ns/call", "-", "-");
-        row(fmt("from-path at depth %u (%u paths in turn)", depth, t.n),
-            fmt("%.0f", from_nsec), "ns/call", "≤ 2 µs",
+        bench_row("heap in use per entry (mallinfo2, with malloc headers)",
+            bench_fmt("%.0f", heap_per_entry), "bytes", "-", "-");
+        bench_row("property Values per entry (value_memory_size estimate)",
+            bench_fmt("%.0f", value_per_entry), "bytes", "-", "-");
+        bench_row(bench_fmt("get-path at depth %u (%u entries in turn)", depth, t.n),
+            bench_fmt("%.0f", get_nsec), "ns/call", "-", "-");
+        bench_row(bench_fmt("from-path at depth %u (%u paths in turn)", depth, t.n),
+            bench_fmt("%.0f", from_nsec), "ns/call", "≤ 2 µs",
             depth < TARGET_DEPTH ? "n/a (tree too shallow)" :
             from_nsec <= TARGET_FROM_PATH_NSEC ? "PASS" : "FAIL");
-        row(fmt("from-path at depth %u, warm (%u paths)", depth, warm.n),
-            fmt("%.0f", from_warm_nsec), "ns/call", "-", "-");
-        row(fmt("entry_get_property, existing key (20 keys, %u entries in turn)", b.n_entries),
-            fmt("%.0f", hit_nsec), "ns/call", "-", "-");
-        row(fmt("entry_get_property, existing key, warm (20 keys, %u entries)", warm.n),
-            fmt("%.0f", hit_warm_nsec), "ns/call", "-", "-");
-        row("entry_get_property, missing key never interned (all entries)",
-            fmt("%.0f", miss_nsec), "ns/call", "-", "-");
-        row("entry_get_property, missing key interned elsewhere (all entries)",
-            fmt("%.0f", miss_interned_nsec), "ns/call", "-", "-");
+        bench_row(bench_fmt("from-path at depth %u, warm (%u paths)", depth, warm.n),
+            bench_fmt("%.0f", from_warm_nsec), "ns/call", "-", "-");
+        bench_row(bench_fmt("entry_get_property, existing key (20 keys, %u entries in turn)", b.n_entries),
+            bench_fmt("%.0f", hit_nsec), "ns/call", "-", "-");
+        bench_row(bench_fmt("entry_get_property, existing key, warm (20 keys, %u entries)", warm.n),
+            bench_fmt("%.0f", hit_warm_nsec), "ns/call", "-", "-");
+        bench_row("entry_get_property, missing key never interned (all entries)",
+            bench_fmt("%.0f", miss_nsec), "ns/call", "-", "-");
+        bench_row("entry_get_property, missing key interned elsewhere (all entries)",
+            bench_fmt("%.0f", miss_interned_nsec), "ns/call", "-", "-");
         row_peer_udevadm();
         row_peer_libudev(build_nsec / b.n_entries);
 

@@ -46,6 +46,7 @@
 #include <libudev.h>
 #include <umockdev.h>
 
+#include "bench-util.h"
 #include "device-tree.h"
 #include "platform-expert.h"
 #include "registry-path.h"
@@ -68,13 +69,6 @@ static unsigned arg_runs = DEFAULT_RUNS;
 
 /* Prevents the compiler from dropping the peer's reads. */
 static volatile uint64_t sink;
-
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
 
 /* --- the testbed --- */
 
@@ -1080,10 +1074,10 @@ static int instance_start(Instance *in, uint64_t *ret_nsec) {
                 return r;
         in->tree_ready = true;
 
-        start = now_nsec();
+        start = bench_now_nsec();
         r = udev_source_new(&in->source, in->event, &in->tree);
         if (ret_nsec)
-                *ret_nsec = now_nsec() - start;
+                *ret_nsec = bench_now_nsec() - start;
         return r;
 }
 
@@ -1212,7 +1206,7 @@ static int time_peer(uint64_t *ret_nsec, unsigned *ret_devices) {
         struct udev_enumerate *en = NULL;
         struct udev_list_entry *item;
         struct udev *udev;
-        uint64_t start = now_nsec(), sum = 0;
+        uint64_t start = bench_now_nsec(), sum = 0;
         unsigned n = 0;
         int r;
 
@@ -1240,7 +1234,7 @@ static int time_peer(uint64_t *ret_nsec, unsigned *ret_devices) {
         udev_unref(udev);
         if (r < 0)
                 return r;
-        *ret_nsec = now_nsec() - start;
+        *ret_nsec = bench_now_nsec() - start;
         *ret_devices = n;
         sink += sum;
         return 0;
@@ -1295,7 +1289,7 @@ static int drain(Instance *in) {
 static int storm(Instance *in, Bed *b, unsigned n_events, StormResult *ret) {
         const UdevSourceStats *st = udev_source_stats(in->source);
         uint64_t base = st->events + st->bad_events, resyncs = st->resyncs, bad = st->bad_events;
-        uint64_t start = now_nsec(), daemon_nsec = 0, add_nsec = 0, remove_nsec = 0;
+        uint64_t start = bench_now_nsec(), daemon_nsec = 0, add_nsec = 0, remove_nsec = 0;
         unsigned burst = socket_queue_length(), sent = 0, cursor = 0, adds = 0, removes = 0;
         int r;
 
@@ -1318,9 +1312,9 @@ static int storm(Instance *in, Bed *b, unsigned n_events, StormResult *ret) {
                         }
                         l->present = !l->present;
                 }
-                t = now_nsec();
+                t = bench_now_nsec();
                 r = drain(in);
-                t = now_nsec() - t;
+                t = bench_now_nsec() - t;
                 if (r < 0)
                         return r;
                 daemon_nsec += t;
@@ -1338,7 +1332,7 @@ static int storm(Instance *in, Bed *b, unsigned n_events, StormResult *ret) {
                 .burst = burst,
                 .leaves = b->n_leaves,
                 .daemon_nsec = daemon_nsec,
-                .total_nsec = now_nsec() - start,
+                .total_nsec = bench_now_nsec() - start,
                 .resyncs = st->resyncs - resyncs,
                 .bad_events = st->bad_events - bad,
                 .adds = adds,
@@ -1506,24 +1500,6 @@ static bool check_passed(const Check *c) {
 
 /* --- output --- */
 
-static void row(const char *metric, const char *value, const char *unit, const char *target,
-                const char *verdict) {
-        printf("| %s | %s | %s | %s | %s |\n", metric, value, unit, target, verdict);
-}
-
-_printf_(1, 2) static const char *fmt(const char *format, ...) {
-        /* A few rotating buffers: enough for the arguments of one row(). */
-        static char bufs[6][640];
-        static unsigned next;
-        char *buf = bufs[next++ % ELEMENTSOF(bufs)];
-        va_list ap;
-
-        va_start(ap, format);
-        vsnprintf(buf, sizeof(bufs[0]), format, ap);
-        va_end(ap);
-        return buf;
-}
-
 static void help(void) {
         printf("Usage: bench-udev [OPTIONS]\n"
                "Coldplug and an event storm on a generated umockdev testbed; prints a markdown table.\n"
@@ -1536,18 +1512,6 @@ static void help(void) {
                "bench-registry's --entries and --calls are accepted and ignored (./bench passes its\n"
                "arguments to every benchmark).\n",
                DEFAULT_DEVICES, DEFAULT_EVENTS, QUICK_DEVICES, QUICK_EVENTS, DEFAULT_RUNS);
-}
-
-static int parse_unsigned(const char *s, unsigned min, unsigned *ret) {
-        unsigned long v;
-        char *end;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v < min || v > UINT_MAX / 2)
-                return -EINVAL;
-        *ret = (unsigned) v;
-        return 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -1568,14 +1532,14 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_DEVICES:
-                        if (parse_unsigned(optarg, 100, &arg_devices) < 0 || arg_devices > MAX_DEVICES) {
+                        if (bench_parse_unsigned(optarg, 100, &arg_devices) < 0 || arg_devices > MAX_DEVICES) {
                                 fprintf(stderr, "Invalid --devices (100 to %u): %s\n", MAX_DEVICES, optarg);
                                 return -EINVAL;
                         }
                         devices_set = true;
                         break;
                 case ARG_EVENTS:
-                        if (parse_unsigned(optarg, 1, &arg_events) < 0) {
+                        if (bench_parse_unsigned(optarg, 1, &arg_events) < 0) {
                                 fprintf(stderr, "Invalid --events: %s\n", optarg);
                                 return -EINVAL;
                         }
@@ -1588,7 +1552,7 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_events = QUICK_EVENTS;
                         break;
                 case ARG_RUNS:
-                        if (parse_unsigned(optarg, 1, &arg_runs) < 0) {
+                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
                                 fprintf(stderr, "Invalid --runs: %s\n", optarg);
                                 return -EINVAL;
                         }
@@ -1647,9 +1611,9 @@ static int run(void) {
         log_set_max_level(LOG_NOTICE);
 
         fprintf(stderr, "bench-udev: generating a testbed of %u devices...\n", arg_devices);
-        start = now_nsec();
+        start = bench_now_nsec();
         bed_build(&bed, arg_devices);
-        build_nsec = now_nsec() - start;
+        build_nsec = bench_now_nsec() - start;
         bed_thin_leaves(&bed, MAX_STORM_LEAVES);
 
         /* Coldplug, best of runs, interleaved with the peer; the last instance stays for the storm. */
@@ -1691,41 +1655,41 @@ static int run(void) {
                 return r;
         }
 
-        row("metric", "value", "unit", "target", "verdict");
-        row("---", "---:", "---", "---", "---");
-        row("udev testbed: synthetic devices (umockdev, generated)", fmt("%u", bed.n_devices), "devices",
+        bench_row("metric", "value", "unit", "target", "verdict");
+        bench_row("---", "---:", "---", "---", "---");
+        bench_row("udev testbed: synthetic devices (umockdev, generated)", bench_fmt("%u", bed.n_devices), "devices",
             "-",
-            fmt("%u USB buses, %u hubs, %u USB devices, %u disks, %u ttyUSB, %u net, %u HID; "
+            bench_fmt("%u USB buses, %u hubs, %u USB devices, %u disks, %u ttyUSB, %u net, %u HID; "
                 "built in %.1f s",
                 bed.n_buses, bed.n_hubs, bed.n_usb, bed.n_disks, bed.n_ttys, bed.n_nets, bed.n_hids,
                 (double) build_nsec / 1e9));
-        row(fmt("coldplug: udev_source_new() until quiet (%u devices, best of %u)", ours_devices, arg_runs),
-            fmt("%.1f", (double) ours / 1e6), "ms", "-", fmt("%.1f µs/device", ours_per / 1e3));
-        row(fmt("coldplug peer: libudev enumerate + the families' attributes (%u devices, best of %u)",
+        bench_row(bench_fmt("coldplug: udev_source_new() until quiet (%u devices, best of %u)", ours_devices, arg_runs),
+            bench_fmt("%.1f", (double) ours / 1e6), "ms", "-", bench_fmt("%.1f µs/device", ours_per / 1e3));
+        bench_row(bench_fmt("coldplug peer: libudev enumerate + the families' attributes (%u devices, best of %u)",
                 peer_devices, arg_runs),
-            fmt("%.1f", (double) peer / 1e6), "ms", "-", fmt("%.1f µs/device", peer_per / 1e3));
-        row("coldplug: ioregd ÷ libudev peer", fmt("%.2f", ratio), "×", "≤ 1.25×",
+            bench_fmt("%.1f", (double) peer / 1e6), "ms", "-", bench_fmt("%.1f µs/device", peer_per / 1e3));
+        bench_row("coldplug: ioregd ÷ libudev peer", bench_fmt("%.2f", ratio), "×", "≤ 1.25×",
             ours_devices != peer_devices
-                    ? fmt("FAIL (%u devices, the peer saw %u)", ours_devices, peer_devices)
+                    ? bench_fmt("FAIL (%u devices, the peer saw %u)", ours_devices, peer_devices)
                     : ratio <= TARGET_COLDPLUG_RATIO ? "PASS" : "FAIL");
-        row(fmt("storm: add/remove events processed (UdevSource + DeviceTree, %u leaves)", st.leaves),
-            fmt("%.0f", st.events / ((double) st.daemon_nsec / 1e9)), "events/s", "-",
-            fmt("%u events (%u consumed), %.1f µs/event in sd_event_run(): add %.1f µs, remove %.1f µs",
+        bench_row(bench_fmt("storm: add/remove events processed (UdevSource + DeviceTree, %u leaves)", st.leaves),
+            bench_fmt("%.0f", st.events / ((double) st.daemon_nsec / 1e9)), "events/s", "-",
+            bench_fmt("%u events (%u consumed), %.1f µs/event in sd_event_run(): add %.1f µs, remove %.1f µs",
                 st.events, st.consumed, (double) st.daemon_nsec / 1e3 / st.events,
                 st.adds ? (double) st.add_nsec / 1e3 / st.adds : 0.0,
                 st.removes ? (double) st.remove_nsec / 1e3 / st.removes : 0.0));
-        row("storm: end to end, with umockdev generating the events",
-            fmt("%.0f", st.events / ((double) st.total_nsec / 1e9)), "events/s", "-",
-            fmt("%.1f s; umockdev sends in bursts of %u (its socket queue, net.unix.max_dgram_qlen)",
+        bench_row("storm: end to end, with umockdev generating the events",
+            bench_fmt("%.0f", st.events / ((double) st.total_nsec / 1e9)), "events/s", "-",
+            bench_fmt("%.1f s; umockdev sends in bursts of %u (its socket queue, net.unix.max_dgram_qlen)",
                 (double) st.total_nsec / 1e9, st.burst));
-        row("storm: resyncs (ENOBUFS or kernel seqnum gap)", fmt("%" PRIu64, st.resyncs), "resyncs", "-",
-            fmt("%" PRIu64 " bad events", st.bad_events));
-        row("storm: registry equals sysfs afterwards", fmt("%u", check.tree_devices), "devices",
+        bench_row("storm: resyncs (ENOBUFS or kernel seqnum gap)", bench_fmt("%" PRIu64, st.resyncs), "resyncs", "-",
+            bench_fmt("%" PRIu64 " bad events", st.bad_events));
+        bench_row("storm: registry equals sysfs afterwards", bench_fmt("%u", check.tree_devices), "devices",
             "= enumeration, = fresh coldplug",
             check_passed(&check)
-                    ? fmt("PASS (%u in sysfs, %u in a fresh coldplug, %u entries each)", check.sysfs_devices,
+                    ? bench_fmt("PASS (%u in sysfs, %u in a fresh coldplug, %u entries each)", check.sysfs_devices,
                           check.fresh_devices, check.entries)
-                    : fmt("FAIL (%u missing, %u extra, %u differ; %s)", check.missing, check.extra,
+                    : bench_fmt("FAIL (%u missing, %u extra, %u differ; %s)", check.missing, check.extra,
                           check.differ, check.first[0] ? check.first : "counts differ"));
         fflush(stdout);
         return 0;
