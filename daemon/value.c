@@ -587,3 +587,36 @@ size_t value_memory_size(const Value *v) {
                 return n;
         }
 }
+
+uint64_t value_hash(const Value *v) {
+        const void *p;
+        uint64_t h = 0, n;
+        size_t len;
+
+        switch (value_type(v)) {
+        case VALUE_STRING:
+        case VALUE_DATA: /* the same bytes hash the same: a string equals data with its bytes */
+                p = value_type(v) == VALUE_STRING ? (const void *) value_string(v, &len) : value_data(v, &len);
+                return hash_bytes(p, len);
+        case VALUE_NUMBER: /* by value, whatever the width */
+                n = value_unsigned(v);
+                if (value_number_is_signed(v) && value_signed(v) < 0)
+                        n = (uint64_t) value_signed(v);
+                return hash_bytes(&n, sizeof(n)) ^ UINT64_C(0x9e3779b97f4a7c15);
+        case VALUE_BOOLEAN:
+                return value_boolean(v) ? 0x51 : 0x50;
+        case VALUE_ARRAY:
+                for (size_t i = 0; i < value_array_size(v); i++)
+                        h = h * 31 + value_hash(value_array_get(v, i));
+                return h ^ 0xa5;
+        case VALUE_DICTIONARY: /* order does not count: combine commutatively */
+                for (size_t i = 0; i < value_dict_size(v); i++) {
+                        const char *k = value_dict_key_at(v, i);
+
+                        h += hash_bytes(k, strlen(k)) * 0x100000001b3 ^ value_hash(value_dict_value_at(v, i));
+                }
+                return h ^ 0xd1;
+        default:
+                return 0;
+        }
+}

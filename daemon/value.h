@@ -89,6 +89,8 @@ Value *value_copy(Value *v);
 bool value_equal(const Value *a, const Value *b);
 /* Every key of sub is in super with an equal value (IOPropertyMatch). */
 bool value_dict_is_subset(const Value *sub, const Value *super);
+/* A hash consistent with value_equal(): equal values hash alike. */
+uint64_t value_hash(const Value *v);
 
 /* Approximate heap bytes held by v and what it owns exclusively (benchmarks). */
 size_t value_memory_size(const Value *v);

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* match-passive.c: see match-passive.h. */
+
+#include <assert.h>
+#include <fnmatch.h>
+#include <string.h>
+
+#include "match-family.h"
+#include "match-passive.h"
+#include "registry-path.h"
+
+int32_t match_table_probe_score(const Value *table) {
+        Value *v = value_dict_get(table, "IOProbeScore");
+
+        if (!v || value_type(v) != VALUE_NUMBER)
+                return 0;
+        /* Signed 32-bit, as OSNumber::unsigned32BitValue() cast to SInt32. */
+        return (int32_t) (uint32_t) value_unsigned(v);
+}
+
+void match_result_init(MatchResult *res, const Value *table) {
+        *res = (MatchResult) { .score = match_table_probe_score(table) };
+}
+
+bool match_glob_any(const Value *patterns, const char *s) {
+        if (!patterns || !s)
+                return false;
+        if (value_type(patterns) == VALUE_STRING)
+                return fnmatch(value_string(patterns, NULL), s, 0) == 0;
+        if (value_type(patterns) != VALUE_ARRAY)
+                return false;
+        for (size_t i = 0; i < value_array_size(patterns); i++) {
+                Value *p = value_array_get(patterns, i);
+
+                if (value_type(p) == VALUE_STRING && fnmatch(value_string(p, NULL), s, 0) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* One name against a pattern; a trailing '*' matches any suffix (IODTCompareNubName). */
+static bool name_equal(const char *pattern, const char *name, size_t name_len) {
+        size_t n = strlen(pattern);
+
+        if (n > 0 && pattern[n - 1] == '*')
+                return name_len >= n - 1 && strncmp(pattern, name, n - 1) == 0;
+        return n == name_len && strncmp(pattern, name, n) == 0;
+}
+
+/* A property holding NUL-separated names (data or string), as device-tree nubs carry them. */
+static bool name_in_list_property(const Entry *e, const char *key, const char *pattern) {
+        Value *v = entry_get_property(e, key);
+        const char *p;
+        size_t len;
+
+        if (!v)
+                return false;
+        if (value_type(v) == VALUE_STRING)
+                p = value_string(v, &len);
+        else if (value_type(v) == VALUE_DATA)
+                p = (const char *) value_data(v, &len);
+        else
+                return false;
+        while (len > 0) {
+                size_t l = strnlen(p, len);
+
+                if (l > 0 && name_equal(pattern, p, l))
+                        return true;
+                if (l == len)
+                        break;
+                p += l + 1;
+                len -= l + 1;
+        }
+        return false;
+}
+
+static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
+        static const char *const list_keys[] = { "name", "compatible", "device_type", "model" };
+        const char *name = entry_get_name(e, reg->service_plane);
+
+        if (name_equal(pattern, name, strlen(name)))
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(list_keys); i++)
+                if (name_in_list_property(e, list_keys[i], pattern))
+                        return true;
+        return false;
+}
+
+static bool match_name(Registry *reg, const Entry *e, const Value *v, const char **ret_hit) {
+        if (value_type(v) == VALUE_STRING) {
+                *ret_hit = value_string(v, NULL);
+                return name_matches(reg, e, *ret_hit);
+        }
+        if (value_type(v) != VALUE_ARRAY)
+                return false;
+        for (size_t i = 0; i < value_array_size(v); i++) {
+                Value *s = value_array_get(v, i);
+
+                if (value_type(s) == VALUE_STRING && name_matches(reg, e, value_string(s, NULL))) {
+                        *ret_hit = value_string(s, NULL);
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool match_property_table(const Entry *e, const Value *v) {
+        if (value_type(v) == VALUE_DICTIONARY)
+                return value_dict_is_subset(v, e->properties);
+        if (value_type(v) != VALUE_ARRAY)
+                return false;
+        for (size_t i = 0; i < value_array_size(v); i++) {
+                Value *d = value_array_get(v, i);
+
+                if (value_type(d) == VALUE_DICTIONARY && value_dict_is_subset(d, e->properties))
+                        return true;
+        }
+        return false;
+}
+
+static bool match_property_exists(const Entry *e, const Value *v) {
+        if (value_type(v) == VALUE_STRING)
+                return entry_get_property(e, value_string(v, NULL)) != NULL;
+        if (value_type(v) != VALUE_ARRAY)
+                return false;
+        for (size_t i = 0; i < value_array_size(v); i++) {
+                Value *k = value_array_get(v, i);
+
+                if (value_type(k) == VALUE_STRING && entry_get_property(e, value_string(k, NULL)))
+                        return true;
+        }
+        return false;
+}
+
+static bool match_path(Registry *reg, Entry *e, const Value *v) {
+        Entry *found;
+
+        if (value_type(v) != VALUE_STRING)
+                return false;
+        if (registry_entry_from_path(reg, value_string(v, NULL), reg->service_plane, &found) < 0)
+                return false;
+        return found == e;
+}
+
+unsigned match_count_category_clients(const Registry *reg, const Entry *e) {
+        Entry *const *children;
+        unsigned n, count = 0;
+
+        children = entry_get_children(e, reg->service_plane, &n);
+        for (unsigned i = 0; i < n; i++)
+                if (!(children[i]->state & ENTRY_STATE_INACTIVE) &&
+                    entry_get_property(children[i], "IOMatchCategory"))
+                        count++;
+        return count;
+}
+
+static const char *linux_property(const Entry *e, const char *key) {
+        Value *linux_dict = entry_get_property(e, "Linux"), *v;
+
+        if (!linux_dict || value_type(linux_dict) != VALUE_DICTIONARY)
+                return NULL;
+        v = value_dict_get(linux_dict, key);
+        return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : NULL;
+}
+
+static bool match_string_any(const Value *v, const char *s) {
+        if (!s)
+                return false;
+        if (value_type(v) == VALUE_STRING)
+                return streq(value_string(v, NULL), s);
+        if (value_type(v) != VALUE_ARRAY)
+                return false;
+        for (size_t i = 0; i < value_array_size(v); i++) {
+                Value *x = value_array_get(v, i);
+
+                if (value_type(x) == VALUE_STRING && streq(value_string(x, NULL), s))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * The generic keys of matchInternal, in Apple's order. Returns false at the
+ * first failure, naming it; *ret_done counts the keys it consumed.
+ */
+static bool match_internal(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
+                           unsigned *ret_done) {
+        static const char *const bsd_keys[] = { "BSD Name", "BSD Major", "BSD Minor", "BSD Unit" };
+        unsigned done = 0;
+        Value *v;
+
+#define FAIL(key)                          \
+        do {                               \
+                res->failed_key = (key);   \
+                *ret_done = done;          \
+                return false;              \
+        } while (0)
+
+        if ((v = value_dict_get(table, "IOProviderClass"))) {
+                done++;
+                if (!(flags & MATCH_SKIP_PROVIDER_CLASS) &&
+                    (value_type(v) != VALUE_STRING || !entry_conforms_to(e, value_string(v, NULL))))
+                        FAIL("IOProviderClass");
+        }
+        if ((v = value_dict_get(table, "IONameMatch"))) {
+                done++;
+                if (!match_name(reg, e, v, &res->name_matched))
+                        FAIL("IONameMatch");
+        }
+        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) != VALUE_DICTIONARY) {
+                const char *loc = entry_get_location(e, reg->service_plane);
+
+                done++;
+                if (value_type(v) != VALUE_STRING || !loc || !streq(loc, value_string(v, NULL)))
+                        FAIL("IOLocationMatch");
+        }
+        if ((v = value_dict_get(table, "IOPropertyMatch"))) {
+                done++;
+                if (!match_property_table(e, v))
+                        FAIL("IOPropertyMatch");
+        }
+        if ((v = value_dict_get(table, "IOPropertyExistsMatch"))) {
+                done++;
+                if (!match_property_exists(e, v))
+                        FAIL("IOPropertyExistsMatch");
+        }
+        if ((v = value_dict_get(table, "IOPathMatch"))) {
+                done++;
+                if (!match_path(reg, e, v))
+                        FAIL("IOPathMatch");
+        }
+        if ((v = value_dict_get(table, "IORegistryEntryID"))) {
+                done++;
+                if (value_type(v) != VALUE_NUMBER || value_unsigned(v) != e->id)
+                        FAIL("IORegistryEntryID");
+        }
+        if ((v = value_dict_get(table, "IOMatchedServiceCountMatch"))) {
+                done++;
+                if (value_type(v) != VALUE_NUMBER || value_unsigned(v) != match_count_category_clients(reg, e))
+                        FAIL("IOMatchedServiceCountMatch");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bsd_keys); i++)
+                if ((v = value_dict_get(table, bsd_keys[i]))) {
+                        Value *mine = entry_get_property(e, bsd_keys[i]);
+
+                        done++;
+                        if (!mine || !value_equal(v, mine))
+                                FAIL(bsd_keys[i]);
+                }
+        if ((v = value_dict_get(table, "IOLinuxSubsystemMatch"))) {
+                done++;
+                if (!match_string_any(v, linux_property(e, "SUBSYSTEM")))
+                        FAIL("IOLinuxSubsystemMatch");
+        }
+        if ((v = value_dict_get(table, "IOLinuxModaliasMatch"))) {
+                done++;
+                if (!match_glob_any(v, linux_property(e, "MODALIAS")))
+                        FAIL("IOLinuxModaliasMatch");
+        }
+        /* Handled by match_passive() after the family hook, but consumed here as in xnu. */
+        if (value_dict_get(table, "IOParentMatch"))
+                done++;
+        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) == VALUE_DICTIONARY)
+                done++;
+#undef FAIL
+        *ret_done = done;
+        return true;
+}
+
+/* The provider found by the location walk: the nearest ancestor with a location. */
+static Entry *location_anchor(Registry *reg, Entry *e) {
+        for (Entry *p = entry_get_parent(e, reg->service_plane); p; p = entry_get_parent(p, reg->service_plane))
+                if (entry_get_location(p, reg->service_plane))
+                        return p;
+        return NULL;
+}
+
+#define MATCH_MAX_NESTING 16 /* IOParentMatch may nest; a hostile table must not recurse forever */
+
+static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
+                                unsigned depth) {
+        unsigned done;
+        Value *v;
+
+        assert(reg && e && table && res);
+        res->failed_key = NULL;
+        if (value_type(table) != VALUE_DICTIONARY || depth > MATCH_MAX_NESTING) {
+                res->failed_key = "IOParentMatch";
+                return false;
+        }
+        if (e->state & ENTRY_STATE_INACTIVE) {
+                res->failed_key = "IOServiceState";
+                return false;
+        }
+        if (!match_internal(reg, e, table, flags, res, &done))
+                return false;
+
+        if (done < value_dict_size(table)) {
+                MatchFamilyHook hook = match_family_hook(e);
+
+                if (hook && !hook(reg, e, table, &res->score, &res->failed_key))
+                        return false;
+        }
+
+        if ((v = value_dict_get(table, "IOParentMatch"))) {
+                bool found = false;
+
+                for (Entry *p = entry_get_parent(e, reg->service_plane); p && !found;
+                     p = entry_get_parent(p, reg->service_plane)) {
+                        MatchResult sub;
+
+                        match_result_init(&sub, v);
+                        found = match_passive_depth(reg, p, v, 0, &sub, depth + 1);
+                }
+                if (!found) {
+                        res->failed_key = "IOParentMatch";
+                        return false;
+                }
+        }
+        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) == VALUE_DICTIONARY) {
+                Entry *anchor = location_anchor(reg, e);
+                MatchResult sub;
+
+                match_result_init(&sub, v);
+                if (!anchor || !match_passive_depth(reg, anchor, v, 0, &sub, depth + 1)) {
+                        res->failed_key = "IOLocationMatch";
+                        return false;
+                }
+        }
+        return true;
+}
+
+bool match_passive(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res) {
+        return match_passive_depth(reg, e, table, flags, res, 0);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * match-pci.c: the PCI family's keys (IOPCIDevice::matchPropertyTable;
+ * reference book §2.5). Values are strings of space-separated hex numbers
+ * 0xDDDDVVVV, each with an optional &mask: IOPCIMatch tries the
+ * device/vendor pair, then the subsystem pair; IOPCIPrimaryMatch and
+ * IOPCISecondaryMatch only one of them; IOPCIClassMatch compares the
+ * class-code register as config space holds it (class << 8, the revision
+ * byte ignored). Every key present must match. Scores are not changed.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "match-family.h"
+
+/* A nub register: 4-byte little-endian data as the family stores it, or a number. */
+static bool nub_u32(const Entry *e, const char *key, uint32_t *ret) {
+        Value *v = entry_get_property(e, key);
+        const uint8_t *p;
+        size_t len;
+
+        if (!v)
+                return false;
+        if (value_type(v) == VALUE_NUMBER) {
+                *ret = (uint32_t) value_unsigned(v);
+                return true;
+        }
+        if (value_type(v) != VALUE_DATA)
+                return false;
+        p = value_data(v, &len);
+        if (len < 2)
+                return false;
+        *ret = p[0] | (uint32_t) p[1] << 8 | (len >= 4 ? (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24 : 0);
+        return true;
+}
+
+static bool parse_hex32(const char *s, char **end, uint32_t *ret) {
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(s, end, 16);
+        if (errno != 0 || *end == s || v > UINT32_MAX)
+                return false;
+        *ret = (uint32_t) v;
+        return true;
+}
+
+/* True when any "value[&mask]" in the list matches reg; a malformed list matches nothing. */
+static bool list_matches(const Value *list, uint32_t reg, uint32_t implicit_mask) {
+        const char *p;
+
+        if (value_type(list) != VALUE_STRING)
+                return false;
+        p = value_string(list, NULL);
+        for (;;) {
+                uint32_t want, mask = UINT32_MAX;
+                char *end;
+
+                while (*p == ' ' || *p == '\t' || *p == '\n')
+                        p++;
+                if (!*p)
+                        return false;
+                if (!parse_hex32(p, &end, &want))
+                        return false;
+                p = end;
+                if (*p == '&') {
+                        if (!parse_hex32(p + 1, &end, &mask))
+                                return false;
+                        p = end;
+                }
+                mask &= implicit_mask;
+                if ((want & mask) == (reg & mask))
+                        return true;
+        }
+}
+
+static bool pair(const Entry *e, const char *vendor_key, const char *device_key, uint32_t *ret) {
+        uint32_t vendor, device;
+
+        if (!nub_u32(e, vendor_key, &vendor) || !nub_u32(e, device_key, &device))
+                return false;
+        *ret = (device & 0xffff) << 16 | (vendor & 0xffff);
+        return true;
+}
+
+bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
+               const char **failed_key) {
+        uint32_t primary = 0, secondary = 0, class_code = 0;
+        bool has_primary = pair(e, "vendor-id", "device-id", &primary);
+        bool has_secondary = pair(e, "subsystem-vendor-id", "subsystem-id", &secondary);
+        bool has_class = nub_u32(e, "class-code", &class_code);
+        Value *v;
+
+        if ((v = value_dict_get(table, "IOPCIMatch")) &&
+            !((has_primary && list_matches(v, primary, UINT32_MAX)) ||
+              (has_secondary && list_matches(v, secondary, UINT32_MAX)))) {
+                *failed_key = "IOPCIMatch";
+                return false;
+        }
+        if ((v = value_dict_get(table, "IOPCIPrimaryMatch")) && !(has_primary && list_matches(v, primary, UINT32_MAX))) {
+                *failed_key = "IOPCIPrimaryMatch";
+                return false;
+        }
+        if ((v = value_dict_get(table, "IOPCISecondaryMatch")) &&
+            !(has_secondary && list_matches(v, secondary, UINT32_MAX))) {
+                *failed_key = "IOPCISecondaryMatch";
+                return false;
+        }
+        if ((v = value_dict_get(table, "IOPCIClassMatch")) &&
+            !(has_class && list_matches(v, (class_code & 0xffffff) << 8, 0xffffff00))) {
+                *failed_key = "IOPCIClassMatch";
+                return false;
+        }
+        return true;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * matcher.h: active matching (reference §1.6, §1.7). For each registered
+ * nub: busy +1; Registered (FirstPublish once) and the Publish
+ * notifications before anything is probed; the catalogue's candidates
+ * filtered passively, category by category; the survivors probed in
+ * family-score order; per IOMatchCategory the best started, the next best
+ * when start fails; then Matched (FirstMatch once) and busy −1. The pass
+ * runs again when the catalogue changed or the nub was registered again
+ * meanwhile.
+ *
+ * Probe and start go to a driver host when it wants the personality (a
+ * driver server runs it); any other personality is "codeless": it probes
+ * with its score unchanged and starts at once. A codeless personality with
+ * IOProviderMergeProperties and no IOClass, or whose IOClass is a merge nub,
+ * only merges its dictionary into the nub and holds no category (Apple's
+ * AppleUSBMergeNub returns NULL from probe after merging).
+ *
+ * A started driver is an entry under its nub in the IOService plane: class
+ * IOUserClass or IOClass (defined on first use below IOService), properties
+ * a copy of the personality plus IOMatchCategory and IOProbeScore, state
+ * registered and matched.
+ *
+ * Host calls may complete before they return or later; the matcher never
+ * blocks. Ownership: the matcher borrows the registry, the catalogue and
+ * IOResources; it holds references on nubs with a pass under way and on
+ * driver entries it started.
+ */
+#pragma once
+
+#include "catalogue.h"
+#include "registry.h"
+
+typedef struct Matcher Matcher;
+
+typedef enum MatchNotification {
+        MATCH_NOTIFY_PUBLISH,
+        MATCH_NOTIFY_FIRST_PUBLISH,
+        MATCH_NOTIFY_MATCHED,
+        MATCH_NOTIFY_FIRST_MATCH,
+        MATCH_NOTIFY_TERMINATED,
+        _MATCH_NOTIFY_MAX,
+} MatchNotification;
+
+const char *match_notification_to_string(MatchNotification n); /* Apple's IOService* type string */
+
+/* Completion of a host call: r < 0 refuses (probe) or fails (start); score is the post-probe score. */
+typedef void (*MatcherDone)(void *token, int r, int32_t score);
+
+typedef struct DriverHostOps {
+        /* True when a driver server must run p; false makes it codeless. */
+        bool (*wants)(void *host, const Personality *p);
+        /* Calls done(token, …) exactly once, before or after returning. */
+        void (*probe)(void *host, Entry *nub, const Personality *p, const Value *table, int32_t score,
+                      MatcherDone done, void *token);
+        /* driver is attached under nub already; done(token, r, 0) says whether start succeeded. */
+        void (*start)(void *host, Entry *nub, Entry *driver, const Personality *p, MatcherDone done, void *token);
+        /* driver is being terminated (its nub left, or its personality was removed). */
+        void (*stop)(void *host, Entry *driver);
+} DriverHostOps;
+
+typedef void (*MatcherNotify)(void *userdata, Entry *e, MatchNotification type);
+
+/* reg, cat and resources are borrowed and must outlive the matcher. */
+int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret);
+Matcher *matcher_free(Matcher *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Matcher *, matcher_free);
+
+void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host);
+void matcher_set_notify(Matcher *m, MatcherNotify notify, void *userdata);
+
+/* registerService: start a match pass on nub (or ask the running one to go again). */
+int matcher_register_service(Matcher *m, Entry *nub);
+
+/*
+ * Tell the matcher that e is about to leave the registry (called for each
+ * entry a termination removes, children first): cancels its pass, stops it
+ * when it is a started driver, fires Terminated.
+ */
+void matcher_service_terminated(Matcher *m, Entry *e);
+
+/*
+ * Replaces the catalogue with list: instances of removed personalities are
+ * terminated (their nubs are matched again), registered nubs that an added
+ * personality matches are matched again, unchanged ones are left alone.
+ * Returns the number of personalities added plus removed.
+ */
+int matcher_reload(Matcher *m, const PersonalityList *list);
+
+/* publishResource: sets key on IOResources and matches IOResources again; resumes starts waiting for it. */
+int matcher_publish_resource(Matcher *m, const char *key, Value *value);
+
+/* Passes under way (waiting for a host or a resource). */
+unsigned matcher_n_pending(const Matcher *m);
+/* The personality a driver entry was started from (borrowed), or NULL. */
+Personality *matcher_driver_personality(const Matcher *m, const Entry *driver);
+
+/* Explain (issue "matching"): each candidate personality of a nub and what became of it. */
+typedef enum ExplainOutcome {
+        EXPLAIN_NO_MATCH,      /* failed_key says why */
+        EXPLAIN_CATEGORY_HELD, /* another client holds its category */
+        EXPLAIN_MERGED,        /* merged IOProviderMergeProperties, holds nothing */
+        EXPLAIN_PROBE_REFUSED,
+        EXPLAIN_START_FAILED,
+        EXPLAIN_LOST,          /* passed, but a better candidate won its category */
+        EXPLAIN_WINNER,        /* started and running */
+        EXPLAIN_NOT_RUN,       /* passed, no pass has run since (e.g. a reload just added it) */
+        _EXPLAIN_OUTCOME_MAX,
+} ExplainOutcome;
+
+typedef struct ExplainItem {
+        Personality *personality; /* owned reference */
+        ExplainOutcome outcome;
+        const char *failed_key;   /* static, for EXPLAIN_NO_MATCH */
+        int32_t passive_score;    /* after the family hook */
+        int32_t probe_score;      /* after probe, when probed */
+        char *category;           /* owned */
+        uint64_t driver_id;       /* the entry started from it, or the one holding its category; 0 if none */
+} ExplainItem;
+
+const char *explain_outcome_to_string(ExplainOutcome o);
+/* Candidates in catalogue order for the nub (best first). Free with explain_items_free(). */
+int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n);
+void explain_items_free(ExplainItem *items, unsigned n);
