@@ -572,7 +572,8 @@ static bool job_start_step(MatchJob *j) {
         return j->waiting;
 }
 
-static void job_finish(MatchJob *j) {
+/* Returns true when the job is done and freed, false when it goes again. */
+static bool job_finish(MatchJob *j) {
         Matcher *m = j->matcher;
         Entry *nub = j->nub;
         bool first;
@@ -580,7 +581,7 @@ static void job_finish(MatchJob *j) {
         record_pass(j);
         if (j->rerun || j->generation != catalogue_generation(m->catalogue)) {
                 j->phase = PHASE_PASS;
-                return;
+                return false;
         }
         first = !(nub->state & ENTRY_STATE_FIRST_MATCH);
         nub->state |= ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_MATCH;
@@ -591,6 +592,7 @@ static void job_finish(MatchJob *j) {
         if (j->busy)
                 entry_adjust_busy(nub, -1);
         job_free(j);
+        return true;
 }
 
 /* Runs the pass until it must wait or is done (then j is freed). */
@@ -622,10 +624,9 @@ static void job_continue(MatchJob *j) {
                         }
                         break;
                 case PHASE_FINISH:
-                        job_finish(j);
-                        if (j->phase == PHASE_PASS)
-                                break;
-                        return; /* freed */
+                        if (job_finish(j))
+                                return; /* freed */
+                        break;
                 }
         }
 }
@@ -754,7 +755,7 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
 
         if (!m->resources)
                 return -ENOENT;
-        r = entry_set_property(m->resources, key, value);
+        r = entry_set_property_take(m->resources, key, value);
         if (r < 0)
                 return r;
         r = matcher_register_service(m, m->resources);

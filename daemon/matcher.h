@@ -87,7 +87,7 @@ void matcher_service_terminated(Matcher *m, Entry *e);
  */
 int matcher_reload(Matcher *m, const PersonalityList *list);
 
-/* publishResource: sets key on IOResources and matches IOResources again; resumes starts waiting for it. */
+/* publishResource: sets key on IOResources (consuming value) and matches IOResources again; resumes starts waiting for it. */
 int matcher_publish_resource(Matcher *m, const char *key, Value *value);
 
 /* Passes under way (waiting for a host or a resource). */
