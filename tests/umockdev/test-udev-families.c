@@ -142,26 +142,10 @@ static void build_machine(UMockdevTestbed *t) {
 }
 
 static int setup_machine(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
+        UMockdevTestbed *testbed = umockdev_testbed_new();
 
-        if (!f)
-                return -1;
-        setenv("IOREG_UDEV_MODE", "kernel", 1);
-        f->testbed = umockdev_testbed_new();
-        build_machine(f->testbed);
-        if (fixture_start(f) < 0)
-                return -1;
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state) {
-        Fixture *f = *state;
-
-        fixture_stop(f);
-        g_object_unref(f->testbed);
-        free(f);
-        return 0;
+        build_machine(testbed);
+        return fixture_setup(state, testbed);
 }
 
 static Entry *nub(Fixture *f, const char *syspath, const char *class_name, const char *name, const char *location) {
@@ -482,13 +466,13 @@ static void test_hotplug_remove_disk_and_modem(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_serial, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_storage_disk_with_partitions, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_network, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_power_sources, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_hotplug_unplug_ac, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_hotplug_partition_and_interface, setup_machine, teardown),
-                cmocka_unit_test_setup_teardown(test_hotplug_remove_disk_and_modem, setup_machine, teardown),
+                cmocka_unit_test_setup_teardown(test_serial, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_storage_disk_with_partitions, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_network, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_power_sources, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hotplug_unplug_ac, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hotplug_partition_and_interface, setup_machine, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hotplug_remove_disk_and_modem, setup_machine, fixture_teardown),
         };
 
         return cmocka_run_group_tests_name("families on umockdev testbeds", tests, NULL, NULL);

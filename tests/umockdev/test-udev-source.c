@@ -37,28 +37,16 @@
 #define KBD_DEV KBD_HUB3 "/1-1.5.4.2"
 
 static int setup_kbd(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
+        UMockdevTestbed *testbed = umockdev_testbed_new();
         GError *error = NULL;
 
-        setenv("IOREG_UDEV_MODE", "kernel", 1);
-        f->testbed = umockdev_testbed_new();
-        if (!umockdev_testbed_add_from_file(f->testbed, TEST_DATA "/umockdev/umockdev-input-usbkbd.umockdev", &error)) {
+        if (!umockdev_testbed_add_from_file(testbed, TEST_DATA "/umockdev/umockdev-input-usbkbd.umockdev", &error)) {
                 fprintf(stderr, "cannot load the recording: %s\n", error->message);
+                g_error_free(error);
+                g_object_unref(testbed);
                 return -1;
         }
-        if (fixture_start(f) < 0)
-                return -1;
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state) {
-        Fixture *f = *state;
-
-        fixture_stop(f);
-        g_object_unref(f->testbed);
-        free(f);
-        return 0;
+        return fixture_setup(state, testbed);
 }
 
 static void test_coldplug_usb_topology(void **state) {
@@ -364,14 +352,14 @@ static void test_bad_events_are_ignored(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_coldplug_usb_topology, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_kernel_driver_entries, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_hotplug_change, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_hotplug_add_remove, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_remove_hub_terminates_children_first, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_resync_after_changes_behind_our_back, setup_kbd, teardown),
-                cmocka_unit_test_setup_teardown(test_bad_events_are_ignored, setup_kbd, teardown),
+                cmocka_unit_test_setup_teardown(test_coldplug_usb_topology, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_kernel_driver_entries, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hotplug_change, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hotplug_add_remove, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_remove_hub_terminates_children_first, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_resync_after_changes_behind_our_back, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_events_are_ignored, setup_kbd, fixture_teardown),
         };
 
         return cmocka_run_group_tests_name("udev source on umockdev", tests, NULL, NULL);

@@ -53,6 +53,30 @@ void fixture_stop(Fixture *f) {
         f->n_terminated = 0;
 }
 
+int fixture_setup(void **state, UMockdevTestbed *testbed) {
+        Fixture *f = calloc(1, sizeof(*f));
+
+        if (!f) {
+                g_object_unref(testbed);
+                return -1;
+        }
+        f->testbed = testbed;
+        *state = f;
+        setenv("IOREG_UDEV_MODE", "kernel", 1);
+        return fixture_start(f) < 0 ? -1 : 0;
+}
+
+int fixture_teardown(void **state) {
+        Fixture *f = *state;
+
+        if (!f)
+                return 0;
+        fixture_stop(f);
+        g_object_unref(f->testbed);
+        free(f);
+        return 0;
+}
+
 bool fixture_run_until(Fixture *f, bool (*cond)(Fixture *f, const void *arg), const void *arg) {
         for (unsigned i = 0; i < 300; i++) {
                 if (cond(f, arg))

@@ -29,8 +29,24 @@ int fixture_start(Fixture *f);
 /* Frees what fixture_start() made and forgets the terminations; f->testbed stays. */
 void fixture_stop(Fixture *f);
 
+/*
+ * cmocka setup and teardown: *state = a new fixture on testbed (taken over), started in kernel mode
+ * ($IOREG_UDEV_MODE=kernel: the same mode on every machine). -1 when it cannot start.
+ */
+int fixture_setup(void **state, UMockdevTestbed *testbed);
+/* Stops the fixture in *state and frees it with its testbed. */
+int fixture_teardown(void **state);
+
 /* Runs f's event loop until cond(f, arg) holds, for at most 3 s. Returns cond's last answer. */
 bool fixture_run_until(Fixture *f, bool (*cond)(Fixture *f, const void *arg), const void *arg);
+/*
+ * cmocka setup and teardown: *state = a new fixture on testbed (taken over), started in kernel mode
+ * ($IOREG_UDEV_MODE=kernel: the same mode on every machine). -1 when it cannot start.
+ */
+int fixture_setup(void **state, UMockdevTestbed *testbed);
+/* Stops the fixture in *state and frees it with its testbed. */
+int fixture_teardown(void **state);
+
 /* Runs f's event loop until nothing is pending (the queued uevents are all read). */
 void fixture_drain(Fixture *f);
 
