@@ -226,14 +226,15 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub)
                 (void) hashmap_remove(&t->by_syspath, n->syspath);
                 goto fail;
         }
-        e->state |= NUB_STATE;
-        if (d->driver) {
-                r = attach_driver(t, n, d->driver);
-                if (r < 0)
-                        return r; /* the nub stays; the driver entry is missing, resync retries */
-        }
+        /* On failure the nub stays without its driver entry; resync retries. */
+        r = d->driver ? attach_driver(t, n, d->driver) : 0;
         t->n_added++;
-        return 1;
+        /* registerService: the matcher sets the state bits; without one, the nub is just published. */
+        if (t->on_publish)
+                t->on_publish(e, t->userdata);
+        else
+                e->state |= NUB_STATE;
+        return r < 0 ? r : 1;
 fail:
         registry_remove_entry(t->registry, e);
         device_node_free(n);

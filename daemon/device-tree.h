@@ -29,6 +29,8 @@ typedef struct DeviceTree {
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */
         void (*on_terminate)(Entry *e, void *userdata);
+        /* Told about each new nub once it is in the registry (registerService); NULL: marked registered. */
+        void (*on_publish)(Entry *nub, void *userdata);
         void *userdata;          /* borrowed */
 } DeviceTree;
 
