@@ -49,11 +49,41 @@ Manager *manager_free(Manager *m) {
         udev_source_free(m->udev);
         if (m->devices_ready)
                 device_tree_done(&m->devices);
+        matcher_free(m->matcher);
+        catalogue_free(m->catalogue);
         registry_free(m->registry);
         sd_event_unref(m->event);
         free(m->sysfs_root);
         free(m);
         return NULL;
+}
+
+static void on_nub_published(Entry *nub, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = matcher_register_service(m->matcher, nub);
+        if (r < 0)
+                log_warning_errno(r, "Cannot match %s: %m", entry_get_name(nub, NULL));
+}
+
+static void on_entry_terminated(Entry *e, void *userdata) {
+        Manager *m = userdata;
+
+        matcher_service_terminated(m->matcher, e);
+}
+
+/* Resources a Mac publishes once its kernel is up; personalities wait on them (IOResourceMatch). */
+static int publish_resources(Manager *m) {
+        static const char *const resources[] = { "IOBSD" };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(resources); i++) {
+                r = matcher_publish_resource(m->matcher, resources[i], value_new_string("IOService"));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int manager_build_registry(Manager *m) {
@@ -70,10 +100,22 @@ int manager_build_registry(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the platform expert: %m");
 
+        r = catalogue_new(m->registry->classes, &m->catalogue);
+        if (r >= 0)
+                r = matcher_new(m->registry, m->catalogue, m->resources, &m->matcher);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up matching: %m");
+        r = publish_resources(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish the resources: %m");
+
         r = device_tree_init(&m->devices, m->registry, m->platform);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the device families: %m");
         m->devices_ready = true;
+        m->devices.on_publish = on_nub_published;
+        m->devices.on_terminate = on_entry_terminated;
+        m->devices.userdata = m;
         if (m->no_udev)
                 return 0;
         return udev_source_new(&m->udev, m->event, &m->devices);

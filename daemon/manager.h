@@ -8,7 +8,9 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "catalogue.h"
 #include "device-tree.h"
+#include "matcher.h"
 #include "registry.h"
 #include "udev-source.h"
 
@@ -31,6 +33,8 @@ typedef struct Manager {
         Registry *registry;        /* owned */
         Entry *platform;           /* borrowed from the registry */
         Entry *resources;          /* borrowed from the registry */
+        Catalogue *catalogue;      /* owned: the personalities */
+        Matcher *matcher;          /* owned: matches every registered nub against the catalogue */
         DeviceTree devices;        /* the device nubs, fed by the udev source */
         bool devices_ready;        /* devices was initialised */
         UdevSource *udev;          /* owned, NULL with --no-udev */
