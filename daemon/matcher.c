@@ -94,6 +94,7 @@ static const char *const notification_names[_MATCH_NOTIFY_MAX] = {
         [MATCH_NOTIFY_MATCHED] = "IOServiceMatched",
         [MATCH_NOTIFY_FIRST_MATCH] = "IOServiceFirstMatch",
         [MATCH_NOTIFY_TERMINATED] = "IOServiceTerminate",
+        [MATCH_NOTIFY_WILL_TERMINATE] = "IOServiceWillTerminate",
 };
 
 const char *match_notification_to_string(MatchNotification n) {
@@ -663,7 +664,12 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
         MatchJob *j = hashmap_remove(&m->jobs, &e->id);
         DriverInstance *d = hashmap_remove(&m->instances, &e->id);
 
+        /*
+         * Our termination is one phase, children first: Terminated (phase 1
+         * on a Mac) and WillTerminate (phase 2) follow each other per entry.
+         */
         notify(m, e, MATCH_NOTIFY_TERMINATED);
+        notify(m, e, MATCH_NOTIFY_WILL_TERMINATE);
         e->state &= ~(ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
         if (j) {
                 if (j->busy)

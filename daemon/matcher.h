@@ -39,6 +39,7 @@ typedef enum MatchNotification {
         MATCH_NOTIFY_MATCHED,
         MATCH_NOTIFY_FIRST_MATCH,
         MATCH_NOTIFY_TERMINATED,
+        MATCH_NOTIFY_WILL_TERMINATE,
         _MATCH_NOTIFY_MAX,
 } MatchNotification;
 

@@ -99,7 +99,8 @@ static const DriverHostOps test_host_ops = {
 };
 
 static void on_notify(void *userdata, Entry *e, MatchNotification type) {
-        static const char *const short_names[] = { "publish", "first-publish", "matched", "first-match", "terminated" };
+        static const char *const short_names[] = { "publish", "first-publish", "matched", "first-match", "terminated",
+                                                     "will-terminate" };
         log_add(short_names[type], entry_get_name(e, NULL));
 }
 
@@ -323,7 +324,7 @@ static void test_terminate_stops_hosted_driver(void **state) {
         host.log[0] = '\0';
         assert_int_equal(registry_terminate_entry(f->registry, nub, visit_terminated, f->matcher), 2);
         /* Children first: the driver is told, stopped, then its nub goes. */
-        assert_string_equal(host.log, "terminated:A stop:A terminated:Dev");
+        assert_string_equal(host.log, "terminated:A will-terminate:A stop:A terminated:Dev will-terminate:Dev");
 }
 
 static void test_resource_wait(void **state) {
