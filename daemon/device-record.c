@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* device-record.c: see device-record.h. */
 
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "device-record.h"
@@ -31,4 +34,47 @@ const DeviceRecord *device_record_find_ancestor(const DeviceRecord *d, const cha
                 if ((!subsystem || streq_ptr(d->subsystem, subsystem)) && (!devtype || streq_ptr(d->devtype, devtype)))
                         return d;
         return NULL;
+}
+
+int device_record_resolve_link(const char *syspath, const char *target, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        char *out;
+
+        assert(syspath && target && ret);
+        if (syspath[0] != '/')
+                return -EINVAL;
+        if (target[0] == '/')
+                buf = strdup(target);
+        else if (asprintf(&buf, "%s/%s", syspath, target) < 0)
+                buf = NULL;
+        if (!buf)
+                return -ENOMEM;
+
+        /* Component by component into the same buffer: the output never outruns the input. */
+        out = buf;
+        len = 0;
+        for (const char *p = buf; *p;) {
+                const char *end = strchrnul(p, '/');
+                size_t n = (size_t) (end - p);
+
+                if (n == 0 || (n == 1 && p[0] == '.'))
+                        ;
+                else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (len > 0 && out[len - 1] != '/')
+                                len--;
+                        if (len > 0)
+                                len--; /* the slash before the dropped component */
+                } else {
+                        memmove(out + len + 1, p, n);
+                        out[len] = '/';
+                        len += n + 1;
+                }
+                p = *end ? end + 1 : end;
+        }
+        if (len == 0)
+                out[len++] = '/';
+        out[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
 }

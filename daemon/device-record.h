@@ -73,6 +73,13 @@ struct DeviceRecord {
          * then parent is the parent.
          */
         const DeviceRecord *(*get_parent)(const DeviceRecord *d);
+        /*
+         * Where the symlink attribute name (firmware_node, of_node, supplier, consumer) points,
+         * as an absolute path without "." or ".." ("/sys/devices/LNXSYSTM:00/..."), or NULL when
+         * there is no such link. Borrowed, valid while d lives. May be NULL: the source has no
+         * links. Unlike get_attr("driver"), which gives the target's last component only.
+         */
+        const char *(*get_link)(const DeviceRecord *d, const char *name);
         void *userdata;           /* borrowed; the callbacks' */
 };
 
@@ -94,6 +101,17 @@ static inline ssize_t device_record_read_attr_binary(const DeviceRecord *d, cons
                                                      size_t size) {
         return d && d->read_attr_binary ? d->read_attr_binary(d, name, buf, size) : -ENOENT;
 }
+
+static inline const char *device_record_link(const DeviceRecord *d, const char *name) {
+        return d && d->get_link ? d->get_link(d, name) : NULL;
+}
+
+/*
+ * Resolves the link target (relative or absolute) of a link found in the directory syspath,
+ * by text alone: sysfs device directories contain no symlinks, so no lookup is needed and a
+ * removed device's links still resolve. *ret is a new string. -EINVAL for a relative syspath.
+ */
+int device_record_resolve_link(const char *syspath, const char *target, char **ret);
 
 /* The nearest ancestor (or d itself) of the given subsystem and devtype (NULL = any). */
 const DeviceRecord *device_record_find_ancestor(const DeviceRecord *d, const char *subsystem,

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libudev.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ struct UdevSource {
 typedef struct UdevRecord {
         DeviceRecord record;
         struct udev_device *device;    /* borrowed from the caller, or from the child (parents) */
-        char **stripped;               /* owned strv: attribute values with trailing whitespace cut */
+        char **stripped;               /* owned strv: attribute values with trailing whitespace cut, resolved links */
         unsigned n_stripped, cap_stripped;
         struct UdevRecord *parent;     /* owned; made by record_get_parent() on first use */
         bool parent_looked_up;         /* parent is what udev_device_get_parent() gave, or NULL */
@@ -42,6 +43,18 @@ static void udev_record_free(UdevRecord *r) {
         free(r);
 }
 
+/* Keeps a string the record hands out (stripped attributes, link targets) until the record goes. */
+static const char *record_keep(UdevRecord *r, char *s) {
+        if (!s)
+                return NULL;
+        if (GROW(r->stripped, r->cap_stripped, r->n_stripped + 1) < 0) {
+                free(s);
+                return NULL;
+        }
+        r->stripped[r->n_stripped++] = s;
+        return s;
+}
+
 static const char *record_get_attr(const DeviceRecord *d, const char *name) {
         UdevRecord *r = d->userdata;
         const char *v = udev_device_get_sysattr_value(r->device, name);
@@ -55,13 +68,8 @@ static const char *record_get_attr(const DeviceRecord *d, const char *name) {
                 return v;
         while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == ' ' || v[len - 1] == '\t'))
                 len--;
-        if (GROW(r->stripped, r->cap_stripped, r->n_stripped + 1) < 0)
-                return NULL;
         copy = strndup(v, len);
-        if (!copy)
-                return NULL;
-        r->stripped[r->n_stripped++] = copy;
-        return copy;
+        return record_keep(r, copy);
 }
 
 static const char *record_get_property(const DeviceRecord *d, const char *key) {
@@ -119,6 +127,25 @@ static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, 
         return n < 0 ? -errno : n;
 }
 
+static const char *record_get_link(const DeviceRecord *d, const char *name) {
+        UdevRecord *r = d->userdata;
+        _cleanup_free_ char *path = NULL;
+        char target[PATH_MAX], *resolved;
+        ssize_t n;
+
+        if (!d->syspath || strchr(name, '/') || streq(name, ".."))
+                return NULL;
+        if (asprintf(&path, "%s/%s", d->syspath, name) < 0)
+                return NULL;
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+                return NULL; /* no such link (most devices have no firmware node) */
+        target[n] = '\0';
+        if (device_record_resolve_link(d->syspath, target, &resolved) < 0)
+                return NULL;
+        return record_keep(r, resolved);
+}
+
 static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties);
 
 /*
@@ -173,6 +200,7 @@ static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action,
                 .foreach_property = record_foreach_property,
                 .read_attr_binary = record_read_attr_binary,
                 .get_parent = record_get_parent,
+                .get_link = record_get_link,
                 .userdata = r,
         };
         /* A removed device has left sysfs: its record needs the syspath only. */

@@ -24,6 +24,8 @@ struct UmockdevDevice {
         KeyValue *props;      /* owned */
         unsigned n_props, cap_props;
         char *driver_owned;   /* owned */
+        char **links;         /* owned strv: resolved link targets handed out by get_link() */
+        unsigned n_links, cap_links;
 };
 
 static void key_values_free(KeyValue *kv, unsigned n) {
@@ -41,6 +43,9 @@ static UmockdevDevice *device_free(UmockdevDevice *u) {
         key_values_free(u->attrs, u->n_attrs);
         key_values_free(u->props, u->n_props);
         free(u->driver_owned);
+        for (unsigned i = 0; i < u->n_links; i++)
+                free(u->links[i]);
+        free(u->links);
         free(u);
         return NULL;
 }
@@ -108,6 +113,22 @@ static ssize_t read_attr_binary(const DeviceRecord *d, const char *name, void *b
                 n = size;
         memcpy(buf, kv->value, n);
         return (ssize_t) n;
+}
+
+/* An L: attribute's target, resolved against the device's directory as the kernel's link is. */
+static const char *get_link(const DeviceRecord *d, const char *name) {
+        UmockdevDevice *u = d->userdata;
+        const KeyValue *kv = find_kv(u->attrs, u->n_attrs, name);
+        char *resolved;
+
+        if (!kv || !kv->link)
+                return NULL;
+        if (GROW(u->links, u->cap_links, u->n_links + 1) < 0)
+                return NULL;
+        if (device_record_resolve_link(u->syspath, kv->value, &resolved) < 0)
+                return NULL;
+        u->links[u->n_links++] = resolved;
+        return resolved;
 }
 
 /* g_strcompress(): \b \f \n \r \t \v \\ \" and octal \NNN. */
@@ -230,6 +251,7 @@ static int device_finish(UmockdevDevice *u) {
         d->get_property = get_property;
         d->foreach_property = foreach_property;
         d->read_attr_binary = read_attr_binary;
+        d->get_link = get_link;
         d->userdata = u;
         d->subsystem = get_property(d, "SUBSYSTEM");
         d->devtype = get_property(d, "DEVTYPE");

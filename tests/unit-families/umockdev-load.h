@@ -16,7 +16,8 @@
  * E:MODALIAS; major and minor from E:MAJOR and E:MINOR. get_attr() answers
  * from A: (trailing whitespace stripped) and, for L: attributes, with the
  * link target's last component (libudev's answer for driver, subsystem);
- * get_property() from E:; read_attr_binary() from H:.
+ * get_property() from E:; read_attr_binary() from H:; get_link() from L:,
+ * resolved against the device's syspath (device_record_resolve_link()).
  */
 #pragma once
 
