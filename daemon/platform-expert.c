@@ -200,15 +200,68 @@ int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **r
                 goto fail;
         res->state |= PUBLISHED_STATE;
 
+        r = registry_publish_root_domain(reg, pe, NULL);
+        if (r < 0)
+                goto fail;
+
         if (ret_platform)
                 *ret_platform = pe;
         if (ret_resources)
                 *ret_resources = res;
         return 0;
 fail:
-        if (res)
-                registry_remove_entry(reg, res);
+        if (res) {
+                Entry *const *children;
+                unsigned n;
+
+                /* The root domain, if it was made, is IOResources' sibling. */
+                while ((children = entry_get_children(pe, reg->service_plane, &n)) && n > 0)
+                        registry_remove_entry(reg, children[n - 1]);
+        }
         if (pe)
                 registry_remove_entry(reg, pe);
         return r;
+}
+
+Entry *registry_find_root_domain(const Registry *reg) {
+        Entry *const *children;
+        unsigned n;
+
+        assert(reg);
+        children = entry_get_children(reg->root, reg->power_plane, &n);
+        for (unsigned i = 0; i < n; i++)
+                if (entry_conforms_to(children[i], "IOPMrootDomain"))
+                        return children[i];
+        return NULL;
+}
+
+int registry_publish_root_domain(Registry *reg, Entry *platform, Entry **ret) {
+        Entry *rd;
+        int r;
+
+        assert(reg && platform);
+        rd = registry_find_root_domain(reg);
+        if (rd) {
+                if (ret)
+                        *ret = rd;
+                return 0;
+        }
+        r = class_table_define(reg->classes, "IOPMrootDomain", "IOService", NULL);
+        if (r < 0)
+                return r;
+        r = registry_create_entry(reg, "IOPMrootDomain", &rd);
+        if (r < 0)
+                return r;
+        /* Apple: below the platform expert in IOService, the top of the IOPower plane. */
+        r = entry_attach(rd, platform, reg->service_plane);
+        if (r >= 0)
+                r = entry_attach(rd, reg->root, reg->power_plane);
+        if (r < 0) {
+                registry_remove_entry(reg, rd);
+                return r;
+        }
+        rd->state |= PUBLISHED_STATE;
+        if (ret)
+                *ret = rd;
+        return 0;
 }

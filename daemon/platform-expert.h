@@ -32,8 +32,21 @@ int platform_info_read(PlatformInfo *info, const char *sysfs_root);
 /*
  * Defines IOPlatformExpertDevice and IOResources, creates both, attaches
  * the platform expert under Root (IOService and IODeviceTree planes) and
- * IOResources under it, registered and matched. *ret_platform and
- * *ret_resources are borrowed (either may be NULL).
+ * IOResources under it, registered and matched; then the power root domain
+ * (registry_publish_root_domain()). *ret_platform and *ret_resources are
+ * borrowed (either may be NULL).
  */
 int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **ret_platform,
                               Entry **ret_resources);
+
+/*
+ * IOPMrootDomain, the root of the power plane: where Apple has it, below the
+ * platform expert in IOService (real dumps: a child of the platform expert
+ * driver, which this registry does not have, so of the device) and directly
+ * below Root in IOPower. Apple's IORootParent and IOPowerConnection entries
+ * are not made (DESIGN.md, "Where this repository departs"). Idempotent: an
+ * existing root domain is returned. *ret is borrowed and may be NULL.
+ */
+int registry_publish_root_domain(Registry *reg, Entry *platform, Entry **ret);
+/* The root domain (borrowed), or NULL before it is published. */
+Entry *registry_find_root_domain(const Registry *reg);

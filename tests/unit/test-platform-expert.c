@@ -137,7 +137,7 @@ static void publish(Registry *reg, const char *sysfs_root, Entry **ret_pe, Entry
         assert_int_equal(registry_publish_platform(reg, &info, &pe, &res), 0);
         assert_non_null(pe);
         assert_non_null(res);
-        assert_int_equal(registry_n_entries(reg), 3);
+        assert_int_equal(registry_n_entries(reg), 4); /* Root, the platform expert, IOResources, IOPMrootDomain */
 
         /* The platform expert: below Root in the service and device-tree planes, their root in both. */
         assert_string_equal(pe->klass->name, "IOPlatformExpertDevice");
@@ -163,8 +163,29 @@ static void publish(Registry *reg, const char *sysfs_root, Entry **ret_pe, Entry
         assert_true(res->state & ENTRY_STATE_REGISTERED);
         assert_true(res->state & ENTRY_STATE_MATCHED);
         assert_string_value(entry_get_property(res, "IOKit"), "IOService");
+
+        /* The power root domain: IOResources' sibling in IOService (Apple's dumps), IOPower's root. */
+        {
+                Entry *rd = registry_find_root_domain(reg), *again = NULL;
+                _cleanup_free_ char *path = NULL;
+
+                assert_non_null(rd);
+                assert_string_equal(rd->klass->name, "IOPMrootDomain");
+                assert_string_equal(entry_get_name(rd, svc), "IOPMrootDomain");
+                assert_ptr_equal(entry_get_parent(rd, svc), pe);
+                assert_ptr_equal(entry_get_parent(rd, reg->power_plane), reg->root);
+                assert_ptr_equal(registry_plane_root(reg, reg->power_plane), rd);
+                assert_false(entry_in_plane(rd, dt));
+                assert_int_equal(rd->state & PUBLISHED_STATE, PUBLISHED_STATE);
+                assert_int_equal(registry_entry_get_path(reg, rd, svc, &path), 0);
+                assert_string_equal(path, "IOService:/IOPMrootDomain");
+                /* Idempotent: device_tree_init() asks again and gets the same one. */
+                assert_int_equal(registry_publish_root_domain(reg, pe, &again), 0);
+                assert_ptr_equal(again, rd);
+                assert_int_equal(registry_n_entries(reg), 4);
+        }
         (void) entry_get_children(pe, svc, &n);
-        assert_int_equal(n, 1);
+        assert_int_equal(n, 2);
 
         /* Paths as on a Mac. */
         {
