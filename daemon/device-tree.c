@@ -7,12 +7,14 @@
 
 #include "device-tree.h"
 #include "family.h"
+#include "platform-expert.h"
 
 struct DeviceNode {
         char *syspath;      /* owned; the by_syspath key */
         Entry *nub;         /* owned reference */
         Entry *driver;      /* owned reference, or NULL when no kernel driver is bound */
         bool usb_device;    /* in the IOUSB plane */
+        bool power;         /* in the IOPower plane */
         uint64_t sweep;     /* last resync generation that saw it */
 };
 
@@ -29,7 +31,18 @@ static DeviceNode *device_node_free(DeviceNode *n) {
         return NULL;
 }
 
+/* The nub of syspath when it is in IOPower: the power plane's view of the devices. */
+static Entry *find_power_nub(void *userdata, const char *syspath) {
+        DeviceTree *t = userdata;
+        DeviceNode *n = hashmap_get(&t->by_syspath, syspath);
+
+        return n && n->power ? n->nub : NULL;
+}
+
 int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
+        Entry *root_domain;
+        int r;
+
         assert(t && reg && platform);
         *t = (DeviceTree) {
                 .registry = reg,
@@ -37,12 +50,23 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
                 .by_syspath = HASHMAP_INIT(&string_hash_ops),
                 .by_entry = HASHMAP_INIT(&u64_hash_ops),
         };
-        return family_define_classes(reg->classes);
+        r = family_define_classes(reg->classes);
+        if (r < 0)
+                return r;
+        r = registry_publish_root_domain(reg, platform, &root_domain);
+        if (r < 0)
+                return r;
+        r = firmware_tree_init(&t->firmware, reg, platform);
+        if (r < 0)
+                return r;
+        return power_plane_init(&t->power, reg, root_domain, find_power_nub, t);
 }
 
 void device_tree_done(DeviceTree *t) {
         void *v;
 
+        power_plane_done(&t->power);
+        firmware_tree_done(&t->firmware);
         for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);)
                 device_node_free(v);
         hashmap_done(&t->by_syspath);
@@ -83,6 +107,15 @@ static Entry *service_parent_for(const DeviceTree *t, const DeviceNode *ancestor
         if (!ancestor)
                 return t->platform;
         return ancestor->driver ?: ancestor->nub;
+}
+
+/* The nearest ancestor node in IOPower: the power parent (NULL: the root domain). */
+static Entry *power_parent_for(const DeviceTree *t, const char *syspath) {
+        DeviceNode *n = find_ancestor(t, syspath);
+
+        while (n && !n->power)
+                n = find_ancestor(t, n->syspath);
+        return n ? n->nub : NULL;
 }
 
 /* The nearest ancestor node that is a USB device: the parent in the IOUSB plane. */
@@ -187,10 +220,29 @@ static int sync_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         return r < 0 ? r : 1;
 }
 
-static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub) {
+/* The power and firmware planes, once the nub is in IOService. Returns 1 when they changed. */
+static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool power) {
+        int r, changed = 0;
+
+        if (power && !n->power) {
+                r = power_plane_join(&t->power, n->nub, power_parent_for(t, d->syspath));
+                if (r < 0)
+                        return r;
+                n->power = true;
+                changed = 1;
+                if (power_plane_n_links(&t->power) > 0 && power_plane_device_added(&t->power, d->syspath) > 0)
+                        changed = 1;
+        }
+        r = firmware_tree_device(&t->firmware, d, n->nub);
+        if (r < 0)
+                return r;
+        return changed | r;
+}
+
+static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
         DeviceNode *n, *ancestor;
         Entry *e;
-        int r;
+        int r, q;
 
         r = registry_create_entry(t->registry, nub->class_name, &e);
         if (r < 0)
@@ -226,15 +278,16 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub)
                 (void) hashmap_remove(&t->by_syspath, n->syspath);
                 goto fail;
         }
-        /* On failure the nub stays without its driver entry; resync retries. */
+        /* On failure the nub stays without its driver entry or its other planes; resync retries. */
         r = d->driver ? attach_driver(t, n, d->driver) : 0;
+        q = join_planes(t, n, d, power);
         t->n_added++;
         /* registerService: the matcher sets the state bits; without one, the nub is just published. */
         if (t->on_publish)
                 t->on_publish(e, t->userdata);
         else
                 e->state |= NUB_STATE;
-        return r < 0 ? r : 1;
+        return r < 0 ? r : q < 0 ? q : 1;
 fail:
         registry_remove_entry(t->registry, e);
         device_node_free(n);
@@ -247,6 +300,7 @@ static void forget_entry(Entry *e, void *userdata) {
 
         if (t->on_terminate)
                 t->on_terminate(e, t->userdata);
+        firmware_tree_forget(&t->firmware, e);
         n = hashmap_remove(&t->by_entry, &e->id);
 
         if (!n || n->nub != e)
@@ -263,10 +317,10 @@ static int remove_device(DeviceTree *t, DeviceNode *n) {
         return 1;
 }
 
-static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub) {
+static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub, bool power) {
         Entry *e = n->nub;
         bool same;
-        int r, changed;
+        int r, changed, planes;
 
         n->sweep = t->sweep;
         same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&
@@ -274,11 +328,16 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         if (!same && !streq_ptr(nub->class_name, e->klass->name)) {
                 /* Another class (the device changed subsystem or devtype): a new nub. */
                 remove_device(t, n);
-                return add_device(t, d, nub);
+                return add_device(t, d, nub, power);
         }
         changed = sync_driver(t, n, d->driver);
         if (changed < 0)
                 return changed;
+        /* A device keeps its planes once in them; one that missed them (a failed add) joins now. */
+        planes = join_planes(t, n, d, power);
+        if (planes < 0)
+                return planes;
+        changed |= planes;
         if (same)
                 return changed;
         r = apply_description(e, nub);
@@ -340,11 +399,14 @@ out:
 int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
         NubDescription nub = {};
         DeviceNode *n;
-        int r;
+        int r, power;
 
         assert(t && d);
         if (!d->syspath)
                 return -EINVAL;
+        /* Device links are edges in IOPower, not devices: no nub. */
+        if (power_plane_is_link(d))
+                return power_plane_apply_link(&t->power, d, t->sweep);
         n = hashmap_get(&t->by_syspath, d->syspath);
 
         switch (d->action) {
@@ -373,10 +435,12 @@ int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
         r = family_describe_device(d, &nub);
         if (r < 0)
                 return r;
-        if (n)
-                r = change_device(t, n, d, &nub);
-        else
-                r = add_device(t, d, &nub);
+        power = power_plane_describe(d, nub.properties);
+        r = power < 0 ? power : firmware_tree_describe(&t->firmware, d, nub.properties);
+        if (r >= 0 && n)
+                r = change_device(t, n, d, &nub, power > 0);
+        else if (r >= 0)
+                r = add_device(t, d, &nub, power > 0);
         nub_description_done(&nub);
         return r;
 }
@@ -409,5 +473,5 @@ unsigned device_tree_resync_end(DeviceTree *t) {
                 if (node)
                         removed += registry_terminate_entry(t->registry, node->nub, forget_entry, t);
         }
-        return removed;
+        return removed + power_plane_sweep(&t->power, t->sweep);
 }

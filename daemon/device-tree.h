@@ -11,11 +11,19 @@
  * - Kernel drivers: a bound driver is an IOLinuxKernelDriver entry named
  *   after the driver, between the nub and the nubs below it.
  * - IOUSB: USB devices below their parent USB device; root hubs below Root.
- * Removal terminates the nub and its subtree, children first.
+ * - IOPower: power-managed nubs below their power parents, devlinks as
+ *   further power parents, IOPowerManagement (power-plane.h).
+ * - IODeviceTree: the device tree or the ACPI namespace, devices sharing
+ *   their firmware node's entry (firmware-tree.h).
+ * Removal terminates the nub and its subtree, children first; every entry
+ * removed leaves every plane, and the power and firmware planes are told
+ * before it goes.
  */
 #pragma once
 
 #include "device-record.h"
+#include "firmware-tree.h"
+#include "power-plane.h"
 #include "registry.h"
 
 typedef struct DeviceNode DeviceNode;
@@ -25,6 +33,8 @@ typedef struct DeviceTree {
         Entry *platform;         /* borrowed: where top-level devices hang in IOService */
         Hashmap by_syspath;      /* syspath → DeviceNode *, owning the nodes; keys borrowed from them */
         Hashmap by_entry;        /* nub or driver entry id → DeviceNode * (borrowed) */
+        PowerPlane power;        /* the IOPower plane's links and root */
+        FirmwareTree firmware;   /* the IODeviceTree plane's nodes */
         uint64_t sweep;          /* resync generation */
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */
@@ -34,6 +44,7 @@ typedef struct DeviceTree {
         void *userdata;          /* borrowed */
 } DeviceTree;
 
+/* Publishes the power root domain below platform when the registry lacks one. */
 int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform);
 void device_tree_done(DeviceTree *t);
 
@@ -52,8 +63,8 @@ unsigned device_tree_size(const DeviceTree *t);
 /*
  * Resync: begin(), then device_tree_apply() with action add for every
  * device sysfs lists now, then end(): devices not seen since begin() are
- * terminated. Adds of known devices update them. Returns the number
- * terminated.
+ * terminated and device links not seen are dropped. Adds of known devices
+ * update them. Returns the number terminated and dropped.
  */
 void device_tree_resync_begin(DeviceTree *t);
 unsigned device_tree_resync_end(DeviceTree *t);

@@ -116,6 +116,11 @@ int manager_build_registry(Manager *m) {
         m->devices.on_publish = on_nub_published;
         m->devices.on_terminate = on_entry_terminated;
         m->devices.userdata = m;
+        r = firmware_tree_load_devicetree(&m->devices.firmware, m->sysfs_root);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read the device tree below %s, ignoring: %m", m->sysfs_root);
+        else if (r > 0)
+                log_info("Device tree: %d nodes in IODeviceTree.", r);
         if (m->no_udev)
                 return 0;
         return udev_source_new(&m->udev, m->event, &m->devices);

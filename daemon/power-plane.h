@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * power-plane.h: the IOPower plane (issue "udev → registry"). Pure: it
+ * reads device records and changes links; the device tree calls it.
+ *
+ * - Root: IOPMrootDomain, directly below Root (registry_publish_root_domain()).
+ * - Members: a nub is in IOPower when its device takes part in the kernel's
+ *   power management, i.e. sysfs has power/runtime_status for it (all
+ *   devices but a few such as CPU caches). IOLinuxKernelDriver entries are
+ *   not: Linux keeps power state per device, not per driver.
+ * - Power parent: the nub of the nearest sysfs ancestor in IOPower (the PM
+ *   core resumes a parent before its children, as Apple's power parents
+ *   do), else IOPMrootDomain.
+ * - Device links (/sys/devices/virtual/devlink/SUPPLIER--CONSUMER,
+ *   subsystem "devlink", with supplier and consumer links): the supplier
+ *   becomes a further power parent of the consumer (the PM core resumes
+ *   suppliers before consumers too). A link is an edge, not a device: it
+ *   has no nub of its own. Links wait for a supplier or consumer that is not
+ *   there yet and attach when it comes; removing the link (or resync not
+ *   finding it) detaches the edge. An edge that was already there (supplier
+ *   is the sysfs power parent) is left alone.
+ * - IOPowerManagement (Apple's keys) from runtime PM, in three states as
+ *   Apple's families describe theirs: 0 off (system sleep: never seen while
+ *   the daemon runs), 1 runtime-suspended (kIOPMLowPower), 2 active
+ *   (kIOPMPowerOn | kIOPMDeviceUsable). CurrentPowerState from
+ *   power/runtime_status (suspending counts as 2 and resuming as 1 until
+ *   done, as Apple reports the state it is in), MaxPowerState 2,
+ *   DevicePowerState 2 when power/control is "on" (user space holds the
+ *   device on, Apple's changePowerStateTo()) else 0, CapabilityFlags of the
+ *   current state. Linux keys alongside: RuntimeStatus, Control. The values
+ *   are those of the device's last uevent: runtime PM changes send none.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "device-record.h"
+#include "registry.h"
+
+#define POWER_STATE_OFF 0
+#define POWER_STATE_SUSPENDED 1
+#define POWER_STATE_ON 2
+#define IOPM_POWER_ON 0x2           /* kIOPMPowerOn */
+#define IOPM_DEVICE_USABLE 0x8000   /* kIOPMDeviceUsable */
+#define IOPM_LOW_POWER 0x10000      /* kIOPMLowPower */
+
+/* Resolves a syspath to its nub when that nub is in IOPower (borrowed), else NULL. */
+typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
+
+typedef struct PowerPlane {
+        Registry *registry;  /* borrowed */
+        Entry *root_domain;  /* borrowed: published with the platform expert, never removed */
+        Hashmap links;       /* devlink syspath → PowerLink *, owning; keys borrowed from them */
+        PowerPlaneFind find;
+        void *userdata;      /* borrowed; find's */
+} PowerPlane;
+
+int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlaneFind find, void *userdata);
+void power_plane_done(PowerPlane *p);
+
+/*
+ * Adds IOPowerManagement to props when d is power-managed. Returns 1 then,
+ * 0 when d is not (no power/runtime_status), -ENOMEM.
+ */
+int power_plane_describe(const DeviceRecord *d, Value *props);
+
+/* Puts e in IOPower below parent (NULL: the root domain). */
+int power_plane_join(PowerPlane *p, Entry *e, Entry *parent);
+
+static inline bool power_plane_is_link(const DeviceRecord *d) {
+        return d && d->subsystem && streq(d->subsystem, "devlink");
+}
+
+/*
+ * Applies one devlink record (any action; remove detaches). sweep is the
+ * resync generation that saw it. Returns 1 when the plane changed, 0 when
+ * not, -EINVAL for a link without supplier or consumer, -ENOMEM.
+ */
+int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep);
+/* A device came: attaches the links that waited for it. Returns the number attached. */
+unsigned power_plane_device_added(PowerPlane *p, const char *syspath);
+/* Resync: drops the links not seen in generation sweep. Returns how many. */
+unsigned power_plane_sweep(PowerPlane *p, uint64_t sweep);
+unsigned power_plane_n_links(const PowerPlane *p);
