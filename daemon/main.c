@@ -6,11 +6,13 @@
 #include <stdlib.h>
 
 #include "manager.h"
+#include "personality-dirs.h"
 #include "shared/log.h"
 
 static const char *arg_bus_address;
 static const char *arg_sysfs_root;
 static bool arg_no_udev;
+static char **arg_personality_dirs; /* owned strv */
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -24,17 +26,37 @@ static void help(void) {
                "     --sysfs-root=DIR       Read the machine's identity below DIR (default: /sys)\n"
                "     --no-udev              No devices: only Root, the platform expert and\n"
                "                            IOResources\n"
-               "  -v --verbose              Log debug messages\n");
+               "     --personalities=DIR    Also read driver personalities from DIR, after\n"
+               "                            %s and %s\n"
+               "                            (repeatable; later directories override earlier ones)\n"
+               "  -v --verbose              Log debug messages\n",
+               PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
+}
+
+static int strv_extend(char ***l, const char *s) {
+        size_t n = 0;
+        char **nl;
+
+        while (*l && (*l)[n])
+                n++;
+        nl = realloc(*l, (n + 2) * sizeof(char *));
+        if (!nl)
+                return -ENOMEM;
+        *l = nl;
+        nl[n] = strdup(s);
+        nl[n + 1] = NULL;
+        return nl[n] ? 0 : -ENOMEM;
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV };
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
                 { "no-udev", no_argument, NULL, ARG_NO_UDEV },
+                { "personalities", required_argument, NULL, ARG_PERSONALITIES },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -57,6 +79,10 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_UDEV:
                         arg_no_udev = true;
                         break;
+                case ARG_PERSONALITIES:
+                        if (strv_extend(&arg_personality_dirs, optarg) < 0)
+                                return log_error_errno(ENOMEM, "Out of memory.");
+                        break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -71,18 +97,24 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
+        _cleanup_strv_free_ char **personality_dirs = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerConfig config = {};
         int r;
 
         r = parse_argv(argc, argv);
+        personality_dirs = arg_personality_dirs; /* freed on return */
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         config.bus_address = arg_bus_address;
         config.sysfs_root = arg_sysfs_root;
         config.no_udev = arg_no_udev;
+        config.personality_dirs = arg_personality_dirs;
 
         r = manager_new(&m, &config);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_load_personalities(m);
         if (r < 0)
                 return EXIT_FAILURE;
         r = manager_build_registry(m);

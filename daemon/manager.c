@@ -7,6 +7,7 @@
 
 #include "bus-registry.h"
 #include "manager.h"
+#include "personality-dirs.h"
 #include "platform-expert.h"
 #include "shared/log.h"
 
@@ -27,7 +28,8 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
                 return log_error_errno(ENOMEM, "Out of memory.");
         m->no_udev = config->no_udev;
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
-        if (!m->sysfs_root)
+        m->personality_dirs = personality_dirs_default(config->personality_dirs);
+        if (!m->sysfs_root || !m->personality_dirs)
                 return log_error_errno(ENOMEM, "Out of memory.");
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -54,6 +56,8 @@ Manager *manager_free(Manager *m) {
         registry_free(m->registry);
         sd_event_unref(m->event);
         free(m->sysfs_root);
+        strv_free(m->personality_dirs);
+        personality_list_done(&m->personalities);
         free(m);
         return NULL;
 }
@@ -83,6 +87,31 @@ static int publish_resources(Manager *m) {
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+static void on_personality_error(const PersonalityError *error, void *userdata) {
+        _cleanup_free_ char *s = personality_error_to_string(error);
+
+        log_warning("%s, ignoring.", s ?: error->message);
+}
+
+int manager_load_personalities(Manager *m) {
+        PersonalityList list = PERSONALITY_LIST_INIT;
+        PersonalityLoadStats stats = {};
+        int r;
+
+        r = personality_dirs_load(m->personality_dirs, &list, on_personality_error, m, &stats);
+        if (r < 0) {
+                personality_list_done(&list);
+                return log_error_errno(r, "Failed to load personalities: %m");
+        }
+        personality_list_done(&m->personalities);
+        m->personalities = list;
+        log_info("Loaded %u personalities from %u files, %u errors.", stats.n_personalities,
+                 stats.n_files, stats.n_errors);
+        if (stats.n_duplicates > 0)
+                log_debug("Skipped %u duplicate personalities.", stats.n_duplicates);
         return 0;
 }
 

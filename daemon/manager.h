@@ -11,6 +11,7 @@
 #include "catalogue.h"
 #include "device-tree.h"
 #include "matcher.h"
+#include "personality.h"
 #include "registry.h"
 #include "udev-source.h"
 
@@ -25,6 +26,8 @@ typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
         const char *sysfs_root;  /* borrowed; NULL: /sys */
         bool no_udev;            /* only the registry core: no devices */
+        char *const *personality_dirs; /* borrowed, NULL-terminated, may be NULL: --personalities
+                                        * directories, read after the vendor's and the admin's */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -41,12 +44,20 @@ typedef struct Manager {
         bool no_udev;
         char *sysfs_root;          /* owned */
         QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
+        char **personality_dirs;   /* owned strv, lowest priority first */
+        PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
+/*
+ * (Re)reads every personality directory and replaces m->personalities with
+ * what it found; bad files and personalities are logged and skipped. Returns
+ * 0, or -ENOMEM (the old list is kept). For start-up and reloads.
+ */
+int manager_load_personalities(Manager *m);
 /* Builds the registry (Root, the platform expert, IOResources), then the devices (coldplug). */
 int manager_build_registry(Manager *m);
 /* Connects to the bus, exports the registry and takes the well-known name. */

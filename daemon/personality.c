@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "personality.h"
+#include "shared/hashmap.h"
 
 int personality_new(const char *name, const char *bundle_id, const char *source, Value *dict,
                     Personality **ret) {
@@ -83,4 +84,16 @@ void personality_list_done(PersonalityList *l) {
                 personality_unref(l->items[i]);
         free(l->items);
         *l = PERSONALITY_LIST_INIT;
+}
+
+bool personality_equal(const Personality *a, const Personality *b) {
+        return streq_ptr(a->bundle_id, b->bundle_id) && value_equal(a->dict, b->dict);
+}
+
+uint64_t personality_hash(const Personality *p) {
+        uint64_t h = value_hash(p->dict);
+
+        if (p->bundle_id)
+                h ^= hash_bytes(p->bundle_id, strlen(p->bundle_id));
+        return h;
 }

@@ -29,6 +29,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Personality *, personality_unref);
 /* Borrowed string of key, or NULL when absent or not a string. */
 const char *personality_get_string(const Personality *p, const char *key);
 
+/*
+ * Exact duplicates (the catalogue's addDrivers rule): same bundle and
+ * value_equal() dictionaries. personality_hash() agrees with it: equal
+ * personalities hash alike (numbers by value, a string like data with the
+ * same bytes, dictionaries whatever their order).
+ */
+bool personality_equal(const Personality *a, const Personality *b);
+uint64_t personality_hash(const Personality *p);
+
 typedef struct PersonalityList {
         Personality **items; /* owned references */
         unsigned n, cap;

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* personality-file.c: see personality-file.h. The loader the format readers share. */
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "personality-check.h"
+#include "personality-loader.h"
+
+char *personality_error_to_string(const PersonalityError *e) {
+        char *s = NULL;
+        int r;
+
+        r = asprintf(&s, "%s%s%s%s%s%s%s: %s", e->file,
+                     e->personality ? ": personality '" : "", e->personality ?: "",
+                     e->personality ? "'" : "",
+                     e->key ? ": key '" : "", e->key ?: "", e->key ? "'" : "",
+                     e->message);
+        return r < 0 ? NULL : s;
+}
+
+void personality_loader_error(PersonalityLoader *l, const char *personality, const char *key,
+                              const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        int r;
+
+        l->stats->n_errors++;
+        if (!l->error_fn)
+                return;
+        va_start(ap, format);
+        r = vasprintf(&message, format, ap);
+        va_end(ap);
+        if (r < 0)
+                message = NULL;
+        l->error_fn(&(PersonalityError) {
+                            .file = l->path,
+                            .personality = personality,
+                            .key = key,
+                            .message = message ?: "(out of memory)",
+                    },
+                    l->userdata);
+}
+
+void convert_error_done(ConvertError *e) {
+        free(e->where);
+        *e = (ConvertError) {};
+}
+
+static int convert_error_prepend(ConvertError *e, const char *part, const char *sep) {
+        char *s;
+
+        if (asprintf(&s, "%s%s%s", part, e->where ? sep : "", e->where ?: "") < 0)
+                return -ENOMEM;
+        free(e->where);
+        e->where = s;
+        return 0;
+}
+
+int convert_error_prepend_key(ConvertError *e, const char *key) {
+        return convert_error_prepend(e, key, e->where && e->where[0] == '[' ? "" : "/");
+}
+
+int convert_error_prepend_index(ConvertError *e, size_t i) {
+        char part[32];
+
+        snprintf(part, sizeof(part), "[%zu]", i);
+        return convert_error_prepend(e, part, e->where && e->where[0] == '[' ? "" : "/");
+}
+
+void personality_loader_convert_error(PersonalityLoader *l, const char *personality,
+                                      const char *key, const ConvertError *e) {
+        if (e->where)
+                personality_loader_error(l, personality, key, "%s at '%s'", e->what, e->where);
+        else
+                personality_loader_error(l, personality, key, "%s", e->what);
+}
+
+int personality_loader_add(PersonalityLoader *l, const char *name, Value *dict) {
+        _cleanup_value_ Value *d = dict;
+        _cleanup_free_ char *message = NULL;
+        const char *key = NULL, *bundle_id;
+        Personality *p = NULL;
+        Value *own;
+        int r;
+
+        assert(value_type(d) == VALUE_DICTIONARY);
+
+        r = personality_check(d, &key, &message);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                personality_loader_error(l, name, key, "%s", message);
+                return 0;
+        }
+
+        /* The personality's own identifier wins over its bundle's (checked to be a string above). */
+        own = value_dict_get(d, "CFBundleIdentifier");
+        bundle_id = own ? value_string(own, NULL) : l->bundle_id;
+        if (!bundle_id) {
+                personality_loader_error(l, name, "CFBundleIdentifier",
+                                         "missing, and the file has none either");
+                return 0;
+        }
+
+        r = personality_new(name, bundle_id, l->path, TAKE_PTR(d), &p);
+        if (r < 0)
+                return r;
+        r = personality_list_append_take(l->list, p);
+        if (r < 0)
+                return r;
+        l->stats->n_personalities++;
+        return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && streq(s + n - m, suffix);
+}
+
+static int load_file(const char *path, const char *shown, PersonalityList *list,
+                     PersonalityErrorFn error_fn, void *userdata, PersonalityLoadStats *stats) {
+        PersonalityLoader l = {
+                .path = shown,
+                .list = list,
+                .error_fn = error_fn,
+                .userdata = userdata,
+                .stats = stats,
+        };
+        int r;
+
+        stats->n_files++;
+        /* JSON has no magic of its own; plists do (libplist tells XML from binary). */
+        if (has_suffix(path, ".json"))
+                r = personality_json_load(&l);
+        else
+                r = personality_plist_load(&l);
+        free(l.bundle_id);
+        return r;
+}
+
+/* A bundle folder: macOS kexts keep Info.plist in Contents/, shallow bundles (dexts, iOS) at the top. */
+static int load_bundle(const char *path, PersonalityList *list, PersonalityErrorFn error_fn,
+                       void *userdata, PersonalityLoadStats *stats) {
+        static const char *const places[] = { "Contents/Info.plist", "Info.plist" };
+
+        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
+                _cleanup_free_ char *info = NULL;
+                struct stat st;
+
+                if (asprintf(&info, "%s/%s", path, places[i]) < 0)
+                        return -ENOMEM;
+                if (stat(info, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                return load_file(info, info, list, error_fn, userdata, stats);
+        }
+
+        stats->n_files++;
+        PersonalityLoader l = {
+                .path = path, .list = list, .error_fn = error_fn, .userdata = userdata, .stats = stats,
+        };
+        personality_loader_error(&l, NULL, NULL, "no Contents/Info.plist or Info.plist in the bundle");
+        return 0;
+}
+
+int personality_file_load(const char *path, PersonalityList *list, PersonalityErrorFn error_fn,
+                          void *userdata, PersonalityLoadStats *stats) {
+        PersonalityLoadStats dummy = {};
+        struct stat st;
+
+        assert(path && list);
+        if (!stats)
+                stats = &dummy;
+
+        if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode))
+                return load_bundle(path, list, error_fn, userdata, stats);
+        return load_file(path, path, list, error_fn, userdata, stats);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * personality-loader.h: what the file-format readers (personality-json.c,
+ * personality-plist.c) share. A reader parses its file, sets the bundle's
+ * CFBundleIdentifier and hands each personality over as a Value dictionary;
+ * the loader checks it, gives it its bundle identifier and appends it, or
+ * reports why not. Internal to the personality-file module.
+ */
+#pragma once
+
+#include "personality-file.h"
+#include "value.h"
+
+typedef struct PersonalityLoader {
+        const char *path;            /* borrowed: the file being read, named in messages */
+        char *bundle_id;             /* owned: the file's CFBundleIdentifier, NULL when it has none */
+        PersonalityList *list;       /* borrowed: where personalities go */
+        PersonalityErrorFn error_fn; /* may be NULL */
+        void *userdata;              /* borrowed, for error_fn */
+        PersonalityLoadStats *stats; /* borrowed, never NULL */
+} PersonalityLoader;
+
+/* Reports one error (personality and key may be NULL) and counts it. */
+void personality_loader_error(PersonalityLoader *l, const char *personality, const char *key,
+                              const char *format, ...) _printf_(4, 5);
+
+/*
+ * Takes dict. Checks it (reports and drops it when invalid), then appends it
+ * as personality name. Returns 0, or -ENOMEM.
+ */
+int personality_loader_add(PersonalityLoader *l, const char *name, Value *dict);
+
+/*
+ * A conversion that failed: what was found (a static phrase such as
+ * "unsupported type real") and where, as a path below the converted value
+ * ("Scale", "[1]/Scale"); where is NULL at the value itself.
+ */
+typedef struct ConvertError {
+        const char *what;
+        char *where; /* owned */
+} ConvertError;
+
+void convert_error_done(ConvertError *e);
+/* Puts a dictionary key or an array index in front of e->where, on the way back up. */
+int convert_error_prepend_key(ConvertError *e, const char *key);
+int convert_error_prepend_index(ConvertError *e, size_t i);
+/* Reports e against a personality's key. */
+void personality_loader_convert_error(PersonalityLoader *l, const char *personality,
+                                      const char *key, const ConvertError *e);
+
+/* Readers: each parses l->path. They return 0 (errors went to l), or -ENOMEM. */
+int personality_json_load(PersonalityLoader *l);
+int personality_plist_load(PersonalityLoader *l);
