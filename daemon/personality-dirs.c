@@ -25,7 +25,10 @@ typedef struct DirEntry {
 typedef struct DirEntries {
         DirEntry *items; /* owned */
         unsigned n, cap;
+        Hashmap by_name; /* name (borrowed from items) → index + 1 */
 } DirEntries;
+
+#define DIR_ENTRIES_INIT ((DirEntries) { .by_name = HASHMAP_INIT(&string_hash_ops) })
 
 static void dir_entries_done(DirEntries *e) {
         for (unsigned i = 0; i < e->n; i++) {
@@ -33,7 +36,8 @@ static void dir_entries_done(DirEntries *e) {
                 free(e->items[i].path);
         }
         free(e->items);
-        *e = (DirEntries) {};
+        hashmap_done(&e->by_name);
+        *e = DIR_ENTRIES_INIT;
 }
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -55,19 +59,20 @@ bool personality_dirs_entry_name_valid(const char *name) {
 
 /* Adds or overrides name; path NULL masks it. Takes path. */
 static int dir_entries_put(DirEntries *e, const char *name, char *path) {
-        _cleanup_free_ char *p = path;
+        _cleanup_free_ char *p = path, *n = NULL;
+        uintptr_t i = (uintptr_t) hashmap_get(&e->by_name, name);
 
-        for (unsigned i = 0; i < e->n; i++)
-                if (streq(e->items[i].name, name)) {
-                        free(e->items[i].path);
-                        e->items[i].path = TAKE_PTR(p);
-                        return 0;
-                }
+        if (i > 0) {
+                free(e->items[i - 1].path);
+                e->items[i - 1].path = TAKE_PTR(p);
+                return 0;
+        }
         if (GROW(e->items, e->cap, e->n + 1) < 0)
                 return -ENOMEM;
-        e->items[e->n].name = strdup(name);
-        if (!e->items[e->n].name)
+        n = strdup(name);
+        if (!n || hashmap_put(&e->by_name, n, (void *) (uintptr_t) (e->n + 1)) < 0)
                 return -ENOMEM;
+        e->items[e->n].name = TAKE_PTR(n);
         e->items[e->n++].path = TAKE_PTR(p);
         return 0;
 }
@@ -156,7 +161,7 @@ static void hashmap_donep(Hashmap *h) {
 
 int personality_dirs_load(char *const *dirs, PersonalityList *list, PersonalityErrorFn error_fn,
                           void *userdata, PersonalityLoadStats *stats) {
-        _cleanup_(dir_entries_done) DirEntries entries = {};
+        _cleanup_(dir_entries_done) DirEntries entries = DIR_ENTRIES_INIT;
         _cleanup_(hashmap_donep) Hashmap seen = HASHMAP_INIT(&personality_hash_ops);
         PersonalityLoadStats dummy = {};
         int r;
@@ -170,6 +175,8 @@ int personality_dirs_load(char *const *dirs, PersonalityList *list, PersonalityE
                 if (r < 0)
                         return r;
         }
+        /* The index dies here: sorting moves the entries it points at. */
+        hashmap_done(&entries.by_name);
         if (entries.n > 0)
                 qsort(entries.items, entries.n, sizeof(DirEntry), dir_entry_compare);
 
