@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioreg-print.c: see ioreg-print.h. The traversal mirrors IOKitTools'
- * scan()/show()/indent(), including where the "has children" bit is left
- * alone at the depth limit, so that the output matches byte for byte.
+ * scan()/search()/show()/indent(), including where the "has children" bit
+ * is left alone at the depth limit, so that the output matches byte for
+ * byte.
  */
 
 #include <ctype.h>
@@ -10,98 +11,94 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ioreg-print.h"
+#include "ioreg-output.h"
+#include "macroman.h"
 
-/* One logical output line, clipped to the width when it is flushed. */
-typedef struct Line {
-        FILE *f;           /* borrowed */
-        char *buf;         /* owned */
-        size_t len, cap;
-        unsigned width;
-        bool failed;
-} Line;
+/* --- the line writer --- */
 
-static void line_putn(Line *l, const char *s, size_t n) {
-        if (l->len + n + 1 > l->cap) {
-                size_t cap = (l->cap ? l->cap : 256);
-                char *b;
-
-                while (cap < l->len + n + 1)
-                        cap *= 2;
-                b = realloc(l->buf, cap);
-                if (!b) {
-                        l->failed = true;
-                        return;
-                }
-                l->buf = b;
-                l->cap = cap;
+void out_putn(Printer *p, const char *s, size_t n) {
+        if (p->o->width == 0) {
+                fwrite(s, 1, n, p->f);
+                return;
+        }
+        /* As printva(): a piece gets at most left - 1 columns; reaching that clips the line. */
+        if (n >= p->left) {
+                n = p->left - 1;
+                p->clipped = true;
         }
         for (size_t i = 0; i < n; i++)
-                /* Embedded newlines would break the tree: ioreg prints them as spaces. */
-                l->buf[l->len++] = (s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
+                fputc(s[i] == '\n' ? ' ' : s[i], p->f);
+        p->left -= n;
 }
 
-static void line_puts(Line *l, const char *s) {
-        line_putn(l, s, strlen(s));
+void out_puts(Printer *p, const char *s) {
+        out_putn(p, s, strlen(s));
 }
 
-_printf_(2, 3) static void line_printf(Line *l, const char *format, ...) {
-        char small[128], *big = NULL;
+void out_printf(Printer *p, const char *format, ...) {
+        char small[256], *big = NULL;
         va_list ap;
         int n;
 
         va_start(ap, format);
         n = vsnprintf(small, sizeof(small), format, ap);
         va_end(ap);
-        if (n < 0) {
-                l->failed = true;
+        if (n < 0)
                 return;
-        }
         if ((size_t) n < sizeof(small)) {
-                line_putn(l, small, n);
+                out_putn(p, small, n);
                 return;
         }
         va_start(ap, format);
         n = vasprintf(&big, format, ap);
         va_end(ap);
-        if (n < 0) {
-                l->failed = true;
+        if (n < 0)
                 return;
-        }
-        line_putn(l, big, n);
+        out_putn(p, big, n);
         free(big);
 }
 
-static void line_end(Line *l) {
-        if (l->width > 0 && l->len > l->width) {
-                /* Clipped lines end in '$' at the last column. */
-                l->len = l->width;
-                l->buf[l->width - 1] = '$';
-        }
-        if (fwrite(l->buf ?: "", 1, l->len, l->f) != l->len || fputc('\n', l->f) == EOF)
-                l->failed = true;
-        l->len = 0;
+void out_raw(Printer *p, const char *s) {
+        fputs(s, p->f);
 }
 
-/* --- values (IOKitTools' CF*Show) --- */
+void out_endl(Printer *p) {
+        if (p->clipped)
+                fputc('$', p->f);
+        fputc('\n', p->f);
+        p->clipped = false;
+        p->left = p->o->width;
+}
 
-static void show_value(Line *l, const Value *v, bool hex);
+/* --- values (IOKitTools' cf*show) --- */
 
-/*
- * Data shows as one or more quoted strings when it holds NUL-separated
- * printable text (trailing zero padding allowed, ≥ 80 % plain ASCII, more
- * than one byte), else as hex bytes.
- */
-static void show_data(Line *l, const Value *v, bool hex) {
+/* A string as ioreg prints it: quoted in Mac OS Roman, or nothing at all when it cannot be. */
+void out_string(Printer *p, const char *s) {
+        _cleanup_free_ char *roman = NULL;
+        bool ascii = true;
+
+        for (const char *c = s; *c && ascii; c++)
+                ascii = (unsigned char) *c < 0x80;
+        if (!ascii && utf8_to_macroman(s, &roman) < 0)
+                return;
+        out_puts(p, "\"");
+        out_puts(p, roman ?: s);
+        out_puts(p, "\"");
+}
+
+bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding) {
         unsigned normal = 0, symbol = 0;
-        size_t len, i;
-        const uint8_t *b = value_data(v, &len);
+        size_t i;
 
-        line_puts(l, "<");
         for (i = 0; i < len; i++) {
                 if (b[i] == 0) {
-                        for (; i < len && b[i] == 0; i++)
-                                ;
+                        /*
+                         * Two NULs in a row end the text: plain ioreg then shows
+                         * hex; -f (printData) accepts zero padding to the end.
+                         */
+                        if (padding)
+                                for (; i < len && b[i] == 0; i++)
+                                        ;
                         break;
                 }
                 for (; i < len; i++) {
@@ -116,71 +113,76 @@ static void show_data(Line *l, const Value *v, bool hex) {
                         break;
         }
         if ((normal >> 2) < symbol || len == 1 || hex)
-                i = 0;
+                return false;
+        return i >= len && normal > 0;
+}
 
-        if (i >= len && normal) {
+void out_data(Printer *p, const Value *v, bool padding) {
+        size_t len;
+        const uint8_t *b = value_data(v, &len);
+
+        out_puts(p, "<");
+        if (data_is_text(b, len, p->o->hex, padding)) {
                 bool quoted = false;
 
-                for (i = 0; i < len; i++) {
+                for (size_t i = 0; i < len; i++) {
                         if (b[i]) {
                                 if (!quoted) {
                                         quoted = true;
-                                        line_puts(l, i ? ",\"" : "\"");
+                                        out_puts(p, i ? ",\"" : "\"");
                                 }
-                                line_putn(l, (const char *) &b[i], 1);
+                                out_putn(p, (const char *) &b[i], 1);
                         } else if (quoted) {
                                 quoted = false;
-                                line_puts(l, "\"");
+                                out_puts(p, "\"");
                         } else
                                 break;
                 }
                 if (quoted)
-                        line_puts(l, "\"");
+                        out_puts(p, "\"");
         } else
-                for (i = 0; i < len; i++)
-                        line_printf(l, "%02x", b[i]);
-        line_puts(l, ">");
+                for (size_t i = 0; i < len; i++)
+                        out_printf(p, "%02x", b[i]);
+        out_puts(p, ">");
 }
 
-static void show_value(Line *l, const Value *v, bool hex) {
+void out_value(Printer *p, const Value *v) {
         switch (value_type(v)) {
         case VALUE_STRING:
-                line_printf(l, "\"%s\"", value_string(v, NULL));
+                out_string(p, value_string(v, NULL));
                 break;
         case VALUE_NUMBER:
                 /* Unsigned, as ioreg's %qu: a negative number shows as its two's complement. */
-                if (hex)
-                        line_printf(l, "0x%llx", (unsigned long long) value_unsigned(v));
-                else
-                        line_printf(l, "%llu", (unsigned long long) value_unsigned(v));
+                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) value_unsigned(v));
                 break;
         case VALUE_BOOLEAN:
-                line_puts(l, value_boolean(v) ? "Yes" : "No");
+                out_puts(p, value_boolean(v) ? "Yes" : "No");
                 break;
         case VALUE_DATA:
-                show_data(l, v, hex);
+                out_data(p, v, false);
                 break;
         case VALUE_ARRAY:
-                line_puts(l, "(");
+                out_puts(p, "(");
                 for (size_t i = 0; i < value_array_size(v); i++) {
                         if (i)
-                                line_puts(l, ",");
-                        show_value(l, value_array_get(v, i), hex);
+                                out_puts(p, ",");
+                        out_value(p, value_array_get(v, i));
                 }
-                line_puts(l, ")");
+                out_puts(p, ")");
                 break;
         case VALUE_DICTIONARY:
-                line_puts(l, "{");
+                out_puts(p, "{");
                 for (size_t i = 0; i < value_dict_size(v); i++) {
                         if (i)
-                                line_puts(l, ",");
-                        line_printf(l, "\"%s\"=", value_dict_key_at(v, i));
-                        show_value(l, value_dict_value_at(v, i), hex);
+                                out_puts(p, ",");
+                        out_string(p, value_dict_key_at(v, i));
+                        out_puts(p, "=");
+                        out_value(p, value_dict_value_at(v, i));
                 }
-                line_puts(l, "}");
+                out_puts(p, "}");
                 break;
         default:
-                line_puts(l, "<unknown object>");
+                out_puts(p, "<unknown object>");
         }
 }
 
@@ -190,73 +192,79 @@ static void show_value(Line *l, const Value *v, bool hex) {
  * stackOfBits, for a node at depth n: bit n+1 = it has children shown;
  * bits 0..n = the node at that depth on the path has later siblings.
  */
-static void indent(Line *l, bool is_node, unsigned depth, uint64_t bits) {
+void out_indent(Printer *p, bool is_node, unsigned depth, uint64_t bits) {
         unsigned last = is_node ? depth : depth + 2;
 
         for (unsigned i = 0; i < last; i++)
-                line_puts(l, (bits & (UINT64_C(1) << (i & 63))) ? "| " : "  ");
+                out_puts(p, (bits & (UINT64_C(1) << (i & 63))) ? "| " : "  ");
         if (is_node)
-                line_puts(l, "+-o ");
+                out_puts(p, "+-o ");
 }
 
-static void show_node(Line *l, const IoregNode *n, unsigned depth, uint64_t bits, const IoregPrintOptions *o) {
-        indent(l, true, depth, bits);
-        line_puts(l, n->name);
+static void show_class(Printer *p, const IoregNode *n) {
+        size_t k = 0;
+
+        if (!p->o->inheritance) {
+                out_puts(p, n->classes && n->classes[0] ? n->classes[0] : "?");
+                return;
+        }
+        while (n->classes && n->classes[k])
+                k++;
+        for (size_t i = k; i > 0; i--)
+                out_printf(p, "%s%s", n->classes[i - 1], i > 1 ? ":" : "");
+}
+
+static void show(Printer *p, size_t i, unsigned depth, uint64_t bits) {
+        const IoregNode *n = &p->t->nodes[i];
+
+        out_indent(p, true, depth, bits);
+        if (p->o->bold)
+                out_raw(p, p->bold_on);
+        out_puts(p, n->name);
+        if (p->o->bold)
+                out_raw(p, p->bold_off);
         if (n->location)
-                line_printf(l, "@%s", n->location);
-        line_puts(l, "  <class ");
-        if (o->inheritance) {
-                size_t k = 0;
-
-                while (n->classes && n->classes[k])
-                        k++;
-                for (size_t i = k; i > 0; i--)
-                        line_printf(l, "%s%s", n->classes[i - 1], i > 1 ? ":" : "");
-        } else
-                line_puts(l, n->classes && n->classes[0] ? n->classes[0] : "?");
-        line_printf(l, ", id 0x%llx", (unsigned long long) n->id);
+                out_printf(p, "@%s", n->location);
+        out_puts(p, "  <class ");
+        show_class(p, n);
+        out_printf(p, ", id 0x%llx", (unsigned long long) n->id);
         if (ioreg_node_is_service(n)) {
-                line_printf(l, ", %sregistered, %smatched, %sactive, busy %u", n->state & 0x2 ? "" : "!",
-                            n->state & 0x4 ? "" : "!", n->state & 0x1 ? "in" : "", n->busy);
+                out_printf(p, ", %sregistered, %smatched, %sactive, busy %u", n->state & 0x2 ? "" : "!",
+                           n->state & 0x4 ? "" : "!", n->state & 0x1 ? "in" : "", n->busy);
                 if (n->busy_time_nsec)
-                        line_printf(l, " (%llu ms)", (unsigned long long) (n->busy_time_nsec / 1000000));
+                        out_printf(p, " (%llu ms)", (unsigned long long) (n->busy_time_nsec / 1000000));
         }
-        line_printf(l, ", retain %u>", n->retain);
-        line_end(l);
+        out_printf(p, ", retain %u>", n->retain);
+        out_endl(p);
 
-        if (o->all_properties) {
-                const Value *p = n->properties;
+        if (!ioreg_node_shows_properties(n, p->o))
+                return;
+        out_indent(p, false, depth, bits);
+        out_puts(p, "{");
+        out_endl(p);
+        for (size_t k = 0; k < value_dict_size(n->properties); k++) {
+                const char *key = value_dict_key_at(n->properties, k);
+                const Value *v = value_dict_value_at(n->properties, k);
 
-                indent(l, false, depth, bits);
-                line_puts(l, "{");
-                line_end(l);
-                for (size_t i = 0; i < value_dict_size(p); i++) {
-                        indent(l, false, depth, bits);
-                        line_printf(l, "  \"%s\" = ", value_dict_key_at(p, i));
-                        show_value(l, value_dict_value_at(p, i), o->hex);
-                        line_end(l);
-                }
-                indent(l, false, depth, bits);
-                line_puts(l, "}");
-                line_end(l);
-                indent(l, false, depth, bits);
-                line_end(l);
+                out_indent(p, false, depth, bits);
+                out_puts(p, "  ");
+                out_string(p, key);
+                out_puts(p, " = ");
+                if (p->o->format && ioreg_format_property(p, i, depth, bits, key, v))
+                        continue;
+                out_value(p, v);
+                out_endl(p);
         }
+        out_indent(p, false, depth, bits);
+        out_puts(p, "}");
+        out_endl(p);
+        out_indent(p, false, depth, bits);
+        out_endl(p);
 }
 
-/* The index after node i's subtree. */
-static size_t subtree_end(const IoregTree *t, size_t i) {
-        size_t j = i + 1;
-
-        while (j < t->n_nodes && t->nodes[j].depth > t->nodes[i].depth)
-                j++;
-        return j;
-}
-
-static void scan(Line *l, const IoregTree *t, size_t i, bool more_siblings, unsigned depth, uint64_t bits,
-                 const IoregPrintOptions *o) {
-        size_t end = subtree_end(t, i), child = i + 1;
-        bool descend = o->depth_limit == 0 || o->depth_limit > depth + 1;
+static void scan(Printer *p, size_t i, bool more_siblings, unsigned depth, uint64_t bits, unsigned limit) {
+        size_t end = ioreg_tree_subtree_end(p->t, i), child = i + 1;
+        bool descend = limit == 0 || limit > depth + 1;
 
         if (more_siblings)
                 bits |= UINT64_C(1) << (depth & 63);
@@ -269,24 +277,54 @@ static void scan(Line *l, const IoregTree *t, size_t i, bool more_siblings, unsi
                 else
                         bits &= ~(UINT64_C(2) << (depth & 63));
         }
-        show_node(l, &t->nodes[i], depth, bits, o);
+        show(p, i, depth, bits);
         if (!descend)
                 return;
         while (child < end) {
-                size_t next = subtree_end(t, child);
+                size_t next = ioreg_tree_subtree_end(p->t, child);
 
-                scan(l, t, child, next < end, depth + 1, bits, o);
+                scan(p, child, next < end, depth + 1, bits, limit);
                 child = next;
         }
 }
 
-int ioreg_print_tree(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
-        Line l = { .f = f, .width = o->width };
+/* -r: one match, with -t its ancestors first, then a blank line. */
+static int show_match(size_t i, void *userdata) {
+        Printer *p = userdata;
+        unsigned depth = p->t->nodes[i].depth;
 
-        if (t->n_nodes > 0)
-                scan(&l, t, 0, false, 0, 0, o);
-        free(l.buf);
-        if (fflush(f) != 0 || l.failed)
+        if (p->o->tree) {
+                size_t chain[depth + 1];
+                size_t a = i;
+
+                for (unsigned d = depth; d > 0; d--)
+                        chain[d - 1] = a = ioreg_tree_parent(p->t, a);
+                /* Each ancestor alone on its column, with only its has-children bit. */
+                for (unsigned d = 0; d < depth; d++)
+                        show(p, chain[d], d, UINT64_C(2) << (d & 63));
+                scan(p, i, false, depth, 0, p->o->depth_limit ? p->o->depth_limit + depth : 0);
+        } else
+                scan(p, i, false, 0, 0, p->o->depth_limit);
+        out_endl(p);
+        return 0;
+}
+
+int ioreg_print_tree(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
+        Printer p = { .f = f, .t = t, .o = o, .left = o->width, .bold_on = "", .bold_off = "" };
+        const char *term = getenv("TERM");
+
+        /* termcap md/me as every terminal ioreg meets has them; nothing on a dumb one. */
+        if (o->bold && term && *term && !streq(term, "dumb")) {
+                p.bold_on = "\033[1m";
+                p.bold_off = "\033[0m";
+        }
+        if (t->n_nodes > 0) {
+                if (o->root)
+                        (void) ioreg_search(t, o, show_match, &p);
+                else
+                        scan(&p, 0, false, 0, 0, o->depth_limit);
+        }
+        if (fflush(f) != 0 || ferror(f))
                 return -EIO;
         return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "bus-value.h"
 #include "ioreg-tree.h"
+#include "registry.h"
 
 #define IOREG_BUS_NAME "org.ioreg.Registry1"
 #define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
@@ -31,6 +32,86 @@ bool ioreg_node_is_service(const IoregNode *n) {
                 if (streq(*c, "IOService"))
                         return true;
         return false;
+}
+
+size_t ioreg_tree_parent(const IoregTree *t, size_t i) {
+        unsigned d = t->nodes[i].depth;
+
+        while (i-- > 0)
+                if (t->nodes[i].depth < d)
+                        return i;
+        return SIZE_MAX;
+}
+
+size_t ioreg_tree_subtree_end(const IoregTree *t, size_t i) {
+        size_t j = i + 1;
+
+        while (j < t->n_nodes && t->nodes[j].depth > t->nodes[i].depth)
+                j++;
+        return j;
+}
+
+static int node_from_entry(IoregNode *n, const Entry *e, const Plane *plane, unsigned depth) {
+        const char *loc = entry_get_location(e, plane);
+        size_t k = 0;
+
+        n->id = e->id;
+        n->depth = depth;
+        n->name = strdup(entry_get_name(e, plane));
+        n->location = loc ? strdup(loc) : NULL;
+        for (const Class *c = e->klass; c; c = c->super)
+                k++;
+        n->classes = calloc(k + 1, sizeof(char *));
+        if (!n->name || (loc && !n->location) || !n->classes)
+                return -ENOMEM;
+        k = 0;
+        for (const Class *c = e->klass; c; c = c->super)
+                if (!(n->classes[k++] = strdup(c->name)))
+                        return -ENOMEM;
+        n->state = e->state;
+        n->busy = e->busy;
+        n->busy_time_nsec = entry_busy_time_nsec(e);
+        n->retain = entry_retain_count(e);
+        n->properties = value_ref(e->properties);
+        return 0;
+}
+
+/* Pre-order, an entry under each of its parents: as bus-registry.c's GetPlane. */
+static int add_subtree(IoregTree *t, const Entry *e, const Plane *plane, unsigned depth) {
+        Entry *const *children;
+        unsigned n;
+        int r;
+
+        r = GROW(t->nodes, t->cap_nodes, t->n_nodes + 1);
+        if (r < 0)
+                return r;
+        t->nodes[t->n_nodes] = (IoregNode) {};
+        r = node_from_entry(&t->nodes[t->n_nodes++], e, plane, depth);
+        if (r < 0)
+                return r;
+        children = entry_get_children(e, plane, &n);
+        for (unsigned i = 0; i < n; i++) {
+                r = add_subtree(t, children[i], plane, depth + 1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ioreg_tree_from_registry(const Registry *reg, const char *plane_name, IoregTree *ret) {
+        const Plane *plane = registry_find_plane(reg, plane_name);
+        IoregTree t = {};
+        int r;
+
+        if (!plane)
+                return -ENXIO;
+        r = add_subtree(&t, reg->root, plane, 0);
+        if (r < 0) {
+                ioreg_tree_done(&t);
+                return r;
+        }
+        *ret = t;
+        return 0;
 }
 
 static int read_node(sd_bus_message *reply, IoregNode *n) {

@@ -32,6 +32,15 @@ typedef struct IoregTree {
 void ioreg_tree_done(IoregTree *t);
 bool ioreg_node_is_service(const IoregNode *n);
 
+/* The index of node i's parent (the nearest shallower node before it), or SIZE_MAX for a top node. */
+size_t ioreg_tree_parent(const IoregTree *t, size_t i);
+/* The index after node i's subtree. */
+size_t ioreg_tree_subtree_end(const IoregTree *t, size_t i);
+
+/* Walks plane of a registry in memory as GetPlane does (ioreg --from). -ENXIO for an unknown plane. */
+typedef struct Registry Registry;
+int ioreg_tree_from_registry(const Registry *reg, const char *plane, IoregTree *ret);
+
 /* Fetches plane from the daemon on bus (GetPlane). -ENXIO for an unknown plane. */
 typedef struct sd_bus sd_bus;
 int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error);

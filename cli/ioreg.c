@@ -11,23 +11,39 @@
 
 #include "ioreg-print.h"
 #include "ioreg-tree.h"
+#include "registry.h"
+#include "snapshot.h"
 
 static const char *arg_plane = "IOService";
 static IoregPrintOptions arg_print = {};
 static unsigned arg_wait_quiet_sec; /* 0: do not wait */
+static const char *arg_from;        /* a saved registry instead of the daemon */
+static bool arg_archive, arg_json;
 
 static void usage(FILE *f) {
         fprintf(f,
-                "usage: ioreg [-ilsSx] [-d depth] [-p plane] [-w width]\n"
+                "usage: ioreg [-abfijlrsStxy] [-c class] [-d depth] [-k key] [-n name] [-p plane] [-w width]\n"
                 "where options are:\n"
+                "\t-a archive output\n"
+                "\t-b show object name in bold\n"
+                "\t-c list properties of objects with the specified class\n"
                 "\t-d limit tree to the specified depth\n"
+                "\t-f enable smart formatting\n"
                 "\t-i show object inheritance\n"
+                "\t-j JSON output (schema: docs/ioreg-json.md)\n"
+                "\t-k list properties of objects with the specified key\n"
                 "\t-l list properties of all objects\n"
+                "\t-n list properties of objects with the specified name\n"
                 "\t-p traverse registry over the specified plane (default is IOService)\n"
+                "\t-r show subtrees rooted by objects that match the specified criteria\n"
                 "\t-s accepted for compatibility: state is always shown\n"
                 "\t-S accepted for compatibility: busy time is always shown\n"
+                "\t-t show location of each subtree\n"
                 "\t-w clip output to the specified line length (0 = no clipping)\n"
                 "\t-x show data and numbers as hexadecimal\n"
+                "\t-y do not consider DriverKit classes with -c\n"
+                "\t--from=FILE        read a saved registry (ioreg text dump or -a archive; - = stdin)\n"
+                "\t                   into the -p plane instead of asking the daemon\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
                 "\n"
@@ -47,17 +63,51 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100 };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM };
         static const struct option options[] = {
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
+                { "from", required_argument, NULL, ARG_FROM },
                 {},
         };
         bool width_set = false;
         int c;
 
-        /* Apple's option string; the ones this version lacks are refused by name below. */
-        while ((c = getopt_long(argc, argv, ":abc:d:fik:ln:p:rsStw:xy", options, NULL)) >= 0)
+        /* Apple's option string, plus -j. */
+        while ((c = getopt_long(argc, argv, ":abc:d:fijk:ln:p:rsStw:xy", options, NULL)) >= 0)
                 switch (c) {
+                case ARG_FROM:
+                        arg_from = optarg;
+                        break;
+                case 'a':
+                        arg_archive = true;
+                        break;
+                case 'b':
+                        arg_print.bold = true;
+                        break;
+                case 'c':
+                        arg_print.class_name = optarg;
+                        break;
+                case 'f':
+                        arg_print.format = true;
+                        break;
+                case 'j':
+                        arg_json = true;
+                        break;
+                case 'k':
+                        arg_print.key = optarg;
+                        break;
+                case 'n':
+                        arg_print.name = optarg;
+                        break;
+                case 'r':
+                        arg_print.root = true;
+                        break;
+                case 't':
+                        arg_print.tree = true;
+                        break;
+                case 'y':
+                        arg_print.no_dext_classes = true;
+                        break;
                 case ARG_WAIT_QUIET:
                         arg_wait_quiet_sec = 30;
                         if (optarg && (parse_unsigned(optarg, &arg_wait_quiet_sec) < 0 || arg_wait_quiet_sec == 0)) {
@@ -102,13 +152,19 @@ static int parse_argv(int argc, char *argv[]) {
                         usage(stderr);
                         return -EINVAL;
                 default:
-                        fprintf(stderr, "ioreg: option -%c is not available in this version of ioreg\n", c);
-                        return -EOPNOTSUPP;
+                        abort(); /* every option of the string is handled above */
                 }
         if (optind < argc) {
                 usage(stderr);
                 return -EINVAL;
         }
+        if (arg_archive && arg_json) {
+                fprintf(stderr, "ioreg: -a and -j cannot be combined\n");
+                return -EINVAL;
+        }
+        /* -r needs a criterion to root subtrees at; without one it changes nothing (ioreg.8). */
+        if (!arg_print.class_name && !arg_print.key && !arg_print.name)
+                arg_print.root = false;
         if (!width_set && isatty(STDOUT_FILENO)) {
                 struct winsize ws;
 
@@ -176,35 +232,84 @@ static int wait_quiet(sd_bus *bus, unsigned seconds) {
         }
 }
 
-int main(int argc, char *argv[]) {
+/* ioreg --from: the saved registry, in memory, through the same walk as the daemon's GetPlane. */
+static int load_snapshot(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) {
+        _cleanup_(registry_freep) Registry *reg = NULL;
+        SnapshotError err = {};
+        int r;
+
+        r = registry_new(&reg);
+        if (r < 0)
+                return r;
+        r = snapshot_load_file(reg, plane, arg_from, &err);
+        if (r < 0) {
+                if (err.line > 0)
+                        fprintf(stderr, "ioreg: %s:%u: %s\n", arg_from, err.line, err.message);
+                else
+                        fprintf(stderr, "ioreg: %s: %s\n", arg_from, err.message);
+                return r;
+        }
+        r = ioreg_tree_from_registry(reg, plane, ret);
+        if (r >= 0 && ret_device_tree)
+                r = ioreg_tree_from_registry(reg, PLANE_DEVICE_TREE, ret_device_tree);
+        return r;
+}
+
+static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *error = NULL;
-        IoregTree tree = {};
+        int r;
+
+        r = connect_bus(&bus);
+        if (r < 0) {
+                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
+                return r;
+        }
+        if (arg_wait_quiet_sec > 0) {
+                r = wait_quiet(bus, arg_wait_quiet_sec);
+                if (r < 0)
+                        return r;
+        }
+        r = ioreg_tree_fetch(bus, plane, ret, &error);
+        if (r == -ENXIO) {
+                fprintf(stderr, "ioreg: invalid plane '%s'\n", plane);
+                return r;
+        }
+        if (r < 0) {
+                fprintf(stderr, "ioreg: cannot read the registry: %s\n", error ?: strerror(-r));
+                return r;
+        }
+        /* -f decodes with the device tree: best effort, a daemon without it is fine. */
+        if (ret_device_tree && ioreg_tree_fetch(bus, PLANE_DEVICE_TREE, ret_device_tree, NULL) < 0)
+                *ret_device_tree = (IoregTree) {};
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        IoregTree tree = {}, device_tree = {};
         int r;
 
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return EXIT_FAILURE;
-        r = connect_bus(&bus);
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        if (arg_wait_quiet_sec > 0) {
-                r = wait_quiet(bus, arg_wait_quiet_sec);
-                if (r < 0)
-                        return EXIT_FAILURE;
-        }
-        r = ioreg_tree_fetch(bus, arg_plane, &tree, &error);
-        if (r == -ENXIO) {
+        if (arg_from)
+                r = load_snapshot(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
+        else
+                r = fetch(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
+        if (r == -ENXIO && arg_from)
                 fprintf(stderr, "ioreg: invalid plane '%s'\n", arg_plane);
+        else if (r < 0 && arg_from && r != -EBADMSG)
+                fprintf(stderr, "ioreg: cannot load %s: %s\n", arg_from, strerror(-r));
+        if (r < 0)
                 return EXIT_FAILURE;
-        }
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot read the registry: %s\n", error ?: strerror(-r));
-                return EXIT_FAILURE;
-        }
-        r = ioreg_print_tree(stdout, &tree, &arg_print);
+        arg_print.device_tree = device_tree.n_nodes > 0 ? &device_tree : NULL;
+        if (arg_archive)
+                r = ioreg_print_archive(stdout, &tree, &arg_print);
+        else if (arg_json)
+                r = ioreg_print_json(stdout, &tree, arg_plane, &arg_print);
+        else
+                r = ioreg_print_tree(stdout, &tree, &arg_print);
         ioreg_tree_done(&tree);
+        ioreg_tree_done(&device_tree);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -61,7 +61,7 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
         r = append_class_chain(reply, e->klass);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "uutu", e->state, e->busy, entry_busy_time_nsec(e), e->n_ref);
+        r = sd_bus_message_append(reply, "uutu", e->state, e->busy, entry_busy_time_nsec(e), entry_retain_count(e));
         if (r < 0)
                 return r;
         r = bus_message_append_dict(reply, e->properties);

@@ -13,6 +13,8 @@ static const char *arg_bus_address;
 static const char *arg_sysfs_root;
 static bool arg_no_udev;
 static char **arg_personality_dirs; /* owned strv */
+static const char *arg_snapshot;
+static const char *arg_snapshot_plane = "IOService";
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -29,6 +31,9 @@ static void help(void) {
                "     --personalities=DIR    Also read driver personalities from DIR, after\n"
                "                            %s and %s\n"
                "                            (repeatable; later directories override earlier ones)\n"
+               "     --snapshot=FILE        Serve a saved macOS registry (ioreg text dump or\n"
+               "                            -a archive) instead of this machine's devices\n"
+               "     --snapshot-plane=PLANE The plane the dump shows (default: IOService)\n"
                "  -v --verbose              Log debug messages\n",
                PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
 }
@@ -49,7 +54,8 @@ static int strv_extend(char ***l, const char *s) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES };
+        enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
+               ARG_SNAPSHOT_PLANE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -57,6 +63,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
                 { "no-udev", no_argument, NULL, ARG_NO_UDEV },
                 { "personalities", required_argument, NULL, ARG_PERSONALITIES },
+                { "snapshot", required_argument, NULL, ARG_SNAPSHOT },
+                { "snapshot-plane", required_argument, NULL, ARG_SNAPSHOT_PLANE },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -82,6 +90,12 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_PERSONALITIES:
                         if (strv_extend(&arg_personality_dirs, optarg) < 0)
                                 return log_error_errno(ENOMEM, "Out of memory.");
+                        break;
+                case ARG_SNAPSHOT:
+                        arg_snapshot = optarg;
+                        break;
+                case ARG_SNAPSHOT_PLANE:
+                        arg_snapshot_plane = optarg;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -110,6 +124,8 @@ int main(int argc, char *argv[]) {
         config.sysfs_root = arg_sysfs_root;
         config.no_udev = arg_no_udev;
         config.personality_dirs = arg_personality_dirs;
+        config.snapshot = arg_snapshot;
+        config.snapshot_plane = arg_snapshot_plane;
 
         r = manager_new(&m, &config);
         if (r < 0)

@@ -28,6 +28,8 @@ typedef struct ManagerConfig {
         bool no_udev;            /* only the registry core: no devices */
         char *const *personality_dirs; /* borrowed, NULL-terminated, may be NULL: --personalities
                                         * directories, read after the vendor's and the admin's */
+        const char *snapshot;    /* borrowed; a saved registry to serve instead of udev, or NULL */
+        const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -42,6 +44,8 @@ typedef struct Manager {
         bool devices_ready;        /* devices was initialised */
         UdevSource *udev;          /* owned, NULL with --no-udev */
         bool no_udev;
+        char *snapshot;            /* owned, NULL unless serving a saved registry */
+        char *snapshot_plane;      /* owned, with snapshot */
         char *sysfs_root;          /* owned */
         QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
         char **personality_dirs;   /* owned strv, lowest priority first */
@@ -58,7 +62,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  * 0, or -ENOMEM (the old list is kept). For start-up and reloads.
  */
 int manager_load_personalities(Manager *m);
-/* Builds the registry (Root, the platform expert, IOResources), then the devices (coldplug). */
+/*
+ * Builds the registry (Root, the platform expert, IOResources), then the
+ * devices (coldplug); with a snapshot, loads it instead (snapshot.h).
+ */
 int manager_build_registry(Manager *m);
 /* Connects to the bus, exports the registry and takes the well-known name. */
 int manager_connect_bus(Manager *m, const char *address);

@@ -147,7 +147,7 @@ Entry *registry_get_entry(const Registry *reg, uint64_t id) {
         return hashmap_get(&reg->by_id, &id);
 }
 
-int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
+static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entry **ret) {
         const Class *c;
         Entry *e;
         int r;
@@ -156,6 +156,8 @@ int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
         c = class_table_find(reg->classes, class_name);
         if (!c)
                 return -ENOENT;
+        if (id != 0 && hashmap_get(&reg->by_id, &id))
+                return -EEXIST;
         e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
@@ -168,7 +170,13 @@ int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
                 return -ENOMEM;
         }
         /* IDs are never reused: a failed insert still consumes one. */
-        e->id = ++reg->last_id;
+        if (id == 0)
+                e->id = ++reg->last_id;
+        else {
+                e->id = id;
+                if (id > reg->last_id)
+                        reg->last_id = id;
+        }
         r = hashmap_put(&reg->by_id, &e->id, e);
         if (r < 0) {
                 entry_free(e);
@@ -178,6 +186,16 @@ int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
         if (ret)
                 *ret = e;
         return 0;
+}
+
+int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
+        return create_entry(reg, class_name, 0, ret);
+}
+
+int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_t id, Entry **ret) {
+        if (id == 0)
+                return -EINVAL;
+        return create_entry(reg, class_name, id, ret);
 }
 
 int registry_new(Registry **ret) {

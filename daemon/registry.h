@@ -70,6 +70,7 @@ struct Entry {
         uint32_t busy;
         uint64_t busy_since_nsec; /* when busy last went 0 → 1 */
         uint64_t busy_time_nsec;  /* accumulated busy time */
+        uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
 };
 
 /* Told when an entry's busy count goes 0 → 1 (busy) or 1 → 0 (not busy). */
@@ -99,6 +100,11 @@ int registry_add_plane(Registry *reg, const char *name, const Plane **ret);
 const Plane *registry_find_plane(const Registry *reg, const char *name);
 
 Entry *registry_get_entry(const Registry *reg, uint64_t id); /* borrowed */
+/* What ioreg shows as "retain": the saved count of a snapshot, else our own references. */
+static inline uint32_t entry_retain_count(const Entry *e) {
+        return e->saved_retain ?: e->n_ref;
+}
+
 static inline unsigned registry_n_entries(const Registry *reg) {
         return hashmap_size(&reg->by_id);
 }
@@ -108,6 +114,11 @@ static inline unsigned registry_n_entries(const Registry *reg) {
  * registry; *ret is borrowed. -ENOENT for an unknown class.
  */
 int registry_create_entry(Registry *reg, const char *class_name, Entry **ret);
+/*
+ * The same with a given ID (a saved registry, see snapshot.h). -EEXIST when
+ * the ID is taken; later IDs count on from the highest one given.
+ */
+int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_t id, Entry **ret);
 
 /*
  * Removes e from the registry: it leaves every plane, its children lose it

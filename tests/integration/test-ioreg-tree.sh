@@ -79,8 +79,21 @@ fi
 cmp -s "$src/tests/integration/expected/tree.txt" "$work/tree-again.txt" || fail "tree changed after a bad call"
 kill -0 "$daemon" || fail "daemon died"
 
-# 6. Options this version refuses are refused by name, not ignored.
-if "$ioreg" -c IOService >/dev/null 2>"$work/opt.err"; then fail "-c accepted"; fi
-grep -q -- "-c is not available" "$work/opt.err" || fail "unclear -c error"
+# 6. -c selects whose properties show: only the platform expert's here.
+"$ioreg" -w0 -c IOPlatformExpertDevice > "$work/c.txt" || fail "ioreg -c failed"
+[ "$(grep -c '^ *| *{$\|^ *{$' "$work/c.txt")" -eq 1 ] || fail "-c IOPlatformExpertDevice: $(cat "$work/c.txt")"
+kill "$daemon"; wait "$daemon" 2>/dev/null || true
+
+# 7. ioregd --snapshot serves a Mac's registry: ioreg prints the dump itself.
+dump=$src/tests/data/ioreg/hackintosh-Macmini8,1-ioreg-p-IOUSB-l.txt
+"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --snapshot="$dump" --snapshot-plane=IOUSB 2>"$work/ioregd.log" &
+daemon=$!
+pids+=($daemon)
+"$ioreg" --wait-quiet=20 >/dev/null || fail "snapshot daemon not quiet"
+"$ioreg" -p IOUSB -l -w0 > "$work/snap.txt" || fail "ioreg against the snapshot failed"
+cmp "$dump" "$work/snap.txt" || fail "snapshot served differently: $(diff "$dump" "$work/snap.txt" | head)"
+"$ioreg" -p IOUSB -w0 --from="$dump" -a > "$work/local.plist" || fail "ioreg --from -a failed"
+"$ioreg" -p IOUSB -w0 -a > "$work/bus.plist" || fail "ioreg -a failed"
+cmp "$work/local.plist" "$work/bus.plist" || fail "--from and the daemon archive differently"
 
 echo "ok"
