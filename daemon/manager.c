@@ -124,6 +124,59 @@ int manager_load_personalities(Manager *m) {
         return 0;
 }
 
+/* A saved registry's IOResources, when it has one. */
+static Entry *find_resources(Registry *reg) {
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&reg->by_id, &i, NULL, &v);)
+                if (entry_conforms_to(v, "IOResources"))
+                        return v;
+        return NULL;
+}
+
+/* The catalogue from the loaded personalities, and the matcher; live: resources published too. */
+static int setup_matching(Manager *m, Entry *resources, bool live) {
+        int r;
+
+        r = catalogue_new(m->registry->classes, &m->catalogue);
+        if (r >= 0)
+                r = matcher_new(m->registry, m->catalogue, resources, &m->matcher);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up matching: %m");
+        if (!live) {
+                r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
+                return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
+        }
+        /* Before coldplug, so that every nub is matched as it arrives. */
+        r = matcher_reload(m->matcher, &m->personalities);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the catalogue: %m");
+        r = publish_resources(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish the resources: %m");
+        return 0;
+}
+
+int manager_reload_catalogue(Manager *m) {
+        int r;
+
+        r = manager_load_personalities(m);
+        if (r < 0)
+                return r; /* the catalogue keeps what it had */
+        if (!m->matcher)
+                return 0;
+        if (m->snapshot) {
+                r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
+                return r < 0 ? log_error_errno(r, "Failed to rebuild the catalogue: %m") : 0;
+        }
+        r = matcher_reload(m->matcher, &m->personalities);
+        if (r < 0)
+                return log_error_errno(r, "Failed to reload the catalogue: %m");
+        log_info("Catalogue reloaded: %d personalities added or removed, %u in all.", r,
+                 catalogue_size(m->catalogue));
+        return 0;
+}
+
 int manager_build_registry(Manager *m) {
         PlatformInfo info;
         int r;
@@ -139,7 +192,8 @@ int manager_build_registry(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to load %s: %s", m->snapshot, err.message);
                 log_info("Loaded %u entries from %s.", registry_n_entries(m->registry), m->snapshot);
-                return 0;
+                /* Personalities can be explained against a saved registry; nothing is started in it. */
+                return setup_matching(m, find_resources(m->registry), false);
         }
         r = platform_info_read(&info, m->sysfs_root);
         if (r < 0)
@@ -151,14 +205,9 @@ int manager_build_registry(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the platform expert: %m");
 
-        r = catalogue_new(m->registry->classes, &m->catalogue);
-        if (r >= 0)
-                r = matcher_new(m->registry, m->catalogue, m->resources, &m->matcher);
+        r = setup_matching(m, m->resources, true);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up matching: %m");
-        r = publish_resources(m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to publish the resources: %m");
+                return r;
 
         r = device_tree_init(&m->devices, m->registry, m->platform);
         if (r < 0)
@@ -214,6 +263,14 @@ int manager_connect_bus(Manager *m, const char *address) {
         return 0;
 }
 
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("SIGHUP: reloading the personalities.");
+        (void) manager_reload_catalogue(m); /* failures are logged; the daemon goes on */
+        return 0;
+}
+
 int manager_run(Manager *m) {
         sigset_t mask;
         int r;
@@ -221,12 +278,15 @@ int manager_run(Manager *m) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
         /* A NULL handler makes sd-event exit the loop on the signal. */
         r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
         log_info("Serving %u entries as %s.", registry_n_entries(m->registry), IOREG_BUS_NAME);

@@ -63,6 +63,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  */
 int manager_load_personalities(Manager *m);
 /*
+ * Reads the personality directories again and hands the result to the
+ * matcher: new personalities are matched against registered nubs, removed
+ * ones have their drivers terminated, unchanged ones are left alone
+ * (SIGHUP, and the ReloadCatalogue call).
+ */
+int manager_reload_catalogue(Manager *m);
+/*
  * Builds the registry (Root, the platform expert, IOResources), then the
  * devices (coldplug); with a snapshot, loads it instead (snapshot.h).
  */

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Personalities end to end: ioregd loads a real Info.plist and a JSON file,
+# starts the drivers that match, and on SIGHUP matches new personalities,
+# terminates the drivers of removed ones, leaves unchanged ones alone and
+# survives a malformed file.
+# usage: test-personality-reload.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1
+src=$2
+ioregd=$build/daemon/ioregd
+ioreg=$build/cli/ioreg
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        echo "--- ioregd log:" >&2
+        cat "$work/ioregd.log" >&2 || true
+        exit 1
+}
+
+sed "s|@DIR@|$work|" "$src/tests/data/private-bus.conf.in" > "$work/bus.conf"
+dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
+pids+=($!)
+for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
+[ -s "$work/address" ] || fail "dbus-daemon did not start: $(cat "$work/dbus.log")"
+export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
+
+mkdir "$work/personalities"
+cp "$src/tests/data/plists/apress-Ch04-IOKitTest-Info.plist" "$work/personalities/IOKitTest.plist"
+cat > "$work/personalities/waiter.json" <<'JSON'
+{ "CFBundleIdentifier": "org.ioreg.test.waiter",
+  "IOKitPersonalities": { "Waiter": {
+        "IOProviderClass": "IOResources", "IOClass": "BSDWaiter",
+        "IOMatchCategory": "BSDWaiter", "IOResourceMatch": "IOBSD", "IOProbeScore": 42 } } }
+JSON
+
+"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
+        --personalities="$work/personalities" 2>"$work/ioregd.log" &
+daemon=$!
+pids+=($daemon)
+"$ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+
+# The id of the first entry of class $1, or nothing.
+entry_id() { "$ioreg" -w0 -r -d 1 -c "$1" | sed -n 's/.*, id \(0x[0-9a-f]*\),.*/\1/p' | head -n1; }
+# Waits until entry_id "$1" is non-empty ($2 = yes) or empty ($2 = no): SIGHUP is handled asynchronously.
+wait_for() {
+        for _ in $(seq 100); do
+                id=$(entry_id "$1")
+                { [ "$2" = yes ] && [ -n "$id" ]; } && return 0
+                { [ "$2" = no ] && [ -z "$id" ]; } && return 0
+                sleep 0.05
+        done
+        fail "$1 is $([ "$2" = yes ] && echo missing || echo still there)"
+}
+
+# 1. Both matched at start, under IOResources, with the driver properties Apple gives them.
+kit=$(entry_id com_osxkernel_driver_IOKitTest)
+[ -n "$kit" ] || fail "the IOKitTest personality did not start"
+wait_for BSDWaiter yes
+"$ioreg" -w0 -r -c BSDWaiter > "$work/waiter.txt"
+grep -q '"IOProbeScore" = 42' "$work/waiter.txt" || fail "IOProbeScore missing: $(cat "$work/waiter.txt")"
+grep -q '"IOMatchCategory" = "BSDWaiter"' "$work/waiter.txt" || fail "IOMatchCategory missing"
+grep -q '"CFBundleIdentifier" = "org.ioreg.test.waiter"' "$work/waiter.txt" || fail "CFBundleIdentifier missing"
+"$ioreg" -w0 -r -c IOResources | grep -q "+-o BSDWaiter" || fail "BSDWaiter is not below IOResources"
+
+# 2. A new personality on SIGHUP is matched; the unchanged one keeps its driver.
+cat > "$work/personalities/second.json" <<'JSON'
+{ "CFBundleIdentifier": "org.ioreg.test.second",
+  "IOKitPersonalities": { "Second": {
+        "IOProviderClass": "IOResources", "IOClass": "SecondDriver",
+        "IOMatchCategory": "SecondDriver", "IOResourceMatch": "IOKit" } } }
+JSON
+kill -HUP "$daemon"
+wait_for SecondDriver yes
+[ "$(entry_id com_osxkernel_driver_IOKitTest)" = "$kit" ] || fail "the unchanged driver was restarted"
+second=$(entry_id SecondDriver)
+
+# 3. A removed personality's driver is terminated; the others stay.
+rm "$work/personalities/IOKitTest.plist"
+kill -HUP "$daemon"
+wait_for com_osxkernel_driver_IOKitTest no
+[ "$(entry_id SecondDriver)" = "$second" ] || fail "SecondDriver changed when another personality went"
+
+# 4. A malformed file is reported and skipped; nothing else is lost.
+echo '{ "IOKitPersonalities": { "Bad": { "IOProviderClass": 7 } }, "CFBundleIdentifier": "x" }' \
+        > "$work/personalities/bad.json"
+kill -HUP "$daemon"
+for _ in $(seq 100); do grep -q "bad.json" "$work/ioregd.log" && break; sleep 0.05; done
+grep -q "bad.json: personality 'Bad': key 'IOProviderClass'" "$work/ioregd.log" || fail "no error for bad.json"
+kill -0 "$daemon" 2>/dev/null || fail "ioregd died on a malformed personality"
+[ "$(entry_id SecondDriver)" = "$second" ] || fail "SecondDriver lost after a malformed file"
+wait_for BSDWaiter yes
+echo "ok: personalities load, match, reload on SIGHUP and survive a malformed file"
