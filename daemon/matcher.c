@@ -225,14 +225,16 @@ static bool wants_host(const Matcher *m, const Personality *p) {
         return m->host_ops && m->host_ops->wants && m->host_ops->wants(m->host, p);
 }
 
-/* Codeless and only there to merge properties into its provider. */
+/*
+ * A codeless personality with IOProviderMergeProperties is only there to
+ * merge them into its provider: Apple's merge classes (AppleUSBMergeNub,
+ * IOUSBUserClientInit, IOHIDProviderPropertyMerger) merge in probe or start
+ * and then go away, holding no category.
+ */
 static bool is_merge_only(const Personality *p) {
-        const char *klass = personality_get_string(p, "IOClass");
         Value *merge = value_dict_get(p->dict, "IOProviderMergeProperties");
 
-        if (!merge || value_type(merge) != VALUE_DICTIONARY)
-                return false;
-        return !klass || strstr(klass, "MergeNub");
+        return merge && value_type(merge) == VALUE_DICTIONARY;
 }
 
 static int merge_into_nub(Entry *nub, const Value *merge) {

@@ -12,9 +12,9 @@
  * Probe and start go to a driver host when it wants the personality (a
  * driver server runs it); any other personality is "codeless": it probes
  * with its score unchanged and starts at once. A codeless personality with
- * IOProviderMergeProperties and no IOClass, or whose IOClass is a merge nub,
- * only merges its dictionary into the nub and holds no category (Apple's
- * AppleUSBMergeNub returns NULL from probe after merging).
+ * IOProviderMergeProperties only merges that dictionary into the nub and
+ * holds no category (Apple's merge classes, AppleUSBMergeNub,
+ * IOUSBUserClientInit, IOHIDProviderPropertyMerger, go away after merging).
  *
  * A started driver is an entry under its nub in the IOService plane: class
  * IOUserClass or IOClass (defined on first use below IOService), properties
