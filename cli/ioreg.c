@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ioreg-print.h"
+#include "cli-bus.h"
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -175,29 +176,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static int connect_bus(sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        const char *address = getenv("IOREG_BUS_ADDRESS");
-        int r;
-
-        if (!address)
-                return sd_bus_open_system(ret);
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_bus_client(bus, true);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 static uint64_t now_usec(void) {
         struct timespec ts;
 
@@ -260,7 +238,7 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = connect_bus(&bus);
+        r = cli_connect_bus(&bus);
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
                 return r;

@@ -6,6 +6,7 @@
 
 #include "bus-registry.h"
 #include "bus-value.h"
+#include "registry-diagnostics.h"
 #include "shared/log.h"
 
 /* The record GetPlane returns per entry; see the interface XML for the field meanings. */
@@ -106,6 +107,10 @@ static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *
         plane = registry_find_plane(reg, name);
         if (!plane)
                 return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_PLANE, "No plane named '%s'.", name);
+        /* Root's class counts, as of now (ioclasscount reads them). */
+        r = registry_update_diagnostics(reg);
+        if (r < 0)
+                return r;
 
         r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)

@@ -88,6 +88,7 @@ struct Registry {
         RegistryBusyCallback busy_callback;
         void *busy_userdata;      /* borrowed */
         uint64_t (*now_nsec)(void); /* clock for busy time; CLOCK_MONOTONIC by default */
+        bool own_diagnostics;     /* Root's IOKitDiagnostics was computed here, not loaded (registry-diagnostics.h) */
 };
 
 /* A registry with its four planes and the Root entry. */
