@@ -47,6 +47,7 @@ static void usage(FILE *f) {
                 "\t                   into the -p plane instead of asking the daemon\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
+                "\t--help             show this help\n"
                 "\n"
                 "The registry is read from the ioregd daemon on $IOREG_BUS_ADDRESS, else the system bus.\n");
 }
@@ -64,8 +65,9 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP };
         static const struct option options[] = {
+                { "help", no_argument, NULL, ARG_HELP },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
                 { "from", required_argument, NULL, ARG_FROM },
                 {},
@@ -76,6 +78,9 @@ static int parse_argv(int argc, char *argv[]) {
         /* Apple's option string, plus -j. */
         while ((c = getopt_long(argc, argv, ":abc:d:fijk:ln:p:rsStw:xy", options, NULL)) >= 0)
                 switch (c) {
+                case ARG_HELP:
+                        usage(stdout);
+                        return 0;
                 case ARG_FROM:
                         arg_from = optarg;
                         break;
@@ -149,7 +154,10 @@ static int parse_argv(int argc, char *argv[]) {
                         usage(stderr);
                         return -EINVAL;
                 case '?':
-                        fprintf(stderr, "ioreg: illegal option -- %c\n", optopt);
+                        if (optopt) /* a short option; a long one leaves optopt 0 */
+                                fprintf(stderr, "ioreg: illegal option -- %c\n", optopt);
+                        else
+                                fprintf(stderr, "ioreg: unrecognized option '%s'\n", argv[optind - 1]);
                         usage(stderr);
                         return -EINVAL;
                 default:
@@ -269,7 +277,7 @@ int main(int argc, char *argv[]) {
 
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return EXIT_FAILURE;
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_from)
                 r = load_snapshot(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
         else
