@@ -11,6 +11,7 @@
 
 #include "ioreg-print.h"
 #include "cli-bus.h"
+#include "ioreg-explain.h"
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -20,6 +21,7 @@ static IoregPrintOptions arg_print = {};
 static unsigned arg_wait_quiet_sec; /* 0: do not wait */
 static const char *arg_from;        /* a saved registry instead of the daemon */
 static bool arg_archive, arg_json;
+static bool arg_explain;              /* the matcher's verdicts instead of the tree */
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -45,6 +47,8 @@ static void usage(FILE *f) {
                 "\t-y do not consider DriverKit classes with -c\n"
                 "\t--from=FILE        read a saved registry (ioreg text dump or -a archive; - = stdin)\n"
                 "\t                   into the -p plane instead of asking the daemon\n"
+                "\t--explain          the matcher's verdict on each candidate personality of the\n"
+                "\t                   entries -c/-k/-n select (default: every service with one)\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
                 "\t--help             show this help\n"
@@ -65,10 +69,11 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN };
         static const struct option options[] = {
                 { "help", no_argument, NULL, ARG_HELP },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
+                { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "from", required_argument, NULL, ARG_FROM },
                 {},
         };
@@ -81,6 +86,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_HELP:
                         usage(stdout);
                         return 0;
+                case ARG_EXPLAIN:
+                        arg_explain = true;
+                        break;
                 case ARG_FROM:
                         arg_from = optarg;
                         break;
@@ -271,6 +279,35 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         return 0;
 }
 
+static int run_explain(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(ioreg_tree_done) IoregTree tree = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (arg_from) {
+                fprintf(stderr, "ioreg: --explain asks the daemon; to try personalities on a saved registry, "
+                                "run ioregd --snapshot=FILE --personalities=DIR\n");
+                return -EINVAL;
+        }
+        r = cli_connect_bus(&bus);
+        if (r < 0) {
+                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
+                return r;
+        }
+        if (arg_wait_quiet_sec > 0) {
+                r = wait_quiet(bus, arg_wait_quiet_sec);
+                if (r < 0)
+                        return r;
+        }
+        r = ioreg_tree_fetch(bus, arg_plane, &tree, &error);
+        if (r < 0) {
+                fprintf(stderr, "ioreg: cannot read the registry: %s\n", error ?: strerror(-r));
+                return r;
+        }
+        return ioreg_explain(stdout, bus, &tree, &arg_print);
+}
+
 int main(int argc, char *argv[]) {
         IoregTree tree = {}, device_tree = {};
         int r;
@@ -278,6 +315,8 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_explain)
+                return run_explain() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_from)
                 r = load_snapshot(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
         else

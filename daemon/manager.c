@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "bus-catalogue.h"
 #include "bus-registry.h"
 #include "manager.h"
 #include "personality-dirs.h"
@@ -251,6 +252,8 @@ int manager_connect_bus(Manager *m, const char *address) {
                         return log_error_errno(r, "Failed to connect to the system bus: %m");
         }
         r = bus_registry_register(m);
+        if (r >= 0)
+                r = bus_catalogue_register(m);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

@@ -40,7 +40,10 @@ cat > "$work/personalities/waiter.json" <<'JSON'
 { "CFBundleIdentifier": "org.ioreg.test.waiter",
   "IOKitPersonalities": { "Waiter": {
         "IOProviderClass": "IOResources", "IOClass": "BSDWaiter",
-        "IOMatchCategory": "BSDWaiter", "IOResourceMatch": "IOBSD", "IOProbeScore": 42 } } }
+        "IOMatchCategory": "BSDWaiter", "IOResourceMatch": "IOBSD", "IOProbeScore": 42 },
+    "Never": {
+        "IOProviderClass": "IOResources", "IOClass": "NeverStarts",
+        "IOMatchCategory": "Never", "IOResourceMatch": "NoSuchResource" } } }
 JSON
 
 "$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
@@ -71,6 +74,14 @@ grep -q '"IOProbeScore" = 42' "$work/waiter.txt" || fail "IOProbeScore missing: 
 grep -q '"IOMatchCategory" = "BSDWaiter"' "$work/waiter.txt" || fail "IOMatchCategory missing"
 grep -q '"CFBundleIdentifier" = "org.ioreg.test.waiter"' "$work/waiter.txt" || fail "CFBundleIdentifier missing"
 "$ioreg" -w0 -r -c IOResources | grep -q "+-o BSDWaiter" || fail "BSDWaiter is not below IOResources"
+
+# The matcher's verdicts, through org.ioreg.Catalogue1.Explain.
+"$ioreg" --explain -c IOResources > "$work/explain.txt" || fail "ioreg --explain failed"
+grep -Eq '^  winner +42 +42  BSDWaiter +"Waiter" \(org.ioreg.test.waiter\) started 0x' "$work/explain.txt" ||
+        fail "no winner line for Waiter: $(cat "$work/explain.txt")"
+grep -Eq '^  no-match .*"Never" \(org.ioreg.test.waiter\) failed at IOResourceMatch$' "$work/explain.txt" ||
+        fail "no no-match line for Never: $(cat "$work/explain.txt")"
+[ -z "$(entry_id NeverStarts)" ] || fail "a personality waiting for a missing resource started"
 
 # 2. A new personality on SIGHUP is matched; the unchanged one keeps its driver.
 cat > "$work/personalities/second.json" <<'JSON'

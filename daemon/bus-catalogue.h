@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-catalogue.h: org.ioreg.Catalogue1 on /org/ioreg/Registry1: the
+ * catalogue's size and generation, and Explain, the matcher's verdict on
+ * each candidate personality of an entry (ioreg --explain).
+ */
+#pragma once
+
+#include "manager.h"
+
+#define IOREG_CATALOGUE_INTERFACE "org.ioreg.Catalogue1"
+#define IOREG_ERROR_NO_SUCH_ENTRY "org.ioreg.Error.NoSuchEntry"
+#define IOREG_ERROR_NOT_SUPPORTED "org.ioreg.Error.NotSupported"
+
+/* The record Explain returns per candidate; see the interface XML. */
+#define EXPLAIN_RECORD_SIGNATURE "sssssiits"
+
+int bus_catalogue_register(Manager *m);
