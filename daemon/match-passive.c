@@ -288,7 +288,7 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
                 res->failed_key = "IOParentMatch";
                 return false;
         }
-        if (e->state & ENTRY_STATE_INACTIVE) {
+        if ((e->state & ENTRY_STATE_INACTIVE) && !(flags & MATCH_ALLOW_INACTIVE)) {
                 res->failed_key = "IOServiceState";
                 return false;
         }
@@ -310,7 +310,7 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
                         MatchResult sub;
 
                         match_result_init(&sub, v);
-                        found = match_passive_depth(reg, p, v, 0, &sub, depth + 1);
+                        found = match_passive_depth(reg, p, v, flags & MATCH_ALLOW_INACTIVE, &sub, depth + 1);
                 }
                 if (!found) {
                         res->failed_key = "IOParentMatch";
@@ -322,7 +322,7 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
                 MatchResult sub;
 
                 match_result_init(&sub, v);
-                if (!anchor || !match_passive_depth(reg, anchor, v, 0, &sub, depth + 1)) {
+                if (!anchor || !match_passive_depth(reg, anchor, v, flags & MATCH_ALLOW_INACTIVE, &sub, depth + 1)) {
                         res->failed_key = "IOLocationMatch";
                         return false;
                 }

@@ -22,6 +22,8 @@
 
 typedef enum MatchFlags {
         MATCH_SKIP_PROVIDER_CLASS = 1 << 0, /* the caller already filtered by class (catalogue buckets) */
+        /* Termination notifications: the entry (and its providers, children going first) is inactive already. */
+        MATCH_ALLOW_INACTIVE = 1 << 1,
 } MatchFlags;
 
 typedef struct MatchResult {

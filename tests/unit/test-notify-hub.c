@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-notify-hub.c: the notification hub (notify-hub.c, reference §1.8,
+ * §1.11) fed by the real matcher: replay then live events with no gap and
+ * no duplicate, registry order, the acknowledgement window, overflow at
+ * Apple's 1024 with every dropped event counted, resync, interest messages,
+ * owners and their limits. The sender is a recorder.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "match-fixture.h"
+#include "notify-hub.h"
+
+typedef enum SentKind { SENT_MATCHING, SENT_INTEREST, SENT_OVERFLOW } SentKind;
+
+typedef struct Sent {
+        SentKind kind;
+        char owner[16];
+        uint64_t id, seq, entry;
+        MatchNotification type;
+        uint32_t message;
+        uint64_t argument;
+        char name[32];
+} Sent;
+
+static Sent *sent;
+static unsigned n_sent, cap_sent;
+static int fail_sends; /* the next n sends fail with -ENOBUFS */
+
+static Sent *record(SentKind kind, const char *owner, uint64_t id, uint64_t seq) {
+        Sent *s;
+
+        assert_int_equal(GROW(sent, cap_sent, n_sent + 1), 0);
+        s = &sent[n_sent++];
+        *s = (Sent) { .kind = kind, .id = id, .seq = seq };
+        snprintf(s->owner, sizeof(s->owner), "%s", owner);
+        return s;
+}
+
+static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
+                         Entry *e) {
+        Sent *s;
+
+        if (fail_sends > 0) {
+                fail_sends--;
+                return -ENOBUFS;
+        }
+        s = record(SENT_MATCHING, owner, id, seq);
+        s->type = type;
+        s->entry = e->id;
+        /* The entry can still be described, also when it is being terminated. */
+        snprintf(s->name, sizeof(s->name), "%s", entry_get_name(e, NULL));
+        return 0;
+}
+
+static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
+                         uint64_t argument) {
+        Sent *s = record(SENT_INTEREST, owner, id, seq);
+
+        s->entry = e->id;
+        s->message = message;
+        s->argument = argument;
+        return 0;
+}
+
+static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+        record(SENT_OVERFLOW, owner, id, last_seq);
+        return 0;
+}
+
+static const NotifyHubOps ops = {
+        .send_matching = send_matching,
+        .send_interest = send_interest,
+        .send_overflow = send_overflow,
+};
+
+typedef struct HubFixture {
+        MatchFixture *m;
+        NotifyHub *hub;
+} HubFixture;
+
+static void on_notify(void *userdata, Entry *e, MatchNotification type) {
+        notify_hub_matching_event(userdata, e, type);
+}
+
+static void on_busy(Registry *reg, Entry *e, bool busy, void *userdata) {
+        notify_hub_busy_changed(userdata, e, busy);
+}
+
+static int setup_with_limit(void **state, unsigned limit) {
+        HubFixture *f = calloc(1, sizeof(*f));
+        void *m;
+
+        if (!f || match_fixture_setup(&m) < 0)
+                return -1;
+        f->m = m;
+        if (notify_hub_new(f->m->registry, &ops, NULL, limit, &f->hub) < 0)
+                return -1;
+        matcher_set_notify(f->m->matcher, on_notify, f->hub);
+        f->m->registry->busy_callback = on_busy;
+        f->m->registry->busy_userdata = f->hub;
+        n_sent = 0;
+        fail_sends = 0;
+        *state = f;
+        return 0;
+}
+
+static int setup(void **state) {
+        return setup_with_limit(state, 0);
+}
+
+static int setup_limit4(void **state) {
+        return setup_with_limit(state, 4);
+}
+
+static int teardown(void **state) {
+        HubFixture *f = *state;
+        void *m = f->m;
+
+        notify_hub_free(f->hub);
+        match_fixture_teardown(&m);
+        free(f);
+        free(sent);
+        sent = NULL;
+        n_sent = cap_sent = 0;
+        return 0;
+}
+
+static Value *dict_class(const char *class_name) {
+        Value *d = value_new_dictionary();
+
+        assert_non_null(d);
+        assert_int_equal(value_dict_set_take(d, "IOProviderClass", value_new_string(class_name)), 0);
+        return d;
+}
+
+static uint64_t subscribe(HubFixture *f, const char *owner, MatchNotification type, const char *class_name) {
+        Value *d = dict_class(class_name);
+        uint64_t id = 0;
+
+        assert_int_equal(notify_hub_subscribe(f->hub, owner, type, d, &id), 0);
+        value_unref(d);
+        return id;
+}
+
+/* A registered USB device nub, named name, through the matcher (Publish, then Matched). */
+static Entry *add_device(HubFixture *f, const char *name) {
+        Entry *e = fixture_nub(f->m, NULL, "IOUSBHostDevice", name, NULL);
+
+        assert_int_equal(matcher_register_service(f->m->matcher, e), 0);
+        return e;
+}
+
+static void terminate_visit(Entry *e, void *userdata) {
+        matcher_service_terminated(userdata, e);
+}
+
+static void terminate(HubFixture *f, Entry *e) {
+        registry_terminate_entry(f->m->registry, e, terminate_visit, f->m->matcher);
+}
+
+/* The entries sent to id, in order; checks that sequences run 1, 2, 3... */
+static unsigned sent_to(uint64_t id, uint64_t *entries, unsigned max) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < n_sent; i++)
+                if (sent[i].id == id && sent[i].kind != SENT_OVERFLOW) {
+                        assert_true(n < max);
+                        entries[n] = sent[i].entry;
+                        n++;
+                        assert_int_equal(sent[i].seq, n);
+                }
+        return n;
+}
+
+static void test_replay_then_live_no_gap_no_duplicate(void **state) {
+        HubFixture *f = *state;
+        Entry *a = add_device(f, "a"), *b = add_device(f, "b"), *c = add_device(f, "c"), *d, *e;
+        uint64_t got[16], id;
+        unsigned n;
+
+        n_sent = 0;
+        id = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        /* The replay is queued until the owner has its ID (the method reply goes first). */
+        assert_int_equal(n_sent, 0);
+
+        /* Between the reply and the flush: a new device, and a device already queued published again. */
+        d = add_device(f, "d");
+        assert_int_equal(matcher_register_service(f->m->matcher, b), 0);
+        assert_int_equal(n_sent, 0);
+
+        notify_hub_flush(f->hub, id);
+        e = add_device(f, "e");
+        n = sent_to(id, got, ELEMENTSOF(got));
+        assert_int_equal(n, 5);
+        assert_int_equal(got[0], a->id);
+        assert_int_equal(got[1], b->id); /* once: the second publish merged with the queued one */
+        assert_int_equal(got[2], c->id);
+        assert_int_equal(got[3], d->id);
+        assert_int_equal(got[4], e->id);
+        for (unsigned i = 0; i < n_sent; i++)
+                assert_int_equal(sent[i].type, MATCH_NOTIFY_PUBLISH);
+
+        /* Once the queue is empty, a publish again is a new event. */
+        assert_int_equal(matcher_register_service(f->m->matcher, a), 0);
+        n = sent_to(id, got, ELEMENTSOF(got));
+        assert_int_equal(n, 6);
+        assert_int_equal(got[5], a->id);
+}
+
+static void test_replay_states(void **state) {
+        HubFixture *f = *state;
+        Entry *registered = fixture_nub(f->m, NULL, "IOUSBHostDevice", "registered-only", NULL);
+        Entry *matched = add_device(f, "matched");
+        uint64_t got[8], pub, mat, fm, term;
+
+        /* Registered but not matched yet (a pass under way): published, not matched. */
+        registered->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH;
+        n_sent = 0;
+        pub = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        mat = subscribe(f, ":1.1", MATCH_NOTIFY_MATCHED, "IOUSBHostDevice");
+        fm = subscribe(f, ":1.1", MATCH_NOTIFY_FIRST_MATCH, "IOUSBHostDevice");
+        term = subscribe(f, ":1.1", MATCH_NOTIFY_TERMINATED, "IOUSBHostDevice");
+        notify_hub_flush(f->hub, pub);
+        notify_hub_flush(f->hub, mat);
+        notify_hub_flush(f->hub, fm);
+        notify_hub_flush(f->hub, term);
+        assert_int_equal(sent_to(pub, got, 8), 2);
+        assert_int_equal(got[0], registered->id);
+        assert_int_equal(got[1], matched->id);
+        assert_int_equal(sent_to(mat, got, 8), 1);
+        assert_int_equal(got[0], matched->id);
+        assert_int_equal(sent_to(fm, got, 8), 1);
+        assert_int_equal(sent_to(term, got, 8), 0); /* terminate types replay nothing */
+}
+
+static void test_terminated_children_first_with_properties(void **state) {
+        HubFixture *f = *state;
+        Entry *hub_dev = add_device(f, "hub");
+        Entry *child = fixture_nub(f->m, hub_dev, "IOUSBHostDevice", "child", NULL);
+        uint64_t term, will;
+
+        uint64_t child_id = child->id, hub_id = hub_dev->id; /* the entries are freed with the termination */
+
+        assert_int_equal(matcher_register_service(f->m->matcher, child), 0);
+        term = subscribe(f, ":1.1", MATCH_NOTIFY_TERMINATED, "IOUSBHostDevice");
+        will = subscribe(f, ":1.1", MATCH_NOTIFY_WILL_TERMINATE, "IOUSBHostDevice");
+        n_sent = 0;
+        terminate(f, hub_dev);
+        /* Children first; per entry Terminated, then WillTerminate; named at that moment. */
+        assert_int_equal(n_sent, 4);
+        assert_true(sent[0].id == term && sent[0].entry == child_id && streq(sent[0].name, "child"));
+        assert_true(sent[1].id == will && sent[1].entry == child_id);
+        assert_true(sent[2].id == term && sent[2].entry == hub_id && streq(sent[2].name, "hub"));
+        assert_true(sent[3].id == will && sent[3].entry == hub_id);
+        assert_int_equal(sent[2].type, MATCH_NOTIFY_TERMINATED);
+        assert_int_equal(sent[3].type, MATCH_NOTIFY_WILL_TERMINATE);
+}
+
+static void test_window_and_ack(void **state) {
+        HubFixture *f = *state; /* limit 4 */
+        uint64_t id = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice"), got[16];
+        NotifyStats st;
+        char name[8];
+
+        notify_hub_flush(f->hub, id);
+        for (unsigned i = 0; i < 7; i++) {
+                snprintf(name, sizeof(name), "d%u", i);
+                add_device(f, name);
+        }
+        assert_int_equal(sent_to(id, got, 16), 4);
+        assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
+        assert_int_equal(st.queued, 3);
+        assert_false(st.overflowed);
+
+        assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, 5), -ERANGE); /* never sent */
+        assert_int_equal(notify_hub_ack(f->hub, ":1.2", id, 1), -ENOENT); /* not that owner's */
+        assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, 2), 0);
+        assert_int_equal(sent_to(id, got, 16), 6);
+        assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, 1), 0); /* old: nothing happens */
+        assert_int_equal(sent_to(id, got, 16), 6);
+        assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, 6), 0);
+        assert_int_equal(sent_to(id, got, 16), 7);
+        assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
+        assert_int_equal(st.queued, 0);
+        assert_int_equal(st.sent, 7);
+}
+
+/* A replay larger than the window is sent as the owner acknowledges: never an overflow. */
+static void test_big_replay_is_paced(void **state) {
+        HubFixture *f = *state; /* limit 4 */
+        uint64_t id, got[32], doomed = 0;
+        char name[8];
+
+        for (unsigned i = 0; i < 20; i++) {
+                Entry *e;
+
+                snprintf(name, sizeof(name), "d%u", i);
+                e = add_device(f, name);
+                if (i == 10)
+                        doomed = e->id;
+        }
+        n_sent = 0;
+        id = subscribe(f, ":1.1", MATCH_NOTIFY_MATCHED, "IOUSBHostDevice");
+        notify_hub_flush(f->hub, id);
+        terminate(f, registry_get_entry(f->m->registry, doomed)); /* leaves the state before its turn: skipped, not sent late */
+        for (uint64_t acked = 4;; acked += 4) {
+                unsigned n = sent_to(id, got, 32);
+
+                if (n < acked)
+                        break;
+                assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+        }
+        assert_int_equal(sent_to(id, got, 32), 19);
+        for (unsigned i = 0; i < 19; i++) {
+                assert_int_not_equal(got[i], doomed);
+                if (i > 0)
+                        assert_true(got[i] > got[i - 1]); /* registry order */
+        }
+        for (unsigned i = 0; i < n_sent; i++)
+                assert_int_not_equal(sent[i].kind, SENT_OVERFLOW);
+}
+
+/* Apple's 1024: sent and not acknowledged, plus 1024 live events waiting; then one overflow. */
+static void test_overflow_at_1024_counts_every_drop(void **state) {
+        HubFixture *f = *state; /* default limit */
+        const unsigned total = 3000;
+        uint64_t id, dropped = 0, *got;
+        unsigned n_overflow = 0, n;
+        NotifyStats st;
+        char name[16];
+
+        id = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        notify_hub_flush(f->hub, id);
+        for (unsigned i = 0; i < total; i++) {
+                snprintf(name, sizeof(name), "d%u", i);
+                add_device(f, name);
+        }
+        got = calloc(total, sizeof(*got));
+        assert_non_null(got);
+        n = sent_to(id, got, total);
+        assert_int_equal(n, NOTIFY_DEFAULT_LIMIT);
+        for (unsigned i = 0; i < n_sent; i++)
+                if (sent[i].kind == SENT_OVERFLOW) {
+                        n_overflow++;
+                        assert_int_equal(sent[i].seq, NOTIFY_DEFAULT_LIMIT); /* the last sequence sent */
+                }
+        assert_int_equal(n_overflow, 1);
+        assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
+        assert_true(st.overflowed);
+        assert_int_equal(st.queued, 0);
+        /* Every event is either sent or counted. */
+        assert_int_equal(st.dropped, total - NOTIFY_DEFAULT_LIMIT);
+        /* Acknowledging does not end an overflow: only a resync does. */
+        assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, NOTIFY_DEFAULT_LIMIT), 0);
+        assert_int_equal(sent_to(id, got, total), NOTIFY_DEFAULT_LIMIT);
+
+        assert_int_equal(notify_hub_resync(f->hub, ":1.1", id, &dropped), 0);
+        assert_int_equal(dropped, total - NOTIFY_DEFAULT_LIMIT);
+        assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
+        assert_false(st.overflowed);
+        assert_int_equal(st.queued, total); /* the whole state again */
+        notify_hub_flush(f->hub, id);
+        assert_int_equal(sent_to(id, got, total), 2 * NOTIFY_DEFAULT_LIMIT);
+        free(got);
+}
+
+static void test_overflow_on_send_failure(void **state) {
+        HubFixture *f = *state;
+        uint64_t id = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice"), dropped = 0;
+        NotifyStats st;
+
+        notify_hub_flush(f->hub, id);
+        fail_sends = 1;
+        add_device(f, "lost");
+        add_device(f, "after");
+        assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
+        assert_true(st.overflowed);
+        assert_int_equal(st.dropped, 2);
+        assert_int_equal(n_sent, 1);
+        assert_int_equal(sent[0].kind, SENT_OVERFLOW);
+        assert_int_equal(notify_hub_resync(f->hub, ":1.1", id, &dropped), 0);
+        assert_int_equal(dropped, 2);
+        notify_hub_flush(f->hub, id);
+        assert_int_equal(n_sent, 3); /* both devices, replayed */
+}
+
+static void test_interest(void **state) {
+        HubFixture *f = *state;
+        Entry *dev = add_device(f, "dev"), *other = add_device(f, "other");
+        uint64_t general, busy, power, id, dev_id = dev->id;
+
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, INTEREST_GENERAL, &general), 0);
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, INTEREST_BUSY, &busy), 0);
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, INTEREST_APP_POWER, &power), 0);
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", 0x7fffffff, INTEREST_GENERAL, &id), -ENOENT);
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, _INTEREST_MAX, &id), -EINVAL);
+        n_sent = 0;
+
+        notify_hub_properties_changed(f->hub, other); /* not registered for */
+        assert_int_equal(n_sent, 0);
+        notify_hub_properties_changed(f->hub, dev);
+        assert_int_equal(n_sent, 1);
+        assert_true(sent[0].kind == SENT_INTEREST && sent[0].id == general && sent[0].seq == 1);
+        assert_int_equal(sent[0].message, IO_MESSAGE_SERVICE_PROPERTY_CHANGE);
+
+        /* A match pass makes the device busy and quiet again: BusyStateChange with the now-busy flag. */
+        assert_int_equal(matcher_register_service(f->m->matcher, dev), 0);
+        assert_int_equal(n_sent, 3);
+        assert_true(sent[1].id == busy && sent[1].message == IO_MESSAGE_SERVICE_BUSY_STATE_CHANGE);
+        assert_int_equal(sent[1].argument, 1);
+        assert_int_equal(sent[2].argument, 0);
+
+        terminate(f, dev);
+        assert_true(n_sent >= 4);
+        assert_true(sent[n_sent - 1].id == general && sent[n_sent - 1].seq == 2);
+        assert_int_equal(sent[n_sent - 1].message, IO_MESSAGE_SERVICE_IS_TERMINATED);
+        /* kIOReturnNotReady on an inactive service. */
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev_id, INTEREST_GENERAL, &id), -ENOENT);
+        for (unsigned i = 0; i < n_sent; i++)
+                assert_int_not_equal(sent[i].id, power);
+        assert_int_equal(notify_hub_count(f->hub, ":1.1"), 3);
+}
+
+static void test_interest_on_inactive_entry(void **state) {
+        HubFixture *f = *state;
+        Entry *dev = add_device(f, "dev");
+        uint64_t id;
+
+        dev->state |= ENTRY_STATE_INACTIVE; /* terminated, not yet removed */
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, INTEREST_GENERAL, &id), -ESTALE);
+        assert_int_equal(notify_hub_count(f->hub, NULL), 0);
+}
+
+static void test_owners(void **state) {
+        HubFixture *f = *state;
+        Entry *dev = add_device(f, "dev");
+        uint64_t a, b, c, id;
+        Value *d;
+
+        a = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOService");
+        b = subscribe(f, ":1.1", MATCH_NOTIFY_TERMINATED, "IOService");
+        c = subscribe(f, ":1.2", MATCH_NOTIFY_TERMINATED, "IOService");
+        assert_int_equal(notify_hub_register_interest(f->hub, ":1.1", dev->id, INTEREST_GENERAL, &id), 0);
+        assert_int_equal(notify_hub_count(f->hub, NULL), 4);
+        assert_int_equal(notify_hub_count(f->hub, ":1.1"), 3);
+
+        assert_int_equal(notify_hub_unsubscribe(f->hub, ":1.2", a), -ENOENT);
+        assert_int_equal(notify_hub_resync(f->hub, ":1.2", a, NULL), -ENOENT);
+        assert_int_equal(notify_hub_unsubscribe(f->hub, ":1.1", b), 0);
+        assert_int_equal(notify_hub_unsubscribe(f->hub, ":1.1", b), -ENOENT);
+        assert_int_equal(notify_hub_drop_owner(f->hub, ":1.1"), 2);
+        assert_int_equal(notify_hub_count(f->hub, ":1.1"), 0);
+        assert_int_equal(notify_hub_count(f->hub, NULL), 1);
+        assert_int_equal(notify_hub_drop_owner(f->hub, ":1.9"), 0);
+
+        /* Events after the owner left go to nobody. */
+        n_sent = 0;
+        terminate(f, dev);
+        assert_int_equal(n_sent, 1);
+        assert_int_equal(sent[0].id, c);
+
+        /* Bad input. */
+        d = value_new_string("not a dictionary");
+        assert_int_equal(notify_hub_subscribe(f->hub, ":1.1", MATCH_NOTIFY_PUBLISH, d, &id), -EINVAL);
+        value_unref(d);
+}
+
+static void test_owner_limit(void **state) {
+        HubFixture *f = *state;
+        Value *d = dict_class("IOService");
+        uint64_t id;
+
+        for (unsigned i = 0; i < NOTIFY_MAX_PER_OWNER; i++)
+                assert_int_equal(notify_hub_subscribe(f->hub, ":1.1", MATCH_NOTIFY_TERMINATED, d, &id), 0);
+        assert_int_equal(notify_hub_subscribe(f->hub, ":1.1", MATCH_NOTIFY_TERMINATED, d, &id), -EUSERS);
+        assert_int_equal(notify_hub_subscribe(f->hub, ":1.2", MATCH_NOTIFY_TERMINATED, d, &id), 0);
+        assert_int_equal(notify_hub_drop_owner(f->hub, ":1.1"), NOTIFY_MAX_PER_OWNER);
+        value_unref(d);
+}
+
+static void test_type_names(void **state) {
+        MatchNotification n;
+
+        assert_int_equal(match_notification_from_string("IOServiceFirstMatch", &n), 0);
+        assert_int_equal(n, MATCH_NOTIFY_FIRST_MATCH);
+        assert_int_equal(match_notification_from_string("will-terminate", &n), 0);
+        assert_int_equal(n, MATCH_NOTIFY_WILL_TERMINATE);
+        assert_int_equal(match_notification_from_string("IOServiceTerminated", &n), -EINVAL);
+        assert_int_equal(match_notification_from_string(NULL, &n), -EINVAL);
+        assert_int_equal(interest_type_from_string("IOBusyInterest"), INTEREST_BUSY);
+        assert_int_equal(interest_type_from_string("IOConsoleSecurityInterest"), _INTEREST_INVALID);
+        assert_string_equal(interest_type_to_string(INTEREST_PRIORITY_POWER), "IOPriorityPowerStateInterest");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_replay_then_live_no_gap_no_duplicate, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_replay_states, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_terminated_children_first_with_properties, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_window_and_ack, setup_limit4, teardown),
+                cmocka_unit_test_setup_teardown(test_big_replay_is_paced, setup_limit4, teardown),
+                cmocka_unit_test_setup_teardown(test_overflow_at_1024_counts_every_drop, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overflow_on_send_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_interest, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_interest_on_inactive_entry, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_limit, setup, teardown),
+                cmocka_unit_test(test_type_names),
+        };
+
+        return cmocka_run_group_tests_name("notify-hub", tests, NULL, NULL);
+}
