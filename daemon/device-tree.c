@@ -344,6 +344,8 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         if (r < 0)
                 return r;
         t->n_changed++;
+        if (t->on_change)
+                t->on_change(e, t->userdata);
         return 1;
 }
 

@@ -15,6 +15,7 @@ static bool arg_no_udev;
 static char **arg_personality_dirs; /* owned strv */
 static const char *arg_snapshot;
 static const char *arg_snapshot_plane = "IOService";
+static unsigned arg_notify_limit;
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -34,6 +35,8 @@ static void help(void) {
                "     --snapshot=FILE        Serve a saved macOS registry (ioreg text dump or\n"
                "                            -a archive) instead of this machine's devices\n"
                "     --snapshot-plane=PLANE The plane the dump shows (default: IOService)\n"
+               "     --notify-limit=N       Events pending per subscription before it\n"
+               "                            overflows (default: 1024, as Apple)\n"
                "  -v --verbose              Log debug messages\n",
                PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
 }
@@ -55,7 +58,7 @@ static int strv_extend(char ***l, const char *s) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
-               ARG_SNAPSHOT_PLANE };
+               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -65,6 +68,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "personalities", required_argument, NULL, ARG_PERSONALITIES },
                 { "snapshot", required_argument, NULL, ARG_SNAPSHOT },
                 { "snapshot-plane", required_argument, NULL, ARG_SNAPSHOT_PLANE },
+                { "notify-limit", required_argument, NULL, ARG_NOTIFY_LIMIT },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -97,6 +101,19 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_SNAPSHOT_PLANE:
                         arg_snapshot_plane = optarg;
                         break;
+                case ARG_NOTIFY_LIMIT: {
+                        char *end;
+                        unsigned long n;
+
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || n < 1 || n > 1u << 20) {
+                                log_error("Invalid --notify-limit '%s': a number from 1 to %u.", optarg, 1u << 20);
+                                return -EINVAL;
+                        }
+                        arg_notify_limit = n;
+                        break;
+                }
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -126,6 +143,7 @@ int main(int argc, char *argv[]) {
         config.personality_dirs = arg_personality_dirs;
         config.snapshot = arg_snapshot;
         config.snapshot_plane = arg_snapshot_plane;
+        config.notify_limit = arg_notify_limit;
 
         r = manager_new(&m, &config);
         if (r < 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bus-catalogue.h"
+#include "bus-notify.h"
 #include "bus-registry.h"
 #include "manager.h"
 #include "personality-dirs.h"
@@ -16,6 +17,7 @@
 static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
         Manager *m = userdata;
 
+        bus_notify_busy_changed(m, e, busy);
         if (e == reg->root && !busy)
                 bus_registry_quiet_changed(m);
 }
@@ -35,6 +37,7 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
                 if (!m->snapshot || !m->snapshot_plane)
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
+        m->notify_limit = config->notify_limit;
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
         m->personality_dirs = personality_dirs_default(config->personality_dirs);
         if (!m->sysfs_root || !m->personality_dirs)
@@ -55,6 +58,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_registry_drop_waiters(m);
+        m->notify = bus_notify_free(m->notify);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
         if (m->devices_ready)
@@ -79,6 +83,14 @@ static void on_nub_published(Entry *nub, void *userdata) {
         r = matcher_register_service(m->matcher, nub);
         if (r < 0)
                 log_warning_errno(r, "Cannot match %s: %m", entry_get_name(nub, NULL));
+}
+
+static void on_entry_changed(Entry *e, void *userdata) {
+        bus_notify_properties_changed(userdata, e);
+}
+
+static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
+        bus_notify_matching(userdata, e, type);
 }
 
 static void on_entry_terminated(Entry *e, void *userdata) {
@@ -144,6 +156,7 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
                 r = matcher_new(m->registry, m->catalogue, resources, &m->matcher);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up matching: %m");
+        matcher_set_notify(m->matcher, on_match_notification, m);
         if (!live) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
@@ -216,6 +229,7 @@ int manager_build_registry(Manager *m) {
         m->devices_ready = true;
         m->devices.on_publish = on_nub_published;
         m->devices.on_terminate = on_entry_terminated;
+        m->devices.on_change = on_entry_changed;
         m->devices.userdata = m;
         r = firmware_tree_load_devicetree(&m->devices.firmware, m->sysfs_root);
         if (r < 0)
@@ -254,6 +268,9 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = bus_registry_register(m);
         if (r >= 0)
                 r = bus_catalogue_register(m);
+        if (r < 0)
+                return r;
+        r = bus_notify_register(m);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

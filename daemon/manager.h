@@ -21,6 +21,7 @@
 #define IOREG_BUS_ADDRESS_ENV "IOREG_BUS_ADDRESS"
 
 typedef struct QuietWaiter QuietWaiter;
+typedef struct BusNotify BusNotify;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -30,6 +31,7 @@ typedef struct ManagerConfig {
                                         * directories, read after the vendor's and the admin's */
         const char *snapshot;    /* borrowed; a saved registry to serve instead of udev, or NULL */
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
+        unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -50,6 +52,8 @@ typedef struct Manager {
         QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
+        BusNotify *notify;         /* owned: subscriptions and interest (bus-notify.h), NULL before the bus */
+        unsigned notify_limit;     /* 0: the default */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-notify.h: the org.ioreg.Notifications1 interface on
+ * /org/ioreg/Registry1 (systemd/org.ioreg.Notifications1.xml is the
+ * contract): matching notifications and interest messages, sent as
+ * unicast signals to the subscriber alone. The decisions (what, when, how
+ * many) are notify-hub.h's; this file speaks D-Bus: it reads and checks
+ * the calls, sends the signals, and ends a client's subscriptions when it
+ * leaves the bus (sd_bus_track).
+ */
+#pragma once
+
+#include "manager.h"
+
+#define IOREG_NOTIFY_INTERFACE "org.ioreg.Notifications1"
+
+typedef struct BusNotify BusNotify;
+
+/* Creates m->notify and adds the interface to m->bus. */
+int bus_notify_register(Manager *m);
+BusNotify *bus_notify_free(BusNotify *b);
+
+/* Inputs from the manager's hooks; each does nothing before bus_notify_register(). */
+void bus_notify_matching(Manager *m, Entry *e, MatchNotification type);
+void bus_notify_busy_changed(Manager *m, Entry *e, bool busy);
+void bus_notify_properties_changed(Manager *m, Entry *e);
