@@ -18,6 +18,9 @@
 #define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"
 #define IOREG_ERROR_LIMITS_EXCEEDED "org.ioreg.Error.LimitsExceeded"
 
+/* As deep as passive matching follows IOParentMatch; a real matching dictionary needs a few levels. */
+#define NOTIFY_MAX_MATCHING_DEPTH 16u
+
 /* One client with notifiers: its subscriptions end when it leaves the bus. */
 typedef struct OwnerTrack {
         char *name;             /* owned; the key in BusNotify.tracks */
@@ -175,6 +178,29 @@ static const NotifyHubOps hub_ops = {
 
 /* --- methods --- */
 
+static unsigned value_depth(const Value *v) {
+        unsigned d = 0;
+
+        switch (value_type(v)) {
+        case VALUE_DICTIONARY:
+                for (size_t i = 0; i < value_dict_size(v); i++) {
+                        unsigned sub = value_depth(value_dict_value_at(v, i));
+
+                        d = sub > d ? sub : d;
+                }
+                return d + 1;
+        case VALUE_ARRAY:
+                for (size_t i = 0; i < value_array_size(v); i++) {
+                        unsigned sub = value_depth(value_array_get(v, i));
+
+                        d = sub > d ? sub : d;
+                }
+                return d + 1;
+        default:
+                return 0;
+        }
+}
+
 static int reply_hub_error(sd_bus_error *error, int r, uint64_t id) {
         switch (r) {
         case -ENOENT:
@@ -223,6 +249,10 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
                                          r == -ELOOP ? "Matching dictionary nested deeper than %d levels." :
                                                        "Matching dictionary has a value of no registry type.",
                                          BUS_VALUE_MAX_DEPTH);
+        if (value_depth(matching) > NOTIFY_MAX_MATCHING_DEPTH)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
+                                         "Matching dictionary nested deeper than %u levels.",
+                                         NOTIFY_MAX_MATCHING_DEPTH);
         r = track_owner(b, sender);
         if (r < 0)
                 return r;
