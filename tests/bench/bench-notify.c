@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-notify.c: notification latency (issue 5, "Benchmark row"): from a
+ * uevent to the subscriber, with 10,000 devices in the registry and 100
+ * subscribers, next to a bare D-Bus round trip measured in the same run on
+ * the same private dbus-daemon.
+ *
+ * The daemon is ioregd's own Manager (registry, matcher, device tree,
+ * org.ioreg.Notifications1) in a child process, with 10,000 generic
+ * devices (IOLinuxDevice nubs under 100 parent devices) applied through
+ * device_tree_apply(), as the udev source does. A uevent is one byte on a
+ * pipe the daemon's event loop watches: on it the daemon applies an add
+ * (or remove) record of a device "evN" through the device tree, so the
+ * path from there is the real one: device tree → matcher → notification
+ * hub → signal → dbus-daemon → subscriber. t0 is taken just before the
+ * byte is written, t1 when the subscriber's sd-bus hands it the signal;
+ * both are CLOCK_MONOTONIC in two processes of one machine.
+ *
+ * This process holds 100 subscriber connections. Subscriber i has
+ * Publish {IONameMatch: "evI"} (so each add matches one subscriber, and
+ * the daemon tests all 100 dictionaries) and Terminate {IOProviderClass:
+ * IOLinuxDevice} (each remove goes to all 100). Each acknowledges every
+ * event with a no-reply Ack, as libioreg will. Events are sent one at a
+ * time: the next once the last was received everywhere.
+ *
+ * Rows: the round trip (Peer.Ping to ioregd, p50/p99); add → the one
+ * matching subscriber (p50/p99) and its ratio to the round trip (target
+ * ≤ 3×); remove → each of the 100 subscribers (p50/p99 over every
+ * delivery) and → the last of them; the replay of every device to a new
+ * subscriber.
+ *
+ *     bench-notify [--devices N] [--subscribers N] [--samples N] [--quick]
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "../dbus-notify/notify-harness.h"
+#include "bench-util.h"
+#include "manager.h"
+#include "shared/log.h"
+
+#define DEFAULT_DEVICES 10000u
+#define QUICK_DEVICES 1000u
+#define DEFAULT_SUBSCRIBERS 100u
+#define DEFAULT_SAMPLES 2000u
+#define QUICK_SAMPLES 300u
+#define TARGET_RATIO 3.0
+
+static unsigned arg_devices = DEFAULT_DEVICES;
+static unsigned arg_subscribers = DEFAULT_SUBSCRIBERS;
+static unsigned arg_samples = DEFAULT_SAMPLES;
+
+/* --- the daemon side (child process) --- */
+
+typedef struct BenchDaemon {
+        Manager *m;          /* owned */
+        char syspath[128], devpath[128], sysname[32];
+} BenchDaemon;
+
+static int apply(Manager *m, DeviceAction action, const char *syspath) {
+        DeviceRecord d = {
+                .action = action,
+                .syspath = syspath,
+                .devpath = syspath + strlen("/sys"),
+                .sysname = strrchr(syspath, '/') + 1,
+                .subsystem = "platform",
+        };
+
+        return device_tree_apply(&m->devices, &d);
+}
+
+static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        struct { char action; uint32_t index; } ev;
+        char syspath[128];
+        int r;
+
+        if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
+                return sd_event_exit(m->event, 0); /* the benchmark is over */
+        snprintf(syspath, sizeof(syspath), "/sys/devices/platform/grp0/ev%u", ev.index);
+        r = apply(m, ev.action == 'a' ? DEVICE_ACTION_ADD : DEVICE_ACTION_REMOVE, syspath);
+        if (r < 0)
+                log_warning_errno(r, "bench: cannot apply %c %s: %m", ev.action, syspath);
+        return 0;
+}
+
+static int daemon_main(const char *address, int event_fd, int ready_fd) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagerConfig config = { .bus_address = address, .sysfs_root = SOURCE_ROOT "/tests/data/sysfs-empty",
+                                 .no_udev = true };
+        char syspath[128];
+        int r;
+
+        log_set_max_level(LOG_WARNING);
+        r = manager_new(&m, &config);
+        if (r >= 0)
+                r = manager_build_registry(m);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < arg_devices; i++) {
+                unsigned group = i / 100;
+
+                if (i % 100 == 0) {
+                        snprintf(syspath, sizeof(syspath), "/sys/devices/platform/grp%u", group);
+                        r = apply(m, DEVICE_ACTION_ADD, syspath);
+                        if (r < 0)
+                                return r;
+                }
+                snprintf(syspath, sizeof(syspath), "/sys/devices/platform/grp%u/dev%u", group, i);
+                r = apply(m, DEVICE_ACTION_ADD, syspath);
+                if (r < 0)
+                        return r;
+        }
+        r = manager_connect_bus(m, address);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(m->event, NULL, event_fd, EPOLLIN, on_uevent, m);
+        if (r < 0)
+                return r;
+        (void) !write(ready_fd, "y", 1);
+        close(ready_fd);
+        return sd_event_loop(m->event);
+}
+
+/* --- the subscriber side (this process) --- */
+
+typedef struct Bench {
+        sd_bus **subs;         /* owned */
+        uint64_t *pub_ids, *term_ids;
+        uint64_t t0;
+        unsigned expected, received;
+        uint64_t *lat;         /* owned: this round's latencies */
+        unsigned n_lat, cap_lat;
+        uint64_t last;         /* this round's last arrival */
+} Bench;
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Bench *b = userdata;
+        uint64_t now = bench_now_nsec(), id, seq;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *ack = NULL;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+
+        if (!sd_bus_message_is_signal(m, NOTIFY_IFACE, "Notification") || sd_bus_message_read(m, "tt", &id, &seq) < 0)
+                return 0;
+        if (b->cap_lat > b->n_lat)
+                b->lat[b->n_lat++] = now - b->t0;
+        b->received++;
+        b->last = now;
+        if (sd_bus_message_new_method_call(bus, &ack, BUS_NAME, NOTIFY_PATH, NOTIFY_IFACE, "Ack") >= 0 &&
+            sd_bus_message_append(ack, "tt", id, seq) >= 0 && sd_bus_message_set_expect_reply(ack, 0) >= 0)
+                (void) sd_bus_send(bus, ack, NULL);
+        return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static uint64_t percentile(uint64_t *v, unsigned n, unsigned p) {
+        qsort(v, n, sizeof(*v), cmp_u64);
+        return n ? v[(size_t) (n - 1) * p / 100] : 0;
+}
+
+static int run_until(sd_event *e, Bench *b, unsigned want) {
+        uint64_t end = bench_now_nsec() + 10ull * 1000 * 1000 * 1000;
+
+        while (b->received < want) {
+                int r = sd_event_run(e, 100 * 1000);
+
+                if (r < 0)
+                        return r;
+                if (bench_now_nsec() > end)
+                        return -ETIMEDOUT;
+        }
+        return 0;
+}
+
+static int subscribe(sd_bus *bus, const char *type, const char *key, const char *value, uint64_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, BUS_NAME, NOTIFY_PATH, NOTIFY_IFACE, "Subscribe", &error, &reply, "sa{sv}", type,
+                               1, key, "s", value);
+        if (r < 0)
+                fprintf(stderr, "Subscribe: %s\n", error.message);
+        sd_bus_error_free(&error);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "t", ret);
+        return r;
+}
+
+static int send_event(int fd, char action, uint32_t index, Bench *b) {
+        struct { char action; uint32_t index; } ev = { action, index };
+
+        b->t0 = bench_now_nsec();
+        return write(fd, &ev, sizeof(ev)) == sizeof(ev) ? 0 : -EIO;
+}
+
+static void row_latency(const char *metric, uint64_t *v, unsigned n, const char *target, const char *verdict) {
+        uint64_t p50 = percentile(v, n, 50), p99 = percentile(v, n, 99);
+
+        bench_row(metric, bench_fmt("%.1f / %.1f", p50 / 1000.0, p99 / 1000.0), "µs p50 / p99", target,
+                  verdict ?: bench_fmt("%u samples", n));
+}
+
+static int measure(const char *address, int event_fd) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        uint64_t *rtt = NULL, *one = NULL, *all = NULL, *last = NULL, start, rtt_p50, one_p50;
+        unsigned n_samples = arg_samples, n_all = 0;
+        Bench b = {};
+        sd_bus *pinger = NULL;
+        int r;
+
+        r = sd_event_new(&e);
+        if (r < 0)
+                return r;
+        b.subs = calloc(arg_subscribers, sizeof(*b.subs));
+        b.pub_ids = calloc(arg_subscribers, sizeof(uint64_t));
+        b.term_ids = calloc(arg_subscribers, sizeof(uint64_t));
+        rtt = calloc(n_samples, sizeof(uint64_t));
+        one = calloc(n_samples, sizeof(uint64_t));
+        last = calloc(n_samples, sizeof(uint64_t));
+        all = calloc((size_t) n_samples * arg_subscribers, sizeof(uint64_t));
+        if (!b.subs || !b.pub_ids || !b.term_ids || !rtt || !one || !last || !all)
+                return -ENOMEM;
+
+        for (unsigned i = 0; i < arg_subscribers; i++) {
+                Harness h = { .address = (char *) address };
+                char name[16];
+
+                snprintf(name, sizeof(name), "ev%u", i);
+                r = harness_connect(&h, &b.subs[i]);
+                if (r >= 0)
+                        r = sd_bus_match_signal(b.subs[i], NULL, NULL, NOTIFY_PATH, NOTIFY_IFACE, NULL, on_signal, &b);
+                if (r >= 0)
+                        r = subscribe(b.subs[i], "IOServicePublish", "IONameMatch", name, &b.pub_ids[i]);
+                if (r >= 0)
+                        r = subscribe(b.subs[i], "IOServiceTerminate", "IOProviderClass", "IOLinuxDevice",
+                                      &b.term_ids[i]);
+                if (r >= 0)
+                        r = sd_bus_attach_event(b.subs[i], e, 0);
+                if (r < 0)
+                        return r;
+        }
+
+        /* The peer: a bare round trip to the same daemon through the same dbus-daemon. */
+        {
+                Harness h = { .address = (char *) address };
+
+                r = harness_connect(&h, &pinger);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned round = 0; round < 2; round++)
+                for (unsigned i = 0; i < n_samples; i++) {
+                        uint64_t t = bench_now_nsec();
+
+                        r = sd_bus_call_method(pinger, BUS_NAME, NOTIFY_PATH, "org.freedesktop.DBus.Peer", "Ping",
+                                               NULL, NULL, NULL);
+                        if (r < 0)
+                                return r;
+                        rtt[i] = bench_now_nsec() - t; /* the second round counts: warm */
+                }
+
+        for (unsigned i = 0; i < n_samples; i++) {
+                unsigned k = i % arg_subscribers;
+
+                /* add evK: one subscriber */
+                b.received = 0;
+                b.n_lat = 0;
+                b.lat = &one[i];
+                b.cap_lat = 1;
+                r = send_event(event_fd, 'a', k, &b);
+                if (r >= 0)
+                        r = run_until(e, &b, 1);
+                if (r < 0)
+                        return r;
+                /* remove evK: every subscriber */
+                b.received = 0;
+                b.n_lat = 0;
+                b.lat = &all[n_all];
+                b.cap_lat = arg_subscribers;
+                r = send_event(event_fd, 'r', k, &b);
+                if (r >= 0)
+                        r = run_until(e, &b, arg_subscribers);
+                if (r < 0)
+                        return r;
+                n_all += b.n_lat;
+                last[i] = b.last - b.t0;
+                /*
+                 * Let the daemon read the 100 acknowledgements before the next uevent, so that
+                 * each sample starts from an idle daemon: flushed here, they reach dbus-daemon
+                 * before the ping, and ioregd reads its one connection in order.
+                 */
+                for (unsigned j = 0; j < arg_subscribers; j++)
+                        (void) sd_bus_flush(b.subs[j]);
+                r = sd_bus_call_method(pinger, BUS_NAME, NOTIFY_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
+                                       NULL, NULL);
+                if (r < 0)
+                        return r;
+        }
+
+        /* Replay: every device to a new subscriber that acknowledges as it goes. */
+        {
+                Harness h = { .address = (char *) address };
+                sd_bus *late = NULL;
+                uint64_t id;
+
+                r = harness_connect(&h, &late);
+                if (r >= 0)
+                        r = sd_bus_match_signal(late, NULL, NULL, NOTIFY_PATH, NOTIFY_IFACE, NULL, on_signal, &b);
+                if (r >= 0)
+                        r = sd_bus_attach_event(late, e, 0);
+                b.received = 0;
+                b.cap_lat = 0;
+                start = bench_now_nsec();
+                if (r >= 0)
+                        r = subscribe(late, "IOServicePublish", "IOProviderClass", "IOLinuxDevice", &id);
+                if (r >= 0)
+                        r = run_until(e, &b, arg_devices + arg_devices / 100);
+                if (r < 0)
+                        return r;
+                bench_row(bench_fmt("replay: Subscribe until every IOLinuxDevice received (%u)", b.received),
+                          bench_fmt("%.1f", (bench_now_nsec() - start) / 1e6), "ms", "-",
+                          bench_fmt("%.2f µs/entry, paced by Ack (window %u)",
+                                    (bench_now_nsec() - start) / 1e3 / b.received, 1024u));
+                sd_bus_flush_close_unref(late);
+        }
+
+        row_latency("peer: bare D-Bus round trip (Peer.Ping to ioregd, same dbus-daemon)", rtt, n_samples, "-", NULL);
+        rtt_p50 = percentile(rtt, n_samples, 50);
+        row_latency(bench_fmt("uevent → subscriber: add matching 1 of %u subscribers (%u entries)", arg_subscribers,
+                              arg_devices),
+                    one, n_samples, "-", NULL);
+        one_p50 = percentile(one, n_samples, 50);
+        bench_row("uevent → subscriber p50 ÷ round trip p50", bench_fmt("%.2f", (double) one_p50 / rtt_p50), "×",
+                  "≤ 3×", (double) one_p50 / rtt_p50 <= TARGET_RATIO ? "PASS" : "FAIL");
+        row_latency(bench_fmt("uevent → each of %u subscribers: remove (Terminate to all)", arg_subscribers), all,
+                    n_all, "-", NULL);
+        row_latency(bench_fmt("uevent → last of %u subscribers: remove", arg_subscribers), last, n_samples, "-",
+                    NULL);
+
+        for (unsigned i = 0; i < arg_subscribers; i++)
+                sd_bus_flush_close_unref(b.subs[i]);
+        sd_bus_flush_close_unref(pinger);
+        free(b.subs);
+        free(b.pub_ids);
+        free(b.term_ids);
+        free(rtt);
+        free(one);
+        free(all);
+        free(last);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_DEVICES = 0x100, ARG_SUBSCRIBERS, ARG_SAMPLES, ARG_QUICK, ARG_IGNORED };
+        static const struct option options[] = {
+                { "devices", required_argument, NULL, ARG_DEVICES },
+                { "subscribers", required_argument, NULL, ARG_SUBSCRIBERS },
+                { "samples", required_argument, NULL, ARG_SAMPLES },
+                { "quick", no_argument, NULL, ARG_QUICK },
+                /* The other benchmarks': ./bench passes its arguments to every one. */
+                { "entries", required_argument, NULL, ARG_IGNORED },
+                { "calls", required_argument, NULL, ARG_IGNORED },
+                { "events", required_argument, NULL, ARG_IGNORED },
+                { "runs", required_argument, NULL, ARG_IGNORED },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        bool devices_set = false, samples_set = false;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_DEVICES:
+                        if (bench_parse_unsigned(optarg, 1, &arg_devices) < 0)
+                                return -EINVAL;
+                        devices_set = true;
+                        break;
+                case ARG_SUBSCRIBERS:
+                        if (bench_parse_unsigned(optarg, 1, &arg_subscribers) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_SAMPLES:
+                        if (bench_parse_unsigned(optarg, 1, &arg_samples) < 0)
+                                return -EINVAL;
+                        samples_set = true;
+                        break;
+                case ARG_QUICK:
+                        if (!devices_set)
+                                arg_devices = QUICK_DEVICES;
+                        if (!samples_set)
+                                arg_samples = QUICK_SAMPLES;
+                        break;
+                case ARG_IGNORED:
+                        break;
+                case 'h':
+                        printf("bench-notify [--devices N] [--subscribers N] [--samples N] [--quick]\n"
+                               "  uevent → subscriber latency with N devices (default %u) and N subscribers\n"
+                               "  (default %u), N events of each kind (default %u), next to a D-Bus round trip.\n",
+                               DEFAULT_DEVICES, DEFAULT_SUBSCRIBERS, DEFAULT_SAMPLES);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        Harness h = {};
+        int event_pipe[2], ready_pipe[2], r, status;
+        pid_t pid;
+        char c;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        r = harness_start_bus(&h);
+        if (r < 0) {
+                fprintf(stderr, "bench-notify: cannot start dbus-daemon: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        if (pipe2(event_pipe, O_CLOEXEC) < 0 || pipe2(ready_pipe, O_CLOEXEC) < 0)
+                return EXIT_FAILURE;
+        fprintf(stderr, "bench-notify: %u devices, %u subscribers, %u samples\n", arg_devices, arg_subscribers,
+                arg_samples);
+        pid = fork();
+        if (pid < 0)
+                return EXIT_FAILURE;
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                close(event_pipe[1]);
+                close(ready_pipe[0]);
+                _exit(daemon_main(h.address, event_pipe[0], ready_pipe[1]) < 0 ? 1 : 0);
+        }
+        close(event_pipe[0]);
+        close(ready_pipe[1]);
+        if (read(ready_pipe[0], &c, 1) != 1) {
+                fprintf(stderr, "bench-notify: the daemon did not start\n");
+                harness_stop(&h);
+                return EXIT_FAILURE;
+        }
+        r = measure(h.address, event_pipe[1]);
+        close(event_pipe[1]); /* the daemon exits its loop */
+        waitpid(pid, &status, 0);
+        harness_stop(&h);
+        if (r < 0) {
+                fprintf(stderr, "bench-notify: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
