@@ -447,6 +447,11 @@ static void finish_start(MatchJob *j, int r) {
                         (void) merge_into_nub(j->nub, merge);
                 drv->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
                               ENTRY_STATE_FIRST_MATCH;
+                /* A started driver registers itself (registerService), so subscribers see it arrive. */
+                notify(m, drv, MATCH_NOTIFY_FIRST_PUBLISH);
+                notify(m, drv, MATCH_NOTIFY_PUBLISH);
+                notify(m, drv, MATCH_NOTIFY_MATCHED);
+                notify(m, drv, MATCH_NOTIFY_FIRST_MATCH);
                 c->state = CAND_STARTED;
                 c->driver_id = drv->id;
                 if (instance_add(m, drv, c) < 0)
