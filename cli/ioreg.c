@@ -12,6 +12,7 @@
 #include "ioreg-print.h"
 #include "cli-bus.h"
 #include "ioreg-explain.h"
+#include "ioreg-monitor.h"
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -22,6 +23,8 @@ static unsigned arg_wait_quiet_sec; /* 0: do not wait */
 static const char *arg_from;        /* a saved registry instead of the daemon */
 static bool arg_archive, arg_json;
 static bool arg_explain;              /* the matcher's verdicts instead of the tree */
+static bool arg_monitor;              /* live events instead of the tree */
+static unsigned arg_monitor_count;    /* stop after this many events; 0: never */
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -49,6 +52,9 @@ static void usage(FILE *f) {
                 "\t                   into the -p plane instead of asking the daemon\n"
                 "\t--explain          the matcher's verdict on each candidate personality of the\n"
                 "\t                   entries -c/-k/-n select (default: every service with one)\n"
+                "\t--monitor[=COUNT]  print services published, matched and terminated, and the\n"
+                "\t                   registry going busy and quiet, as they happen (-j: JSON);\n"
+                "\t                   stop after COUNT events\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
                 "\t--help             show this help\n"
@@ -69,11 +75,12 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN, ARG_MONITOR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, ARG_HELP },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
+                { "monitor", optional_argument, NULL, ARG_MONITOR },
                 { "from", required_argument, NULL, ARG_FROM },
                 {},
         };
@@ -88,6 +95,13 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_EXPLAIN:
                         arg_explain = true;
+                        break;
+                case ARG_MONITOR:
+                        arg_monitor = true;
+                        if (optarg && parse_unsigned(optarg, &arg_monitor_count) < 0) {
+                                fprintf(stderr, "ioreg: invalid event count '%s'\n", optarg);
+                                return -EINVAL;
+                        }
                         break;
                 case ARG_FROM:
                         arg_from = optarg;
@@ -279,6 +293,27 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         return 0;
 }
 
+static int run_monitor(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_from) {
+                fprintf(stderr, "ioreg: --monitor follows the daemon; a saved registry does not change\n");
+                return -EINVAL;
+        }
+        r = cli_connect_bus(&bus);
+        if (r < 0) {
+                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
+                return r;
+        }
+        if (arg_wait_quiet_sec > 0) {
+                r = wait_quiet(bus, arg_wait_quiet_sec);
+                if (r < 0)
+                        return r;
+        }
+        return ioreg_monitor(bus, arg_json, arg_monitor_count);
+}
+
 static int run_explain(void) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(ioreg_tree_done) IoregTree tree = {};
@@ -317,6 +352,8 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_explain)
                 return run_explain() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_monitor)
+                return run_monitor() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_from)
                 r = load_snapshot(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
         else

@@ -90,9 +90,25 @@ cat > "$work/personalities/second.json" <<'JSON'
         "IOProviderClass": "IOResources", "IOClass": "SecondDriver",
         "IOMatchCategory": "SecondDriver", "IOResourceMatch": "IOKit" } } }
 JSON
+# ioreg --monitor sees the new driver published and matched (4 events: busy, publish, matched, quiet).
+"$ioreg" --monitor=4 -j > "$work/monitor.txt" 2>"$work/monitor.err" &
+monitor=$!
+pids+=($monitor)
+for _ in $(seq 100); do
+        [ "$(busctl --address="$IOREG_BUS_ADDRESS" get-property org.ioreg.Registry1 /org/ioreg/Registry1 \
+                org.ioreg.Notifications1 Subscriptions 2>/dev/null)" = "u 4" ] && break
+        sleep 0.05
+done
 kill -HUP "$daemon"
 wait_for SecondDriver yes
 [ "$(entry_id com_osxkernel_driver_IOKitTest)" = "$kit" ] || fail "the unchanged driver was restarted"
+second_hex=$(entry_id SecondDriver)
+for _ in $(seq 100); do kill -0 "$monitor" 2>/dev/null || break; sleep 0.05; done
+grep -q "{\"event\":\"IOServicePublish\",\"id\":\"$second_hex\",\"name\":\"SecondDriver\",\"class\":\"SecondDriver\"" \
+        "$work/monitor.txt" || fail "monitor missed the publish: $(cat "$work/monitor.txt" "$work/monitor.err")"
+grep -q "{\"event\":\"IOServiceMatched\",\"id\":\"$second_hex\"" "$work/monitor.txt" ||
+        fail "monitor missed the match: $(cat "$work/monitor.txt")"
+grep -q '"id":"'"$kit"'"' "$work/monitor.txt" && fail "monitor replayed an entry that was already there"
 second=$(entry_id SecondDriver)
 
 # 3. A removed personality's driver is terminated; the others stay.
