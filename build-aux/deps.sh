@@ -6,6 +6,7 @@ IOREG_PACKAGES=(
         build-essential pkg-config meson ninja-build python3
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
         dbus-daemon umockdev libumockdev-dev scdoc
+        usb.ids pci.ids
 )
 
 # Installs what is missing: with apt-get when root, else prints the exact command and fails.
