@@ -3,24 +3,27 @@
  * bench-match.c: the matching benchmark (issue "matching"). A catalogue of
  * one personality per vendor/product pair of hwdata's usb.ids and pci.ids
  * (about 38,000) plus every real kext Info.plist of tests/data/plists,
- * against a catalogue of 100 of the same generated personalities; a
- * generated 10,000-device machine (bench-testbed.h) applied through the
- * real device tree and families; every nub registered with the matcher
- * (passive filter, probe and start of codeless personalities, which is
- * all of them here) and timed.
+ * against a catalogue of 100; a generated 10,000-device machine
+ * (bench-testbed.h) applied through the real device tree and families;
+ * every nub registered with the matcher (passive filter, probe and start of
+ * codeless personalities, which is all of them here) and timed.
  *
- * The machine is the same for every catalogue: half of its USB devices and
- * PCI functions carry IDs of the 100-personality catalogue, the others IDs
- * that no generated personality lists. So both catalogues start the same
- * drivers from their generated personalities, and the ratio of the
- * per-nub costs is the cost of the catalogue's size (the plists add
- * drivers of their own: class and mask matches). A second machine whose
- * every USB device and PCI function is listed in the ids files is matched
- * against the large catalogue for comparison.
+ * Both catalogues do the same work on the machine, so that the ratio of the
+ * per-nub costs is the cost of the catalogue's size: the machine's USB
+ * devices and PCI functions carry either IDs of the 50 generated
+ * personalities of the small catalogue or IDs that no ids file lists, and
+ * the small catalogue also holds every plist personality that passes on
+ * some nub (found by a calibration pass with matcher_explain()), then other
+ * plist personalities up to 100. The row checks that both start the same
+ * number of drivers. A second machine, whose every USB device and PCI
+ * function is listed in the ids files, is matched against the large
+ * catalogue for comparison.
  *
  * Each repetition builds a fresh registry (untimed) and times only the
  * matcher_register_service() calls; the catalogues are built once and
  * shared. Repetitions interleave the catalogues; the median is reported.
+ * catalogue_find_drivers() and match_passive() are also timed alone, on
+ * one machine, to show where a nub's time goes.
  *
  *     bench-match [--devices N] [--quick] [--runs N] [--usb-ids FILE] [--pci-ids FILE] [--plists DIR]
  */
@@ -39,6 +42,7 @@
 #include "catalogue.h"
 #include "device-tree.h"
 #include "family.h"
+#include "match-passive.h"
 #include "matcher.h"
 
 #define DEFAULT_DEVICES 10000u
@@ -348,6 +352,37 @@ static int plists_in_play(const Testbed *bed, Catalogue *cat, PersonalityList *r
         return r;
 }
 
+/* match_passive() of every candidate of every nub: total time and candidates tried. */
+static int passive_all(const Machine *m, const Catalogue *cat, uint64_t *ret_nsec, uint64_t *ret_tried,
+                       uint64_t *ret_passed) {
+        uint64_t nsec = 0, tried = 0, passed = 0;
+
+        for (unsigned i = 0; i < m->n_nubs; i++) {
+                _cleanup_free_ CatalogueItem **items = NULL;
+                uint64_t start;
+                unsigned n;
+                int r;
+
+                r = catalogue_find_drivers(cat, m->nubs[i], &items, &n);
+                if (r < 0)
+                        return r;
+                start = bench_now_nsec();
+                for (unsigned j = 0; j < n; j++) {
+                        MatchResult res;
+
+                        match_result_init(&res, items[j]->personality->dict);
+                        passed += match_passive(m->registry, m->nubs[i], items[j]->personality->dict,
+                                                MATCH_SKIP_PROVIDER_CLASS, &res);
+                }
+                nsec += bench_now_nsec() - start;
+                tried += n;
+        }
+        *ret_nsec = nsec;
+        *ret_tried = tried;
+        *ret_passed = passed;
+        return 0;
+}
+
 /* --- the run --- */
 
 typedef struct Config {
@@ -356,9 +391,11 @@ typedef struct Config {
         const char *skip;     /* why it is skipped */
         uint64_t *match_nsec; /* owned: one per run */
         uint64_t *find_nsec;  /* owned: one per run */
+        uint64_t *passive_nsec; /* owned: one per run */
+        uint64_t tried, passed;
         unsigned drivers;
         uint64_t candidates;
-        uint64_t match_median, find_median;
+        uint64_t match_median, find_median, passive_median;
 } Config;
 
 static void configs_done(Config (*configs)[2]) {
@@ -368,6 +405,7 @@ static void configs_done(Config (*configs)[2]) {
                 c->catalogue = catalogue_free(c->catalogue);
                 free(c->match_nsec);
                 free(c->find_nsec);
+                free(c->passive_nsec);
         }
 }
 
@@ -542,7 +580,8 @@ static int run(void) {
         for (size_t c = 0; c < ELEMENTSOF(configs); c++) {
                 configs[c].match_nsec = calloc(arg_runs, sizeof(uint64_t));
                 configs[c].find_nsec = calloc(arg_runs, sizeof(uint64_t));
-                if (!configs[c].match_nsec || !configs[c].find_nsec)
+                configs[c].passive_nsec = calloc(arg_runs, sizeof(uint64_t));
+                if (!configs[c].match_nsec || !configs[c].find_nsec || !configs[c].passive_nsec)
                         return -ENOMEM;
         }
 
@@ -584,6 +623,10 @@ static int run(void) {
                                 r = find_all(&m, configs[c].catalogue, &configs[c].find_nsec[i], &configs[c].candidates);
                                 if (r < 0)
                                         return r;
+                                r = passive_all(&m, configs[c].catalogue, &configs[c].passive_nsec[i],
+                                                &configs[c].tried, &configs[c].passed);
+                                if (r < 0)
+                                        return r;
                         }
         }
 
@@ -615,6 +658,7 @@ static int run(void) {
                 if (configs[c].catalogue) {
                         configs[c].match_median = median(configs[c].match_nsec, arg_runs);
                         configs[c].find_median = median(configs[c].find_nsec, arg_runs);
+                        configs[c].passive_median = median(configs[c].passive_nsec, arg_runs);
                 }
 
         /* --- the table --- */
@@ -673,9 +717,10 @@ static int run(void) {
                 }
                 bench_row(metric, bench_fmt("%.1f", cf->match_median / 1e6), "ms", "-",
                           bench_fmt("%.2f µs/nub; %u drivers started; catalogue_find_drivers() %.0f ns/nub, "
-                                    "%.2f candidates/nub",
+                                    "%.2f candidates/nub; match_passive() %.0f ns/candidate, %.2f pass/nub",
                                     cf->match_median / 1e3 / bed.n, cf->drivers, (double) cf->find_median / bed.n,
-                                    (double) cf->candidates / bed.n));
+                                    (double) cf->candidates / bed.n, (double) cf->passive_median / cf->tried,
+                                    (double) cf->passed / bed.n));
         }
         if (full->catalogue) {
                 double ratio = (double) full->match_median / small->match_median;
