@@ -416,7 +416,7 @@ typedef struct Inputs {
         PersonalityList generated;   /* one per listed pair, USB then PCI */
         PersonalityList small;       /* the generated part of the small catalogue: small_usb, small_pci */
         PersonalityList plists;
-        PlistLoadStats plist_stats;
+        PersonalityLoadStats plist_stats;
         const char *plists_dir;      /* NULL when no directory was found */
         uint64_t generate_nsec, plists_nsec;
         size_t generated_heap;
@@ -677,7 +677,7 @@ static int run(void) {
         if (in.plists_dir)
                 bench_row("matching: personalities from real Info.plist files", bench_fmt("%u", in.plists.n),
                           "personalities", "-",
-                          bench_fmt("%u files of %s, read in %.1f ms (libplist, in the bench); %u skipped",
+                          bench_fmt("%u files of %s, read with personality_file_load() in %.1f ms; %u errors",
                                     in.plist_stats.n_files, in.plists_dir, in.plists_nsec / 1e6,
                                     in.plist_stats.n_errors));
         else
