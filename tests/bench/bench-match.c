@@ -677,7 +677,7 @@ static int run(void) {
         if (in.plists_dir)
                 bench_row("matching: personalities from real Info.plist files", bench_fmt("%u", in.plists.n),
                           "personalities", "-",
-                          bench_fmt("%u files of %s, read with personality_file_load() in %.1f ms; %u errors",
+                          bench_fmt("%u files of %s, read with personality_file_load() in %.1f ms; errors: %u",
                                     in.plist_stats.n_files, in.plists_dir, in.plists_nsec / 1e6,
                                     in.plist_stats.n_errors));
         else
