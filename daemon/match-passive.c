@@ -179,91 +179,108 @@ static bool match_string_any(const Value *v, const char *s) {
         return false;
 }
 
+/* The keys of a table that matchInternal and matchPassive read, found in one pass over it. */
+typedef struct TableKeys {
+        const Value *provider_class, *name, *location, *property, *property_exists, *path, *entry_id,
+                *service_count, *bsd[4], *linux_subsystem, *linux_modalias, *parent;
+        unsigned n_known; /* how many of the table's keys are among these (xnu's "done") */
+} TableKeys;
+
+static const char *const bsd_keys[] = { "BSD Name", "BSD Major", "BSD Minor", "BSD Unit" };
+
 /*
- * The generic keys of matchInternal, in Apple's order. Returns false at the
- * first failure, naming it; *ret_done counts the keys it consumed.
+ * A table has a handful of keys and the engine knows about twenty: walking
+ * the table once is cheaper than twenty lookups, and every candidate of
+ * every nub pays it.
  */
-static bool match_internal(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
-                           unsigned *ret_done) {
-        static const char *const bsd_keys[] = { "BSD Name", "BSD Major", "BSD Minor", "BSD Unit" };
-        unsigned done = 0;
-        Value *v;
+static void table_scan(const Value *table, TableKeys *k) {
+        *k = (TableKeys) {};
+        for (size_t i = 0; i < value_dict_size(table); i++) {
+                const char *key = value_dict_key_at(table, i);
+                const Value *v = value_dict_value_at(table, i);
+                const Value **slot = NULL;
+
+                if (key[0] == 'I' && key[1] == 'O') {
+                        const char *rest = key + 2;
+
+                        if (streq(rest, "ProviderClass"))
+                                slot = &k->provider_class;
+                        else if (streq(rest, "NameMatch"))
+                                slot = &k->name;
+                        else if (streq(rest, "LocationMatch"))
+                                slot = &k->location;
+                        else if (streq(rest, "PropertyMatch"))
+                                slot = &k->property;
+                        else if (streq(rest, "PropertyExistsMatch"))
+                                slot = &k->property_exists;
+                        else if (streq(rest, "PathMatch"))
+                                slot = &k->path;
+                        else if (streq(rest, "RegistryEntryID"))
+                                slot = &k->entry_id;
+                        else if (streq(rest, "MatchedServiceCountMatch"))
+                                slot = &k->service_count;
+                        else if (streq(rest, "LinuxSubsystemMatch"))
+                                slot = &k->linux_subsystem;
+                        else if (streq(rest, "LinuxModaliasMatch"))
+                                slot = &k->linux_modalias;
+                        else if (streq(rest, "ParentMatch"))
+                                slot = &k->parent;
+                } else if (key[0] == 'B' && key[1] == 'S' && key[2] == 'D') {
+                        for (size_t b = 0; b < ELEMENTSOF(bsd_keys); b++)
+                                if (streq(key, bsd_keys[b]))
+                                        slot = &k->bsd[b];
+                }
+                if (slot) {
+                        *slot = v;
+                        k->n_known++;
+                }
+        }
+}
+
+/* The generic keys of matchInternal, in Apple's order. Returns false at the first failure, naming it. */
+static bool match_internal(Registry *reg, Entry *e, const TableKeys *k, unsigned flags, MatchResult *res) {
+        const Value *v;
 
 #define FAIL(key)                          \
         do {                               \
                 res->failed_key = (key);   \
-                *ret_done = done;          \
                 return false;              \
         } while (0)
 
-        if ((v = value_dict_get(table, "IOProviderClass"))) {
-                done++;
-                if (!(flags & MATCH_SKIP_PROVIDER_CLASS) &&
-                    (value_type(v) != VALUE_STRING || !entry_conforms_to(e, value_string(v, NULL))))
-                        FAIL("IOProviderClass");
-        }
-        if ((v = value_dict_get(table, "IONameMatch"))) {
-                done++;
-                if (!match_name(reg, e, v, &res->name_matched))
-                        FAIL("IONameMatch");
-        }
-        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) != VALUE_DICTIONARY) {
+        if ((v = k->provider_class) && !(flags & MATCH_SKIP_PROVIDER_CLASS) &&
+            (value_type(v) != VALUE_STRING || !entry_conforms_to(e, value_string(v, NULL))))
+                FAIL("IOProviderClass");
+        if ((v = k->name) && !match_name(reg, e, v, &res->name_matched))
+                FAIL("IONameMatch");
+        if ((v = k->location) && value_type(v) != VALUE_DICTIONARY) {
                 const char *loc = entry_get_location(e, reg->service_plane);
 
-                done++;
                 if (value_type(v) != VALUE_STRING || !loc || !streq(loc, value_string(v, NULL)))
                         FAIL("IOLocationMatch");
         }
-        if ((v = value_dict_get(table, "IOPropertyMatch"))) {
-                done++;
-                if (!match_property_table(e, v))
-                        FAIL("IOPropertyMatch");
-        }
-        if ((v = value_dict_get(table, "IOPropertyExistsMatch"))) {
-                done++;
-                if (!match_property_exists(e, v))
-                        FAIL("IOPropertyExistsMatch");
-        }
-        if ((v = value_dict_get(table, "IOPathMatch"))) {
-                done++;
-                if (!match_path(reg, e, v))
-                        FAIL("IOPathMatch");
-        }
-        if ((v = value_dict_get(table, "IORegistryEntryID"))) {
-                done++;
-                if (value_type(v) != VALUE_NUMBER || value_unsigned(v) != e->id)
-                        FAIL("IORegistryEntryID");
-        }
-        if ((v = value_dict_get(table, "IOMatchedServiceCountMatch"))) {
-                done++;
-                if (value_type(v) != VALUE_NUMBER || value_unsigned(v) != match_count_category_clients(reg, e))
-                        FAIL("IOMatchedServiceCountMatch");
-        }
+        if ((v = k->property) && !match_property_table(e, v))
+                FAIL("IOPropertyMatch");
+        if ((v = k->property_exists) && !match_property_exists(e, v))
+                FAIL("IOPropertyExistsMatch");
+        if ((v = k->path) && !match_path(reg, e, v))
+                FAIL("IOPathMatch");
+        if ((v = k->entry_id) && (value_type(v) != VALUE_NUMBER || value_unsigned(v) != e->id))
+                FAIL("IORegistryEntryID");
+        if ((v = k->service_count) &&
+            (value_type(v) != VALUE_NUMBER || value_unsigned(v) != match_count_category_clients(reg, e)))
+                FAIL("IOMatchedServiceCountMatch");
         for (size_t i = 0; i < ELEMENTSOF(bsd_keys); i++)
-                if ((v = value_dict_get(table, bsd_keys[i]))) {
+                if ((v = k->bsd[i])) {
                         Value *mine = entry_get_property(e, bsd_keys[i]);
 
-                        done++;
                         if (!mine || !value_equal(v, mine))
                                 FAIL(bsd_keys[i]);
                 }
-        if ((v = value_dict_get(table, "IOLinuxSubsystemMatch"))) {
-                done++;
-                if (!match_string_any(v, linux_property(e, "SUBSYSTEM")))
-                        FAIL("IOLinuxSubsystemMatch");
-        }
-        if ((v = value_dict_get(table, "IOLinuxModaliasMatch"))) {
-                done++;
-                if (!match_glob_any(v, linux_property(e, "MODALIAS")))
-                        FAIL("IOLinuxModaliasMatch");
-        }
-        /* Handled by match_passive() after the family hook, but consumed here as in xnu. */
-        if (value_dict_get(table, "IOParentMatch"))
-                done++;
-        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) == VALUE_DICTIONARY)
-                done++;
+        if ((v = k->linux_subsystem) && !match_string_any(v, linux_property(e, "SUBSYSTEM")))
+                FAIL("IOLinuxSubsystemMatch");
+        if ((v = k->linux_modalias) && !match_glob_any(v, linux_property(e, "MODALIAS")))
+                FAIL("IOLinuxModaliasMatch");
 #undef FAIL
-        *ret_done = done;
         return true;
 }
 
@@ -279,8 +296,8 @@ static Entry *location_anchor(Registry *reg, Entry *e) {
 
 static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
                                 unsigned depth) {
-        unsigned done;
-        Value *v;
+        const Value *v;
+        TableKeys k;
 
         assert(reg && e && table && res);
         res->failed_key = NULL;
@@ -292,17 +309,18 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
                 res->failed_key = "IOServiceState";
                 return false;
         }
-        if (!match_internal(reg, e, table, flags, res, &done))
+        table_scan(table, &k);
+        if (!match_internal(reg, e, &k, flags, res))
                 return false;
 
-        if (done < value_dict_size(table)) {
+        if (k.n_known < value_dict_size(table)) {
                 MatchFamilyHook hook = match_family_hook(e);
 
                 if (hook && !hook(reg, e, table, &res->score, &res->failed_key))
                         return false;
         }
 
-        if ((v = value_dict_get(table, "IOParentMatch"))) {
+        if ((v = k.parent)) {
                 bool found = false;
 
                 for (Entry *p = entry_get_parent(e, reg->service_plane); p && !found;
@@ -317,7 +335,7 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
                         return false;
                 }
         }
-        if ((v = value_dict_get(table, "IOLocationMatch")) && value_type(v) == VALUE_DICTIONARY) {
+        if ((v = k.location) && value_type(v) == VALUE_DICTIONARY) {
                 Entry *anchor = location_anchor(reg, e);
                 MatchResult sub;
 
