@@ -4,6 +4,10 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "bus-admin.h"
+#include "bus-announce.h"
+#include "bus-entry.h"
+#include "bus-query.h"
 #include "bus-registry.h"
 #include "bus-value.h"
 #include "registry-diagnostics.h"
@@ -104,9 +108,9 @@ static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
-        plane = registry_find_plane(reg, name);
-        if (!plane)
-                return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_PLANE, "No plane named '%s'.", name);
+        r = bus_find_plane(reg, name, false, &plane, error);
+        if (r < 0)
+                return r;
         /* Root's class counts, as of now (ioclasscount reads them). */
         r = registry_update_diagnostics(reg);
         if (r < 0)
@@ -229,6 +233,12 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "s", IOREG_VERSION);
 }
 
+/*
+ * Every method is SD_BUS_VTABLE_UNPRIVILEGED: queries are for any caller, and
+ * the privileged calls check the caller themselves (bus_check_privileged())
+ * so that a refusal is org.ioreg.Error.AccessDenied with one rule, not
+ * sd-bus's own CAP_SYS_ADMIN test.
+ */
 static const sd_bus_vtable registry_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -238,11 +248,35 @@ static const sd_bus_vtable registry_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetPlane",
                                 SD_BUS_ARGS("s", plane),
                                 SD_BUS_RESULT("a(" ENTRY_RECORD_SIGNATURE ")", entries),
-                                method_get_plane, 0),
+                                method_get_plane, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WaitQuiet",
                                 SD_BUS_ARGS("t", timeout_usec),
                                 SD_BUS_NO_RESULT,
-                                method_wait_quiet, 0),
+                                method_wait_quiet, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRootEntry",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("t", id),
+                                bus_method_get_root_entry, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EntryFromPath",
+                                SD_BUS_ARGS("s", path),
+                                SD_BUS_RESULT("t", id),
+                                bus_method_entry_from_path, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMatchingServices",
+                                SD_BUS_ARGS("a{sv}", matching),
+                                SD_BUS_RESULT("at", ids),
+                                bus_method_get_matching_services, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetClassHierarchy",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ss)", classes),
+                                bus_method_get_class_hierarchy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetProperties",
+                                SD_BUS_ARGS("t", id, "a{sv}", properties),
+                                SD_BUS_NO_RESULT,
+                                bus_method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TerminateEntry",
+                                SD_BUS_ARGS("t", id),
+                                SD_BUS_RESULT("u", removed),
+                                bus_method_terminate_entry, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -255,5 +289,12 @@ int bus_registry_register(Manager *m) {
         r = sd_bus_add_object_manager(m->bus, NULL, IOREG_OBJECT_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
+        r = bus_entry_register(m);
+        if (r < 0)
+                return r;
+        /* From here on, every entry that comes or goes is announced (manager.c's entry callback). */
+        r = bus_announce_new(m->bus, m->event, &m->announce);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up InterfacesAdded/Removed: %m");
         return 0;
 }

@@ -303,13 +303,23 @@ static void forget_entry(Entry *e, void *userdata) {
         firmware_tree_forget(&t->firmware, e);
         n = hashmap_remove(&t->by_entry, &e->id);
 
+        if (n && n->driver == e) {
+                /* The kernel driver entry alone (a terminate call): the nub stays, driverless until its next event. */
+                n->driver = entry_unref(n->driver);
+                return;
+        }
         if (!n || n->nub != e)
-                return; /* a driver entry, or an entry that is not a device's */
+                return; /* an entry that is not a device's */
         if (n->driver)
                 (void) hashmap_remove(&t->by_entry, &n->driver->id);
         (void) hashmap_remove(&t->by_syspath, n->syspath);
         device_node_free(n);
         t->n_removed++;
+}
+
+unsigned device_tree_terminate(DeviceTree *t, Entry *e) {
+        assert(t && e);
+        return registry_terminate_entry(t->registry, e, forget_entry, t);
 }
 
 static int remove_device(DeviceTree *t, DeviceNode *n) {

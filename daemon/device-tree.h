@@ -58,6 +58,16 @@ void device_tree_done(DeviceTree *t);
  */
 int device_tree_apply(DeviceTree *t, const DeviceRecord *d);
 
+/*
+ * Terminates e and its subtree (registry_terminate_entry()), telling
+ * on_terminate about each entry and forgetting the device nodes of the nubs
+ * and kernel-driver entries among them, so that no node is left pointing at
+ * a removed entry. Works for any entry, a device's or not. A device whose
+ * nub is terminated this way comes back on its next uevent or resync.
+ * Returns the number removed.
+ */
+unsigned device_tree_terminate(DeviceTree *t, Entry *e);
+
 /* The nub for a syspath (borrowed), or NULL. */
 Entry *device_tree_find(const DeviceTree *t, const char *syspath);
 unsigned device_tree_size(const DeviceTree *t);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "bus-announce.h"
 #include "bus-catalogue.h"
 #include "bus-notify.h"
 #include "bus-registry.h"
@@ -20,6 +21,14 @@ static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
         bus_notify_busy_changed(m, e, busy);
         if (e == reg->root && !busy)
                 bus_registry_quiet_changed(m);
+}
+
+/* Every entry the registry creates or removes, whoever does it (device tree, matcher, snapshot, clients). */
+static void on_entry_change(Registry *reg, Entry *e, bool added, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->announce)
+                bus_announce_entry(m->announce, e, added);
 }
 
 int manager_new(Manager **ret, const ManagerConfig *config) {
@@ -50,6 +59,8 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
                 return log_error_errno(r, "Failed to create the registry: %m");
         m->registry->busy_callback = on_busy_change;
         m->registry->busy_userdata = m;
+        m->registry->entry_callback = on_entry_change;
+        m->registry->entry_userdata = m;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -59,6 +70,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_registry_drop_waiters(m);
         m->notify = bus_notify_free(m->notify);
+        m->announce = bus_announce_free(m->announce);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
         if (m->devices_ready)

@@ -22,6 +22,7 @@
 
 typedef struct QuietWaiter QuietWaiter;
 typedef struct BusNotify BusNotify;
+typedef struct BusAnnounce BusAnnounce;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -50,6 +51,7 @@ typedef struct Manager {
         char *snapshot_plane;      /* owned, with snapshot */
         char *sysfs_root;          /* owned */
         QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
+        BusAnnounce *announce;     /* owned: InterfacesAdded/Removed, once on the bus */
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
         BusNotify *notify;         /* owned: subscriptions and interest (bus-notify.h), NULL before the bus */
@@ -80,5 +82,27 @@ int manager_reload_catalogue(Manager *m);
 int manager_build_registry(Manager *m);
 /* Connects to the bus, exports the registry and takes the well-known name. */
 int manager_connect_bus(Manager *m, const char *address);
+/*
+ * Privileged operations (the bus checks the caller; manager-admin.c).
+ *
+ * Terminate: e and its subtree, as a removed device would go (the matcher
+ * and the device tree are told). Returns the number of entries removed;
+ * -EPERM for the daemon's own entries (Root, the platform expert,
+ * IOResources, IOPMrootDomain), -EOPNOTSUPP for an entry that is not an
+ * IOService, -ESTALE for a removed one. A device nub terminated this way
+ * comes back on its next uevent or resync, as the kernel still has it.
+ */
+int manager_terminate_entry(Manager *m, Entry *e);
+/*
+ * setProperties: Apple's default refuses (kIOReturnUnsupported) and each
+ * class decides. Here the entries of drivers the matcher started accept:
+ * the keys are merged into the entry's properties, all or none (the driver
+ * host will forward them to the driver). -EOPNOTSUPP for any other entry,
+ * -EPERM with *ret_bad_key (static) for a key the matcher owns (IOClass,
+ * IOProviderClass, IOMatchCategory, IOProbeScore, ...).
+ */
+bool manager_entry_accepts_properties(const Manager *m, const Entry *e);
+int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char **ret_bad_key);
+
 /* Runs the event loop until SIGTERM or SIGINT. */
 int manager_run(Manager *m);

@@ -183,6 +183,8 @@ static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entr
                 return r;
         }
         ((Class *) c)->n_instances++;
+        if (reg->entry_callback)
+                reg->entry_callback(reg, e, true, reg->entry_userdata);
         if (ret)
                 *ret = e;
         return 0;
@@ -399,6 +401,8 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         assert(reg && e);
         if (e->registry != reg || e == reg->root)
                 return;
+        if (reg->entry_callback)
+                reg->entry_callback(reg, e, false, reg->entry_userdata);
         for (unsigned p = 0; p < e->n_links; p++) {
                 EntryLinks *l = e->links[p];
 

@@ -75,6 +75,13 @@ struct Entry {
 
 /* Told when an entry's busy count goes 0 → 1 (busy) or 1 → 0 (not busy). */
 typedef void (*RegistryBusyCallback)(Registry *reg, Entry *e, bool busy, void *userdata);
+/*
+ * Told when an entry joins the registry (right after its ID is assigned,
+ * before the creator names, fills or attaches it) and when it leaves
+ * (before it is cut from its planes). Registry-wide observers (the bus's
+ * InterfacesAdded/Removed) need both without every creator telling them.
+ */
+typedef void (*RegistryEntryCallback)(Registry *reg, Entry *e, bool added, void *userdata);
 
 struct Registry {
         ClassTable *classes;      /* owned */
@@ -87,6 +94,8 @@ struct Registry {
         const Plane *service_plane, *power_plane, *usb_plane, *device_tree_plane; /* borrowed */
         RegistryBusyCallback busy_callback;
         void *busy_userdata;      /* borrowed */
+        RegistryEntryCallback entry_callback;
+        void *entry_userdata;     /* borrowed */
         uint64_t (*now_nsec)(void); /* clock for busy time; CLOCK_MONOTONIC by default */
         bool own_diagnostics;     /* Root's IOKitDiagnostics was computed here, not loaded (registry-diagnostics.h) */
 };

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-admin.c: see bus-admin.h. */
+
+#include <inttypes.h>
+
+#include "bus-admin.h"
+#include "bus-errors.h"
+#include "manager.h"
+#include "shared/log.h"
+
+int bus_method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_value_ Value *dict = NULL;
+        const char *bad_key = NULL;
+        Manager *m = userdata;
+        uint64_t id;
+        Entry *e;
+        int r;
+
+        /* Who first: a caller who may not gets the same answer whatever the arguments. */
+        r = bus_check_privileged(call, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(call, "t", &id);
+        if (r < 0)
+                return r;
+        r = bus_read_dict_checked(call, &bus_limits_properties, &dict, error);
+        if (r < 0)
+                return r;
+        r = bus_find_entry(m->registry, id, &e, error);
+        if (r < 0)
+                return r;
+        r = manager_set_entry_properties(m, e, dict, &bad_key);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, IOREG_ERROR_UNSUPPORTED,
+                                         "Entry 0x%" PRIx64 " (%s) does not accept properties.", id, e->klass->name);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_PERMITTED,
+                                         "The key '%s' belongs to the matcher and cannot be set.", bad_key);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "Cannot set the properties");
+        log_info("Set %zu properties on entry 0x%" PRIx64 " (%s).", value_dict_size(dict), id,
+                 entry_get_name(e, NULL));
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        uint64_t id;
+        Entry *e;
+        int r;
+
+        r = bus_check_privileged(call, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(call, "t", &id);
+        if (r < 0)
+                return r;
+        r = bus_find_entry(m->registry, id, &e, error);
+        if (r < 0)
+                return r;
+        r = manager_terminate_entry(m, e);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_PERMITTED,
+                                         "Entry 0x%" PRIx64 " (%s) belongs to the daemon and stays.", id,
+                                         entry_get_name(e, NULL));
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, IOREG_ERROR_UNSUPPORTED,
+                                         "Entry 0x%" PRIx64 " (%s) is not a service: only services terminate.", id,
+                                         e->klass->name);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "Cannot terminate the entry");
+        log_info("Terminated entry 0x%" PRIx64 " and %d below it at a client's request.", id, r - 1);
+        return sd_bus_reply_method_return(call, "u", (uint32_t) r);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-admin.h: the privileged calls of org.ioreg.Registry1. Root only for
+ * now (the sender's EUID from the bus: bus_check_privileged()); polkit will
+ * take over that one check. userdata is the Manager.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+/* SetProperties(t id, a{sv} properties): manager_set_entry_properties(). */
+int bus_method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error *error);
+/* TerminateEntry(t id) → u removed: manager_terminate_entry(). */
+int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_error *error);
