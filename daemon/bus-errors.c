@@ -142,7 +142,7 @@ int bus_read_dict_checked(sd_bus_message *m, const BusValueLimits *limits, Value
 
         r = bus_message_read_dict(m, &d);
         if (r == -ELOOP)
-                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED, "The dictionary nests deeper than %u.",
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED, "The dictionary nests more than %u containers deep.",
                                          BUS_VALUE_MAX_DEPTH);
         if (r == -EMEDIUMTYPE)
                 return sd_bus_error_set(error, IOREG_ERROR_INVALID_ARGUMENT,
