@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "bus-admin.h"
+#include "bus-announce.h"
 #include "bus-errors.h"
 #include "manager.h"
 #include "shared/log.h"
@@ -70,5 +71,7 @@ int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_erro
         if (r < 0)
                 return bus_error_set_errno(error, r, "Cannot terminate the entry");
         log_info("Terminated entry 0x%" PRIx64 " and %d below it at a client's request.", id, r - 1);
+        /* The caller learns of the removals before the answer, as every later caller does. */
+        (void) bus_announce_flush(m->announce);
         return sd_bus_reply_method_return(call, "u", (uint32_t) r);
 }
