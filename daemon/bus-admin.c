@@ -75,3 +75,19 @@ int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_erro
         (void) bus_announce_flush(m->announce);
         return sd_bus_reply_method_return(call, "u", (uint32_t) r);
 }
+
+int bus_method_reload_catalogue(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = bus_check_privileged(call, error);
+        if (r < 0)
+                return r;
+        log_info("Reloading the personalities at a client's request.");
+        r = manager_reload_catalogue(m);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "Cannot reload the personalities");
+        /* Drivers the reload started or terminated are announced before the answer. */
+        (void) bus_announce_flush(m->announce);
+        return sd_bus_reply_method_return(call, "u", m->catalogue ? catalogue_size(m->catalogue) : 0u);
+}

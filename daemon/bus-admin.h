@@ -12,3 +12,5 @@
 int bus_method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error *error);
 /* TerminateEntry(t id) → u removed: manager_terminate_entry(). */
 int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_error *error);
+/* ReloadCatalogue() → u personalities: manager_reload_catalogue(), then the catalogue's size. */
+int bus_method_reload_catalogue(sd_bus_message *call, void *userdata, sd_bus_error *error);

@@ -277,6 +277,10 @@ static const sd_bus_vtable registry_vtable[] = {
                                 SD_BUS_ARGS("t", id),
                                 SD_BUS_RESULT("u", removed),
                                 bus_method_terminate_entry, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReloadCatalogue",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("u", personalities),
+                                bus_method_reload_catalogue, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

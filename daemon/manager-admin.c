@@ -18,6 +18,10 @@ static bool is_daemon_entry(const Manager *m, const Entry *e) {
                e == registry_find_root_domain(m->registry);
 }
 
+static void terminate_visit(Entry *e, void *userdata) {
+        matcher_service_terminated(userdata, e);
+}
+
 int manager_terminate_entry(Manager *m, Entry *e) {
         assert(m && e);
         if (!e->registry)
@@ -29,8 +33,8 @@ int manager_terminate_entry(Manager *m, Entry *e) {
         if (m->devices_ready)
                 /* Tells the matcher (on_terminate) and forgets the device nodes. */
                 return (int) device_tree_terminate(&m->devices, e);
-        /* A snapshot: no devices, no matcher. */
-        return (int) registry_terminate_entry(m->registry, e, NULL, NULL);
+        /* A snapshot: no devices; the matcher, when there is one, is told. */
+        return (int) registry_terminate_entry(m->registry, e, m->matcher ? terminate_visit : NULL, m->matcher);
 }
 
 bool manager_entry_accepts_properties(const Manager *m, const Entry *e) {

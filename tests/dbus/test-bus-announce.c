@@ -5,7 +5,8 @@
  * InterfacesRemoved for entries that come and go (coalesced, flushed before
  * any later reply, a storm in one batch), and the privileged calls on
  * entries that accept them (a driver the matcher started; a device nub and
- * its kernel driver entry through the device tree). Being in-process, it
+ * its kernel driver entry through the device tree; a catalogue reload that
+ * starts a driver). Being in-process, it
  * runs under the sanitizers too.
  */
 
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bus-announce.h"
 #include "bus-entry.h"
@@ -47,6 +49,7 @@ typedef struct Test {
         BusFixture fixture;
         Manager *manager; /* owned */
         sd_bus *client;   /* owned */
+        char *personalities; /* owned: the --personalities directory */
         Record records[4096];
         unsigned n_records;
 } Test;
@@ -116,9 +119,16 @@ static int setup(void **state) {
                 .no_udev = true,
         };
         Test *t = calloc(1, sizeof(Test));
+        char *dirs[2] = {};
 
         if (!t || bus_fixture_start_bus(&t->fixture) < 0)
                 return -1;
+        /* Empty at start; test_reload_catalogue writes a personality there. */
+        if (asprintf(&t->personalities, "%s/personalities", t->fixture.dir) < 0 ||
+            mkdir(t->personalities, 0755) < 0)
+                return -1;
+        dirs[0] = t->personalities;
+        config.personality_dirs = dirs;
         log_set_max_level(LOG_WARNING);
         if (manager_new(&t->manager, &config) < 0 || manager_build_registry(t->manager) < 0 ||
             manager_connect_bus(t->manager, t->fixture.address) < 0)
@@ -142,6 +152,7 @@ static int teardown(void **state) {
         sd_bus_flush_close_unref(t->client);
         manager_free(t->manager);
         bus_fixture_stop(&t->fixture);
+        free(t->personalities);
         free(t);
         return 0;
 }
@@ -396,6 +407,33 @@ static void test_terminate_device(void **state) {
         assert_non_null(device_tree_find(&t->manager->devices, d.syspath));
 }
 
+static void test_reload_catalogue(void **state) {
+        Test *t = *state;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        int added = -1, reply = -1;
+
+        assert_true(asprintf(&path, "%s/test-reload.json", t->personalities) > 0);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs("{ \"CFBundleIdentifier\": \"org.ioreg.test.reload\",\n"
+              "  \"IOKitPersonalities\": { \"Reload\": {\n"
+              "    \"IOProviderClass\": \"IOResources\", \"IOResourceMatch\": \"IOBSD\",\n"
+              "    \"IOClass\": \"TestReloadDriver\", \"IOMatchCategory\": \"TestReload\" } } }\n", f);
+        assert_int_equal(fflush(f), 0);
+        reset(t);
+        assert_string_equal(call(t, "ReloadCatalogue", ""), "");
+        /* The driver the reload started is announced before the answer. */
+        for (unsigned i = 0; i < t->n_records; i++) {
+                if (t->records[i].kind == RECORD_ADDED && streq(t->records[i].name, "TestReloadDriver"))
+                        added = (int) i;
+                if (t->records[i].kind == RECORD_REPLY)
+                        reply = (int) i;
+        }
+        assert_true(added >= 0);
+        assert_true(added < reply);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_added_after_delay),
@@ -406,6 +444,7 @@ int main(void) {
                 cmocka_unit_test(test_set_properties),
                 cmocka_unit_test(test_terminate_driver),
                 cmocka_unit_test(test_terminate_device),
+                cmocka_unit_test(test_reload_catalogue),
         };
 
         return cmocka_run_group_tests_name("bus-announce", tests, setup, teardown);

@@ -640,6 +640,19 @@ static void test_set_properties(void **state) {
         assert_alive();
 }
 
+static void test_reload_catalogue(void **state) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t n = UINT32_MAX;
+
+        /* The snapshot's daemon reads the default directories: whatever they hold, the call answers. */
+        assert_bus_ok(call("ReloadCatalogue", &error, &reply, NULL), &error);
+        assert_int_equal(sd_bus_message_read(reply, "u", &n), 1);
+        assert_true(n < UINT32_MAX);
+        assert_bus_error(call("ReloadCatalogue", &error, NULL, "s", "x"), &error, SD_BUS_ERROR_INVALID_ARGS);
+        assert_int_equal(get_entries(), N_SNAPSHOT_ENTRIES); /* a Mac's entries are not matched again */
+}
+
 static void test_terminate_entry(void **state) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -708,6 +721,11 @@ static void test_not_root(void **state) {
                                        NULL, "ta{sv}", UINT64_C(0xdeadbeef), 0);
                 if (!bus_error_is(r, &error, IOREG_ERROR_ACCESS_DENIED))
                         _exit(15);
+                sd_bus_error_free(&error);
+                r = sd_bus_call_method(b, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "ReloadCatalogue",
+                                       &error, NULL, NULL);
+                if (!bus_error_is(r, &error, IOREG_ERROR_ACCESS_DENIED))
+                        _exit(16);
                 sd_bus_flush_close_unref(b);
                 _exit(0);
         }
@@ -735,6 +753,7 @@ int main(void) {
                 cmocka_unit_test(test_entry_search_property),
                 cmocka_unit_test(test_set_properties),
                 cmocka_unit_test(test_not_root),
+                cmocka_unit_test(test_reload_catalogue),
                 /* Last: it changes the registry the others read. */
                 cmocka_unit_test(test_terminate_entry),
         };

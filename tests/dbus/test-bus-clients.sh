@@ -108,6 +108,7 @@ if $have_busctl; then
         refused "does not accept properties" reg SetProperties 'ta{sv}' $PLATFORM_ID 1 k s v
         refused "no location" ent $ROOT GetLocation s IOService
         refused "Unknown search options" ent $ROOT SearchProperty ssu IOKitBuildVersion "" 8
+        reg ReloadCatalogue | grep -q '^u [0-9]' || fail "ReloadCatalogue"
         refused "." reg GetPlane u 7
         refused "." ent $REG/entry/00000000deadbeef GetName s ""
         if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -117,6 +118,8 @@ if $have_busctl; then
                 if out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 \
                         TerminateEntry t $PLATFORM_ID 2>&1); then fail "a non-root terminate accepted"; fi
                 grep -q "Only root may do this" <<<"$out" || fail "non-root terminate: $out"
+                if out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 \
+                        ReloadCatalogue 2>&1); then fail "a non-root reload accepted"; fi
         fi
 
         # The contract: each interface the daemon serves, as introspected, equals the XML.
