@@ -32,7 +32,7 @@ int bus_method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error
                 return r;
         r = manager_set_entry_properties(m, e, dict, &bad_key);
         if (r == -EOPNOTSUPP)
-                return sd_bus_error_setf(error, IOREG_ERROR_UNSUPPORTED,
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_SUPPORTED,
                                          "Entry 0x%" PRIx64 " (%s) does not accept properties.", id, e->klass->name);
         if (r == -EPERM)
                 return sd_bus_error_setf(error, IOREG_ERROR_NOT_PERMITTED,
@@ -65,7 +65,7 @@ int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_erro
                                          "Entry 0x%" PRIx64 " (%s) belongs to the daemon and stays.", id,
                                          entry_get_name(e, NULL));
         if (r == -EOPNOTSUPP)
-                return sd_bus_error_setf(error, IOREG_ERROR_UNSUPPORTED,
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_SUPPORTED,
                                          "Entry 0x%" PRIx64 " (%s) is not a service: only services terminate.", id,
                                          e->klass->name);
         if (r < 0)

@@ -67,7 +67,7 @@ static const sd_bus_vtable catalogue_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Explain",
                                 SD_BUS_ARGS("t", id),
                                 SD_BUS_RESULT("a(" EXPLAIN_RECORD_SIGNATURE ")", candidates),
-                                method_explain, 0),
+                                method_explain, SD_BUS_VTABLE_UNPRIVILEGED), /* a query: any caller */
         SD_BUS_VTABLE_END,
 };
 

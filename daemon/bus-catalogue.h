@@ -6,11 +6,10 @@
  */
 #pragma once
 
+#include "bus-errors.h"
 #include "manager.h"
 
 #define IOREG_CATALOGUE_INTERFACE "org.ioreg.Catalogue1"
-#define IOREG_ERROR_NO_SUCH_ENTRY "org.ioreg.Error.NoSuchEntry"
-#define IOREG_ERROR_NOT_SUPPORTED "org.ioreg.Error.NotSupported"
 
 /* The record Explain returns per candidate; see the interface XML. */
 #define EXPLAIN_RECORD_SIGNATURE "sssssiits"

@@ -233,7 +233,7 @@ int bus_error_set_errno(sd_bus_error *error, int r, const char *what) {
                 name = IOREG_ERROR_NOT_PERMITTED;
                 break;
         case EOPNOTSUPP:
-                name = IOREG_ERROR_UNSUPPORTED;
+                name = IOREG_ERROR_NOT_SUPPORTED;
                 break;
         case ETIMEDOUT:
                 name = IOREG_ERROR_TIMEOUT;

@@ -25,7 +25,7 @@
 #define IOREG_ERROR_INVALID_ARGUMENT "org.ioreg.Error.InvalidArgument"
 #define IOREG_ERROR_LIMITS_EXCEEDED "org.ioreg.Error.LimitsExceeded" /* too long, too deep, too many */
 #define IOREG_ERROR_ACCESS_DENIED "org.ioreg.Error.AccessDenied"      /* a privileged call from a non-root caller */
-#define IOREG_ERROR_UNSUPPORTED "org.ioreg.Error.Unsupported"         /* kIOReturnUnsupported */
+#define IOREG_ERROR_NOT_SUPPORTED "org.ioreg.Error.NotSupported"   /* kIOReturnUnsupported */
 #define IOREG_ERROR_NOT_PERMITTED "org.ioreg.Error.NotPermitted"      /* the daemon's own entries */
 #define IOREG_ERROR_TIMEOUT "org.ioreg.Error.Timeout"
 #define IOREG_ERROR_FAILED "org.ioreg.Error.Failed"
@@ -77,6 +77,6 @@ int bus_check_privileged(sd_bus_message *call, sd_bus_error *error);
  * An errno from the model as an org.ioreg.Error.* name: ENOENT NotFound,
  * ENXIO NoSuchPlane, ESTALE NoSuchEntry, EINVAL InvalidArgument, ELOOP,
  * E2BIG, ENAMETOOLONG and EMEDIUMTYPE InvalidArgument or LimitsExceeded,
- * EPERM NotPermitted, EOPNOTSUPP Unsupported, ETIMEDOUT Timeout; others Failed.
+ * EPERM NotPermitted, EOPNOTSUPP NotSupported, ETIMEDOUT Timeout; others Failed.
  */
 int bus_error_set_errno(sd_bus_error *error, int r, const char *what);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# compare-introspection.py CONTRACT.xml LIVE.xml...
-# The interfaces of the contract must be exactly those the live objects
+# compare-introspection.py CONTRACT.xml... -- LIVE.xml...
+# The interfaces of the contracts must be exactly those the live objects
 # introspect to (the standard org.freedesktop.DBus.* ones aside), each with
 # the same members, arguments, attributes and annotations, in the same
 # order. Comments and whitespace do not count. Exit 0 when equal.
@@ -29,9 +29,12 @@ def show(c, depth=0):
         show(ch, depth + 1)
 
 
-contract = interfaces(sys.argv[1])
+split = sys.argv.index("--")
+contract = {}
+for path in sys.argv[1:split]:
+    contract.update(interfaces(path))
 live = {}
-for path in sys.argv[2:]:
+for path in sys.argv[split + 1:]:
     live.update(interfaces(path))
 
 ok = True

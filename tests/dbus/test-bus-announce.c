@@ -337,9 +337,9 @@ static void test_set_properties(void **state) {
         assert_null(entry_get_property(drv, "Other"));
         /* Entries that do not accept. */
         assert_string_equal(call(t, "SetProperties", "ta{sv}", t->manager->platform->id, 1, "Mode", "s", "x"),
-                            IOREG_ERROR_UNSUPPORTED);
+                            IOREG_ERROR_NOT_SUPPORTED);
         assert_string_equal(call(t, "SetProperties", "ta{sv}", REGISTRY_ROOT_ID, 1, "Mode", "s", "x"),
-                            IOREG_ERROR_UNSUPPORTED);
+                            IOREG_ERROR_NOT_SUPPORTED);
 }
 
 static void test_terminate_driver(void **state) {

@@ -627,7 +627,7 @@ static void test_set_properties(void **state) {
 
         /* A snapshot's entries are a Mac's, not drivers the matcher started: none accepts. */
         assert_bus_error(call("SetProperties", &error, NULL, "ta{sv}", SERIAL_ID, 1, "Test", "s", "x"), &error,
-                         IOREG_ERROR_UNSUPPORTED);
+                         IOREG_ERROR_NOT_SUPPORTED);
         sd_bus_error_free(&error);
         assert_bus_error(call("SetProperties", &error, NULL, "ta{sv}", UINT64_C(0xdeadbeef), 1, "Test", "s", "x"),
                          &error, IOREG_ERROR_NO_SUCH_ENTRY);

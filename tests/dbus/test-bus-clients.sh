@@ -5,7 +5,7 @@
 # platform expert, IOResources, IOPMrootDomain). Every Registry1 and Entry1
 # call, malformed calls answered with errors, a non-root caller refused the
 # privileged calls, and the contract: the live introspection of each
-# interface equals systemd/org.ioreg.Registry1.xml.
+# interface equals its systemd/org.ioreg.*.xml.
 # A client that is not installed is skipped; with neither, exit 77 (skip).
 # usage: test-bus-clients.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -120,12 +120,14 @@ if $have_busctl; then
                 grep -q "Only root may do this" <<<"$out" || fail "non-root terminate: $out"
                 if out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 \
                         ReloadCatalogue 2>&1); then fail "a non-root reload accepted"; fi
+                out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Catalogue1 \
+                        Explain t $RESOURCES_ID 2>&1) || fail "a non-root Explain refused: $out"
         fi
 
         # The contract: each interface the daemon serves, as introspected, equals the XML.
         b introspect --xml-interface org.ioreg.Registry1 $REG > "$work/registry.xml"
         b introspect --xml-interface org.ioreg.Registry1 $ROOT > "$work/entry.xml"
-        python3 "$src/tests/dbus/compare-introspection.py" "$src/systemd/org.ioreg.Registry1.xml" \
+        python3 "$src/tests/dbus/compare-introspection.py" "$src"/systemd/org.ioreg.*.xml -- \
                 "$work/registry.xml" "$work/entry.xml" || fail "the live interfaces differ from the contract"
         echo "busctl: ok"
 else
@@ -170,7 +172,7 @@ if $have_gdbus; then
         gerror org.ioreg.Error.InvalidArgument $REG org.ioreg.Registry1.GetMatchingServices "{'IOProbeScore': <1.5>}"
         gerror org.ioreg.Error.NotPermitted $REG org.ioreg.Registry1.TerminateEntry $ROOT_ID
         gerror org.ioreg.Error.NoSuchEntry $REG org.ioreg.Registry1.TerminateEntry 1
-        gerror org.ioreg.Error.Unsupported $REG org.ioreg.Registry1.SetProperties $PLATFORM_ID "{'k': <'v'>}"
+        gerror org.ioreg.Error.NotSupported $REG org.ioreg.Registry1.SetProperties $PLATFORM_ID "{'k': <'v'>}"
         gerror org.ioreg.Error.NotFound $ROOT org.ioreg.Entry1.GetLocation IOService
         gerror org.ioreg.Error.NotFound $ROOT org.ioreg.Entry1.GetPath IOService
         gerror org.ioreg.Error.NoSuchPlane $ROOT org.ioreg.Entry1.GetChildren Nope

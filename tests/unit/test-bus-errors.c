@@ -134,7 +134,7 @@ static void test_errno_names(void **state) {
                 { -ENOENT, IOREG_ERROR_NOT_FOUND },     { -ENXIO, IOREG_ERROR_NO_SUCH_PLANE },
                 { -ESTALE, IOREG_ERROR_NO_SUCH_ENTRY }, { -EINVAL, IOREG_ERROR_INVALID_ARGUMENT },
                 { -ELOOP, IOREG_ERROR_LIMITS_EXCEEDED }, { -EPERM, IOREG_ERROR_NOT_PERMITTED },
-                { -EOPNOTSUPP, IOREG_ERROR_UNSUPPORTED }, { -ETIMEDOUT, IOREG_ERROR_TIMEOUT },
+                { -EOPNOTSUPP, IOREG_ERROR_NOT_SUPPORTED }, { -ETIMEDOUT, IOREG_ERROR_TIMEOUT },
                 { -EIO, IOREG_ERROR_FAILED },
         };
 
