@@ -383,7 +383,8 @@ static void help(void) {
                "  GetPlane over %u entries and a bare D-Bus round trip, through a private dbus-daemon.\n"
                "  --quick   %u runs of %u round trips instead of %u of %u\n"
                "  --runs N  best of N (default %u)\n"
-               "  (--entries, --calls, --devices and --events belong to the other benchmarks and are ignored)\n",
+               "  (--entries, --calls, --devices, --events, --subscribers and --samples belong to the other\n"
+               "  benchmarks and are ignored)\n",
                N_ENTRIES, QUICK_RUNS, QUICK_ROUND_TRIPS, DEFAULT_RUNS, ROUND_TRIPS, DEFAULT_RUNS);
 }
 
@@ -396,6 +397,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "calls", required_argument, NULL, ARG_IGNORED },
                 { "devices", required_argument, NULL, ARG_IGNORED },
                 { "events", required_argument, NULL, ARG_IGNORED },
+                { "subscribers", required_argument, NULL, ARG_IGNORED },
+                { "samples", required_argument, NULL, ARG_IGNORED },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
