@@ -383,8 +383,8 @@ static void help(void) {
                "  GetPlane over %u entries and a bare D-Bus round trip, through a private dbus-daemon.\n"
                "  --quick   %u runs of %u round trips instead of %u of %u\n"
                "  --runs N  best of N (default %u)\n"
-               "  (--entries, --calls, --devices, --events, --subscribers and --samples belong to the other\n"
-               "  benchmarks and are ignored)\n",
+               "  (--entries, --calls, --devices, --events, --subscribers, --samples, --usb-ids, --pci-ids\n"
+               "  and --plists belong to the other benchmarks and are ignored)\n",
                N_ENTRIES, QUICK_RUNS, QUICK_ROUND_TRIPS, DEFAULT_RUNS, ROUND_TRIPS, DEFAULT_RUNS);
 }
 
@@ -399,6 +399,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "events", required_argument, NULL, ARG_IGNORED },
                 { "subscribers", required_argument, NULL, ARG_IGNORED },
                 { "samples", required_argument, NULL, ARG_IGNORED },
+                { "usb-ids", required_argument, NULL, ARG_IGNORED },
+                { "pci-ids", required_argument, NULL, ARG_IGNORED },
+                { "plists", required_argument, NULL, ARG_IGNORED },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
