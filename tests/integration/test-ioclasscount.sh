@@ -12,15 +12,7 @@ ioreg=$build/cli/ioreg
 ioclasscount=$build/cli/ioclasscount
 dumps=$src/tests/data/ioreg
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$work/ioregd.log" >&2 2>/dev/null || true; exit 1; }
+. "$src/tests/integration/private-bus.sh"
 expect() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'"; }
 
 # 1. A Mac's own counts, read from Root's IOKitDiagnostics in the dump.
@@ -38,11 +30,7 @@ n_pci=$(grep -c '<class IOPCIDevice,' "$qemu")
 expect "$("$ioclasscount" --from="$qemu" IOPCIDevice)" "IOPCIDevice = $n_pci"
 
 # 3. A live daemon: the platform expert, IOResources and the root domain are IOService's direct subclasses.
-sed "s|@DIR@|$work|" "$src/tests/data/private-bus.conf.in" > "$work/bus.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
-pids+=($!)
-for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
-export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
+start_private_bus
 "$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
         2>"$work/ioregd.log" &
 pids+=($!)

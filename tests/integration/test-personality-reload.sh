@@ -11,28 +11,8 @@ src=$2
 ioregd=$build/daemon/ioregd
 ioreg=$build/cli/ioreg
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-        echo "FAIL: $*" >&2
-        echo "--- ioregd log:" >&2
-        cat "$work/ioregd.log" >&2 || true
-        exit 1
-}
-
-sed "s|@DIR@|$work|" "$src/tests/data/private-bus.conf.in" > "$work/bus.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
-pids+=($!)
-for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
-[ -s "$work/address" ] || fail "dbus-daemon did not start: $(cat "$work/dbus.log")"
-export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
+. "$src/tests/integration/private-bus.sh"
+start_private_bus
 
 mkdir "$work/personalities"
 cp "$src/tests/data/plists/apress-Ch04-IOKitTest-Info.plist" "$work/personalities/IOKitTest.plist"
