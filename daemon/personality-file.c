@@ -2,8 +2,10 @@
 /* personality-file.c: see personality-file.h. The loader the format readers share. */
 
 #include <assert.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "personality-check.h"
@@ -121,8 +123,48 @@ static bool has_suffix(const char *s, const char *suffix) {
         return n >= m && streq(s + n - m, suffix);
 }
 
-static int load_file(const char *path, const char *shown, PersonalityList *list,
+/* Bigger files are not personality files; refuse before reading them whole. */
+#define PERSONALITY_FILE_MAX_SIZE (64u * 1024u * 1024u)
+
+static int read_file(const char *path, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EISDIR;
+        if ((uint64_t) st.st_size > PERSONALITY_FILE_MAX_SIZE)
+                return -EFBIG;
+        buf = malloc(st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (n < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + n, st.st_size - n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break; /* shrank meanwhile: parse what is there */
+                n += k;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = n;
+        return 0;
+}
+
+/* path chooses the form; shown is the name in messages. buf NULL: read path first. */
+static int load_file(const char *path, const char *shown, const char *buf, size_t len, PersonalityList *list,
                      PersonalityErrorFn error_fn, void *userdata, PersonalityLoadStats *stats) {
+        _cleanup_free_ char *contents = NULL;
         PersonalityLoader l = {
                 .path = shown,
                 .list = list,
@@ -133,11 +175,21 @@ static int load_file(const char *path, const char *shown, PersonalityList *list,
         int r;
 
         stats->n_files++;
+        if (!buf) {
+                r = read_file(path, &contents, &len);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        personality_loader_error(&l, NULL, NULL, "cannot read: %s", strerror(-r));
+                        return 0;
+                }
+                buf = contents;
+        }
         /* JSON has no magic of its own; plists do (libplist tells XML from binary). */
         if (has_suffix(path, ".json"))
-                r = personality_json_load(&l);
+                r = personality_json_load(&l, buf, len);
         else
-                r = personality_plist_load(&l);
+                r = personality_plist_load(&l, buf, len);
         free(l.bundle_id);
         return r;
 }
@@ -155,7 +207,7 @@ static int load_bundle(const char *path, PersonalityList *list, PersonalityError
                         return -ENOMEM;
                 if (stat(info, &st) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                return load_file(info, info, list, error_fn, userdata, stats);
+                return load_file(info, info, NULL, 0, list, error_fn, userdata, stats);
         }
 
         stats->n_files++;
@@ -177,5 +229,17 @@ int personality_file_load(const char *path, PersonalityList *list, PersonalityEr
 
         if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode))
                 return load_bundle(path, list, error_fn, userdata, stats);
-        return load_file(path, path, list, error_fn, userdata, stats);
+        return load_file(path, path, NULL, 0, list, error_fn, userdata, stats);
+}
+
+int personality_buffer_load(const char *name, const void *buf, size_t len, PersonalityList *list,
+                            PersonalityErrorFn error_fn, void *userdata, PersonalityLoadStats *stats) {
+        PersonalityLoadStats dummy = {};
+
+        assert(name && list);
+        assert(buf || len == 0);
+        if (!stats)
+                stats = &dummy;
+
+        return load_file(name, name, buf ?: "", len, list, error_fn, userdata, stats);
 }

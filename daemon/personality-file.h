@@ -44,3 +44,11 @@ char *personality_error_to_string(const PersonalityError *e);
  */
 int personality_file_load(const char *path, PersonalityList *list, PersonalityErrorFn error_fn,
                           void *userdata, PersonalityLoadStats *stats);
+
+/*
+ * The same for a file already in memory (buf, len bytes, borrowed; no NUL
+ * needed): name chooses the form as a path would (".json" or a plist) and is
+ * the file named in errors. Counts one file in stats.
+ */
+int personality_buffer_load(const char *name, const void *buf, size_t len, PersonalityList *list,
+                            PersonalityErrorFn error_fn, void *userdata, PersonalityLoadStats *stats);

@@ -9,7 +9,6 @@
  */
 
 #include <jansson.h>
-#include <stdio.h>
 
 #include "personality-check.h"
 #include "personality-loader.h"
@@ -222,21 +221,15 @@ static int load_personality(PersonalityLoader *l, const char *name, json_t *j) {
         return personality_loader_add(l, name, TAKE_PTR(d));
 }
 
-int personality_json_load(PersonalityLoader *l) {
+int personality_json_load(PersonalityLoader *l, const char *buf, size_t len) {
         json_auto_t *root = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
         json_error_t error;
         json_t *bundle_id, *personalities, *item; /* borrowed */
         const char *name;
         int r;
 
-        f = fopen(l->path, "re");
-        if (!f) {
-                personality_loader_error(l, NULL, NULL, "cannot read: %m");
-                return 0;
-        }
         /* Duplicate keys are refused: in a personality, which one was meant is a guess. */
-        root = json_loadf(f, JSON_REJECT_DUPLICATES, &error);
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error);
         if (!root) {
                 personality_loader_error(l, NULL, NULL, "not valid JSON: %s (line %d, column %d)",
                                          error.text, error.line, error.column);

@@ -48,6 +48,9 @@ int convert_error_prepend_index(ConvertError *e, size_t i);
 void personality_loader_convert_error(PersonalityLoader *l, const char *personality,
                                       const char *key, const ConvertError *e);
 
-/* Readers: each parses l->path. They return 0 (errors went to l), or -ENOMEM. */
-int personality_json_load(PersonalityLoader *l);
-int personality_plist_load(PersonalityLoader *l);
+/*
+ * Readers: each parses the contents of l->path, buf (len bytes, borrowed; no
+ * NUL needed). They return 0 (errors went to l), or -ENOMEM.
+ */
+int personality_json_load(PersonalityLoader *l, const char *buf, size_t len);
+int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len);

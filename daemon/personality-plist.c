@@ -11,14 +11,9 @@
  * elsewhere in the file do no harm.
  */
 
-#include <fcntl.h>
 #include <plist/plist.h>
-#include <sys/stat.h>
 
 #include "personality-loader.h"
-
-/* Bigger files are not Info.plists; refuse before reading them whole. */
-#define PLIST_MAX_SIZE (64u * 1024u * 1024u)
 
 static void plist_freep(plist_t *p) {
         if (*p)
@@ -209,7 +204,7 @@ static int load_personality(PersonalityLoader *l, const char *name, plist_t node
  * sources through the C preprocessor (INFOPLIST_PREPROCESS), so a source
  * checked into a repository may hold "#if" lines that no plist parser takes.
  */
-static void report_parse_failure(PersonalityLoader *l, const char *buf, uint32_t len) {
+static void report_parse_failure(PersonalityLoader *l, const char *buf, size_t len) {
         unsigned line = 1;
 
         if (len >= 6 && memcmp(buf, "bplist", 6) == 0) {
@@ -233,57 +228,17 @@ static void report_parse_failure(PersonalityLoader *l, const char *buf, uint32_t
                 personality_loader_error(l, NULL, NULL, "not a property list (XML or binary)");
 }
 
-static int read_file(const char *path, char **ret, uint32_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EISDIR;
-        if ((uint64_t) st.st_size > PLIST_MAX_SIZE)
-                return -EFBIG;
-        buf = malloc(st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, st.st_size - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break; /* shrank meanwhile: parse what is there */
-                n += k;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = n;
-        return 0;
-}
-
-int personality_plist_load(PersonalityLoader *l) {
+int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
         _cleanup_(plist_freep) plist_t root = NULL;
-        _cleanup_free_ char *buf = NULL;
         plist_t node, personalities; /* borrowed from root */
         plist_dict_iter it = NULL;
-        uint32_t len = 0;
-        int r;
+        int r = 0;
 
-        r = read_file(l->path, &buf, &len);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                personality_loader_error(l, NULL, NULL, "cannot read: %s", strerror(-r));
+        if (len > UINT32_MAX) {
+                personality_loader_error(l, NULL, NULL, "too big for a property list");
                 return 0;
         }
-        plist_from_memory(buf, len, &root);
+        plist_from_memory(buf, (uint32_t) len, &root);
         if (!root) {
                 report_parse_failure(l, buf, len);
                 return 0;

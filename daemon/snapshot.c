@@ -187,19 +187,25 @@ static bool looks_like_plist(const char *data, size_t len) {
                             memcmp(data, "<!DOC", 5) == 0);
 }
 
-int snapshot_load_file(Registry *reg, const char *plane_name, const char *path, SnapshotError *err) {
-        _cleanup_free_ char *data = NULL;
+int snapshot_load_buffer(Registry *reg, const char *plane_name, const char *data, size_t len, SnapshotError *err) {
         const Plane *plane;
-        size_t len = 0;
         int r;
 
         r = registry_add_plane(reg, plane_name, &plane);
         if (r < 0)
                 return fail(err, r, "invalid plane '%s'", plane_name);
-        r = read_all(path, &data, &len);
-        if (r < 0)
-                return fail(err, r, "cannot read: %s", strerror(-r));
         if (looks_like_plist(data, len))
                 return snapshot_load_plist(reg, plane, data, len, err);
         return snapshot_load_text(reg, plane, data, len, err);
+}
+
+int snapshot_load_file(Registry *reg, const char *plane_name, const char *path, SnapshotError *err) {
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_all(path, &data, &len);
+        if (r < 0)
+                return fail(err, r, "cannot read: %s", strerror(-r));
+        return snapshot_load_buffer(reg, plane_name, data, len, err);
 }

@@ -80,6 +80,8 @@ int snapshot_load_plist(Registry *reg, const Plane *plane, const char *data, siz
  * plist is an archive, anything else text.
  */
 int snapshot_load_file(Registry *reg, const char *plane_name, const char *path, SnapshotError *err);
+/* The same for contents already in memory (data, len bytes, borrowed; no NUL needed). */
+int snapshot_load_buffer(Registry *reg, const char *plane_name, const char *data, size_t len, SnapshotError *err);
 
 /* Parses one value in Apple's text syntax (exposed for tests). *ret owned. */
 int snapshot_parse_value(const char *text, Value **ret);
