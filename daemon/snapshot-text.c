@@ -674,6 +674,11 @@ int snapshot_load_text(Registry *reg, const Plane *plane, const char *text, size
                 size_t n = nl - p;
 
                 l.line++;
+                /* A NUL would end the line early: no dump holds one, and what follows would be lost. */
+                if (memchr(p, 0, n)) {
+                        r = fail_at(&l, -EBADMSG, "NUL byte in the text");
+                        break;
+                }
                 free(line);
                 line = strndup(p, n);
                 if (!line) {
