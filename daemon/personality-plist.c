@@ -47,6 +47,27 @@ static const char *plist_type_phrase(plist_t node) {
 
 static int value_from_plist(plist_t node, Value **ret, ConvertError *err);
 
+/*
+ * A copy of a string node's text. -EINVAL when it holds a NUL byte (&#0; in
+ * XML, or a binary plist's counted string): no C string can carry it, and
+ * libplist's plist_get_string_val() asserts on it (libplist 2.2).
+ */
+static int string_from_plist(plist_t node, char **ret) {
+        uint64_t len = 0;
+        const char *p = plist_get_string_ptr(node, &len);
+        char *s;
+
+        if (!p)
+                return -ENOMEM;
+        if (memchr(p, 0, len))
+                return -EINVAL;
+        s = strndup(p, len);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
 static int dict_from_plist(plist_t node, Value **ret, ConvertError *err) {
         _cleanup_value_ Value *d = NULL;
         plist_dict_iter it = NULL;
@@ -110,12 +131,15 @@ static int value_from_plist(plist_t node, Value **ret, ConvertError *err) {
         _cleanup_free_ char *s = NULL;
         uint64_t u = 0, len = 0;
         uint8_t b = 0;
+        int r;
 
         switch (plist_get_node_type(node)) {
         case PLIST_STRING:
-                plist_get_string_val(node, &s);
-                if (!s)
-                        return -ENOMEM;
+                r = string_from_plist(node, &s);
+                if (r == -EINVAL)
+                        err->what = "a string with a NUL byte";
+                if (r < 0)
+                        return r;
                 *ret = value_new_string(s);
                 break;
         case PLIST_UINT:
@@ -251,9 +275,11 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
 
         node = plist_dict_get_item(root, "CFBundleIdentifier");
         if (node && plist_get_node_type(node) == PLIST_STRING) {
-                plist_get_string_val(node, &l->bundle_id);
-                if (!l->bundle_id)
-                        return -ENOMEM;
+                r = string_from_plist(node, &l->bundle_id);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        personality_loader_error(l, NULL, "CFBundleIdentifier", "a string with a NUL byte");
         } else if (node)
                 personality_loader_error(l, NULL, "CFBundleIdentifier", "expected a string, got %s",
                                          plist_type_phrase(node));
