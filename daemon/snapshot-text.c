@@ -182,7 +182,10 @@ static int parse_dictionary(Cursor *c, Value **ret) {
                 r = parse_quoted(c, "=", &key);
                 if (r < 0)
                         return r;
-                c->p++; /* '=' */
+                /* The quote may also have ended the text: then there is no '=' to step over. */
+                if (at_end(c) || *c->p != '=')
+                        return -EBADMSG;
+                c->p++;
                 r = parse_value(c, ",}", &v);
                 if (r < 0)
                         return r;

@@ -48,6 +48,9 @@ static void test_values(void **state) {
         assert_int_equal(snapshot_parse_value("(1,2", &v), -EBADMSG);
         assert_int_equal(snapshot_parse_value("<0g>", &v), -EBADMSG);
         assert_int_equal(snapshot_parse_value("Maybe", &v), -EBADMSG);
+        /* A dictionary key whose quote ends the text: no '=' to step over (found by fuzz-snapshot). */
+        assert_int_equal(snapshot_parse_value("{\"k\"", &v), -EBADMSG);
+        assert_int_equal(snapshot_parse_value("{\"k\"x", &v), -EBADMSG);
 }
 
 static void test_macroman(void **state) {
