@@ -142,6 +142,15 @@ int bus_message_append_dict(sd_bus_message *m, const Value *d) {
 
 static int read_plain(sd_bus_message *m, char type, const char *contents, unsigned depth, Value **ret);
 
+/*
+ * The depth of an array item or a dictionary value. Sent back, every item
+ * travels in a variant (av, a{sv}): one that came without (aau, a{ss}) counts
+ * as if it had one, so whatever is read can be sent and read again.
+ */
+static unsigned item_depth(unsigned depth, char item_type) {
+        return depth + (item_type == 'v' ? 1 : 2);
+}
+
 /* Reads the array whose element signature is contents (already peeked, not entered). */
 static int read_array(sd_bus_message *m, const char *contents, unsigned depth, Value **ret) {
         _cleanup_value_ Value *v = NULL;
@@ -192,7 +201,7 @@ static int read_array(sd_bus_message *m, const char *contents, unsigned depth, V
                         r = sd_bus_message_peek_type(m, &item_type, &item_contents);
                         if (r <= 0)
                                 return r < 0 ? r : -EBADMSG;
-                        r = read_plain(m, item_type, item_contents, depth + 1, &item);
+                        r = read_plain(m, item_type, item_contents, item_depth(depth, item_type), &item);
                         if (r < 0)
                                 return r;
                         r = value_dict_set(v, key, item);
@@ -227,7 +236,7 @@ static int read_array(sd_bus_message *m, const char *contents, unsigned depth, V
                         return r;
                 if (r == 0)
                         break;
-                r = read_plain(m, item_type, item_contents, depth + 1, &item);
+                r = read_plain(m, item_type, item_contents, item_depth(depth, item_type), &item);
                 if (r < 0)
                         return r;
                 r = value_array_append(v, item);

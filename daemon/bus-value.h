@@ -8,7 +8,10 @@
  * Reading accepts any D-Bus value a client may send: `o` and `g` read as
  * strings, typed arrays (`as`, `au`, ...) as arrays, dictionaries with string
  * keys as dictionaries. Doubles, unix fds and non-string keys are refused
- * with -EMEDIUMTYPE; nesting deeper than BUS_VALUE_MAX_DEPTH with -ELOOP.
+ * with -EMEDIUMTYPE; nesting deeper than BUS_VALUE_MAX_DEPTH with -ELOOP
+ * (each container and each variant counts, and an array item or dictionary
+ * value without a variant counts as if it had one, as it will when sent back:
+ * whatever is read can be sent and read again).
  */
 #pragma once
 
