@@ -6,7 +6,7 @@
 
 #include "json-value.h"
 
-static Value *convert(json_t *j) {
+Value *json_value_convert(json_t *j) {
         Value *v = NULL;
         const char *key;
         json_t *item;
@@ -25,13 +25,13 @@ static Value *convert(json_t *j) {
         case JSON_ARRAY:
                 v = value_new_array();
                 json_array_foreach(j, i, item)
-                        if (value_array_append_take(v, convert(item)) < 0)
+                        if (value_array_append_take(v, json_value_convert(item)) < 0)
                                 return value_unref(v);
                 return v;
         case JSON_OBJECT:
                 v = value_new_dictionary();
                 json_object_foreach(j, key, item)
-                        if (value_dict_set_take(v, key, convert(item)) < 0)
+                        if (value_dict_set_take(v, key, json_value_convert(item)) < 0)
                                 return value_unref(v);
                 return v;
         default:
@@ -48,7 +48,7 @@ Value *json_value(const char *text) {
                 fprintf(stderr, "json_value: %s at %d:%d\n", err.text, err.line, err.column);
                 return NULL;
         }
-        v = convert(j);
+        v = json_value_convert(j);
         json_decref(j);
         return v;
 }
