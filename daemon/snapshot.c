@@ -183,8 +183,8 @@ static bool looks_like_plist(const char *data, size_t len) {
                 data++;
                 len--;
         }
-        return len >= 5 && (memcmp(data, "<?xml", 5) == 0 || memcmp(data, "<plist", 6) == 0 ||
-                            memcmp(data, "<!DOC", 5) == 0);
+        return (len >= 5 && (memcmp(data, "<?xml", 5) == 0 || memcmp(data, "<!DOC", 5) == 0)) ||
+               (len >= 6 && memcmp(data, "<plist", 6) == 0);
 }
 
 int snapshot_load_buffer(Registry *reg, const char *plane_name, const char *data, size_t len, SnapshotError *err) {
