@@ -467,6 +467,8 @@ static int parse_object_line(Loader *l, const char *s, unsigned depth) {
 
         /* "Class, id 0x…[, registered, matched, active, busy N (T ms)], retain N" */
         field = strtok_r(klass, ",", &save);
+        if (!field) /* "<class >" or "<class ,,>": no class name at all */
+                return fail_at(l, -EBADMSG, "object line without a class name");
         rec.class_name = field;
         if (strchr(field, ':')) {
                 r = define_chain(l->builder.registry, field, &rec.class_name);
