@@ -21,8 +21,12 @@ typedef struct Printer {
         unsigned left;               /* columns left on this line, as printbufleft */
         bool clipped;
         const char *bold_on, *bold_off; /* borrowed static strings */
+        size_t n_buf;
+        char buf[16384];             /* text not yet handed to f: one fwrite() per buffer, not per piece */
 } Printer;
 
+/* Hands the buffered text to f (not fflush()). Every out_*() writes through the buffer. */
+void out_flush(Printer *p);
 void out_putn(Printer *p, const char *s, size_t n);
 void out_puts(Printer *p, const char *s);
 _printf_(2, 3) void out_printf(Printer *p, const char *format, ...);

@@ -16,9 +16,33 @@
 
 /* --- the line writer --- */
 
+void out_flush(Printer *p) {
+        if (p->n_buf > 0)
+                (void) fwrite(p->buf, 1, p->n_buf, p->f);
+        p->n_buf = 0;
+}
+
+static void out_write(Printer *p, const char *s, size_t n) {
+        if (n > sizeof(p->buf) - p->n_buf) {
+                out_flush(p);
+                if (n >= sizeof(p->buf)) {
+                        (void) fwrite(s, 1, n, p->f);
+                        return;
+                }
+        }
+        memcpy(p->buf + p->n_buf, s, n);
+        p->n_buf += n;
+}
+
+static void out_byte(Printer *p, char c) {
+        if (p->n_buf == sizeof(p->buf))
+                out_flush(p);
+        p->buf[p->n_buf++] = c;
+}
+
 void out_putn(Printer *p, const char *s, size_t n) {
         if (p->o->width == 0) {
-                fwrite(s, 1, n, p->f);
+                out_write(p, s, n);
                 return;
         }
         /* As printva(): a piece gets at most left - 1 columns; reaching that clips the line. */
@@ -27,7 +51,7 @@ void out_putn(Printer *p, const char *s, size_t n) {
                 p->clipped = true;
         }
         for (size_t i = 0; i < n; i++)
-                fputc(s[i] == '\n' ? ' ' : s[i], p->f);
+                out_byte(p, s[i] == '\n' ? ' ' : s[i]);
         p->left -= n;
 }
 
@@ -59,13 +83,13 @@ void out_printf(Printer *p, const char *format, ...) {
 }
 
 void out_raw(Printer *p, const char *s) {
-        fputs(s, p->f);
+        out_write(p, s, strlen(s));
 }
 
 void out_endl(Printer *p) {
         if (p->clipped)
-                fputc('$', p->f);
-        fputc('\n', p->f);
+                out_byte(p, '$');
+        out_byte(p, '\n');
         p->clipped = false;
         p->left = p->o->width;
 }
@@ -324,6 +348,7 @@ int ioreg_print_tree(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
                 else
                         scan(&p, 0, false, 0, 0, o->depth_limit);
         }
+        out_flush(&p);
         if (fflush(f) != 0 || ferror(f))
                 return -EIO;
         return 0;
