@@ -9,6 +9,10 @@ IOREG_PACKAGES=(
         usb.ids pci.ids
 )
 
+# What only ./bench uses, and can do without: udevadm (Debian package udev), the peer
+# of bench-ioreg and bench-registry; without it their udevadm rows say n/a or SKIP.
+IOREG_BENCH_PACKAGES=(udev)
+
 # Installs what is missing: with apt-get when root, else prints the exact command and fails.
 ioreg_ensure_packages() {
         local missing=() p
@@ -36,4 +40,24 @@ ioreg_setup() {
         else
                 meson setup "$dir" "$@" >/dev/null
         fi
+}
+
+# Installs the optional packages that are missing (ioreg_offer_packages PKG...): with
+# apt-get when root, else prints the exact command and carries on. udev's maintainer
+# scripts start nothing in a container or a chroot.
+ioreg_offer_packages() {
+        local missing=() p
+        for p in "$@"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        if [ "$(id -u)" -eq 0 ]; then
+                echo "Installing (optional): ${missing[*]}" >&2
+                export DEBIAN_FRONTEND=noninteractive
+                apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 && return 0
+                echo "Could not install ${missing[*]}; the rows that need it are skipped." >&2
+                return 0
+        fi
+        echo "Optional packages missing (the rows that need them are skipped). Install them with:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
 }
