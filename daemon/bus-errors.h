@@ -28,6 +28,8 @@
 #define IOREG_ERROR_NOT_SUPPORTED "org.ioreg.Error.NotSupported"   /* kIOReturnUnsupported */
 #define IOREG_ERROR_NOT_PERMITTED "org.ioreg.Error.NotPermitted"      /* the daemon's own entries */
 #define IOREG_ERROR_TIMEOUT "org.ioreg.Error.Timeout"
+#define IOREG_ERROR_NO_SUCH_SUBSCRIPTION "org.ioreg.Error.NoSuchSubscription" /* unknown, or another client's */
+#define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"      /* interest in an entry being terminated */
 #define IOREG_ERROR_FAILED "org.ioreg.Error.Failed"
 
 /* Sizes: what a sane client never reaches, well below the bus's own 128 MiB message limit. */

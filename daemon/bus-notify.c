@@ -6,17 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-errors.h"
 #include "bus-notify.h"
 #include "bus-registry.h"
 #include "bus-value.h"
 #include "notify-hub.h"
 #include "shared/log.h"
 
-/* Until the shared daemon/bus-errors.h exists: the names this interface adds. */
-#define IOREG_ERROR_NO_SUCH_SUBSCRIPTION "org.ioreg.Error.NoSuchSubscription"
-#define IOREG_ERROR_NO_SUCH_ENTRY "org.ioreg.Error.NoSuchEntry"
-#define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"
-#define IOREG_ERROR_LIMITS_EXCEEDED "org.ioreg.Error.LimitsExceeded"
 
 /* As deep as passive matching follows IOParentMatch; a real matching dictionary needs a few levels. */
 #define NOTIFY_MAX_MATCHING_DEPTH 16u
