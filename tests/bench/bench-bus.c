@@ -393,15 +393,7 @@ static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "runs", required_argument, NULL, ARG_RUNS },
-                { "entries", required_argument, NULL, ARG_IGNORED },
-                { "calls", required_argument, NULL, ARG_IGNORED },
-                { "devices", required_argument, NULL, ARG_IGNORED },
-                { "events", required_argument, NULL, ARG_IGNORED },
-                { "subscribers", required_argument, NULL, ARG_IGNORED },
-                { "samples", required_argument, NULL, ARG_IGNORED },
-                { "usb-ids", required_argument, NULL, ARG_IGNORED },
-                { "pci-ids", required_argument, NULL, ARG_IGNORED },
-                { "plists", required_argument, NULL, ARG_IGNORED },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

@@ -753,8 +753,8 @@ static void help(void) {
                "  --pci-ids FILE  hwdata's pci.ids (likewise)\n"
                "  --plists DIR    Info.plist files (default %s, else %s)\n"
                "  -h --help       this text\n"
-               "The other benchmarks' --entries, --calls and --events are accepted and ignored (./bench passes\n"
-               "its arguments to every benchmark).\n",
+               "The other benchmarks' options are accepted and ignored (./bench passes its\n"
+               "arguments to every benchmark).\n",
                DEFAULT_DEVICES, QUICK_DEVICES, QUICK_RUNS, DEFAULT_RUNS, BENCH_PLISTS_DIR, BENCH_SHARED_PLISTS_DIR);
 }
 
@@ -767,10 +767,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "usb-ids", required_argument, NULL, ARG_USB_IDS },
                 { "pci-ids", required_argument, NULL, ARG_PCI_IDS },
                 { "plists", required_argument, NULL, ARG_PLISTS },
-                /* The other benchmarks': ./bench passes its arguments to every benchmark. */
-                { "entries", required_argument, NULL, ARG_IGNORED },
-                { "calls", required_argument, NULL, ARG_IGNORED },
-                { "events", required_argument, NULL, ARG_IGNORED },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

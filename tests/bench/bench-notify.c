@@ -377,11 +377,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "subscribers", required_argument, NULL, ARG_SUBSCRIBERS },
                 { "samples", required_argument, NULL, ARG_SAMPLES },
                 { "quick", no_argument, NULL, ARG_QUICK },
-                /* The other benchmarks': ./bench passes its arguments to every one. */
-                { "entries", required_argument, NULL, ARG_IGNORED },
-                { "calls", required_argument, NULL, ARG_IGNORED },
-                { "events", required_argument, NULL, ARG_IGNORED },
-                { "runs", required_argument, NULL, ARG_IGNORED },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

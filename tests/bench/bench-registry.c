@@ -666,7 +666,7 @@ static void help(void) {
                "  --calls N     calls per timing run (default %u)\n"
                "  --runs N      timing runs, the best is kept (default %u)\n"
                "  -h --help     this text\n"
-               "bench-udev's --devices and --events are accepted and ignored (./bench passes its\n"
+               "The other benchmarks' options are accepted and ignored (./bench passes its\n"
                "arguments to every benchmark).\n",
                DEFAULT_ENTRIES, QUICK_ENTRIES, QUICK_CALLS, DEFAULT_CALLS, DEFAULT_RUNS);
 }
@@ -678,9 +678,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "calls", required_argument, NULL, ARG_CALLS },
                 { "runs", required_argument, NULL, ARG_RUNS },
-                /* bench-udev's: ./bench passes its arguments to every benchmark. */
-                { "devices", required_argument, NULL, ARG_IGNORED },
-                { "events", required_argument, NULL, ARG_IGNORED },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

@@ -544,7 +544,7 @@ static void help(void) {
                "  --quick       %u devices, %u events\n"
                "  --runs N      coldplug runs, the best is kept (default %u)\n"
                "  -h --help     this text\n"
-               "bench-registry's --entries and --calls are accepted and ignored (./bench passes its\n"
+               "The other benchmarks' options are accepted and ignored (./bench passes its\n"
                "arguments to every benchmark).\n",
                DEFAULT_DEVICES, DEFAULT_EVENTS, QUICK_DEVICES, QUICK_EVENTS, DEFAULT_RUNS);
 }
@@ -556,8 +556,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "events", required_argument, NULL, ARG_EVENTS },
                 { "quick", no_argument, NULL, ARG_QUICK },
                 { "runs", required_argument, NULL, ARG_RUNS },
-                { "entries", required_argument, NULL, ARG_IGNORED },
-                { "calls", required_argument, NULL, ARG_IGNORED },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

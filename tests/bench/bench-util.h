@@ -19,3 +19,21 @@ void bench_row(const char *metric, const char *value, const char *unit, const ch
 
 /* printf into one of a few rotating buffers: enough for the arguments of one bench_row(). */
 _printf_(1, 2) const char *bench_fmt(const char *format, ...);
+
+/*
+ * ./bench passes its arguments to every benchmark, so each one accepts the
+ * others' options and ignores them. List these after a benchmark's own
+ * options: getopt_long() takes the first entry of a name, so a benchmark's
+ * own --devices wins over the ignored one here.
+ */
+#define BENCH_FOREIGN_OPTIONS(ignored)                                 \
+        { "entries", required_argument, NULL, (ignored) },             \
+        { "calls", required_argument, NULL, (ignored) },               \
+        { "devices", required_argument, NULL, (ignored) },             \
+        { "events", required_argument, NULL, (ignored) },              \
+        { "runs", required_argument, NULL, (ignored) },                \
+        { "subscribers", required_argument, NULL, (ignored) },         \
+        { "samples", required_argument, NULL, (ignored) },             \
+        { "usb-ids", required_argument, NULL, (ignored) },             \
+        { "pci-ids", required_argument, NULL, (ignored) },             \
+        { "plists", required_argument, NULL, (ignored) }
