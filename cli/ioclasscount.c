@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-bus.h"
+#include "bus-client.h"
 #include "ioreg-tree.h"
 #include "registry-diagnostics.h"
 #include "registry.h"
@@ -88,7 +88,7 @@ static int read_classes(Value **ret) {
                 _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
                 _cleanup_free_ char *error = NULL;
 
-                r = cli_connect_bus(&bus);
+                r = bus_client_connect(&bus);
                 if (r < 0) {
                         fprintf(stderr, "ioclasscount: cannot reach the bus: %s\n", strerror(-r));
                         return r;

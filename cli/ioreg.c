@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ioreg-print.h"
-#include "cli-bus.h"
+#include "bus-client.h"
 #include "ioreg-explain.h"
 #include "ioreg-monitor.h"
 #include "ioreg-tree.h"
@@ -268,7 +268,7 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = cli_connect_bus(&bus);
+        r = bus_client_connect(&bus);
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
                 return r;
@@ -301,7 +301,7 @@ static int run_monitor(void) {
                 fprintf(stderr, "ioreg: --monitor follows the daemon; a saved registry does not change\n");
                 return -EINVAL;
         }
-        r = cli_connect_bus(&bus);
+        r = bus_client_connect(&bus);
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
                 return r;
@@ -325,7 +325,7 @@ static int run_explain(void) {
                                 "run ioregd --snapshot=FILE --personalities=DIR\n");
                 return -EINVAL;
         }
-        r = cli_connect_bus(&bus);
+        r = bus_client_connect(&bus);
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
                 return r;

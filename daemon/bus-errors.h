@@ -31,6 +31,10 @@
 #define IOREG_ERROR_NO_SUCH_SUBSCRIPTION "org.ioreg.Error.NoSuchSubscription" /* unknown, or another client's */
 #define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"      /* interest in an entry being terminated */
 #define IOREG_ERROR_FAILED "org.ioreg.Error.Failed"
+/* Driver servers (issue 8): a provider opened by another client, or not opened by this one. */
+#define IOREG_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
+#define IOREG_ERROR_NOT_OPEN "org.ioreg.Error.NotOpen"
+#define IOREG_ERROR_BUSY "org.ioreg.Error.Busy"
 
 /* Sizes: what a sane client never reaches, well below the bus's own 128 MiB message limit. */
 #define BUS_MAX_NAME 1024        /* plane, class and property key names, bytes */

@@ -46,32 +46,6 @@ void personality_loader_error(PersonalityLoader *l, const char *personality, con
                     l->userdata);
 }
 
-void convert_error_done(ConvertError *e) {
-        free(e->where);
-        *e = (ConvertError) {};
-}
-
-static int convert_error_prepend(ConvertError *e, const char *part, const char *sep) {
-        char *s;
-
-        if (asprintf(&s, "%s%s%s", part, e->where ? sep : "", e->where ?: "") < 0)
-                return -ENOMEM;
-        free(e->where);
-        e->where = s;
-        return 0;
-}
-
-int convert_error_prepend_key(ConvertError *e, const char *key) {
-        return convert_error_prepend(e, key, e->where && e->where[0] == '[' ? "" : "/");
-}
-
-int convert_error_prepend_index(ConvertError *e, size_t i) {
-        char part[32];
-
-        snprintf(part, sizeof(part), "[%zu]", i);
-        return convert_error_prepend(e, part, e->where && e->where[0] == '[' ? "" : "/");
-}
-
 void personality_loader_convert_error(PersonalityLoader *l, const char *personality,
                                       const char *key, const ConvertError *e) {
         if (e->where)

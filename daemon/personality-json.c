@@ -12,8 +12,7 @@
 
 #include "personality-check.h"
 #include "personality-loader.h"
-
-#define DATA_KEY "$data"
+#include "value-json.h"
 
 static const char *json_type_phrase(const json_t *j) {
         switch (json_typeof(j)) {
@@ -37,157 +36,6 @@ static const char *json_type_phrase(const json_t *j) {
         }
 }
 
-static int base64_digit(char c) {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
-}
-
-/* Strict RFC 4648 base64 with padding: one spelling per byte string, so files compare as text. */
-static int base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_len) {
-        _cleanup_free_ uint8_t *out = NULL;
-        size_t n = 0;
-
-        if (len % 4 != 0)
-                return -EINVAL;
-        out = malloc(len / 4 * 3 + 1);
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i < len; i += 4) {
-                int d[4];
-                unsigned pad = 0;
-
-                for (unsigned k = 0; k < 4; k++) {
-                        if (s[i + k] == '=' && i + 4 == len && k >= 2) {
-                                d[k] = 0;
-                                pad++;
-                                continue;
-                        }
-                        if (pad > 0)
-                                return -EINVAL; /* data after '=' */
-                        d[k] = base64_digit(s[i + k]);
-                        if (d[k] < 0)
-                                return -EINVAL;
-                }
-                uint32_t v = (uint32_t) d[0] << 18 | (uint32_t) d[1] << 12 | (uint32_t) d[2] << 6 | (uint32_t) d[3];
-                out[n++] = v >> 16;
-                if (pad < 2)
-                        out[n++] = (v >> 8) & 0xff;
-                if (pad < 1)
-                        out[n++] = v & 0xff;
-        }
-        *ret = TAKE_PTR(out);
-        *ret_len = n;
-        return 0;
-}
-
-static int value_from_json(json_t *j, Value **ret, ConvertError *err);
-
-static int data_from_json(json_t *j, Value **ret, ConvertError *err) {
-        _cleanup_free_ uint8_t *bytes = NULL;
-        json_t *s = json_object_get(j, DATA_KEY); /* borrowed */
-        size_t len = 0;
-        int r;
-
-        if (json_object_size(j) != 1 || !json_is_string(s)) {
-                err->what = "invalid $data: expected {\"$data\": \"BASE64\"} and nothing else";
-                return -EINVAL;
-        }
-        r = base64_decode(json_string_value(s), json_string_length(s), &bytes, &len);
-        if (r == -EINVAL)
-                err->what = "invalid $data: not base64 (RFC 4648, padded, no spaces)";
-        if (r < 0)
-                return r;
-        *ret = value_new_data(bytes, len);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int dict_from_json(json_t *j, Value **ret, ConvertError *err) {
-        _cleanup_value_ Value *d = NULL;
-        const char *key;
-        json_t *item; /* borrowed */
-        int r;
-
-        if (json_object_get(j, DATA_KEY))
-                return data_from_json(j, ret, err);
-        d = value_new_dictionary();
-        if (!d)
-                return -ENOMEM;
-        json_object_foreach(j, key, item) {
-                Value *v = NULL;
-
-                r = value_from_json(item, &v, err);
-                if (r == -EINVAL && convert_error_prepend_key(err, key) < 0)
-                        return -ENOMEM;
-                if (r < 0)
-                        return r;
-                r = value_dict_set_take(d, key, v);
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(d);
-        return 0;
-}
-
-static int value_from_json(json_t *j, Value **ret, ConvertError *err) {
-        _cleanup_value_ Value *a = NULL;
-        json_int_t i;
-        size_t idx;
-        json_t *item; /* borrowed */
-        int r;
-
-        switch (json_typeof(j)) {
-        case JSON_STRING:
-                *ret = value_new_string_len(json_string_value(j), json_string_length(j));
-                break;
-        case JSON_INTEGER:
-                /* 64 bits, as Apple's OSUnserializeXML makes them; matching compares by value. */
-                i = json_integer_value(j);
-                *ret = i < 0 ? value_new_signed(i, 64) : value_new_unsigned((uint64_t) i, 64);
-                break;
-        case JSON_TRUE:
-        case JSON_FALSE:
-                *ret = value_new_boolean(json_is_true(j));
-                break;
-        case JSON_OBJECT:
-                return dict_from_json(j, ret, err);
-        case JSON_ARRAY:
-                a = value_new_array();
-                if (!a)
-                        return -ENOMEM;
-                json_array_foreach(j, idx, item) {
-                        Value *v = NULL;
-
-                        r = value_from_json(item, &v, err);
-                        if (r == -EINVAL && convert_error_prepend_index(err, idx) < 0)
-                                return -ENOMEM;
-                        if (r < 0)
-                                return r;
-                        r = value_array_append_take(a, v);
-                        if (r < 0)
-                                return r;
-                }
-                *ret = TAKE_PTR(a);
-                return 0;
-        case JSON_REAL:
-                err->what = "unsupported type real";
-                return -EINVAL;
-        case JSON_NULL:
-        default:
-                err->what = "unsupported type null";
-                return -EINVAL;
-        }
-        return *ret ? 0 : -ENOMEM;
-}
-
 /* One personality, key by key, so that an error names its key. */
 static int load_personality(PersonalityLoader *l, const char *name, json_t *j) {
         _cleanup_value_ Value *d = NULL;
@@ -195,7 +43,7 @@ static int load_personality(PersonalityLoader *l, const char *name, json_t *j) {
         json_t *item; /* borrowed */
         int r;
 
-        if (!json_is_object(j) || json_object_get(j, DATA_KEY)) {
+        if (!json_is_object(j) || json_object_get(j, VALUE_JSON_DATA_KEY)) {
                 personality_loader_error(l, name, NULL, "expected a dictionary, got %s",
                                          json_is_object(j) ? "data" : json_type_phrase(j));
                 return 0;

@@ -10,6 +10,7 @@
 
 #include "personality-file.h"
 #include "value.h"
+#include "value-json.h"
 
 typedef struct PersonalityLoader {
         const char *path;            /* borrowed: the file being read, named in messages */
@@ -30,20 +31,6 @@ void personality_loader_error(PersonalityLoader *l, const char *personality, con
  */
 int personality_loader_add(PersonalityLoader *l, const char *name, Value *dict);
 
-/*
- * A conversion that failed: what was found (a static phrase such as
- * "unsupported type real") and where, as a path below the converted value
- * ("Scale", "[1]/Scale"); where is NULL at the value itself.
- */
-typedef struct ConvertError {
-        const char *what;
-        char *where; /* owned */
-} ConvertError;
-
-void convert_error_done(ConvertError *e);
-/* Puts a dictionary key or an array index in front of e->where, on the way back up. */
-int convert_error_prepend_key(ConvertError *e, const char *key);
-int convert_error_prepend_index(ConvertError *e, size_t i);
 /* Reports e against a personality's key. */
 void personality_loader_convert_error(PersonalityLoader *l, const char *personality,
                                       const char *key, const ConvertError *e);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cli-bus.c: see cli-bus.h. */
+/* bus-client.c: see bus-client.h. */
 
 #include <stdlib.h>
 
-#include "cli-bus.h"
+#include "bus-client.h"
 #include "shared/macro.h"
 
-int cli_connect_bus(sd_bus **ret) {
+int bus_client_connect(sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const char *address = getenv("IOREG_BUS_ADDRESS");
         int r;

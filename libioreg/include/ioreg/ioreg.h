@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ioreg/ioreg.h: libioreg, the I/O Registry client library of ioregd, shaped
+ * after Apple's IOKitLib. Include this one header; it includes the others.
+ *
+ * Names follow IOKitLib mechanically: drop "IO" and "CF", snake case,
+ * prefix ioreg_ (IOServiceGetMatchingServices → ioreg_service_get_matching_services).
+ *
+ * The daemon is found on $IOREG_BUS_ADDRESS when set, else on the system bus.
+ * Link with `pkg-config --cflags --libs libioreg`.
+ */
+#pragma once
+
+#include <ioreg/return.h>
