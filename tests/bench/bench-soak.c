@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-soak.c: the soak (issue 10): the qualification cycle Apple asks of
+ * drivers, attach and detach of one USB device many times, against the
+ * real ioregd on a private dbus-daemon and a umockdev testbed built from a
+ * real recording. Not a CI test: it runs for minutes.
+ *
+ * - Attach/detach: the device's subtree of the recording (the device and
+ *   every device below it) is removed, children first, with a "remove"
+ *   uevent each, then added back from the recording's text (umockdev sends
+ *   "add" uevents, parents first). Each half waits for the daemon's
+ *   Notification: Terminated, then Matched, of the entries of class
+ *   --match (a user-space driver's class when its personality is loaded).
+ *   The daemon's RSS (VmRSS) and open fds are read from /proc after
+ *   --warmup cycles and at the end: both must grow by at most 1 %. The
+ *   daemon's child processes (driver servers) are counted after each
+ *   detach settles: none may be left once its device is gone.
+ * - Subscribe/disconnect: --subscribe-cycles clients each connect,
+ *   Subscribe and leave without Unsubscribe; then the daemon's
+ *   Subscriptions property must come back to what it was.
+ * Runs under libumockdev-preload.so (meson's env gives it; by hand:
+ * LD_PRELOAD=libumockdev-preload.so.0 bench-soak), which this process needs
+ * for umockdev's uevents; the bus and the clients run without it.
+ * - --leak-check: the same attach/detach cycle, --cycles of them (100 by
+ *   default in this mode), with ioregd under valgrind --leak-check=full;
+ *   valgrind's "definitely lost", "indirectly lost" and its error count are
+ *   the rows; the log stays in /tmp (its name is in the row). RSS under
+ *   valgrind is valgrind's own and says nothing.
+ *
+ *     bench-soak [--cycles N] [--warmup N] [--subscribe-cycles N]
+ *                [--recording FILE] [--device DEVPATH] [--match CLASS]
+ *                [--personalities DIR] [--leak-check] [--quick]
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <umockdev.h>
+
+#include "bench-util.h"
+#include "bus-fixture.h"
+#include "shared/macro.h"
+
+#define PRELOAD "libumockdev-preload.so.0"
+#define DEFAULT_CYCLES 1000u
+#define LEAK_CHECK_CYCLES 100u
+#define DEFAULT_WARMUP 100u
+#define DEFAULT_SUBSCRIBE_CYCLES 1000u
+#define WAIT_USEC (30ull * 1000 * 1000)
+#define MAX_GROWTH 0.01
+
+static unsigned arg_cycles = DEFAULT_CYCLES;
+static unsigned arg_warmup = DEFAULT_WARMUP;
+static unsigned arg_subscribe_cycles = DEFAULT_SUBSCRIBE_CYCLES;
+static bool arg_cycles_set = false;
+static bool arg_leak_check = false;
+static const char *arg_recording = SHARED_TESTDATA "/umockdev/umockdev-input-usbkbd.umockdev";
+static const char *arg_device = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.4/1-1.5.4.2";
+static const char *arg_match = "IOUSBHostDevice";
+static const char *arg_personalities = SOURCE_DIR "/personalities";
+
+/* --- the recording: the cycled subtree, as text umockdev reads back --- */
+
+typedef struct Subtree {
+        char *text;          /* owned: the subtree's records, in the recording's order (children first) */
+        char **syspaths;     /* owned: /sys/devices/..., in the same order */
+        unsigned n;
+} Subtree;
+
+static void subtree_done(Subtree *s) {
+        free(s->text);
+        for (unsigned i = 0; i < s->n; i++)
+                free(s->syspaths[i]);
+        free(s->syspaths);
+        *s = (Subtree) {};
+}
+
+/* A record starts at "P: " and runs to the blank line; it belongs when its path is device or below it. */
+static int subtree_load(Subtree *s, const char *file, const char *device) {
+        _cleanup_fclose_ FILE *f = fopen(file, "re");
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0, dlen = strlen(device), text_len = 0;
+        bool in = false;
+        FILE *out;
+        ssize_t n;
+
+        if (!f)
+                return -errno;
+        out = open_memstream(&s->text, &text_len);
+        if (!out)
+                return -ENOMEM;
+        while ((n = getline(&line, &cap, f)) >= 0) {
+                if (strncmp(line, "P: ", 3) == 0) {
+                        char *path = line + 3;
+
+                        path[strcspn(path, "\n")] = 0;
+                        in = strncmp(path, device, dlen) == 0 && (path[dlen] == 0 || path[dlen] == '/');
+                        if (in) {
+                                char **v = realloc(s->syspaths, (s->n + 1) * sizeof(char *));
+
+                                if (v)
+                                        s->syspaths = v;
+                                if (!v || asprintf(&s->syspaths[s->n], "/sys%s", path) < 0) {
+                                        fclose(out);
+                                        return -ENOMEM;
+                                }
+                                s->n++;
+                                fprintf(out, "P: %s\n", path);
+                        }
+                        continue;
+                }
+                /* Not the N: (device node) lines: umockdev keeps a removed device's node and refuses a second. */
+                if (in && strncmp(line, "N: ", 3) != 0)
+                        fputs(line, out);
+        }
+        fclose(out);
+        return s->n > 0 ? 0 : -ENOENT;
+}
+
+/* --- the daemon --- */
+
+static int spawn_ioregd(const BusFixture *f, bool valgrind, const char *valgrind_log, pid_t *ret) {
+        char bus_arg[600], pers_arg[600], log_arg[600];
+        char *argv[16];
+        unsigned n = 0;
+        pid_t pid;
+
+        snprintf(bus_arg, sizeof(bus_arg), "--bus-address=%s", f->address);
+        snprintf(pers_arg, sizeof(pers_arg), "--personalities=%s", arg_personalities);
+        if (valgrind) {
+                snprintf(log_arg, sizeof(log_arg), "--log-file=%s", valgrind_log);
+                argv[n++] = (char *) "valgrind";
+                argv[n++] = (char *) "--leak-check=full";
+                argv[n++] = (char *) "--show-leak-kinds=definite,indirect";
+                argv[n++] = (char *) "--errors-for-leak-kinds=definite,indirect";
+                argv[n++] = log_arg;
+        }
+        argv[n++] = (char *) IOREGD_PATH;
+        argv[n++] = bus_arg;
+        argv[n++] = pers_arg;
+        argv[n] = NULL;
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                (void) setenv("LD_PRELOAD", PRELOAD, 1);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        *ret = pid;
+        return 0;
+}
+
+static int wait_quiet(sd_bus *bus, pid_t pid) {
+        for (unsigned i = 0; i < 1200; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+
+                if (sd_bus_call_method(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1", "org.ioreg.Registry1",
+                                       "WaitQuiet", &error, NULL, "t", (uint64_t) 10000000) >= 0)
+                        return 0;
+                if (waitpid(pid, NULL, WNOHANG) == pid)
+                        return -ECHILD;
+                nanosleep(&ts, NULL);
+        }
+        return -ETIMEDOUT;
+}
+
+typedef struct Usage {
+        unsigned long rss_kib;
+        unsigned fds;
+        unsigned children;
+} Usage;
+
+static int usage_read(pid_t pid, Usage *u) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        char path[320];
+        size_t cap = 0;
+        DIR *d;
+        struct dirent *de;
+
+        *u = (Usage) {};
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &cap, f) >= 0)
+                if (sscanf(line, "VmRSS: %lu kB", &u->rss_kib) == 1)
+                        break;
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
+        d = opendir(path);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        u->fds++;
+        closedir(d);
+        /* Children: every process whose parent is the daemon (its driver servers). */
+        d = opendir("/proc");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_fclose_ FILE *s = NULL;
+                int ppid = 0;
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+                s = fopen(path, "re");
+                if (s && fscanf(s, "%*d (%*[^)]) %*c %d", &ppid) == 1 && ppid == pid)
+                        u->children++;
+        }
+        closedir(d);
+        return 0;
+}
+
+/* --- the client: Notification signals of two subscriptions, counted --- */
+
+typedef struct Client {
+        sd_bus *bus;              /* owned */
+        uint64_t sub_matched, sub_terminated;
+        unsigned n_matched, n_terminated;
+} Client;
+
+static int on_notification(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Client *c = userdata;
+        uint64_t sub, seq;
+        int r;
+
+        r = sd_bus_message_read(m, "tt", &sub, &seq);
+        if (r < 0)
+                return 0;
+        if (sub == c->sub_matched)
+                c->n_matched++;
+        else if (sub == c->sub_terminated)
+                c->n_terminated++;
+        else
+                return 0;
+        (void) sd_bus_call_method_async(c->bus, NULL, "org.ioreg.Registry1", "/org/ioreg/Registry1",
+                                        "org.ioreg.Notifications1", "Ack", NULL, NULL, "tt", sub, seq);
+        return 0;
+}
+
+static int subscribe(sd_bus *bus, const char *type, const char *class, uint64_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1", "org.ioreg.Notifications1",
+                               "Subscribe", &error, &reply, "sa{sv}", type, 1, "IOProviderClass", "s", class);
+        if (r < 0) {
+                fprintf(stderr, "bench-soak: Subscribe %s: %s\n", type, error.message ?: strerror(-r));
+                return r;
+        }
+        return sd_bus_message_read(reply, "t", ret);
+}
+
+/* Processes the client's bus until *counter reaches want, for at most WAIT_USEC. */
+static int client_wait(Client *c, unsigned *counter, unsigned want) {
+        uint64_t deadline = bench_now_nsec() + WAIT_USEC * 1000;
+
+        while (*counter < want) {
+                int r = sd_bus_process(c->bus, NULL);
+
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                if (bench_now_nsec() > deadline)
+                        return -ETIMEDOUT;
+                r = sd_bus_wait(c->bus, 100 * 1000);
+                if (r < 0 && r != -EINTR)
+                        return r;
+        }
+        return 0;
+}
+
+static int get_subscriptions(sd_bus *bus, uint32_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        return sd_bus_get_property_trivial(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1",
+                                           "org.ioreg.Notifications1", "Subscriptions", &error, 'u', ret);
+}
+
+/* --- the cycles --- */
+
+static int detach(UMockdevTestbed *tb, const Subtree *s) {
+        for (unsigned i = 0; i < s->n; i++) {
+                umockdev_testbed_uevent(tb, s->syspaths[i], "remove");
+                umockdev_testbed_remove_device(tb, s->syspaths[i]);
+        }
+        return 0;
+}
+
+static int attach(UMockdevTestbed *tb, const Subtree *s) {
+        GError *error = NULL;
+
+        if (!umockdev_testbed_add_from_string(tb, s->text, &error)) {
+                fprintf(stderr, "bench-soak: cannot add the device back: %s\n", error->message);
+                g_error_free(error);
+                return -EIO;
+        }
+        return 0;
+}
+
+static double growth(unsigned long before, unsigned long after) {
+        return before == 0 ? 0 : ((double) after - (double) before) / (double) before;
+}
+
+static const char *verdict(double g) {
+        return g <= MAX_GROWTH ? "PASS" : "FAIL";
+}
+
+/*
+ * Valgrind's summary: "definitely lost: 1,234 bytes in 5 blocks" per kind, or "All heap blocks
+ * were freed -- no leaks are possible"; and "ERROR SUMMARY: N errors". A log without either
+ * means valgrind did not finish (the daemon did not exit).
+ */
+static unsigned long long summary_number(const char *p) {
+        char digits[64] = "";
+        size_t j = 0;
+
+        for (; *p == ' ' || *p == ',' || (*p >= '0' && *p <= '9'); p++)
+                if (*p >= '0' && *p <= '9' && j < sizeof(digits) - 1)
+                        digits[j++] = *p;
+        return strtoull(digits, NULL, 10);
+}
+
+static void leak_rows(const char *log) {
+        static const char *const kinds[] = { "definitely lost:", "indirectly lost:" };
+        _cleanup_fclose_ FILE *f = fopen(log, "re");
+        _cleanup_free_ char *line = NULL;
+        unsigned long long lost[ELEMENTSOF(kinds)] = {}, errors = 0;
+        bool summary = false, error_summary = false;
+        size_t cap = 0;
+
+        while (f && getline(&line, &cap, f) >= 0) {
+                char *p;
+
+                if (strstr(line, "no leaks are possible"))
+                        summary = true;
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                        if ((p = strstr(line, kinds[k]))) {
+                                summary = true;
+                                lost[k] = summary_number(p + strlen(kinds[k]));
+                        }
+                if ((p = strstr(line, "ERROR SUMMARY:"))) {
+                        error_summary = true;
+                        errors = summary_number(p + strlen("ERROR SUMMARY:"));
+                }
+        }
+        if (!summary || !error_summary) {
+                bench_row("soak under valgrind: leak summary", "none", "-", "0 bytes lost",
+                          bench_fmt("FAIL: no summary in %s (the daemon did not exit?)", log));
+                return;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                bench_row(bench_fmt("soak under valgrind: %.*s", (int) strlen(kinds[k]) - 1, kinds[k]),
+                          bench_fmt("%llu", lost[k]), "bytes", "0", lost[k] == 0 ? "PASS" : "FAIL");
+        bench_row("soak under valgrind: memory errors", bench_fmt("%llu", errors), "errors", "0",
+                  errors == 0 ? "PASS" : bench_fmt("FAIL: see %s", log));
+}
+
+static int run(void) {
+        _cleanup_(subtree_done) Subtree sub = {};
+        _cleanup_free_ char *valgrind_log = NULL;
+        UMockdevTestbed *tb = NULL;
+        GError *gerror = NULL;
+        Client c = {};
+        BusFixture f = {};
+        Usage warm = {}, end = {}, u;
+        unsigned max_children = 0, cycles = arg_cycles;
+        uint32_t subs_before = 0, subs_after = 0;
+        uint64_t t0, cycle_nsec = 0;
+        pid_t pid = 0;
+        int r;
+
+        if (arg_leak_check && !arg_cycles_set)
+                cycles = LEAK_CHECK_CYCLES;
+        r = subtree_load(&sub, arg_recording, arg_device);
+        if (r < 0) {
+                fprintf(stderr, "bench-soak: %s holds no device %s: %s\n", arg_recording, arg_device, strerror(-r));
+                return r;
+        }
+
+        (void) unsetenv("LD_PRELOAD");
+        (void) setenv("IOREG_UDEV_MODE", "kernel", 1);
+        tb = umockdev_testbed_new(); /* sets UMOCKDEV_DIR, which ioregd inherits */
+        if (!umockdev_testbed_add_from_file(tb, arg_recording, &gerror)) {
+                fprintf(stderr, "bench-soak: cannot load %s: %s\n", arg_recording, gerror->message);
+                g_error_free(gerror);
+                g_object_unref(tb);
+                return -EIO;
+        }
+        r = bus_fixture_start_bus(&f);
+        if (r < 0)
+                goto out;
+        if (arg_leak_check && asprintf(&valgrind_log, "/tmp/bench-soak-valgrind-%d.log", (int) getpid()) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = spawn_ioregd(&f, arg_leak_check, valgrind_log, &pid);
+        if (r < 0)
+                goto out;
+        r = bus_fixture_connect(f.address, &c.bus);
+        if (r < 0)
+                goto out;
+        r = wait_quiet(c.bus, pid);
+        if (r < 0) {
+                fprintf(stderr, "bench-soak: ioregd did not come up: %s\n", strerror(-r));
+                goto out;
+        }
+        r = sd_bus_match_signal(c.bus, NULL, "org.ioreg.Registry1", "/org/ioreg/Registry1",
+                                "org.ioreg.Notifications1", "Notification", on_notification, &c);
+        if (r >= 0)
+                r = subscribe(c.bus, "matched", arg_match, &c.sub_matched);
+        if (r >= 0)
+                r = subscribe(c.bus, "terminated", arg_match, &c.sub_terminated);
+        if (r < 0)
+                goto out;
+        /* The replay: the device is there, matched, once. */
+        r = client_wait(&c, &c.n_matched, 1);
+        if (r < 0) {
+                fprintf(stderr, "bench-soak: no entry of class %s is matched at the start\n", arg_match);
+                goto out;
+        }
+
+        fprintf(stderr, "bench-soak: %u attach/detach cycles of %s (%u devices)%s\n", cycles, arg_device, sub.n,
+                arg_leak_check ? " under valgrind" : "");
+        t0 = bench_now_nsec();
+        for (unsigned i = 1; i <= cycles; i++) {
+                unsigned want_t = c.n_terminated + 1, want_m = c.n_matched + 1;
+
+                detach(tb, &sub);
+                r = client_wait(&c, &c.n_terminated, want_t);
+                if (r < 0) {
+                        fprintf(stderr, "bench-soak: cycle %u: no Terminated: %s\n", i, strerror(-r));
+                        goto out;
+                }
+                r = wait_quiet(c.bus, pid);
+                if (r >= 0)
+                        r = usage_read(pid, &u);
+                if (r < 0)
+                        goto out;
+                max_children = MAX(max_children, u.children);
+                r = attach(tb, &sub);
+                if (r >= 0)
+                        r = client_wait(&c, &c.n_matched, want_m);
+                if (r < 0) {
+                        fprintf(stderr, "bench-soak: cycle %u: no Matched: %s\n", i, strerror(-r));
+                        goto out;
+                }
+                if (i == MIN(arg_warmup, cycles) && (r = usage_read(pid, &warm)) < 0)
+                        goto out;
+        }
+        cycle_nsec = (bench_now_nsec() - t0) / MAX(cycles, 1u);
+        r = wait_quiet(c.bus, pid);
+        if (r >= 0)
+                r = usage_read(pid, &end);
+        if (r < 0)
+                goto out;
+
+        /* Subscribe and leave, many times; sd_bus_track must free each. */
+        r = get_subscriptions(c.bus, &subs_before);
+        for (unsigned i = 0; r >= 0 && i < arg_subscribe_cycles; i++) {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *b = NULL;
+                uint64_t id;
+
+                r = bus_fixture_connect(f.address, &b);
+                if (r >= 0)
+                        r = subscribe(b, "publish", arg_match, &id);
+        }
+        if (r < 0)
+                goto out;
+        for (unsigned i = 0; i < 100; i++) {
+                struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+
+                r = get_subscriptions(c.bus, &subs_after);
+                if (r < 0 || subs_after == subs_before)
+                        break;
+                nanosleep(&ts, NULL);
+        }
+        if (r < 0)
+                goto out;
+
+        bench_row("metric", "value", "unit", "target", "verdict");
+        bench_row("---", "---:", "---", "---", "---");
+        bench_row("soak: attach/detach cycles", bench_fmt("%u", cycles), "cycles", "-",
+                  bench_fmt("%s, %u devices each; %.1f ms per cycle", arg_device, sub.n, (double) cycle_nsec / 1e6));
+        bench_row(bench_fmt("soak: daemon RSS after cycle %u → %u", MIN(arg_warmup, cycles), cycles),
+                  bench_fmt("%lu → %lu", warm.rss_kib, end.rss_kib), "KiB", "≤ +1 %",
+                  bench_fmt("%s (%+.2f %%)", verdict(growth(warm.rss_kib, end.rss_kib)),
+                            100 * growth(warm.rss_kib, end.rss_kib)));
+        bench_row(bench_fmt("soak: daemon open fds after cycle %u → %u", MIN(arg_warmup, cycles), cycles),
+                  bench_fmt("%u → %u", warm.fds, end.fds), "fds", "≤ +1 %",
+                  verdict(growth(warm.fds, end.fds)));
+        bench_row("soak: daemon children left after a detach (driver servers)", bench_fmt("%u", max_children),
+                  "processes", "0", max_children == 0 ? "PASS" : "FAIL");
+        bench_row(bench_fmt("soak: subscriptions after %u subscribe/disconnect cycles", arg_subscribe_cycles),
+                  bench_fmt("%u → %u", subs_before, subs_after), "subscriptions", "unchanged",
+                  subs_after == subs_before ? "PASS" : "FAIL");
+        fflush(stdout);
+out:
+        sd_bus_flush_close_unref(c.bus);
+        if (pid > 0) {
+                (void) kill(pid, SIGTERM);
+                (void) waitpid(pid, NULL, 0);
+        }
+        if (r >= 0 && arg_leak_check) {
+                leak_rows(valgrind_log);
+                fflush(stdout);
+        }
+        bus_fixture_stop(&f);
+        if (tb) {
+                umockdev_testbed_clear(tb);
+                g_object_unref(tb);
+        }
+        if (r < 0)
+                fprintf(stderr, "bench-soak: failed: %s\n", strerror(-r));
+        return r;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_IGNORED = 0x100, ARG_WARMUP, ARG_SUBSCRIBE, ARG_RECORDING, ARG_DEVICE, ARG_MATCH,
+               ARG_PERSONALITIES, ARG_LEAK, ARG_QUICK };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "cycles", required_argument, NULL, 'c' },
+                { "warmup", required_argument, NULL, ARG_WARMUP },
+                { "subscribe-cycles", required_argument, NULL, ARG_SUBSCRIBE },
+                { "recording", required_argument, NULL, ARG_RECORDING },
+                { "device", required_argument, NULL, ARG_DEVICE },
+                { "match", required_argument, NULL, ARG_MATCH },
+                { "personalities", required_argument, NULL, ARG_PERSONALITIES },
+                { "leak-check", no_argument, NULL, ARG_LEAK },
+                { "quick", no_argument, NULL, ARG_QUICK },
+                BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("%s [--cycles N] [--warmup N] [--subscribe-cycles N] [--recording FILE]\n"
+                               "   [--device DEVPATH] [--match CLASS] [--personalities DIR] [--leak-check] [--quick]\n",
+                               program_invocation_short_name);
+                        return 0;
+                case 'c':
+                        if (bench_parse_unsigned(optarg, 1, &arg_cycles) < 0)
+                                return -EINVAL;
+                        arg_cycles_set = true;
+                        break;
+                case ARG_WARMUP:
+                        if (bench_parse_unsigned(optarg, 1, &arg_warmup) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_SUBSCRIBE:
+                        if (bench_parse_unsigned(optarg, 0, &arg_subscribe_cycles) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_RECORDING:
+                        arg_recording = optarg;
+                        break;
+                case ARG_DEVICE:
+                        arg_device = optarg;
+                        break;
+                case ARG_MATCH:
+                        arg_match = optarg;
+                        break;
+                case ARG_PERSONALITIES:
+                        arg_personalities = optarg;
+                        break;
+                case ARG_LEAK:
+                        arg_leak_check = true;
+                        break;
+                case ARG_QUICK:
+                        arg_cycles = 100;
+                        arg_warmup = 20;
+                        arg_subscribe_cycles = 100;
+                        arg_cycles_set = true;
+                        break;
+                case ARG_IGNORED:
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r = parse_argv(argc, argv);
+
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return run() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
