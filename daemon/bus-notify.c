@@ -11,6 +11,7 @@
 #include "bus-registry.h"
 #include "bus-value.h"
 #include "notify-hub.h"
+#include "power-plane.h"
 #include "shared/log.h"
 
 
@@ -466,4 +467,16 @@ void bus_notify_busy_changed(Manager *m, Entry *e, bool busy) {
 void bus_notify_properties_changed(Manager *m, Entry *e) {
         if (m->notify && m->notify->hub)
                 notify_hub_properties_changed(m->notify->hub, e);
+}
+
+void bus_notify_power_changed(Manager *m, Entry *e, unsigned from, unsigned to) {
+        uint32_t will, has;
+        uint64_t argument = power_plane_message_argument(to);
+
+        if (!m->notify || !m->notify->hub)
+                return;
+        /* Linux tells us after the fact: the will message comes with the has message. */
+        power_plane_messages(from, to, &will, &has);
+        notify_hub_power_message(m->notify->hub, e, will, argument);
+        notify_hub_power_message(m->notify->hub, e, has, argument);
 }

@@ -24,3 +24,5 @@ BusNotify *bus_notify_free(BusNotify *b);
 void bus_notify_matching(Manager *m, Entry *e, MatchNotification type);
 void bus_notify_busy_changed(Manager *m, Entry *e, bool busy);
 void bus_notify_properties_changed(Manager *m, Entry *e);
+/* e's runtime power state went from one state to another: the will/has pair to power interest. */
+void bus_notify_power_changed(Manager *m, Entry *e, unsigned from, unsigned to);

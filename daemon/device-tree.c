@@ -447,13 +447,16 @@ int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
         r = family_describe_device(d, &nub);
         if (r < 0)
                 return r;
-        power = power_plane_describe(d, nub.properties);
+        power = power_plane_describe(&t->power, d, nub.properties);
         r = power < 0 ? power : firmware_tree_describe(&t->firmware, d, nub.properties);
         if (r >= 0 && n)
                 r = change_device(t, n, d, &nub, power > 0);
         else if (r >= 0)
                 r = add_device(t, d, &nub, power > 0);
         nub_description_done(&nub);
+        /* After the properties: a state change is reported with them up to date. */
+        if (r >= 0 && power > 0)
+                (void) power_plane_track(&t->power, find_power_nub(t, d->syspath), d);
         return r;
 }
 

@@ -16,6 +16,7 @@ static char **arg_personality_dirs; /* owned strv */
 static const char *arg_snapshot;
 static const char *arg_snapshot_plane = "IOService";
 static unsigned arg_notify_limit;
+static uint64_t arg_power_poll_usec; /* 0: the default; UINT64_MAX: never */
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -37,6 +38,8 @@ static void help(void) {
                "     --snapshot-plane=PLANE The plane the dump shows (default: IOService)\n"
                "     --notify-limit=N       Events pending per subscription before it\n"
                "                            overflows (default: 1024, as Apple)\n"
+               "     --power-poll=MSEC      Read devices' runtime PM status every MSEC\n"
+               "                            milliseconds (default: 1000; 0: never)\n"
                "  -v --verbose              Log debug messages\n",
                PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
 }
@@ -58,7 +61,7 @@ static int strv_extend(char ***l, const char *s) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
-               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT };
+               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -69,6 +72,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "snapshot", required_argument, NULL, ARG_SNAPSHOT },
                 { "snapshot-plane", required_argument, NULL, ARG_SNAPSHOT_PLANE },
                 { "notify-limit", required_argument, NULL, ARG_NOTIFY_LIMIT },
+                { "power-poll", required_argument, NULL, ARG_POWER_POLL },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -114,6 +118,20 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_notify_limit = n;
                         break;
                 }
+                case ARG_POWER_POLL: {
+                        char *end;
+                        unsigned long n;
+
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || n > 3600u * 1000u) {
+                                log_error("Invalid --power-poll '%s': milliseconds from 0 to %u.", optarg,
+                                          3600u * 1000u);
+                                return -EINVAL;
+                        }
+                        arg_power_poll_usec = n == 0 ? UINT64_MAX : n * 1000ULL;
+                        break;
+                }
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -144,6 +162,7 @@ int main(int argc, char *argv[]) {
         config.snapshot = arg_snapshot;
         config.snapshot_plane = arg_snapshot_plane;
         config.notify_limit = arg_notify_limit;
+        config.power_poll_usec = arg_power_poll_usec;
 
         r = manager_new(&m, &config);
         if (r < 0)

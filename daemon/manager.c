@@ -12,6 +12,7 @@
 #include "manager.h"
 #include "personality-dirs.h"
 #include "platform-expert.h"
+#include "power-poll.h"
 #include "snapshot.h"
 #include "shared/log.h"
 
@@ -47,6 +48,8 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
         m->notify_limit = config->notify_limit;
+        m->power_poll_usec = config->power_poll_usec == 0 ? POWER_POLL_DEFAULT_USEC :
+                             config->power_poll_usec == UINT64_MAX ? 0 : config->power_poll_usec;
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
         m->personality_dirs = personality_dirs_default(config->personality_dirs);
         if (!m->sysfs_root || !m->personality_dirs)
@@ -73,6 +76,7 @@ Manager *manager_free(Manager *m) {
         m->announce = bus_announce_free(m->announce);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
+        power_poll_free(m->power_poll);
         if (m->devices_ready)
                 device_tree_done(&m->devices);
         matcher_free(m->matcher);
@@ -99,6 +103,15 @@ static void on_nub_published(Entry *nub, void *userdata) {
 
 static void on_entry_changed(Entry *e, void *userdata) {
         bus_notify_properties_changed(userdata, e);
+}
+
+/* A device's runtime power state changed: power interest, and general interest when polling found it. */
+static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to, bool polled) {
+        Manager *m = userdata;
+
+        if (polled)
+                bus_notify_properties_changed(m, e);
+        bus_notify_power_changed(m, e, from, to);
 }
 
 static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
@@ -243,6 +256,8 @@ int manager_build_registry(Manager *m) {
         m->devices.on_terminate = on_entry_terminated;
         m->devices.on_change = on_entry_changed;
         m->devices.userdata = m;
+        m->devices.power.on_state_change = on_power_state;
+        m->devices.power.state_userdata = m;
         r = firmware_tree_load_devicetree(&m->devices.firmware, m->sysfs_root);
         if (r < 0)
                 log_warning_errno(r, "Cannot read the device tree below %s, ignoring: %m", m->sysfs_root);
@@ -250,6 +265,9 @@ int manager_build_registry(Manager *m) {
                 log_info("Device tree: %d nodes in IODeviceTree.", r);
         if (m->no_udev)
                 return 0;
+        r = power_poll_new(m->event, &m->devices.power, m->power_poll_usec, &m->power_poll);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up runtime PM polling: %m");
         return udev_source_new(&m->udev, m->event, &m->devices);
 }
 

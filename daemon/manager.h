@@ -23,6 +23,7 @@
 typedef struct QuietWaiter QuietWaiter;
 typedef struct BusNotify BusNotify;
 typedef struct BusAnnounce BusAnnounce;
+typedef struct PowerPoll PowerPoll;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -33,6 +34,7 @@ typedef struct ManagerConfig {
         const char *snapshot;    /* borrowed; a saved registry to serve instead of udev, or NULL */
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
         unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
+        uint64_t power_poll_usec; /* runtime PM poll interval; 0: the default (1 s), UINT64_MAX: never */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -56,6 +58,8 @@ typedef struct Manager {
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
         BusNotify *notify;         /* owned: subscriptions and interest (bus-notify.h), NULL before the bus */
         unsigned notify_limit;     /* 0: the default */
+        PowerPoll *power_poll;     /* owned: runtime PM polling, NULL without devices */
+        uint64_t power_poll_usec;  /* 0: never */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);

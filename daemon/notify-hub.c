@@ -652,3 +652,8 @@ void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy) {
 void notify_hub_properties_changed(NotifyHub *hub, Entry *e) {
         deliver_interest(hub, e, INTEREST_GENERAL, IO_MESSAGE_SERVICE_PROPERTY_CHANGE, 0);
 }
+
+void notify_hub_power_message(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument) {
+        deliver_interest(hub, e, INTEREST_PRIORITY_POWER, message, argument);
+        deliver_interest(hub, e, INTEREST_APP_POWER, message, argument);
+}

@@ -39,7 +39,10 @@
  * entry terminates (after its WillTerminate notification) and
  * PropertyChange when the device tree updates its properties; busy interest
  * gets BusyStateChange with the now-busy flag as argument; the two power
- * types are accepted and get messages once the power work lands. A
+ * types get DeviceWillPowerOff/HasPoweredOff or DeviceWillPowerOn/
+ * HasPoweredOn when the entry's runtime power state changed
+ * (notify_hub_power_message(): priority interest first, as Apple tells
+ * its priority interested drivers first). A
  * registration outlives its entry until its owner removes it (as Apple's
  * notifier objects live until released); it gets nothing after
  * ServiceIsTerminated, since IDs are never reused.
@@ -65,6 +68,16 @@
 #define IO_MESSAGE_SERVICE_WAS_CLOSED UINT32_C(0xe0000110)
 #define IO_MESSAGE_SERVICE_BUSY_STATE_CHANGE UINT32_C(0xe0000120)
 #define IO_MESSAGE_SERVICE_PROPERTY_CHANGE UINT32_C(0xe0000130)
+/* Device power (power interest), and system power (IORegisterForSystemPower). */
+#define IO_MESSAGE_DEVICE_WILL_POWER_OFF UINT32_C(0xe0000210)
+#define IO_MESSAGE_DEVICE_WILL_POWER_ON UINT32_C(0xe0000215)
+#define IO_MESSAGE_DEVICE_HAS_POWERED_OFF UINT32_C(0xe0000225)
+#define IO_MESSAGE_DEVICE_HAS_POWERED_ON UINT32_C(0xe0000230)
+#define IO_MESSAGE_CAN_SYSTEM_SLEEP UINT32_C(0xe0000270)
+#define IO_MESSAGE_SYSTEM_WILL_SLEEP UINT32_C(0xe0000280)
+#define IO_MESSAGE_SYSTEM_WILL_NOT_SLEEP UINT32_C(0xe0000290)
+#define IO_MESSAGE_SYSTEM_HAS_POWERED_ON UINT32_C(0xe0000300)
+#define IO_MESSAGE_SYSTEM_WILL_POWER_ON UINT32_C(0xe0000320)
 
 typedef enum InterestType {
         INTEREST_GENERAL,        /* IOGeneralInterest */
@@ -144,3 +157,5 @@ int notify_hub_stats(const NotifyHub *hub, uint64_t id, NotifyStats *ret);
 void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type);
 void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy);
 void notify_hub_properties_changed(NotifyHub *hub, Entry *e);
+/* One device power message to IOPriorityPowerStateInterest, then to IOAppPowerStateInterest. */
+void notify_hub_power_message(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument);

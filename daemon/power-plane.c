@@ -2,10 +2,32 @@
 /* power-plane.c: see power-plane.h. */
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "notify-hub.h"
 #include "power-plane.h"
+
+/* Long enough for every status the PM core writes ("unsupported" is the longest). */
+#define STATUS_MAX 16
+
+/* A member of the plane, as polling and change reports know it. */
+typedef struct PowerMember {
+        Entry *entry;            /* owned reference; the members key is its id */
+        char *status_path;       /* owned: SYSPATH/power/runtime_status */
+        char status[STATUS_MAX]; /* last runtime status seen, "" when unknown or too long */
+        int state;               /* its CurrentPowerState, -1 when unknown */
+} PowerMember;
+
+static PowerMember *member_free(PowerMember *m) {
+        if (!m)
+                return NULL;
+        entry_unref(m->entry);
+        free(m->status_path);
+        free(m);
+        return NULL;
+}
 
 typedef struct PowerLink {
         char *syspath;   /* owned; the links key */
@@ -32,27 +54,6 @@ static PowerLink *link_free(PowerLink *l, const Plane *plane) {
         free(l->consumer);
         free(l);
         return NULL;
-}
-
-int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlaneFind find, void *userdata) {
-        assert(p && reg && root_domain && find);
-        *p = (PowerPlane) {
-                .registry = reg,
-                .root_domain = root_domain,
-                .links = HASHMAP_INIT(&string_hash_ops),
-                .find = find,
-                .userdata = userdata,
-        };
-        return 0;
-}
-
-void power_plane_done(PowerPlane *p) {
-        void *v;
-
-        for (unsigned i = 0; hashmap_next(&p->links, &i, NULL, &v);)
-                link_free(v, p->registry->power_plane);
-        hashmap_done(&p->links);
-        p->root_domain = NULL;
 }
 
 unsigned power_plane_n_links(const PowerPlane *p) {
@@ -93,21 +94,84 @@ static uint32_t capability_flags(int state) {
         }
 }
 
-int power_plane_describe(const DeviceRecord *d, Value *props) {
-        _cleanup_value_ Value *pm = NULL;
-        const char *status, *control;
-        int state, r;
+/* One IOPMPowerState as a dictionary: the structure's field names, Linux's unknowns as 0. */
+static Value *power_state_new(uint32_t caps, uint32_t output, uint32_t input) {
+        static const char *const unknown[] = {
+                "staticPower", "unbudgetedPower", "powerToAttain", "timeToAttain",
+                "settleUpTime", "timeToLower", "settleDownTime", "powerDomainBudget",
+        };
+        _cleanup_value_ Value *d = value_new_dictionary();
+        int r;
 
-        assert(d && props);
-        status = device_record_attr(d, "power/runtime_status");
-        if (!status)
-                return 0;
-        control = device_record_attr(d, "power/control");
-        state = current_state(status);
+        if (!d)
+                return NULL;
+        r = value_dict_set_take(d, "version", value_new_unsigned(IOPM_POWER_STATE_VERSION1, 32));
+        if (r >= 0)
+                r = value_dict_set_take(d, "capabilityFlags", value_new_unsigned(caps, 32));
+        if (r >= 0)
+                r = value_dict_set_take(d, "outputPowerCharacter", value_new_unsigned(output, 32));
+        if (r >= 0)
+                r = value_dict_set_take(d, "inputPowerRequirement", value_new_unsigned(input, 32));
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(unknown); i++)
+                r = value_dict_set_take(d, unknown[i], value_new_unsigned(0, 32));
+        return r < 0 ? NULL : TAKE_PTR(d);
+}
 
-        pm = value_new_dictionary();
+/*
+ * The three states, lowest first: off draws nothing and gives nothing; suspended
+ * lets its parent idle too (the PM core suspends a parent once its children
+ * are suspended); on needs and gives full power.
+ */
+static Value *power_states_new(void) {
+        _cleanup_value_ Value *a = value_new_array();
+        int r;
+
+        if (!a)
+                return NULL;
+        r = value_array_append_take(a, power_state_new(0, 0, 0));
+        if (r >= 0)
+                r = value_array_append_take(a, power_state_new(capability_flags(POWER_STATE_SUSPENDED),
+                                                               IOPM_LOW_POWER, IOPM_LOW_POWER));
+        if (r >= 0)
+                r = value_array_append_take(a, power_state_new(capability_flags(POWER_STATE_ON),
+                                                               IOPM_POWER_ON, IOPM_POWER_ON));
+        return r < 0 ? NULL : TAKE_PTR(a);
+}
+
+int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlaneFind find, void *userdata) {
+        assert(p && reg && root_domain && find);
+        *p = (PowerPlane) {
+                .registry = reg,
+                .root_domain = root_domain,
+                .links = HASHMAP_INIT(&string_hash_ops),
+                .members = HASHMAP_INIT(&u64_hash_ops),
+                .find = find,
+                .userdata = userdata,
+        };
+        p->states = power_states_new();
+        return p->states ? 0 : -ENOMEM;
+}
+
+void power_plane_done(PowerPlane *p) {
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&p->links, &i, NULL, &v);)
+                link_free(v, p->registry->power_plane);
+        hashmap_done(&p->links);
+        for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);)
+                member_free(v);
+        hashmap_done(&p->members);
+        p->states = value_unref(p->states);
+        p->root_domain = NULL;
+}
+
+/* IOPowerManagement for a runtime status and power/control value (NULL: none). */
+static Value *pm_dict_new(const PowerPlane *p, const char *status, const char *control) {
+        _cleanup_value_ Value *pm = value_new_dictionary();
+        int state = current_state(status), r;
+
         if (!pm)
-                return -ENOMEM;
+                return NULL;
         r = value_dict_set_take(pm, "MaxPowerState", value_new_unsigned(POWER_STATE_ON, 32));
         if (r >= 0 && state >= 0) {
                 r = value_dict_set_take(pm, "CurrentPowerState", value_new_unsigned((unsigned) state, 32));
@@ -122,8 +186,19 @@ int power_plane_describe(const DeviceRecord *d, Value *props) {
         if (r >= 0 && control)
                 r = value_dict_set_take(pm, "Control", value_new_string(control));
         if (r >= 0)
-                r = value_dict_set(props, "IOPowerManagement", pm);
-        return r < 0 ? r : 1;
+                r = value_dict_set(pm, "PowerStates", p->states);
+        return r < 0 ? NULL : TAKE_PTR(pm);
+}
+
+int power_plane_describe(const PowerPlane *p, const DeviceRecord *d, Value *props) {
+        const char *status;
+
+        assert(p && d && props);
+        status = device_record_attr(d, "power/runtime_status");
+        if (!status)
+                return 0;
+        return value_dict_set_take(props, "IOPowerManagement",
+                                   pm_dict_new(p, status, device_record_attr(d, "power/control"))) < 0 ? -ENOMEM : 1;
 }
 
 int power_plane_join(PowerPlane *p, Entry *e, Entry *parent) {
@@ -247,4 +322,146 @@ unsigned power_plane_sweep(PowerPlane *p, uint64_t sweep) {
                 }
         }
         return n;
+}
+
+/* --- keeping up with runtime PM --- */
+
+/* Polled: runtime PM enabled (a disabled device reports "unsupported" and stays as it is). */
+static bool member_polled(const PowerMember *m) {
+        return m->status[0] && !streq(m->status, "unsupported");
+}
+
+static void member_set_status(PowerMember *m, const char *status) {
+        size_t len = strlen(status);
+
+        if (len < sizeof(m->status))
+                memcpy(m->status, status, len + 1);
+        else
+                m->status[0] = '\0'; /* a status we cannot keep: not polled */
+        m->state = current_state(status);
+}
+
+static void report(PowerPlane *p, PowerMember *m, int from, bool polled) {
+        if (from < 0 || m->state < 0 || from == m->state || !p->on_state_change)
+                return;
+        p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state, polled);
+}
+
+static void member_forget(PowerPlane *p, PowerMember *m) {
+        (void) hashmap_remove(&p->members, &m->entry->id);
+        member_free(m);
+}
+
+int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d) {
+        PowerMember *m;
+        const char *status;
+        int from, r;
+
+        assert(p && d);
+        if (!e)
+                return 0;
+        m = hashmap_get(&p->members, &e->id);
+        status = device_record_attr(d, "power/runtime_status");
+        if (!status) {
+                if (m)
+                        member_forget(p, m); /* no longer power-managed */
+                return 0;
+        }
+        if (!m) {
+                m = calloc(1, sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                m->entry = entry_ref(e);
+                m->state = -1;
+                r = hashmap_put(&p->members, &m->entry->id, m);
+                if (r < 0) {
+                        member_free(m);
+                        return r;
+                }
+        }
+        /* The syspath changes with a move: keep the path in step. */
+        if (!m->status_path || strncmp(m->status_path, d->syspath, strlen(d->syspath)) != 0 ||
+            !streq(m->status_path + strlen(d->syspath), "/power/runtime_status")) {
+                char *path;
+
+                if (asprintf(&path, "%s/power/runtime_status", d->syspath) < 0)
+                        return -ENOMEM;
+                free(m->status_path);
+                m->status_path = path;
+        }
+        from = m->state;
+        member_set_status(m, status);
+        report(p, m, from, false);
+        return from >= 0 && m->state >= 0 && from != m->state;
+}
+
+/* Replaces RuntimeStatus, CurrentPowerState and CapabilityFlags, keeping power/control as the last event gave it. */
+static int member_update_properties(PowerPlane *p, PowerMember *m, const char *status) {
+        Value *old = entry_get_property(m->entry, "IOPowerManagement");
+        Value *control = old ? value_dict_get(old, "Control") : NULL;
+
+        return entry_set_property_take(m->entry, "IOPowerManagement",
+                                       pm_dict_new(p, status, control ? value_string(control, NULL) : NULL));
+}
+
+unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata) {
+        unsigned changed = 0;
+        void *v;
+
+        assert(p && read_fn);
+        for (bool again = true; again;) {
+                again = false;
+                for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);) {
+                        PowerMember *m = v;
+                        char buf[STATUS_MAX + 2];
+                        ssize_t n;
+                        int from;
+
+                        if (!m->entry->registry) {
+                                /* Removed from the registry: restart, the map changed. */
+                                member_forget(p, m);
+                                again = true;
+                                break;
+                        }
+                        if (!member_polled(m) || !m->status_path)
+                                continue;
+                        n = read_fn(userdata, m->status_path, buf, sizeof(buf));
+                        if (n <= 0)
+                                continue; /* gone with its device: the remove uevent follows */
+                        buf[strcspn(buf, "\n")] = '\0';
+                        if (streq(buf, m->status))
+                                continue;
+                        if (member_update_properties(p, m, buf) < 0)
+                                continue; /* out of memory: the next poll tries again */
+                        from = m->state;
+                        member_set_status(m, buf);
+                        changed++;
+                        report(p, m, from, true);
+                }
+        }
+        return changed;
+}
+
+unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled) {
+        void *v;
+
+        if (ret_polled) {
+                unsigned n = 0;
+
+                for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);)
+                        n += member_polled(v);
+                *ret_polled = n;
+        }
+        return hashmap_size(&p->members);
+}
+
+void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has) {
+        bool up = to > from;
+
+        *ret_will = up ? IO_MESSAGE_DEVICE_WILL_POWER_ON : IO_MESSAGE_DEVICE_WILL_POWER_OFF;
+        *ret_has = up ? IO_MESSAGE_DEVICE_HAS_POWERED_ON : IO_MESSAGE_DEVICE_HAS_POWERED_OFF;
+}
+
+uint64_t power_plane_message_argument(unsigned to) {
+        return (uint64_t) capability_flags((int) to) << 32 | to;
 }

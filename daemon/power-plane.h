@@ -27,12 +27,28 @@
  *   done, as Apple reports the state it is in), MaxPowerState 2,
  *   DevicePowerState 2 when power/control is "on" (user space holds the
  *   device on, Apple's changePowerStateTo()) else 0, CapabilityFlags of the
- *   current state. Linux keys alongside: RuntimeStatus, Control. The values
- *   are those of the device's last uevent: runtime PM changes send none.
+ *   current state. Linux keys alongside: RuntimeStatus, Control.
+ * - PowerStates (in IOPowerManagement): the three states as the array a
+ *   driver gives registerPowerDriver(), one dictionary per IOPMPowerState
+ *   with the structure's field names as keys (version 1, capabilityFlags,
+ *   outputPowerCharacter, inputPowerRequirement, staticPower,
+ *   unbudgetedPower, powerToAttain, timeToAttain, settleUpTime,
+ *   timeToLower, settleDownTime, powerDomainBudget); Linux knows no powers
+ *   or times, so those are 0 ("unknown", as Apple allows). Apple keeps the
+ *   array in the driver; we publish it, one array every member shares.
+ * - Keeping up: the values come from each add or change uevent, and, since
+ *   runtime PM transitions send no uevent, from polling: power_plane_poll()
+ *   reads power/runtime_status of every member whose runtime PM is enabled
+ *   (status not "unsupported"), one small file each, allocating nothing
+ *   when it is unchanged (power-poll.h runs it on a timer). A member whose
+ *   CurrentPowerState changed, whichever way we learnt it, is reported to
+ *   on_state_change after its properties are up to date: Linux tells us
+ *   after the fact, so Apple's will/has messages are both sent then.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "device-record.h"
 #include "registry.h"
@@ -43,16 +59,31 @@
 #define IOPM_POWER_ON 0x2           /* kIOPMPowerOn */
 #define IOPM_DEVICE_USABLE 0x8000   /* kIOPMDeviceUsable */
 #define IOPM_LOW_POWER 0x10000      /* kIOPMLowPower */
+#define IOPM_POWER_STATE_VERSION1 1 /* kIOPMPowerStateVersion1 */
+#define POWER_STATE_COUNT 3
 
 /* Resolves a syspath to its nub when that nub is in IOPower (borrowed), else NULL. */
 typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
+
+/*
+ * A member's CurrentPowerState went from `from` to `to`. polled: the change was
+ * found by power_plane_poll(), which updated IOPowerManagement itself (no
+ * uevent replaced the properties).
+ */
+typedef void (*PowerPlaneStateChange)(void *userdata, Entry *e, unsigned from, unsigned to, bool polled);
+/* Reads the small file at path into buf (NUL-terminated). Returns its length or a negative errno. */
+typedef ssize_t (*PowerPlaneRead)(void *userdata, const char *path, char *buf, size_t size);
 
 typedef struct PowerPlane {
         Registry *registry;  /* borrowed */
         Entry *root_domain;  /* borrowed: published with the platform expert, never removed */
         Hashmap links;       /* devlink syspath → PowerLink *, owning; keys borrowed from them */
+        Hashmap members;     /* entry id → PowerMember *, owning; keys borrowed from them */
+        Value *states;       /* owned: the PowerStates array, shared by every member */
         PowerPlaneFind find;
         void *userdata;      /* borrowed; find's */
+        PowerPlaneStateChange on_state_change; /* NULL: nobody listens */
+        void *state_userdata; /* borrowed; on_state_change's */
 } PowerPlane;
 
 int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlaneFind find, void *userdata);
@@ -62,7 +93,27 @@ void power_plane_done(PowerPlane *p);
  * Adds IOPowerManagement to props when d is power-managed. Returns 1 then,
  * 0 when d is not (no power/runtime_status), -ENOMEM.
  */
-int power_plane_describe(const DeviceRecord *d, Value *props);
+int power_plane_describe(const PowerPlane *p, const DeviceRecord *d, Value *props);
+
+/*
+ * After an event applied d to its nub e (e in IOPower): remembers e's runtime
+ * status for polling and reports a CurrentPowerState change against what was
+ * known before. Returns 1 when the state changed, 0 when not, -ENOMEM.
+ */
+int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d);
+/*
+ * Reads the runtime status of every tracked member with runtime PM enabled
+ * through read; for each that changed, updates its IOPowerManagement and
+ * reports a state change. Members that left the registry are forgotten.
+ * Returns the number of members whose status changed.
+ */
+unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata);
+/* Members tracked, and those of them polled. */
+unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled);
+/* The two interest messages for a change: Device{WillPowerOff,HasPoweredOff} or Device{WillPowerOn,HasPoweredOn}. */
+void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has);
+/* The interest messages' argument: the new state, its capability flags in the upper 32 bits. */
+uint64_t power_plane_message_argument(unsigned to);
 
 /* Puts e in IOPower below parent (NULL: the root domain). */
 int power_plane_join(PowerPlane *p, Entry *e, Entry *parent);
