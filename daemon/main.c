@@ -17,6 +17,8 @@ static const char *arg_snapshot;
 static const char *arg_snapshot_plane = "IOService";
 static unsigned arg_notify_limit;
 static uint64_t arg_power_poll_usec; /* 0: the default; UINT64_MAX: never */
+static const char *arg_logind_bus;
+static uint64_t arg_sleep_timeout_usec; /* 0: the default */
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -40,6 +42,10 @@ static void help(void) {
                "                            overflows (default: 1024, as Apple)\n"
                "     --power-poll=MSEC      Read devices' runtime PM status every MSEC\n"
                "                            milliseconds (default: 1000; 0: never)\n"
+               "     --logind-bus=ADDRESS   Where logind is: system, none, or a bus address\n"
+               "                            (default: the bus ioregd serves on)\n"
+               "     --sleep-timeout=MSEC   How long system sleep waits for clients to\n"
+               "                            allow it (default: 30000, as Apple)\n"
                "  -v --verbose              Log debug messages\n",
                PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
 }
@@ -61,7 +67,8 @@ static int strv_extend(char ***l, const char *s) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
-               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL };
+               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
+               ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -73,6 +80,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "snapshot-plane", required_argument, NULL, ARG_SNAPSHOT_PLANE },
                 { "notify-limit", required_argument, NULL, ARG_NOTIFY_LIMIT },
                 { "power-poll", required_argument, NULL, ARG_POWER_POLL },
+                { "logind-bus", required_argument, NULL, ARG_LOGIND_BUS },
+                { "sleep-timeout", required_argument, NULL, ARG_SLEEP_TIMEOUT },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -132,6 +141,23 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_power_poll_usec = n == 0 ? UINT64_MAX : n * 1000ULL;
                         break;
                 }
+                case ARG_LOGIND_BUS:
+                        arg_logind_bus = optarg;
+                        break;
+                case ARG_SLEEP_TIMEOUT: {
+                        char *end;
+                        unsigned long n;
+
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || n < 1 || n > 3600u * 1000u) {
+                                log_error("Invalid --sleep-timeout '%s': milliseconds from 1 to %u.", optarg,
+                                          3600u * 1000u);
+                                return -EINVAL;
+                        }
+                        arg_sleep_timeout_usec = n * 1000ULL;
+                        break;
+                }
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -163,6 +189,8 @@ int main(int argc, char *argv[]) {
         config.snapshot_plane = arg_snapshot_plane;
         config.notify_limit = arg_notify_limit;
         config.power_poll_usec = arg_power_poll_usec;
+        config.logind_bus = arg_logind_bus;
+        config.sleep_timeout_usec = arg_sleep_timeout_usec;
 
         r = manager_new(&m, &config);
         if (r < 0)

@@ -9,6 +9,7 @@
 #include "bus-catalogue.h"
 #include "bus-notify.h"
 #include "bus-registry.h"
+#include "bus-system-power.h"
 #include "manager.h"
 #include "personality-dirs.h"
 #include "platform-expert.h"
@@ -50,6 +51,12 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         m->notify_limit = config->notify_limit;
         m->power_poll_usec = config->power_poll_usec == 0 ? POWER_POLL_DEFAULT_USEC :
                              config->power_poll_usec == UINT64_MAX ? 0 : config->power_poll_usec;
+        m->sleep_timeout_usec = config->sleep_timeout_usec ?: SYSTEM_POWER_DEFAULT_TIMEOUT_USEC;
+        if (config->logind_bus) {
+                m->logind_address = strdup(config->logind_bus);
+                if (!m->logind_address)
+                        return log_error_errno(ENOMEM, "Out of memory.");
+        }
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
         m->personality_dirs = personality_dirs_default(config->personality_dirs);
         if (!m->sysfs_root || !m->personality_dirs)
@@ -73,6 +80,12 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_registry_drop_waiters(m);
         m->notify = bus_notify_free(m->notify);
+        m->system_power = bus_system_power_free(m->system_power);
+        if (m->logind_bus != m->bus)
+                sd_bus_flush_close_unref(m->logind_bus);
+        else
+                sd_bus_unref(m->logind_bus);
+        free(m->logind_address);
         m->announce = bus_announce_free(m->announce);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
@@ -271,6 +284,43 @@ int manager_build_registry(Manager *m) {
         return udev_source_new(&m->udev, m->event, &m->devices);
 }
 
+/*
+ * The bus logind is on: the daemon's own unless told otherwise (on a real
+ * system that is the system bus; a private bus for tests and ./run gets a
+ * stand-in there, or none).
+ */
+static int connect_logind_bus(Manager *m, bool own_is_private) {
+        const char *a = m->logind_address;
+        int r;
+
+        if (a && streq(a, "none"))
+                return 0;
+        if (!a || (streq(a, "system") && !own_is_private)) {
+                m->logind_bus = sd_bus_ref(m->bus);
+                return 0;
+        }
+        if (streq(a, "system"))
+                r = sd_bus_open_system(&m->logind_bus);
+        else {
+                r = sd_bus_new(&m->logind_bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(m->logind_bus, a);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(m->logind_bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(m->logind_bus);
+        }
+        if (r >= 0)
+                r = sd_bus_attach_event(m->logind_bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                /* Not fatal: the registry is served; only system power notifications are missing. */
+                log_warning_errno(r, "Cannot connect to logind's bus %s, running without system power "
+                                  "notifications: %m", a);
+                m->logind_bus = sd_bus_flush_close_unref(m->logind_bus);
+        }
+        return 0;
+}
+
 int manager_connect_bus(Manager *m, const char *address) {
         int r;
 
@@ -306,6 +356,11 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = connect_logind_bus(m, address != NULL);
+        if (r >= 0)
+                r = bus_system_power_register(m, m->logind_bus);
+        if (r < 0)
+                return r;
         /* Exported first, then named: a client that sees the name finds the objects. */
         r = sd_bus_request_name(m->bus, IOREG_BUS_NAME, 0);
         if (r < 0)

@@ -24,6 +24,7 @@ typedef struct QuietWaiter QuietWaiter;
 typedef struct BusNotify BusNotify;
 typedef struct BusAnnounce BusAnnounce;
 typedef struct PowerPoll PowerPoll;
+typedef struct BusSystemPower BusSystemPower;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -35,6 +36,9 @@ typedef struct ManagerConfig {
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
         unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
         uint64_t power_poll_usec; /* runtime PM poll interval; 0: the default (1 s), UINT64_MAX: never */
+        const char *logind_bus;  /* borrowed; where logind is: NULL the daemon's own bus, "system",
+                                  * "none", or a bus address */
+        uint64_t sleep_timeout_usec; /* system power answers; 0: the default (30 s) */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -60,6 +64,10 @@ typedef struct Manager {
         unsigned notify_limit;     /* 0: the default */
         PowerPoll *power_poll;     /* owned: runtime PM polling, NULL without devices */
         uint64_t power_poll_usec;  /* 0: never */
+        BusSystemPower *system_power; /* owned: org.ioreg.SystemPower1 and logind, NULL before the bus */
+        sd_bus *logind_bus;        /* owned reference (may be bus), NULL without logind */
+        char *logind_address;      /* owned: config's logind_bus, NULL for the daemon's own bus */
+        uint64_t sleep_timeout_usec;
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);
