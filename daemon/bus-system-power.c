@@ -59,14 +59,19 @@ static int send_message(BusSystemPower *b, PowerClient *c, uint32_t message) {
         return r;
 }
 
-/* Every client answered, or the time is up: logind may suspend. */
-static void let_sleep(BusSystemPower *b) {
+/* Forgets who has not answered yet, and the timeout. */
+static void end_round(BusSystemPower *b) {
         void *v;
 
         for (unsigned i = 0; hashmap_next(&b->clients, &i, NULL, &v);)
                 ((PowerClient *) v)->pending = false;
         b->n_pending = 0;
         (void) sd_event_source_set_enabled(b->timer, SD_EVENT_OFF);
+}
+
+/* Every client answered, or the time is up: logind may suspend. */
+static void let_sleep(BusSystemPower *b) {
+        end_round(b);
         if (b->logind && logind_release_inhibitor(b->logind))
                 log_debug("system power: sleep %" PRIu64 " may go on", b->notification);
 }
@@ -102,7 +107,7 @@ static void on_prepare_for_sleep(void *userdata, bool start) {
         int r;
 
         /* A round still open (a sleep that never came) ends here. */
-        let_sleep(b);
+        end_round(b);
         b->notification++;
         if (!start) {
                 for (unsigned i = 0; hashmap_next(&b->clients, &i, NULL, &v);)
