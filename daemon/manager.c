@@ -124,7 +124,8 @@ static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to,
 
         if (polled)
                 bus_notify_properties_changed(m, e);
-        bus_notify_power_changed(m, e, from, to);
+        if (from != to)
+                bus_notify_power_changed(m, e, from, to);
 }
 
 static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {

@@ -342,7 +342,10 @@ static void member_set_status(PowerMember *m, const char *status) {
 }
 
 static void report(PowerPlane *p, PowerMember *m, int from, bool polled) {
-        if (from < 0 || m->state < 0 || from == m->state || !p->on_state_change)
+        if (from < 0 || m->state < 0 || !p->on_state_change)
+                return;
+        /* An event told the device tree, which reports its new properties itself. */
+        if (from == m->state && !polled)
                 return;
         p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state, polled);
 }

@@ -68,7 +68,8 @@ typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
 /*
  * A member's CurrentPowerState went from `from` to `to`. polled: the change was
  * found by power_plane_poll(), which updated IOPowerManagement itself (no
- * uevent replaced the properties).
+ * uevent replaced the properties); then from == to too when only the runtime
+ * status changed within a state (active → suspending).
  */
 typedef void (*PowerPlaneStateChange)(void *userdata, Entry *e, unsigned from, unsigned to, bool polled);
 /* Reads the small file at path into buf (NUL-terminated). Returns its length or a negative errno. */
