@@ -301,6 +301,7 @@ static void forget_entry(Entry *e, void *userdata) {
         if (t->on_terminate)
                 t->on_terminate(e, t->userdata);
         firmware_tree_forget(&t->firmware, e);
+        power_plane_forget(&t->power, e);
         n = hashmap_remove(&t->by_entry, &e->id);
 
         if (n && n->driver == e) {

@@ -355,6 +355,13 @@ static void member_forget(PowerPlane *p, PowerMember *m) {
         member_free(m);
 }
 
+void power_plane_forget(PowerPlane *p, Entry *e) {
+        PowerMember *m = hashmap_get(&p->members, &e->id);
+
+        if (m)
+                member_forget(p, m);
+}
+
 int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d) {
         PowerMember *m;
         const char *status;
