@@ -6,12 +6,129 @@
  */
 #pragma once
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
 #include <systemd/sd-bus.h>
 
 #include "ioreg/ioreg.h"
 #include "shared/macro.h"
+#include "value.h"
+
+#define LIB_BUS_NAME "org.ioreg.Registry1"
+#define LIB_OBJECT_PATH "/org/ioreg/Registry1"
+#define LIB_REGISTRY_INTERFACE "org.ioreg.Registry1"
+#define LIB_ENTRY_INTERFACE "org.ioreg.Entry1"
+#define LIB_NOTIFY_INTERFACE "org.ioreg.Notifications1"
+#define LIB_ENTRY_PATH_MAX 64
+
+/* The daemon's state bits (org.ioreg.Registry1.xml). */
+#define LIB_STATE_INACTIVE 0x1u
 
 /* The errno of a libc or sd-bus call as a return code. */
 ioreg_return_t lib_return_from_errno(int r);
 /* A failed method call: e's name when it is one we know, else r's errno. */
 ioreg_return_t lib_return_from_bus_error(const sd_bus_error *e, int r);
+
+/* ---- objects (object.c) ---- */
+
+typedef enum LibObjectKind {
+        LIB_OBJECT_ENTRY,
+        LIB_OBJECT_ITERATOR,     /* a snapshot of IDs (LibIterator) */
+        LIB_OBJECT_MATCHING,     /* a matching notification's iterator (notification-port.h) */
+        LIB_OBJECT_INTEREST,     /* an interest notifier (notification-port.h) */
+} LibObjectKind;
+
+struct ioreg_object {
+        atomic_uint n_ref;
+        LibObjectKind kind;
+};
+
+/*
+ * An entry: its ID in one run of the daemon (lib_run_for_owner). run is
+ * atomic because a port may re-adopt the object for a new run while other
+ * threads read it.
+ */
+typedef struct LibEntry {
+        struct ioreg_object base;
+        uint64_t id;
+        _Atomic uint64_t run;
+        char *key;               /* owned: "class\nname\nsyspath" when the port made it, else NULL */
+        json_t *last_properties; /* owned: the properties a terminated notification carried, else NULL */
+} LibEntry;
+
+/* A snapshot iterator over entry IDs (matching services, children, parents). */
+typedef struct LibIterator {
+        struct ioreg_object base;
+        uint64_t *ids;  /* owned */
+        size_t n_ids, pos;
+        uint64_t run;
+} LibIterator;
+
+/* A new entry object with one reference, or NULL when out of memory. */
+LibEntry *lib_entry_new(uint64_t id, uint64_t run);
+/* Takes ids (owned) whatever happens. */
+LibIterator *lib_iterator_new(uint64_t *ids, size_t n_ids, uint64_t run);
+/* The object as an entry, or NULL when it is none. */
+LibEntry *lib_entry_cast(ioreg_object_t o);
+ioreg_object_t lib_object_ref(ioreg_object_t o);
+ioreg_object_t lib_object_unref(ioreg_object_t o);
+/* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
+char *lib_entry_key_make(const char *class_name, const char *name, const Value *properties);
+
+/* Per-kind destructors, in the files of the kinds. */
+void lib_matching_free(ioreg_object_t o);
+void lib_interest_free(ioreg_object_t o);
+
+/* ---- the shared synchronous connection (connection.c) ---- */
+
+/*
+ * The run of the daemon whose unique bus name is owner: a number that
+ * stays the same for one owner, and is new for an owner never seen (a
+ * restarted daemon gets a new unique name). 0 for NULL.
+ */
+uint64_t lib_run_for_owner(const char *owner);
+
+/*
+ * Locks the process's shared connection (opening it when needed) and
+ * returns it in *ret. Everything done with it, replies included, must
+ * happen before lib_bus_unlock(): sd-bus objects are not thread-safe.
+ */
+ioreg_return_t lib_bus_lock(sd_bus **ret);
+void lib_bus_unlock(sd_bus **bus);
+#define _cleanup_bus_unlock_ _cleanup_(lib_bus_unlock)
+
+/*
+ * Calls member on bus and returns the reply and the run of the daemon that
+ * sent it. Arguments after types are sd_bus_message_append's.
+ */
+ioreg_return_t lib_call(sd_bus *bus, sd_bus_message **ret_reply, uint64_t *ret_run, const char *path,
+                        const char *interface, const char *member, const char *types, ...);
+/* The same with a message the caller built (sd_bus_message_new_method_call). */
+ioreg_return_t lib_call_message(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply, uint64_t *ret_run);
+
+/* "/org/ioreg/Registry1/entry/<16 hex>" into buf. */
+char *lib_entry_path(uint64_t id, char buf[static LIB_ENTRY_PATH_MAX]);
+
+/*
+ * Calls an org.ioreg.Entry1 method of e on bus: NO_DEVICE when the reply
+ * comes from another run of the daemon than e's.
+ */
+ioreg_return_t lib_entry_call(sd_bus *bus, LibEntry *e, sd_bus_message **ret_reply, const char *member,
+                              const char *types, ...);
+/* Reads an Entry1 property (sd-bus Properties.Get) of e; *ret_reply is positioned in the variant. */
+ioreg_return_t lib_entry_get_property(sd_bus *bus, LibEntry *e, const char *property, const char *contents,
+                                      sd_bus_message **ret_reply);
+
+/* A matching dictionary as a Value; BAD_ARGUMENT when it has no registry form. Does not consume j. */
+ioreg_return_t lib_matching_to_value(json_t *j, Value **ret);
+/* Reads "at" from m into a new array. */
+int lib_read_ids(sd_bus_message *m, uint64_t **ret, size_t *ret_n);
+/* Copies s into a buffer of size n, truncating at a character boundary. */
+void lib_strlcpy(char *dst, const char *s, size_t n);
+
+/* A matching notification's iterator (notification-matching.c). */
+ioreg_object_t lib_matching_next(ioreg_object_t o);
+void lib_matching_reset(ioreg_object_t o);
+int lib_matching_is_valid(ioreg_object_t o);

@@ -7,8 +7,13 @@
  * prefix ioreg_ (IOServiceGetMatchingServices → ioreg_service_get_matching_services).
  *
  * The daemon is found on $IOREG_BUS_ADDRESS when set, else on the system bus.
- * Link with `pkg-config --cflags --libs libioreg`.
+ * Link with `pkg-config --cflags --libs libioreg`. Thread safety: see
+ * ioreg/object.h (objects, synchronous calls) and ioreg/notification.h (ports).
  */
 #pragma once
 
 #include <ioreg/return.h>
+#include <ioreg/object.h>
+#include <ioreg/registry.h>
+#include <ioreg/service.h>
+#include <ioreg/notification.h>

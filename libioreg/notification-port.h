@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * notification-port.h: the notification port's insides, for the files that
+ * put notifications on it (notification-matching.c, notification-interest.c,
+ * and later system power). Not installed.
+ *
+ * A port is an sd-event loop of its own plus one sd-bus connection attached
+ * to it; the loop's epoll fd is the port's fd. Three rules keep callbacks
+ * simple and re-entrant:
+ * 1. sd-bus handlers (the filter and the signal matches) never call the
+ *    caller's callbacks: they queue what came and wake the port
+ *    (lib_port_wake). The port's work handler, which runs outside sd-bus
+ *    processing, then calls the callbacks, so a callback may make
+ *    synchronous calls, add notifications, drain iterators and release
+ *    objects (sd-bus refuses to process a connection from inside its own
+ *    handlers, and draining a primed iterator needs exactly that).
+ * 2. Waking goes through an eventfd on the loop, so that work scheduled
+ *    outside the loop (a drain in the caller's code) still makes the fd
+ *    readable for the caller's poll.
+ * 3. Everything about the daemon's lifetime is the port's: when the daemon
+ *    leaves the bus (NameOwnerChanged) or the connection drops, the port
+ *    forgets its subscriptions (sub IDs set to 0), reconnects with
+ *    back-off, and when the daemon is back calls each kind's resubscribe
+ *    from the work handler.
+ *
+ * Ownership: the port keeps weak lists of its notifications; a notification
+ * unlinks itself when it is freed, and the port's destruction sets each
+ * one's port pointer to NULL (it then delivers nothing).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "lib-internal.h"
+
+typedef struct LibMatching LibMatching;
+typedef struct LibInterest LibInterest;
+typedef struct LibSignalMatch LibSignalMatch;
+
+/*
+ * A D-Bus signal handler another file put on the port's connection with
+ * lib_port_add_signal_match(). The rule is added again on every new
+ * connection; the handler runs inside sd-bus processing (rule 1: queue and
+ * lib_port_wake(), do not call callers from it).
+ */
+struct LibSignalMatch {
+        ioreg_notification_port_t port; /* weak: the port owns this */
+        char *rule;                      /* owned: a D-Bus match rule */
+        sd_bus_message_handler_t handler;
+        void *userdata;                  /* borrowed */
+        sd_bus_slot *slot;               /* owned; NULL while disconnected */
+        LibSignalMatch *next;
+};
+
+/*
+ * Hooks of one kind of client of the port (system power, ...): reconnected
+ * is called from the work handler when the daemon is (back) on the bus and
+ * may call it synchronously; work is called from every run of the work
+ * handler, to deliver what was queued. Either may be NULL.
+ */
+typedef struct LibPortHooks {
+        void (*reconnected)(ioreg_notification_port_t port, void *userdata);
+        void (*work)(ioreg_notification_port_t port, void *userdata);
+        void *userdata; /* borrowed */
+} LibPortHooks;
+
+struct ioreg_notification_port {
+        sd_event *event;                 /* owned: the internal loop; its fd is the port's */
+        sd_bus *bus;                     /* owned; NULL while disconnected from the bus */
+        char *owner;                     /* owned: the daemon's unique name; NULL while it is away */
+        uint64_t run;                    /* lib_run_for_owner(owner), 0 while away */
+        bool need_resubscribe;           /* the daemon came (back): resubscribe in the work handler */
+        bool disconnected;               /* sd-bus said Disconnected: reconnect from the work handler */
+
+        int wake_fd;                     /* owned: eventfd, readable when work is due */
+        sd_event_source *wake_source;    /* owned */
+        sd_event_source *reconnect_timer; /* owned; NULL when no reconnection is due */
+        uint64_t backoff_usec;           /* the next reconnection's delay */
+        sd_event_source *outer_source;   /* owned: the port's fd in the caller's sd-event loop */
+
+        sd_bus_slot *filter_slot;        /* owned */
+        sd_bus_slot *owner_slot;         /* owned: NameOwnerChanged of org.ioreg.Registry1 */
+
+        LibMatching *matchings;          /* weak list (LibMatching.next) */
+        LibInterest *interests;          /* weak list (LibInterest.next) */
+        LibSignalMatch *signal_matches;  /* owned list */
+        LibPortHooks *hooks;             /* owned array */
+        unsigned n_hooks, cap_hooks;
+};
+
+/* Makes the port's fd readable and runs the work handler at the next dispatch. */
+void lib_port_wake(ioreg_notification_port_t port);
+/* The port's connection (borrowed), or NULL while it is disconnected. */
+sd_bus *lib_port_bus(ioreg_notification_port_t port);
+/*
+ * Processes what the connection holds until nothing is left (the signals
+ * queued behind a synchronous reply). Must not run inside an sd-bus
+ * handler of the port.
+ */
+int lib_port_drain(ioreg_notification_port_t port);
+/*
+ * Calls the daemon's Ping (org.freedesktop.DBus.Peer) and drains: every
+ * signal the daemon sent before has been handled when it returns.
+ */
+int lib_port_sync(ioreg_notification_port_t port);
+
+/* Adds a signal match (kept across reconnections); *ret (may be NULL) is the port's, for removal. */
+int lib_port_add_signal_match(ioreg_notification_port_t port, const char *rule, sd_bus_message_handler_t handler,
+                              void *userdata, LibSignalMatch **ret);
+void lib_port_remove_signal_match(LibSignalMatch *m);
+/* Adds hooks (copied). */
+int lib_port_add_hooks(ioreg_notification_port_t port, const LibPortHooks *hooks);
+
+/* reconnect.c: the connection's life, and the work handler. */
+int lib_port_connect(ioreg_notification_port_t port);
+void lib_port_disconnect(ioreg_notification_port_t port);
+void lib_port_run_work(ioreg_notification_port_t port);
+
+/* The kinds' handlers, called by the port (notification-matching.c, notification-interest.c). */
+int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m);
+int lib_interest_handle_signal(ioreg_notification_port_t port, sd_bus_message *m);
+void lib_matching_work(ioreg_notification_port_t port);
+void lib_interest_work(ioreg_notification_port_t port);
+void lib_matching_resubscribe_all(ioreg_notification_port_t port);
+void lib_interest_resubscribe_all(ioreg_notification_port_t port);
+/* The daemon left: subscriptions are gone. */
+void lib_matching_forget_all(ioreg_notification_port_t port);
+void lib_interest_forget_all(ioreg_notification_port_t port);
+/* The port is being destroyed: notifications detach from it. */
+void lib_matching_detach_all(ioreg_notification_port_t port);
+void lib_interest_detach_all(ioreg_notification_port_t port);

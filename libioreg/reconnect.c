@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * reconnect.c: the port's connection over the daemon's lifetime. The port
+ * follows the owner of org.ioreg.Registry1 (NameOwnerChanged) and its own
+ * connection (sd-bus's Disconnected); when the daemon comes back under a new
+ * unique name, or the connection is made again (back-off 50 ms doubling to
+ * 5 s), every notification subscribes again from the work handler.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-client.h"
+#include "notification-port.h"
+
+#define BACKOFF_MIN_USEC (50 * 1000ULL)
+#define BACKOFF_MAX_USEC (5 * 1000 * 1000ULL)
+
+static void set_owner(ioreg_notification_port_t port, const char *owner) {
+        free(port->owner);
+        port->owner = owner && *owner ? strdup(owner) : NULL;
+        port->run = lib_run_for_owner(port->owner);
+}
+
+/* The daemon's unicast signals, and sd-bus's own Disconnected. */
+static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ioreg_notification_port_t port = userdata;
+        const char *member;
+
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+                /* The connection is torn down from the work handler, outside sd-bus's processing. */
+                port->need_resubscribe = false;
+                port->disconnected = true;
+                lib_port_wake(port);
+                return 0;
+        }
+        if (!sd_bus_message_is_signal(m, LIB_NOTIFY_INTERFACE, NULL) ||
+            !streq_ptr(sd_bus_message_get_sender(m), port->owner))
+                return 0;
+        member = sd_bus_message_get_member(m);
+        if (streq_ptr(member, "Interest"))
+                (void) lib_interest_handle_signal(port, m);
+        else
+                (void) lib_matching_handle_signal(port, m);
+        return 1;
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ioreg_notification_port_t port = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, LIB_BUS_NAME))
+                return 0;
+        if (streq_ptr(port->owner, new_owner))
+                return 0;
+        /* Whatever was subscribed belonged to the old daemon. */
+        lib_matching_forget_all(port);
+        lib_interest_forget_all(port);
+        set_owner(port, new_owner);
+        if (port->owner) {
+                port->need_resubscribe = true;
+                lib_port_wake(port);
+        }
+        return 0;
+}
+
+int lib_port_connect(ioreg_notification_port_t port) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *owner = NULL;
+        int r;
+
+        r = bus_client_connect(&port->bus);
+        if (r < 0) {
+                port->bus = NULL;
+                return r;
+        }
+        r = sd_bus_attach_event(port->bus, port->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = sd_bus_add_filter(port->bus, &port->filter_slot, on_filter, port);
+        if (r >= 0)
+                r = sd_bus_add_match(port->bus, &port->owner_slot,
+                                     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                     "arg0='" LIB_BUS_NAME "'",
+                                     on_owner_changed, port);
+        for (LibSignalMatch *m = port->signal_matches; r >= 0 && m; m = m->next)
+                r = sd_bus_add_match(port->bus, &m->slot, m->rule, m->handler, m->userdata);
+        if (r < 0) {
+                lib_port_disconnect(port);
+                return r;
+        }
+        /* After the match: a daemon that appears from now on is seen one way or the other. */
+        if (sd_bus_get_name_creds(port->bus, LIB_BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0)
+                (void) sd_bus_creds_get_unique_name(creds, &owner);
+        port->backoff_usec = BACKOFF_MIN_USEC;
+        if (owner && !streq_ptr(owner, port->owner)) {
+                set_owner(port, owner);
+                port->need_resubscribe = true;
+                lib_port_wake(port);
+        } else if (!owner)
+                set_owner(port, NULL);
+        return 0;
+}
+
+void lib_port_disconnect(ioreg_notification_port_t port) {
+        for (LibSignalMatch *m = port->signal_matches; m; m = m->next)
+                m->slot = sd_bus_slot_unref(m->slot);
+        port->filter_slot = sd_bus_slot_unref(port->filter_slot);
+        port->owner_slot = sd_bus_slot_unref(port->owner_slot);
+        if (port->bus) {
+                (void) sd_bus_detach_event(port->bus);
+                port->bus = sd_bus_flush_close_unref(port->bus);
+        }
+}
+
+static int schedule_reconnect(ioreg_notification_port_t port);
+
+static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        ioreg_notification_port_t port = userdata;
+
+        port->reconnect_timer = sd_event_source_disable_unref(port->reconnect_timer);
+        if (lib_port_connect(port) < 0) {
+                port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
+                                                                                : port->backoff_usec * 2;
+                (void) schedule_reconnect(port);
+        }
+        return 0;
+}
+
+static int schedule_reconnect(ioreg_notification_port_t port) {
+        if (port->reconnect_timer)
+                return 0;
+        if (!port->backoff_usec)
+                port->backoff_usec = BACKOFF_MIN_USEC;
+        return sd_event_add_time_relative(port->event, &port->reconnect_timer, CLOCK_MONOTONIC, port->backoff_usec,
+                                          0, on_reconnect_timer, port);
+}
+
+void lib_port_run_work(ioreg_notification_port_t port) {
+        if (port->bus && (port->disconnected || sd_bus_is_open(port->bus) <= 0)) {
+                port->disconnected = false;
+                lib_matching_forget_all(port);
+                lib_interest_forget_all(port);
+                lib_port_disconnect(port);
+                set_owner(port, NULL);
+                (void) schedule_reconnect(port);
+        }
+        if (port->need_resubscribe && port->bus && port->owner) {
+                port->need_resubscribe = false;
+                lib_matching_resubscribe_all(port);
+                lib_interest_resubscribe_all(port);
+                for (unsigned i = 0; i < port->n_hooks; i++)
+                        if (port->hooks[i].reconnected)
+                                port->hooks[i].reconnected(port, port->hooks[i].userdata);
+        }
+        lib_matching_work(port);
+        lib_interest_work(port);
+        for (unsigned i = 0; i < port->n_hooks; i++)
+                if (port->hooks[i].work)
+                        port->hooks[i].work(port, port->hooks[i].userdata);
+}
