@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# `meson install --destdir` puts the library, its headers and libioreg.pc in
+# place; an example builds out of the tree with `pkg-config --cflags --libs
+# libioreg` alone and links against the installed library. The public
+# headers also compile as C99 with -pedantic and as C++.
+set -eu
+build=$1
+src=$2
+dest=$(mktemp -d /tmp/libioreg-install-XXXXXX)
+trap 'rm -rf "$dest"' EXIT
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
+pc=$(find "$dest" -name libioreg.pc | head -n1)
+[ -n "$pc" ] || { echo "no libioreg.pc installed"; exit 1; }
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+export PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_SYSROOT_DIR=$dest
+flags=$(pkg-config --cflags --libs libioreg)
+echo "pkg-config: $flags"
+[ -f "$dest$prefix/include/ioreg/ioreg.h" ] || { echo "headers not installed"; exit 1; }
+cc -o "$dest/list-usb-devices" "$src/examples/list-usb-devices.c" $flags
+libdir=$(pkg-config --variable=libdir libioreg)
+LD_LIBRARY_PATH=$dest$libdir ldd "$dest/list-usb-devices" | grep -q "$dest.*libioreg.so.0" ||
+        { echo "the example does not link the installed library"; ldd "$dest/list-usb-devices"; exit 1; }
+printf '#include <ioreg/ioreg.h>\nint main(void) { return ioreg_return_string(IOREG_RETURN_SUCCESS) == 0; }\n' \
+        > "$dest/c99.c"
+cc -std=c99 -pedantic -Werror -c -o "$dest/c99.o" "$dest/c99.c" $(pkg-config --cflags libioreg)
+if command -v c++ >/dev/null; then
+        cp "$dest/c99.c" "$dest/cxx.cc"
+        c++ -Werror -c -o "$dest/cxx.o" "$dest/cxx.cc" $(pkg-config --cflags libioreg)
+fi
+echo "installed tree builds"
