@@ -30,8 +30,13 @@ int main(int argc, char **argv) {
         ioreg_service_t port;
         ioreg_return_t r;
 
-        if (argc > 1 && strcmp(argv[1], "--modem") == 0)
-                json_object_set_new(matching, IOREG_SERIAL_BSD_TYPE_KEY, json_string(IOREG_SERIAL_BSD_MODEM_TYPE));
+        /* The book sets kIOSerialBSDTypeKey at the top; ioregd compares other keys through IOPropertyMatch. */
+        if (argc > 1 && strcmp(argv[1], "--modem") == 0) {
+                json_t *props = json_object();
+
+                json_object_set_new(props, IOREG_SERIAL_BSD_TYPE_KEY, json_string(IOREG_SERIAL_BSD_MODEM_TYPE));
+                json_object_set_new(matching, IOREG_PROPERTY_MATCH_KEY, props);
+        }
         r = ioreg_service_get_matching_services(matching, &iter);
         if (r != IOREG_RETURN_SUCCESS) {
                 fprintf(stderr, "IOServiceGetMatchingServices: %s\n", ioreg_return_string(r));

@@ -95,8 +95,10 @@ static void DeviceAdded(void *refCon, ioreg_iterator_t iterator) {
                                                              privateDataRef,                /* refCon */
                                                              &(privateDataRef->notification) /* notification */
                 );
-                if (IOREG_RETURN_SUCCESS != kr)
-                        printf("IOServiceAddInterestNotification returned 0x%08x.\n", kr);
+                if (IOREG_RETURN_SUCCESS != kr) {
+                        printf("IOServiceAddInterestNotification returned 0x%08x (%s).\n", kr, ioreg_return_string(kr));
+                        fflush(stdout);
+                }
 
                 /* Done with this USB device; release the reference added by IOIteratorNext. */
                 kr = ioreg_object_release(usbDevice);

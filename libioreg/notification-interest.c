@@ -64,48 +64,46 @@ int lib_interest_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
         return 0;
 }
 
-/* The key of entry id as the daemon on bus has it now (Entry1's Class, Name and Properties). */
-static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uint64_t *ret_run, char **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* One Entry1 property of entry id on bus, positioned in its variant; the run of the daemon that answered. */
+static ioreg_return_t get_property(sd_bus *bus, const char *owner, uint64_t id, const char *property,
+                                   const char *contents, sd_bus_message **ret, uint64_t *ret_run) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(value_unrefp) Value *props = NULL;
-        _cleanup_free_ char *class_name = NULL, *name = NULL;
         char path[LIB_ENTRY_PATH_MAX];
-        const char *key, *s;
         int r;
 
-        r = sd_bus_call_method(bus, owner, lib_entry_path(id, path), "org.freedesktop.DBus.Properties", "GetAll",
-                               &error, &reply, "s", LIB_ENTRY_INTERFACE);
+        r = sd_bus_call_method(bus, owner, lib_entry_path(id, path), "org.freedesktop.DBus.Properties", "Get",
+                               &error, ret, "ss", LIB_ENTRY_INTERFACE, property);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read_basic(reply, 's', &key);
-                if (r < 0)
-                        break;
-                if (streq(key, "Class") || streq(key, "Name")) {
-                        r = sd_bus_message_read(reply, "v", "s", &s);
-                        if (r >= 0 && !(*(streq(key, "Class") ? &class_name : &name) = strdup(s)))
-                                r = -ENOMEM;
-                } else if (streq(key, "Properties")) {
-                        r = sd_bus_message_enter_container(reply, 'v', "a{sv}");
-                        if (r >= 0)
-                                r = bus_message_read_dict(reply, &props);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0)
-                        break;
-                r = sd_bus_message_exit_container(reply);
-        }
+        if (ret_run)
+                *ret_run = lib_run_for_owner(sd_bus_message_get_sender(*ret));
+        r = sd_bus_message_enter_container(*ret, 'v', contents);
+        return r < 0 ? lib_return_from_errno(r) : IOREG_RETURN_SUCCESS;
+}
+
+/* The key of entry id as the daemon on bus has it now (Entry1's Class, Name and Properties). */
+static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uint64_t *ret_run, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL, *n = NULL, *p = NULL;
+        _cleanup_(value_unrefp) Value *props = NULL;
+        const char *class_name, *name;
+        ioreg_return_t rr;
+        int r;
+
+        rr = get_property(bus, owner, id, "Class", "s", &c, ret_run);
+        if (rr == IOREG_RETURN_SUCCESS)
+                rr = get_property(bus, owner, id, "Name", "s", &n, NULL);
+        if (rr == IOREG_RETURN_SUCCESS)
+                rr = get_property(bus, owner, id, "Properties", "a{sv}", &p, NULL);
+        if (rr != IOREG_RETURN_SUCCESS)
+                return rr;
+        r = sd_bus_message_read_basic(c, 's', &class_name);
+        if (r >= 0)
+                r = sd_bus_message_read_basic(n, 's', &name);
+        if (r >= 0)
+                r = bus_message_read_dict(p, &props);
         if (r < 0)
                 return lib_return_from_errno(r);
-        if (!class_name || !name)
-                return IOREG_RETURN_ERROR;
         *ret = lib_entry_key_make(class_name, name, props);
-        if (ret_run)
-                *ret_run = lib_run_for_owner(sd_bus_message_get_sender(reply));
         return *ret ? IOREG_RETURN_SUCCESS : IOREG_RETURN_NO_MEMORY;
 }
 

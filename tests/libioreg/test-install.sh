@@ -19,8 +19,8 @@ flags=$(pkg-config --cflags --libs libioreg)
 echo "pkg-config: $flags"
 [ -f "$dest$prefix/include/ioreg/ioreg.h" ] || { echo "headers not installed"; exit 1; }
 cc -o "$dest/list-usb-devices" "$src/examples/list-usb-devices.c" $flags
-libdir=$(pkg-config --variable=libdir libioreg)
-LD_LIBRARY_PATH=$dest$libdir ldd "$dest/list-usb-devices" | grep -q "$dest.*libioreg.so.0" ||
+libdir=$(pkg-config --libs-only-L libioreg | tr ' ' '\n' | sed -n 's/^-L//p' | head -n1)
+LD_LIBRARY_PATH=$libdir ldd "$dest/list-usb-devices" | grep -q "$dest.*libioreg.so.0" ||
         { echo "the example does not link the installed library"; ldd "$dest/list-usb-devices"; exit 1; }
 printf '#include <ioreg/ioreg.h>\nint main(void) { return ioreg_return_string(IOREG_RETURN_SUCCESS) == 0; }\n' \
         > "$dest/c99.c"

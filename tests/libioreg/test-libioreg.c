@@ -331,6 +331,7 @@ static void test_properties(void **state) {
         ioreg_service_t kbd, serial;
 
         json_object_set_new(m, "idVendor", json_integer(0x05f3));
+        json_object_set_new(m, "idProduct", json_integer(0x0007)); /* USB matching wants both */
         kbd = ioreg_service_get_matching_service(m);
         assert_non_null(kbd);
         assert_int_equal(ioreg_registry_entry_create_properties(kbd, &props, 0), IOREG_RETURN_SUCCESS);
@@ -388,7 +389,15 @@ static void test_navigation(void **state) {
         assert_non_null(kbd);
         assert_int_equal(ioreg_registry_entry_get_parent_entry(kbd, IOREG_SERVICE_PLANE, &parent),
                          IOREG_RETURN_SUCCESS);
-        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(parent, "idProduct", 0)), 0x1005);
+        /* Its provider in IOService leads up to the hub 17ef:1005. */
+        {
+                json_t *v = ioreg_registry_entry_search_property(parent, IOREG_SERVICE_PLANE, "idProduct",
+                                                                 IOREG_REGISTRY_ITERATE_RECURSIVELY |
+                                                                         IOREG_REGISTRY_ITERATE_PARENTS);
+
+                assert_int_equal(json_integer_value(v), 0x1005);
+                json_decref(v);
+        }
         assert_int_equal(ioreg_registry_entry_get_child_iterator(kbd, IOREG_SERVICE_PLANE, &it), IOREG_RETURN_SUCCESS);
         while ((o = ioreg_iterator_next(it))) {
                 n++;
@@ -420,8 +429,11 @@ static void test_busy_and_quiet(void **state) {
         assert_int_equal(ioreg_service_get_busy_state(root, &busy), IOREG_RETURN_SUCCESS);
         assert_int_equal(busy, 0);
         assert_int_equal(ioreg_kit_get_busy_state(&busy), IOREG_RETURN_SUCCESS);
+        ioreg_object_release(root);
+        root = ioreg_service_get_matching_service(ioreg_service_matching("IOSerialBSDClient"));
         assert_int_equal(ioreg_service_get_state(root, &st), IOREG_RETURN_SUCCESS);
-        assert_true(st & 0x2); /* registered */
+        assert_true((st & 0x6) == 0x6); /* registered, matched */
+        assert_false(st & 0x1);          /* not inactive */
         ioreg_object_release(root);
 }
 
@@ -640,7 +652,7 @@ static void test_daemon_restart(void **state) {
         ioreg_iterator_t pit, tit;
         ioreg_notification_t kept_n = NULL, lost_n = NULL;
         ioreg_service_t kbd, gone;
-        char *m1 = add_mouse(20), *m2;
+        char *m1 = add_mouse(90), *m2; /* 1-1.90 enumerates last: the others keep their IDs */
         ioreg_name_t name;
         uint64_t id;
 
@@ -660,6 +672,7 @@ static void test_daemon_restart(void **state) {
         {
                 json_t *k = ioreg_service_matching("IOUSBHostDevice");
 
+                json_object_set_new(k, "idVendor", json_integer(0x05f3));
                 json_object_set_new(k, "idProduct", json_integer(0x0007));
                 kbd = ioreg_service_get_matching_service(k);
         }
@@ -679,7 +692,7 @@ static void test_daemon_restart(void **state) {
                 (void) ioreg_notification_port_run(port, 10 * 1000);
         remove_device(m1);
         g_free(m1);
-        m2 = add_mouse(21);
+        m2 = add_mouse(91);
         start_daemon(NULL);
         wait_for_count(mouse_matching(), 1);
         run_until(port, &term.services, 1);
@@ -875,6 +888,20 @@ static void test_example_usb_notify(void **state) {
         mouse = add_mouse(32);
         child_expect(&c, "Device added.");
         child_expect(&c, "deviceName: USB Optical Mouse");
+        /* Its interest notification is made after the line: wait for the daemon to hold it. */
+        {
+                sd_bus *bus = NULL;
+                unsigned subs = 0;
+
+                assert_int_equal(harness_connect(&harness, &bus), 0);
+                for (unsigned i = 0; i < 500 && subs < 2; i++) {
+                        assert_int_equal(read_subscriptions(bus, &subs), 0);
+                        if (subs < 2)
+                                usleep(10 * 1000);
+                }
+                assert_int_equal(subs, 2);
+                sd_bus_flush_close_unref(bus);
+        }
         remove_device(mouse);
         g_free(mouse);
         child_expect(&c, "Device removed.");
