@@ -878,6 +878,15 @@ static void test_example_watch_device(void **state) {
         ioreg_object_release(dev);
 }
 
+/* The GLib recipe: the port's fd as a GSource (umockdev brings GLib, so it is built wherever this test is). */
+static void test_example_glib_main_loop(void **state) {
+        char out[4096];
+
+        assert_int_equal(run_example("glib-main-loop", (const char *[]) { "1", NULL }, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "added USB Keyboard") ? out : strstr(out, "added "));
+        assert_non_null(strstr(out, "added FT232R USB UART"));
+}
+
 static void test_example_usb_notify(void **state) {
         Child c = {};
         char *mouse;
@@ -932,6 +941,7 @@ int main(void) {
                 cmocka_unit_test(test_example_wait_for_device),
                 cmocka_unit_test(test_example_watch_device),
                 cmocka_unit_test(test_example_usb_notify),
+                cmocka_unit_test(test_example_glib_main_loop),
         };
 
         return cmocka_run_group_tests_name("libioreg", tests, group_setup, group_teardown);
