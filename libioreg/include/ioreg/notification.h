@@ -45,7 +45,10 @@
  * Thread safety: a port and its notifications belong to one thread at a
  * time: the thread that dispatches the port also adds and releases its
  * notifications and drains their iterators (the callbacks run on it).
- * Different ports may be used from different threads.
+ * Different ports may be used from different threads. A callback may call
+ * any libioreg function (synchronous calls, adding notifications, releasing
+ * the iterator or notifier it was called for) except destroying or
+ * dispatching its own port.
  */
 #pragma once
 
