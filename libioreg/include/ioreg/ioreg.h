@@ -17,3 +17,4 @@
 #include <ioreg/registry.h>
 #include <ioreg/service.h>
 #include <ioreg/notification.h>
+#include <ioreg/plugin.h>
