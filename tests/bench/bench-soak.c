@@ -21,6 +21,11 @@
  * Runs under libumockdev-preload.so (meson's env gives it; by hand:
  * LD_PRELOAD=libumockdev-preload.so.0 bench-soak), which this process needs
  * for umockdev's uevents; the bus and the clients run without it.
+ * - Re-arm: --clients libioreg notification ports (each its own connection)
+ *   hold Matched and Terminated notifications of --match; the daemon is
+ *   stopped, the device detached while it is down, the daemon started
+ *   again. Every port must reconnect by itself and report the device
+ *   terminated, then report it matched when it is attached again.
  * - --leak-check: the same attach/detach cycle, --cycles of them (100 by
  *   default in this mode), with ioregd under valgrind --leak-check=full;
  *   valgrind's "definitely lost", "indirectly lost" and its error count are
@@ -29,10 +34,11 @@
  *
  *     bench-soak [--cycles N] [--warmup N] [--subscribe-cycles N]
  *                [--recording FILE] [--device DEVPATH] [--match CLASS]
- *                [--personalities DIR] [--leak-check] [--quick]
+ *                [--personalities DIR] [--clients N] [--leak-check] [--quick]
  */
 
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -46,6 +52,8 @@
 
 #include <systemd/sd-bus.h>
 #include <umockdev.h>
+
+#include <ioreg/ioreg.h>
 
 #include "bench-util.h"
 #include "bus-fixture.h"
@@ -62,6 +70,7 @@
 static unsigned arg_cycles = DEFAULT_CYCLES;
 static unsigned arg_warmup = DEFAULT_WARMUP;
 static unsigned arg_subscribe_cycles = DEFAULT_SUBSCRIBE_CYCLES;
+static unsigned arg_clients = 50;
 static bool arg_cycles_set = false;
 static bool arg_leak_check = false;
 static const char *arg_recording = SHARED_TESTDATA "/umockdev/umockdev-input-usbkbd.umockdev";
@@ -374,6 +383,130 @@ static void leak_rows(const char *log) {
                   errors == 0 ? "PASS" : bench_fmt("FAIL: see %s", log));
 }
 
+/* --- re-arm: libioreg ports across a daemon restart --- */
+
+typedef struct Port {
+        ioreg_notification_port_t port;        /* owned */
+        ioreg_iterator_t matched, terminated;  /* owned: the notifications' iterators */
+        unsigned n_matched, n_terminated;
+} Port;
+
+/* Drains the iterator (which re-arms it) and counts what it held. */
+static unsigned drain(ioreg_iterator_t it) {
+        unsigned n = 0;
+        ioreg_object_t o;
+
+        while ((o = ioreg_iterator_next(it))) {
+                ioreg_object_release(o);
+                n++;
+        }
+        return n;
+}
+
+static void on_port_matched(void *refcon, ioreg_iterator_t it) {
+        ((Port *) refcon)->n_matched += drain(it);
+}
+
+static void on_port_terminated(void *refcon, ioreg_iterator_t it) {
+        ((Port *) refcon)->n_terminated += drain(it);
+}
+
+static void port_done(Port *p) {
+        if (p->matched)
+                ioreg_object_release(p->matched);
+        if (p->terminated)
+                ioreg_object_release(p->terminated);
+        ioreg_notification_port_destroy(p->port);
+        *p = (Port) {};
+}
+
+static int port_start(Port *p) {
+        json_t *m = ioreg_service_matching(arg_match);
+        ioreg_return_t r;
+
+        p->port = ioreg_notification_port_create();
+        if (!p->port || !m) {
+                json_decref(m);
+                return -ENOMEM;
+        }
+        r = ioreg_service_add_matching_notification(p->port, IOREG_MATCHED_NOTIFICATION, m, on_port_matched, p,
+                                                    &p->matched);
+        if (r == IOREG_RETURN_SUCCESS) {
+                drain(p->matched);
+                m = ioreg_service_matching(arg_match);
+                r = ioreg_service_add_matching_notification(p->port, IOREG_TERMINATED_NOTIFICATION, m,
+                                                            on_port_terminated, p, &p->terminated);
+        }
+        if (r == IOREG_RETURN_SUCCESS)
+                drain(p->terminated);
+        if (r != IOREG_RETURN_SUCCESS) {
+                fprintf(stderr, "bench-soak: a libioreg port: %s\n", ioreg_return_string(r));
+                return -EIO;
+        }
+        return 0;
+}
+
+/* Dispatches every port until each one's counter (at offset) is at least want[i], for at most WAIT_USEC. */
+static unsigned ports_wait(Port *ports, unsigned n, size_t offset, const unsigned *want) {
+        uint64_t deadline = bench_now_nsec() + WAIT_USEC * 1000;
+        unsigned done = 0;
+
+        for (;;) {
+                struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
+
+                done = 0;
+                for (unsigned i = 0; i < n; i++) {
+                        (void) ioreg_notification_port_dispatch(ports[i].port);
+                        if (*(unsigned *) ((char *) &ports[i] + offset) >= want[i])
+                                done++;
+                }
+                if (done == n || bench_now_nsec() > deadline)
+                        return done;
+                nanosleep(&ts, NULL);
+        }
+}
+
+/* The daemon is stopped and started again (*pid changes); returns the ports that re-armed. */
+static int rearm(BusFixture *f, UMockdevTestbed *tb, const Subtree *sub, sd_bus *bus, pid_t *pid,
+                 unsigned *ret_terminated, unsigned *ret_matched) {
+        _cleanup_free_ Port *ports = calloc(arg_clients, sizeof(Port));
+        _cleanup_free_ unsigned *want = calloc(arg_clients, sizeof(unsigned));
+        int r = 0;
+
+        if (!ports || !want)
+                return -ENOMEM;
+        (void) setenv("IOREG_BUS_ADDRESS", f->address, 1);
+        for (unsigned i = 0; r >= 0 && i < arg_clients; i++)
+                r = port_start(&ports[i]);
+        if (r < 0)
+                goto out;
+
+        (void) kill(*pid, SIGTERM);
+        (void) waitpid(*pid, NULL, 0);
+        *pid = 0;
+        detach(tb, sub); /* while the daemon is down: only the restart can tell the ports */
+        r = spawn_ioregd(f, false, NULL, pid);
+        if (r >= 0)
+                r = wait_quiet(bus, *pid);
+        if (r < 0)
+                goto out;
+        for (unsigned i = 0; i < arg_clients; i++)
+                want[i] = ports[i].n_terminated + 1;
+        *ret_terminated = ports_wait(ports, arg_clients, offsetof(Port, n_terminated), want);
+
+        /* Live again: the device comes back, and every port must hear of it. */
+        for (unsigned i = 0; i < arg_clients; i++)
+                want[i] = ports[i].n_matched + 1;
+        r = attach(tb, sub);
+        if (r < 0)
+                goto out;
+        *ret_matched = ports_wait(ports, arg_clients, offsetof(Port, n_matched), want);
+out:
+        for (unsigned i = 0; i < arg_clients; i++)
+                port_done(&ports[i]);
+        return r;
+}
+
 static int run(void) {
         _cleanup_(subtree_done) Subtree sub = {};
         _cleanup_free_ char *valgrind_log = NULL;
@@ -384,6 +517,7 @@ static int run(void) {
         Usage warm = {}, end = {}, u;
         unsigned max_children = 0, cycles = arg_cycles;
         uint32_t subs_before = 0, subs_after = 0;
+        unsigned rearmed_terminated = 0, rearmed_matched = 0;
         uint64_t t0, cycle_nsec = 0;
         pid_t pid = 0;
         int r;
@@ -496,6 +630,13 @@ static int run(void) {
         if (r < 0)
                 goto out;
 
+        if (!arg_leak_check && arg_clients > 0) {
+                fprintf(stderr, "bench-soak: restarting the daemon under %u libioreg clients\n", arg_clients);
+                r = rearm(&f, tb, &sub, c.bus, &pid, &rearmed_terminated, &rearmed_matched);
+                if (r < 0)
+                        goto out;
+        }
+
         bench_row("metric", "value", "unit", "target", "verdict");
         bench_row("---", "---:", "---", "---", "---");
         bench_row("soak: attach/detach cycles", bench_fmt("%u", cycles), "cycles", "-",
@@ -512,6 +653,14 @@ static int run(void) {
         bench_row(bench_fmt("soak: subscriptions after %u subscribe/disconnect cycles", arg_subscribe_cycles),
                   bench_fmt("%u → %u", subs_before, subs_after), "subscriptions", "unchanged",
                   subs_after == subs_before ? "PASS" : "FAIL");
+        if (!arg_leak_check && arg_clients > 0) {
+                bench_row("soak: libioreg clients told of the device detached while ioregd was down",
+                          bench_fmt("%u / %u", rearmed_terminated, arg_clients), "clients", "all",
+                          rearmed_terminated == arg_clients ? "PASS" : "FAIL");
+                bench_row("soak: libioreg clients told of the device attached after the restart",
+                          bench_fmt("%u / %u", rearmed_matched, arg_clients), "clients", "all",
+                          rearmed_matched == arg_clients ? "PASS" : "FAIL");
+        }
         fflush(stdout);
 out:
         sd_bus_flush_close_unref(c.bus);
@@ -535,7 +684,7 @@ out:
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_IGNORED = 0x100, ARG_WARMUP, ARG_SUBSCRIBE, ARG_RECORDING, ARG_DEVICE, ARG_MATCH,
-               ARG_PERSONALITIES, ARG_LEAK, ARG_QUICK };
+               ARG_PERSONALITIES, ARG_CLIENTS, ARG_LEAK, ARG_QUICK };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "cycles", required_argument, NULL, 'c' },
@@ -545,6 +694,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "device", required_argument, NULL, ARG_DEVICE },
                 { "match", required_argument, NULL, ARG_MATCH },
                 { "personalities", required_argument, NULL, ARG_PERSONALITIES },
+                { "clients", required_argument, NULL, ARG_CLIENTS },
                 { "leak-check", no_argument, NULL, ARG_LEAK },
                 { "quick", no_argument, NULL, ARG_QUICK },
                 BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
@@ -556,7 +706,7 @@ static int parse_argv(int argc, char *argv[]) {
                 switch (c) {
                 case 'h':
                         printf("%s [--cycles N] [--warmup N] [--subscribe-cycles N] [--recording FILE]\n"
-                               "   [--device DEVPATH] [--match CLASS] [--personalities DIR] [--leak-check] [--quick]\n",
+                               "   [--device DEVPATH] [--match CLASS] [--personalities DIR] [--clients N] [--leak-check] [--quick]\n",
                                program_invocation_short_name);
                         return 0;
                 case 'c':
@@ -583,6 +733,10 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PERSONALITIES:
                         arg_personalities = optarg;
+                        break;
+                case ARG_CLIENTS:
+                        if (bench_parse_unsigned(optarg, 0, &arg_clients) < 0)
+                                return -EINVAL;
                         break;
                 case ARG_LEAK:
                         arg_leak_check = true;
