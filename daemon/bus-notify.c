@@ -480,3 +480,8 @@ void bus_notify_power_changed(Manager *m, Entry *e, unsigned from, unsigned to) 
         notify_hub_power_message(m->notify->hub, e, will, argument);
         notify_hub_power_message(m->notify->hub, e, has, argument);
 }
+
+void bus_notify_message_clients(Manager *m, Entry *e, uint32_t message, uint64_t argument) {
+        if (m->notify && m->notify->hub)
+                notify_hub_message_clients(m->notify->hub, e, message, argument);
+}

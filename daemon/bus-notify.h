@@ -26,3 +26,4 @@ void bus_notify_busy_changed(Manager *m, Entry *e, bool busy);
 void bus_notify_properties_changed(Manager *m, Entry *e);
 /* e's runtime power state went from one state to another: the will/has pair to power interest. */
 void bus_notify_power_changed(Manager *m, Entry *e, unsigned from, unsigned to);
+void bus_notify_message_clients(Manager *m, Entry *e, uint32_t message, uint64_t argument);

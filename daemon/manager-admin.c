@@ -3,6 +3,7 @@
 
 #include <assert.h>
 
+#include "driver-host.h"
 #include "manager.h"
 #include "platform-expert.h"
 
@@ -38,7 +39,10 @@ int manager_terminate_entry(Manager *m, Entry *e) {
 }
 
 bool manager_entry_accepts_properties(const Manager *m, const Entry *e) {
-        return m->matcher && e->registry && matcher_driver_personality(m->matcher, e);
+        /* A hosted driver sets its own properties from its start routine, before the matcher counts it as started. */
+        return m->matcher && e->registry &&
+               (matcher_driver_personality(m->matcher, e) ||
+                (m->driver_host && driver_host_server_of(m->driver_host, e)));
 }
 
 int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char **ret_bad_key) {

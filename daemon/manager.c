@@ -7,9 +7,11 @@
 
 #include "bus-announce.h"
 #include "bus-catalogue.h"
+#include "bus-driver.h"
 #include "bus-notify.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
+#include "driver-host.h"
 #include "manager.h"
 #include "personality-dirs.h"
 #include "platform-expert.h"
@@ -79,6 +81,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_registry_drop_waiters(m);
+        m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
         m->notify = bus_notify_free(m->notify);
         m->system_power = bus_system_power_free(m->system_power);
         if (m->logind_bus != m->bus)
@@ -136,6 +139,14 @@ static void on_entry_terminated(Entry *e, void *userdata) {
         Manager *m = userdata;
 
         matcher_service_terminated(m->matcher, e);
+}
+
+static void on_driver_terminate(void *userdata, Entry *e) {
+        (void) manager_terminate_entry(userdata, e);
+}
+
+static void on_driver_properties_changed(void *userdata, Entry *e) {
+        bus_notify_properties_changed(userdata, e);
 }
 
 /* Resources a Mac publishes once its kernel is up; personalities wait on them (IOResourceMatch). */
@@ -200,6 +211,15 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
         }
+        /* Driver servers: launched once the daemon is on the bus (manager_connect_bus()). */
+        r = driver_host_new(m->event, m->registry, m->matcher,
+                            &(DriverHostHooks) { .terminate = on_driver_terminate,
+                                                 .properties_changed = on_driver_properties_changed,
+                                                 .userdata = m },
+                            IOREG_DRIVER_DIR, &m->driver_host);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the driver host: %m");
+        matcher_set_host(m->matcher, &driver_host_ops, m->driver_host);
         /* Before coldplug, so that every nub is matched as it arrives. */
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
@@ -222,6 +242,8 @@ int manager_reload_catalogue(Manager *m) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to rebuild the catalogue: %m") : 0;
         }
+        if (m->driver_host)
+                driver_host_reset_crash_loops(m->driver_host);
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
                 return log_error_errno(r, "Failed to reload the catalogue: %m");
@@ -354,6 +376,11 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = bus_notify_register(m);
         if (r < 0)
                 return r;
+        if (m->driver_host) {
+                r = bus_driver_register(m);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
@@ -366,6 +393,8 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = sd_bus_request_name(m->bus, IOREG_BUS_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire the name %s: %m", IOREG_BUS_NAME);
+        if (m->driver_host)
+                (void) driver_host_attach_bus(m->driver_host, m->bus);
         return 0;
 }
 

@@ -25,6 +25,7 @@ typedef struct BusNotify BusNotify;
 typedef struct BusAnnounce BusAnnounce;
 typedef struct PowerPoll PowerPoll;
 typedef struct BusSystemPower BusSystemPower;
+typedef struct DriverHost DriverHost;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -68,6 +69,7 @@ typedef struct Manager {
         sd_bus *logind_bus;        /* owned reference (may be bus), NULL without logind */
         char *logind_address;      /* owned: config's logind_bus, NULL for the daemon's own bus */
         uint64_t sleep_timeout_usec;
+        DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);

@@ -657,3 +657,7 @@ void notify_hub_power_message(NotifyHub *hub, Entry *e, uint32_t message, uint64
         deliver_interest(hub, e, INTEREST_PRIORITY_POWER, message, argument);
         deliver_interest(hub, e, INTEREST_APP_POWER, message, argument);
 }
+
+void notify_hub_message_clients(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument) {
+        deliver_interest(hub, e, INTEREST_GENERAL, message, argument);
+}

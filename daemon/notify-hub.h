@@ -159,3 +159,5 @@ void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy);
 void notify_hub_properties_changed(NotifyHub *hub, Entry *e);
 /* One device power message to IOPriorityPowerStateInterest, then to IOAppPowerStateInterest. */
 void notify_hub_power_message(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument);
+/* messageClients(): a driver's own message to e's general-interest clients (driver host). */
+void notify_hub_message_clients(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument);
