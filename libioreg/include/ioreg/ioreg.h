@@ -18,3 +18,4 @@
 #include <ioreg/service.h>
 #include <ioreg/notification.h>
 #include <ioreg/plugin.h>
+#include <ioreg/driver.h>

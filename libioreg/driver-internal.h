@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* driver-internal.h: what the driver-side files of libioreg share (not exported). */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "ioreg/driver.h"
+#include "lib-internal.h"
+
+#define LIB_DRIVER_DAEMON_NAME "org.ioreg.Registry1"
+#define LIB_DRIVER_HOST_PATH "/org/ioreg/DriverHost1"
+#define LIB_DRIVER_HOST_INTERFACE "org.ioreg.DriverHost1"
+#define LIB_DRIVER_SERVER_PATH "/org/ioreg/DriverServer1"
+#define LIB_DRIVER_SERVER_INTERFACE "org.ioreg.DriverServer1"
+
+typedef struct LibDriverServer LibDriverServer;
+
+struct ioreg_driver {
+        ioreg_driver *next;              /* in the server's list */
+        LibDriverServer *server;         /* weak */
+        const ioreg_driver_class *klass; /* borrowed from the caller's table */
+        uint64_t id, provider_id;
+        json_t *properties;              /* owned */
+        void *context;                   /* the driver's */
+};
+
+struct LibDriverServer {
+        sd_bus *bus;                     /* owned */
+        sd_event *event;                 /* owned */
+        char *daemon;                    /* owned: the daemon's unique name, the only caller we serve */
+        const ioreg_driver_class *classes; /* borrowed for ioreg_driver_server_run() */
+        unsigned n_classes;
+        void *userdata;                  /* the caller's */
+        ioreg_driver *drivers;           /* owned list */
+        unsigned n_started;              /* instances ever started */
+        int exit_status;
+};
+
+/* A synchronous call on DriverHost1 with the reply's error mapped (driver-calls.c). */
+ioreg_return_t lib_driver_call(ioreg_driver *driver, const char *method, sd_bus_message **ret_reply,
+                               const char *types, ...);
