@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-driver-server.c: a driver server for the tests, built on libioreg's
+ * driver API. What each instance does comes from its personality:
+ *
+ *   TestBehavior "ok"          start succeeds (the default)
+ *                "fail-start"  start fails (the next candidate is tried)
+ *                "refuse"      probe refuses
+ *   TestProbeScore N           probe sets the score to N
+ *   TestOpenProvider true      start opens the provider and records the
+ *                              outcome in TestOpenResult
+ *   TestRegisterNub "CLASS"    start publishes a nub of CLASS below itself
+ *
+ * A started instance sets TestStarted, TestServerPID and TestServerUID on
+ * its entry. With $TEST_STOP_DIR (IOUserServerEnvironment), stop and the
+ * ServiceIsTerminated message leave files there ("stop-ID", "message-ID"),
+ * so a test sees that the termination reached the driver.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ioreg/ioreg.h>
+
+static const char *behavior(ioreg_driver *d) {
+        const char *b = json_string_value(json_object_get(ioreg_driver_get_properties(d), "TestBehavior"));
+
+        return b ? b : "ok";
+}
+
+static void touch(const char *what, ioreg_driver *d) {
+        const char *dir = getenv("TEST_STOP_DIR");
+        char path[512];
+        int fd;
+
+        if (!dir)
+                return;
+        snprintf(path, sizeof(path), "%s/%s-%llx", dir, what, (unsigned long long) ioreg_driver_get_id(d));
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+                close(fd);
+}
+
+static int test_probe(uint64_t provider, json_t *personality, int32_t *score, void *userdata) {
+        const char *b = json_string_value(json_object_get(personality, "TestBehavior"));
+        json_t *s = json_object_get(personality, "TestProbeScore");
+
+        if (b && strcmp(b, "refuse") == 0)
+                return -1;
+        if (json_is_integer(s))
+                *score = (int32_t) json_integer_value(s);
+        return 0;
+}
+
+static ioreg_return_t test_start(ioreg_driver *d, void *userdata) {
+        json_t *props = ioreg_driver_get_properties(d), *mine;
+        const char *nub_class = json_string_value(json_object_get(props, "TestRegisterNub"));
+        ioreg_return_t r;
+
+        if (strcmp(behavior(d), "fail-start") == 0) {
+                fprintf(stderr, "failing start as asked\n");
+                return IOREG_RETURN_ERROR;
+        }
+        mine = json_pack("{s:b, s:I, s:I}", "TestStarted", 1, "TestServerPID", (json_int_t) getpid(),
+                         "TestServerUID", (json_int_t) getuid());
+        if (json_is_true(json_object_get(props, "TestOpenProvider")))
+                json_object_set_new(mine, "TestOpenResult",
+                                    json_string(ioreg_return_string(ioreg_driver_open_provider(d))));
+        r = ioreg_driver_set_properties(d, mine);
+        json_decref(mine);
+        if (r != IOREG_RETURN_SUCCESS)
+                return r;
+        if (nub_class) {
+                json_t *nub = json_pack("{s:s}", "TestNubOf", json_string_value(json_object_get(props, "IOUserClass")));
+
+                r = ioreg_driver_register_nub(d, nub_class, NULL, nub, NULL);
+                json_decref(nub);
+                if (r != IOREG_RETURN_SUCCESS)
+                        return r;
+        }
+        /* A matcher key is refused: the daemon keeps the match honest. */
+        mine = json_pack("{s:s}", "IOMatchCategory", "stolen");
+        if (ioreg_driver_set_properties(d, mine) != IOREG_RETURN_NOT_PERMITTED)
+                r = IOREG_RETURN_ERROR;
+        json_decref(mine);
+        return r;
+}
+
+static void test_stop(ioreg_driver *d, void *userdata) {
+        touch("stop", d);
+}
+
+static void test_message(ioreg_driver *d, uint32_t type, uint64_t argument, void *userdata) {
+        if (type == 0xe0000010u)
+                touch("message", d);
+}
+
+int main(void) {
+        static const ioreg_driver_class classes[] = {
+                { "TestDriver", test_probe, test_start, test_stop, test_message },
+                { "TestDriverA", test_probe, test_start, test_stop, test_message },
+                { "TestDriverB", test_probe, test_start, test_stop, test_message },
+                { "TestFailDriver", test_probe, test_start, test_stop, test_message },
+                { "TestUSBDriver", test_probe, test_start, test_stop, test_message },
+        };
+
+        return ioreg_driver_server_run(classes, sizeof(classes) / sizeof(classes[0]), NULL);
+}
