@@ -360,6 +360,37 @@ static void server_send_queued(DriverServer *s) {
         server_check_idle(s);
 }
 
+/*
+ * ServiceIsTerminated, then Stop, for driver: sent at once to the process
+ * that holds the instance (even while it retires), not queued behind calls
+ * meant for its successor.
+ */
+static void send_termination(DriverServer *s, Entry *driver) {
+        static const CallKind kinds[] = { CALL_MESSAGE, CALL_STOP };
+
+        if (s->state != SERVER_RUNNING)
+                return; /* not checked in: it never ran the instance */
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                HostCall *c = calloc(1, sizeof(*c));
+
+                if (c)
+                        *c = (HostCall) {
+                                .kind = kinds[i],
+                                .server = s,
+                                .driver = entry_ref(driver),
+                                .driver_id = driver->id,
+                                .message = IO_MESSAGE_SERVICE_IS_TERMINATED,
+                        };
+                if (!c || call_send(c) < 0) {
+                        call_free(c);
+                        log_warning("Driver server %s: cannot send it Stop, sending SIGTERM.", s->name);
+                        server_kill(s, SIGTERM);
+                        return;
+                }
+                list_append(&s->sent, c);
+        }
+}
+
 /* The children a failed instance registered go with it (a removed entry leaves its children behind). */
 static void terminate_children(DriverHost *h, Entry *driver) {
         for (;;) {
@@ -404,20 +435,10 @@ static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
                 if (r >= 0 && (!inst || (c->driver->state & ENTRY_STATE_INACTIVE))) {
                         /* Started, but its nub went meanwhile: stop it again. */
                         if (inst) {
-                                Entry *drv = c->driver;
-
                                 instance_drop(h, inst);
-                                c->driver = NULL;
-                                HostCall *stop = calloc(1, sizeof(*stop));
-                                if (stop) {
-                                        stop->kind = CALL_STOP;
-                                        stop->driver = drv;
-                                        stop->driver_id = drv->id;
-                                        if (s->n_instances == 0)
-                                                s->retiring = true;
-                                        server_submit(s, stop);
-                                } else
-                                        entry_unref(drv);
+                                if (s->n_instances == 0)
+                                        s->retiring = true;
+                                send_termination(s, c->driver);
                         }
                         call_complete(c, -ESTALE, 0);
                         break;
@@ -501,6 +522,12 @@ static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userd
         }
 }
 
+/* Whatever the process wrote before it exited (its exit may be seen before its last output). */
+static void drain(DriverServer *s, sd_event_source *src) {
+        if (src)
+                (void) on_output(src, sd_event_source_get_io_fd(src), EPOLLIN, s);
+}
+
 static int on_backoff_done(sd_event_source *src, uint64_t usec, void *userdata) {
         DriverServer *s = userdata;
         DriverHost *h = s->host;
@@ -553,6 +580,8 @@ static void server_exited(DriverServer *s, const siginfo_t *si) {
                 log_full_errno(crashed ? LOG_WARNING : LOG_INFO, 0, "Driver server %s (PID %d) was killed by signal %d%s.",
                                s->name, (int) s->pid, si->si_status, crashed ? ": it crashed" : "");
         /* What it had left to say. */
+        drain(s, s->out_io);
+        drain(s, s->err_io);
         log_lines(s, &s->out_line, true, LOG_INFO);
         log_lines(s, &s->err_line, true, LOG_NOTICE);
         server_stop_sources(s);
@@ -842,43 +871,15 @@ static void host_stop(void *userdata, Entry *driver) {
         DriverHost *h = userdata;
         Instance *inst = hashmap_get(&h->instances, &driver->id);
         DriverServer *s;
-        HostCall *msg, *stop;
 
         if (!inst)
                 return; /* its server crashed, or its start never completed */
         s = inst->server;
         instance_drop(h, inst);
         if (s->n_instances == 0)
-                s->retiring = true;
-        if (s->state != SERVER_RUNNING && s->state != SERVER_LAUNCHING)
-                return;
+                s->retiring = true; /* it exits by itself after this Stop */
         /* Phase 1 reaches the driver as a message from its provider, then stop (reference §1.10). */
-        msg = calloc(1, sizeof(*msg));
-        stop = calloc(1, sizeof(*stop));
-        if (!msg || !stop) {
-                free(msg);
-                free(stop);
-                server_kill(s, SIGTERM);
-                return;
-        }
-        *msg = (HostCall) {
-                .kind = CALL_MESSAGE,
-                .driver = entry_ref(driver),
-                .driver_id = driver->id,
-                .message = IO_MESSAGE_SERVICE_IS_TERMINATED,
-        };
-        *stop = (HostCall) { .kind = CALL_STOP, .driver = entry_ref(driver), .driver_id = driver->id };
-        /* Sent even while retiring: these go to the process that still holds the instance. */
-        msg->server = stop->server = s;
-        list_append(&s->queued, msg);
-        list_append(&s->queued, stop);
-        if (s->state == SERVER_RUNNING) {
-                bool retiring = s->retiring;
-
-                s->retiring = false; /* server_send_queued() sends only to a live server */
-                server_send_queued(s);
-                s->retiring = retiring;
-        }
+        send_termination(s, driver);
 }
 
 const DriverHostOps driver_host_ops = {
