@@ -38,6 +38,8 @@ typedef enum LibObjectKind {
         LIB_OBJECT_ITERATOR,     /* a snapshot of IDs (LibIterator) */
         LIB_OBJECT_MATCHING,     /* a matching notification's iterator (notification-port.h) */
         LIB_OBJECT_INTEREST,     /* an interest notifier (notification-port.h) */
+        LIB_OBJECT_POWER_NOTIFIER, /* a system power notifier (system-power.c) */
+        LIB_OBJECT_POWER_CONNECT,  /* the root port of a system power registration (system-power.c) */
 } LibObjectKind;
 
 struct ioreg_object {
@@ -80,6 +82,7 @@ char *lib_entry_key_make(const char *class_name, const char *name, const Value *
 /* Per-kind destructors, in the files of the kinds. */
 void lib_matching_free(ioreg_object_t o);
 void lib_interest_free(ioreg_object_t o);
+void lib_system_power_free(ioreg_object_t o);
 
 /* ---- the shared synchronous connection (connection.c) ---- */
 

@@ -96,6 +96,9 @@ void ioreg_notification_port_destroy(ioreg_notification_port_t port) {
                 return;
         lib_matching_detach_all(port);
         lib_interest_detach_all(port);
+        for (unsigned i = 0; i < port->n_hooks; i++)
+                if (port->hooks[i].detach)
+                        port->hooks[i].detach(port, port->hooks[i].userdata);
         (void) ioreg_notification_port_detach_event(port);
         lib_port_disconnect(port);
         while (port->signal_matches) {
@@ -245,8 +248,19 @@ void lib_port_remove_signal_match(LibSignalMatch *m) {
 }
 
 int lib_port_add_hooks(ioreg_notification_port_t port, const LibPortHooks *hooks) {
+        for (unsigned i = 0; i < port->n_hooks; i++)
+                if (!port->hooks[i].userdata) {
+                        port->hooks[i] = *hooks;
+                        return 0;
+                }
         if (GROW(port->hooks, port->cap_hooks, port->n_hooks + 1) < 0)
                 return -ENOMEM;
         port->hooks[port->n_hooks++] = *hooks;
         return 0;
+}
+
+void lib_port_remove_hooks(ioreg_notification_port_t port, void *userdata) {
+        for (unsigned i = 0; i < port->n_hooks; i++)
+                if (port->hooks[i].userdata == userdata)
+                        port->hooks[i] = (LibPortHooks) {};
 }

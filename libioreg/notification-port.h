@@ -58,11 +58,13 @@ struct LibSignalMatch {
  * Hooks of one kind of client of the port (system power, ...): reconnected
  * is called from the work handler when the daemon is (back) on the bus and
  * may call it synchronously; work is called from every run of the work
- * handler, to deliver what was queued. Either may be NULL.
+ * handler, to deliver what was queued; detach when the port is being
+ * destroyed (userdata must forget the port). Any may be NULL.
  */
 typedef struct LibPortHooks {
         void (*reconnected)(ioreg_notification_port_t port, void *userdata);
         void (*work)(ioreg_notification_port_t port, void *userdata);
+        void (*detach)(ioreg_notification_port_t port, void *userdata);
         void *userdata; /* borrowed */
 } LibPortHooks;
 
@@ -110,8 +112,10 @@ int lib_port_sync(ioreg_notification_port_t port);
 int lib_port_add_signal_match(ioreg_notification_port_t port, const char *rule, sd_bus_message_handler_t handler,
                               void *userdata, LibSignalMatch **ret);
 void lib_port_remove_signal_match(LibSignalMatch *m);
-/* Adds hooks (copied). */
+/* Adds hooks (copied); userdata must not be NULL (it names them for removal). */
 int lib_port_add_hooks(ioreg_notification_port_t port, const LibPortHooks *hooks);
+/* Removes the hooks of userdata; safe from inside a hook (the slot is emptied, not moved). */
+void lib_port_remove_hooks(ioreg_notification_port_t port, void *userdata);
 
 /* reconnect.c: the connection's life, and the work handler. */
 int lib_port_connect(ioreg_notification_port_t port);

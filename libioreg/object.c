@@ -71,6 +71,10 @@ static void object_free(ioreg_object_t o) {
         case LIB_OBJECT_INTEREST:
                 lib_interest_free(o);
                 break;
+        case LIB_OBJECT_POWER_NOTIFIER:
+        case LIB_OBJECT_POWER_CONNECT:
+                lib_system_power_free(o);
+                break;
         }
 }
 
@@ -112,6 +116,10 @@ static const char *object_kind_class(LibObjectKind kind) {
                 return "IOServiceUserNotification";
         case LIB_OBJECT_INTEREST:
                 return "IOServiceMessageUserNotification";
+        case LIB_OBJECT_POWER_NOTIFIER:
+                return "IOServiceMessageUserNotification";
+        case LIB_OBJECT_POWER_CONNECT:
+                return "RootDomainUserClient"; /* Apple's class of the root port */
         default:
                 return NULL;
         }

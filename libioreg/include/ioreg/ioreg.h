@@ -19,3 +19,4 @@
 #include <ioreg/notification.h>
 #include <ioreg/plugin.h>
 #include <ioreg/driver.h>
+#include <ioreg/system-power.h>
