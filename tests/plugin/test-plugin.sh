@@ -36,8 +36,18 @@ JSON
 IOREG_UDEV_MODE=kernel umockdev-run -d "$recording" -- "$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" \
         --personalities="$work/personalities" 2>"$work/ioregd.log" &
 pids+=($!)
-"$build/cli/ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
-"$build/cli/ioreg" -w0 -r -c IOUSBHostDevice -l | grep -q "IOCFPlugInTypes" || fail "IOCFPlugInTypes was not merged"
+# Under umockdev-run the daemon may not be on the bus yet when ioreg first asks, and its coldplug
+# may still be going: wait for the keyboard's merge itself.
+merged=no
+for _ in $(seq 200); do
+        if "$build/cli/ioreg" --wait-quiet=20 >/dev/null 2>&1 &&
+           "$build/cli/ioreg" -w0 -r -c IOUSBHostDevice -l 2>/dev/null | grep -q "IOCFPlugInTypes"; then
+                merged=yes
+                break
+        fi
+        sleep 0.1
+done
+[ "$merged" = yes ] || fail "IOCFPlugInTypes was not merged"
 
 export IOREG_PLUGIN_PATH=$work/plugins
 out=$("$client" 0x05f3 0x0007) || fail "plugin-client failed: $out"
