@@ -3,7 +3,11 @@
  * bench-soak.c: the soak (issue 10): the qualification cycle Apple asks of
  * drivers, attach and detach of one USB device many times, against the
  * real ioregd on a private dbus-daemon and a umockdev testbed built from a
- * real recording. Not a CI test: it runs for minutes.
+ * real recording. Not a CI test: it runs for minutes. By default the device
+ * is the Sony Xperia of the recordings, which the shipped USB driver server
+ * (examples/driver-usb-serial) drives: each attach launches the server and
+ * starts the driver (which publishes a serial nub, matched in turn), each
+ * detach stops it and the server exits.
  *
  * - Attach/detach: the device's subtree of the recording (the device and
  *   every device below it) is removed, children first, with a "remove"
@@ -73,9 +77,10 @@ static unsigned arg_subscribe_cycles = DEFAULT_SUBSCRIBE_CYCLES;
 static unsigned arg_clients = 50;
 static bool arg_cycles_set = false;
 static bool arg_leak_check = false;
-static const char *arg_recording = SHARED_TESTDATA "/umockdev/umockdev-input-usbkbd.umockdev";
-static const char *arg_device = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.4/1-1.5.4.2";
-static const char *arg_match = "IOUSBHostDevice";
+/* The shipped USB driver server's device (personalities/org.ioreg.driver-usb-serial.json) and its class. */
+static const char *arg_recording = SHARED_TESTDATA "/umockdev/umockdev-mobiles-sony-xperia-mini-pro.umockdev";
+static const char *arg_device = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.4";
+static const char *arg_match = "IORegUSBSerialDriver";
 static const char *arg_personalities = SOURCE_DIR "/personalities";
 
 /* --- the recording: the cycled subtree, as text umockdev reads back --- */
@@ -584,9 +589,16 @@ static int run(void) {
                         fprintf(stderr, "bench-soak: cycle %u: no Terminated: %s\n", i, strerror(-r));
                         goto out;
                 }
+                /* The server's exit follows its Stop: give it up to 5 s, then count what is left. */
                 r = wait_quiet(c.bus, pid);
-                if (r >= 0)
+                for (unsigned k = 0; r >= 0 && k < 500; k++) {
+                        struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+
                         r = usage_read(pid, &u);
+                        if (r < 0 || u.children == 0)
+                                break;
+                        nanosleep(&ts, NULL);
+                }
                 if (r < 0)
                         goto out;
                 max_children = MAX(max_children, u.children);
@@ -648,7 +660,11 @@ static int run(void) {
         bench_row(bench_fmt("soak: daemon open fds after cycle %u → %u", MIN(arg_warmup, cycles), cycles),
                   bench_fmt("%u → %u", warm.fds, end.fds), "fds", "≤ +1 %",
                   verdict(growth(warm.fds, end.fds)));
-        bench_row("soak: daemon children left after a detach (driver servers)", bench_fmt("%u", max_children),
+        bench_row(bench_fmt("soak: %s entries matched / terminated over the cycles", arg_match),
+                  bench_fmt("%u / %u", c.n_matched - 1, c.n_terminated), "entries",
+                  bench_fmt("%u / %u", cycles, cycles),
+                  c.n_matched - 1 >= cycles && c.n_terminated >= cycles ? "PASS" : "FAIL");
+        bench_row("soak: daemon children left 5 s after a detach (driver servers)", bench_fmt("%u", max_children),
                   "processes", "0", max_children == 0 ? "PASS" : "FAIL");
         bench_row(bench_fmt("soak: subscriptions after %u subscribe/disconnect cycles", arg_subscribe_cycles),
                   bench_fmt("%u → %u", subs_before, subs_after), "subscriptions", "unchanged",
