@@ -6,6 +6,7 @@
 #include "bus-admin.h"
 #include "bus-announce.h"
 #include "bus-errors.h"
+#include "bus-polkit.h"
 #include "manager.h"
 #include "shared/log.h"
 
@@ -18,9 +19,11 @@ int bus_method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error
         int r;
 
         /* Who first: a caller who may not gets the same answer whatever the arguments. */
-        r = bus_check_privileged(call, error);
+        r = bus_polkit_check(call, "org.ioreg.set-properties", &m->polkit, error);
         if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
         r = sd_bus_message_read(call, "t", &id);
         if (r < 0)
                 return r;
@@ -50,9 +53,11 @@ int bus_method_terminate_entry(sd_bus_message *call, void *userdata, sd_bus_erro
         Entry *e;
         int r;
 
-        r = bus_check_privileged(call, error);
+        r = bus_polkit_check(call, "org.ioreg.terminate-entry", &m->polkit, error);
         if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
         r = sd_bus_message_read(call, "t", &id);
         if (r < 0)
                 return r;
@@ -80,9 +85,11 @@ int bus_method_reload_catalogue(sd_bus_message *call, void *userdata, sd_bus_err
         Manager *m = userdata;
         int r;
 
-        r = bus_check_privileged(call, error);
+        r = bus_polkit_check(call, "org.ioreg.reload-catalogue", &m->polkit, error);
         if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* polkit was asked: the call comes back with its answer */
         log_info("Reloading the personalities at a client's request.");
         r = manager_reload_catalogue(m);
         if (r < 0)

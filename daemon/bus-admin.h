@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bus-admin.h: the privileged calls of org.ioreg.Registry1. Root only for
- * now (the sender's EUID from the bus: bus_check_privileged()); polkit will
- * take over that one check. userdata is the Manager.
+ * bus-admin.h: the privileged calls of org.ioreg.Registry1. Root may;
+ * anyone else as polkit decides (bus-polkit.h), with the actions of
+ * systemd/org.ioreg.policy: org.ioreg.set-properties,
+ * org.ioreg.terminate-entry, org.ioreg.reload-catalogue. Refused:
+ * org.ioreg.Error.AccessDenied. userdata is the Manager.
  */
 #pragma once
 

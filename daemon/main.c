@@ -19,6 +19,7 @@ static unsigned arg_notify_limit;
 static uint64_t arg_power_poll_usec; /* 0: the default; UINT64_MAX: never */
 static const char *arg_logind_bus;
 static uint64_t arg_sleep_timeout_usec; /* 0: the default */
+static int arg_trust; /* 0: on the system bus only, 1: yes, -1: no */
 
 static void help(void) {
         printf("Usage: ioregd [OPTIONS]\n"
@@ -46,6 +47,9 @@ static void help(void) {
                "                            (default: the bus ioregd serves on)\n"
                "     --sleep-timeout=MSEC   How long system sleep waits for clients to\n"
                "                            allow it (default: 30000, as Apple)\n"
+               "     --trust=yes|no         Refuse personality files that are not owned by\n"
+               "                            root or are writable by others (default: yes on\n"
+               "                            the system bus, no on --bus-address)\n"
                "  -v --verbose              Log debug messages\n",
                PERSONALITY_DIR_VENDOR, PERSONALITY_DIR_ADMIN);
 }
@@ -69,6 +73,7 @@ static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
                ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
                ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT };
+               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_TRUST };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -82,6 +87,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "power-poll", required_argument, NULL, ARG_POWER_POLL },
                 { "logind-bus", required_argument, NULL, ARG_LOGIND_BUS },
                 { "sleep-timeout", required_argument, NULL, ARG_SLEEP_TIMEOUT },
+                { "trust", required_argument, NULL, ARG_TRUST },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -158,6 +164,16 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_sleep_timeout_usec = n * 1000ULL;
                         break;
                 }
+                case ARG_TRUST:
+                        if (streq(optarg, "yes"))
+                                arg_trust = 1;
+                        else if (streq(optarg, "no"))
+                                arg_trust = -1;
+                        else {
+                                log_error("Invalid --trust '%s': yes or no.", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -191,6 +207,7 @@ int main(int argc, char *argv[]) {
         config.power_poll_usec = arg_power_poll_usec;
         config.logind_bus = arg_logind_bus;
         config.sleep_timeout_usec = arg_sleep_timeout_usec;
+        config.trust = arg_trust;
 
         r = manager_new(&m, &config);
         if (r < 0)

@@ -9,6 +9,7 @@
 #include "bus-catalogue.h"
 #include "bus-driver.h"
 #include "bus-notify.h"
+#include "bus-polkit.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
@@ -17,14 +18,17 @@
 #include "platform-expert.h"
 #include "power-poll.h"
 #include "snapshot.h"
+#include "trust.h"
 #include "shared/log.h"
 
 static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
         Manager *m = userdata;
 
         bus_notify_busy_changed(m, e, busy);
-        if (e == reg->root && !busy)
+        if (e == reg->root && !busy) {
                 bus_registry_quiet_changed(m);
+                manager_ready_check(m);
+        }
 }
 
 /* Every entry the registry creates or removes, whoever does it (device tree, matcher, snapshot, clients). */
@@ -59,6 +63,9 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
                 if (!m->logind_address)
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
+        /* On the system bus the daemon is root for everyone: only root's files decide (trust.h). */
+        trust_set_enforced(config->trust > 0 ||
+                           (config->trust == 0 && !config->bus_address && !getenv(IOREG_BUS_ADDRESS_ENV)));
         m->sysfs_root = strdup(config->sysfs_root ?: "/sys");
         m->personality_dirs = personality_dirs_default(config->personality_dirs);
         if (!m->sysfs_root || !m->personality_dirs)
@@ -90,6 +97,7 @@ Manager *manager_free(Manager *m) {
                 sd_bus_unref(m->logind_bus);
         free(m->logind_address);
         m->announce = bus_announce_free(m->announce);
+        m->polkit = bus_polkit_free(m->polkit);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
         power_poll_free(m->power_poll);
@@ -424,6 +432,11 @@ int manager_run(Manager *m) {
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
+        /* WATCHDOG=1 at half of $WATCHDOG_USEC, from the loop itself: a stuck loop stops the pings. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot set up the watchdog, ignoring: %m");
+        manager_ready_check(m);
         log_info("Serving %u entries as %s.", registry_n_entries(m->registry), IOREG_BUS_NAME);
         r = sd_event_loop(m->event);
         if (r < 0)

@@ -26,6 +26,7 @@ typedef struct BusAnnounce BusAnnounce;
 typedef struct PowerPoll PowerPoll;
 typedef struct BusSystemPower BusSystemPower;
 typedef struct DriverHost DriverHost;
+typedef struct BusPolkit BusPolkit;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -40,6 +41,8 @@ typedef struct ManagerConfig {
         const char *logind_bus;  /* borrowed; where logind is: NULL the daemon's own bus, "system",
                                   * "none", or a bus address */
         uint64_t sleep_timeout_usec; /* system power answers; 0: the default (30 s) */
+        int trust;               /* personality files must be root's (trust.h): 1 yes, -1 no,
+                                  * 0 only on the system bus (no bus_address, no $IOREG_BUS_ADDRESS) */
 } ManagerConfig;
 
 typedef struct Manager {
@@ -70,6 +73,8 @@ typedef struct Manager {
         char *logind_address;      /* owned: config's logind_bus, NULL for the daemon's own bus */
         uint64_t sleep_timeout_usec;
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
+        BusPolkit *polkit;         /* owned: polkit questions in flight (bus-polkit.h), NULL when none yet */
+        bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
 } Manager;
 
 int manager_new(Manager **ret, const ManagerConfig *config);
@@ -118,5 +123,12 @@ int manager_terminate_entry(Manager *m, Entry *e);
 bool manager_entry_accepts_properties(const Manager *m, const Entry *e);
 int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char **ret_bad_key);
 
-/* Runs the event loop until SIGTERM or SIGINT. */
+/*
+ * The service manager's view (manager-ready.c): STATUS= lines, and READY=1
+ * once on the bus and the coldplug pass is quiet (Root not busy). Called on
+ * start and whenever Root stops being busy; sends READY=1 once.
+ */
+void manager_ready_check(Manager *m);
+
+/* Runs the event loop until SIGTERM or SIGINT; pings the watchdog when $WATCHDOG_USEC asks. */
 int manager_run(Manager *m);
