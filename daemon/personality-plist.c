@@ -13,6 +13,7 @@
 
 #include <plist/plist.h>
 
+#include "bplist-check.h"
 #include "personality-loader.h"
 
 static void plist_freep(plist_t *p) {
@@ -261,6 +262,15 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
         if (len > UINT32_MAX) {
                 personality_loader_error(l, NULL, NULL, "too big for a property list");
                 return 0;
+        }
+        /* libplist 2.2 aborts on some binary plists that it accepts: screen them first (bplist-check.h). */
+        if (bplist_is_binary(buf, len)) {
+                const char *reason;
+
+                if (bplist_check(buf, len, &reason) < 0) {
+                        personality_loader_error(l, NULL, NULL, "not a valid binary property list: %s", reason);
+                        return 0;
+                }
         }
         plist_from_memory(buf, (uint32_t) len, &root);
         if (!root) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bplist-check.h"
 #include "snapshot.h"
 
 static plist_t plist_free_null(plist_t p) {
@@ -214,6 +215,15 @@ int snapshot_load_plist(Registry *reg, const Plane *plane, const char *data, siz
                 err = &dummy;
         if (len > UINT32_MAX)
                 return -EFBIG;
+        /* libplist 2.2 aborts on some binary plists that it accepts: screen them first (bplist-check.h). */
+        if (bplist_is_binary(data, len)) {
+                const char *reason;
+
+                if (bplist_check(data, len, &reason) < 0) {
+                        snprintf(err->message, sizeof(err->message), "not a valid binary property list: %s", reason);
+                        return -EBADMSG;
+                }
+        }
         plist_from_memory(data, (uint32_t) len, &root);
         if (!root) {
                 snprintf(err->message, sizeof(err->message), "not a valid property list");
