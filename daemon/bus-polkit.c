@@ -83,7 +83,9 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 log_debug("polkit did not answer for %s (%s), denying.", q->action, e->name);
                 (void) deny(&q->error, q->action, "polkit is not available");
         } else {
-                r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+                r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
                 if (r < 0)
                         (void) deny(&q->error, q->action, "polkit's answer was malformed");
                 else if (authorized)

@@ -117,7 +117,7 @@ if $have_busctl; then
                         GetRootEntry 2>&1) || fail "a non-root query refused: $out"
                 if out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 \
                         TerminateEntry t $PLATFORM_ID 2>&1); then fail "a non-root terminate accepted"; fi
-                grep -q "Only root may do this" <<<"$out" || fail "non-root terminate: $out"
+                grep -q "Not authorized to do org.ioreg.terminate-entry" <<<"$out" || fail "non-root terminate: $out"
                 if out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 \
                         ReloadCatalogue 2>&1); then fail "a non-root reload accepted"; fi
                 out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Catalogue1 \

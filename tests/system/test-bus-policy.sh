@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The shipped bus policy (systemd/org.ioreg.Registry1.conf) and polkit, on a
+# private bus configured like the system bus (system-bus.conf.in), with
+# ioregd as root and callers as root and as nobody (setpriv, UID 65534):
+#  - nobody may query (GetPlane, Introspect, Properties, Subscribe, Explain);
+#  - nobody gets AccessDenied for SetProperties, ReloadCatalogue,
+#    TerminateEntry without polkit, and when polkit says no;
+#  - nobody may not own org.ioreg.Registry1, nor call an interface the
+#    policy does not list (the bus refuses);
+#  - with the polkit stand-in granting org.ioreg.reload-catalogue, nobody's
+#    ReloadCatalogue succeeds, asked with nobody's bus name as subject;
+#    root's calls never ask polkit;
+#  - a caller allowing interaction is told authentication is required.
+# Usage: test-bus-policy.sh BUILD_DIR SOURCE_DIR
+set -uo pipefail
+build=$1
+src=$2
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+        echo "Needs root and setpriv (callers as UID 65534); skipping."
+        exit 77
+fi
+work=$(mktemp -d)
+# Callers as nobody reach the socket through here.
+chmod 755 "$work"
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
+        rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+        echo "FAIL: $*" >&2
+        for f in "$work"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done
+        exit 1
+}
+
+sed -e "s|@DIR@|$work|" -e "s|@SRC@|$src|" "$src/tests/system/system-bus.conf.in" > "$work/bus.conf"
+dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
+pids+=($!)
+for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
+[ -s "$work/address" ] || fail "dbus-daemon did not start"
+address=$(head -n1 "$work/address")
+
+"$build/daemon/ioregd" --bus-address="$address" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
+        --personalities="$src/tests/data/personalities" 2>"$work/ioregd.log" &
+daemon=$!
+pids+=($daemon)
+for _ in $(seq 200); do
+        busctl --address="$address" call org.ioreg.Registry1 /org/ioreg/Registry1 org.ioreg.Registry1 \
+                GetRootEntry >/dev/null 2>&1 && break
+        sleep 0.05
+done
+
+REG=/org/ioreg/Registry1
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# call WHO INTERFACE.METHOD ARGS...: gdbus, which prints the error's name.
+call() {
+        local who=$1
+        shift
+        if [ "$who" = nobody ]; then
+                nobody gdbus call --address "$address" --dest org.ioreg.Registry1 --object-path $REG --method "$@" 2>&1
+        else
+                gdbus call --address "$address" --dest org.ioreg.Registry1 --object-path $REG --method "$@" 2>&1
+        fi
+}
+denied() { # denied ERROR_NAME WHO METHOD ARGS...
+        local name=$1 out
+        shift
+        if out=$(call "$@"); then fail "$2 by $1 was accepted: $out"; fi
+        grep -q "GDBus.Error:$name:" <<<"$out" || fail "$2 by $1: expected $name, got: $out"
+}
+
+# Queries, as nobody.
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 GetPlane s IOService) ||
+        fail "nobody: GetPlane refused: $out"
+grep -q '^a(tussasuutua{sv}) [1-9]' <<<"$out" || fail "nobody: GetPlane: ${out:0:200}"
+out=$(nobody busctl --address="$address" introspect org.ioreg.Registry1 $REG) || fail "nobody: introspection refused"
+grep -q "\.GetPlane" <<<"$out" || fail "nobody: introspection: ${out:0:200}"
+out=$(nobody busctl --address="$address" get-property org.ioreg.Registry1 $REG org.ioreg.Registry1 Entries) ||
+        fail "nobody: Properties.Get refused: $out"
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Notifications1 Subscribe \
+        'sa{sv}' publish 0) || fail "nobody: Subscribe refused: $out"
+grep -q '^t [1-9]' <<<"$out" || fail "nobody: Subscribe: $out"
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.freedesktop.DBus.ObjectManager \
+        GetManagedObjects) || fail "nobody: GetManagedObjects refused"
+ROOT_ID=$(busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 GetRootEntry | cut -d' ' -f2)
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Catalogue1 Explain t "$ROOT_ID" 2>&1)
+grep -q "Access denied\|AccessDenied" <<<"$out" && fail "nobody: Explain refused by the bus: $out"
+echo "queries as nobody: ok"
+
+# What the bus itself refuses nobody.
+out=$(nobody "$build/tests/system/bus-helper" own "$address" org.ioreg.Registry1)
+[ $? -eq 3 ] || fail "nobody could own org.ioreg.Registry1 (or another error): $out"
+out=$(nobody "$build/tests/system/bus-helper" own "$address" org.freedesktop.PolicyKit1)
+[ $? -eq 3 ] || fail "nobody could own org.freedesktop.PolicyKit1: $out"
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Bogus1 Nothing 2>&1) &&
+        fail "nobody: a call to an interface the policy does not list went through"
+grep -qi "access denied\|AccessDenied\|Rejected send message" <<<"$out" || fail "nobody: bogus interface: $out"
+echo "bus refusals: ok"
+
+# Privileged calls without polkit on the bus: root yes, nobody AccessDenied.
+denied org.ioreg.Error.AccessDenied nobody org.ioreg.Registry1.SetProperties "$ROOT_ID" '{"k": <"v">}'
+denied org.ioreg.Error.AccessDenied nobody org.ioreg.Registry1.ReloadCatalogue
+denied org.ioreg.Error.AccessDenied nobody org.ioreg.Registry1.TerminateEntry "$ROOT_ID"
+grep -q "polkit is not available" <<<"$(call nobody org.ioreg.Registry1.ReloadCatalogue)" ||
+        fail "no polkit: the reason is missing"
+call root org.ioreg.Registry1.ReloadCatalogue | grep -q '^(uint32 ' || fail "root: ReloadCatalogue without polkit"
+denied org.ioreg.Error.NotPermitted root org.ioreg.Registry1.TerminateEntry "$ROOT_ID"
+echo "no polkit: ok"
+
+# The stand-in grants reload-catalogue only.
+"$build/tests/system/bus-helper" polkit "$address" org.ioreg.reload-catalogue >"$work/polkit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do grep -q ready "$work/polkit.log" && break; sleep 0.05; done
+grep -q ready "$work/polkit.log" || fail "polkit stand-in did not start"
+
+out=$(call nobody org.ioreg.Registry1.ReloadCatalogue) || fail "nobody: ReloadCatalogue with polkit's yes: $out"
+grep -q '^(uint32 [1-9]' <<<"$out" || fail "nobody: ReloadCatalogue: $out"
+denied org.ioreg.Error.AccessDenied nobody org.ioreg.Registry1.SetProperties "$ROOT_ID" '{"k": <"v">}'
+denied org.ioreg.Error.AccessDenied nobody org.ioreg.Registry1.TerminateEntry "$ROOT_ID"
+grep -q "polkit says no" <<<"$(call nobody org.ioreg.Registry1.TerminateEntry "$ROOT_ID")" ||
+        fail "polkit's no: the reason is missing"
+grep -q '^check org.ioreg.reload-catalogue system-bus-name :1\.[0-9]* 0 uid=65534$' "$work/polkit.log" ||
+        fail "polkit was not asked for reload-catalogue with a bus name"
+grep -q '^check org.ioreg.set-properties system-bus-name :1\.' "$work/polkit.log" || fail "set-properties not asked"
+grep -q '^check org.ioreg.terminate-entry system-bus-name :1\.' "$work/polkit.log" || fail "terminate-entry not asked"
+# The subject is the caller: every name polkit was asked about was a connection of UID 65534.
+grep '^check' "$work/polkit.log" | grep -qv ' uid=65534$' && fail "polkit was asked about another subject"
+n_checks=$(grep -c '^check' "$work/polkit.log")
+call root org.ioreg.Registry1.ReloadCatalogue | grep -q '^(uint32 ' || fail "root: ReloadCatalogue with polkit"
+out=$(call root org.ioreg.Registry1.SetProperties "$ROOT_ID" '{"k": <"v">}')
+grep -q "AccessDenied" <<<"$out" && fail "root was refused: $out"
+[ "$(grep -c '^check' "$work/polkit.log")" = "$n_checks" ] || fail "root's calls asked polkit"
+# Interaction allowed: a refusal with a challenge.
+out=$(nobody busctl --address="$address" --allow-interactive-authorization=yes call org.ioreg.Registry1 $REG \
+        org.ioreg.Registry1 TerminateEntry t "$ROOT_ID" 2>&1) && fail "nobody: interactive terminate accepted"
+grep -q "authentication is required" <<<"$out" || fail "interactive: $out"
+grep -q '^check org.ioreg.terminate-entry system-bus-name :1\.[0-9]* 1 uid=65534$' "$work/polkit.log" ||
+        fail "interactive flag not passed to polkit"
+echo "polkit: ok"
+
+kill -0 "$daemon" 2>/dev/null || fail "ioregd died"
+echo "PASS"
