@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""What ioregd tells systemd (Type=notify), read from a real NOTIFY_SOCKET.
+
+ioregd runs under umockdev-run on a recorded machine (so the coldplug pass
+has devices and matches drivers), on a private bus, with NOTIFY_SOCKET
+pointing at a datagram socket this test binds and WATCHDOG_USEC=400000:
+ - READY=1 comes exactly once, with "STATUS=Ready: N entries, M drivers";
+ - the registry is quiet when READY=1 arrives (WaitQuiet with timeout 0
+   succeeds at once; the entry count in STATUS is the daemon's);
+ - WATCHDOG=1 keeps coming (at least three after READY=1);
+ - without umockdev, with --no-udev, the same READY=1 (nothing to wait for).
+Usage: test-sd-notify.py BUILD_DIR SOURCE_DIR
+"""
+import os, re, shutil, socket, subprocess, sys, tempfile, time
+
+build, src = sys.argv[1], sys.argv[2]
+ioregd = os.path.join(build, "daemon", "ioregd")
+work = tempfile.mkdtemp()
+procs = []
+
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    for name in os.listdir(work):
+        if name.endswith(".log"):
+            print("---", name, file=sys.stderr)
+            print(open(os.path.join(work, name)).read()[-4000:], file=sys.stderr)
+    cleanup()
+    sys.exit(1)
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def start_bus():
+    conf = open(os.path.join(src, "tests/data/private-bus.conf.in")).read().replace("@DIR@", work)
+    with open(os.path.join(work, "bus.conf"), "w") as f:
+        f.write(conf)
+    r, w = os.pipe()
+    p = subprocess.Popen(["dbus-daemon", "--config-file=" + os.path.join(work, "bus.conf"), "--nofork",
+                          "--print-address=%d" % w], pass_fds=[w], stderr=open(os.path.join(work, "dbus.log"), "w"))
+    procs.append(p)
+    os.close(w)
+    address = os.read(r, 4096).decode().splitlines()[0]
+    os.close(r)
+    return address
+
+
+def busctl(address, *args):
+    return subprocess.run(["busctl", "--address=" + address] + list(args), capture_output=True, text=True)
+
+
+def run(name, address, wrapper, extra):
+    sock_path = os.path.join(work, name + ".notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(60)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="400000")
+    env.pop("WATCHDOG_PID", None)
+    log = open(os.path.join(work, name + ".log"), "w")
+    p = subprocess.Popen(wrapper + [ioregd, "--bus-address=" + address] + extra, env=env, stderr=log)
+    procs.append(p)
+    messages = []
+    ready_at = None
+    watchdogs_after = 0
+    while watchdogs_after < 3:
+        try:
+            data = sock.recv(4096).decode()
+        except socket.timeout:
+            fail("%s: no READY=1 / WATCHDOG=1 within 60 s; got %r" % (name, messages))
+        messages.append(data)
+        lines = data.split("\n")
+        if "READY=1" in lines:
+            if ready_at is not None:
+                fail("%s: READY=1 twice" % name)
+            ready_at = len(messages)
+            # Quiet now: WaitQuiet(0) only checks, and must succeed.
+            r = busctl(address, "call", "org.ioreg.Registry1", "/org/ioreg/Registry1", "org.ioreg.Registry1",
+                       "WaitQuiet", "t", "0")
+            if r.returncode != 0:
+                fail("%s: READY=1 before the registry was quiet: %s" % (name, r.stderr))
+            status = [l for l in lines if l.startswith("STATUS=")]
+            m = re.fullmatch(r"STATUS=Ready: (\d+) entries, (\d+) drivers", status[0] if status else "")
+            if not m:
+                fail("%s: READY=1 without the Ready status: %r" % (name, data))
+            r = busctl(address, "get-property", "org.ioreg.Registry1", "/org/ioreg/Registry1",
+                       "org.ioreg.Registry1", "Entries")
+            if r.stdout.strip() != "u %s" % m.group(1):
+                fail("%s: STATUS says %s entries, the daemon %r" % (name, m.group(1), r.stdout))
+            print("%s: %s" % (name, status[0]))
+        elif "WATCHDOG=1" in lines and ready_at is not None:
+            watchdogs_after += 1
+    p.terminate()
+    p.wait(10)
+    sock.close()
+    return messages
+
+
+try:
+    address = start_bus()
+    bed = os.path.join(src, "tests/data/umockdev/umockdev-input-usbkbd.umockdev")
+    personalities = os.path.join(src, "tests/data/personalities")
+    if shutil.which("umockdev-run") and os.path.exists(bed):
+        msgs = run("umockdev", address, ["umockdev-run", "-d", bed, "--"],
+                   ["--personalities=" + personalities])
+        print("umockdev: %d messages, first %r" % (len(msgs), msgs[0]))
+    else:
+        print("umockdev-run or the recording missing: that part skipped")
+    msgs = run("no-udev", address, [], ["--no-udev", "--sysfs-root=" + os.path.join(src, "tests/data/sysfs-empty")])
+    print("no-udev: %d messages" % len(msgs))
+finally:
+    cleanup()
+print("PASS")
