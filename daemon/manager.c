@@ -8,6 +8,7 @@
 #include "bus-announce.h"
 #include "bus-catalogue.h"
 #include "bus-driver.h"
+#include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-polkit.h"
 #include "bus-registry.h"
@@ -98,6 +99,7 @@ Manager *manager_free(Manager *m) {
         free(m->logind_address);
         m->announce = bus_announce_free(m->announce);
         m->polkit = bus_polkit_free(m->polkit);
+        m->flow = bus_flow_free(m->flow);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
         power_poll_free(m->power_poll);
@@ -397,6 +399,10 @@ int manager_connect_bus(Manager *m, const char *address) {
                 r = bus_system_power_register(m, m->logind_bus);
         if (r < 0)
                 return r;
+        /* One flooding client must not hold every other client's answers behind its own. */
+        r = bus_flow_new(m->bus, m->event, &m->flow);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up flow control: %m");
         /* Exported first, then named: a client that sees the name finds the objects. */
         r = sd_bus_request_name(m->bus, IOREG_BUS_NAME, 0);
         if (r < 0)

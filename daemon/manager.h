@@ -27,6 +27,7 @@ typedef struct PowerPoll PowerPoll;
 typedef struct BusSystemPower BusSystemPower;
 typedef struct DriverHost DriverHost;
 typedef struct BusPolkit BusPolkit;
+typedef struct BusFlow BusFlow;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -74,6 +75,7 @@ typedef struct Manager {
         uint64_t sleep_timeout_usec;
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
         BusPolkit *polkit;         /* owned: polkit questions in flight (bus-polkit.h), NULL when none yet */
+        BusFlow *flow;             /* owned: parks calls while the bus does not read our replies (bus-flow.h) */
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
 } Manager;
 

@@ -12,7 +12,7 @@
  *       EUID of the subject's connection, from the bus).
  *   bus-helper own ADDRESS NAME
  *       Tries to own NAME. Exit 0 owned, 3 AccessDenied, 1 anything else.
- *   bus-helper flood ADDRESS N
+ *   bus-helper flood ADDRESS N [--no-b]
  *       Client A sends N GetPlane("IOService") calls and never reads an
  *       answer, while client B calls GetRootEntry and Introspect in turn
  *       (each waits for its answer) until A's sends are all written. Prints
@@ -20,6 +20,7 @@
  *       throughout: at least 20 answers, all of them while A was still sending.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ static int run_own(const char *address, const char *name) {
         return 0;
 }
 
-static int run_flood(const char *address, unsigned n) {
+static int run_flood(const char *address, unsigned n, bool with_b) {
         sd_bus *a = NULL, *b = NULL;
         unsigned sent = 0, b_calls = 0, b_errors = 0;
         uint64_t cookie;
@@ -192,6 +193,8 @@ static int run_flood(const char *address, unsigned n) {
                         fprintf(stderr, "flood: flush: %s\n", strerror(-r));
                         return 1;
                 }
+                if (!with_b)
+                        continue;
                 /* B, meanwhile: answered, with A's calls in front of it at the bus and the daemon. */
                 r = sd_bus_call_method(b, "org.ioreg.Registry1", "/org/ioreg/Registry1",
                                        b_calls % 2 ? "org.freedesktop.DBus.Introspectable" : "org.ioreg.Registry1",
@@ -209,7 +212,7 @@ static int run_flood(const char *address, unsigned n) {
         /* A leaves without reading: the bus and the daemon drop what was for it. */
         sd_bus_close_unref(a);
         sd_bus_close_unref(b);
-        return b_errors == 0 && b_calls >= 20 ? 0 : 1;
+        return !with_b || (b_errors == 0 && b_calls == (n + 499) / 500) ? 0 : 1;
 }
 
 int main(int argc, char *argv[]) {
@@ -217,8 +220,9 @@ int main(int argc, char *argv[]) {
                 return run_polkit(argv[2], argv + 3);
         if (argc == 4 && strcmp(argv[1], "own") == 0)
                 return run_own(argv[2], argv[3]);
-        if (argc == 4 && strcmp(argv[1], "flood") == 0)
-                return run_flood(argv[2], (unsigned) strtoul(argv[3], NULL, 10));
-        fprintf(stderr, "usage: bus-helper polkit ADDRESS [ACTION...] | own ADDRESS NAME | flood ADDRESS N\n");
+        if ((argc == 4 || argc == 5) && strcmp(argv[1], "flood") == 0)
+                return run_flood(argv[2], (unsigned) strtoul(argv[3], NULL, 10),
+                                 argc == 4 || strcmp(argv[4], "--no-b") != 0);
+        fprintf(stderr, "usage: bus-helper polkit ADDRESS [ACTION...] | own ADDRESS NAME | flood ADDRESS N [--no-b]\n");
         return 2;
 }

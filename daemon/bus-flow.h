@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-flow.h: fairness and a memory bound when the bus stops reading our
+ * replies. The daemon has one connection to the bus, and its write queue is
+ * first in, first out: a client that sends thousands of calls and never
+ * reads the answers (the bus then refuses or holds them) fills that queue
+ * with its big replies (a GetPlane answer is 100 KiB and more), and every
+ * other client's answer waits behind them; sd-bus would let the queue grow
+ * to 384k messages. So, while more than BUS_FLOW_WQUEUE_LOW messages wait
+ * to be written, incoming method calls are parked instead of run, one
+ * queue per sender, and released round-robin across senders whenever the
+ * write queue is short again. A client that floods waits behind its own
+ * calls; others get their turn after at most one call of each busy sender.
+ *
+ * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender
+ * and BUS_FLOW_MAX_PARKED in all; a call beyond them is answered at once
+ * with org.ioreg.Error.LimitsExceeded (a small error), or, when even small
+ * answers cannot be written (BUS_FLOW_WQUEUE_HARD), dropped unanswered
+ * (the caller's bus library times out). The order of one sender's calls is
+ * kept. Nothing changes while the bus keeps up: the filter only counts.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#define BUS_FLOW_WQUEUE_LOW 16                /* park while more messages than this wait to be written */
+#define BUS_FLOW_WQUEUE_HARD 4096             /* above this, calls over the limits are dropped, not refused */
+#define BUS_FLOW_MAX_PARKED_PER_SENDER 256    /* twice dbus-daemon's default pending replies per connection */
+#define BUS_FLOW_MAX_PARKED 16384
+
+typedef struct BusFlow BusFlow;
+
+typedef struct BusFlowStats {
+        uint64_t n_parked;    /* calls parked so far */
+        uint64_t n_refused;   /* answered LimitsExceeded */
+        uint64_t n_dropped;   /* dropped unanswered */
+        unsigned max_parked;  /* most calls parked at once */
+} BusFlowStats;
+
+/* Installs the filter on bus (borrowed; must outlive the BusFlow). */
+int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret);
+/* Forgets the parked calls (unanswered). NULL-safe. */
+BusFlow *bus_flow_free(BusFlow *f);
+void bus_flow_get_stats(const BusFlow *f, BusFlowStats *ret);
