@@ -72,8 +72,7 @@ static int strv_extend(char ***l, const char *s) {
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
                ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
-               ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT };
-               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_TRUST };
+               ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT, ARG_TRUST };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
