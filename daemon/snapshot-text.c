@@ -21,7 +21,11 @@
 typedef struct Cursor {
         const char *p;   /* borrowed: the next character */
         const char *end; /* borrowed: one past the last */
+        unsigned depth;  /* arrays, sets and dictionaries open around p */
 } Cursor;
+
+/* Deeper than any real dump; bounds the recursion (a line of "((((" overflowed the stack). */
+#define SNAPSHOT_MAX_VALUE_DEPTH 64
 
 static int parse_value(Cursor *c, const char *terms, Value **ret);
 
@@ -218,11 +222,20 @@ static int parse_value(Cursor *c, const char *terms, Value **ret) {
         case '<':
                 return parse_data(c, ret);
         case '(':
-                return parse_array(c, ')', ret);
         case '[':
-                return parse_array(c, ']', ret); /* a set: kept as an array */
-        case '{':
-                return parse_dictionary(c, ret);
+        case '{': {
+                int r;
+
+                if (c->depth >= SNAPSHOT_MAX_VALUE_DEPTH)
+                        return -EBADMSG;
+                c->depth++;
+                if (*c->p == '{')
+                        r = parse_dictionary(c, ret);
+                else
+                        r = parse_array(c, *c->p == '(' ? ')' : ']', ret); /* a set: kept as an array */
+                c->depth--;
+                return r;
+        }
         }
         if (left >= 3 && memcmp(c->p, "Yes", 3) == 0 && follows_term(c->p + 3, c->end, terms)) {
                 c->p += 3;
@@ -240,7 +253,7 @@ static int parse_value(Cursor *c, const char *terms, Value **ret) {
 }
 
 static int parse_whole_value(const char *s, size_t len, Value **ret) {
-        Cursor c = { s, s + len };
+        Cursor c = { s, s + len, 0 };
         int r;
 
         r = parse_value(&c, "", ret);
