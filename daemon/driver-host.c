@@ -16,6 +16,7 @@
 #include "driver-launch.h"
 #include "driver-spec.h"
 #include "notify-hub.h"
+#include "trust.h"
 #include "shared/log.h"
 
 #define LINE_MAX_LEN 1024
@@ -684,11 +685,10 @@ static int server_launch(DriverServer *s) {
         r = sd_bus_get_address(h->bus, &address);
         if (r < 0)
                 goto fail;
-        /*
-         * TRUST HOOK (issue 8 ↔ branch "system"): when daemon/trust.h is on
-         * main and the manager enforces trust, call
-         * trust_check_path(s->spec.executable) here and fail with its -EPERM.
-         */
+        /* On the system bus only root's executables run as driver servers (trust.h; 0 when not enforced). */
+        r = trust_check_path(s->spec.executable);
+        if (r < 0)
+                goto fail;
         r = driver_launch(&s->spec, address, &proc);
         if (r < 0)
                 goto fail;
