@@ -11,7 +11,11 @@
 #  - with the polkit stand-in granting org.ioreg.reload-catalogue, nobody's
 #    ReloadCatalogue succeeds, asked with nobody's bus name as subject;
 #    root's calls never ask polkit;
-#  - a caller allowing interaction is told authentication is required.
+#  - a caller allowing interaction is told authentication is required;
+#  - the shipped IOResources driver server, launched by ioregd as nobody,
+#    checks in and starts through the policy; nobody posing as a driver
+#    server is refused (CheckIn, SetProperties on the driver's entry);
+#  - nobody may register for system power (SystemPower1).
 # Usage: test-bus-policy.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build=$1
@@ -43,8 +47,10 @@ for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
 [ -s "$work/address" ] || fail "dbus-daemon did not start"
 address=$(head -n1 "$work/address")
 
+IOREG_DRIVER_PATH="$build/examples/driver-resources" \
 "$build/daemon/ioregd" --bus-address="$address" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
-        --personalities="$src/tests/data/personalities" 2>"$work/ioregd.log" &
+        --personalities="$src/tests/data/personalities" \
+        --personalities="$src/personalities" 2>"$work/ioregd.log" &
 daemon=$!
 pids+=($daemon)
 for _ in $(seq 200); do
@@ -140,6 +146,27 @@ grep -q "authentication is required" <<<"$out" || fail "interactive: $out"
 grep -q '^check org.ioreg.terminate-entry system-bus-name :1\.[0-9]* 1 uid=65534$' "$work/polkit.log" ||
         fail "interactive flag not passed to polkit"
 echo "polkit: ok"
+
+# Driver servers through the shipped policy: the real one starts, a poser does not.
+driver=
+for _ in $(seq 200); do
+        driver=$(IOREG_BUS_ADDRESS=$address "$build/cli/ioreg" -w0 -r -d 1 -c IORegResourcesDriver |
+                 sed -n 's/.*, id \(0x[0-9a-f]*\),.*/\1/p' | head -n1)
+        [ -n "$driver" ] && break
+        sleep 0.05
+done
+[ -n "$driver" ] || fail "the IOResources driver server did not start through the shipped policy"
+grep -q "org.ioreg.driver.resources\[" "$work/ioregd.log" || fail "the driver server's output is not in the log"
+out=$(nobody gdbus call --address "$address" --dest org.ioreg.Registry1 --object-path /org/ioreg/DriverHost1 \
+        --method org.ioreg.DriverHost1.CheckIn org.ioreg.driver.resources 2>&1) && fail "nobody checked in: $out"
+grep -q "GDBus.Error:org.ioreg.Error.AccessDenied:" <<<"$out" || fail "poser CheckIn: $out"
+out=$(nobody gdbus call --address "$address" --dest org.ioreg.Registry1 --object-path /org/ioreg/DriverHost1 \
+        --method org.ioreg.DriverHost1.SetProperties "$((driver))" '{"k": <"v">}' 2>&1) &&
+        fail "a poser set the driver's properties: $out"
+grep -q "GDBus.Error:org.ioreg.Error.AccessDenied:" <<<"$out" || fail "poser SetProperties: $out"
+out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.SystemPower1 \
+        RegisterForSystemPower 2>&1) || fail "nobody: RegisterForSystemPower refused: $out"
+echo "driver servers and system power through the policy: ok"
 
 kill -0 "$daemon" 2>/dev/null || fail "ioregd died"
 echo "PASS"
