@@ -78,7 +78,7 @@ static unsigned arg_clients = 50;
 static bool arg_cycles_set = false;
 static bool arg_leak_check = false;
 /* The shipped USB driver server's device (personalities/org.ioreg.driver-usb-serial.json) and its class. */
-static const char *arg_recording = SHARED_TESTDATA "/umockdev/umockdev-mobiles-sony-xperia-mini-pro.umockdev";
+static const char *arg_recording = SOURCE_DIR "/tests/data/umockdev/umockdev-mobiles-sony-xperia-mini-pro.umockdev";
 static const char *arg_device = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.4";
 static const char *arg_match = "IORegUSBSerialDriver";
 static const char *arg_personalities = SOURCE_DIR "/personalities";

@@ -13,7 +13,8 @@ build=$1
 src=$2
 plugin=$3
 client=$4
-recording=$src/../shared/testdata/umockdev/umockdev-input-usbkbd.umockdev
+recording=$src/tests/data/umockdev/umockdev-input-usbkbd.umockdev
+[ -f "$recording" ] || fail "no recording at $recording"
 
 . "$src/tests/integration/private-bus.sh"
 start_private_bus
@@ -35,12 +36,14 @@ JSON
 
 IOREG_UDEV_MODE=kernel umockdev-run -d "$recording" -- "$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" \
         --personalities="$work/personalities" 2>"$work/ioregd.log" &
-pids+=($!)
+daemon=$!
+pids+=($daemon)
 # Under umockdev-run the daemon may not be on the bus yet when ioreg first asks, and its coldplug
 # may still be going: wait for the keyboard's merge itself.
 merged=no
 for _ in $(seq 200); do
-        if "$build/cli/ioreg" --wait-quiet=20 >/dev/null 2>&1 &&
+        kill -0 "$daemon" 2>/dev/null || fail "ioregd under umockdev-run exited"
+        if "$build/cli/ioreg" --wait-quiet=5 >/dev/null 2>&1 &&
            "$build/cli/ioreg" -w0 -r -c IOUSBHostDevice -l 2>/dev/null | grep -q "IOCFPlugInTypes"; then
                 merged=yes
                 break
