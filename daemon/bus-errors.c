@@ -185,24 +185,6 @@ int bus_find_entry(const Registry *reg, uint64_t id, Entry **ret, sd_bus_error *
         return 0;
 }
 
-int bus_check_privileged(sd_bus_message *call, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r;
-
-        /* From the bus (dbus-daemon's GetConnectionCredentials), not from /proc: no PID-reuse race. */
-        r = sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                return sd_bus_error_set(error, IOREG_ERROR_ACCESS_DENIED,
-                                        "The caller's credentials are unknown: only root may do this.");
-        if (uid != 0)
-                return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED, "Only root may do this (caller UID %u).",
-                                         (unsigned) uid);
-        return 0;
-}
-
 int bus_error_set_errno(sd_bus_error *error, int r, const char *what) {
         const char *name;
 

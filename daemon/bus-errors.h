@@ -76,8 +76,6 @@ int bus_find_plane(const Registry *reg, const char *name, bool allow_none, const
 /* A live entry by ID (borrowed), else NoSuchEntry. */
 int bus_find_entry(const Registry *reg, uint64_t id, Entry **ret, sd_bus_error *error);
 
-/* Privileged calls: the sender's effective UID from the bus must be 0 (polkit later), else AccessDenied. */
-int bus_check_privileged(sd_bus_message *call, sd_bus_error *error);
 
 /*
  * An errno from the model as an org.ioreg.Error.* name: ENOENT NotFound,

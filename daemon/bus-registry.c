@@ -235,7 +235,7 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 
 /*
  * Every method is SD_BUS_VTABLE_UNPRIVILEGED: queries are for any caller, and
- * the privileged calls check the caller themselves (bus_check_privileged())
+ * the privileged calls check the caller themselves (bus_polkit_check())
  * so that a refusal is org.ioreg.Error.AccessDenied with one rule, not
  * sd-bus's own CAP_SYS_ADMIN test.
  */
