@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bus-errors.h"
+#include "protocol.h"
 #include "lib-internal.h"
 
 static const char *const return_strings[_IOREG_RETURN_MAX] = {
