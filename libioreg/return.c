@@ -77,7 +77,7 @@ ioreg_return_t lib_return_from_errno(int r) {
         }
 }
 
-/* The daemon's org.ioreg.Error.* names (daemon/bus-errors.h), then the bus's own. */
+/* The daemon's org.ioreg.Error.* names (daemon/bus/bus-errors.h), then the bus's own. */
 static const struct {
         const char *name;
         ioreg_return_t r;
