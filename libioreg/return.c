@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "protocol.h"
 #include "lib-internal.h"
+#include "protocol-check.h"
+#include "protocol.h"
 
 static const char *const return_strings[_IOREG_RETURN_MAX] = {
         [IOREG_RETURN_SUCCESS] = "success",
