@@ -11,6 +11,8 @@
 #include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-polkit.h"
+#include "bus-user-client.h"
+#include "user-client-broker.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
@@ -89,6 +91,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_registry_drop_waiters(m);
+        m->user_clients = user_client_broker_free(m->user_clients);
         m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
         m->notify = bus_notify_free(m->notify);
         m->system_power = bus_system_power_free(m->system_power);
@@ -388,6 +391,8 @@ int manager_connect_bus(Manager *m, const char *address) {
                 return r;
         if (m->driver_host) {
                 r = bus_driver_register(m);
+                if (r >= 0)
+                        r = bus_user_client_register(m);
                 if (r < 0)
                         return r;
         }

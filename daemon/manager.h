@@ -28,6 +28,7 @@ typedef struct BusSystemPower BusSystemPower;
 typedef struct DriverHost DriverHost;
 typedef struct BusPolkit BusPolkit;
 typedef struct BusFlow BusFlow;
+typedef struct UserClientBroker UserClientBroker;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -76,6 +77,7 @@ typedef struct Manager {
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
         BusPolkit *polkit;         /* owned: polkit questions in flight (bus-polkit.h), NULL when none yet */
         BusFlow *flow;             /* owned: parks calls while the bus does not read our replies (bus-flow.h) */
+        UserClientBroker *user_clients; /* owned: IOServiceOpen's entries (user-client-broker.h), NULL until one */
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
 } Manager;
 
