@@ -48,6 +48,7 @@ static int on_new_user_client(sd_bus_message *reply, void *userdata, sd_bus_erro
         int r;
 
         if (e) {
+                log_debug("NewUserClient of driver 0x%" PRIx64 " refused: %s: %s", o->driver->id, e->name, e->message);
                 /* The server's refusal, as the application should see it (NotSupported, AccessDenied, ...). */
                 if (e->name && strncmp(e->name, "org.ioreg.Error.", 16) == 0)
                         (void) sd_bus_reply_method_error(o->call, e);

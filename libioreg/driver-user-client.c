@@ -44,6 +44,7 @@ static const struct {
         { IOREG_RETURN_BUSY, USER_CLIENT_ERROR_BUSY },
         { IOREG_RETURN_EXCLUSIVE_ACCESS, USER_CLIENT_ERROR_EXCLUSIVE_ACCESS },
         { IOREG_RETURN_BAD_ARGUMENT, USER_CLIENT_ERROR_INVALID_ARGUMENT },
+        { IOREG_RETURN_NOT_PERMITTED, USER_CLIENT_ERROR_NOT_PERMITTED },
 };
 
 static int set_return_error(sd_bus_error *error, ioreg_return_t r, const char *what) {
@@ -57,7 +58,8 @@ static void client_free(ioreg_user_client *uc) {
         if (!uc)
                 return;
         sd_event_source_disable_unref(uc->teardown);
-        sd_bus_flush_close_unref(uc->peer);
+        /* No flush: a peer that does not read (or has not even authenticated) must not block the server. */
+        sd_bus_close_unref(uc->peer);
         free(uc->class_name);
         free(uc);
 }

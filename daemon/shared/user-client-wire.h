@@ -63,4 +63,5 @@
 #define USER_CLIENT_ERROR_BUSY "org.ioreg.Error.Busy"
 #define USER_CLIENT_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
 #define USER_CLIENT_ERROR_INVALID_ARGUMENT "org.ioreg.Error.InvalidArgument"
+#define USER_CLIENT_ERROR_NOT_PERMITTED "org.ioreg.Error.NotPermitted"
 #define USER_CLIENT_ERROR_FAILED "org.ioreg.Error.Failed"
