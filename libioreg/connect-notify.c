@@ -71,13 +71,18 @@ int lib_connect_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 }
 
 void lib_connect_process(LibConnect *c) {
+        uint64_t queued = 0;
         int r;
 
         if (!c->peer)
                 return;
-        do
+        /* After a call only what sd_bus_call() queued (no read: what is still in the socket wakes the port). */
+        r = sd_bus_get_n_queued_read(c->peer, &queued);
+        while (r >= 0 && queued > 0) {
                 r = sd_bus_process(c->peer, NULL);
-        while (r > 0);
+                if (r >= 0)
+                        r = sd_bus_get_n_queued_read(c->peer, &queued);
+        }
         if (r < 0)
                 c->dead = true;
         if (c->n_pending > 0 && c->port)
@@ -88,8 +93,17 @@ static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
         LibConnect *c = userdata;
 
         pthread_mutex_lock(&c->lock);
-        if (c->peer && !c->dead)
-                lib_connect_process(c);
+        if (c->peer && !c->dead) {
+                int r;
+
+                do
+                        r = sd_bus_process(c->peer, NULL);
+                while (r > 0);
+                if (r < 0)
+                        c->dead = true;
+                if (c->n_pending > 0 && c->port)
+                        lib_port_wake(c->port);
+        }
         /* A closed socket stays readable: stop watching it. */
         if (!c->peer || c->dead)
                 (void) sd_event_source_set_enabled(src, SD_EVENT_OFF);
