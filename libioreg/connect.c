@@ -140,8 +140,14 @@ ioreg_return_t ioreg_service_close(ioreg_connect_t connect) {
         sd_bus *peer;
         int r;
 
-        if (!c)
+        if (!c) {
+                /* IOServiceClose(root_port) of IORegisterForSystemPower: releasing it is all there is. */
+                if (connect && connect->kind == LIB_OBJECT_POWER_CONNECT) {
+                        lib_object_unref(connect);
+                        return IOREG_RETURN_SUCCESS;
+                }
                 return IOREG_RETURN_BAD_ARGUMENT;
+        }
         peer = lib_connect_lock(c, &ret);
         if (peer) {
                 /* clientClose runs before the socket closes, so the driver tells them apart (not died). */
