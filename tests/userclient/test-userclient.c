@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -519,9 +520,53 @@ static void test_server_killed(void **state) {
         assert_int_equal(ioreg_service_close(c), IOREG_RETURN_SUCCESS);
 }
 
+
+/* The peer protocol as the server serves it equals its contract (systemd/org.ioreg.UserClient1.xml). */
+static void test_peer_contract(void **state) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *intro = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char path[] = "/tmp/ioreg-uc-contract-XXXXXX", cmd[1024];
+        uint64_t driver_id = 0, client_id, service_id;
+        const char *xml;
+        sd_bus *peer = NULL;
+        FILE *f;
+        int fd, out;
+
+        assert_int_equal(driver_test_find_one(T, "UCTestDriver", &driver_id), 1);
+        assert_true(sd_bus_call_method(T->bus, BUS_NAME, "/org/ioreg/Registry1", "org.ioreg.UserClients1",
+                                       "OpenService", &error, &reply, "tu", driver_id, 50u) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "htt", &fd, &client_id, &service_id), 1);
+        assert_int_equal(service_id, driver_id);
+        assert_int_equal(driver_test_parent(T, client_id), driver_id);
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        assert_true(fd >= 0);
+        assert_int_equal(sd_bus_new(&peer), 0);
+        assert_int_equal(sd_bus_set_fd(peer, fd, fd), 0);
+        assert_int_equal(sd_bus_set_anonymous(peer, 1), 0);
+        assert_true(sd_bus_start(peer) >= 0);
+        assert_true(sd_bus_call_method(peer, NULL, "/org/ioreg/UserClient1", "org.freedesktop.DBus.Introspectable",
+                                       "Introspect", &error, &intro, NULL) >= 0);
+        assert_int_equal(sd_bus_message_read(intro, "s", &xml), 1);
+        out = mkstemp(path);
+        assert_true(out >= 0);
+        f = fdopen(out, "w");
+        assert_non_null(f);
+        fputs(xml, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd), "python3 %s/tests/dbus/compare-introspection.py %s/systemd/org.ioreg.UserClient1.xml -- %s",
+                 SOURCE_ROOT, SOURCE_ROOT, path);
+        assert_int_equal(system(cmd), 0);
+        unlink(path);
+        assert_true(sd_bus_call_method(peer, NULL, "/org/ioreg/UserClient1", "org.ioreg.UserClient1", "Close", &error,
+                                       NULL, NULL) >= 0);
+        sd_bus_flush_close_unref(peer);
+        assert_true(driver_test_wait(T, no_user_clients, NULL, 5000));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_entry_and_close),
+                cmocka_unit_test(test_peer_contract),
                 cmocka_unit_test(test_argument_rules),
                 cmocka_unit_test(test_async),
                 cmocka_unit_test(test_notification_port),
