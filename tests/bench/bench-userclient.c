@@ -15,7 +15,11 @@
  * - 4 KiB struct call (UC_INVERT_PAGE: 4096 bytes in, 4096 out) and the
  *   bare 4096-byte round trip (4096 bytes each way);
  * - the D-Bus method call through dbus-daemon;
- * - ratios of the calls' p50 to the bare round trips' (target ≤ 2×).
+ * - ratios of the calls' p50 to the bare round trips' (target ≤ 2×), and
+ *   to the D-Bus call's.
+ * The kinds take turns in blocks of 50 calls over one connection, one echo
+ * child and one bus connection, so that load from elsewhere on a shared
+ * machine falls on all of them alike.
  *
  *     bench-userclient [--samples N] [--quick]
  */
@@ -89,11 +93,75 @@ static int echo_child(int fd) {
         }
 }
 
-static int bare_round_trips(size_t size, uint64_t *v, unsigned n) {
+/* One bare round trip of size bytes each way to the echo child on fd. */
+static int bare_round_trip(int fd, size_t size) {
         static char out[UC_PAGE], in[UC_PAGE];
-        int sv[2], status;
+        size_t got = 0;
+
+        if (write(fd, out, size) != (ssize_t) size)
+                return -EIO;
+        while (got < size) {
+                ssize_t r = read(fd, in + got, size - got);
+
+                if (r <= 0)
+                        return -EIO;
+                got += (size_t) r;
+        }
+        return 0;
+}
+
+enum { KIND_NOTHING, KIND_BARE1, KIND_PAGE, KIND_BARE4K, KIND_DBUS, _KIND_MAX };
+
+/* One sample of kind; -EIO when a call failed. */
+static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
+        static uint8_t in[UC_PAGE], out[UC_PAGE];
+        size_t size = sizeof(out);
+
+        switch (kind) {
+        case KIND_NOTHING:
+                return ioreg_connect_call_scalar_method(c, UC_NOTHING, NULL, 0, NULL, NULL) == IOREG_RETURN_SUCCESS
+                               ? 0 : -EIO;
+        case KIND_BARE1:
+                return bare_round_trip(echo_fd, 1);
+        case KIND_PAGE:
+                return ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, sizeof(in), out, &size) ==
+                                               IOREG_RETURN_SUCCESS && size == sizeof(out)
+                               ? 0 : -EIO;
+        case KIND_BARE4K:
+                return bare_round_trip(echo_fd, UC_PAGE);
+        default:
+                return sd_bus_call_method(bus, BUS_NAME, "/org/ioreg/Registry1", "org.freedesktop.DBus.Peer", "Ping",
+                                          NULL, NULL, NULL) < 0 ? -EIO : 0;
+        }
+}
+
+/*
+ * The kinds take turns in blocks of BLOCK samples, so that on a shared
+ * machine every kind sees the same load (the ratios compare like with like).
+ */
+#define BLOCK 50u
+
+static int measure(DriverTest *t) {
+        uint64_t *v[_KIND_MAX] = {}, p50[_KIND_MAX];
+        unsigned n[_KIND_MAX] = {};
+        ioreg_service_t service;
+        ioreg_connect_t c;
+        ioreg_return_t r;
+        int sv[2], status, ret = 0;
         pid_t pid;
 
+        for (int k = 0; k < _KIND_MAX; k++)
+                if (!(v[k] = calloc(arg_samples, sizeof(uint64_t))))
+                        ret = -ENOMEM;
+        service = ioreg_service_get_matching_service(ioreg_service_matching("UCTestDriver"));
+        if (ret < 0 || !service)
+                return ret < 0 ? ret : -ENODEV;
+        r = ioreg_service_open(service, 0, &c);
+        ioreg_object_release(service);
+        if (r != IOREG_RETURN_SUCCESS) {
+                fprintf(stderr, "bench-userclient: IOServiceOpen: %s\n", ioreg_return_string(r));
+                return -EIO;
+        }
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
         pid = fork();
@@ -104,87 +172,34 @@ static int bare_round_trips(size_t size, uint64_t *v, unsigned n) {
                 _exit(echo_child(sv[1]));
         }
         close(sv[1]);
-        for (unsigned i = 0; i < n + WARMUP; i++) {
-                uint64_t t0 = bench_now_nsec();
-                size_t got = 0;
+        for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
+                for (unsigned i = 0; i < WARMUP && ret >= 0; i++)
+                        ret = one(k, c, sv[0], t->bus);
+        while (ret >= 0 && n[_KIND_MAX - 1] < arg_samples)
+                for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
+                        for (unsigned i = 0; i < BLOCK && n[k] < arg_samples && ret >= 0; i++) {
+                                uint64_t t0 = bench_now_nsec();
 
-                if (write(sv[0], out, size) != (ssize_t) size)
-                        return -EIO;
-                while (got < size) {
-                        ssize_t r = read(sv[0], in + got, size - got);
-
-                        if (r <= 0)
-                                return -EIO;
-                        got += (size_t) r;
-                }
-                if (i >= WARMUP)
-                        v[i - WARMUP] = bench_now_nsec() - t0;
-        }
+                                ret = one(k, c, sv[0], t->bus);
+                                v[k][n[k]++] = bench_now_nsec() - t0;
+                        }
         close(sv[0]);
         waitpid(pid, &status, 0);
-        return 0;
-}
-
-static int measure(DriverTest *t) {
-        _cleanup_free_ uint64_t *nothing = calloc(arg_samples, sizeof(uint64_t)), *page = calloc(arg_samples, sizeof(uint64_t)),
-                                *bare1 = calloc(arg_samples, sizeof(uint64_t)), *bare4k = calloc(arg_samples, sizeof(uint64_t)),
-                                *dbus = calloc(arg_samples, sizeof(uint64_t));
-        static uint8_t in[UC_PAGE], out[UC_PAGE];
-        uint64_t p_nothing, p_page, p_bare1, p_bare4k;
-        ioreg_service_t service;
-        ioreg_connect_t c;
-        ioreg_return_t r;
-
-        if (!nothing || !page || !bare1 || !bare4k || !dbus)
-                return -ENOMEM;
-        service = ioreg_service_get_matching_service(ioreg_service_matching("UCTestDriver"));
-        if (!service)
-                return -ENODEV;
-        r = ioreg_service_open(service, 0, &c);
-        ioreg_object_release(service);
-        if (r != IOREG_RETURN_SUCCESS) {
-                fprintf(stderr, "bench-userclient: IOServiceOpen: %s\n", ioreg_return_string(r));
-                return -EIO;
-        }
-        for (unsigned i = 0; i < arg_samples + WARMUP; i++) {
-                uint64_t t0 = bench_now_nsec();
-
-                if (ioreg_connect_call_scalar_method(c, UC_NOTHING, NULL, 0, NULL, NULL) != IOREG_RETURN_SUCCESS)
-                        return -EIO;
-                if (i >= WARMUP)
-                        nothing[i - WARMUP] = bench_now_nsec() - t0;
-        }
-        for (unsigned i = 0; i < arg_samples + WARMUP; i++) {
-                size_t size = sizeof(out);
-                uint64_t t0 = bench_now_nsec();
-
-                if (ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, sizeof(in), out, &size) !=
-                            IOREG_RETURN_SUCCESS ||
-                    size != sizeof(out))
-                        return -EIO;
-                if (i >= WARMUP)
-                        page[i - WARMUP] = bench_now_nsec() - t0;
-        }
         ioreg_service_close(c);
-        if (bare_round_trips(1, bare1, arg_samples) < 0 || bare_round_trips(UC_PAGE, bare4k, arg_samples) < 0)
-                return -EIO;
-        for (unsigned i = 0; i < arg_samples + WARMUP; i++) {
-                uint64_t t0 = bench_now_nsec();
-
-                if (sd_bus_call_method(t->bus, BUS_NAME, "/org/ioreg/Registry1", "org.freedesktop.DBus.Peer", "Ping",
-                                       NULL, NULL, NULL) < 0)
-                        return -EIO;
-                if (i >= WARMUP)
-                        dbus[i - WARMUP] = bench_now_nsec() - t0;
+        if (ret >= 0) {
+                p50[KIND_NOTHING] = row("user client call, no arguments", v[KIND_NOTHING], arg_samples);
+                p50[KIND_BARE1] = row("bare socketpair round trip, 1 byte", v[KIND_BARE1], arg_samples);
+                p50[KIND_PAGE] = row("user client call, 4 KiB struct in and out", v[KIND_PAGE], arg_samples);
+                p50[KIND_BARE4K] = row("bare socketpair round trip, 4 KiB each way", v[KIND_BARE4K], arg_samples);
+                p50[KIND_DBUS] = row("D-Bus method call through dbus-daemon (Peer.Ping)", v[KIND_DBUS], arg_samples);
+                ratio_row("no-argument call p50 / bare 1-byte round trip p50", p50[KIND_NOTHING], p50[KIND_BARE1]);
+                ratio_row("4 KiB call p50 / bare 4 KiB round trip p50", p50[KIND_PAGE], p50[KIND_BARE4K]);
+                bench_row("no-argument call p50 / D-Bus call p50",
+                          bench_fmt("%.2f", (double) p50[KIND_NOTHING] / (double) p50[KIND_DBUS]), "×", "", "");
         }
-        p_nothing = row("user client call, no arguments", nothing, arg_samples);
-        p_bare1 = row("bare socketpair round trip, 1 byte", bare1, arg_samples);
-        p_page = row("user client call, 4 KiB struct in and out", page, arg_samples);
-        p_bare4k = row("bare socketpair round trip, 4 KiB each way", bare4k, arg_samples);
-        (void) row("D-Bus method call through dbus-daemon (Peer.Ping)", dbus, arg_samples);
-        ratio_row("no-argument call p50 / bare 1-byte round trip p50", p_nothing, p_bare1);
-        ratio_row("4 KiB call p50 / bare 4 KiB round trip p50", p_page, p_bare4k);
-        return 0;
+        for (int k = 0; k < _KIND_MAX; k++)
+                free(v[k]);
+        return ret;
 }
 
 static int parse_argv(int argc, char *argv[]) {
