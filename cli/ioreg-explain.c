@@ -5,11 +5,9 @@
 #include <string.h>
 
 #include "ioreg-explain.h"
-#include "shared/macro.h"
+#include "macro.h"
+#include "protocol.h"
 
-#define IOREG_BUS_NAME "org.ioreg.Registry1"
-#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
-#define IOREG_CATALOGUE_INTERFACE "org.ioreg.Catalogue1"
 
 static bool selection_given(const IoregPrintOptions *o) {
         return o->class_name || o->key || o->name;

@@ -8,11 +8,9 @@
 
 #include "ioreg-monitor.h"
 #include "ioreg-tree.h"
-#include "shared/macro.h"
+#include "macro.h"
+#include "protocol.h"
 
-#define IOREG_BUS_NAME "org.ioreg.Registry1"
-#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
-#define NOTIFY_INTERFACE "org.ioreg.Notifications1"
 #define MESSAGE_BUSY_STATE_CHANGE 0xe0000120u
 
 typedef struct Monitor {
@@ -53,7 +51,7 @@ static void ack(Monitor *mon, uint64_t subscription, uint64_t sequence) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
         /* No reply wanted: the window only has to move on. */
-        if (sd_bus_message_new_method_call(mon->bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, NOTIFY_INTERFACE, "Ack") < 0 ||
+        if (sd_bus_message_new_method_call(mon->bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Ack") < 0 ||
             sd_bus_message_append(m, "tt", subscription, sequence) < 0 ||
             sd_bus_message_set_expect_reply(m, false) < 0)
                 return;
@@ -118,7 +116,7 @@ static int on_overflow(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
         if (sd_bus_message_read(m, "tt", &subscription, &sequence) < 0)
                 return 0;
-        if (sd_bus_call_method(mon->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, NOTIFY_INTERFACE, "Resync", NULL, &reply,
+        if (sd_bus_call_method(mon->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Resync", NULL, &reply,
                                "t", subscription) >= 0)
                 (void) sd_bus_message_read(reply, "t", &dropped);
         fprintf(stderr, "ioreg: monitor fell behind: %" PRIu64 " events dropped\n", dropped);
@@ -130,7 +128,7 @@ static int subscribe(Monitor *mon, const char *type) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(mon->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, NOTIFY_INTERFACE, "Subscribe", &error,
+        r = sd_bus_call_method(mon->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe", &error,
                                &reply, "sa{sv}", type, 0);
         if (r < 0)
                 fprintf(stderr, "ioreg: cannot subscribe to %s: %s\n", type, error.message ?: strerror(-r));
@@ -148,7 +146,7 @@ int ioreg_monitor(sd_bus *bus, bool json, unsigned max_events) {
 
         /* Signals first, so none is missed between a subscription and its match rule. */
         for (size_t i = 0; i < ELEMENTSOF(members); i++) {
-                r = sd_bus_match_signal(bus, NULL, IOREG_BUS_NAME, IOREG_OBJECT_PATH, NOTIFY_INTERFACE, members[i],
+                r = sd_bus_match_signal(bus, NULL, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, members[i],
                                         handlers[i], &mon);
                 if (r < 0)
                         return r;
@@ -164,7 +162,7 @@ int ioreg_monitor(sd_bus *bus, bool json, unsigned max_events) {
         if ((r = subscribe(&mon, "IOServicePublish")) < 0 || (r = subscribe(&mon, "IOServiceMatched")) < 0 ||
             (r = subscribe(&mon, "IOServiceTerminate")) < 0)
                 return r;
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, NOTIFY_INTERFACE, "RegisterInterest", &error,
+        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "RegisterInterest", &error,
                                &reply, "ts", tree.n_nodes ? tree.nodes[0].id : UINT64_C(0x100000100), "IOBusyInterest");
         if (r < 0)
                 fprintf(stderr, "ioreg: no busy interest on Root: %s\n", error.message ?: strerror(-r));

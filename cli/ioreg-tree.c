@@ -8,10 +8,8 @@
 #include "bus-value.h"
 #include "ioreg-tree.h"
 #include "registry.h"
+#include "protocol.h"
 
-#define IOREG_BUS_NAME "org.ioreg.Registry1"
-#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
-#define IOREG_INTERFACE "org.ioreg.Registry1"
 
 static void ioreg_node_done(IoregNode *n) {
         free(n->name);
@@ -145,7 +143,7 @@ int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_
         if (r < 0) {
                 if (ret_error && error.message)
                         *ret_error = strdup(error.message);
-                return sd_bus_error_has_name(&error, "org.ioreg.Error.NoSuchPlane") ? -ENXIO : r;
+                return sd_bus_error_has_name(&error, IOREG_ERROR_NO_SUCH_PLANE) ? -ENXIO : r;
         }
         r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
         if (r < 0)

@@ -16,6 +16,7 @@
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "snapshot.h"
+#include "protocol.h"
 
 static const char *arg_plane = "IOService";
 static IoregPrintOptions arg_print = {};
@@ -226,7 +227,7 @@ static int wait_quiet(sd_bus *bus, unsigned seconds) {
                         fprintf(stderr, "ioreg: the registry did not become quiet within %u s\n", seconds);
                         return -ETIMEDOUT;
                 }
-                r = sd_bus_call_method(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1", "org.ioreg.Registry1",
+                r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                        "WaitQuiet", &error, NULL, "t", deadline - now);
                 if (r >= 0)
                         return 0;

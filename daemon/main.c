@@ -7,7 +7,7 @@
 
 #include "manager.h"
 #include "personality-dirs.h"
-#include "shared/log.h"
+#include "log.h"
 
 static const char *arg_bus_address;
 static const char *arg_sysfs_root;

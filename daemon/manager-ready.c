@@ -8,7 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "manager.h"
-#include "shared/log.h"
+#include "log.h"
 
 static unsigned count_drivers(const Manager *m) {
         unsigned n = 0;

@@ -12,24 +12,24 @@
 #include "bus-notify.h"
 #include "bus-polkit.h"
 #include "bus-user-client.h"
-#include "user-client-broker.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
 #include "manager.h"
 #include "personality-dirs.h"
 #include "platform-expert.h"
+#include "platform-info.h"
 #include "power-poll.h"
 #include "snapshot.h"
 #include "trust.h"
-#include "shared/log.h"
+#include "log.h"
 
 static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
         Manager *m = userdata;
 
-        bus_notify_busy_changed(m, e, busy);
+        bus_notify_busy_changed(&m->ctx, e, busy);
         if (e == reg->root && !busy) {
-                bus_registry_quiet_changed(m);
+                bus_registry_quiet_changed(&m->ctx);
                 manager_ready_check(m);
         }
 }
@@ -38,8 +38,8 @@ static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
 static void on_entry_change(Registry *reg, Entry *e, bool added, void *userdata) {
         Manager *m = userdata;
 
-        if (m->announce)
-                bus_announce_entry(m->announce, e, added);
+        if (m->ctx.announce)
+                bus_announce_entry(m->ctx.announce, e, added);
 }
 
 int manager_new(Manager **ret, const ManagerConfig *config) {
@@ -83,6 +83,7 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         m->registry->busy_userdata = m;
         m->registry->entry_callback = on_entry_change;
         m->registry->entry_userdata = m;
+        manager_fill_bus_context(m);
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -90,19 +91,13 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        bus_registry_drop_waiters(m);
-        m->user_clients = user_client_broker_free(m->user_clients);
         m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
-        m->notify = bus_notify_free(m->notify);
-        m->system_power = bus_system_power_free(m->system_power);
+        bus_context_done(&m->ctx);
         if (m->logind_bus != m->bus)
                 sd_bus_flush_close_unref(m->logind_bus);
         else
                 sd_bus_unref(m->logind_bus);
         free(m->logind_address);
-        m->announce = bus_announce_free(m->announce);
-        m->polkit = bus_polkit_free(m->polkit);
-        m->flow = bus_flow_free(m->flow);
         sd_bus_flush_close_unref(m->bus);
         udev_source_free(m->udev);
         power_poll_free(m->power_poll);
@@ -131,7 +126,7 @@ static void on_nub_published(Entry *nub, void *userdata) {
 }
 
 static void on_entry_changed(Entry *e, void *userdata) {
-        bus_notify_properties_changed(userdata, e);
+        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
 }
 
 /* A device's runtime power state changed: power interest, and general interest when polling found it. */
@@ -139,13 +134,13 @@ static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to,
         Manager *m = userdata;
 
         if (polled)
-                bus_notify_properties_changed(m, e);
+                bus_notify_properties_changed(&m->ctx, e);
         if (from != to)
-                bus_notify_power_changed(m, e, from, to);
+                bus_notify_power_changed(&m->ctx, e, from, to);
 }
 
 static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
-        bus_notify_matching(userdata, e, type);
+        bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
 }
 
 static void on_entry_terminated(Entry *e, void *userdata) {
@@ -159,7 +154,7 @@ static void on_driver_terminate(void *userdata, Entry *e) {
 }
 
 static void on_driver_properties_changed(void *userdata, Entry *e) {
-        bus_notify_properties_changed(userdata, e);
+        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
 }
 
 /* Resources a Mac publishes once its kernel is up; personalities wait on them (IOResourceMatch). */
@@ -233,6 +228,7 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the driver host: %m");
         matcher_set_host(m->matcher, &driver_host_ops, m->driver_host);
+        manager_fill_bus_context(m);
         /* Before coldplug, so that every nub is matched as it arrives. */
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
@@ -381,31 +377,40 @@ int manager_connect_bus(Manager *m, const char *address) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to connect to the system bus: %m");
         }
-        r = bus_registry_register(m);
+        manager_fill_bus_context(m);
+        r = bus_registry_register(&m->ctx);
         if (r >= 0)
-                r = bus_catalogue_register(m);
+                r = bus_catalogue_register(&m->ctx);
         if (r < 0)
                 return r;
-        r = bus_notify_register(m);
+        r = bus_notify_register(&m->ctx);
         if (r < 0)
                 return r;
         if (m->driver_host) {
-                r = bus_driver_register(m);
+                r = bus_driver_register(&m->ctx);
                 if (r >= 0)
-                        r = bus_user_client_register(m);
+                        r = bus_user_client_register(&m->ctx);
                 if (r < 0)
                         return r;
         }
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /*
+         * Without the bus the daemon serves nobody: end the loop (manager_run() says why and
+         * fails), so that the service manager restarts it, rather than feed the watchdog from
+         * a loop that has nothing to do.
+         */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
         r = connect_logind_bus(m, address != NULL);
         if (r >= 0)
-                r = bus_system_power_register(m, m->logind_bus);
+                r = bus_system_power_register(&m->ctx, m->logind_bus);
         if (r < 0)
                 return r;
         /* One flooding client must not hold every other client's answers behind its own. */
-        r = bus_flow_new(m->bus, m->event, &m->flow);
+        r = bus_flow_new(m->bus, m->event, &m->ctx.flow);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up flow control: %m");
         /* Exported first, then named: a client that sees the name finds the objects. */
@@ -415,6 +420,42 @@ int manager_connect_bus(Manager *m, const char *address) {
         if (m->driver_host)
                 (void) driver_host_attach_bus(m->driver_host, m->bus);
         return 0;
+}
+
+static bool admin_entry_accepts_properties(void *userdata, const Entry *e) {
+        return manager_entry_accepts_properties(userdata, e);
+}
+
+static int admin_set_entry_properties(void *userdata, Entry *e, Value *dict, const char **ret_bad_key) {
+        return manager_set_entry_properties(userdata, e, dict, ret_bad_key);
+}
+
+static int admin_terminate_entry(void *userdata, Entry *e) {
+        return manager_terminate_entry(userdata, e);
+}
+
+static int admin_reload_catalogue(void *userdata) {
+        return manager_reload_catalogue(userdata);
+}
+
+void manager_fill_bus_context(Manager *m) {
+        static const BusAdminOps admin = {
+                .entry_accepts_properties = admin_entry_accepts_properties,
+                .set_entry_properties = admin_set_entry_properties,
+                .terminate_entry = admin_terminate_entry,
+                .reload_catalogue = admin_reload_catalogue,
+        };
+
+        m->ctx.event = m->event;
+        m->ctx.bus = m->bus;
+        m->ctx.registry = m->registry;
+        m->ctx.catalogue = m->catalogue;
+        m->ctx.matcher = m->matcher;
+        m->ctx.driver_host = m->driver_host;
+        m->ctx.notify_limit = m->notify_limit;
+        m->ctx.sleep_timeout_usec = m->sleep_timeout_usec;
+        m->ctx.admin = &admin;
+        m->ctx.admin_userdata = m;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -452,5 +493,8 @@ int manager_run(Manager *m) {
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        if (m->bus && !sd_bus_is_open(m->bus))
+                return log_error_errno(ECONNRESET,
+                                       "Lost the connection to the bus; exiting so that ioregd is started again.");
         return 0;
 }

@@ -14,21 +14,12 @@
 #include "personality.h"
 #include "registry.h"
 #include "udev-source.h"
+#include "bus-context.h"
+#include "protocol.h"
 
-#define IOREG_BUS_NAME "org.ioreg.Registry1"
-#define IOREG_OBJECT_PATH "/org/ioreg/Registry1"
-#define IOREG_INTERFACE "org.ioreg.Registry1"
-#define IOREG_BUS_ADDRESS_ENV "IOREG_BUS_ADDRESS"
 
-typedef struct QuietWaiter QuietWaiter;
-typedef struct BusNotify BusNotify;
-typedef struct BusAnnounce BusAnnounce;
 typedef struct PowerPoll PowerPoll;
-typedef struct BusSystemPower BusSystemPower;
 typedef struct DriverHost DriverHost;
-typedef struct BusPolkit BusPolkit;
-typedef struct BusFlow BusFlow;
-typedef struct UserClientBroker UserClientBroker;
 
 typedef struct ManagerConfig {
         const char *bus_address; /* borrowed; NULL: $IOREG_BUS_ADDRESS, else the system bus */
@@ -62,22 +53,16 @@ typedef struct Manager {
         char *snapshot;            /* owned, NULL unless serving a saved registry */
         char *snapshot_plane;      /* owned, with snapshot */
         char *sysfs_root;          /* owned */
-        QuietWaiter *quiet_waiters; /* owned list of pending WaitQuiet calls */
-        BusAnnounce *announce;     /* owned: InterfacesAdded/Removed, once on the bus */
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
-        BusNotify *notify;         /* owned: subscriptions and interest (bus-notify.h), NULL before the bus */
         unsigned notify_limit;     /* 0: the default */
         PowerPoll *power_poll;     /* owned: runtime PM polling, NULL without devices */
         uint64_t power_poll_usec;  /* 0: never */
-        BusSystemPower *system_power; /* owned: org.ioreg.SystemPower1 and logind, NULL before the bus */
         sd_bus *logind_bus;        /* owned reference (may be bus), NULL without logind */
         char *logind_address;      /* owned: config's logind_bus, NULL for the daemon's own bus */
         uint64_t sleep_timeout_usec;
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
-        BusPolkit *polkit;         /* owned: polkit questions in flight (bus-polkit.h), NULL when none yet */
-        BusFlow *flow;             /* owned: parks calls while the bus does not read our replies (bus-flow.h) */
-        UserClientBroker *user_clients; /* owned: IOServiceOpen's entries (user-client-broker.h), NULL until one */
+        BusContext ctx;            /* the bus objects' view (bus-context.h); owns their state */
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
 } Manager;
 
@@ -103,6 +88,8 @@ int manager_reload_catalogue(Manager *m);
  * devices (coldplug); with a snapshot, loads it instead (snapshot.h).
  */
 int manager_build_registry(Manager *m);
+/* Points m->ctx at the manager's objects and operations (before any bus_*_register()). */
+void manager_fill_bus_context(Manager *m);
 /* Connects to the bus, exports the registry and takes the well-known name. */
 int manager_connect_bus(Manager *m, const char *address);
 /*

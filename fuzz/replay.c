@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 static int read_file(const char *path, uint8_t **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;

@@ -18,7 +18,7 @@
 #include "ioreg/connect.h"
 #include "lib-internal.h"
 #include "notification-port.h"
-#include "shared/user-client-wire.h"
+#include "user-client-wire.h"
 
 /* A callback this connection was given (async call or notification port): the only ones called. */
 typedef struct LibConnectCallout {

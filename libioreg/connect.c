@@ -103,7 +103,7 @@ ioreg_return_t ioreg_service_open(ioreg_service_t service, uint32_t type, ioreg_
                 ret = lib_bus_lock(&bus);
                 if (ret != IOREG_RETURN_SUCCESS)
                         return ret;
-                ret = lib_call(bus, &reply, &run, LIB_OBJECT_PATH, USER_CLIENTS_INTERFACE, USER_CLIENTS_OPEN, "tu",
+                ret = lib_call(bus, &reply, &run, IOREG_OBJECT_PATH, USER_CLIENTS_INTERFACE, USER_CLIENTS_OPEN, "tu",
                                e->id, type);
         }
         if (ret != IOREG_RETURN_SUCCESS)

@@ -13,6 +13,7 @@
 
 #include "bus-client.h"
 #include "lib-internal.h"
+#include "protocol.h"
 
 static pthread_mutex_t bus_mutex = PTHREAD_MUTEX_INITIALIZER;
 static sd_bus *shared_bus; /* owned, guarded by bus_mutex */
@@ -108,7 +109,7 @@ static ioreg_return_t call_va(sd_bus *bus, sd_bus_message **ret_reply, uint64_t 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, path, interface, member);
+        r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, path, interface, member);
         if (r >= 0 && types)
                 r = sd_bus_message_appendv(m, types, ap);
         if (r < 0)
@@ -128,7 +129,7 @@ ioreg_return_t lib_call(sd_bus *bus, sd_bus_message **ret_reply, uint64_t *ret_r
 }
 
 char *lib_entry_path(uint64_t id, char buf[static LIB_ENTRY_PATH_MAX]) {
-        (void) snprintf(buf, LIB_ENTRY_PATH_MAX, LIB_OBJECT_PATH "/entry/%016" PRIx64, id);
+        (void) snprintf(buf, LIB_ENTRY_PATH_MAX, IOREG_OBJECT_PATH "/entry/%016" PRIx64, id);
         return buf;
 }
 
@@ -141,7 +142,7 @@ ioreg_return_t lib_entry_call(sd_bus *bus, LibEntry *e, sd_bus_message **ret_rep
         va_list ap;
 
         va_start(ap, types);
-        ret = call_va(bus, &reply, &run, lib_entry_path(e->id, path), LIB_ENTRY_INTERFACE, member, types, ap);
+        ret = call_va(bus, &reply, &run, lib_entry_path(e->id, path), IOREG_ENTRY_INTERFACE, member, types, ap);
         va_end(ap);
         /* An error from another run says nothing about e either. */
         if (ret == IOREG_RETURN_SUCCESS && run != atomic_load(&e->run))
@@ -162,7 +163,7 @@ ioreg_return_t lib_entry_get_property(sd_bus *bus, LibEntry *e, const char *prop
         int r;
 
         ret = lib_call(bus, &reply, &run, lib_entry_path(e->id, path), "org.freedesktop.DBus.Properties", "Get",
-                       "ss", LIB_ENTRY_INTERFACE, property);
+                       "ss", IOREG_ENTRY_INTERFACE, property);
         if (ret != IOREG_RETURN_SUCCESS)
                 return ret;
         if (run != atomic_load(&e->run))

@@ -7,6 +7,7 @@
 #include "bus-value.h"
 #include "driver-internal.h"
 #include "value-json.h"
+#include "protocol.h"
 
 uint64_t ioreg_driver_get_id(const ioreg_driver *driver) {
         return driver ? driver->id : 0;
@@ -38,8 +39,8 @@ static int new_call(ioreg_driver *driver, const char *method, sd_bus_message **r
         sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(driver->server->bus, &m, driver->server->daemon, LIB_DRIVER_HOST_PATH,
-                                           LIB_DRIVER_HOST_INTERFACE, method);
+        r = sd_bus_message_new_method_call(driver->server->bus, &m, driver->server->daemon, IOREG_DRIVER_HOST_PATH,
+                                           IOREG_DRIVER_HOST_INTERFACE, method);
         if (r >= 0)
                 r = sd_bus_message_append(m, "t", driver->id);
         if (r < 0) {

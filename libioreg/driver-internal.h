@@ -8,12 +8,8 @@
 
 #include "ioreg/driver.h"
 #include "lib-internal.h"
+#include "protocol.h"
 
-#define LIB_DRIVER_DAEMON_NAME "org.ioreg.Registry1"
-#define LIB_DRIVER_HOST_PATH "/org/ioreg/DriverHost1"
-#define LIB_DRIVER_HOST_INTERFACE "org.ioreg.DriverHost1"
-#define LIB_DRIVER_SERVER_PATH "/org/ioreg/DriverServer1"
-#define LIB_DRIVER_SERVER_INTERFACE "org.ioreg.DriverServer1"
 
 typedef struct LibDriverServer LibDriverServer;
 

@@ -9,9 +9,8 @@
 #include "bus-value.h"
 #include "driver-internal.h"
 #include "value-json.h"
+#include "protocol.h"
 
-#define DRIVER_ENV_BUS "IOREG_BUS_ADDRESS"
-#define DRIVER_ENV_SERVER "IOREG_SERVER_NAME"
 
 static const ioreg_driver_class *find_class(const LibDriverServer *s, json_t *personality) {
         const char *name = json_string_value(json_object_get(personality, "IOUserClass"));
@@ -121,11 +120,11 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
         d->klass = find_class(s, d->properties);
         if (!d->klass || !d->klass->start) {
                 driver_free(d);
-                return sd_bus_error_set(error, "org.ioreg.Error.NotSupported", "This server has no such IOUserClass.");
+                return sd_bus_error_set(error, IOREG_ERROR_NOT_SUPPORTED, "This server has no such IOUserClass.");
         }
         if (lib_driver_find(s, d->id)) {
                 driver_free(d);
-                return sd_bus_error_set(error, "org.ioreg.Error.Busy", "This instance is started already.");
+                return sd_bus_error_set(error, IOREG_ERROR_BUSY, "This instance is started already.");
         }
         /* In the list during start: the driver's calls name it. */
         d->next = s->drivers;
@@ -134,7 +133,7 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
         if (ret != IOREG_RETURN_SUCCESS) {
                 unlink_driver(s, d);
                 driver_free(d);
-                return sd_bus_error_setf(error, "org.ioreg.Error.Failed", "start failed: %s",
+                return sd_bus_error_setf(error, IOREG_ERROR_FAILED, "start failed: %s",
                                          ioreg_return_string(ret));
         }
         s->n_started++;
@@ -163,7 +162,7 @@ static int method_stop(sd_bus_message *call, void *userdata, sd_bus_error *error
                 return r;
         d = lib_driver_find(s, id);
         if (!d)
-                return sd_bus_error_set(error, "org.ioreg.Error.NoSuchEntry", "No such instance here.");
+                return sd_bus_error_set(error, IOREG_ERROR_NO_SUCH_ENTRY, "No such instance here.");
         stop_driver(s, d);
         r = sd_bus_reply_method_return(call, NULL);
         /* The last instance stopped: the server's work is done. */
@@ -223,7 +222,7 @@ static int check_in(LibDriverServer *s, const char *name) {
         const char *daemon;
         int r;
 
-        r = sd_bus_call_method(s->bus, LIB_DRIVER_DAEMON_NAME, LIB_DRIVER_HOST_PATH, LIB_DRIVER_HOST_INTERFACE,
+        r = sd_bus_call_method(s->bus, IOREG_BUS_NAME, IOREG_DRIVER_HOST_PATH, IOREG_DRIVER_HOST_INTERFACE,
                                "CheckIn", &error, &reply, "s", name);
         sd_bus_error_free(&error);
         if (r < 0)
@@ -235,7 +234,7 @@ static int check_in(LibDriverServer *s, const char *name) {
 
 int ioreg_driver_server_run(const ioreg_driver_class *classes, unsigned n_classes, void *userdata) {
         LibDriverServer s = { .classes = classes, .n_classes = n_classes, .userdata = userdata };
-        const char *address = getenv(DRIVER_ENV_BUS), *name = getenv(DRIVER_ENV_SERVER);
+        const char *address = getenv(IOREG_BUS_ADDRESS_ENV), *name = getenv(IOREG_SERVER_NAME_ENV);
         sigset_t mask;
         int r;
 
@@ -261,7 +260,7 @@ int ioreg_driver_server_run(const ioreg_driver_class *classes, unsigned n_classe
                 r = sd_bus_start(s.bus);
         /* Exported before the check-in: the daemon calls as soon as it has answered. */
         if (r >= 0)
-                r = sd_bus_add_object_vtable(s.bus, NULL, LIB_DRIVER_SERVER_PATH, LIB_DRIVER_SERVER_INTERFACE,
+                r = sd_bus_add_object_vtable(s.bus, NULL, IOREG_DRIVER_SERVER_PATH, IOREG_DRIVER_SERVER_INTERFACE,
                                              server_vtable, &s);
         if (r >= 0)
                 r = check_in(&s, name);

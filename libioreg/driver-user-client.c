@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "driver-internal.h"
-#include "shared/user-client-wire.h"
+#include "user-client-wire.h"
 
 struct ioreg_user_client {
         ioreg_user_client *next;            /* in the driver's list */
@@ -95,7 +95,7 @@ static int on_teardown(sd_event_source *src, void *userdata) {
         client_unlink(uc);
         /* ioregd removes the entry; no answer needed (it may be gone itself). */
         if (s && s->bus && s->daemon && uc->driver)
-                (void) sd_bus_call_method_async(s->bus, NULL, s->daemon, "/org/ioreg/Registry1", USER_CLIENTS_INTERFACE,
+                (void) sd_bus_call_method_async(s->bus, NULL, s->daemon, IOREG_OBJECT_PATH, USER_CLIENTS_INTERFACE,
                                                 USER_CLIENT_CLOSED, NULL, NULL, "tt", uc->driver->id, uc->handle);
         client_free(uc);
         return 0;

@@ -13,14 +13,10 @@
 #include <systemd/sd-bus.h>
 
 #include "ioreg/ioreg.h"
-#include "shared/macro.h"
+#include "macro.h"
 #include "value.h"
+#include "protocol.h"
 
-#define LIB_BUS_NAME "org.ioreg.Registry1"
-#define LIB_OBJECT_PATH "/org/ioreg/Registry1"
-#define LIB_REGISTRY_INTERFACE "org.ioreg.Registry1"
-#define LIB_ENTRY_INTERFACE "org.ioreg.Entry1"
-#define LIB_NOTIFY_INTERFACE "org.ioreg.Notifications1"
 #define LIB_ENTRY_PATH_MAX 64
 
 /* The daemon's state bits (org.ioreg.Registry1.xml). */

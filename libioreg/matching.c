@@ -6,6 +6,7 @@
 #include "bus-value.h"
 #include "lib-internal.h"
 #include "value-json.h"
+#include "protocol.h"
 
 static json_t *one_key(const char *key, json_t *value) {
         json_t *d;
@@ -54,7 +55,7 @@ static ioreg_return_t matching_ids(json_t *matching, uint64_t **ret_ids, size_t 
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, LIB_OBJECT_PATH, LIB_REGISTRY_INTERFACE,
+        r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                            "GetMatchingServices");
         if (r >= 0)
                 r = bus_message_append_dict(m, v);
@@ -176,7 +177,7 @@ ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec) {
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, LIB_OBJECT_PATH, LIB_REGISTRY_INTERFACE,
+        r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                            "WaitQuiet");
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 't', &timeout_usec);

@@ -14,6 +14,7 @@
 
 #include "bus-value.h"
 #include "notification-port.h"
+#include "protocol.h"
 
 typedef struct Pending {
         uint32_t message;
@@ -72,7 +73,7 @@ static ioreg_return_t get_property(sd_bus *bus, const char *owner, uint64_t id, 
         int r;
 
         r = sd_bus_call_method(bus, owner, lib_entry_path(id, path), "org.freedesktop.DBus.Properties", "Get",
-                               &error, ret, "ss", LIB_ENTRY_INTERFACE, property);
+                               &error, ret, "ss", IOREG_ENTRY_INTERFACE, property);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
         if (ret_run)
@@ -112,7 +113,7 @@ static ioreg_return_t register_interest(LibInterest *i) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(lib_port_bus(i->port), i->port->owner, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        r = sd_bus_call_method(lib_port_bus(i->port), i->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                "RegisterInterest", &error, &reply, "ts", i->service->id, i->type);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
@@ -126,7 +127,7 @@ static ioreg_return_t register_interest(LibInterest *i) {
 static void send_noreply(sd_bus *bus, const char *member, const char *types, uint64_t a, uint64_t b) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
-        if (!bus || sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        if (!bus || sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                                    member) < 0)
                 return;
         if (sd_bus_message_append(m, types, a, b) < 0 || sd_bus_message_set_expect_reply(m, false) < 0)

@@ -28,8 +28,9 @@
 
 #include "bus-value.h"
 #include "notification-port.h"
-#include "shared/hashmap.h"
+#include "hashmap.h"
 #include "value-json.h"
+#include "protocol.h"
 
 /* Acknowledge at least every this many services taken, and whenever the queue runs empty. */
 #define ACK_BATCH 64
@@ -144,7 +145,7 @@ static void known_clear(LibMatching *n) {
 static void send_noreply(sd_bus *bus, const char *member, const char *types, uint64_t a, uint64_t b) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
-        if (!bus || sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        if (!bus || sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                                    member) < 0)
                 return;
         if (sd_bus_message_append(m, types, a, b) < 0 || sd_bus_message_set_expect_reply(m, false) < 0)
@@ -270,7 +271,7 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
         bool shadow;
         int r;
 
-        if (sd_bus_message_is_signal(m, LIB_NOTIFY_INTERFACE, "Overflow")) {
+        if (sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Overflow")) {
                 if (sd_bus_message_read(m, "tt", &sub, &seq) < 0 || !(n = find_subscription(port, sub, &shadow)))
                         return 0;
                 if (shadow)
@@ -282,7 +283,7 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
                 lib_port_wake(port);
                 return 0;
         }
-        if (!sd_bus_message_is_signal(m, LIB_NOTIFY_INTERFACE, "Notification"))
+        if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification"))
                 return 0;
         r = sd_bus_message_read(m, "ttstss", &sub, &seq, &type, &id, &name, &class_name);
         if (r < 0)
@@ -320,7 +321,7 @@ static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret)
         rr = lib_matching_to_value(n->matching, &v);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = sd_bus_message_new_method_call(bus, &m, n->port->owner, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        r = sd_bus_message_new_method_call(bus, &m, n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                            "Subscribe");
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 's', type);
@@ -428,7 +429,7 @@ static ioreg_return_t resync_shadow(LibMatching *n) {
         int r;
 
         n->shadow_overflowed = false;
-        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                "Resync", &error, NULL, "t", n->shadow);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
@@ -484,7 +485,7 @@ void lib_matching_reset(ioreg_object_t o) {
         if (!n->port || !n->sub || !lib_port_bus(n->port))
                 return;
         /* Starts the subscription over: the daemon forgets what it held, and replays the publish types. */
-        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, LIB_OBJECT_PATH, LIB_NOTIFY_INTERFACE,
+        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                "Resync", &error, NULL, "t", n->sub);
         if (r < 0)
                 return;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "notification-port.h"
+#include "protocol.h"
 
 void lib_port_wake(ioreg_notification_port_t port) {
         uint64_t one = 1;
@@ -53,7 +54,7 @@ int lib_port_sync(ioreg_notification_port_t port) {
 
         if (!port->bus)
                 return -ENOTCONN;
-        r = sd_bus_call_method(port->bus, LIB_BUS_NAME, LIB_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
+        r = sd_bus_call_method(port->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
                                &error, NULL, NULL);
         if (r < 0)
                 return r;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib-internal.h"
+#include "protocol.h"
 
 LibEntry *lib_entry_new(uint64_t id, uint64_t run) {
         LibEntry *e = calloc(1, sizeof(*e));
@@ -201,7 +202,7 @@ static ioreg_return_t superclass_of(sd_bus *bus, const char *class_name, char **
         int r;
 
         *ret = NULL;
-        rr = lib_call(bus, &reply, NULL, LIB_OBJECT_PATH, LIB_REGISTRY_INTERFACE, "GetClassHierarchy", NULL);
+        rr = lib_call(bus, &reply, NULL, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetClassHierarchy", NULL);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         r = sd_bus_message_enter_container(reply, 'a', "(ss)");

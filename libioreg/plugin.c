@@ -17,13 +17,14 @@
 
 #include "ioreg/plugin.h"
 #include "lib-internal.h"
+#include "protocol.h"
 
 /* dlopen() and the search path are process-wide; one load at a time. */
 static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* path as it is when absolute, else the first of $IOREG_PLUGIN_PATH's folders, then the default, holding it. */
 static char *plugin_resolve(const char *path) {
-        const char *dirs = getenv("IOREG_PLUGIN_PATH");
+        const char *dirs = getenv(IOREG_PLUGIN_PATH_ENV);
 
         if (path[0] == '/')
                 return strdup(path);

@@ -9,6 +9,7 @@
 #include "bus-value.h"
 #include "lib-internal.h"
 #include "value-json.h"
+#include "protocol.h"
 
 ioreg_return_t lib_matching_to_value(json_t *j, Value **ret) {
         int r;
@@ -95,7 +96,7 @@ ioreg_return_t ioreg_registry_entry_set_properties(ioreg_registry_entry_t entry,
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = sd_bus_message_new_method_call(bus, &m, LIB_BUS_NAME, LIB_OBJECT_PATH, LIB_REGISTRY_INTERFACE,
+        r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                            "SetProperties");
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 't', &e->id);

@@ -13,6 +13,7 @@
 
 #include "bus-client.h"
 #include "notification-port.h"
+#include "protocol.h"
 
 #define BACKOFF_MIN_USEC (50 * 1000ULL)
 #define BACKOFF_MAX_USEC (5 * 1000 * 1000ULL)
@@ -35,7 +36,7 @@ static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 lib_port_wake(port);
                 return 0;
         }
-        if (!sd_bus_message_is_signal(m, LIB_NOTIFY_INTERFACE, NULL) ||
+        if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, NULL) ||
             !streq_ptr(sd_bus_message_get_sender(m), port->owner))
                 return 0;
         member = sd_bus_message_get_member(m);
@@ -50,7 +51,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         ioreg_notification_port_t port = userdata;
         const char *name, *old_owner, *new_owner;
 
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, LIB_BUS_NAME))
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, IOREG_BUS_NAME))
                 return 0;
         if (streq_ptr(port->owner, new_owner))
                 return 0;
@@ -82,7 +83,7 @@ int lib_port_connect(ioreg_notification_port_t port) {
                 r = sd_bus_add_match(port->bus, &port->owner_slot,
                                      "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                                      "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                                     "arg0='" LIB_BUS_NAME "'",
+                                     "arg0='" IOREG_BUS_NAME "'",
                                      on_owner_changed, port);
         for (LibSignalMatch *m = port->signal_matches; r >= 0 && m; m = m->next)
                 r = sd_bus_add_match(port->bus, &m->slot, m->rule, m->handler, m->userdata);
@@ -91,7 +92,7 @@ int lib_port_connect(ioreg_notification_port_t port) {
                 return r;
         }
         /* After the match: a daemon that appears from now on is seen one way or the other. */
-        if (sd_bus_get_name_creds(port->bus, LIB_BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0)
+        if (sd_bus_get_name_creds(port->bus, IOREG_BUS_NAME, SD_BUS_CREDS_UNIQUE_NAME, &creds) >= 0)
                 (void) sd_bus_creds_get_unique_name(creds, &owner);
         port->backoff_usec = BACKOFF_MIN_USEC;
         if (owner && !streq_ptr(owner, port->owner)) {

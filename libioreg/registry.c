@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib-internal.h"
+#include "protocol.h"
 
 /* An entry object from a call answering one ID ("t"). */
 static ioreg_registry_entry_t entry_from_call(const char *member, const char *types, const char *arg) {
@@ -15,7 +16,7 @@ static ioreg_registry_entry_t entry_from_call(const char *member, const char *ty
 
         if (lib_bus_lock(&bus) != IOREG_RETURN_SUCCESS)
                 return NULL;
-        if (lib_call(bus, &reply, &run, LIB_OBJECT_PATH, LIB_REGISTRY_INTERFACE, member, types, arg) !=
+        if (lib_call(bus, &reply, &run, IOREG_OBJECT_PATH, IOREG_INTERFACE, member, types, arg) !=
                     IOREG_RETURN_SUCCESS ||
             sd_bus_message_read_basic(reply, 't', &id) <= 0)
                 return NULL;

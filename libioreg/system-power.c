@@ -16,8 +16,8 @@
 #include <stdlib.h>
 
 #include "notification-port.h"
+#include "protocol.h"
 
-#define POWER_INTERFACE "org.ioreg.SystemPower1"
 
 typedef struct PowerPending {
         uint32_t message;
@@ -97,7 +97,7 @@ static ioreg_return_t call(LibSystemPower *sp, const char *member, sd_bus_messag
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(lib_port_bus(sp->port), sp->port->owner, LIB_OBJECT_PATH, POWER_INTERFACE, member,
+        r = sd_bus_call_method(lib_port_bus(sp->port), sp->port->owner, IOREG_OBJECT_PATH, IOREG_SYSTEM_POWER_INTERFACE, member,
                                &error, ret_reply, types, a, b);
         /* Signals read behind the reply are handled now, as the caller's poll would not see them. */
         (void) lib_port_drain(sp->port);
@@ -247,8 +247,8 @@ ioreg_connect_t ioreg_register_for_system_power(void *refcon, ioreg_notification
         r = n && c ? 0 : -ENOMEM;
         if (r >= 0)
                 r = lib_port_add_signal_match(p,
-                                              "type='signal',interface='" POWER_INTERFACE "',member='SystemPower',"
-                                              "path='" LIB_OBJECT_PATH "'",
+                                              "type='signal',interface='" IOREG_SYSTEM_POWER_INTERFACE "',member='SystemPower',"
+                                              "path='" IOREG_OBJECT_PATH "'",
                                               on_system_power, sp, &sp->match);
         if (r >= 0)
                 r = lib_port_add_hooks(p, &hooks);

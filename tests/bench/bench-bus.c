@@ -35,7 +35,7 @@
 #include "bench-util.h"
 #include "bus-fixture.h"
 #include "manager.h"
-#include "shared/log.h"
+#include "log.h"
 
 #define N_ENTRIES 10000u
 #define DEFAULT_RUNS 5u

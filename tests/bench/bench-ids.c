@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "bench-ids.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 const char *ids_find_file(const char *const *paths) {
         for (; *paths; paths++)

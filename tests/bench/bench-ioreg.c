@@ -48,7 +48,7 @@
 #include "bench-udevbed.h"
 #include "bench-util.h"
 #include "bus-fixture.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define DEFAULT_DEVICES 10000u
 #define QUICK_DEVICES 1000u

@@ -51,7 +51,7 @@
 #include "../dbus-notify/notify-harness.h"
 #include "bench-util.h"
 #include "manager.h"
-#include "shared/log.h"
+#include "log.h"
 
 #define DEFAULT_DEVICES 10000u
 #define QUICK_DEVICES 1000u

@@ -61,7 +61,7 @@
 
 #include "bench-util.h"
 #include "bus-fixture.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define PRELOAD "libumockdev-preload.so.0"
 #define DEFAULT_CYCLES 1000u

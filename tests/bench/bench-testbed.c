@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bench-testbed.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define MAX_ATTRS 16
 #define PCI_FUNCTIONS_PER_BUS 24

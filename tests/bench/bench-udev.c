@@ -51,7 +51,7 @@
 #include "device-tree.h"
 #include "platform-expert.h"
 #include "registry-path.h"
-#include "shared/log.h"
+#include "log.h"
 #include "udev-source.h"
 
 #define DEFAULT_DEVICES 10000u

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bench-udevbed.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 /* One device as the generator adds it; storm leaves keep theirs to be added again. */
 struct Spec {

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "shared/macro.h"
+#include "macro.h"
 
 uint64_t bench_now_nsec(void);
 

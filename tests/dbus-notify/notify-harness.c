@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "notify-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 static uint64_t now_msec(void) {
         struct timespec ts;

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "notify-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define ROOT_ID UINT64_C(0x100000100)
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bus-fixture.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 static int write_config(const char *dir, char **ret_path) {
         _cleanup_fclose_ FILE *in = NULL, *out = NULL;

@@ -28,7 +28,7 @@
 #include "bus-errors.h"
 #include "bus-fixture.h"
 #include "manager.h"
-#include "shared/log.h"
+#include "log.h"
 
 typedef enum RecordKind {
         RECORD_ADDED,
@@ -197,14 +197,14 @@ static void test_added_after_delay(void **state) {
 
         reset(t);
         e = new_service(t, NULL, "TestNub");
-        assert_int_equal(bus_announce_n_pending(t->manager->announce), 1);
+        assert_int_equal(bus_announce_n_pending(t->manager->ctx.announce), 1);
         assert_int_equal(pump(t, 2, 2000000), 2);
         assert_int_equal(t->records[0].kind, RECORD_ADDED);
         assert_int_equal(t->records[0].id, e->id);
         /* As the creator finished it, not as it was born. */
         assert_string_equal(t->records[0].name, "TestNub");
         assert_int_equal(t->records[1].kind, RECORD_CHANGED);
-        assert_int_equal(bus_announce_n_pending(t->manager->announce), 0);
+        assert_int_equal(bus_announce_n_pending(t->manager->ctx.announce), 0);
 }
 
 static void test_came_and_went(void **state) {
@@ -214,7 +214,7 @@ static void test_came_and_went(void **state) {
         reset(t);
         e = new_service(t, NULL, "Flapping");
         registry_remove_entry(t->manager->registry, e);
-        assert_int_equal(bus_announce_n_pending(t->manager->announce), 0);
+        assert_int_equal(bus_announce_n_pending(t->manager->ctx.announce), 0);
         assert_int_equal(pump(t, 1, 5 * BUS_ANNOUNCE_DELAY_USEC), 0);
 }
 
@@ -262,7 +262,7 @@ static void test_storm_one_batch(void **state) {
                 if (i % 2)
                         registry_remove_entry(t->manager->registry, e);
         }
-        assert_int_equal(bus_announce_n_pending(t->manager->announce), 501);
+        assert_int_equal(bus_announce_n_pending(t->manager->ctx.announce), 501);
         (void) pump(t, 502, 5000000);
         for (unsigned i = 0; i < t->n_records; i++) {
                 added += t->records[i].kind == RECORD_ADDED;

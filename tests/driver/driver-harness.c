@@ -11,7 +11,7 @@
 
 #include "bus-value.h"
 #include "driver-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 static char *replace(const char *s, const char *from, const char *to) {
         size_t n = 0, lf = strlen(from), lt = strlen(to);

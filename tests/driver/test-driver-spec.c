@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-driver-spec.c: how a personality's server is found and described
- * (daemon/driver-spec.h), against real files in a temporary folder: an
+ * (daemon/drivers/driver-spec.h), against real files in a temporary folder: an
  * absolute path, a path relative to the personality file, a bare name in
  * the driver path, a .dext bundle's CFBundleExecutable (deep and shallow),
  * the optional keys, and the errors.
@@ -193,14 +193,14 @@ static void test_optional_keys(void **state) {
 static void test_default_path(void **state) {
         _cleanup_strv_free_ char **l = NULL;
 
-        assert_int_equal(setenv(DRIVER_PATH_ENV, "/a::/b", 1), 0);
+        assert_int_equal(setenv(IOREG_DRIVER_PATH_ENV, "/a::/b", 1), 0);
         l = driver_spec_default_path("/installed");
         assert_non_null(l);
         assert_string_equal(l[0], "/a");
         assert_string_equal(l[1], "/b");
         assert_string_equal(l[2], "/installed");
         assert_null(l[3]);
-        unsetenv(DRIVER_PATH_ENV);
+        unsetenv(IOREG_DRIVER_PATH_ENV);
 }
 
 int main(void) {

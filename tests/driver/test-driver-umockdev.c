@@ -27,7 +27,7 @@
 #include <umockdev.h>
 
 #include "driver-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define XPERIA "/sys/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.4"
 

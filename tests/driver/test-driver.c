@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "driver-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define RESOURCES_DRIVER(cls, cat, extra)                                                                     \
         "\"" cls "\": { \"IOProviderClass\": \"IOResources\", \"IOClass\": \"IOUserService\", "              \

@@ -29,7 +29,7 @@
 #include <ioreg/ioreg.h>
 
 #include "notify-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define KBD_ROOT "/sys/devices/pci0000:00/0000:00:1a.0/usb1"
 #define KBD_HUB1 KBD_ROOT "/1-1"

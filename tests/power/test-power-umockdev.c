@@ -29,7 +29,7 @@
 
 #include "bus-value.h"
 #include "notify-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 #include "value.h"
 
 #define XHCI "/sys/devices/pci0000:00/0000:00:14.0"

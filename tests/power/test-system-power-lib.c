@@ -32,7 +32,7 @@
 #include <ioreg/ioreg.h>
 
 #include "../dbus-notify/notify-harness.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 #define POWER_IFACE "org.ioreg.SystemPower1"
 #define LOGIND_NAME "org.freedesktop.login1"

@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "device-record.h"
-#include "shared/macro.h"
+#include "macro.h"
 
 typedef struct UmockdevDevice UmockdevDevice;
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dump-tree.h"
-#include "shared/hashmap.h"
+#include "hashmap.h"
 
 #define DUMP_MAX_DEPTH 256
 

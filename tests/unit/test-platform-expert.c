@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "platform-expert.h"
+#include "platform-info.h"
 #include "registry-path.h"
 
 #define SYSFS_DMI TEST_DATA "/sysfs-dmi"

@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* value.c: see value.h. */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "symbol.h"
+#include "value.h"
+
+/* Dictionaries up to this size are scanned; bigger ones get a hash index. */
+#define DICT_SCAN_MAX 8
+
+typedef struct DictItem {
+        Symbol *key;  /* owned reference */
+        Value *value; /* owned reference */
+} DictItem;
+
+/*
+ * Slots hold item index + 1 (0 = empty): one byte each while n_slots is at
+ * most DICT_INDEX_SMALL (the index is at most half full, so item + 1 <= 128
+ * fits), four bytes beyond. A 20-key property table then needs 64 bytes of
+ * index, not 256.
+ */
+#define DICT_INDEX_SMALL 256u
+
+typedef struct DictIndex {
+        uint32_t n_slots; /* power of two */
+        uint32_t slots[]; /* read and written through index_get() and index_set() */
+} DictIndex;
+
+struct Value {
+        uint32_t n_ref;
+        uint8_t type;
+        uint8_t bits;      /* numbers: 8, 16, 32, 64 */
+        uint8_t is_signed; /* numbers */
+        union {
+                uint64_t u; /* numbers: the value, sign-extended when signed */
+                bool b;
+                struct {
+                        uint32_t len;
+                        char bytes[]; /* strings (NUL-terminated) and data */
+                } buf;
+                struct {
+                        Value **items; /* owned references */
+                        uint32_t n, cap;
+                } array;
+                struct {
+                        DictItem *items; /* owned */
+                        uint32_t n, cap;
+                } dict; /* the index follows the Value: see DictValue */
+        };
+};
+
+/*
+ * A dictionary is allocated as a DictValue: its index pointer lives after
+ * the Value rather than in the union, so that sizeof(Value) is 24 bytes
+ * and a number or boolean fits malloc's 32-byte chunk (48 otherwise).
+ */
+typedef struct DictValue {
+        Value value;
+        DictIndex *index; /* owned, NULL while small */
+} DictValue;
+
+static DictIndex *dict_index(const Value *d) {
+        return ((const DictValue *) d)->index;
+}
+
+static void dict_set_index(Value *d, DictIndex *ix) {
+        ((DictValue *) d)->index = ix;
+}
+
+/*
+ * Strings and data: the bytes start inside the union, so they need
+ * sizeof(Value) only while short, and 12 bytes less than sizeof(Value) +
+ * len + 1 beyond. Never less than a whole Value.
+ */
+static size_t value_buf_size(size_t len) {
+        size_t n = offsetof(Value, buf.bytes) + len + 1;
+
+        return n > sizeof(Value) ? n : sizeof(Value);
+}
+
+static Value *value_alloc(ValueType type, size_t size) {
+        Value *v = calloc(1, size);
+
+        if (!v)
+                return NULL;
+        v->n_ref = 1;
+        v->type = type;
+        return v;
+}
+
+Value *value_new_string_len(const char *s, size_t len) {
+        Value *v;
+
+        if (len > UINT32_MAX - 1)
+                return NULL;
+        v = value_alloc(VALUE_STRING, value_buf_size(len));
+        if (!v)
+                return NULL;
+        v->buf.len = len;
+        memcpy(v->buf.bytes, s, len);
+        v->buf.bytes[len] = '\0';
+        return v;
+}
+
+Value *value_new_string(const char *s) {
+        return s ? value_new_string_len(s, strlen(s)) : NULL;
+}
+
+static unsigned normalize_bits(unsigned bits) {
+        return bits <= 8 ? 8 : bits <= 16 ? 16 : bits <= 32 ? 32 : 64;
+}
+
+Value *value_new_unsigned(uint64_t u, unsigned bits) {
+        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+
+        if (!v)
+                return NULL;
+        v->bits = normalize_bits(bits);
+        if (v->bits < 64)
+                u &= (UINT64_C(1) << v->bits) - 1;
+        v->u = u;
+        return v;
+}
+
+Value *value_new_signed(int64_t i, unsigned bits) {
+        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+
+        if (!v)
+                return NULL;
+        v->bits = normalize_bits(bits);
+        v->is_signed = true;
+        if (v->bits < 64) {
+                /* Keep the value in range for its width, sign-extended. */
+                unsigned shift = 64 - v->bits;
+                i = (int64_t) ((uint64_t) i << shift) >> shift;
+        }
+        v->u = (uint64_t) i;
+        return v;
+}
+
+Value *value_new_boolean(bool b) {
+        Value *v = value_alloc(VALUE_BOOLEAN, sizeof(Value));
+
+        if (v)
+                v->b = b;
+        return v;
+}
+
+Value *value_new_data(const void *p, size_t len) {
+        Value *v;
+
+        if (len > UINT32_MAX - 1)
+                return NULL;
+        v = value_alloc(VALUE_DATA, value_buf_size(len));
+        if (!v)
+                return NULL;
+        v->buf.len = len;
+        if (len)
+                memcpy(v->buf.bytes, p, len);
+        return v;
+}
+
+Value *value_new_array(void) {
+        return value_alloc(VALUE_ARRAY, sizeof(Value));
+}
+
+Value *value_new_dictionary(void) {
+        return value_alloc(VALUE_DICTIONARY, sizeof(DictValue));
+}
+
+Value *value_ref(Value *v) {
+        if (v) {
+                assert(v->n_ref > 0);
+                v->n_ref++;
+        }
+        return v;
+}
+
+Value *value_unref(Value *v) {
+        if (!v)
+                return NULL;
+        assert(v->n_ref > 0);
+        if (--v->n_ref > 0)
+                return NULL;
+        switch (v->type) {
+        case VALUE_ARRAY:
+                for (uint32_t i = 0; i < v->array.n; i++)
+                        value_unref(v->array.items[i]);
+                free(v->array.items);
+                break;
+        case VALUE_DICTIONARY:
+                for (uint32_t i = 0; i < v->dict.n; i++) {
+                        symbol_unref(v->dict.items[i].key);
+                        value_unref(v->dict.items[i].value);
+                }
+                free(v->dict.items);
+                free(dict_index(v));
+                break;
+        default:
+                break;
+        }
+        free(v);
+        return NULL;
+}
+
+ValueType value_type(const Value *v) {
+        return v ? (ValueType) v->type : _VALUE_TYPE_INVALID;
+}
+
+const char *value_type_to_string(ValueType t) {
+        static const char *const names[_VALUE_TYPE_MAX] = {
+                [VALUE_STRING] = "string",   [VALUE_NUMBER] = "number", [VALUE_BOOLEAN] = "boolean",
+                [VALUE_DATA] = "data",       [VALUE_ARRAY] = "array",   [VALUE_DICTIONARY] = "dictionary",
+        };
+
+        return t >= 0 && t < _VALUE_TYPE_MAX ? names[t] : NULL;
+}
+
+const char *value_string(const Value *v, size_t *ret_len) {
+        if (!v || v->type != VALUE_STRING)
+                return NULL;
+        if (ret_len)
+                *ret_len = v->buf.len;
+        return v->buf.bytes;
+}
+
+bool value_number_is_signed(const Value *v) {
+        return v && v->type == VALUE_NUMBER && v->is_signed;
+}
+
+unsigned value_number_bits(const Value *v) {
+        return v && v->type == VALUE_NUMBER ? v->bits : 0;
+}
+
+uint64_t value_unsigned(const Value *v) {
+        return v && v->type == VALUE_NUMBER ? v->u : 0;
+}
+
+int64_t value_signed(const Value *v) {
+        return v && v->type == VALUE_NUMBER ? (int64_t) v->u : 0;
+}
+
+bool value_boolean(const Value *v) {
+        return v && v->type == VALUE_BOOLEAN && v->b;
+}
+
+const uint8_t *value_data(const Value *v, size_t *ret_len) {
+        if (!v || v->type != VALUE_DATA)
+                return NULL;
+        if (ret_len)
+                *ret_len = v->buf.len;
+        return (const uint8_t *) v->buf.bytes;
+}
+
+size_t value_array_size(const Value *a) {
+        return a && a->type == VALUE_ARRAY ? a->array.n : 0;
+}
+
+Value *value_array_get(const Value *a, size_t i) {
+        if (!a || a->type != VALUE_ARRAY || i >= a->array.n)
+                return NULL;
+        return a->array.items[i];
+}
+
+int value_array_append_take(Value *a, Value *item) {
+        int r;
+
+        if (!item)
+                return -ENOMEM;
+        if (!a || a->type != VALUE_ARRAY || a == item) {
+                value_unref(item);
+                return -EINVAL;
+        }
+        r = GROW(a->array.items, a->array.cap, a->array.n + 1);
+        if (r < 0) {
+                value_unref(item);
+                return r;
+        }
+        a->array.items[a->array.n++] = item;
+        return 0;
+}
+
+int value_array_append(Value *a, Value *item) {
+        return value_array_append_take(a, value_ref(item));
+}
+
+/* --- dictionaries --- */
+
+static uint32_t symbol_slot(const Symbol *s, uint32_t mask) {
+        return (uint32_t) hash_bytes(&s, sizeof(s)) & mask;
+}
+
+static size_t index_size(uint32_t n_slots) {
+        size_t slot = n_slots <= DICT_INDEX_SMALL ? sizeof(uint8_t) : sizeof(uint32_t);
+
+        return sizeof(DictIndex) + n_slots * slot;
+}
+
+static uint32_t index_get(const DictIndex *ix, uint32_t i) {
+        if (ix->n_slots <= DICT_INDEX_SMALL)
+                return ((const uint8_t *) ix->slots)[i];
+        return ix->slots[i];
+}
+
+static void index_set(DictIndex *ix, uint32_t i, uint32_t item_plus_one) {
+        if (ix->n_slots <= DICT_INDEX_SMALL)
+                ((uint8_t *) ix->slots)[i] = (uint8_t) item_plus_one;
+        else
+                ix->slots[i] = item_plus_one;
+}
+
+static void dict_index_insert(DictIndex *ix, const DictItem *items, uint32_t item) {
+        uint32_t mask = ix->n_slots - 1;
+
+        for (uint32_t i = symbol_slot(items[item].key, mask);; i = (i + 1) & mask)
+                if (index_get(ix, i) == 0) {
+                        index_set(ix, i, item + 1);
+                        return;
+                }
+}
+
+/* (Re)builds the index for n items; drops it while the dictionary is small. */
+static int dict_reindex(Value *d) {
+        uint32_t n_slots = 16;
+        DictIndex *ix;
+
+        free(dict_index(d));
+        dict_set_index(d, NULL);
+        if (d->dict.n <= DICT_SCAN_MAX)
+                return 0;
+        while (n_slots < d->dict.n * 2)
+                n_slots *= 2;
+        ix = calloc(1, index_size(n_slots));
+        if (!ix)
+                return -ENOMEM;
+        ix->n_slots = n_slots;
+        for (uint32_t i = 0; i < d->dict.n; i++)
+                dict_index_insert(ix, d->dict.items, i);
+        dict_set_index(d, ix);
+        return 0;
+}
+
+static int64_t dict_find(const Value *d, const Symbol *key) {
+        if (!key)
+                return -1; /* never interned, so in no dictionary */
+        if (dict_index(d)) {
+                const DictIndex *ix = dict_index(d);
+                uint32_t mask = ix->n_slots - 1;
+
+                for (uint32_t i = symbol_slot(key, mask), s; (s = index_get(ix, i)); i = (i + 1) & mask)
+                        if (d->dict.items[s - 1].key == key)
+                                return s - 1;
+                return -1;
+        }
+        for (uint32_t i = 0; i < d->dict.n; i++)
+                if (d->dict.items[i].key == key)
+                        return i;
+        return -1;
+}
+
+/*
+ * Room for one more item: doubling up to 16, then by half. Property tables
+ * hold 10 to 40 keys; doubling past 16 would leave a quarter unused on
+ * average (a 20-key table in 32 slots).
+ */
+static int dict_grow(Value *d) {
+        uint32_t cap = d->dict.cap;
+        DictItem *t;
+
+        if (d->dict.n < cap)
+                return 0;
+        cap = cap < 4 ? 4 : cap < 16 ? cap * 2 : cap + cap / 2;
+        t = realloc(d->dict.items, (size_t) cap * sizeof(DictItem));
+        if (!t)
+                return -ENOMEM;
+        d->dict.items = t;
+        d->dict.cap = cap;
+        return 0;
+}
+
+size_t value_dict_size(const Value *d) {
+        return d && d->type == VALUE_DICTIONARY ? d->dict.n : 0;
+}
+
+Value *value_dict_get(const Value *d, const char *key) {
+        int64_t i;
+
+        if (!d || d->type != VALUE_DICTIONARY || !key)
+                return NULL;
+        i = dict_find(d, symbol_lookup(key));
+        return i < 0 ? NULL : d->dict.items[i].value;
+}
+
+const char *value_dict_key_at(const Value *d, size_t i) {
+        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+                return NULL;
+        return d->dict.items[i].key->str;
+}
+
+Value *value_dict_value_at(const Value *d, size_t i) {
+        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+                return NULL;
+        return d->dict.items[i].value;
+}
+
+int value_dict_set_take(Value *d, const char *key, Value *v) {
+        Symbol *sym;
+        int64_t i;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        if (!d || d->type != VALUE_DICTIONARY || !key || d == v) {
+                value_unref(v);
+                return -EINVAL;
+        }
+        i = dict_find(d, symbol_lookup(key));
+        if (i >= 0) {
+                value_unref(d->dict.items[i].value);
+                d->dict.items[i].value = v;
+                return 0;
+        }
+        r = dict_grow(d);
+        if (r < 0)
+                goto fail;
+        sym = symbol_intern(key);
+        if (!sym) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        d->dict.items[d->dict.n++] = (DictItem) { .key = sym, .value = v };
+        if (d->dict.n > DICT_SCAN_MAX) {
+                if (!dict_index(d) || dict_index(d)->n_slots < d->dict.n * 2) {
+                        r = dict_reindex(d);
+                        if (r < 0) {
+                                /* Undo, so a failed set leaves the dictionary as it was. */
+                                d->dict.n--;
+                                symbol_unref(sym);
+                                (void) dict_reindex(d);
+                                goto fail;
+                        }
+                } else
+                        dict_index_insert(dict_index(d), d->dict.items, d->dict.n - 1);
+        }
+        return 0;
+fail:
+        value_unref(v);
+        return r;
+}
+
+int value_dict_set(Value *d, const char *key, Value *v) {
+        return value_dict_set_take(d, key, value_ref(v));
+}
+
+int value_dict_remove(Value *d, const char *key) {
+        int64_t i;
+
+        if (!d || d->type != VALUE_DICTIONARY || !key)
+                return -EINVAL;
+        i = dict_find(d, symbol_lookup(key));
+        if (i < 0)
+                return 0;
+        symbol_unref(d->dict.items[i].key);
+        value_unref(d->dict.items[i].value);
+        memmove(&d->dict.items[i], &d->dict.items[i + 1], (d->dict.n - i - 1) * sizeof(DictItem));
+        d->dict.n--;
+        /* Indices shifted: rebuild. If that fails the scan path still works. */
+        if (dict_reindex(d) < 0)
+                dict_set_index(d, NULL);
+        return 1;
+}
+
+Value *value_copy(Value *v) {
+        _cleanup_value_ Value *c = NULL;
+
+        if (!v)
+                return NULL;
+        switch (v->type) {
+        case VALUE_ARRAY:
+                c = value_new_array();
+                if (!c)
+                        return NULL;
+                for (uint32_t i = 0; i < v->array.n; i++)
+                        if (value_array_append_take(c, value_copy(v->array.items[i])) < 0)
+                                return NULL;
+                return TAKE_PTR(c);
+        case VALUE_DICTIONARY:
+                c = value_new_dictionary();
+                if (!c)
+                        return NULL;
+                for (uint32_t i = 0; i < v->dict.n; i++)
+                        if (value_dict_set_take(c, v->dict.items[i].key->str, value_copy(v->dict.items[i].value)) < 0)
+                                return NULL;
+                return TAKE_PTR(c);
+        default:
+                return value_ref(v);
+        }
+}
+
+/* --- equality --- */
+
+static bool number_equal(const Value *a, const Value *b) {
+        bool a_neg = a->is_signed && (int64_t) a->u < 0;
+        bool b_neg = b->is_signed && (int64_t) b->u < 0;
+
+        /* By value: -1 (signed) is not 0xffffffffffffffff (unsigned). */
+        return a_neg == b_neg && a->u == b->u;
+}
+
+static bool bytes_equal(const Value *a, const Value *b) {
+        return a->buf.len == b->buf.len && memcmp(a->buf.bytes, b->buf.bytes, a->buf.len) == 0;
+}
+
+bool value_dict_is_subset(const Value *sub, const Value *super) {
+        if (!sub || !super || sub->type != VALUE_DICTIONARY || super->type != VALUE_DICTIONARY)
+                return false;
+        for (uint32_t i = 0; i < sub->dict.n; i++) {
+                int64_t j = dict_find(super, sub->dict.items[i].key);
+
+                if (j < 0 || !value_equal(sub->dict.items[i].value, super->dict.items[j].value))
+                        return false;
+        }
+        return true;
+}
+
+bool value_equal(const Value *a, const Value *b) {
+        if (a == b)
+                return true;
+        if (!a || !b)
+                return false;
+        if (a->type != b->type) {
+                /* Apple: OSString::isEqualTo(OSData) compares the bytes. */
+                if ((a->type == VALUE_STRING && b->type == VALUE_DATA) ||
+                    (a->type == VALUE_DATA && b->type == VALUE_STRING))
+                        return bytes_equal(a, b);
+                return false;
+        }
+        switch (a->type) {
+        case VALUE_STRING:
+        case VALUE_DATA:
+                return bytes_equal(a, b);
+        case VALUE_NUMBER:
+                return number_equal(a, b);
+        case VALUE_BOOLEAN:
+                return a->b == b->b;
+        case VALUE_ARRAY:
+                if (a->array.n != b->array.n)
+                        return false;
+                for (uint32_t i = 0; i < a->array.n; i++)
+                        if (!value_equal(a->array.items[i], b->array.items[i]))
+                                return false;
+                return true;
+        case VALUE_DICTIONARY:
+                return a->dict.n == b->dict.n && value_dict_is_subset(a, b);
+        default:
+                return false;
+        }
+}
+
+size_t value_memory_size(const Value *v) {
+        size_t n;
+
+        if (!v)
+                return 0;
+        n = sizeof(Value);
+        switch (v->type) {
+        case VALUE_STRING:
+        case VALUE_DATA:
+                return value_buf_size(v->buf.len);
+        case VALUE_ARRAY:
+                n += v->array.cap * sizeof(Value *);
+                for (uint32_t i = 0; i < v->array.n; i++)
+                        n += value_memory_size(v->array.items[i]);
+                return n;
+        case VALUE_DICTIONARY:
+                n = sizeof(DictValue) + v->dict.cap * sizeof(DictItem);
+                if (dict_index(v))
+                        n += index_size(dict_index(v)->n_slots);
+                for (uint32_t i = 0; i < v->dict.n; i++)
+                        n += value_memory_size(v->dict.items[i].value);
+                return n;
+        default:
+                return n;
+        }
+}
+
+uint64_t value_hash(const Value *v) {
+        const void *p;
+        uint64_t h = 0, n;
+        size_t len;
+
+        switch (value_type(v)) {
+        case VALUE_STRING:
+        case VALUE_DATA: /* the same bytes hash the same: a string equals data with its bytes */
+                p = value_type(v) == VALUE_STRING ? (const void *) value_string(v, &len) : value_data(v, &len);
+                return hash_bytes(p, len);
+        case VALUE_NUMBER: /* by value, whatever the width */
+                n = value_unsigned(v);
+                if (value_number_is_signed(v) && value_signed(v) < 0)
+                        n = (uint64_t) value_signed(v);
+                return hash_bytes(&n, sizeof(n)) ^ UINT64_C(0x9e3779b97f4a7c15);
+        case VALUE_BOOLEAN:
+                return value_boolean(v) ? 0x51 : 0x50;
+        case VALUE_ARRAY:
+                for (size_t i = 0; i < value_array_size(v); i++)
+                        h = h * 31 + value_hash(value_array_get(v, i));
+                return h ^ 0xa5;
+        case VALUE_DICTIONARY: /* order does not count: combine commutatively */
+                for (size_t i = 0; i < value_dict_size(v); i++) {
+                        const char *k = value_dict_key_at(v, i);
+
+                        h += hash_bytes(k, strlen(k)) * 0x100000001b3 ^ value_hash(value_dict_value_at(v, i));
+                }
+                return h ^ 0xd1;
+        default:
+                return 0;
+        }
+}

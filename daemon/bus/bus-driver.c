@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-driver.c: see bus-driver.h. */
+
+#include <inttypes.h>
+
+#include "bus-driver.h"
+#include "bus-errors.h"
+#include "bus-notify.h"
+#include "bus-value.h"
+#include "driver-host.h"
+#include "log.h"
+#include "protocol.h"
+
+static int reply_host_error(sd_bus_error *error, int r, uint64_t id) {
+        switch (-r) {
+        case EACCES:
+                return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED,
+                                         "Driver 0x%" PRIx64 " is not run by the calling server.", id);
+        case ESRCH:
+        case ESTALE:
+                return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_ENTRY, "No driver instance 0x%" PRIx64 ".", id);
+        case EBUSY:
+                return sd_bus_error_setf(error, IOREG_ERROR_EXCLUSIVE_ACCESS,
+                                         "The provider of 0x%" PRIx64 " is open by another client.", id);
+        case ENOTCONN:
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_OPEN,
+                                         "Driver 0x%" PRIx64 " has not opened its provider.", id);
+        default:
+                return bus_error_set_errno(error, r, "driver");
+        }
+}
+
+/* The instance named by the call's first argument, when the sender runs it. */
+static int read_instance(sd_bus_message *call, BusContext *m, uint64_t *ret_id, Entry **ret, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_read(call, "t", ret_id);
+        if (r < 0)
+                return r;
+        r = driver_host_authorize(m->driver_host, sd_bus_message_get_sender(call) ?: "", *ret_id, ret);
+        return r < 0 ? reply_host_error(error, r, *ret_id) : 0;
+}
+
+static int method_check_in(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        BusContext *m = userdata;
+        const char *name, *sender = sd_bus_message_get_sender(call);
+        pid_t pid;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_check_string("server name", name, BUS_MAX_NAME, error);
+        if (r < 0)
+                return r;
+        /* From the bus (dbus-daemon's GetConnectionCredentials): what the peer is, not what it says. */
+        r = sd_bus_query_sender_creds(call, SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_pid(creds, &pid);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0 || !sender)
+                return sd_bus_error_set(error, IOREG_ERROR_ACCESS_DENIED, "The caller's credentials are unknown.");
+        r = driver_host_check_in(m->driver_host, sender, pid, uid, name);
+        if (r == -EACCES)
+                return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED,
+                                         "PID %d is not the driver server %s that ioregd launched.", (int) pid, name);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "check-in");
+        r = sd_bus_reply_method_return(call, NULL);
+        if (r < 0)
+                return r;
+        driver_host_flush(m->driver_host, name);
+        return 1;
+}
+
+static int method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_value_ Value *dict = NULL;
+        BusContext *m = userdata;
+        const char *bad_key = NULL;
+        Entry *drv;
+        uint64_t id;
+        int r;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = bus_read_dict_checked(call, &bus_limits_properties, &dict, error);
+        if (r < 0)
+                return r;
+        r = bus_context_set_entry_properties(m, drv, dict, &bad_key);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_PERMITTED, "The matcher owns the key %s.", bad_key);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "properties");
+        bus_notify_properties_changed(m, drv);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_open_provider(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusContext *m = userdata;
+        Entry *drv;
+        uint64_t id;
+        int r;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = driver_host_open_provider(m->driver_host, drv);
+        if (r < 0)
+                return reply_host_error(error, r, id);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_close_provider(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusContext *m = userdata;
+        Entry *drv;
+        uint64_t id;
+        int r;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = driver_host_close_provider(m->driver_host, drv);
+        if (r < 0)
+                return reply_host_error(error, r, id);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_register_nub(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_value_ Value *props = NULL;
+        BusContext *m = userdata;
+        const char *class_name, *name;
+        uint64_t id, nub_id;
+        Entry *drv;
+        int r;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(call, "ss", &class_name, &name);
+        if (r < 0)
+                return r;
+        r = bus_check_string("class", class_name, BUS_MAX_NAME, error);
+        if (r >= 0)
+                r = bus_check_string("name", name, BUS_MAX_NAME, error);
+        if (r < 0)
+                return r;
+        if (!*class_name)
+                return sd_bus_error_set(error, IOREG_ERROR_INVALID_ARGUMENT, "A nub needs a class.");
+        r = bus_read_dict_checked(call, &bus_limits_properties, &props, error);
+        if (r < 0)
+                return r;
+        r = driver_host_register_nub(m->driver_host, drv, class_name, *name ? name : NULL, props, &nub_id);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "%s is not an IOService class.",
+                                         class_name);
+        if (r < 0)
+                return bus_error_set_errno(error, r, "nub");
+        return sd_bus_reply_method_return(call, "t", nub_id);
+}
+
+static int method_message_clients(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusContext *m = userdata;
+        uint64_t id, argument;
+        uint32_t message;
+        Entry *drv;
+        int r;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(call, "ut", &message, &argument);
+        if (r < 0)
+                return r;
+        bus_notify_message_clients(m, drv, message, argument);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static const sd_bus_vtable driver_host_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("CheckIn", SD_BUS_ARGS("s", server_name), SD_BUS_NO_RESULT, method_check_in,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetProperties", SD_BUS_ARGS("t", driver, "a{sv}", properties), SD_BUS_NO_RESULT,
+                                method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("OpenProvider", SD_BUS_ARGS("t", driver), SD_BUS_NO_RESULT, method_open_provider,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CloseProvider", SD_BUS_ARGS("t", driver), SD_BUS_NO_RESULT, method_close_provider,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RegisterNub",
+                                SD_BUS_ARGS("t", driver, "s", class_name, "s", name, "a{sv}", properties),
+                                SD_BUS_RESULT("t", nub), method_register_nub, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("MessageClients", SD_BUS_ARGS("t", driver, "u", message, "t", argument),
+                                SD_BUS_NO_RESULT, method_message_clients, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_driver_register(BusContext *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, IOREG_DRIVER_HOST_PATH, IOREG_DRIVER_HOST_INTERFACE, driver_host_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to export %s: %m", IOREG_DRIVER_HOST_INTERFACE);
+        return 0;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-flow.c: see bus-flow.h. */
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-flow.h"
+#include "hashmap.h"
+#include "log.h"
+
+/* Released calls travel through sd-bus's read queue and this filter once more; they are let through by pointer. */
+#define MAX_RELEASED BUS_FLOW_WQUEUE_LOW
+
+typedef struct FlowSender FlowSender;
+struct FlowSender {
+        char *name;              /* owned; the key in BusFlow.senders */
+        sd_bus_message **calls;  /* owned ring of owned references */
+        unsigned head, n, cap;
+        FlowSender *next;        /* in the round-robin list, while it has parked calls */
+};
+
+struct BusFlow {
+        sd_bus *bus;             /* borrowed */
+        sd_event *event;         /* borrowed */
+        sd_bus_slot *filter;     /* owned */
+        sd_event_source *post;   /* owned: releases after each loop iteration while anything is parked */
+        Hashmap senders;         /* name → FlowSender (owned, only those with parked calls) */
+        FlowSender *rr_head, *rr_tail; /* senders with parked calls, next to serve first */
+        unsigned n_parked;
+        sd_bus_message *released[MAX_RELEASED]; /* weak: let through once by the filter */
+        unsigned n_released;
+        BusFlowStats stats;
+};
+
+static FlowSender *flow_sender_free(FlowSender *s) {
+        if (!s)
+                return NULL;
+        for (unsigned i = 0; i < s->n; i++)
+                sd_bus_message_unref(s->calls[(s->head + i) % s->cap]);
+        free(s->calls);
+        free(s->name);
+        free(s);
+        return NULL;
+}
+
+BusFlow *bus_flow_free(BusFlow *f) {
+        if (!f)
+                return NULL;
+        sd_bus_slot_unref(f->filter);
+        sd_event_source_disable_unref(f->post);
+        while (f->rr_head) {
+                FlowSender *s = f->rr_head;
+
+                f->rr_head = s->next;
+                flow_sender_free(s);
+        }
+        hashmap_done(&f->senders);
+        free(f);
+        return NULL;
+}
+
+void bus_flow_get_stats(const BusFlow *f, BusFlowStats *ret) {
+        *ret = f->stats;
+}
+
+static uint64_t queued_writes(BusFlow *f) {
+        uint64_t n = 0;
+
+        (void) sd_bus_get_n_queued_write(f->bus, &n);
+        return n;
+}
+
+static bool take_released(BusFlow *f, sd_bus_message *m) {
+        for (unsigned i = 0; i < f->n_released; i++)
+                if (f->released[i] == m) {
+                        f->released[i] = f->released[--f->n_released];
+                        return true;
+                }
+        return false;
+}
+
+/* Over the limits: a small error while it can still be written, else nothing. */
+static int refuse(BusFlow *f, sd_bus_message *m, const char *sender) {
+        if (queued_writes(f) < BUS_FLOW_WQUEUE_HARD && sd_bus_message_get_expect_reply(m)) {
+                f->stats.n_refused++;
+                (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
+                                                  "Too many calls waiting from %s: read the answers first.",
+                                                  sender);
+        } else
+                f->stats.n_dropped++;
+        if ((f->stats.n_refused + f->stats.n_dropped) % 1000 == 1)
+                log_warning("Client %s sends calls faster than it reads the answers: refusing some "
+                            "(%" PRIu64 " refused, %" PRIu64 " dropped so far).",
+                            sender, f->stats.n_refused, f->stats.n_dropped);
+        return 1;
+}
+
+static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
+        if (!s) {
+                s = calloc(1, sizeof(*s));
+                if (!s)
+                        return -ENOMEM;
+                s->name = strdup(sender);
+                if (!s->name || hashmap_put(&f->senders, s->name, s) < 0) {
+                        flow_sender_free(s);
+                        return -ENOMEM;
+                }
+                if (f->rr_tail)
+                        f->rr_tail->next = s;
+                else
+                        f->rr_head = s;
+                f->rr_tail = s;
+        }
+        if (s->n == s->cap) {
+                unsigned cap = s->cap ? s->cap * 2 : 8;
+                sd_bus_message **calls = calloc(cap, sizeof(*calls));
+
+                if (!calls)
+                        return -ENOMEM;
+                for (unsigned i = 0; i < s->n; i++)
+                        calls[i] = s->calls[(s->head + i) % s->cap];
+                free(s->calls);
+                s->calls = calls;
+                s->cap = cap;
+                s->head = 0;
+        }
+        s->calls[(s->head + s->n++) % s->cap] = sd_bus_message_ref(m);
+        f->n_parked++;
+        f->stats.n_parked++;
+        if (f->n_parked > f->stats.max_parked)
+                f->stats.max_parked = f->n_parked;
+        return sd_event_source_set_enabled(f->post, SD_EVENT_ON);
+}
+
+/* One call of the sender at the head, which then goes to the tail (or away, when it has no more). */
+static int release_one(BusFlow *f) {
+        FlowSender *s = f->rr_head;
+        sd_bus_message *m = s->calls[s->head];
+        int r;
+
+        s->head = (s->head + 1) % s->cap;
+        s->n--;
+        f->n_parked--;
+        f->rr_head = s->next;
+        if (!f->rr_head)
+                f->rr_tail = NULL;
+        s->next = NULL;
+        if (s->n > 0) {
+                if (f->rr_tail)
+                        f->rr_tail->next = s;
+                else
+                        f->rr_head = s;
+                f->rr_tail = s;
+        } else {
+                hashmap_remove(&f->senders, s->name);
+                flow_sender_free(s);
+        }
+        f->released[f->n_released++] = m;
+        r = sd_bus_enqueue_for_read(f->bus, m);
+        if (r < 0) {
+                take_released(f, m);
+                log_warning_errno(r, "Cannot run a parked call, dropping it: %m");
+        }
+        sd_bus_message_unref(m);
+        return 0;
+}
+
+static int on_post(sd_event_source *source, void *userdata) {
+        BusFlow *f = userdata;
+
+        while (f->rr_head && f->n_released < MAX_RELEASED &&
+               queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW)
+                (void) release_one(f);
+        if (!f->rr_head)
+                (void) sd_event_source_set_enabled(f->post, SD_EVENT_OFF);
+        return 0;
+}
+
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusFlow *f = userdata;
+        const char *sender;
+        FlowSender *s;
+        int r;
+
+        if (!sd_bus_message_is_method_call(m, NULL, NULL))
+                return 0;
+        if (take_released(f, m))
+                return 0; /* its turn */
+        sender = sd_bus_message_get_sender(m);
+        if (!sender)
+                return 0; /* a direct connection: nobody to be fair to */
+        s = hashmap_get(&f->senders, sender);
+        /* Keep one sender's order: behind its parked calls. Others only while the queue is long. */
+        if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW)
+                return 0;
+        if ((s && s->n >= BUS_FLOW_MAX_PARKED_PER_SENDER) || f->n_parked >= BUS_FLOW_MAX_PARKED)
+                return refuse(f, m, sender);
+        r = park(f, s, m, sender);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot park a call, refusing it: %m");
+                return refuse(f, m, sender);
+        }
+        return 1;
+}
+
+int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret) {
+        BusFlow *f;
+        int r;
+
+        assert(bus && event && ret);
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        f->bus = bus;
+        f->event = event;
+        f->senders = HASHMAP_INIT(&string_hash_ops);
+        r = sd_event_add_post(event, &f->post, on_post, f);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(f->post, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_bus_add_filter(bus, &f->filter, on_message, f);
+        if (r < 0) {
+                bus_flow_free(f);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}

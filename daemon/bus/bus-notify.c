@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-notify.c: see bus-notify.h. */
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-notify.h"
+#include "bus-registry.h"
+#include "bus-value.h"
+#include "notify-hub.h"
+#include "power-plane.h"
+#include "log.h"
+
+
+/* As deep as passive matching follows IOParentMatch; a real matching dictionary needs a few levels. */
+#define NOTIFY_MAX_MATCHING_DEPTH 16u
+
+/* One client with notifiers: its subscriptions end when it leaves the bus. */
+typedef struct OwnerTrack {
+        char *name;             /* owned; the key in BusNotify.tracks */
+        sd_bus_track *track;    /* owned */
+        BusNotify *notify;      /* weak: it frees its tracks */
+} OwnerTrack;
+
+struct BusNotify {
+        BusContext *ctx;       /* weak: the bus context outlives us */
+        NotifyHub *hub;         /* owned */
+        Hashmap tracks;         /* unique name → OwnerTrack * (owned) */
+        sd_bus_slot *slot;      /* owned: the vtable */
+};
+
+static OwnerTrack *owner_track_free(OwnerTrack *t) {
+        if (!t)
+                return NULL;
+        sd_bus_track_unref(t->track);
+        free(t->name);
+        free(t);
+        return NULL;
+}
+
+static void forget_owner(BusNotify *b, const char *owner) {
+        OwnerTrack *t = hashmap_remove(&b->tracks, owner);
+
+        owner_track_free(t);
+}
+
+/* Drops the track once the client holds nothing any more. */
+static void forget_owner_if_idle(BusNotify *b, const char *owner) {
+        if (notify_hub_count(b->hub, owner) == 0)
+                forget_owner(b, owner);
+}
+
+static int on_owner_gone(sd_bus_track *track, void *userdata) {
+        OwnerTrack *t = userdata;
+        BusNotify *b = t->notify;
+        _cleanup_free_ char *name = strdup(t->name);
+        unsigned n;
+
+        if (!name)
+                return 0; /* leaves the track in place; freed with the daemon */
+        n = notify_hub_drop_owner(b->hub, name);
+        log_debug("notify: %s left the bus; %u subscriptions ended", name, n);
+        forget_owner(b, name); /* sd-bus holds the track across this call */
+        return 0;
+}
+
+static int track_owner(BusNotify *b, const char *owner) {
+        OwnerTrack *t;
+        int r;
+
+        if (hashmap_get(&b->tracks, owner))
+                return 0;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->notify = b;
+        t->name = strdup(owner);
+        if (!t->name) {
+                owner_track_free(t);
+                return -ENOMEM;
+        }
+        r = sd_bus_track_new(b->ctx->bus, &t->track, on_owner_gone, t);
+        if (r >= 0)
+                r = sd_bus_track_add_name(t->track, owner);
+        if (r >= 0)
+                r = hashmap_put(&b->tracks, t->name, t);
+        if (r < 0) {
+                owner_track_free(t);
+                return r;
+        }
+        return 0;
+}
+
+/* --- signals --- */
+
+static int new_signal(BusNotify *b, const char *owner, const char *member, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(b->ctx->bus, &msg, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, member);
+        if (r < 0)
+                return r;
+        /* Unicast: the subscriber alone receives it, whatever other clients match on. */
+        r = sd_bus_message_set_destination(msg, owner);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(msg);
+        return 0;
+}
+
+static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
+                         Entry *e) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        BusNotify *b = userdata;
+        int r;
+
+        r = new_signal(b, owner, "Notification", &msg);
+        if (r < 0)
+                return r;
+        /* The global name: a terminated entry has left its planes but keeps it. */
+        r = sd_bus_message_append(msg, "ttstss", id, seq, match_notification_to_string(type), e->id,
+                                  entry_get_name(e, NULL), e->klass->name);
+        if (r < 0)
+                return r;
+        r = bus_message_append_dict(msg, e->properties);
+        if (r < 0)
+                return r;
+        return sd_bus_send(b->ctx->bus, msg, NULL);
+}
+
+static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
+                         uint64_t argument) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        BusNotify *b = userdata;
+        int r;
+
+        r = new_signal(b, owner, "Interest", &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "tttut", id, seq, e->id, message, argument);
+        if (r < 0)
+                return r;
+        /* The new properties with PropertyChange; nothing with the other messages. */
+        if (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE)
+                r = bus_message_append_dict(msg, e->properties);
+        else
+                r = sd_bus_message_append(msg, "a{sv}", 0);
+        if (r < 0)
+                return r;
+        return sd_bus_send(b->ctx->bus, msg, NULL);
+}
+
+static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        BusNotify *b = userdata;
+        int r;
+
+        r = new_signal(b, owner, "Overflow", &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "tt", id, last_seq);
+        if (r < 0)
+                return r;
+        return sd_bus_send(b->ctx->bus, msg, NULL);
+}
+
+static const NotifyHubOps hub_ops = {
+        .send_matching = send_matching,
+        .send_interest = send_interest,
+        .send_overflow = send_overflow,
+};
+
+/* --- methods --- */
+
+static unsigned value_depth(const Value *v) {
+        unsigned d = 0;
+
+        switch (value_type(v)) {
+        case VALUE_DICTIONARY:
+                for (size_t i = 0; i < value_dict_size(v); i++) {
+                        unsigned sub = value_depth(value_dict_value_at(v, i));
+
+                        d = sub > d ? sub : d;
+                }
+                return d + 1;
+        case VALUE_ARRAY:
+                for (size_t i = 0; i < value_array_size(v); i++) {
+                        unsigned sub = value_depth(value_array_get(v, i));
+
+                        d = sub > d ? sub : d;
+                }
+                return d + 1;
+        default:
+                return 0;
+        }
+}
+
+static int reply_hub_error(sd_bus_error *error, int r, uint64_t id) {
+        switch (r) {
+        case -ENOENT:
+                return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_SUBSCRIPTION,
+                                         "No subscription %" PRIu64 " of yours.", id);
+        case -EUSERS:
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "At most %u subscriptions per client.", NOTIFY_MAX_PER_OWNER);
+        case -ERANGE:
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
+                                         "Sequence not sent yet on subscription %" PRIu64 ".", id);
+        default:
+                return r;
+        }
+}
+
+static const char *sender_of(sd_bus_message *call, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(call);
+
+        /* A peer-to-peer connection has no name to send signals to, nor one to track. */
+        if (!sender)
+                sd_bus_error_set(error, IOREG_ERROR_INVALID_ARGUMENT, "Notifications need a bus connection.");
+        return sender;
+}
+
+static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(value_unrefp) Value *matching = NULL;
+        BusNotify *b = userdata;
+        MatchNotification type;
+        const char *type_name, *sender;
+        uint64_t id;
+        int r;
+
+        sender = sender_of(call, error);
+        if (!sender)
+                return -EINVAL;
+        r = sd_bus_message_read(call, "s", &type_name);
+        if (r < 0)
+                return r;
+        if (match_notification_from_string(type_name, &type) < 0)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "Unknown notification type '%s'.",
+                                         type_name);
+        r = bus_message_read_dict(call, &matching);
+        if (r < 0)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
+                                         r == -ELOOP ? "Matching dictionary nested deeper than %d levels." :
+                                                       "Matching dictionary has a value of no registry type.",
+                                         BUS_VALUE_MAX_DEPTH);
+        if (value_depth(matching) > NOTIFY_MAX_MATCHING_DEPTH)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
+                                         "Matching dictionary nested deeper than %u levels.",
+                                         NOTIFY_MAX_MATCHING_DEPTH);
+        r = track_owner(b, sender);
+        if (r < 0)
+                return r;
+        r = notify_hub_subscribe(b->hub, sender, type, matching, &id);
+        if (r < 0) {
+                forget_owner_if_idle(b, sender);
+                return reply_hub_error(error, r, 0);
+        }
+        /*
+         * The reply goes out before the replay: the client knows the ID before any event
+         * carries it. One connection keeps its order on the bus, and no registry change can
+         * run between here and the flush (one thread), so nothing is missed either.
+         */
+        r = sd_bus_reply_method_return(call, "t", id);
+        if (r < 0) {
+                (void) notify_hub_unsubscribe(b->hub, sender, id);
+                forget_owner_if_idle(b, sender);
+                return r;
+        }
+        notify_hub_flush(b->hub, id);
+        return 1;
+}
+
+static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+        const char *type_name, *sender;
+        InterestType type;
+        uint64_t entry_id, id;
+        int r;
+
+        sender = sender_of(call, error);
+        if (!sender)
+                return -EINVAL;
+        r = sd_bus_message_read(call, "ts", &entry_id, &type_name);
+        if (r < 0)
+                return r;
+        type = interest_type_from_string(type_name);
+        if (type < 0)
+                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "Unknown interest type '%s'.",
+                                         type_name);
+        r = track_owner(b, sender);
+        if (r < 0)
+                return r;
+        r = notify_hub_register_interest(b->hub, sender, entry_id, type, &id);
+        if (r < 0) {
+                forget_owner_if_idle(b, sender);
+                if (r == -ENOENT)
+                        return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_ENTRY, "No entry 0x%" PRIx64 ".",
+                                                 entry_id);
+                if (r == -ESTALE)
+                        return sd_bus_error_setf(error, IOREG_ERROR_NOT_READY,
+                                                 "Entry 0x%" PRIx64 " is being terminated.", entry_id);
+                return reply_hub_error(error, r, 0);
+        }
+        return sd_bus_reply_method_return(call, "t", id);
+}
+
+static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+        const char *sender;
+        uint64_t id;
+        int r;
+
+        sender = sender_of(call, error);
+        if (!sender)
+                return -EINVAL;
+        r = sd_bus_message_read(call, "t", &id);
+        if (r < 0)
+                return r;
+        r = notify_hub_unsubscribe(b->hub, sender, id);
+        if (r < 0)
+                return reply_hub_error(error, r, id);
+        forget_owner_if_idle(b, sender);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_ack(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+        const char *sender;
+        uint64_t id, seq;
+        int r;
+
+        sender = sender_of(call, error);
+        if (!sender)
+                return -EINVAL;
+        r = sd_bus_message_read(call, "tt", &id, &seq);
+        if (r < 0)
+                return r;
+        r = notify_hub_ack(b->hub, sender, id, seq);
+        if (r < 0)
+                return reply_hub_error(error, r, id);
+        /* Also called without a reply wanted (libioreg): sd-bus then sends none. */
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_resync(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+        const char *sender;
+        uint64_t id, dropped = 0;
+        int r;
+
+        sender = sender_of(call, error);
+        if (!sender)
+                return -EINVAL;
+        r = sd_bus_message_read(call, "t", &id);
+        if (r < 0)
+                return r;
+        r = notify_hub_resync(b->hub, sender, id, &dropped);
+        if (r < 0)
+                return reply_hub_error(error, r, id);
+        /* As for Subscribe: the reply, then the replay. */
+        r = sd_bus_reply_method_return(call, "t", dropped);
+        if (r < 0)
+                return r;
+        notify_hub_flush(b->hub, id);
+        return 1;
+}
+
+static int property_get_subscriptions(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+
+        return sd_bus_message_append(reply, "u", notify_hub_count(b->hub, NULL));
+}
+
+static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusNotify *b = userdata;
+
+        return sd_bus_message_append(reply, "u", b->ctx->notify_limit ?: NOTIFY_DEFAULT_LIMIT);
+}
+
+static const sd_bus_vtable notify_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Subscriptions", "u", property_get_subscriptions, 0, 0),
+        SD_BUS_PROPERTY("PendingLimit", "u", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("Subscribe",
+                                SD_BUS_ARGS("s", type, "a{sv}", matching),
+                                SD_BUS_RESULT("t", subscription),
+                                method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RegisterInterest",
+                                SD_BUS_ARGS("t", entry, "s", type),
+                                SD_BUS_RESULT("t", subscription),
+                                method_register_interest, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unsubscribe",
+                                SD_BUS_ARGS("t", subscription),
+                                SD_BUS_NO_RESULT,
+                                method_unsubscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Ack",
+                                SD_BUS_ARGS("t", subscription, "t", sequence),
+                                SD_BUS_NO_RESULT,
+                                method_ack, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resync",
+                                SD_BUS_ARGS("t", subscription),
+                                SD_BUS_RESULT("t", dropped),
+                                method_resync, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("Notification",
+                                SD_BUS_ARGS("t", subscription, "t", sequence, "s", type, "t", entry, "s", name,
+                                            "s", class, "a{sv}", properties),
+                                0),
+        SD_BUS_SIGNAL_WITH_ARGS("Interest",
+                                SD_BUS_ARGS("t", subscription, "t", sequence, "t", entry, "u", message,
+                                            "t", argument, "a{sv}", properties),
+                                0),
+        SD_BUS_SIGNAL_WITH_ARGS("Overflow",
+                                SD_BUS_ARGS("t", subscription, "t", sequence),
+                                0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_notify_register(BusContext *m) {
+        BusNotify *b;
+        int r;
+
+        assert(m && m->bus && !m->notify);
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        b->ctx = m;
+        b->tracks = HASHMAP_INIT(&string_hash_ops);
+        m->notify = b;
+        r = notify_hub_new(m->registry, &hub_ops, b, m->notify_limit, &b->hub);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up notifications: %m");
+        r = sd_bus_add_object_vtable(m->bus, &b->slot, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, notify_vtable, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the notification interface: %m");
+        return 0;
+}
+
+BusNotify *bus_notify_free(BusNotify *b) {
+        void *v;
+
+        if (!b)
+                return NULL;
+        sd_bus_slot_unref(b->slot);
+        for (unsigned i = 0; hashmap_next(&b->tracks, &i, NULL, &v);)
+                owner_track_free(v);
+        hashmap_done(&b->tracks);
+        notify_hub_free(b->hub);
+        free(b);
+        return NULL;
+}
+
+void bus_notify_matching(BusContext *m, Entry *e, MatchNotification type) {
+        if (m->notify && m->notify->hub)
+                notify_hub_matching_event(m->notify->hub, e, type);
+}
+
+void bus_notify_busy_changed(BusContext *m, Entry *e, bool busy) {
+        if (m->notify && m->notify->hub)
+                notify_hub_busy_changed(m->notify->hub, e, busy);
+}
+
+void bus_notify_properties_changed(BusContext *m, Entry *e) {
+        if (m->notify && m->notify->hub)
+                notify_hub_properties_changed(m->notify->hub, e);
+}
+
+void bus_notify_power_changed(BusContext *m, Entry *e, unsigned from, unsigned to) {
+        uint32_t will, has;
+        uint64_t argument = power_plane_message_argument(to);
+
+        if (!m->notify || !m->notify->hub)
+                return;
+        /* Linux tells us after the fact: the will message comes with the has message. */
+        power_plane_messages(from, to, &will, &has);
+        notify_hub_power_message(m->notify->hub, e, will, argument);
+        notify_hub_power_message(m->notify->hub, e, has, argument);
+}
+
+void bus_notify_message_clients(BusContext *m, Entry *e, uint32_t message, uint64_t argument) {
+        if (m->notify && m->notify->hub)
+                notify_hub_message_clients(m->notify->hub, e, message, argument);
+}

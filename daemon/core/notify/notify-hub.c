@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* notify-hub.c: see notify-hub.h. */
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match-passive.h"
+#include "notify-hub.h"
+#include "log.h"
+
+typedef enum NotifierKind {
+        NOTIFIER_MATCHING,
+        NOTIFIER_INTEREST,
+} NotifierKind;
+
+typedef struct Owner {
+        char *name;       /* owned; the key in hub->owners */
+        unsigned n;       /* notifiers held */
+} Owner;
+
+/* One event waiting for the window. */
+typedef struct QueueItem {
+        Entry *entry;     /* owned reference: a terminated entry can still be described */
+        uint32_t message; /* interest only */
+        uint64_t argument;
+        bool replay;      /* replayed state: does not count against the live bound */
+} QueueItem;
+
+typedef struct Notifier {
+        uint64_t id;            /* the key in hub->notifiers */
+        NotifierKind kind;
+        Owner *owner;           /* borrowed from hub->owners */
+        MatchNotification type; /* matching */
+        Value *matching;        /* owned, matching only */
+        InterestType interest;  /* interest */
+        uint64_t entry_id;      /* interest: the entry */
+        uint64_t sent, acked;   /* sequences */
+        bool overflowed;
+        uint64_t dropped;
+        QueueItem *queue;       /* owned ring buffer */
+        unsigned q_head, q_len, q_cap;
+        unsigned n_live;        /* queued items that are not replay */
+        Hashmap queued;         /* entry id → entry (borrowed; the queue holds it): publish-like merging */
+} Notifier;
+
+/* The notifiers of one kind of event, in subscription order. */
+typedef struct NotifierList {
+        uint64_t key;           /* entry id, for the per-entry interest lists */
+        Notifier **items;       /* borrowed */
+        unsigned n, cap;
+} NotifierList;
+
+struct NotifyHub {
+        Registry *registry;     /* borrowed */
+        const NotifyHubOps *ops;
+        void *userdata;         /* borrowed */
+        unsigned limit;
+        uint64_t last_id;
+        Hashmap notifiers;      /* id → Notifier * (owned) */
+        Hashmap owners;         /* name → Owner * (owned) */
+        NotifierList by_type[_MATCH_NOTIFY_MAX];
+        Hashmap interests;      /* entry id → NotifierList * (owned) */
+};
+
+static const char *const interest_names[_INTEREST_MAX] = {
+        [INTEREST_GENERAL] = "IOGeneralInterest",
+        [INTEREST_BUSY] = "IOBusyInterest",
+        [INTEREST_APP_POWER] = "IOAppPowerStateInterest",
+        [INTEREST_PRIORITY_POWER] = "IOPriorityPowerStateInterest",
+};
+
+static const char *const short_names[_MATCH_NOTIFY_MAX] = {
+        [MATCH_NOTIFY_PUBLISH] = "publish",
+        [MATCH_NOTIFY_FIRST_PUBLISH] = "first-publish",
+        [MATCH_NOTIFY_MATCHED] = "matched",
+        [MATCH_NOTIFY_FIRST_MATCH] = "first-match",
+        [MATCH_NOTIFY_TERMINATED] = "terminated",
+        [MATCH_NOTIFY_WILL_TERMINATE] = "will-terminate",
+};
+
+/* The state bit an entry must have to be replayed, and to be sent when its turn comes. */
+static const uint32_t required_state[_MATCH_NOTIFY_MAX] = {
+        [MATCH_NOTIFY_PUBLISH] = ENTRY_STATE_REGISTERED,
+        [MATCH_NOTIFY_FIRST_PUBLISH] = ENTRY_STATE_FIRST_PUBLISH,
+        [MATCH_NOTIFY_MATCHED] = ENTRY_STATE_MATCHED,
+        [MATCH_NOTIFY_FIRST_MATCH] = ENTRY_STATE_FIRST_MATCH,
+};
+
+const char *interest_type_to_string(InterestType t) {
+        return t >= 0 && t < _INTEREST_MAX ? interest_names[t] : NULL;
+}
+
+InterestType interest_type_from_string(const char *s) {
+        for (InterestType t = 0; t < _INTEREST_MAX; t++)
+                if (streq_ptr(s, interest_names[t]))
+                        return t;
+        return _INTEREST_INVALID;
+}
+
+int match_notification_from_string(const char *s, MatchNotification *ret) {
+        for (MatchNotification n = 0; n < _MATCH_NOTIFY_MAX; n++)
+                if (streq_ptr(s, match_notification_to_string(n)) || streq_ptr(s, short_names[n])) {
+                        *ret = n;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+bool match_notification_has_replay(MatchNotification type) {
+        return type < _MATCH_NOTIFY_MAX && required_state[type] != 0;
+}
+
+static bool in_required_state(const Entry *e, MatchNotification type) {
+        return e->registry && !(e->state & ENTRY_STATE_INACTIVE) && (e->state & required_state[type]);
+}
+
+/* --- lists --- */
+
+static int list_add(NotifierList *l, Notifier *n) {
+        if (GROW(l->items, l->cap, l->n + 1) < 0)
+                return -ENOMEM;
+        l->items[l->n++] = n;
+        return 0;
+}
+
+/* Keeps the order: delivery follows subscription order. */
+static void list_remove(NotifierList *l, Notifier *n) {
+        for (unsigned i = 0; i < l->n; i++)
+                if (l->items[i] == n) {
+                        memmove(l->items + i, l->items + i + 1, (l->n - i - 1) * sizeof(*l->items));
+                        l->n--;
+                        return;
+                }
+}
+
+static void interest_list_free(NotifierList *l) {
+        if (!l)
+                return;
+        free(l->items);
+        free(l);
+}
+
+/* --- the queue --- */
+
+static void queue_clear(Notifier *n) {
+        for (unsigned i = 0; i < n->q_len; i++)
+                entry_unref(n->queue[(n->q_head + i) % n->q_cap].entry);
+        n->q_head = n->q_len = n->n_live = 0;
+        hashmap_done(&n->queued);
+        n->queued = HASHMAP_INIT(&u64_hash_ops);
+}
+
+static int queue_push(Notifier *n, Entry *e, uint32_t message, uint64_t argument, bool replay) {
+        QueueItem *item;
+
+        if (n->q_len == n->q_cap) {
+                unsigned cap = n->q_cap ? n->q_cap * 2 : 16;
+                QueueItem *q = malloc(cap * sizeof(*q));
+
+                if (!q)
+                        return -ENOMEM;
+                /* Unwrap the ring into the new array. */
+                for (unsigned i = 0; i < n->q_len; i++)
+                        q[i] = n->queue[(n->q_head + i) % n->q_cap];
+                free(n->queue);
+                n->queue = q;
+                n->q_cap = cap;
+                n->q_head = 0;
+        }
+        if (n->kind == NOTIFIER_MATCHING && match_notification_has_replay(n->type) &&
+            hashmap_put(&n->queued, &e->id, e) < 0)
+                return -ENOMEM;
+        item = &n->queue[(n->q_head + n->q_len) % n->q_cap];
+        *item = (QueueItem) {
+                .entry = entry_ref(e),
+                .message = message,
+                .argument = argument,
+                .replay = replay,
+        };
+        n->q_len++;
+        if (!replay)
+                n->n_live++;
+        return 0;
+}
+
+/* Takes the first item; the caller owns its entry reference. */
+static QueueItem queue_pop(Notifier *n) {
+        QueueItem item = n->queue[n->q_head];
+
+        n->q_head = (n->q_head + 1) % n->q_cap;
+        n->q_len--;
+        if (!item.replay)
+                n->n_live--;
+        (void) hashmap_remove(&n->queued, &item.entry->id);
+        return item;
+}
+
+/* --- sending --- */
+
+static void overflow(NotifyHub *hub, Notifier *n, uint64_t dropped) {
+        int r;
+
+        /* What waited is dropped with the event that did not fit: all of it is counted. */
+        n->dropped = dropped + n->n_live;
+        queue_clear(n);
+        n->overflowed = true;
+        r = hub->ops->send_overflow(hub->userdata, n->owner->name, n->id, n->sent);
+        if (r < 0)
+                log_debug("notify: cannot send the overflow of %" PRIu64 " to %s: %s", n->id, n->owner->name,
+                          strerror(-r));
+}
+
+static bool window_open(const NotifyHub *hub, const Notifier *n) {
+        return !n->overflowed && n->sent - n->acked < hub->limit;
+}
+
+static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
+        int r;
+
+        if (n->kind == NOTIFIER_MATCHING)
+                r = hub->ops->send_matching(hub->userdata, n->owner->name, n->id, n->sent + 1, n->type, e);
+        else
+                r = hub->ops->send_interest(hub->userdata, n->owner->name, n->id, n->sent + 1, e, message,
+                                            argument);
+        if (r < 0) {
+                /* Could not be sent (out of memory, the bus's queue full): not silent either. */
+                log_debug("notify: cannot send %" PRIu64 " to %s: %s", n->id, n->owner->name, strerror(-r));
+                overflow(hub, n, 1);
+                return r;
+        }
+        n->sent++;
+        return 0;
+}
+
+/* Sends queued events while the window is open. */
+static void pump(NotifyHub *hub, Notifier *n) {
+        while (n->q_len > 0 && window_open(hub, n)) {
+                QueueItem item = queue_pop(n);
+
+                if (n->kind == NOTIFIER_MATCHING && match_notification_has_replay(n->type) &&
+                    !in_required_state(item.entry, n->type)) {
+                        entry_unref(item.entry); /* left the state before its turn */
+                        continue;
+                }
+                (void) send_one(hub, n, item.entry, item.message, item.argument);
+                entry_unref(item.entry);
+        }
+}
+
+/* One live event for n. */
+static void deliver(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
+        if (n->overflowed) {
+                n->dropped++;
+                return;
+        }
+        /* Still queued (replay or an earlier event): that one goes out, with the properties of its turn. */
+        if (hashmap_get(&n->queued, &e->id))
+                return;
+        if (n->q_len == 0 && window_open(hub, n)) {
+                (void) send_one(hub, n, e, message, argument);
+                return;
+        }
+        if (n->n_live >= hub->limit) {
+                overflow(hub, n, 1);
+                return;
+        }
+        if (queue_push(n, e, message, argument, false) < 0)
+                overflow(hub, n, 1);
+}
+
+/* --- notifiers --- */
+
+static int entry_id_compare(const void *a, const void *b) {
+        const Entry *x = *(Entry *const *) a, *y = *(Entry *const *) b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Queues the entries already in the required state, in ascending ID order. */
+static int queue_replay(NotifyHub *hub, Notifier *n) {
+        _cleanup_free_ Entry **found = NULL;
+        unsigned n_found = 0, cap = 0;
+        void *v;
+
+        if (!match_notification_has_replay(n->type))
+                return 0;
+        for (unsigned i = 0; hashmap_next(&hub->registry->by_id, &i, NULL, &v);) {
+                Entry *e = v;
+                MatchResult res;
+
+                if (!in_required_state(e, n->type))
+                        continue;
+                match_result_init(&res, n->matching);
+                if (!match_passive(hub->registry, e, n->matching, 0, &res))
+                        continue;
+                if (GROW(found, cap, n_found + 1) < 0)
+                        return -ENOMEM;
+                found[n_found++] = e;
+        }
+        if (n_found > 0)
+                qsort(found, n_found, sizeof(*found), entry_id_compare);
+        for (unsigned i = 0; i < n_found; i++) {
+                int r = queue_push(n, found[i], 0, 0, true);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void notifier_free(NotifyHub *hub, Notifier *n) {
+        if (!n)
+                return;
+        if (n->kind == NOTIFIER_MATCHING)
+                list_remove(&hub->by_type[n->type], n);
+        else {
+                NotifierList *l = hashmap_get(&hub->interests, &n->entry_id);
+
+                if (l) {
+                        list_remove(l, n);
+                        if (l->n == 0) {
+                                (void) hashmap_remove(&hub->interests, &l->key);
+                                interest_list_free(l);
+                        }
+                }
+        }
+        if (n->owner && --n->owner->n == 0) {
+                Owner *o = hashmap_remove(&hub->owners, n->owner->name);
+
+                free(o->name);
+                free(o);
+        }
+        queue_clear(n);
+        hashmap_done(&n->queued);
+        free(n->queue);
+        value_unref(n->matching);
+        free(n);
+}
+
+static void notifier_remove(NotifyHub *hub, Notifier *n) {
+        (void) hashmap_remove(&hub->notifiers, &n->id);
+        notifier_free(hub, n);
+}
+
+/* A new notifier for owner, in hub->notifiers; the caller links it into its list. */
+static int notifier_new(NotifyHub *hub, const char *owner, NotifierKind kind, Notifier **ret) {
+        Owner *o = hashmap_get(&hub->owners, owner);
+        Notifier *n;
+
+        if (o && o->n >= NOTIFY_MAX_PER_OWNER)
+                return -EUSERS;
+        n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        *n = (Notifier) {
+                .id = ++hub->last_id,
+                .kind = kind,
+                .queued = HASHMAP_INIT(&u64_hash_ops),
+        };
+        if (!o) {
+                o = calloc(1, sizeof(*o));
+                if (!o) {
+                        free(n);
+                        return -ENOMEM;
+                }
+                o->name = strdup(owner);
+                if (!o->name || hashmap_put(&hub->owners, o->name, o) < 0) {
+                        free(o->name);
+                        free(o);
+                        free(n);
+                        return -ENOMEM;
+                }
+        }
+        n->owner = o;
+        o->n++;
+        /* From here on notifier_free() undoes everything, the owner included. */
+        if (hashmap_put(&hub->notifiers, &n->id, n) < 0) {
+                notifier_free(hub, n);
+                return -ENOMEM;
+        }
+        *ret = n;
+        return 0;
+}
+
+static Notifier *find_owned(const NotifyHub *hub, const char *owner, uint64_t id) {
+        Notifier *n = hashmap_get(&hub->notifiers, &id);
+
+        return n && streq(n->owner->name, owner) ? n : NULL;
+}
+
+/* --- the hub --- */
+
+int notify_hub_new(Registry *reg, const NotifyHubOps *ops, void *userdata, unsigned limit, NotifyHub **ret) {
+        NotifyHub *hub;
+
+        assert(reg && ops && ret);
+        hub = calloc(1, sizeof(*hub));
+        if (!hub)
+                return -ENOMEM;
+        hub->registry = reg;
+        hub->ops = ops;
+        hub->userdata = userdata;
+        hub->limit = limit ?: NOTIFY_DEFAULT_LIMIT;
+        hub->notifiers = HASHMAP_INIT(&u64_hash_ops);
+        hub->owners = HASHMAP_INIT(&string_hash_ops);
+        hub->interests = HASHMAP_INIT(&u64_hash_ops);
+        *ret = hub;
+        return 0;
+}
+
+NotifyHub *notify_hub_free(NotifyHub *hub) {
+        void *v;
+
+        if (!hub)
+                return NULL;
+        for (unsigned i = 0; hashmap_next(&hub->notifiers, &i, NULL, &v);) {
+                Notifier *n = v;
+
+                queue_clear(n);
+                hashmap_done(&n->queued);
+                free(n->queue);
+                value_unref(n->matching);
+                free(n);
+        }
+        for (unsigned i = 0; hashmap_next(&hub->owners, &i, NULL, &v);) {
+                Owner *o = v;
+
+                free(o->name);
+                free(o);
+        }
+        for (unsigned i = 0; hashmap_next(&hub->interests, &i, NULL, &v);)
+                interest_list_free(v);
+        for (unsigned t = 0; t < _MATCH_NOTIFY_MAX; t++)
+                free(hub->by_type[t].items);
+        hashmap_done(&hub->notifiers);
+        hashmap_done(&hub->owners);
+        hashmap_done(&hub->interests);
+        free(hub);
+        return NULL;
+}
+
+int notify_hub_subscribe(NotifyHub *hub, const char *owner, MatchNotification type, Value *matching,
+                         uint64_t *ret_id) {
+        Notifier *n;
+        int r;
+
+        assert(hub && owner && ret_id);
+        if (type >= _MATCH_NOTIFY_MAX || !matching || value_type(matching) != VALUE_DICTIONARY)
+                return -EINVAL;
+        r = notifier_new(hub, owner, NOTIFIER_MATCHING, &n);
+        if (r < 0)
+                return r;
+        n->type = type;
+        n->matching = value_ref(matching);
+        r = list_add(&hub->by_type[type], n);
+        if (r >= 0)
+                r = queue_replay(hub, n);
+        if (r < 0) {
+                notifier_remove(hub, n);
+                return r;
+        }
+        *ret_id = n->id;
+        return 0;
+}
+
+int notify_hub_register_interest(NotifyHub *hub, const char *owner, uint64_t entry_id, InterestType type,
+                                 uint64_t *ret_id) {
+        Entry *e = registry_get_entry(hub->registry, entry_id);
+        NotifierList *l;
+        Notifier *n;
+        int r;
+
+        assert(hub && owner && ret_id);
+        if (type < 0 || type >= _INTEREST_MAX)
+                return -EINVAL;
+        if (!e)
+                return -ENOENT;
+        if (e->state & ENTRY_STATE_INACTIVE)
+                return -ESTALE; /* kIOReturnNotReady */
+        l = hashmap_get(&hub->interests, &entry_id);
+        if (!l) {
+                l = calloc(1, sizeof(*l));
+                if (!l)
+                        return -ENOMEM;
+                l->key = entry_id;
+                if (hashmap_put(&hub->interests, &l->key, l) < 0) {
+                        interest_list_free(l);
+                        return -ENOMEM;
+                }
+        }
+        r = notifier_new(hub, owner, NOTIFIER_INTEREST, &n);
+        if (r >= 0) {
+                n->interest = type;
+                n->entry_id = entry_id;
+                r = list_add(l, n);
+                if (r < 0)
+                        notifier_remove(hub, n);
+        }
+        if (r < 0) {
+                if (l->n == 0) {
+                        (void) hashmap_remove(&hub->interests, &l->key);
+                        interest_list_free(l);
+                }
+                return r;
+        }
+        *ret_id = n->id;
+        return 0;
+}
+
+int notify_hub_unsubscribe(NotifyHub *hub, const char *owner, uint64_t id) {
+        Notifier *n = find_owned(hub, owner, id);
+
+        if (!n)
+                return -ENOENT;
+        notifier_remove(hub, n);
+        return 0;
+}
+
+int notify_hub_ack(NotifyHub *hub, const char *owner, uint64_t id, uint64_t seq) {
+        Notifier *n = find_owned(hub, owner, id);
+
+        if (!n)
+                return -ENOENT;
+        if (seq > n->sent)
+                return -ERANGE;
+        if (seq > n->acked) {
+                n->acked = seq;
+                pump(hub, n);
+        }
+        return 0;
+}
+
+int notify_hub_resync(NotifyHub *hub, const char *owner, uint64_t id, uint64_t *ret_dropped) {
+        Notifier *n = find_owned(hub, owner, id);
+        uint64_t dropped;
+        int r;
+
+        if (!n)
+                return -ENOENT;
+        dropped = n->dropped;
+        queue_clear(n);
+        n->overflowed = false;
+        n->dropped = 0;
+        n->acked = n->sent;
+        if (n->kind == NOTIFIER_MATCHING) {
+                r = queue_replay(hub, n);
+                if (r < 0) {
+                        /* Not silent: the owner is told once more and may resync again. */
+                        overflow(hub, n, dropped);
+                        return r;
+                }
+        }
+        if (ret_dropped)
+                *ret_dropped = dropped;
+        return 0;
+}
+
+void notify_hub_flush(NotifyHub *hub, uint64_t id) {
+        Notifier *n = hashmap_get(&hub->notifiers, &id);
+
+        if (n)
+                pump(hub, n);
+}
+
+unsigned notify_hub_drop_owner(NotifyHub *hub, const char *owner) {
+        unsigned removed = 0;
+        Owner *o;
+
+        /* Each removal may rehash nothing but the notifier map: restart the scan after each. */
+        while ((o = hashmap_get(&hub->owners, owner))) {
+                void *v;
+
+                for (unsigned i = 0; hashmap_next(&hub->notifiers, &i, NULL, &v);) {
+                        Notifier *n = v;
+
+                        if (n->owner == o) {
+                                notifier_remove(hub, n);
+                                removed++;
+                                break;
+                        }
+                }
+        }
+        return removed;
+}
+
+unsigned notify_hub_count(const NotifyHub *hub, const char *owner) {
+        Owner *o;
+
+        if (!owner)
+                return hashmap_size(&hub->notifiers);
+        o = hashmap_get(&hub->owners, owner);
+        return o ? o->n : 0;
+}
+
+int notify_hub_stats(const NotifyHub *hub, uint64_t id, NotifyStats *ret) {
+        Notifier *n = hashmap_get(&hub->notifiers, &id);
+
+        if (!n)
+                return -ENOENT;
+        *ret = (NotifyStats) {
+                .sent = n->sent,
+                .acked = n->acked,
+                .queued = n->q_len,
+                .overflowed = n->overflowed,
+                .dropped = n->dropped,
+        };
+        return 0;
+}
+
+/* --- inputs --- */
+
+static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32_t message, uint64_t argument) {
+        NotifierList *l = hashmap_get(&hub->interests, &e->id);
+
+        if (!l)
+                return;
+        for (unsigned i = 0; i < l->n; i++)
+                if (l->items[i]->interest == type)
+                        deliver(hub, l->items[i], e, message, argument);
+}
+
+void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type) {
+        bool terminating = type == MATCH_NOTIFY_TERMINATED || type == MATCH_NOTIFY_WILL_TERMINATE;
+        NotifierList *l;
+
+        assert(type < _MATCH_NOTIFY_MAX);
+        l = &hub->by_type[type];
+        /* By index: a sender callback never changes the lists (removals come from the bus later). */
+        for (unsigned i = 0; i < l->n; i++) {
+                Notifier *n = l->items[i];
+                MatchResult res;
+
+                match_result_init(&res, n->matching);
+                if (match_passive(hub->registry, e, n->matching, terminating ? MATCH_ALLOW_INACTIVE : 0, &res))
+                        deliver(hub, n, e, 0, 0); /* counted as dropped while overflowed */
+        }
+        /*
+         * Phase 3 on a Mac: ServiceIsTerminated to general interest, after WillTerminate. The
+         * registrations stay until their owners remove them (Apple's notifier objects live until
+         * released), but nothing more comes: IDs are never reused.
+         */
+        if (type == MATCH_NOTIFY_WILL_TERMINATE)
+                deliver_interest(hub, e, INTEREST_GENERAL, IO_MESSAGE_SERVICE_IS_TERMINATED, 0);
+}
+
+void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy) {
+        deliver_interest(hub, e, INTEREST_BUSY, IO_MESSAGE_SERVICE_BUSY_STATE_CHANGE, busy);
+}
+
+void notify_hub_properties_changed(NotifyHub *hub, Entry *e) {
+        deliver_interest(hub, e, INTEREST_GENERAL, IO_MESSAGE_SERVICE_PROPERTY_CHANGE, 0);
+}
+
+void notify_hub_power_message(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument) {
+        deliver_interest(hub, e, INTEREST_PRIORITY_POWER, message, argument);
+        deliver_interest(hub, e, INTEREST_APP_POWER, message, argument);
+}
+
+void notify_hub_message_clients(NotifyHub *hub, Entry *e, uint32_t message, uint64_t argument) {
+        deliver_interest(hub, e, INTEREST_GENERAL, message, argument);
+}

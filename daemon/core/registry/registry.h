@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * registry.h: the I/O Registry core (IORegistryEntry and IORegistryPlane in
+ * the kernel). Pure: no I/O, no D-Bus, no logging above debug.
+ *
+ * The registry owns its entries: each live entry is held by the ID map.
+ * Links between entries (parents, children) are borrowed pointers; an entry
+ * leaves every plane before the registry lets go of it. Callers that keep
+ * an entry across calls that may remove it take a reference (entry_ref()).
+ * A removed entry keeps its ID, name and properties (a terminated service
+ * can still be described) but has registry == NULL and the inactive bit set.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "class-table.h"
+#include "hashmap.h"
+#include "macro.h"
+#include "value.h"
+
+typedef struct Registry Registry;
+typedef struct Entry Entry;
+
+/* Apple's getState() bits (IOService.h). */
+typedef enum EntryState {
+        ENTRY_STATE_INACTIVE = 0x1,
+        ENTRY_STATE_REGISTERED = 0x2,
+        ENTRY_STATE_MATCHED = 0x4,
+        ENTRY_STATE_FIRST_PUBLISH = 0x8,
+        ENTRY_STATE_FIRST_MATCH = 0x10,
+} EntryState;
+
+#define REGISTRY_ROOT_ID UINT64_C(0x100000100)
+#define REGISTRY_MAX_PLANE_NAME 31 /* kIOMaxPlaneName is 32 with the NUL */
+#define ENTRY_BUSY_MAX 0x3ff       /* the busy count field is 10 bits wide */
+
+#define PLANE_SERVICE "IOService"
+#define PLANE_POWER "IOPower"
+#define PLANE_USB "IOUSB"
+#define PLANE_DEVICE_TREE "IODeviceTree"
+
+typedef struct Plane {
+        char *name;     /* owned */
+        unsigned index; /* slot in each entry's link table */
+} Plane;
+
+typedef struct EntryLinks {
+        Entry **parents;  /* borrowed; [0] is the provider */
+        unsigned n_parents, cap_parents;
+        Entry **children; /* borrowed, in attach order */
+        unsigned n_children, cap_children;
+        char *name;       /* owned; overrides the global name in this plane, or NULL */
+        char *location;   /* owned; overrides the global location in this plane, or NULL */
+        bool attached;    /* in the plane: has a parent, or is the registry root */
+} EntryLinks;
+
+struct Entry {
+        unsigned n_ref;
+        Registry *registry;  /* weak; NULL once removed */
+        uint64_t id;
+        const Class *klass;  /* borrowed from registry->classes */
+        char *name;          /* owned; NULL means the class name */
+        char *location;      /* owned or NULL */
+        Value *properties;   /* owned; always a dictionary */
+        EntryLinks **links;  /* owned table indexed by Plane.index; slots NULL until used */
+        unsigned n_links;
+        uint32_t state;      /* EntryState bits */
+        uint32_t busy;
+        uint64_t busy_since_nsec; /* when busy last went 0 → 1 */
+        uint64_t busy_time_nsec;  /* accumulated busy time */
+        uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
+};
+
+/* Told when an entry's busy count goes 0 → 1 (busy) or 1 → 0 (not busy). */
+typedef void (*RegistryBusyCallback)(Registry *reg, Entry *e, bool busy, void *userdata);
+/*
+ * Told when an entry joins the registry (right after its ID is assigned,
+ * before the creator names, fills or attaches it) and when it leaves
+ * (before it is cut from its planes). Registry-wide observers (the bus's
+ * InterfacesAdded/Removed) need both without every creator telling them.
+ */
+typedef void (*RegistryEntryCallback)(Registry *reg, Entry *e, bool added, void *userdata);
+
+struct Registry {
+        ClassTable *classes;      /* owned */
+        Plane **planes;           /* owned */
+        unsigned n_planes, cap_planes;
+        Hashmap by_id;            /* id → Entry *, holding the registry's reference */
+        uint64_t last_id;
+        uint64_t generation;      /* bumped by every topology or name change */
+        Entry *root;              /* borrowed from by_id */
+        const Plane *service_plane, *power_plane, *usb_plane, *device_tree_plane; /* borrowed */
+        RegistryBusyCallback busy_callback;
+        void *busy_userdata;      /* borrowed */
+        RegistryEntryCallback entry_callback;
+        void *entry_userdata;     /* borrowed */
+        uint64_t (*now_nsec)(void); /* clock for busy time; CLOCK_MONOTONIC by default */
+        bool own_diagnostics;     /* Root's IOKitDiagnostics was computed here, not loaded (registry-diagnostics.h) */
+};
+
+/* A registry with its four planes and the Root entry. */
+int registry_new(Registry **ret);
+Registry *registry_free(Registry *reg);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Registry *, registry_free);
+
+/* Adds a plane (or returns the existing one). -EINVAL for an empty or over-long name. */
+int registry_add_plane(Registry *reg, const char *name, const Plane **ret);
+const Plane *registry_find_plane(const Registry *reg, const char *name);
+
+Entry *registry_get_entry(const Registry *reg, uint64_t id); /* borrowed */
+/* What ioreg shows as "retain": the saved count of a snapshot, else our own references. */
+static inline uint32_t entry_retain_count(const Entry *e) {
+        return e->saved_retain ?: e->n_ref;
+}
+
+static inline unsigned registry_n_entries(const Registry *reg) {
+        return hashmap_size(&reg->by_id);
+}
+
+/*
+ * Creates an entry of a defined class with the next ID, held by the
+ * registry; *ret is borrowed. -ENOENT for an unknown class.
+ */
+int registry_create_entry(Registry *reg, const char *class_name, Entry **ret);
+/*
+ * The same with a given ID (a saved registry, see snapshot.h). -EEXIST when
+ * the ID is taken; later IDs count on from the highest one given.
+ */
+int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_t id, Entry **ret);
+
+/*
+ * Removes e from the registry: it leaves every plane, its children lose it
+ * as a parent (they are not removed: see registry_terminate_entry()), it is
+ * marked inactive and the registry drops its reference.
+ */
+void registry_remove_entry(Registry *reg, Entry *e);
+/*
+ * Removes e and, children first, every descendant in the service plane that
+ * has no other provider left (reference §1.10). Calls visit(entry) for each
+ * before its removal, when given. Returns the number removed.
+ */
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+                                  void *userdata);
+
+Entry *entry_ref(Entry *e);
+Entry *entry_unref(Entry *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Entry *, entry_unref);
+
+/*
+ * Links e under parent in plane. Idempotent. -ELOOP when parent is e or one
+ * of its descendants in that plane; -ESTALE for a removed entry.
+ */
+int entry_attach(Entry *e, Entry *parent, const Plane *plane);
+/* Returns 1 when the link existed and was removed, else 0. */
+int entry_detach(Entry *e, Entry *parent, const Plane *plane);
+
+bool entry_in_plane(const Entry *e, const Plane *plane);
+Entry *entry_get_parent(const Entry *e, const Plane *plane); /* the first parent, borrowed */
+/* Borrowed array of borrowed pointers, valid until the next topology change. */
+Entry *const *entry_get_children(const Entry *e, const Plane *plane, unsigned *ret_n);
+Entry *const *entry_get_parents(const Entry *e, const Plane *plane, unsigned *ret_n);
+
+/* Names and locations: plane NULL sets the global one. NULL clears. */
+int entry_set_name(Entry *e, const Plane *plane, const char *name);
+int entry_set_location(Entry *e, const Plane *plane, const char *location);
+/* The plane's override, then the global value; names fall back to the class name. */
+const char *entry_get_name(const Entry *e, const Plane *plane);
+const char *entry_get_location(const Entry *e, const Plane *plane); /* may be NULL */
+
+Value *entry_get_property(const Entry *e, const char *key); /* borrowed */
+int entry_set_property(Entry *e, const char *key, Value *v); /* takes a new reference */
+int entry_set_property_take(Entry *e, const char *key, Value *v); /* consumes v, also on failure */
+int entry_remove_property(Entry *e, const char *key);
+
+bool entry_conforms_to(const Entry *e, const char *class_name);
+static inline bool entry_is_service(const Entry *e) {
+        return e->registry && class_table_conforms_to(e->registry->classes, e->klass, "IOService");
+}
+
+/*
+ * Busy count (reference §1.9): when e goes 0 → 1 or 1 → 0, its provider in
+ * the service plane gets +1 / −1, recursively to the root. Clamped to
+ * 0..ENTRY_BUSY_MAX; returns the new count, or -ERANGE when clamped.
+ */
+int entry_adjust_busy(Entry *e, int delta);
+/* Busy time so far, including the current busy period. */
+uint64_t entry_busy_time_nsec(const Entry *e);

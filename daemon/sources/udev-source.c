@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* udev-source.c: see udev-source.h. */
+
+#include <assert.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libudev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "udev-source.h"
+#include "protocol.h"
+
+struct UdevSource {
+        struct udev *udev;             /* owned */
+        struct udev_monitor *monitor;  /* owned */
+        sd_event_source *io;           /* owned */
+        DeviceTree *tree;              /* borrowed */
+        UdevSourceStats stats;
+};
+
+/* A DeviceRecord over a udev_device, with its ancestors and the attribute copies it hands out. */
+typedef struct UdevRecord {
+        DeviceRecord record;
+        struct udev_device *device;    /* borrowed from the caller, or from the child (parents) */
+        char **stripped;               /* owned strv: attribute values with trailing whitespace cut, resolved links */
+        unsigned n_stripped, cap_stripped;
+        struct UdevRecord *parent;     /* owned; made by record_get_parent() on first use */
+        bool parent_looked_up;         /* parent is what udev_device_get_parent() gave, or NULL */
+        bool use_properties;           /* udevd runs: its properties go into the Linux dictionary */
+} UdevRecord;
+
+static void udev_record_free(UdevRecord *r) {
+        if (!r)
+                return;
+        udev_record_free(r->parent);
+        for (unsigned i = 0; i < r->n_stripped; i++)
+                free(r->stripped[i]);
+        free(r->stripped);
+        free(r);
+}
+
+/* Keeps a string the record hands out (stripped attributes, link targets) until the record goes. */
+static const char *record_keep(UdevRecord *r, char *s) {
+        if (!s)
+                return NULL;
+        if (GROW(r->stripped, r->cap_stripped, r->n_stripped + 1) < 0) {
+                free(s);
+                return NULL;
+        }
+        r->stripped[r->n_stripped++] = s;
+        return s;
+}
+
+static const char *record_get_attr(const DeviceRecord *d, const char *name) {
+        UdevRecord *r = d->userdata;
+        const char *v = udev_device_get_sysattr_value(r->device, name);
+        size_t len;
+        char *copy;
+
+        if (!v)
+                return NULL;
+        len = strlen(v);
+        if (len == 0 || (v[len - 1] != '\n' && v[len - 1] != ' ' && v[len - 1] != '\t'))
+                return v;
+        while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == ' ' || v[len - 1] == '\t'))
+                len--;
+        copy = strndup(v, len);
+        return record_keep(r, copy);
+}
+
+static const char *record_get_property(const DeviceRecord *d, const char *key) {
+        UdevRecord *r = d->userdata;
+
+        return r->use_properties ? udev_device_get_property_value(r->device, key) : NULL;
+}
+
+/* Only udev's own properties: the kernel's (ACTION, DEVPATH, ...) are already in the record. */
+static bool is_udev_property(const char *key) {
+        static const char *const kernel_keys[] = {
+                "ACTION", "DEVPATH", "SUBSYSTEM", "DEVTYPE", "DRIVER", "DEVNAME", "MODALIAS", "SEQNUM",
+                "MAJOR",  "MINOR",   "USEC_INITIALIZED", "DEVPATH_OLD",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(kernel_keys); i++)
+                if (streq(key, kernel_keys[i]))
+                        return false;
+        return true;
+}
+
+static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *, const char *, void *), void *ud) {
+        UdevRecord *r = d->userdata;
+        struct udev_list_entry *i;
+        int ret;
+
+        if (!r->use_properties)
+                return 0;
+        udev_list_entry_foreach(i, udev_device_get_properties_list_entry(r->device)) {
+                const char *key = udev_list_entry_get_name(i), *value = udev_list_entry_get_value(i);
+
+                if (!key || !value || !is_udev_property(key))
+                        continue;
+                ret = fn(key, value, ud);
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
+}
+
+/* Binary attributes (report_descriptor, descriptors, config) are read from sysfs directly. */
+static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, void *buf, size_t size) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        if (strchr(name, '/') || streq(name, "..") || !d->syspath)
+                return -EINVAL;
+        if (asprintf(&path, "%s/%s", d->syspath, name) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size);
+        return n < 0 ? -errno : n;
+}
+
+static const char *record_get_link(const DeviceRecord *d, const char *name) {
+        UdevRecord *r = d->userdata;
+        _cleanup_free_ char *path = NULL;
+        char target[PATH_MAX], *resolved;
+        ssize_t n;
+
+        if (!d->syspath || strchr(name, '/') || streq(name, ".."))
+                return NULL;
+        if (asprintf(&path, "%s/%s", d->syspath, name) < 0)
+                return NULL;
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+                return NULL; /* no such link (most devices have no firmware node) */
+        target[n] = '\0';
+        if (device_record_resolve_link(d->syspath, target, &resolved) < 0)
+                return NULL;
+        return record_keep(r, resolved);
+}
+
+static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties);
+
+/* The sysfs directory's inode (kernfs's node ID): asked for by the families that publish it only. */
+static uint64_t record_get_node_id(const DeviceRecord *d) {
+        struct stat st;
+
+        if (!d->syspath || stat(d->syspath, &st) < 0)
+                return 0;
+        return (uint64_t) st.st_ino;
+}
+
+/*
+ * The parent's record, made when a family first asks for it: most devices never need
+ * their ancestors, and each one costs libudev a device object and a few sysfs reads.
+ */
+static const DeviceRecord *record_get_parent(const DeviceRecord *d) {
+        UdevRecord *r = d->userdata;
+        struct udev_device *parent;
+
+        if (r->parent_looked_up)
+                return r->record.parent;
+        r->parent_looked_up = true;
+        parent = udev_device_get_parent(r->device); /* borrowed from r->device */
+        if (!parent)
+                return NULL;
+        r->parent = udev_record_new(parent, DEVICE_ACTION_ADD, r->use_properties);
+        if (!r->parent) {
+                log_warning("Out of memory for the parent of %s, describing it without, ignoring.",
+                            d->syspath ?: "?");
+                return NULL;
+        }
+        r->record.parent = &r->parent->record;
+        return r->record.parent;
+}
+
+static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties) {
+        UdevRecord *r = calloc(1, sizeof(*r));
+        dev_t devnum;
+
+        if (!r)
+                return NULL;
+        r->device = dev;
+        r->use_properties = use_properties;
+        devnum = udev_device_get_devnum(dev);
+        r->record = (DeviceRecord) {
+                .action = action,
+                .syspath = udev_device_get_syspath(dev),
+                .devpath = udev_device_get_devpath(dev),
+                .devpath_old = udev_device_get_property_value(dev, "DEVPATH_OLD"),
+                .sysname = udev_device_get_sysname(dev),
+                .subsystem = udev_device_get_subsystem(dev),
+                .devtype = udev_device_get_devtype(dev),
+                .driver = udev_device_get_driver(dev),
+                .devname = udev_device_get_devnode(dev),
+                .modalias = udev_device_get_property_value(dev, "MODALIAS"),
+                .seqnum = udev_device_get_seqnum(dev),
+                .major = major(devnum),
+                .minor = minor(devnum),
+                .get_attr = record_get_attr,
+                .get_property = record_get_property,
+                .foreach_property = record_foreach_property,
+                .read_attr_binary = record_read_attr_binary,
+                .get_parent = record_get_parent,
+                .get_link = record_get_link,
+                .get_node_id = record_get_node_id,
+                .userdata = r,
+        };
+        /* A removed device has left sysfs: its record needs the syspath only. */
+        if (!r->record.modalias && action != DEVICE_ACTION_REMOVE)
+                r->record.modalias = udev_device_get_sysattr_value(dev, "modalias");
+        return r;
+}
+
+/* $IOREG_UDEV_MODE=kernel|udev overrides the check (tests want the same mode on every machine). */
+static bool listen_to_kernel(void) {
+        const char *mode = getenv(IOREG_UDEV_MODE_ENV);
+
+        if (mode && streq(mode, "kernel"))
+                return true;
+        if (mode && streq(mode, "udev"))
+                return false;
+        return access("/run/udev/control", F_OK) < 0;
+}
+
+/* Applies one device; logs and swallows its failure. Returns > 0 when the registry changed. */
+static int apply_device(UdevSource *s, struct udev_device *dev, DeviceAction action) {
+        UdevRecord *rec;
+        int r;
+
+        rec = udev_record_new(dev, action, !s->stats.kernel_mode);
+        if (!rec) {
+                s->stats.bad_events++;
+                log_warning("Out of memory for the event on %s, ignoring.", udev_device_get_syspath(dev) ?: "?");
+                return 0;
+        }
+        r = device_tree_apply(s->tree, &rec->record);
+        if (r < 0) {
+                s->stats.bad_events++;
+                log_warning_errno(r, "Cannot apply '%s' for %s, ignoring: %m",
+                                  device_action_to_string(action) ?: "?", rec->record.syspath ?: "?");
+                r = 0;
+        } else
+                s->stats.events++;
+        udev_record_free(rec);
+        return r;
+}
+
+static int enumerate_into_tree(UdevSource *s) {
+        struct udev_enumerate *e = udev_enumerate_new(s->udev);
+        struct udev_list_entry *i;
+        int r, changes = 0;
+
+        if (!e)
+                return -ENOMEM;
+        r = udev_enumerate_scan_devices(e);
+        if (r < 0) {
+                udev_enumerate_unref(e);
+                return r;
+        }
+        /* Sorted by syspath: parents come before their children. */
+        udev_list_entry_foreach(i, udev_enumerate_get_list_entry(e)) {
+                struct udev_device *dev = udev_device_new_from_syspath(s->udev, udev_list_entry_get_name(i));
+
+                if (!dev)
+                        continue; /* gone since the scan: its remove event follows */
+                changes += apply_device(s, dev, DEVICE_ACTION_ADD);
+                udev_device_unref(dev);
+        }
+        udev_enumerate_unref(e);
+        return changes;
+}
+
+int udev_source_resync(UdevSource *s, const char *reason) {
+        Registry *reg = s->tree->registry;
+        unsigned removed;
+        int r;
+
+        s->stats.resyncs++;
+        (void) entry_adjust_busy(s->tree->platform, +1);
+        device_tree_resync_begin(s->tree);
+        r = enumerate_into_tree(s);
+        removed = device_tree_resync_end(s->tree);
+        (void) entry_adjust_busy(s->tree->platform, -1);
+        if (r < 0)
+                return log_error_errno(r, "Resync (%s) failed: %m", reason);
+        log_notice("Resynced from sysfs (%s): %u devices, %u entries terminated, %u entries in the registry.",
+                   reason, device_tree_size(s->tree), removed, registry_n_entries(reg));
+        return r + (int) removed;
+}
+
+static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        UdevSource *s = userdata;
+
+        /* Drain what is queued; POLLERR with POLLIN still means "readable" (pyudev#35). */
+        for (unsigned n = 0; n < 4096; n++) {
+                struct udev_device *dev;
+                DeviceAction action;
+                uint64_t seqnum;
+
+                errno = 0;
+                dev = udev_monitor_receive_device(s->monitor);
+                if (!dev) {
+                        if (errno == ENOBUFS) {
+                                log_warning("The uevent stream overflowed (ENOBUFS): events were lost.");
+                                (void) udev_source_resync(s, "receive buffer overflow");
+                                continue;
+                        }
+                        break; /* EAGAIN: drained; anything else was one bad datagram */
+                }
+                action = device_action_from_string(udev_device_get_action(dev));
+                seqnum = udev_device_get_seqnum(dev);
+                if (action < 0) {
+                        s->stats.bad_events++;
+                        log_warning("Unknown action '%s' for %s, ignoring.", udev_device_get_action(dev) ?: "(null)",
+                                    udev_device_get_syspath(dev) ?: "?");
+                        udev_device_unref(dev);
+                        continue;
+                }
+                /* The kernel numbers every uevent: a gap means some were lost before they reached us. */
+                if (s->stats.kernel_mode && seqnum > 0 && s->stats.last_seqnum > 0 && seqnum > s->stats.last_seqnum + 1) {
+                        log_warning("Kernel uevent sequence gap (%llu after %llu): events were lost.",
+                                    (unsigned long long) seqnum, (unsigned long long) s->stats.last_seqnum);
+                        s->stats.last_seqnum = seqnum;
+                        udev_device_unref(dev);
+                        (void) udev_source_resync(s, "sequence gap");
+                        continue;
+                }
+                if (seqnum > s->stats.last_seqnum)
+                        s->stats.last_seqnum = seqnum;
+                (void) apply_device(s, dev, action);
+                udev_device_unref(dev);
+        }
+        return 0; /* never negative: that would disable the source for good */
+}
+
+static int set_receive_buffer(UdevSource *s) {
+        int fd = udev_monitor_get_fd(s->monitor), size = UDEV_SOURCE_RCVBUF;
+        socklen_t len = sizeof(s->stats.rcvbuf);
+
+        /* SO_RCVBUFFORCE passes rmem_max but needs CAP_NET_ADMIN; else take what SO_RCVBUF gives. */
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+                log_warning_errno(errno, "Cannot enlarge the uevent receive buffer, ignoring: %m");
+        if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &s->stats.rcvbuf, &len) < 0)
+                s->stats.rcvbuf = 0;
+        return 0;
+}
+
+int udev_source_new(UdevSource **ret, sd_event *event, DeviceTree *tree) {
+        _cleanup_(udev_source_freep) UdevSource *s = NULL;
+        int r;
+
+        assert(ret && event && tree);
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->tree = tree;
+        s->udev = udev_new();
+        if (!s->udev)
+                return -ENOMEM;
+        s->stats.kernel_mode = listen_to_kernel();
+        s->monitor = udev_monitor_new_from_netlink(s->udev, s->stats.kernel_mode ? "kernel" : "udev");
+        if (!s->monitor)
+                return log_error_errno(errno ?: EIO, "Cannot open the uevent monitor: %m");
+        (void) set_receive_buffer(s);
+        /* Enabled before the coldplug pass, so nothing between the two is lost. */
+        r = udev_monitor_enable_receiving(s->monitor);
+        if (r < 0)
+                return log_error_errno(r, "Cannot listen to uevents: %m");
+        r = sd_event_add_io(event, &s->io, udev_monitor_get_fd(s->monitor), EPOLLIN, on_monitor_event, s);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch the uevent monitor: %m");
+        log_info("Listening to %s uevents (receive buffer %d bytes).",
+                 s->stats.kernel_mode ? "kernel" : "udev", s->stats.rcvbuf);
+
+        (void) entry_adjust_busy(tree->platform, +1);
+        r = enumerate_into_tree(s);
+        (void) entry_adjust_busy(tree->platform, -1);
+        if (r < 0)
+                return log_error_errno(r, "Coldplug failed: %m");
+        log_info("Coldplug: %u devices, %u registry entries.", device_tree_size(tree),
+                 registry_n_entries(tree->registry));
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+UdevSource *udev_source_free(UdevSource *s) {
+        if (!s)
+                return NULL;
+        sd_event_source_disable_unref(s->io);
+        udev_monitor_unref(s->monitor);
+        udev_unref(s->udev);
+        free(s);
+        return NULL;
+}
+
+const UdevSourceStats *udev_source_stats(const UdevSource *s) {
+        return &s->stats;
+}
