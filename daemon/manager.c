@@ -11,6 +11,7 @@
 #include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-polkit.h"
+#include "bus-user-client.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
@@ -387,6 +388,8 @@ int manager_connect_bus(Manager *m, const char *address) {
                 return r;
         if (m->driver_host) {
                 r = bus_driver_register(&m->ctx);
+                if (r >= 0)
+                        r = bus_user_client_register(&m->ctx);
                 if (r < 0)
                         return r;
         }

@@ -20,6 +20,7 @@ struct ioreg_driver {
         uint64_t id, provider_id;
         json_t *properties;              /* owned */
         void *context;                   /* the driver's */
+        ioreg_user_client *clients;      /* owned list (driver-user-client.c) */
 };
 
 struct LibDriverServer {
@@ -31,9 +32,18 @@ struct LibDriverServer {
         void *userdata;                  /* the caller's */
         ioreg_driver *drivers;           /* owned list */
         unsigned n_started;              /* instances ever started */
+        uint64_t last_client_handle;     /* user clients' handles count from 1 */
         int exit_status;
 };
 
 /* A synchronous call on DriverHost1 with the reply's error mapped (driver-calls.c). */
 ioreg_return_t lib_driver_call(ioreg_driver *driver, const char *method, sd_bus_message **ret_reply,
                                const char *types, ...);
+
+/* driver-server.c: only ioregd may call the server; the instance of an ID. */
+int lib_driver_check_caller(LibDriverServer *s, sd_bus_message *call, sd_bus_error *error);
+ioreg_driver *lib_driver_find(const LibDriverServer *s, uint64_t id);
+
+/* driver-user-client.c: DriverServer1.NewUserClient, and the clients of a stopping driver. */
+int lib_user_client_method_new(sd_bus_message *call, void *userdata, sd_bus_error *error);
+void lib_user_clients_drop(ioreg_driver *driver);

@@ -21,7 +21,7 @@ static const ioreg_driver_class *find_class(const LibDriverServer *s, json_t *pe
         return NULL;
 }
 
-static ioreg_driver *find_driver(const LibDriverServer *s, uint64_t id) {
+ioreg_driver *lib_driver_find(const LibDriverServer *s, uint64_t id) {
         for (ioreg_driver *d = s->drivers; d; d = d->next)
                 if (d->id == id)
                         return d;
@@ -44,7 +44,7 @@ static void unlink_driver(LibDriverServer *s, ioreg_driver *d) {
 }
 
 /* Only ioregd may call us: the connection that answered our check-in. */
-static int check_caller(LibDriverServer *s, sd_bus_message *call, sd_bus_error *error) {
+int lib_driver_check_caller(LibDriverServer *s, sd_bus_message *call, sd_bus_error *error) {
         const char *sender = sd_bus_message_get_sender(call);
 
         if (!s->daemon || !sender || !streq(sender, s->daemon))
@@ -76,7 +76,7 @@ static int method_probe(sd_bus_message *call, void *userdata, sd_bus_error *erro
         int32_t score;
         int accept = 1, r;
 
-        r = check_caller(s, call, error);
+        r = lib_driver_check_caller(s, call, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(call, "t", &provider);
@@ -103,7 +103,7 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
         ioreg_return_t ret;
         int r;
 
-        r = check_caller(s, call, error);
+        r = lib_driver_check_caller(s, call, error);
         if (r < 0)
                 return r;
         d = calloc(1, sizeof(*d));
@@ -122,7 +122,7 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
                 driver_free(d);
                 return sd_bus_error_set(error, IOREG_ERROR_NOT_SUPPORTED, "This server has no such IOUserClass.");
         }
-        if (find_driver(s, d->id)) {
+        if (lib_driver_find(s, d->id)) {
                 driver_free(d);
                 return sd_bus_error_set(error, IOREG_ERROR_BUSY, "This instance is started already.");
         }
@@ -142,6 +142,7 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
 
 static void stop_driver(LibDriverServer *s, ioreg_driver *d) {
         unlink_driver(s, d);
+        lib_user_clients_drop(d); /* their applications' calls fail from now on */
         if (d->klass->stop)
                 d->klass->stop(d, s->userdata);
         driver_free(d);
@@ -153,13 +154,13 @@ static int method_stop(sd_bus_message *call, void *userdata, sd_bus_error *error
         uint64_t id;
         int r;
 
-        r = check_caller(s, call, error);
+        r = lib_driver_check_caller(s, call, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(call, "t", &id);
         if (r < 0)
                 return r;
-        d = find_driver(s, id);
+        d = lib_driver_find(s, id);
         if (!d)
                 return sd_bus_error_set(error, IOREG_ERROR_NO_SUCH_ENTRY, "No such instance here.");
         stop_driver(s, d);
@@ -177,13 +178,13 @@ static int method_message(sd_bus_message *call, void *userdata, sd_bus_error *er
         ioreg_driver *d;
         int r;
 
-        r = check_caller(s, call, error);
+        r = lib_driver_check_caller(s, call, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(call, "tut", &id, &type, &argument);
         if (r < 0)
                 return r;
-        d = find_driver(s, id);
+        d = lib_driver_find(s, id);
         if (d && d->klass->message)
                 d->klass->message(d, type, argument, s->userdata);
         return sd_bus_reply_method_return(call, NULL);
@@ -199,6 +200,10 @@ static const sd_bus_vtable server_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Message", SD_BUS_ARGS("t", driver, "u", message, "t", argument), SD_BUS_NO_RESULT,
                                 method_message, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("NewUserClient",
+                                SD_BUS_ARGS("t", driver, "u", type, "u", uid, "b", administrator, "h", connection),
+                                SD_BUS_RESULT("s", class_name, "t", handle), lib_user_client_method_new,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

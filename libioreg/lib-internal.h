@@ -36,6 +36,7 @@ typedef enum LibObjectKind {
         LIB_OBJECT_INTEREST,     /* an interest notifier (notification-port.h) */
         LIB_OBJECT_POWER_NOTIFIER, /* a system power notifier (system-power.c) */
         LIB_OBJECT_POWER_CONNECT,  /* the root port of a system power registration (system-power.c) */
+        LIB_OBJECT_CONNECT,        /* a connection to a user client (connect-internal.h) */
 } LibObjectKind;
 
 struct ioreg_object {
@@ -79,6 +80,7 @@ char *lib_entry_key_make(const char *class_name, const char *name, const Value *
 void lib_matching_free(ioreg_object_t o);
 void lib_interest_free(ioreg_object_t o);
 void lib_system_power_free(ioreg_object_t o);
+void lib_connect_free(ioreg_object_t o);
 
 /* ---- the shared synchronous connection (connection.c) ---- */
 

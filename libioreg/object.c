@@ -76,6 +76,9 @@ static void object_free(ioreg_object_t o) {
         case LIB_OBJECT_POWER_CONNECT:
                 lib_system_power_free(o);
                 break;
+        case LIB_OBJECT_CONNECT:
+                lib_connect_free(o);
+                break;
         }
 }
 
@@ -121,6 +124,8 @@ static const char *object_kind_class(LibObjectKind kind) {
                 return "IOServiceMessageUserNotification";
         case LIB_OBJECT_POWER_CONNECT:
                 return "RootDomainUserClient"; /* Apple's class of the root port */
+        case LIB_OBJECT_CONNECT:
+                return "IOUserClient";
         default:
                 return NULL;
         }

@@ -8,6 +8,7 @@
 #include "bus-polkit.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
+#include "user-client-broker.h"
 
 void bus_context_done(BusContext *c) {
         if (!c)
@@ -18,4 +19,5 @@ void bus_context_done(BusContext *c) {
         c->announce = bus_announce_free(c->announce);
         c->polkit = bus_polkit_free(c->polkit);
         c->flow = bus_flow_free(c->flow);
+        c->user_clients = user_client_broker_free(c->user_clients);
 }

@@ -25,6 +25,7 @@ typedef struct BusPolkit BusPolkit;
 typedef struct BusFlow BusFlow;
 typedef struct QuietWaiter QuietWaiter;
 typedef struct DriverHost DriverHost;
+typedef struct UserClientBroker UserClientBroker;
 
 /* The manager's privileged operations (manager.h says what each does). */
 typedef struct BusAdminOps {
@@ -54,6 +55,7 @@ typedef struct BusContext {
         BusPolkit *polkit;         /* polkit questions in flight, NULL when none yet */
         BusFlow *flow;             /* parks calls while the bus does not read our replies */
         QuietWaiter *quiet_waiters; /* pending WaitQuiet calls */
+        UserClientBroker *user_clients; /* IOServiceOpen's entries (user-client-broker.h), NULL until one */
 } BusContext;
 
 /* Frees what the bus layer owns; the borrowed pointers are left alone. */

@@ -1075,6 +1075,14 @@ const char *driver_host_server_of(const DriverHost *h, const Entry *driver) {
         return inst ? inst->server->name : NULL;
 }
 
+const char *driver_host_server_bus_name(const DriverHost *h, const Entry *driver) {
+        Instance *inst = hashmap_get(&h->instances, &driver->id);
+
+        if (!inst || !inst->started || inst->server->state != SERVER_RUNNING || inst->server->signalled)
+                return NULL;
+        return inst->server->unique_name;
+}
+
 pid_t driver_host_server_pid(const DriverHost *h, const char *server_name) {
         DriverServer *s = hashmap_get(&h->servers, server_name);
 

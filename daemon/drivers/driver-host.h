@@ -106,6 +106,13 @@ int driver_host_close_provider(DriverHost *h, Entry *driver);
 int driver_host_register_nub(DriverHost *h, Entry *driver, const char *class_name, const char *name,
                              Value *props, uint64_t *ret_id);
 
+/*
+ * The unique bus name of the server connection running driver, when the
+ * instance has started and its server is checked in; else NULL (user
+ * clients, bus-user-client.c).
+ */
+const char *driver_host_server_bus_name(const DriverHost *h, const Entry *driver);
+
 /* For tests and ioreg: the server running driver (NULL if none), its PID (0 if none). */
 const char *driver_host_server_of(const DriverHost *h, const Entry *driver);
 pid_t driver_host_server_pid(const DriverHost *h, const char *server_name);

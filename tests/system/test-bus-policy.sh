@@ -47,7 +47,7 @@ for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
 [ -s "$work/address" ] || fail "dbus-daemon did not start"
 address=$(head -n1 "$work/address")
 
-IOREG_DRIVER_PATH="$build/examples/driver-resources" \
+IOREG_DRIVER_PATH="$build/examples/driver-resources:$build/examples/iokit-test" \
 "$build/daemon/ioregd" --bus-address="$address" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
         --personalities="$src/tests/data/personalities" \
         --personalities="$src/personalities" 2>"$work/ioregd.log" &
@@ -94,6 +94,8 @@ out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.freed
 ROOT_ID=$(busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Registry1 GetRootEntry | cut -d' ' -f2)
 out=$(nobody busctl --address="$address" call org.ioreg.Registry1 $REG org.ioreg.Catalogue1 Explain t "$ROOT_ID" 2>&1)
 grep -q "Access denied\|AccessDenied" <<<"$out" && fail "nobody: Explain refused by the bus: $out"
+# IOServiceOpen goes through the bus to ioregd, which answers (Root has no user client class).
+denied org.ioreg.Error.NotSupported nobody org.ioreg.UserClients1.OpenService "$ROOT_ID" 0
 echo "queries as nobody: ok"
 
 # What the bus itself refuses nobody.

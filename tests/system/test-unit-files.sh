@@ -63,7 +63,8 @@ owners = [p.get("user") for p in conf.findall("policy") if p.find("allow[@own='o
 assert owners == ["root"], owners
 pol = ET.parse(sys.argv[2]).getroot()
 ids = sorted(a.get("id") for a in pol.findall("action"))
-assert ids == ["org.ioreg.reload-catalogue", "org.ioreg.set-properties", "org.ioreg.terminate-entry"], ids
+assert ids == ["org.ioreg.open-user-client", "org.ioreg.reload-catalogue", "org.ioreg.set-properties",
+               "org.ioreg.terminate-entry"], ids
 for a in pol.findall("action"):
     assert a.find("defaults/allow_active").text == "auth_admin_keep"
 PY

@@ -25,13 +25,13 @@
 #include <stdint.h>
 #include <jansson.h>
 #include <ioreg/return.h>
+#include <ioreg/user-client.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* One driver instance: an entry below its provider (nub), class IOUserClass. */
-typedef struct ioreg_driver ioreg_driver;
+/* One driver instance: an entry below its provider (nub), class IOUserClass (declared in ioreg/user-client.h). */
 
 typedef struct ioreg_driver_class {
         /* The IOUserClass this class implements. */
@@ -48,6 +48,8 @@ typedef struct ioreg_driver_class {
         void (*stop)(ioreg_driver *driver, void *userdata);
         /* Optional. A message from the provider, e.g. 0xe0000010 kIOMessageServiceIsTerminated before stop. */
         void (*message)(ioreg_driver *driver, uint32_t type, uint64_t argument, void *userdata);
+        /* Optional: its user clients (ioreg/user-client.h); NULL: ioreg_service_open() is UNSUPPORTED. */
+        const ioreg_user_client_class *user_client;
 } ioreg_driver_class;
 
 /**

@@ -19,4 +19,6 @@
 #include <ioreg/notification.h>
 #include <ioreg/plugin.h>
 #include <ioreg/driver.h>
+#include <ioreg/user-client.h>
+#include <ioreg/connect.h>
 #include <ioreg/system-power.h>

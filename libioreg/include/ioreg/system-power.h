@@ -43,6 +43,7 @@
 
 #include <stdint.h>
 
+#include <ioreg/connect.h> /* ioreg_connect_t */
 #include <ioreg/notification.h>
 #include <ioreg/object.h>
 
@@ -50,8 +51,7 @@
 extern "C" {
 #endif
 
-/* io_connect_t: here the "root port" ioreg_register_for_system_power returns. */
-typedef ioreg_object_t ioreg_connect_t;
+/* io_connect_t (ioreg/connect.h): here also the "root port" ioreg_register_for_system_power returns. */
 
 /* System power messages (kIOMessageSystemWillSleep, ...), Apple's numbers. */
 #define IOREG_MESSAGE_CAN_SYSTEM_POWER_OFF 0xe0000240u     /* never sent */

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* connect-call.c: IOConnectCallMethod and its scalar, struct and async variants (ioreg/connect.h). */
+
+#include <string.h>
+
+#include "connect-internal.h"
+
+/*
+ * One CallMethod on the peer. Capacities go in, actuals come back; the
+ * outputs are written only as far as the driver produced them.
+ */
+static ioreg_return_t call(ioreg_connect_t connect, uint32_t selector, ioreg_notification_port_t port,
+                           const uint64_t *reference, uint32_t n_reference, const uint64_t *input,
+                           uint32_t input_count, const void *input_struct, size_t input_struct_size,
+                           uint64_t *output, uint32_t *output_count, void *output_struct,
+                           size_t *output_struct_size) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        LibConnect *c = lib_connect_cast(connect);
+        uint32_t scalar_cap = output_count ? *output_count : 0;
+        size_t struct_cap = output_struct_size ? *output_struct_size : 0;
+        const void *scalars = NULL, *bytes = NULL;
+        size_t n_scalars = 0, n_bytes = 0;
+        ioreg_return_t ret;
+        uint32_t result;
+        sd_bus *peer;
+        int r;
+
+        if (!c || input_count > IOREG_MAX_SCALARS || (input_count > 0 && !input) ||
+            input_struct_size > USER_CLIENT_MAX_STRUCT || (input_struct_size > 0 && !input_struct) ||
+            scalar_cap > IOREG_MAX_SCALARS || (scalar_cap > 0 && !output) || struct_cap > USER_CLIENT_MAX_STRUCT ||
+            (struct_cap > 0 && !output_struct))
+                return IOREG_RETURN_BAD_ARGUMENT;
+        if (reference && (n_reference < 2 || n_reference > IOREG_ASYNC_REF_COUNT || !port))
+                return IOREG_RETURN_BAD_ARGUMENT;
+        peer = lib_connect_lock(c, &ret);
+        if (!peer)
+                return ret;
+        /* The callback becomes callable before the driver can answer. */
+        if (reference) {
+                r = lib_connect_use_port(c, port);
+                if (r >= 0)
+                        r = lib_connect_add_callout(c, reference, n_reference);
+                if (r < 0) {
+                        lib_connect_unlock(c);
+                        return lib_return_from_errno(r);
+                }
+        }
+        r = sd_bus_message_new_method_call(peer, &m, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                           USER_CLIENT_CALL_METHOD);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "u", selector);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 't', input, input_count * sizeof(uint64_t));
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', input_struct, input_struct_size);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "uu", scalar_cap, (uint32_t) struct_cap);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 't', reference, reference ? n_reference * sizeof(uint64_t) : 0);
+        if (r < 0) {
+                lib_connect_unlock(c);
+                return lib_return_from_errno(r);
+        }
+        /* No timeout: a driver may take its time (IOKit has none either); its death ends the wait. */
+        r = sd_bus_call(peer, m, UINT64_MAX, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "u", &result);
+        if (r >= 0)
+                r = sd_bus_message_read_array(reply, 't', &scalars, &n_scalars);
+        if (r >= 0)
+                r = sd_bus_message_read_array(reply, 'y', &bytes, &n_bytes);
+        if (r < 0) {
+                ret = lib_connect_failed(c, &error, r);
+                lib_connect_unlock(c);
+                return ret;
+        }
+        n_scalars /= sizeof(uint64_t);
+        if (n_scalars > scalar_cap || n_bytes > struct_cap)
+                ret = IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
+        else {
+                ret = (ioreg_return_t) result;
+                if (n_scalars > 0)
+                        memcpy(output, scalars, n_scalars * sizeof(uint64_t));
+                if (n_bytes > 0)
+                        memcpy(output_struct, bytes, n_bytes);
+                if (output_count)
+                        *output_count = (uint32_t) n_scalars;
+                if (output_struct_size)
+                        *output_struct_size = n_bytes;
+        }
+        lib_connect_process(c);
+        lib_connect_unlock(c);
+        return ret;
+}
+
+ioreg_return_t ioreg_connect_call_method(ioreg_connect_t connect, uint32_t selector, const uint64_t *input,
+                                         uint32_t input_count, const void *input_struct, size_t input_struct_size,
+                                         uint64_t *output, uint32_t *output_count, void *output_struct,
+                                         size_t *output_struct_size) {
+        return call(connect, selector, NULL, NULL, 0, input, input_count, input_struct, input_struct_size, output,
+                    output_count, output_struct, output_struct_size);
+}
+
+ioreg_return_t ioreg_connect_call_async_method(ioreg_connect_t connect, uint32_t selector,
+                                               ioreg_notification_port_t wake_port, uint64_t *reference,
+                                               uint32_t reference_count, const uint64_t *input,
+                                               uint32_t input_count, const void *input_struct,
+                                               size_t input_struct_size, uint64_t *output,
+                                               uint32_t *output_count, void *output_struct,
+                                               size_t *output_struct_size) {
+        if (!reference || !wake_port)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        return call(connect, selector, wake_port, reference, reference_count, input, input_count, input_struct,
+                    input_struct_size, output, output_count, output_struct, output_struct_size);
+}
+
+ioreg_return_t ioreg_connect_call_scalar_method(ioreg_connect_t connect, uint32_t selector, const uint64_t *input,
+                                                uint32_t input_count, uint64_t *output, uint32_t *output_count) {
+        return ioreg_connect_call_method(connect, selector, input, input_count, NULL, 0, output, output_count, NULL,
+                                         NULL);
+}
+
+ioreg_return_t ioreg_connect_call_struct_method(ioreg_connect_t connect, uint32_t selector, const void *input_struct,
+                                                size_t input_struct_size, void *output_struct,
+                                                size_t *output_struct_size) {
+        return ioreg_connect_call_method(connect, selector, NULL, 0, input_struct, input_struct_size, NULL, NULL,
+                                         output_struct, output_struct_size);
+}
+
+ioreg_return_t ioreg_connect_call_async_scalar_method(ioreg_connect_t connect, uint32_t selector,
+                                                      ioreg_notification_port_t wake_port, uint64_t *reference,
+                                                      uint32_t reference_count, const uint64_t *input,
+                                                      uint32_t input_count, uint64_t *output,
+                                                      uint32_t *output_count) {
+        return ioreg_connect_call_async_method(connect, selector, wake_port, reference, reference_count, input,
+                                               input_count, NULL, 0, output, output_count, NULL, NULL);
+}
+
+ioreg_return_t ioreg_connect_call_async_struct_method(ioreg_connect_t connect, uint32_t selector,
+                                                      ioreg_notification_port_t wake_port, uint64_t *reference,
+                                                      uint32_t reference_count, const void *input_struct,
+                                                      size_t input_struct_size, void *output_struct,
+                                                      size_t *output_struct_size) {
+        return ioreg_connect_call_async_method(connect, selector, wake_port, reference, reference_count, NULL, 0,
+                                               input_struct, input_struct_size, NULL, NULL, output_struct,
+                                               output_struct_size);
+}

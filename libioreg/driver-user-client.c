@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * driver-user-client.c: user clients in a driver server (ioreg/user-client.h).
+ * ioregd's NewUserClient hands us one end of a socketpair; we are the sd-bus
+ * server on it (anonymous: the peer is whoever ioregd gave the other end)
+ * and serve org.ioreg.UserClient1 to the application. When the peer closes
+ * or dies, the client's close or died runs and ioregd is told, so that it
+ * removes the entry.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver-internal.h"
+#include "user-client-wire.h"
+
+struct ioreg_user_client {
+        ioreg_user_client *next;            /* in the driver's list */
+        ioreg_driver *driver;               /* weak: the driver owns us */
+        const ioreg_user_client_class *klass; /* borrowed from the server's table */
+        char *class_name;                   /* owned */
+        uint64_t handle;                    /* ours, named in UserClientClosed */
+        uint32_t type, uid;
+        bool administrator;
+        bool closed;                        /* close or died ran */
+        sd_bus *peer;                       /* owned: the application's connection */
+        sd_event_source *teardown;          /* owned: frees us outside the peer's handlers */
+        uint64_t notify_ref[USER_CLIENT_MAX_ASYNC_REF];
+        uint32_t n_notify_ref;              /* 0: no notification port */
+        void *context;                      /* the driver's */
+};
+
+static const struct {
+        ioreg_return_t r;
+        const char *name;
+} error_names[] = {
+        { IOREG_RETURN_UNSUPPORTED, USER_CLIENT_ERROR_UNSUPPORTED },
+        { IOREG_RETURN_NOT_PRIVILEGED, USER_CLIENT_ERROR_NOT_PRIVILEGED },
+        { IOREG_RETURN_NOT_FOUND, USER_CLIENT_ERROR_NO_SUCH_ENTRY },
+        { IOREG_RETURN_NOT_READY, USER_CLIENT_ERROR_NOT_READY },
+        { IOREG_RETURN_BUSY, USER_CLIENT_ERROR_BUSY },
+        { IOREG_RETURN_EXCLUSIVE_ACCESS, USER_CLIENT_ERROR_EXCLUSIVE_ACCESS },
+        { IOREG_RETURN_BAD_ARGUMENT, USER_CLIENT_ERROR_INVALID_ARGUMENT },
+        { IOREG_RETURN_NOT_PERMITTED, USER_CLIENT_ERROR_NOT_PERMITTED },
+};
+
+static int set_return_error(sd_bus_error *error, ioreg_return_t r, const char *what) {
+        for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
+                if (error_names[i].r == r)
+                        return sd_bus_error_setf(error, error_names[i].name, "%s: %s", what, ioreg_return_string(r));
+        return sd_bus_error_setf(error, USER_CLIENT_ERROR_FAILED, "%s: %s", what, ioreg_return_string(r));
+}
+
+static void client_free(ioreg_user_client *uc) {
+        if (!uc)
+                return;
+        sd_event_source_disable_unref(uc->teardown);
+        /* No flush: a peer that does not read (or has not even authenticated) must not block the server. */
+        sd_bus_close_unref(uc->peer);
+        free(uc->class_name);
+        free(uc);
+}
+
+static void client_unlink(ioreg_user_client *uc) {
+        if (!uc->driver)
+                return;
+        for (ioreg_user_client **p = &uc->driver->clients; *p; p = &(*p)->next)
+                if (*p == uc) {
+                        *p = uc->next;
+                        break;
+                }
+        uc->next = NULL;
+}
+
+/* Exactly once per client: close, or died (which defaults to close). */
+static void client_finish(ioreg_user_client *uc, bool died) {
+        void *userdata = uc->driver->server->userdata;
+
+        if (uc->closed)
+                return;
+        uc->closed = true;
+        if (died && uc->klass->client_died)
+                uc->klass->client_died(uc, userdata);
+        else if (uc->klass->client_close)
+                uc->klass->client_close(uc, userdata);
+}
+
+static int on_teardown(sd_event_source *src, void *userdata) {
+        ioreg_user_client *uc = userdata;
+        LibDriverServer *s = uc->driver ? uc->driver->server : NULL;
+
+        client_unlink(uc);
+        /* ioregd removes the entry; no answer needed (it may be gone itself). */
+        if (s && s->bus && s->daemon && uc->driver)
+                (void) sd_bus_call_method_async(s->bus, NULL, s->daemon, IOREG_OBJECT_PATH, USER_CLIENTS_INTERFACE,
+                                                USER_CLIENT_CLOSED, NULL, NULL, "tt", uc->driver->id, uc->handle);
+        client_free(uc);
+        return 0;
+}
+
+/* Frees uc from the event loop: we may be inside one of its peer's handlers now. */
+static void client_schedule_teardown(ioreg_user_client *uc) {
+        if (uc->teardown)
+                return;
+        if (sd_event_add_defer(uc->driver->server->event, &uc->teardown, on_teardown, uc) < 0) {
+                /* Cannot defer: the peer is closed and the memory stays until the driver stops. */
+                if (uc->peer)
+                        sd_bus_close(uc->peer);
+        }
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ioreg_user_client *uc = userdata;
+
+        /* The application went without Close: it crashed, or closed the socket. */
+        client_finish(uc, true);
+        client_schedule_teardown(uc);
+        return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The application's calls. */
+
+static bool size_fits(uint32_t want, size_t have) {
+        return want == IOREG_VARIABLE_STRUCTURE_SIZE || want == have;
+}
+
+/* IOUserClient::externalMethod's checks, then the function. */
+static ioreg_return_t dispatch(ioreg_user_client *uc, ioreg_external_method_arguments *args) {
+        const ioreg_external_method_dispatch *row;
+
+        if (args->selector >= uc->klass->n_methods || !uc->klass->methods)
+                return IOREG_RETURN_UNSUPPORTED;
+        row = &uc->klass->methods[args->selector];
+        if (!row->function)
+                return IOREG_RETURN_UNSUPPORTED;
+        if (!size_fits(row->check_scalar_input_count, args->scalar_input_count) ||
+            !size_fits(row->check_structure_input_size, args->structure_input_size) ||
+            !size_fits(row->check_scalar_output_count, args->scalar_output_count) ||
+            !size_fits(row->check_structure_output_size, args->structure_output_size))
+                return IOREG_RETURN_BAD_ARGUMENT;
+        return row->function(uc, uc->driver->server->userdata, args);
+}
+
+static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ioreg_user_client *uc = userdata;
+        ioreg_external_method_arguments args = {};
+        const void *scalars = NULL, *in = NULL, *ref = NULL;
+        size_t n_scalars = 0, in_size = 0, ref_size = 0;
+        uint32_t scalar_cap, struct_cap;
+        uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
+        _cleanup_free_ void *out = NULL;
+        ioreg_return_t ret;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &args.selector);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 't', &scalars, &n_scalars);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 'y', &in, &in_size);
+        if (r >= 0)
+                r = sd_bus_message_read(call, "uu", &scalar_cap, &struct_cap);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 't', &ref, &ref_size);
+        if (r < 0)
+                return r;
+        n_scalars /= sizeof(uint64_t);
+        ref_size /= sizeof(uint64_t);
+        if (uc->closed)
+                ret = IOREG_RETURN_NOT_OPEN;
+        else if (n_scalars > IOREG_MAX_SCALARS || scalar_cap > IOREG_MAX_SCALARS || in_size > USER_CLIENT_MAX_STRUCT ||
+                 struct_cap > USER_CLIENT_MAX_STRUCT || ref_size > USER_CLIENT_MAX_ASYNC_REF)
+                ret = IOREG_RETURN_BAD_ARGUMENT;
+        else if (struct_cap > 0 && !(out = calloc(1, struct_cap)))
+                ret = IOREG_RETURN_NO_MEMORY;
+        else {
+                args.scalar_input = scalars;
+                args.scalar_input_count = (uint32_t) n_scalars;
+                args.structure_input = in;
+                args.structure_input_size = (uint32_t) in_size;
+                args.scalar_output = scalar_out;
+                args.scalar_output_count = scalar_cap;
+                args.structure_output = out;
+                args.structure_output_size = struct_cap;
+                args.async_reference = ref_size > 0 ? ref : NULL;
+                args.async_reference_count = (uint32_t) ref_size;
+                ret = dispatch(uc, &args);
+        }
+        /* Actuals never exceed the capacities, whatever the function wrote into the counts. */
+        if (args.scalar_output_count > scalar_cap)
+                args.scalar_output_count = scalar_cap;
+        if (args.structure_output_size > struct_cap)
+                args.structure_output_size = struct_cap;
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "u", (uint32_t) ret);
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 't', scalar_out, args.scalar_output_count * sizeof(uint64_t));
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 'y', out ?: "", out ? args.structure_output_size : 0);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set_notification_port(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ioreg_user_client *uc = userdata;
+        const void *ref = NULL;
+        size_t n = 0;
+        uint32_t type;
+        ioreg_return_t ret = IOREG_RETURN_SUCCESS;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &type);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 't', &ref, &n);
+        if (r < 0)
+                return r;
+        n /= sizeof(uint64_t);
+        if (n > USER_CLIENT_MAX_ASYNC_REF)
+                ret = IOREG_RETURN_BAD_ARGUMENT;
+        else if (uc->klass->register_notification_port)
+                ret = uc->klass->register_notification_port(uc, type, uc->driver->server->userdata);
+        if (ret == IOREG_RETURN_SUCCESS) {
+                memcpy(uc->notify_ref, ref, n * sizeof(uint64_t));
+                uc->n_notify_ref = (uint32_t) n;
+        }
+        return sd_bus_reply_method_return(call, "u", (uint32_t) ret);
+}
+
+static int method_map_memory(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ioreg_user_client *uc = userdata;
+        ioreg_return_t ret = IOREG_RETURN_UNSUPPORTED;
+        uint64_t size = 0;
+        uint32_t type;
+        int fd = -1, r;
+
+        r = sd_bus_message_read(call, "u", &type);
+        if (r < 0)
+                return r;
+        if (uc->klass->client_memory_for_type)
+                ret = uc->klass->client_memory_for_type(uc, type, &fd, &size, uc->driver->server->userdata);
+        if (ret == IOREG_RETURN_SUCCESS && (fd < 0 || size == 0))
+                ret = IOREG_RETURN_ERROR; /* the driver said yes but gave nothing */
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ut", (uint32_t) ret, ret == IOREG_RETURN_SUCCESS ? size : 0);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "h");
+        if (r >= 0 && ret == IOREG_RETURN_SUCCESS)
+                r = sd_bus_message_append(reply, "h", fd); /* the message takes a copy */
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set_properties(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ioreg_user_client *uc = userdata;
+        json_auto_t *props = NULL;
+        ioreg_return_t ret = IOREG_RETURN_UNSUPPORTED;
+        const char *text;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &text);
+        if (r < 0)
+                return r;
+        props = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(props))
+                ret = IOREG_RETURN_BAD_ARGUMENT;
+        else if (uc->klass->set_properties)
+                ret = uc->klass->set_properties(uc, props, uc->driver->server->userdata);
+        return sd_bus_reply_method_return(call, "u", (uint32_t) ret);
+}
+
+static int method_close(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ioreg_user_client *uc = userdata;
+        int r;
+
+        client_finish(uc, false);
+        r = sd_bus_reply_method_return(call, NULL);
+        client_schedule_teardown(uc);
+        return r;
+}
+
+static const sd_bus_vtable user_client_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_CALL_METHOD,
+                                SD_BUS_ARGS("u", selector, "at", scalar_input, "ay", structure_input, "u",
+                                            scalar_output_capacity, "u", structure_output_capacity, "at",
+                                            async_reference),
+                                SD_BUS_RESULT("u", result, "at", scalar_output, "ay", structure_output), method_call,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_SET_NOTIFICATION_PORT, SD_BUS_ARGS("u", type, "at", reference),
+                                SD_BUS_RESULT("u", result), method_set_notification_port, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_MAP_MEMORY, SD_BUS_ARGS("u", type),
+                                SD_BUS_RESULT("u", result, "t", size, "ah", memory), method_map_memory,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_SET_PROPERTIES, SD_BUS_ARGS("s", properties), SD_BUS_RESULT("u", result),
+                                method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD(USER_CLIENT_CLOSE, NULL, NULL, method_close, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS(USER_CLIENT_ASYNC_RESULT,
+                                SD_BUS_ARGS("at", reference, "u", result, "at", args), 0),
+        SD_BUS_VTABLE_END,
+};
+
+/* ------------------------------------------------------------------------- */
+/* ioregd's NewUserClient. */
+
+/* The peer connection over fd (taken, also on failure): we are its server. */
+static int peer_start(ioreg_user_client *uc, int fd) {
+        sd_id128_t id;
+        int r;
+
+        r = sd_bus_new(&uc->peer);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        r = sd_bus_set_fd(uc->peer, fd, fd);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        r = sd_id128_randomize(&id);
+        if (r >= 0)
+                r = sd_bus_set_server(uc->peer, 1, id);
+        if (r >= 0)
+                r = sd_bus_set_anonymous(uc->peer, 1);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(uc->peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                             user_client_vtable, uc);
+        if (r >= 0)
+                r = sd_bus_match_signal(uc->peer, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                        "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, uc);
+        if (r >= 0)
+                r = sd_bus_start(uc->peer);
+        if (r >= 0)
+                r = sd_bus_attach_event(uc->peer, uc->driver->server->event, SD_EVENT_PRIORITY_NORMAL);
+        return r;
+}
+
+int lib_user_client_method_new(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        LibDriverServer *s = userdata;
+        const ioreg_user_client_class *klass;
+        ioreg_user_client *uc;
+        const char *name;
+        uint64_t driver_id;
+        uint32_t type, uid;
+        int administrator, fd, r;
+        ioreg_driver *d;
+        ioreg_return_t ret;
+
+        r = lib_driver_check_caller(s, call, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(call, "tuubh", &driver_id, &type, &uid, &administrator, &fd);
+        if (r < 0)
+                return r;
+        d = lib_driver_find(s, driver_id);
+        if (!d)
+                return sd_bus_error_set(error, USER_CLIENT_ERROR_NO_SUCH_ENTRY, "No such instance here.");
+        klass = d->klass->user_client;
+        name = klass ? klass->name : NULL;
+        if (klass && !name)
+                name = json_string_value(json_object_get(d->properties, "IOUserClientClass"));
+        if (!klass || !name || !*name)
+                return sd_bus_error_set(error, USER_CLIENT_ERROR_UNSUPPORTED, "This driver has no user client class.");
+        if (klass->requires_administrator && !administrator)
+                return sd_bus_error_set(error, USER_CLIENT_ERROR_NOT_PRIVILEGED,
+                                        "This driver's user clients are for administrators.");
+        uc = calloc(1, sizeof(*uc));
+        if (!uc)
+                return -ENOMEM;
+        *uc = (ioreg_user_client) {
+                .driver = d,
+                .klass = klass,
+                .class_name = strdup(name),
+                .handle = ++s->last_client_handle,
+                .type = type,
+                .uid = uid,
+                .administrator = administrator,
+        };
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* the message keeps its own */
+        if (fd < 0 || !uc->class_name) {
+                r = fd < 0 ? -errno : -ENOMEM;
+                client_free(uc);
+                return r;
+        }
+        r = peer_start(uc, fd);
+        if (r < 0) {
+                client_free(uc);
+                return r;
+        }
+        /* In the list before init: the driver may send from there already. */
+        uc->next = d->clients;
+        d->clients = uc;
+        ret = klass->init ? klass->init(uc, type, s->userdata) : IOREG_RETURN_SUCCESS;
+        if (ret != IOREG_RETURN_SUCCESS) {
+                uc->closed = true; /* refused: neither close nor died runs */
+                client_unlink(uc);
+                client_free(uc);
+                return set_return_error(error, ret, "The driver refused the user client");
+        }
+        return sd_bus_reply_method_return(call, "st", name, uc->handle);
+}
+
+void lib_user_clients_drop(ioreg_driver *driver) {
+        ioreg_user_client *uc;
+
+        while ((uc = driver->clients)) {
+                driver->clients = uc->next;
+                uc->next = NULL;
+                client_finish(uc, false);
+                uc->driver = NULL; /* the teardown, if one was due, must not touch the driver */
+                client_free(uc);
+        }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Accessors and what a driver sends. */
+
+ioreg_driver *ioreg_user_client_get_driver(const ioreg_user_client *client) {
+        return client ? client->driver : NULL;
+}
+
+uint32_t ioreg_user_client_get_type(const ioreg_user_client *client) {
+        return client ? client->type : 0;
+}
+
+uint32_t ioreg_user_client_get_uid(const ioreg_user_client *client) {
+        return client ? client->uid : UINT32_MAX;
+}
+
+ioreg_return_t ioreg_user_client_has_privilege(const ioreg_user_client *client, const char *privilege) {
+        if (!client || !privilege)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        if (!streq(privilege, IOREG_CLIENT_PRIVILEGE_ADMINISTRATOR))
+                return IOREG_RETURN_UNSUPPORTED;
+        return client->administrator ? IOREG_RETURN_SUCCESS : IOREG_RETURN_NOT_PRIVILEGED;
+}
+
+void ioreg_user_client_set_context(ioreg_user_client *client, void *context) {
+        if (client)
+                client->context = context;
+}
+
+void *ioreg_user_client_get_context(const ioreg_user_client *client) {
+        return client ? client->context : NULL;
+}
+
+ioreg_return_t ioreg_user_client_send_async_result(ioreg_user_client *client, const uint64_t *reference,
+                                                   uint32_t n_reference, ioreg_return_t result,
+                                                   const uint64_t *args, uint32_t n_args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (!client || !reference || n_reference == 0 || n_reference > USER_CLIENT_MAX_ASYNC_REF ||
+            n_args > IOREG_MAX_SCALARS || (n_args > 0 && !args))
+                return IOREG_RETURN_BAD_ARGUMENT;
+        if (client->closed || !client->peer)
+                return IOREG_RETURN_NOT_OPEN;
+        r = sd_bus_message_new_signal(client->peer, &m, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                      USER_CLIENT_ASYNC_RESULT);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 't', reference, n_reference * sizeof(uint64_t));
+        if (r >= 0)
+                r = sd_bus_message_append(m, "u", (uint32_t) result);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 't', args ?: (const uint64_t *) "", n_args * sizeof(uint64_t));
+        if (r >= 0)
+                r = sd_bus_send(client->peer, m, NULL);
+        return r < 0 ? lib_return_from_errno(r) : IOREG_RETURN_SUCCESS;
+}
+
+ioreg_return_t ioreg_user_client_send_notification(ioreg_user_client *client, ioreg_return_t result,
+                                                   const uint64_t *args, uint32_t n_args) {
+        if (!client)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        if (client->n_notify_ref == 0)
+                return IOREG_RETURN_NOT_READY;
+        return ioreg_user_client_send_async_result(client, client->notify_ref, client->n_notify_ref, result, args,
+                                                   n_args);
+}
+
+struct sd_event *ioreg_driver_get_event(const ioreg_driver *driver) {
+        return driver && driver->server ? driver->server->event : NULL;
+}
