@@ -16,7 +16,7 @@ client=$4
 recording=$src/tests/data/umockdev/umockdev-input-usbkbd.umockdev
 [ -f "$recording" ] || fail "no recording at $recording"
 
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 start_private_bus
 
 type_id=5B2A7C3E-1D0F-4E8A-9C61-3F7B2E9D4A10
