@@ -155,13 +155,15 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *ack = NULL;
         sd_bus *bus = sd_bus_message_get_bus(m);
 
-        if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification") || sd_bus_message_read(m, "tt", &id, &seq) < 0)
+        if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification") ||
+            sd_bus_message_read(m, "tt", &id, &seq) < 0)
                 return 0;
         if (b->cap_lat > b->n_lat)
                 b->lat[b->n_lat++] = now - b->t0;
         b->received++;
         b->last = now;
-        if (sd_bus_message_new_method_call(bus, &ack, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Ack") >= 0 &&
+        if (sd_bus_message_new_method_call(bus, &ack, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                           IOREG_NOTIFY_INTERFACE, "Ack") >= 0 &&
             sd_bus_message_append(ack, "tt", id, seq) >= 0 && sd_bus_message_set_expect_reply(ack, 0) >= 0)
                 (void) sd_bus_send(bus, ack, NULL);
         return 0;
@@ -197,8 +199,8 @@ static int subscribe(sd_bus *bus, const char *type, const char *key, const char 
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe", &error, &reply, "sa{sv}", type,
-                               1, key, "s", value);
+        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe",
+                               &error, &reply, "sa{sv}", type, 1, key, "s", value);
         if (r < 0)
                 fprintf(stderr, "Subscribe: %s\n", error.message);
         sd_bus_error_free(&error);
@@ -248,7 +250,8 @@ static int measure(const char *address, int event_fd) {
                 snprintf(name, sizeof(name), "ev%u", i);
                 r = test_bus_connect_address(address, &b.subs[i]);
                 if (r >= 0)
-                        r = sd_bus_match_signal(b.subs[i], NULL, NULL, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, NULL, on_signal, &b);
+                        r = sd_bus_match_signal(b.subs[i], NULL, NULL, IOREG_OBJECT_PATH,
+                                                IOREG_NOTIFY_INTERFACE, NULL, on_signal, &b);
                 if (r >= 0)
                         r = subscribe(b.subs[i], "IOServicePublish", "IONameMatch", name, &b.pub_ids[i]);
                 if (r >= 0)
@@ -270,8 +273,8 @@ static int measure(const char *address, int event_fd) {
                 for (unsigned i = 0; i < n_samples; i++) {
                         uint64_t t = bench_now_nsec();
 
-                        r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
-                                               NULL, NULL, NULL);
+                        r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                               "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
                         if (r < 0)
                                 return r;
                         rtt[i] = bench_now_nsec() - t; /* the second round counts: warm */
@@ -309,8 +312,8 @@ static int measure(const char *address, int event_fd) {
                  */
                 for (unsigned j = 0; j < arg_subscribers; j++)
                         (void) sd_bus_flush(b.subs[j]);
-                r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
-                                       NULL, NULL);
+                r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
                 if (r < 0)
                         return r;
         }
@@ -322,7 +325,8 @@ static int measure(const char *address, int event_fd) {
 
                 r = test_bus_connect_address(address, &late);
                 if (r >= 0)
-                        r = sd_bus_match_signal(late, NULL, NULL, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, NULL, on_signal, &b);
+                        r = sd_bus_match_signal(late, NULL, NULL, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                                                NULL, on_signal, &b);
                 if (r >= 0)
                         r = sd_bus_attach_event(late, e, 0);
                 b.received = 0;

@@ -172,24 +172,24 @@ static void test_poser_refused(void **state) {
 
         assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 1);
         /* This process was not launched by ioregd: its check-in is refused, for a running server or another. */
-        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1", "CheckIn", &error,
-                               NULL, "s", "org.ioreg.test.drivers");
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
+                               "CheckIn", &error, NULL, "s", "org.ioreg.test.drivers");
         assert_true(r < 0);
         assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
         sd_bus_error_free(&error);
-        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1", "CheckIn", &error,
-                               NULL, "s", "org.ioreg.never.launched");
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
+                               "CheckIn", &error, NULL, "s", "org.ioreg.never.launched");
         assert_true(r < 0);
         assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
         sd_bus_error_free(&error);
         /* Nor may it act for the server's driver. */
-        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1", "SetProperties",
-                               &error, NULL, "ta{sv}", drv, 1, "Evil", "b", 1);
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
+                               "SetProperties", &error, NULL, "ta{sv}", drv, 1, "Evil", "b", 1);
         assert_true(r < 0);
         assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
         sd_bus_error_free(&error);
-        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1", "OpenProvider",
-                               &error, NULL, "t", drv);
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
+                               "OpenProvider", &error, NULL, "t", drv);
         assert_true(r < 0);
         assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
         sd_bus_error_free(&error);
@@ -266,8 +266,8 @@ static int reload(DriverTest *t) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/Registry1", "org.ioreg.Registry1", "ReloadCatalogue",
-                               &error, NULL, "");
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/Registry1", "org.ioreg.Registry1",
+                               "ReloadCatalogue", &error, NULL, "");
         sd_bus_error_free(&error);
         return r;
 }

@@ -146,7 +146,8 @@ static int subscribe_nested(Client *c, unsigned depth, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(c->bus, &call, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe");
+        r = sd_bus_message_new_method_call(c->bus, &call, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                           IOREG_NOTIFY_INTERFACE, "Subscribe");
         assert_int_equal(r, 0);
         assert_true(sd_bus_message_append(call, "s", "IOServicePublish") >= 0);
         for (unsigned i = 0; i < depth; i++) {
@@ -176,16 +177,16 @@ static void test_bad_arguments(void **state) {
 
         r = client_subscribe(c, "IOServiceTerminated", NULL, NULL, &id, &error); /* Apple's is IOServiceTerminate */
         assert_error(r, &error, "org.ioreg.Error.InvalidArgument");
-        r = sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe", &error, NULL, "sa{sv}",
-                               "publish", 1, "IOProbeScore", "d", 1.5);
+        r = sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                               "Subscribe", &error, NULL, "sa{sv}", "publish", 1, "IOProbeScore", "d", 1.5);
         assert_error(r, &error, "org.ioreg.Error.InvalidArgument"); /* no registry type for a double */
         /* 17 dictionaries, one in the other (the bus itself refuses more than 32 arrays deep). */
         r = subscribe_nested(c, 16, &error);
         assert_error(r, &error, "org.ioreg.Error.InvalidArgument");
         r = subscribe_nested(c, 15, &error);
         assert_true(r >= 0);
-        r = sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe", &error, NULL, "ss",
-                               "publish", "IOService");
+        r = sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                               "Subscribe", &error, NULL, "ss", "publish", "IOService");
         assert_true(r < 0); /* wrong signature: refused by sd-bus */
         sd_bus_error_free(&error);
 

@@ -123,8 +123,8 @@ static void load_plane(TestbedService *t, PowerPlaneView *v) {
         unsigned cap = 0;
 
         *v = (PowerPlaneView) {};
-        assert_true(sd_bus_call_method(t->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", &error, &reply, "s",
-                                       "IOPower") >= 0);
+        assert_true(sd_bus_call_method(t->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
+                                       "GetPlane", &error, &reply, "s", "IOPower") >= 0);
         assert_true(sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})") > 0);
         while (sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}") > 0) {
                 PowerRecord rec = {};

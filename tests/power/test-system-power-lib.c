@@ -95,8 +95,8 @@ static unsigned stub_count(const char *property) {
 static unsigned registrations(void) {
         uint32_t v = UINT32_MAX;
 
-        assert_true(sd_bus_get_property_trivial(test_bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, "Registrations", NULL,
-                                                'u', &v) >= 0);
+        assert_true(sd_bus_get_property_trivial(test_bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Registrations", NULL, 'u', &v) >= 0);
         return v;
 }
 

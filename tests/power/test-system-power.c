@@ -147,10 +147,11 @@ static PowerClient *power_client_new(Fixture *f) {
 
         assert_non_null(c);
         assert_int_equal(test_bus_connect(&f->test_bus, &c->bus), 0);
-        assert_true(sd_bus_match_signal(c->bus, NULL, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, "SystemPower",
-                                        on_system_power, c) >= 0);
-        assert_int_equal(sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, "RegisterForSystemPower",
-                                            &error, &reply, NULL), 1);
+        assert_true(sd_bus_match_signal(c->bus, NULL, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                        "SystemPower", on_system_power, c) >= 0);
+        assert_int_equal(sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                            "RegisterForSystemPower", &error, &reply, NULL),
+                         1);
         assert_int_equal(sd_bus_message_read(reply, "t", &c->id), 1);
         sd_bus_message_unref(reply);
         return c;
@@ -175,8 +176,8 @@ static char *answer(PowerClient *c, const char *method, uint64_t id, uint64_t no
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *name = NULL;
 
-        if (sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, method, &error, NULL, "tt", id,
-                               notification) < 0)
+        if (sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, method, &error, NULL,
+                               "tt", id, notification) < 0)
                 name = strdup(error.name);
         sd_bus_error_free(&error);
         return name;
@@ -185,8 +186,8 @@ static char *answer(PowerClient *c, const char *method, uint64_t id, uint64_t no
 static bool inhibiting(Fixture *f) {
         int b = -1;
 
-        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, "Inhibiting", NULL, 'b',
-                                                &b) >= 0);
+        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Inhibiting", NULL, 'b', &b) >= 0);
         return b;
 }
 
@@ -333,8 +334,8 @@ static void test_no_logind(void **state) {
         /* The daemon serves the interface without logind, and holds nothing. */
         a = power_client_new(f);
         assert_false(inhibiting(f));
-        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, "Registrations", NULL,
-                                                'u', &n) >= 0);
+        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Registrations", NULL, 'u', &n) >= 0);
         assert_int_equal(n, 1);
         /* logind appears: ioregd takes its inhibitor then. */
         assert_int_equal(test_logind_start(&f->test_bus, &f->stub_pid), 0);

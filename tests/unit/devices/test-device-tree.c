@@ -34,7 +34,7 @@
 typedef struct Device {
         DeviceAction action;
         const char *syspath;
-        const char *driver;      /* NULL: none bound */
+        const char *driver; /* NULL: none bound */
         const char *modalias;
         const char *devpath_old; /* move only, without /sys */
 } Device;
@@ -72,7 +72,7 @@ typedef struct Fixture {
         DeviceTree tree;
         char terminated[16][32]; /* names, in the order the tree reported them */
         unsigned n_terminated;
-        Entry *changed[16];      /* borrowed, valid during the test only as pointers to compare */
+        Entry *changed[16]; /* borrowed, valid during the test only as pointers to compare */
         unsigned n_changed;
 } Fixture;
 
@@ -80,7 +80,8 @@ static void on_terminate(Entry *e, void *userdata) {
         Fixture *f = userdata;
 
         if (f->n_terminated < ELEMENTSOF(f->terminated))
-                snprintf(f->terminated[f->n_terminated++], sizeof(f->terminated[0]), "%s", entry_get_name(e, NULL));
+                snprintf(f->terminated[f->n_terminated++], sizeof(f->terminated[0]), "%s",
+                         entry_get_name(e, NULL));
 }
 
 static void on_change(Entry *nub, void *userdata) {
@@ -141,7 +142,8 @@ static void test_add_finds_parents(void **state) {
         assert_string_equal(a->klass->name, "IOLinuxDevice");
         assert_string_equal(entry_get_name(a, NULL), "a");
         assert_ptr_equal(service_parent(f, a), f->platform);
-        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "SYSPATH"), NULL), DEV_A);
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "SYSPATH"), NULL),
+                            DEV_A);
 
         /* Its parent directory has a node: below that nub. */
         assert_int_equal(add(&f->tree, DEV_B), 1);
@@ -182,8 +184,9 @@ static void test_bind_unbind(void **state) {
         assert_ptr_equal(service_parent(f, b), a);
 
         /* bind: a kernel-driver entry between the nub and the nubs below it. */
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "i8042" }),
-                         1);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "i8042" }),
+                1);
         drv = service_parent(f, b);
         assert_ptr_not_equal(drv, a);
         assert_string_equal(drv->klass->name, "IOLinuxKernelDriver");
@@ -210,10 +213,12 @@ static void test_bind_unbind(void **state) {
         assert_int_equal(device_tree_size(&f->tree), 3);
 
         /* Bound to another driver straight away: one entry, named after the new one. */
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "one" }),
-                         1);
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "two" }),
-                         1);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "one" }),
+                1);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "two" }),
+                1);
         drv = service_parent(f, b);
         assert_string_equal(entry_get_name(drv, NULL), "two");
         assert_int_equal(n_service_children(f, a), 1);
@@ -229,9 +234,10 @@ static void test_change(void **state) {
         assert_null(value_dict_get(entry_get_property(a, "Linux"), "MODALIAS"));
 
         /* A change that alters the description: the same entry, new properties, on_change told. */
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A,
-                                                    .modalias = "platform:a" }),
-                         1);
+        assert_int_equal(
+                apply(&f->tree,
+                      (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A, .modalias = "platform:a" }),
+                1);
         assert_ptr_equal(device_tree_find(&f->tree, DEV_A), a);
         assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "MODALIAS"), NULL),
                             "platform:a");
@@ -240,9 +246,10 @@ static void test_change(void **state) {
         assert_ptr_equal(f->changed[0], a);
 
         /* The same change again: nothing to do. */
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A,
-                                                    .modalias = "platform:a" }),
-                         0);
+        assert_int_equal(
+                apply(&f->tree,
+                      (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A, .modalias = "platform:a" }),
+                0);
         assert_int_equal(f->tree.n_changed, 1);
         assert_int_equal(f->n_changed, 1);
 
@@ -265,8 +272,9 @@ static void test_move(void **state) {
         c = device_tree_find(&f->tree, DEV_C);
 
         /* b renamed to d: b and everything below it answer to the new paths, as the same entries. */
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_MOVE, .syspath = DEV_A "/d",
-                                                    .devpath_old = "/devices/platform/a/b" }),
+        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_MOVE,
+                                                  .syspath = DEV_A "/d",
+                                                  .devpath_old = "/devices/platform/a/b" }),
                          1);
         assert_null(device_tree_find(&f->tree, DEV_B));
         assert_null(device_tree_find(&f->tree, DEV_C));
@@ -282,8 +290,9 @@ static void test_move(void **state) {
 
         /* A prefix that is not a path component does not move a sibling: a/bb stays. */
         assert_int_equal(add(&f->tree, DEV_A "/bb"), 1);
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_MOVE, .syspath = DEV_A "/z",
-                                                    .devpath_old = "/devices/platform/a/b" }),
+        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_MOVE,
+                                                  .syspath = DEV_A "/z",
+                                                  .devpath_old = "/devices/platform/a/b" }),
                          1);
         assert_non_null(device_tree_find(&f->tree, DEV_A "/bb"));
         /* Nothing was at a/b any more: the record is an add at a/z. */
@@ -297,8 +306,9 @@ static void test_remove_subtree(void **state) {
         Entry *a;
 
         assert_int_equal(add(&f->tree, DEV_A), 1);
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_ADD, .syspath = DEV_B, .driver = "bdrv" }),
-                         1);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_ADD, .syspath = DEV_B, .driver = "bdrv" }),
+                1);
         assert_int_equal(add(&f->tree, DEV_C), 1);
         assert_int_equal(add(&f->tree, DEV_E), 1);
         a = device_tree_find(&f->tree, DEV_A);
@@ -321,7 +331,8 @@ static void test_remove_subtree(void **state) {
 
         /* Removing what is gone, or what never was, changes nothing. */
         assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_REMOVE, .syspath = DEV_B }), 0);
-        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_REMOVE, .syspath = "/sys/nowhere" }), 0);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_REMOVE, .syspath = "/sys/nowhere" }), 0);
         assert_int_equal(f->n_terminated, 3);
 
         /* device_tree_terminate() on a nub forgets its node too: the device can come back. */
@@ -367,7 +378,8 @@ static void test_refused_records(void **state) {
         unsigned base = registry_n_entries(f->registry);
 
         assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_ADD }), -EINVAL);
-        assert_int_equal(apply(&f->tree, (Device) { .action = _DEVICE_ACTION_INVALID, .syspath = DEV_A }), -EINVAL);
+        assert_int_equal(apply(&f->tree, (Device) { .action = _DEVICE_ACTION_INVALID, .syspath = DEV_A }),
+                         -EINVAL);
         assert_int_equal(apply(&f->tree, (Device) { .action = _DEVICE_ACTION_MAX, .syspath = DEV_A }), -EINVAL);
         /* A move must say where from. */
         assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_MOVE, .syspath = DEV_A }), -EINVAL);

@@ -39,15 +39,15 @@ static const char **candidates(MatchFixture *f, Entry *nub, unsigned *ret_n) {
 }
 
 /* Asserts that nub's candidates are exactly the names given, in this order. */
-#define assert_candidates(f, nub, ...)                                                                   \
-        do {                                                                                              \
-                const char *const want_[] = { __VA_ARGS__ };                                              \
-                unsigned n_;                                                                              \
-                const char **got_ = candidates((f), (nub), &n_);                                          \
-                for (unsigned i_ = 0; i_ < n_ || i_ < ELEMENTSOF(want_); i_++)                            \
-                        assert_string_equal(i_ < n_ ? got_[i_] : "(none)",                                \
-                                            i_ < ELEMENTSOF(want_) ? want_[i_] : "(none)");               \
-                free(got_);                                                                               \
+#define assert_candidates(f, nub, ...)                                                                      \
+        do {                                                                                                \
+                const char *const want_[] = { __VA_ARGS__ };                                                  \
+                unsigned n_;                                                                                \
+                const char **got_ = candidates((f), (nub), &n_);                                            \
+                for (unsigned i_ = 0; i_ < n_ || i_ < ELEMENTSOF(want_); i_++)                              \
+                        assert_string_equal(i_ < n_ ? got_[i_] : "(none)",                                  \
+                                            i_ < ELEMENTSOF(want_) ? want_[i_] : "(none)");                 \
+                free(got_);                                                                                 \
         } while (0)
 
 static unsigned n_candidates(MatchFixture *f, Entry *nub) {
@@ -58,22 +58,24 @@ static unsigned n_candidates(MatchFixture *f, Entry *nub) {
 }
 
 /* A PCI nub: vendor-id and device-id (and the subsystem pair when sub_vendor) as little-endian data. */
-static Entry *pci_nub(MatchFixture *f, uint16_t vendor, uint16_t device, uint16_t sub_vendor, uint16_t sub_device) {
+static Entry *pci_nub(MatchFixture *f, uint16_t vendor, uint16_t device, uint16_t sub_vendor,
+                      uint16_t sub_device) {
         Entry *e = fixture_nub(f, NULL, "IOPCIDevice", "pci", NULL);
         const struct {
                 const char *key;
                 uint16_t id;
         } ids[] = {
-                { "vendor-id", vendor },
-                { "device-id", device },
-                { "subsystem-vendor-id", sub_vendor },
-                { "subsystem-id", sub_device },
+                {"vendor-id", vendor},
+                {"device-id", device},
+                {"subsystem-vendor-id", sub_vendor},
+                {"subsystem-id", sub_device},
         };
 
         for (size_t i = 0; i < (sub_vendor ? 4u : 2u); i++) {
                 uint8_t bytes[4] = { ids[i].id & 0xff, ids[i].id >> 8, 0, 0 };
 
-                assert_int_equal(entry_set_property_take(e, ids[i].key, value_new_data(bytes, sizeof(bytes))), 0);
+                assert_int_equal(
+                        entry_set_property_take(e, ids[i].key, value_new_data(bytes, sizeof(bytes))), 0);
         }
         return e;
 }
@@ -111,12 +113,14 @@ static void test_add(void **state) {
         assert_true(it->order > catalogue_item(f->catalogue, 0)->order);
         assert_null(catalogue_item(f->catalogue, 2));
 
-        /* An exact duplicate (another name, the same dictionary) is stored once; the catalogue keeps its own. */
+        /* An exact duplicate (another name, the same dictionary) is stored once; the catalogue keeps its
+         * own. */
         dup = fixture_personality("Copy", "{\"IOProviderClass\": \"IOService\"}");
         assert_int_equal(catalogue_add(f->catalogue, dup), 0);
         assert_int_equal(catalogue_size(f->catalogue), 2);
         assert_int_equal(catalogue_generation(f->catalogue), 2);
-        assert_ptr_equal(catalogue_find_equal(f->catalogue, dup), catalogue_item(f->catalogue, 0)->personality);
+        assert_ptr_equal(catalogue_find_equal(f->catalogue, dup),
+                         catalogue_item(f->catalogue, 0)->personality);
 
         /* Without a provider class it cannot be filed. */
         nameless = fixture_personality("Nameless", "{\"IOClass\": \"Driver\"}");
@@ -134,7 +138,8 @@ static void test_lookup_by_class(void **state) {
         fixture_add(f, "Unknown class", "{\"IOProviderClass\": \"NoSuchClass\"}");
 
         /* The nub's class chain, most-derived first: its own class, then IOService's. */
-        assert_candidates(f, fixture_nub(f, NULL, "IOUSBHostDevice", "usb", "{}"), "USB devices", "Services");
+        assert_candidates(f, fixture_nub(f, NULL, "IOUSBHostDevice", "usb", "{}"), "USB devices",
+                          "Services");
         assert_candidates(f, fixture_nub(f, NULL, "IOPCIDevice", "pci", "{}"), "PCI devices", "Services");
         /* One candidate. */
         assert_candidates(f, f->resources, "Services");
@@ -148,7 +153,8 @@ static void test_order(void **state) {
         fixture_add(f, "Generic 10", "{\"IOProviderClass\": \"IOService\", \"IOProbeScore\": 10}");
         fixture_add(f, "USB 5", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOProbeScore\": 5}");
         fixture_add(f, "USB 10", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOProbeScore\": 10}");
-        fixture_add(f, "USB 10 again", "{\"IOProviderClass\": \"IOUSBDevice\", \"IOProbeScore\": 10, \"x\": 1}");
+        fixture_add(f, "USB 10 again",
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"IOProbeScore\": 10, \"x\": 1}");
         fixture_add(f, "Negative", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOProbeScore\": -1}");
 
         /* Score first; at equal score the most-derived class; then catalogue order. */
@@ -160,22 +166,28 @@ static void test_usb_keys(void **state) {
         MatchFixture *f = *state;
         Entry *mouse, *other, *plain;
 
-        fixture_add(f, "Exact", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": 775}");
+        fixture_add(f, "Exact",
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": 775}");
         fixture_add(f, "Array",
-                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProductArray\": [1, 775, 2]}");
-        fixture_add(f, "Masked", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": 768, "
-                                 "\"idProductMask\": 65280}");
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProductArray\": [1, "
+                    "775, 2]}");
+        fixture_add(f, "Masked",
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": 768, "
+                    "\"idProductMask\": 65280}");
         fixture_add(f, "Other product",
                     "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": 776}");
-        fixture_add(f, "Other vendor", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1133, \"idProduct\": 775}");
-        fixture_add(f, "Wildcard", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": \"*\"}");
+        fixture_add(f, "Other vendor",
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1133, \"idProduct\": 775}");
+        fixture_add(f, "Wildcard",
+                    "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452, \"idProduct\": \"*\"}");
         fixture_add(f, "Vendor only", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1452}");
 
         mouse = fixture_nub(f, NULL, "IOUSBHostDevice", "mouse", "{\"idVendor\": 1452, \"idProduct\": 775}");
         other = fixture_nub(f, NULL, "IOUSBHostDevice", "other", "{\"idVendor\": 1452, \"idProduct\": 776}");
         plain = fixture_nub(f, NULL, "IOUSBHostDevice", "plain", "{}");
 
-        /* Its own key's personalities and the ones no key files (mask, wildcard, vendor only), nothing else. */
+        /* Its own key's personalities and the ones no key files (mask, wildcard, vendor only), nothing else.
+         */
         assert_candidates(f, mouse, "Exact", "Array", "Masked", "Wildcard", "Vendor only");
         assert_candidates(f, other, "Masked", "Other product", "Wildcard", "Vendor only");
         /* Without IDs, only the unkeyed ones. */
@@ -185,16 +197,21 @@ static void test_usb_keys(void **state) {
 static void test_pci_keys(void **state) {
         MatchFixture *f = *state;
 
-        fixture_add(f, "Primary list", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x12348086 0x56788086\"}");
-        fixture_add(f, "Masked",
-                    "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIPrimaryMatch\": \"0x12008086&0xff00ffff\"}");
-        fixture_add(f, "Subsystem", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCISecondaryMatch\": \"0xaaaa1111\"}");
-        fixture_add(f, "Both pairs", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x12348086 0xaaaa1111\"}");
-        fixture_add(f, "Elsewhere", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x99998086\"}");
+        fixture_add(f, "Primary list",
+                    "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x12348086 0x56788086\"}");
+        fixture_add(
+                f, "Masked",
+                "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIPrimaryMatch\": \"0x12008086&0xff00ffff\"}");
+        fixture_add(f, "Subsystem",
+                    "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCISecondaryMatch\": \"0xaaaa1111\"}");
+        fixture_add(f, "Both pairs",
+                    "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x12348086 0xaaaa1111\"}");
+        fixture_add(f, "Elsewhere",
+                    "{\"IOProviderClass\": \"IOPCIDevice\", \"IOPCIMatch\": \"0x99998086\"}");
 
         /* Filed under both of the nub's pairs, "Both pairs" is still one candidate. */
-        assert_candidates(f, pci_nub(f, 0x8086, 0x1234, 0x1111, 0xaaaa), "Primary list", "Masked", "Subsystem",
-                          "Both pairs");
+        assert_candidates(f, pci_nub(f, 0x8086, 0x1234, 0x1111, 0xaaaa), "Primary list", "Masked",
+                          "Subsystem", "Both pairs");
         assert_candidates(f, pci_nub(f, 0x8086, 0x5678, 0, 0), "Primary list", "Masked");
         assert_candidates(f, pci_nub(f, 0x8086, 0x9999, 0, 0), "Masked", "Elsewhere");
         assert_candidates(f, pci_nub(f, 0x10de, 0x0001, 0, 0), "Masked");
@@ -227,7 +244,8 @@ static void test_reload(void **state) {
         personality_list_done(&added);
 
         /* A again (an equal copy), B gone, C kept, D new, D twice, and one that cannot be filed. */
-        list_add(&second, "A copy", "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1, \"idProduct\": 2}");
+        list_add(&second, "A copy",
+                 "{\"IOProviderClass\": \"IOUSBDevice\", \"idVendor\": 1, \"idProduct\": 2}");
         list_add(&second, "C", "{\"IOProviderClass\": \"IOResources\"}");
         list_add(&second, "D", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOProbeScore\": 1}");
         list_add(&second, "D twice", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOProbeScore\": 1}");
@@ -264,7 +282,8 @@ static void test_reload(void **state) {
         assert_int_equal(catalogue_generation(f->catalogue), generation + 2);
 }
 
-/* Real kexts: AppleUSBOpticalMouse (2 personalities), AppleUSBMergeNub (83), FakePCIID (8), in this order. */
+/* Real kexts: AppleUSBOpticalMouse (2 personalities), AppleUSBMergeNub (83), FakePCIID (8), in this order.
+ */
 static void load_real(MatchFixture *f) {
         static const char *const files[] = {
                 PLIST("apple-IOUSBFamily-AppleUSBOpticalMouse.plist"),
@@ -290,20 +309,25 @@ static void test_real_usb(void **state) {
          * or an idProductMask); "Apple 4762" first with IOProbeScore 9010, the rest in file order.
          */
         assert_candidates(f,
-                          fixture_nub(f, NULL, "IOUSBHostDevice", "reader", "{\"idVendor\": 1507, \"idProduct\": 1813}"),
-                          "Apple 4762", "Kensington 7-in-1 card reader", "iomega drives", "Symwave", "Apple12",
-                          "VIA Devices", "Apple DFU Device Range");
+                          fixture_nub(f, NULL, "IOUSBHostDevice", "reader",
+                                      "{\"idVendor\": 1507, \"idProduct\": 1813}"),
+                          "Apple 4762", "Kensington 7-in-1 card reader", "iomega drives", "Symwave",
+                          "Apple12", "VIA Devices", "Apple DFU Device Range");
         /* Two personalities on one key, and one that names the product in its idProductArray. */
-        assert_candidates(f, fixture_nub(f, NULL, "IOUSBHostDevice", "hub", "{\"idVendor\": 1060, \"idProduct\": 9492}"),
-                          "Apple 4762", "iomega drives", "Symwave", "Apple12", "VIA Devices", "SMSC2514i", "SMSC2514x",
-                          "Apple DFU Device Range");
+        assert_candidates(
+                f,
+                fixture_nub(f, NULL, "IOUSBHostDevice", "hub", "{\"idVendor\": 1060, \"idProduct\": 9492}"),
+                "Apple 4762", "iomega drives", "Symwave", "Apple12", "VIA Devices", "SMSC2514i", "SMSC2514x",
+                "Apple DFU Device Range");
         assert_candidates(f,
-                          fixture_nub(f, NULL, "IOUSBHostDevice", "isight", "{\"idVendor\": 1452, \"idProduct\": 34058}"),
+                          fixture_nub(f, NULL, "IOUSBHostDevice", "isight",
+                                      "{\"idVendor\": 1452, \"idProduct\": 34058}"),
                           "Apple 4762", "iomega drives", "Symwave", "Apple12", "VIA Devices", "SuspendPort",
                           "Apple 34058", "Apple DFU Device Range");
         /* An interface: the mouse's own personality and MergeNub's masked interface range. */
         assert_candidates(f,
-                          fixture_nub(f, NULL, "IOUSBHostInterface", "mouse", "{\"idVendor\": 1452, \"idProduct\": 775}"),
+                          fixture_nub(f, NULL, "IOUSBHostInterface", "mouse",
+                                      "{\"idVendor\": 1452, \"idProduct\": 775}"),
                           "Apple 2000FPS Mouse", "Apple DFU Interface Range");
 }
 
@@ -322,7 +346,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_empty, match_fixture_setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_add, match_fixture_setup, match_fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_lookup_by_class, match_fixture_setup, match_fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_lookup_by_class, match_fixture_setup,
+                                                match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_order, match_fixture_setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_usb_keys, match_fixture_setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_pci_keys, match_fixture_setup, match_fixture_teardown),
