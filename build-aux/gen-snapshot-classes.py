@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Writes daemon/snapshot-classes.c: Apple's class chains as real Macs report
+# Writes daemon/loaders/snapshot-classes.c: Apple's class chains as real Macs report
 # them (`ioreg -i`), taken from the class-chain dumps in tests/data/ioreg/,
 # plus the old IOUSBFamily classes that the glpi dumps use. Newer dumps win
 # where two macOS versions disagree. usage: gen-snapshot-classes.py SRC_DIR
@@ -47,4 +47,4 @@ out = ['/* SPDX-License-Identifier: LGPL-2.1-or-later */',
        'const char *const snapshot_known_classes[][2] = {']
 out += [f'        {{ "{c}", "{sup[c]}" }},' for c in order]
 out += ['};', '', 'const size_t snapshot_n_known_classes = sizeof(snapshot_known_classes) / sizeof(snapshot_known_classes[0]);', '']
-open(f'{src}/daemon/snapshot-classes.c', 'w').write('\n'.join(out))
+open(f'{src}/daemon/loaders/snapshot-classes.c', 'w').write('\n'.join(out))

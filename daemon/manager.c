@@ -393,6 +393,14 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /*
+         * Without the bus the daemon serves nobody: end the loop (manager_run() says why and
+         * fails), so that the service manager restarts it, rather than feed the watchdog from
+         * a loop that has nothing to do.
+         */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
         r = connect_logind_bus(m, address != NULL);
         if (r >= 0)
                 r = bus_system_power_register(&m->ctx, m->logind_bus);
@@ -482,5 +490,13 @@ int manager_run(Manager *m) {
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        /*
+         * The loop's exit code tells why it ended: 0 for SIGTERM or SIGINT, EXIT_FAILURE from
+         * sd-bus when the bus went away. (Whether the bus is still open says nothing: sd-bus
+         * closes it when the loop exits, whatever the reason.)
+         */
+        if (r > 0)
+                return log_error_errno(ECONNRESET,
+                                       "Lost the connection to the bus; exiting so that ioregd is started again.");
         return 0;
 }

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "protocol.h"
 #include "lib-internal.h"
+#include "protocol-check.h"
+#include "protocol.h"
 
 static const char *const return_strings[_IOREG_RETURN_MAX] = {
         [IOREG_RETURN_SUCCESS] = "success",
@@ -77,7 +78,7 @@ ioreg_return_t lib_return_from_errno(int r) {
         }
 }
 
-/* The daemon's org.ioreg.Error.* names (daemon/bus-errors.h), then the bus's own. */
+/* The daemon's org.ioreg.Error.* names (daemon/bus/bus-errors.h), then the bus's own. */
 static const struct {
         const char *name;
         ioreg_return_t r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -149,6 +150,15 @@ static const char *record_get_link(const DeviceRecord *d, const char *name) {
 
 static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties);
 
+/* The sysfs directory's inode (kernfs's node ID): asked for by the families that publish it only. */
+static uint64_t record_get_node_id(const DeviceRecord *d) {
+        struct stat st;
+
+        if (!d->syspath || stat(d->syspath, &st) < 0)
+                return 0;
+        return (uint64_t) st.st_ino;
+}
+
 /*
  * The parent's record, made when a family first asks for it: most devices never need
  * their ancestors, and each one costs libudev a device object and a few sysfs reads.
@@ -202,6 +212,7 @@ static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action,
                 .read_attr_binary = record_read_attr_binary,
                 .get_parent = record_get_parent,
                 .get_link = record_get_link,
+                .get_node_id = record_get_node_id,
                 .userdata = r,
         };
         /* A removed device has left sysfs: its record needs the syspath only. */

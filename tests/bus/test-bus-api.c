@@ -53,7 +53,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         bus = sd_bus_flush_close_unref(bus);
         /* Both stopped, and both must have exited cleanly. */
-        return (test_daemon_stop(&daemon_) | test_bus_stop(&test_bus)) < 0 ? -1 : 0;
+        return test_daemon_stop_with_bus(&daemon_, &test_bus) < 0 ? -1 : 0;
 }
 
 /* A method call on Registry1; *reply may be NULL. */

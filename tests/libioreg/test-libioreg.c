@@ -86,7 +86,7 @@ static int group_setup(void **state) {
 }
 
 static int group_teardown(void **state) {
-        int r = test_daemon_stop(&daemon_) | test_bus_stop(&test_bus);
+        int r = test_daemon_stop_with_bus(&daemon_, &test_bus);
 
         if (testbed)
                 g_object_unref(testbed);

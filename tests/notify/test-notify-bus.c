@@ -47,7 +47,7 @@ static int teardown(void **state) {
         int r;
 
         /* Both stopped, and both must have exited cleanly. */
-        r = test_daemon_stop(&daemon_) | test_bus_stop(tb);
+        r = test_daemon_stop_with_bus(&daemon_, tb);
         free(tb);
         return r < 0 ? -1 : 0;
 }

@@ -84,7 +84,7 @@ static int teardown(void **state) {
                 return 0;
         sd_bus_flush_close_unref(t->bus);
         /* Both stopped, and both must have exited cleanly. */
-        r = test_daemon_stop(&t->daemon) | test_bus_stop(&t->test_bus);
+        r = test_daemon_stop_with_bus(&t->daemon, &t->test_bus);
         if (t->testbed)
                 g_object_unref(t->testbed);
         free(t);

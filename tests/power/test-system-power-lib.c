@@ -80,7 +80,8 @@ static int group_teardown(void **state) {
         /* Each stopped, and each must have exited cleanly. */
         r = test_logind_stop(&stub_pid);
         sd_bus_flush_close_unref(test_bus);
-        r |= test_daemon_stop(&daemon_) | test_bus_stop(&private_bus);
+        if (test_daemon_stop_with_bus(&daemon_, &private_bus) < 0)
+                r = -1;
         return r < 0 ? -1 : 0;
 }
 

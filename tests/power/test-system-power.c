@@ -98,7 +98,8 @@ static int teardown(void **state) {
         /* Each stopped, and each must have exited cleanly. */
         r = test_logind_stop(&f->stub_pid);
         sd_bus_flush_close_unref(f->bus);
-        r |= test_daemon_stop(&f->daemon) | test_bus_stop(&f->test_bus);
+        if (test_daemon_stop_with_bus(&f->daemon, &f->test_bus) < 0)
+                r = -1;
         free(f);
         return r < 0 ? -1 : 0;
 }

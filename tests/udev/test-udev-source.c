@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testbed.h"
 #include "udev-fixture.h"
@@ -123,6 +124,45 @@ static void test_hotplug_add_remove(void **state) {
         umockdev_testbed_uevent(f->testbed, syspath, "remove");
         umockdev_testbed_remove_device(f->testbed, syspath);
         assert_true(fixture_run_until(f, fixture_lacks_device, syspath));
+        g_free(syspath);
+}
+
+static char *add_mouse(Fixture *f) {
+        return umockdev_testbed_add_device(f->testbed, "usb", "1-1.6", KBD_HUB1,
+                                           "idVendor", "046d", "idProduct", "c077", "product", "USB Optical Mouse",
+                                           "busnum", "1", "devnum", "9", "speed", "1.5", NULL,
+                                           "DEVTYPE", "usb_device", NULL);
+}
+
+/* sessionID names one attachment: the sysfs node's ID, new when the device comes again. */
+static void test_session_id(void **state) {
+        Fixture *f = *state;
+        uint64_t first, second;
+        struct stat st;
+        char *syspath;
+
+        syspath = add_mouse(f);
+        assert_non_null(syspath);
+        assert_true(fixture_run_until(f, fixture_has_device, syspath));
+        assert_int_equal(stat(syspath, &st), 0);
+        first = value_unsigned(entry_get_property(device_tree_find(&f->tree, syspath), "sessionID"));
+        assert_int_equal(first, (uint64_t) st.st_ino);
+        assert_int_not_equal(first, 0);
+
+        umockdev_testbed_uevent(f->testbed, syspath, "remove");
+        umockdev_testbed_remove_device(f->testbed, syspath);
+        assert_true(fixture_run_until(f, fixture_lacks_device, syspath));
+        g_free(syspath);
+
+        syspath = add_mouse(f);
+        assert_non_null(syspath);
+        assert_true(fixture_run_until(f, fixture_has_device, syspath));
+        second = value_unsigned(entry_get_property(device_tree_find(&f->tree, syspath), "sessionID"));
+        assert_int_not_equal(second, 0);
+        assert_int_not_equal(second, first);
+        /* The same attachment reads the same ID again (a resync or a restart of the daemon). */
+        assert_int_equal(stat(syspath, &st), 0);
+        assert_int_equal(second, (uint64_t) st.st_ino);
         g_free(syspath);
 }
 
@@ -351,6 +391,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_coldplug_usb_topology, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_kernel_driver_entries, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_hotplug_change, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_session_id, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_hotplug_add_remove, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_remove_hub_terminates_children_first, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, fixture_teardown),

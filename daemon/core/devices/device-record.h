@@ -80,6 +80,13 @@ struct DeviceRecord {
          * links. Unlike get_attr("driver"), which gives the target's last component only.
          */
         const char *(*get_link)(const DeviceRecord *d, const char *name);
+        /*
+         * The identity of this attachment of the device: the inode of its sysfs directory, which
+         * kernfs never hands out twice while the kernel runs (a device unplugged and plugged in
+         * again gets a new one; a resync or a restart of the daemon reads the same). 0 when
+         * unknown. May be NULL: the source cannot tell.
+         */
+        uint64_t (*get_node_id)(const DeviceRecord *d);
         void *userdata;           /* borrowed; the callbacks' */
 };
 
@@ -104,6 +111,10 @@ static inline ssize_t device_record_read_attr_binary(const DeviceRecord *d, cons
 
 static inline const char *device_record_link(const DeviceRecord *d, const char *name) {
         return d && d->get_link ? d->get_link(d, name) : NULL;
+}
+
+static inline uint64_t device_record_node_id(const DeviceRecord *d) {
+        return d && d->get_node_id ? d->get_node_id(d) : 0;
 }
 
 /*

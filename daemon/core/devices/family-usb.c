@@ -13,11 +13,17 @@
  * A device is named after its product string, else "IOUSBHostDevice" (what
  * a Mac shows for a device without one); its location is the locationID in
  * lowercase hex. An interface is named after its interface string, else
- * "IOUSBHostInterface"; its location is bInterfaceNumber in hex. sessionID
- * (a boot-time stamp on a Mac) has no Linux source and is left out.
+ * "IOUSBHostInterface"; its location is bInterfaceNumber in hex.
+ *
+ * sessionID, unique per attachment on a Mac (a time stamp there; libusb's
+ * macOS backend keys devices on it), is the device's sysfs node ID here:
+ * kernfs gives each new directory a new one, so a device plugged in again is
+ * a new session, while a resync or a daemon restart reads the same.
  */
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "family-util.h"
@@ -52,6 +58,32 @@ static int usb_speed(const char *speed, uint64_t *ret) {
                         return 0;
                 }
         return -EINVAL;
+}
+
+/* tIOUSBHostConnectionSpeed (the modern family's USBSpeed) from kUSBDeviceSpeed*: full and low swap places. */
+static uint64_t usb_host_connection_speed(uint64_t device_speed) {
+        static const uint8_t table[] = { 2 /* low */, 1 /* full */, 3, 4, 5, 6 };
+
+        return device_speed < ELEMENTSOF(table) ? table[device_speed] : 0;
+}
+
+/* PortNum: the port on the parent hub, the last number of the sysname ("1-1.4" → 4, "1-2" → 2). */
+static int usb_port_number(const char *sysname, uint64_t *ret) {
+        const char *last;
+        char *end;
+        unsigned long port;
+
+        if (!sysname || !strchr(sysname, '-'))
+                return -ENOENT; /* a root hub ("usb1") sits on no port */
+        last = strrchr(sysname, '.');
+        if (!last)
+                last = strrchr(sysname, '-');
+        errno = 0;
+        port = strtoul(last + 1, &end, 10);
+        if (errno != 0 || end == last + 1 || *end != '\0' || port == 0 || port > 255)
+                return -EINVAL;
+        *ret = port;
+        return 0;
 }
 
 /* bcdUSB from the `version` attribute (" 2.00", "1.10", "3.20"): major.minor as BCD, 0x0200. */
@@ -151,17 +183,37 @@ static int usb_device_describe(const DeviceRecord *d, NubDescription *nub) {
         r = set_string_indexes(props, d);
         if (r < 0)
                 return r;
+        /* The legacy family's names, and the modern family's kUSB*String copies of them. */
         if (set_string_attr(props, "USB Vendor Name", d, "manufacturer") < 0 ||
             set_string_attr(props, "USB Product Name", d, "product") < 0 ||
-            set_string_attr(props, "USB Serial Number", d, "serial") < 0)
+            set_string_attr(props, "USB Serial Number", d, "serial") < 0 ||
+            set_string_attr(props, "kUSBVendorString", d, "manufacturer") < 0 ||
+            set_string_attr(props, "kUSBProductString", d, "product") < 0 ||
+            set_string_attr(props, "kUSBSerialNumberString", d, "serial") < 0)
+                return -ENOMEM;
+        if (family_attr_unsigned(d, "devnum", 10, UINT16_MAX, &v) >= 0 &&
+            value_dict_set_take(props, "kUSBAddress", value_new_unsigned(v, 16)) < 0)
                 return -ENOMEM;
         if (usb_speed(device_record_attr(d, "speed"), &v) >= 0 &&
-            value_dict_set_take(props, "Device Speed", value_new_unsigned(v, 8)) < 0)
+            (value_dict_set_take(props, "Device Speed", value_new_unsigned(v, 8)) < 0 ||
+             value_dict_set_take(props, "USBSpeed", value_new_unsigned(usb_host_connection_speed(v), 32)) < 0))
                 return -ENOMEM;
+        if (usb_port_number(d->sysname, &v) >= 0 &&
+            value_dict_set_take(props, "PortNum", value_new_unsigned(v, 32)) < 0)
+                return -ENOMEM;
+        v = device_record_node_id(d);
+        if (v != 0 && value_dict_set_take(props, "sessionID", value_new_unsigned(v, 64)) < 0)
+                return -ENOMEM;
+        /* The kernel's view of the port: "fixed" is a built-in device (kIOUSBHostPortTypeInternal, 2). */
         removable = device_record_attr(d, "removable");
-        if (streq_ptr(removable, "fixed") || streq_ptr(removable, "removable"))
-                if (value_dict_set_take(props, "Built-In", value_new_boolean(streq(removable, "fixed"))) < 0)
+        if (streq_ptr(removable, "fixed") || streq_ptr(removable, "removable")) {
+                bool fixed = streq(removable, "fixed");
+
+                if (value_dict_set_take(props, "Built-In", value_new_boolean(fixed)) < 0 ||
+                    value_dict_set_take(props, "non-removable", value_new_string(fixed ? "yes" : "no")) < 0 ||
+                    value_dict_set_take(props, "USBPortType", value_new_unsigned(fixed ? 2 : 0, 32)) < 0)
                         return -ENOMEM;
+        }
 
         if (family_usb_location_id(d->sysname, &location_id) >= 0) {
                 char location[16];

@@ -35,5 +35,7 @@ MatchFamilyHook match_family_hook(const Entry *e) {
                 return match_pci;
         if (entry_conforms_to(e, "IOResources"))
                 return match_resources;
+        if (entry_conforms_to(e, "IOSerialBSDClient"))
+                return match_serial;
         return NULL;
 }

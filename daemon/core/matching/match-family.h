@@ -21,6 +21,7 @@ bool match_usb_device(Registry *reg, Entry *e, const Value *table, int32_t *scor
 bool match_usb_interface(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_pci(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_resources(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
+bool match_serial(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 
 /* The score of a table's IOProbeScore (signed 32-bit; 0 when absent or not a number). */
 int32_t match_table_probe_score(const Value *table);

@@ -338,18 +338,19 @@ static void test_usb_keyboard_behind_hubs(void **state) {
                 uint16_t vendor, product, bcd_device, bcd_usb;
                 uint8_t class, protocol, max_packet, speed;
                 uint16_t address;
+                unsigned port; /* PortNum on the parent hub; 0 for the root hub */
         } devices[] = {
                 /* The root hub, then three hubs, then the keyboard: one nibble per hop. */
                 { "usb1", "EHCI Host Controller", "1000000", 0x01000000,
-                  0x1d6b, 0x0002, 0x0310, 0x0200, 9, 0, 64, 2, 1 },
+                  0x1d6b, 0x0002, 0x0310, 0x0200, 9, 0, 64, 2, 1, 0 },
                 { "1-1", "IOUSBHostDevice", "1100000", 0x01100000,
-                  0x8087, 0x0020, 0x0000, 0x0200, 9, 1, 64, 2, 2 },
+                  0x8087, 0x0020, 0x0000, 0x0200, 9, 1, 64, 2, 2, 1 },
                 { "1-1.5", "IOUSBHostDevice", "1150000", 0x01150000,
-                  0x17ef, 0x1005, 0x0001, 0x0200, 9, 2, 64, 2, 4 },
+                  0x17ef, 0x1005, 0x0001, 0x0200, 9, 2, 64, 2, 4, 5 },
                 { "1-1.5.4", "Kinesis Keyboard Hub", "1154000", 0x01154000,
-                  0x05f3, 0x0081, 0x0320, 0x0110, 9, 0, 8, 1, 7 },
+                  0x05f3, 0x0081, 0x0320, 0x0110, 9, 0, 8, 1, 7, 4 },
                 { "1-1.5.4.2", "IOUSBHostDevice", "1154200", 0x01154200,
-                  0x05f3, 0x0007, 0x0320, 0x0110, 0, 0, 8, 1, 9 },
+                  0x05f3, 0x0007, 0x0320, 0x0110, 0, 0, 8, 1, 9, 2 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
@@ -369,7 +370,16 @@ static void test_usb_keyboard_behind_hubs(void **state) {
                 check_unsigned(&n, "bNumConfigurations", 1, 8);
                 check_unsigned(&n, "kUSBCurrentConfiguration", 1, 8);
                 check_unsigned(&n, "USB Address", devices[i].address, 16);
+                check_unsigned(&n, "kUSBAddress", devices[i].address, 16);
                 check_unsigned(&n, "Device Speed", devices[i].speed, 8);
+                /* tIOUSBHostConnectionSpeed: full 1, high 3 (kUSBDeviceSpeedFull 1, High 2). */
+                check_unsigned(&n, "USBSpeed", devices[i].speed == 2 ? 3 : 1, 32);
+                if (devices[i].port)
+                        check_unsigned(&n, "PortNum", devices[i].port, 32);
+                else
+                        check_absent(&n, "PortNum"); /* the root hub */
+                /* A recording has no sysfs nodes of its own: no attachment to name. */
+                check_absent(&n, "sessionID");
                 check_linux_string(&n, "DEVTYPE", "usb_device");
                 check_linux_string(&n, "DRIVER", "usb");
         }
@@ -380,8 +390,13 @@ static void test_usb_keyboard_behind_hubs(void **state) {
                 describe(umockdev_find(r, "1-1.5.4"), &hub);
                 check_string(&hub, "USB Vendor Name", "PI Engineering");
                 check_string(&hub, "USB Product Name", "Kinesis Keyboard Hub");
+                check_string(&hub, "kUSBVendorString", "PI Engineering");
+                check_string(&hub, "kUSBProductString", "Kinesis Keyboard Hub");
                 check_absent(&hub, "USB Serial Number");
+                check_absent(&hub, "kUSBSerialNumberString");
                 check_absent(&hub, "Built-In"); /* removable=unknown */
+                check_absent(&hub, "non-removable");
+                check_absent(&hub, "USBPortType");
                 /* From the device descriptor: 12 01 10 01 09 00 00 08 f3 05 81 00 20 03 01 02 00 01 */
                 check_unsigned(&hub, "iManufacturer", 1, 8);
                 check_unsigned(&hub, "iProduct", 2, 8);
@@ -397,8 +412,12 @@ static void test_usb_keyboard_behind_hubs(void **state) {
 
                 describe(umockdev_find(r, "1-1"), &fixed);
                 check_bool(&fixed, "Built-In", true); /* removable=fixed */
+                check_string(&fixed, "non-removable", "yes");
+                check_unsigned(&fixed, "USBPortType", 2, 32); /* kIOUSBHostPortTypeInternal */
                 describe(umockdev_find(r, "1-1.5"), &removable);
                 check_bool(&removable, "Built-In", false);
+                check_string(&removable, "non-removable", "no");
+                check_unsigned(&removable, "USBPortType", 0, 32); /* kIOUSBHostPortTypeStandard */
         }
 }
 
@@ -440,6 +459,8 @@ static void test_usb_fido2(void **state) {
         check_unsigned(&dev, "Device Speed", 1, 8);
         check_string(&dev, "USB Vendor Name", "Yubico");
         check_string(&dev, "USB Product Name", "Security Key by Yubico");
+        check_string(&dev, "kUSBProductString", "Security Key by Yubico");
+        check_unsigned(&dev, "PortNum", 3, 32);
 
         describe(umockdev_find(r, "1-2.3:1.0"), &intf);
         check_nub(&intf, "IOUSBHostInterface", "IOUSBHostInterface", "0");

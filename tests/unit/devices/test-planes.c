@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-planes.c: the IOPower plane (daemon/power-plane.c) and the
- * IODeviceTree plane (daemon/firmware-tree.c) as the device tree builds
+ * test-planes.c: the IOPower plane (daemon/core/devices/power-plane.c) and the
+ * IODeviceTree plane (daemon/core/devices/firmware-tree.c) as the device tree builds
  * them: from a real recording (tests/data/umockdev, whose devices carry
  * power/runtime_status and firmware_node links), from tables, and from the
  * device-tree fixture in tests/data/sysfs-devicetree.

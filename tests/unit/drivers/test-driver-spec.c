@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-driver-spec.c: how a personality's server is found and described
- * (daemon/driver-spec.h), against real files in a temporary folder: an
+ * (daemon/drivers/driver-spec.h), against real files in a temporary folder: an
  * absolute path, a path relative to the personality file, a bare name in
  * the driver path, a .dext bundle's CFBundleExecutable (deep and shallow),
  * the optional keys, and the errors.

@@ -194,6 +194,36 @@ static void test_resources(void **state) {
                      "IOResourceMatch");
 }
 
+/* IOSerialFamily's keys at the top level: the "modems only" query of Apple's serial port sample. */
+static void test_serial_keys(void **state) {
+        MatchFixture *f = *state;
+        Entry *modem, *rs232;
+
+        assert_int_equal(class_table_define(f->registry->classes, "IOSerialBSDClient", "IOService", NULL), 0);
+        modem = fixture_nub(f, NULL, "IOSerialBSDClient", "ttyACM0",
+                            "{\"IOSerialBSDClientType\":\"IOModemSerialStream\",\"IOTTYDevice\":\"ttyACM0\","
+                            "\"IOTTYBaseName\":\"ttyACM\",\"IOTTYSuffix\":\"0\","
+                            "\"IOCalloutDevice\":\"/dev/ttyACM0\",\"IODialinDevice\":\"/dev/ttyACM0\"}");
+        rs232 = fixture_nub(f, NULL, "IOSerialBSDClient", "ttyUSB0",
+                            "{\"IOSerialBSDClientType\":\"IORS232SerialStream\",\"IOTTYDevice\":\"ttyUSB0\","
+                            "\"IOTTYBaseName\":\"ttyUSB\",\"IOTTYSuffix\":\"0\","
+                            "\"IOCalloutDevice\":\"/dev/ttyUSB0\",\"IODialinDevice\":\"/dev/ttyUSB0\"}");
+        assert_int_equal(try_match(f, modem, "{\"IOProviderClass\":\"IOSerialBSDClient\","
+                                             "\"IOSerialBSDClientType\":\"IOModemSerialStream\"}", NULL), 0);
+        assert_fails(f, rs232, "{\"IOProviderClass\":\"IOSerialBSDClient\","
+                               "\"IOSerialBSDClientType\":\"IOModemSerialStream\"}", "IOSerialBSDClientType");
+        assert_int_equal(try_match(f, rs232, "{\"IOProviderClass\":\"IOSerialBSDClient\","
+                                             "\"IOTTYBaseName\":\"ttyUSB\",\"IOTTYSuffix\":\"0\"}", NULL), 0);
+        assert_fails(f, modem, "{\"IOProviderClass\":\"IOSerialBSDClient\",\"IOTTYDevice\":\"ttyUSB0\"}",
+                     "IOTTYDevice");
+        assert_fails(f, rs232, "{\"IOProviderClass\":\"IOSerialBSDClient\",\"IOCalloutDevice\":\"/dev/ttyACM0\"}",
+                     "IOCalloutDevice");
+        assert_fails(f, rs232, "{\"IOProviderClass\":\"IOSerialBSDClient\",\"IODialinDevice\":\"/dev/x\"}",
+                     "IODialinDevice");
+        /* Keys the family does not know are still ignored, as IOService ignores them. */
+        assert_int_equal(try_match(f, rs232, "{\"IOProviderClass\":\"IOSerialBSDClient\",\"Unknown\":1}", NULL), 0);
+}
+
 static void test_inactive_never_matches(void **state) {
         MatchFixture *f = *state;
         Entry *e = fixture_nub(f, NULL, "IOService", "gone", "{}");
@@ -440,6 +470,7 @@ int main(void) {
                 T(test_location_match),        T(test_property_match),      T(test_property_exists),
                 T(test_path_and_id),           T(test_parent_match),        T(test_matched_service_count),
                 T(test_bsd_and_linux_keys),    T(test_key_order),           T(test_resources),
+                T(test_serial_keys),
                 T(test_inactive_never_matches), T(test_hostile_nesting_refused), T(test_usb_device_rules),
                 T(test_usb_score_adjustments), T(test_usb_no_usb_keys),     T(test_usb_interface_rules),
                 T(test_pci_keys),              T(test_catalogue_order),     T(test_catalogue_index),
