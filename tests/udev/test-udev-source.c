@@ -26,8 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testbed.h"
 #include "udev-fixture.h"
@@ -140,6 +142,7 @@ static void test_session_id(void **state) {
         uint64_t first, second;
         struct stat st;
         char *syspath;
+        int old_node;
 
         syspath = add_mouse(f);
         assert_non_null(syspath);
@@ -148,6 +151,12 @@ static void test_session_id(void **state) {
         first = value_unsigned(entry_get_property(device_tree_find(&f->tree, syspath), "sessionID"));
         assert_int_equal(first, (uint64_t) st.st_ino);
         assert_int_not_equal(first, 0);
+        /*
+         * Held open, the old node keeps its inode: the testbed's filesystem cannot hand its number
+         * to the new node (sysfs does not reuse them at once either).
+         */
+        old_node = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(old_node >= 0);
 
         umockdev_testbed_uevent(f->testbed, syspath, "remove");
         umockdev_testbed_remove_device(f->testbed, syspath);
@@ -164,6 +173,7 @@ static void test_session_id(void **state) {
         assert_int_equal(stat(syspath, &st), 0);
         assert_int_equal(second, (uint64_t) st.st_ino);
         g_free(syspath);
+        close(old_node);
 }
 
 /* Every terminated device comes before each of its ancestors. */
