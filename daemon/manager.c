@@ -493,7 +493,12 @@ int manager_run(Manager *m) {
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
-        if (m->bus && !sd_bus_is_open(m->bus))
+        /*
+         * The loop's exit code tells why it ended: 0 for SIGTERM or SIGINT, EXIT_FAILURE from
+         * sd-bus when the bus went away. (Whether the bus is still open says nothing: sd-bus
+         * closes it when the loop exits, whatever the reason.)
+         */
+        if (r > 0)
                 return log_error_errno(ECONNRESET,
                                        "Lost the connection to the bus; exiting so that ioregd is started again.");
         return 0;

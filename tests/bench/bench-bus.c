@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "bench-util.h"
-#include "bus-fixture.h"
+#include "test-bus.h"
 #include "manager.h"
 #include "log.h"
 
@@ -278,13 +278,13 @@ static int run(void) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *plane = NULL, *managed = NULL;
         uint64_t rtt = UINT64_MAX, plane_ns = UINT64_MAX, managed_ns = UINT64_MAX, t;
-        BusFixture f;
+        TestBus f;
         unsigned n_plane, n_managed;
         size_t plane_bytes, managed_bytes;
         pid_t server;
         int r;
 
-        r = bus_fixture_start_bus(&f);
+        r = test_bus_start(&f);
         if (r < 0) {
                 fprintf(stderr, "Cannot start dbus-daemon: %s\n", strerror(-r));
                 return r;
@@ -295,7 +295,7 @@ static int run(void) {
                 return -errno;
         if (server == 0)
                 serve(f.address);
-        r = bus_fixture_connect(f.address, &bus);
+        r = test_bus_connect(&f, &bus);
         /* Up once it answers (building 10,000 entries takes a moment). */
         for (unsigned i = 0; r >= 0 && i < 400; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -372,7 +372,7 @@ static int run(void) {
 out:
         (void) kill(server, SIGTERM);
         (void) waitpid(server, NULL, 0);
-        bus_fixture_stop(&f);
+        (void) test_bus_stop(&f);
         if (r < 0)
                 fprintf(stderr, "bench-bus: %s\n", strerror(-r));
         return r;

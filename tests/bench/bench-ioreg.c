@@ -47,7 +47,7 @@
 
 #include "bench-udevbed.h"
 #include "bench-util.h"
-#include "bus-fixture.h"
+#include "test-bus.h"
 #include "macro.h"
 
 #define DEFAULT_DEVICES 10000u
@@ -266,8 +266,10 @@ static double median_ms(Command *c) {
 
 /* --- the daemon --- */
 
+static pid_t ioregd_pid; /* 0 when not running */
+
 /* Starts ioregd on the fixture's bus and waits until its registry is quiet; *ret_nsec: from exec to quiet. */
-static int start_ioregd(BusFixture *f, const Env *env, uint64_t *ret_nsec) {
+static int start_ioregd(TestBus *f, const Env *env, uint64_t *ret_nsec) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *bus_arg = NULL, *pers_arg = NULL;
         uint64_t t0 = bench_now_nsec(), deadline = t0 + QUIET_TIMEOUT_SEC * UINT64_C(1000000000);
@@ -282,11 +284,11 @@ static int start_ioregd(BusFixture *f, const Env *env, uint64_t *ret_nsec) {
         null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (null_fd < 0)
                 return -errno;
-        r = spawn(argv, env, null_fd, null_fd, &f->ioregd_pid);
+        r = spawn(argv, env, null_fd, null_fd, &ioregd_pid);
         close(null_fd);
         if (r < 0)
                 return r;
-        r = bus_fixture_connect(f->address, &bus);
+        r = test_bus_connect(f, &bus);
         if (r < 0)
                 return r;
         while (bench_now_nsec() < deadline) {
@@ -298,8 +300,8 @@ static int start_ioregd(BusFixture *f, const Env *env, uint64_t *ret_nsec) {
                         *ret_nsec = bench_now_nsec() - t0;
                         return 0;
                 }
-                if (waitpid(f->ioregd_pid, NULL, WNOHANG) == f->ioregd_pid) {
-                        f->ioregd_pid = 0;
+                if (waitpid(ioregd_pid, NULL, WNOHANG) == ioregd_pid) {
+                        ioregd_pid = 0;
                         fprintf(stderr, "bench-ioreg: ioregd exited\n");
                         return -ECHILD;
                 }
@@ -308,12 +310,12 @@ static int start_ioregd(BusFixture *f, const Env *env, uint64_t *ret_nsec) {
         return -ETIMEDOUT;
 }
 
-static void stop_ioregd(BusFixture *f) {
-        if (f->ioregd_pid <= 0)
+static void stop_ioregd(TestBus *f) {
+        if (ioregd_pid <= 0)
                 return;
-        (void) kill(f->ioregd_pid, SIGTERM);
-        (void) waitpid(f->ioregd_pid, NULL, 0);
-        f->ioregd_pid = 0;
+        (void) kill(ioregd_pid, SIGTERM);
+        (void) waitpid(ioregd_pid, NULL, 0);
+        ioregd_pid = 0;
 }
 
 /* --- one tree --- */
@@ -332,7 +334,7 @@ static void tree_done(Tree *t) {
 }
 
 /* ioregd on the tree, then both commands: counted once, then timed runs interleaved. */
-static int tree_measure(Tree *t, BusFixture *f, const char *udevadm) {
+static int tree_measure(Tree *t, TestBus *f, const char *udevadm) {
         _cleanup_(env_done) Env daemon_env = {}, client_env = {}, udevadm_env = {};
         int null_fd = -1, r;
 
@@ -484,7 +486,7 @@ static int run(void) {
         const char *note = "udevadm not installed (Debian package udev)";
         char mock_name[64];
         uint64_t build_nsec, t0;
-        BusFixture f = {};
+        TestBus f = {};
         int r;
 
         if (!udevadm)
@@ -492,7 +494,7 @@ static int run(void) {
         /* The bus and the ioreg client never run under the preload; ioregd and udevadm do for the testbed. */
         (void) unsetenv("LD_PRELOAD");
         (void) setenv("IOREG_UDEV_MODE", "kernel", 1);
-        r = bus_fixture_start_bus(&f);
+        r = test_bus_start(&f);
         if (r < 0) {
                 fprintf(stderr, "bench-ioreg: cannot start dbus-daemon: %s\n", strerror(-r));
                 return r;
@@ -524,7 +526,8 @@ static int run(void) {
 out:
         tree_done(&sys);
         tree_done(&mock);
-        bus_fixture_stop(&f);
+        stop_ioregd(&f);
+        (void) test_bus_stop(&f);
         return r;
 }
 

@@ -48,7 +48,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "../dbus-notify/notify-harness.h"
+#include "protocol.h"
+#include "test-bus.h"
 #include "bench-util.h"
 #include "manager.h"
 #include "log.h"
@@ -154,13 +155,15 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *ack = NULL;
         sd_bus *bus = sd_bus_message_get_bus(m);
 
-        if (!sd_bus_message_is_signal(m, NOTIFY_IFACE, "Notification") || sd_bus_message_read(m, "tt", &id, &seq) < 0)
+        if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification") ||
+            sd_bus_message_read(m, "tt", &id, &seq) < 0)
                 return 0;
         if (b->cap_lat > b->n_lat)
                 b->lat[b->n_lat++] = now - b->t0;
         b->received++;
         b->last = now;
-        if (sd_bus_message_new_method_call(bus, &ack, BUS_NAME, NOTIFY_PATH, NOTIFY_IFACE, "Ack") >= 0 &&
+        if (sd_bus_message_new_method_call(bus, &ack, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                           IOREG_NOTIFY_INTERFACE, "Ack") >= 0 &&
             sd_bus_message_append(ack, "tt", id, seq) >= 0 && sd_bus_message_set_expect_reply(ack, 0) >= 0)
                 (void) sd_bus_send(bus, ack, NULL);
         return 0;
@@ -196,8 +199,8 @@ static int subscribe(sd_bus *bus, const char *type, const char *key, const char 
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, NOTIFY_PATH, NOTIFY_IFACE, "Subscribe", &error, &reply, "sa{sv}", type,
-                               1, key, "s", value);
+        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe",
+                               &error, &reply, "sa{sv}", type, 1, key, "s", value);
         if (r < 0)
                 fprintf(stderr, "Subscribe: %s\n", error.message);
         sd_bus_error_free(&error);
@@ -242,13 +245,13 @@ static int measure(const char *address, int event_fd) {
                 return -ENOMEM;
 
         for (unsigned i = 0; i < arg_subscribers; i++) {
-                Harness h = { .address = (char *) address };
                 char name[16];
 
                 snprintf(name, sizeof(name), "ev%u", i);
-                r = harness_connect(&h, &b.subs[i]);
+                r = test_bus_connect_address(address, &b.subs[i]);
                 if (r >= 0)
-                        r = sd_bus_match_signal(b.subs[i], NULL, NULL, NOTIFY_PATH, NOTIFY_IFACE, NULL, on_signal, &b);
+                        r = sd_bus_match_signal(b.subs[i], NULL, NULL, IOREG_OBJECT_PATH,
+                                                IOREG_NOTIFY_INTERFACE, NULL, on_signal, &b);
                 if (r >= 0)
                         r = subscribe(b.subs[i], "IOServicePublish", "IONameMatch", name, &b.pub_ids[i]);
                 if (r >= 0)
@@ -262,9 +265,7 @@ static int measure(const char *address, int event_fd) {
 
         /* The peer: a bare round trip to the same daemon through the same dbus-daemon. */
         {
-                Harness h = { .address = (char *) address };
-
-                r = harness_connect(&h, &pinger);
+                r = test_bus_connect_address(address, &pinger);
                 if (r < 0)
                         return r;
         }
@@ -272,8 +273,8 @@ static int measure(const char *address, int event_fd) {
                 for (unsigned i = 0; i < n_samples; i++) {
                         uint64_t t = bench_now_nsec();
 
-                        r = sd_bus_call_method(pinger, BUS_NAME, NOTIFY_PATH, "org.freedesktop.DBus.Peer", "Ping",
-                                               NULL, NULL, NULL);
+                        r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                               "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
                         if (r < 0)
                                 return r;
                         rtt[i] = bench_now_nsec() - t; /* the second round counts: warm */
@@ -311,21 +312,21 @@ static int measure(const char *address, int event_fd) {
                  */
                 for (unsigned j = 0; j < arg_subscribers; j++)
                         (void) sd_bus_flush(b.subs[j]);
-                r = sd_bus_call_method(pinger, BUS_NAME, NOTIFY_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
-                                       NULL, NULL);
+                r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
                 if (r < 0)
                         return r;
         }
 
         /* Replay: every device to a new subscriber that acknowledges as it goes. */
         {
-                Harness h = { .address = (char *) address };
                 sd_bus *late = NULL;
                 uint64_t id;
 
-                r = harness_connect(&h, &late);
+                r = test_bus_connect_address(address, &late);
                 if (r >= 0)
-                        r = sd_bus_match_signal(late, NULL, NULL, NOTIFY_PATH, NOTIFY_IFACE, NULL, on_signal, &b);
+                        r = sd_bus_match_signal(late, NULL, NULL, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                                                NULL, on_signal, &b);
                 if (r >= 0)
                         r = sd_bus_attach_event(late, e, 0);
                 b.received = 0;
@@ -421,7 +422,7 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        Harness h = {};
+        TestBus h = {};
         int event_pipe[2], ready_pipe[2], r, status;
         pid_t pid;
         char c;
@@ -429,7 +430,7 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        r = harness_start_bus(&h);
+        r = test_bus_start(&h);
         if (r < 0) {
                 fprintf(stderr, "bench-notify: cannot start dbus-daemon: %s\n", strerror(-r));
                 return EXIT_FAILURE;
@@ -451,13 +452,13 @@ int main(int argc, char *argv[]) {
         close(ready_pipe[1]);
         if (read(ready_pipe[0], &c, 1) != 1) {
                 fprintf(stderr, "bench-notify: the daemon did not start\n");
-                harness_stop(&h);
+                (void) test_bus_stop(&h);
                 return EXIT_FAILURE;
         }
         r = measure(h.address, event_pipe[1]);
         close(event_pipe[1]); /* the daemon exits its loop */
         waitpid(pid, &status, 0);
-        harness_stop(&h);
+        (void) test_bus_stop(&h);
         if (r < 0) {
                 fprintf(stderr, "bench-notify: %s\n", strerror(-r));
                 return EXIT_FAILURE;

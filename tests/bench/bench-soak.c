@@ -60,7 +60,7 @@
 #include <ioreg/ioreg.h>
 
 #include "bench-util.h"
-#include "bus-fixture.h"
+#include "test-bus.h"
 #include "macro.h"
 
 #define PRELOAD "libumockdev-preload.so.0"
@@ -143,7 +143,7 @@ static int subtree_load(Subtree *s, const char *file, const char *device) {
 
 /* --- the daemon --- */
 
-static int spawn_ioregd(const BusFixture *f, bool valgrind, const char *valgrind_log, pid_t *ret) {
+static int spawn_ioregd(const TestBus *f, bool valgrind, const char *valgrind_log, pid_t *ret) {
         char bus_arg[600], pers_arg[600], log_arg[600];
         char *argv[16];
         unsigned n = 0;
@@ -472,7 +472,7 @@ static unsigned ports_wait(Port *ports, unsigned n, size_t offset, const unsigne
 }
 
 /* The daemon is stopped and started again (*pid changes); returns the ports that re-armed. */
-static int rearm(BusFixture *f, UMockdevTestbed *tb, const Subtree *sub, sd_bus *bus, pid_t *pid,
+static int rearm(TestBus *f, UMockdevTestbed *tb, const Subtree *sub, sd_bus *bus, pid_t *pid,
                  unsigned *ret_terminated, unsigned *ret_matched) {
         _cleanup_free_ Port *ports = calloc(arg_clients, sizeof(Port));
         _cleanup_free_ unsigned *want = calloc(arg_clients, sizeof(unsigned));
@@ -518,7 +518,7 @@ static int run(void) {
         UMockdevTestbed *tb = NULL;
         GError *gerror = NULL;
         Client c = {};
-        BusFixture f = {};
+        TestBus f = {};
         Usage warm = {}, end = {}, u;
         unsigned max_children = 0, cycles = arg_cycles;
         uint32_t subs_before = 0, subs_after = 0;
@@ -544,7 +544,7 @@ static int run(void) {
                 g_object_unref(tb);
                 return -EIO;
         }
-        r = bus_fixture_start_bus(&f);
+        r = test_bus_start(&f);
         if (r < 0)
                 goto out;
         if (arg_leak_check && asprintf(&valgrind_log, "/tmp/bench-soak-valgrind-%d.log", (int) getpid()) < 0) {
@@ -554,7 +554,7 @@ static int run(void) {
         r = spawn_ioregd(&f, arg_leak_check, valgrind_log, &pid);
         if (r < 0)
                 goto out;
-        r = bus_fixture_connect(f.address, &c.bus);
+        r = test_bus_connect(&f, &c.bus);
         if (r < 0)
                 goto out;
         r = wait_quiet(c.bus, pid);
@@ -625,7 +625,7 @@ static int run(void) {
                 _cleanup_(sd_bus_flush_close_unrefp) sd_bus *b = NULL;
                 uint64_t id;
 
-                r = bus_fixture_connect(f.address, &b);
+                r = test_bus_connect(&f, &b);
                 if (r >= 0)
                         r = subscribe(b, "publish", arg_match, &id);
         }
@@ -688,7 +688,7 @@ out:
                 leak_rows(valgrind_log);
                 fflush(stdout);
         }
-        bus_fixture_stop(&f);
+        (void) test_bus_stop(&f);
         if (tb) {
                 umockdev_testbed_clear(tb);
                 g_object_unref(tb);

@@ -37,9 +37,10 @@
 
 #include <ioreg/ioreg.h>
 
-#include "../driver/driver-harness.h"
-#include "../userclient/uc-test.h"
+#include "driver-test.h"
+#include "uc-test.h"
 #include "bench-util.h"
+#include "protocol.h"
 
 #define DEFAULT_SAMPLES 20000u
 #define QUICK_SAMPLES 2000u
@@ -130,7 +131,7 @@ static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
         case KIND_BARE4K:
                 return bare_round_trip(echo_fd, UC_PAGE);
         default:
-                return sd_bus_call_method(bus, BUS_NAME, "/org/ioreg/Registry1", "org.freedesktop.DBus.Peer", "Ping",
+                return sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
                                           NULL, NULL, NULL) < 0 ? -EIO : 0;
         }
 }
@@ -259,7 +260,7 @@ int main(int argc, char *argv[]) {
                 driver_test_stop(&t);
                 return EXIT_FAILURE;
         }
-        setenv("IOREG_BUS_ADDRESS", t.h.address, 1);
+        setenv("IOREG_BUS_ADDRESS", t.private_bus.address, 1);
         for (int i = 0; i < 500 && (driver_test_find_one(&t, "UCTestDriver", &id) != 1 ||
                                     driver_test_number(&t, id, "TestServerPID") <= 0); i++)
                 usleep(20 * 1000);

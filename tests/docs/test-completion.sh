@@ -13,15 +13,7 @@ set -euo pipefail
 mode=$1
 build=$2
 src=$3
-work=$(mktemp -d)
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$src/tests/fixture/private-bus.sh"
 
 # Completes the words given, the last one being the word under the cursor, in
 # a fresh bash that has sourced only the script for $1; prints COMPREPLY, one per line.
@@ -108,19 +100,10 @@ fi
 
 [ "$mode" = live ] || fail "unknown mode '$mode'"
 command -v busctl >/dev/null 2>&1 || { echo "SKIP: busctl is not installed"; exit 77; }
-sed "s|@DIR@|$work|" "$src/tests/data/private-bus.conf.in" > "$work/bus.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
-pids+=($!)
-for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
-[ -s "$work/address" ] || fail "dbus-daemon did not start: $(cat "$work/dbus.log")"
-export IOREG_BUS_ADDRESS=$(head -n1 "$work/address")
+start_private_bus
 # A Mac's saved IOService plane, served as a plane of another name: the daemon's
 # Planes then holds a fifth plane that the static list does not.
-"$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" \
-        --snapshot="$src/tests/data/ioreg/qemu-MacPro7,1-ioreg-tree.txt" --snapshot-plane=IOACPIPlane \
-        2>"$work/ioregd.log" &
-pids+=($!)
-"$build/cli/ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet: $(cat "$work/ioregd.log")"
+start_ioregd --snapshot="$src/tests/data/ioreg/qemu-MacPro7,1-ioreg-tree.txt" --snapshot-plane=IOACPIPlane
 
 expect_words "ioreg -p (live)" "IOService IOPower IOUSB IODeviceTree IOACPIPlane" ioreg -p ""
 expect_words "ioreg -p IOA (live)" "IOACPIPlane" ioreg -p IOA

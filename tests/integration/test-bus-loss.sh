@@ -5,15 +5,12 @@
 # no bus, feeding the watchdog from an idle loop.
 set -euo pipefail
 build=$1 src=$2
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 
 start_private_bus
-"$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" --no-udev >"$work/ioregd.log" 2>&1 &
-daemon=$!
-pids+=($daemon)
-"$build/cli/ioreg" --wait-quiet=20 -w0 >/dev/null || fail "ioregd did not come up"
+start_ioregd --no-udev
 
-kill "${pids[0]}" # the dbus-daemon
+kill "$bus_pid"
 for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$daemon" 2>/dev/null && fail "ioregd still runs 5 s after its bus went away"
 status=0

@@ -7,12 +7,11 @@
 set -euo pipefail
 build=$1
 src=$2
-ioregd=$build/daemon/ioregd
 ioreg=$build/cli/ioreg
 ioclasscount=$build/cli/ioclasscount
 dumps=$src/tests/data/ioreg
 
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 expect() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'"; }
 
 # 1. A Mac's own counts, read from Root's IOKitDiagnostics in the dump.
@@ -31,10 +30,7 @@ expect "$("$ioclasscount" --from="$qemu" IOPCIDevice)" "IOPCIDevice = $n_pci"
 
 # 3. A live daemon: the platform expert, IOResources and the root domain are IOService's direct subclasses.
 start_private_bus
-"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
-        2>"$work/ioregd.log" &
-pids+=($!)
-"$ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+start_ioregd --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev
 expect "$("$ioclasscount" IOPlatformExpertDevice IOResources IOService IOMedia Nope)" \
         "IOPlatformExpertDevice = 1, IOResources = 1, IOService = 3, IOMedia = 0, Nope = <no such class>"
 "$ioclasscount" | LC_ALL=C sort -c || fail "live listing not sorted"

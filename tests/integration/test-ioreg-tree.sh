@@ -6,18 +6,12 @@
 set -euo pipefail
 build=$1
 src=$2
-ioregd=$build/daemon/ioregd
 ioreg=$build/cli/ioreg
 
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 start_private_bus
 
-"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
-        2>"$work/ioregd.log" &
-daemon=$!
-pids+=($daemon)
-
-"$ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+start_ioregd --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev
 
 # Busy times depend on the machine's speed: compared without them.
 no_busy_time() { sed -e 's/, busy \([0-9]*\) ([0-9]* ms)/, busy \1/'; }
@@ -62,14 +56,11 @@ kill -0 "$daemon" || fail "daemon died"
 # 6. -c selects whose properties show: only the platform expert's here.
 "$ioreg" -w0 -c IOPlatformExpertDevice > "$work/c.txt" || fail "ioreg -c failed"
 [ "$(grep -c '^ *| *{$\|^ *{$' "$work/c.txt")" -eq 1 ] || fail "-c IOPlatformExpertDevice: $(cat "$work/c.txt")"
-kill "$daemon"; wait "$daemon" 2>/dev/null || true
+stop_ioregd
 
 # 7. ioregd --snapshot serves a Mac's registry: ioreg prints the dump itself.
 dump=$src/tests/data/ioreg/hackintosh-Macmini8,1-ioreg-p-IOUSB-l.txt
-"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --snapshot="$dump" --snapshot-plane=IOUSB 2>"$work/ioregd.log" &
-daemon=$!
-pids+=($daemon)
-"$ioreg" --wait-quiet=20 >/dev/null || fail "snapshot daemon not quiet"
+start_ioregd --snapshot="$dump" --snapshot-plane=IOUSB
 "$ioreg" -p IOUSB -l -w0 > "$work/snap.txt" || fail "ioreg against the snapshot failed"
 cmp "$dump" "$work/snap.txt" || fail "snapshot served differently: $(diff "$dump" "$work/snap.txt" | head)"
 "$ioreg" -p IOUSB -w0 --from="$dump" -a > "$work/local.plist" || fail "ioreg --from -a failed"

@@ -8,10 +8,9 @@
 set -euo pipefail
 build=$1
 src=$2
-ioregd=$build/daemon/ioregd
 ioreg=$build/cli/ioreg
 
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 start_private_bus
 
 mkdir "$work/personalities"
@@ -26,11 +25,7 @@ cat > "$work/personalities/waiter.json" <<'JSON'
         "IOMatchCategory": "Never", "IOResourceMatch": "NoSuchResource" } } }
 JSON
 
-"$ioregd" --bus-address="$IOREG_BUS_ADDRESS" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
-        --personalities="$work/personalities" 2>"$work/ioregd.log" &
-daemon=$!
-pids+=($daemon)
-"$ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+start_ioregd --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev --personalities="$work/personalities"
 
 # The id of the first entry of class $1, or nothing.
 entry_id() { "$ioreg" -w0 -r -d 1 -c "$1" | sed -n 's/.*, id \(0x[0-9a-f]*\),.*/\1/p' | head -n1; }

@@ -28,8 +28,10 @@
 
 #include <ioreg/ioreg.h>
 
-#include "notify-harness.h"
 #include "macro.h"
+#include "registry-query.h"
+#include "test-bus.h"
+#include "test-daemon.h"
 
 #define KBD_ROOT "/sys/devices/pci0000:00/0000:00:1a.0/usb1"
 #define KBD_HUB1 KBD_ROOT "/1-1"
@@ -40,12 +42,13 @@
 #define ROOT_ID UINT64_C(0x100000100)
 
 static UMockdevTestbed *testbed;
-static Harness harness;
+static TestBus test_bus;  /* the private dbus-daemon */
+static TestDaemon daemon_; /* ioregd on it */
 
 static void start_daemon(const char *arg) {
         const char *args[] = { arg, NULL };
 
-        assert_int_equal(harness_start_daemon(&harness, args), 0);
+        assert_int_equal(test_daemon_start(&daemon_, &test_bus, args), 0);
 }
 
 static int group_setup(void **state) {
@@ -70,23 +73,24 @@ static int group_setup(void **state) {
         p = umockdev_testbed_add_device(testbed, "tty", "ttyUSB0", SERIAL_DEV "/1-1.3:1.0", "dev", "188:0", NULL,
                                         "DEVNAME", "/dev/ttyUSB0", "MAJOR", "188", "MINOR", "0", NULL);
         g_free(p);
-        if (harness_start_bus(&harness) < 0)
+        if (test_bus_start(&test_bus) < 0)
                 return -1;
-        setenv("IOREG_BUS_ADDRESS", harness.address, 1);
+        setenv("IOREG_BUS_ADDRESS", test_bus.address, 1);
         {
                 const char *args[] = { NULL };
 
-                if (harness_start_daemon(&harness, args) < 0)
+                if (test_daemon_start(&daemon_, &test_bus, args) < 0)
                         return -1;
         }
         return 0;
 }
 
 static int group_teardown(void **state) {
-        harness_stop(&harness);
+        int r = test_daemon_stop_with_bus(&daemon_, &test_bus);
+
         if (testbed)
                 g_object_unref(testbed);
-        return 0;
+        return r < 0 ? -1 : 0;
 }
 
 static char *add_mouse(unsigned port) {
@@ -605,7 +609,7 @@ static void test_overflow(void **state) {
         char *mice[6];
         unsigned n;
 
-        harness_stop_daemon(&harness);
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
         start_daemon("--notify-limit=2");
         port = ioreg_notification_port_create();
         assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
@@ -640,7 +644,7 @@ static void test_overflow(void **state) {
         wait_for_count(mouse_matching(), 0);
         ioreg_object_release(it);
         ioreg_notification_port_destroy(port);
-        harness_stop_daemon(&harness);
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
         start_daemon(NULL);
 }
 
@@ -687,7 +691,7 @@ static void test_daemon_restart(void **state) {
                          IOREG_RETURN_SUCCESS);
 
         /* The daemon dies; meanwhile one mouse goes and another comes. */
-        harness_stop_daemon(&harness);
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
         for (unsigned i = 0; i < 10; i++)
                 (void) ioreg_notification_port_run(port, 10 * 1000);
         remove_device(m1);
@@ -902,7 +906,7 @@ static void test_example_usb_notify(void **state) {
                 sd_bus *bus = NULL;
                 unsigned subs = 0;
 
-                assert_int_equal(harness_connect(&harness, &bus), 0);
+                assert_int_equal(test_bus_connect(&test_bus, &bus), 0);
                 for (unsigned i = 0; i < 500 && subs < 2; i++) {
                         assert_int_equal(read_subscriptions(bus, &subs), 0);
                         if (subs < 2)

@@ -16,7 +16,7 @@ client=$4
 recording=$src/tests/data/umockdev/umockdev-input-usbkbd.umockdev
 [ -f "$recording" ] || fail "no recording at $recording"
 
-. "$src/tests/integration/private-bus.sh"
+. "$src/tests/fixture/private-bus.sh"
 start_private_bus
 
 type_id=5B2A7C3E-1D0F-4E8A-9C61-3F7B2E9D4A10
@@ -34,10 +34,8 @@ cat > "$work/personalities/plugin.json" <<JSON
             "66666666-7777-8888-9999-AAAAAAAAAAAA": "../escape.so" } } } } }
 JSON
 
-IOREG_UDEV_MODE=kernel umockdev-run -d "$recording" -- "$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" \
-        --personalities="$work/personalities" 2>"$work/ioregd.log" &
-daemon=$!
-pids+=($daemon)
+ioregd_wrapper=(umockdev-run -d "$recording" --)
+IOREG_UDEV_MODE=kernel start_ioregd --personalities="$work/personalities"
 # Under umockdev-run the daemon may not be on the bus yet when ioreg first asks, and its coldplug
 # may still be going: wait for the keyboard's merge itself.
 merged=no

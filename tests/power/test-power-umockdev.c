@@ -28,8 +28,13 @@
 #include <umockdev.h>
 
 #include "bus-value.h"
-#include "notify-harness.h"
 #include "macro.h"
+#include "notify-client.h"
+#include "protocol.h"
+#include "registry-query.h"
+#include "test-bus.h"
+#include "test-daemon.h"
+#include "testbed.h"
 #include "value.h"
 
 #define XHCI "/sys/devices/pci0000:00/0000:00:14.0"
@@ -45,11 +50,12 @@
 #define HAS_POWERED_ON 0xe0000230u
 #define PROPERTY_CHANGE 0xe0000130u
 
-typedef struct TestbedHarness {
+typedef struct TestbedService {
         UMockdevTestbed *testbed; /* owned */
-        Harness h;
+        TestBus test_bus;         /* the private dbus-daemon */
+        TestDaemon daemon;        /* ioregd on the testbed */
         sd_bus *bus;              /* owned: the test's own queries */
-} TestbedHarness;
+} TestbedService;
 
 /* One record of GetPlane("IOPower"): an entry under one of its parents. */
 typedef struct PowerRecord {
@@ -65,20 +71,15 @@ typedef struct PowerPlaneView {
 
 static int start(void **state, const char *poll_arg) {
         const char *args[] = { poll_arg, NULL };
-        TestbedHarness *t = calloc(1, sizeof(*t));
-        GError *error = NULL;
+        TestbedService *t = calloc(1, sizeof(*t));
 
         if (!t)
                 return -1;
         *state = t;
-        t->testbed = umockdev_testbed_new();
-        if (!umockdev_testbed_add_from_file(t->testbed, TEST_DATA "/umockdev/umockdev-hid-001.038.umockdev", &error)) {
-                fprintf(stderr, "cannot load the recording: %s\n", error->message);
-                g_error_free(error);
+        if (testbed_from_recording("umockdev-hid-001.038.umockdev", &t->testbed) < 0)
                 return -1;
-        }
-        if (harness_start_bus(&t->h) < 0 || harness_start_daemon(&t->h, args) < 0 ||
-            harness_connect(&t->h, &t->bus) < 0) {
+        if (test_bus_start(&t->test_bus) < 0 || test_daemon_start(&t->daemon, &t->test_bus, args) < 0 ||
+            test_bus_connect(&t->test_bus, &t->bus) < 0) {
                 fprintf(stderr, "cannot start dbus-daemon and ioregd on the testbed\n");
                 return -1;
         }
@@ -94,16 +95,18 @@ static int setup_no_poll(void **state) {
 }
 
 static int teardown(void **state) {
-        TestbedHarness *t = *state;
+        TestbedService *t = *state;
+        int r;
 
         if (!t)
                 return 0;
         sd_bus_flush_close_unref(t->bus);
-        harness_stop(&t->h);
+        /* Both stopped, and both must have exited cleanly. */
+        r = test_daemon_stop_with_bus(&t->daemon, &t->test_bus);
         if (t->testbed)
                 g_object_unref(t->testbed);
         free(t);
-        return 0;
+        return r < 0 ? -1 : 0;
 }
 
 static void view_done(PowerPlaneView *v) {
@@ -113,15 +116,15 @@ static void view_done(PowerPlaneView *v) {
         *v = (PowerPlaneView) {};
 }
 
-static void load_plane(TestbedHarness *t, PowerPlaneView *v) {
+static void load_plane(TestbedService *t, PowerPlaneView *v) {
         sd_bus_message *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t stack[64];
         unsigned cap = 0;
 
         *v = (PowerPlaneView) {};
-        assert_true(sd_bus_call_method(t->bus, BUS_NAME, NOTIFY_PATH, REGISTRY_IFACE, "GetPlane", &error, &reply, "s",
-                                       "IOPower") >= 0);
+        assert_true(sd_bus_call_method(t->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
+                                       "GetPlane", &error, &reply, "s", "IOPower") >= 0);
         assert_true(sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})") > 0);
         while (sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}") > 0) {
                 PowerRecord rec = {};
@@ -203,7 +206,7 @@ static const char *pm_string(const PowerRecord *r, const char *key) {
 }
 
 static void test_plane(void **state) {
-        TestbedHarness *t = *state;
+        TestbedService *t = *state;
         PowerPlaneView v;
         const PowerRecord *root_domain = NULL, *xhci, *root_hub, *hub1, *hub2, *hid;
         uint64_t parents[4];
@@ -260,7 +263,7 @@ static void test_plane(void **state) {
         view_done(&v);
 
         /* ioreg -p IOPower shows the plane and the properties. */
-        setenv("IOREG_BUS_ADDRESS", t->h.address, 1);
+        setenv("IOREG_BUS_ADDRESS", t->test_bus.address, 1);
         p = popen(BUILD_ROOT "/cli/ioreg -p IOPower -l -w0", "re");
         assert_non_null(p);
         while (fgets(line, sizeof(line), p)) {
@@ -272,7 +275,7 @@ static void test_plane(void **state) {
         assert_true(saw_states);
 }
 
-static bool consumer_has_parents(TestbedHarness *t, uint64_t consumer, unsigned want) {
+static bool consumer_has_parents(TestbedService *t, uint64_t consumer, unsigned want) {
         for (unsigned i = 0; i < 500; i++) {
                 PowerPlaneView v;
                 uint64_t parents[4];
@@ -289,7 +292,7 @@ static bool consumer_has_parents(TestbedHarness *t, uint64_t consumer, unsigned 
 }
 
 static void test_device_link(void **state) {
-        TestbedHarness *t = *state;
+        TestbedService *t = *state;
         PowerPlaneView v;
         uint64_t xhci, hid, parents[4];
         char *link;
@@ -347,7 +350,7 @@ static unsigned position(const Client *c, const Event *e) {
 }
 
 /* Suspends then resumes HUB2, by the attribute alone or with a change uevent; checks what comes. */
-static void check_transitions(TestbedHarness *t, bool uevent) {
+static void check_transitions(TestbedService *t, bool uevent) {
         PowerPlaneView v;
         uint64_t hub2, app, prio, general;
         Client *c = NULL;
@@ -356,7 +359,7 @@ static void check_transitions(TestbedHarness *t, bool uevent) {
         load_plane(t, &v);
         hub2 = find_device(&v, HUB2)->id;
         view_done(&v);
-        assert_int_equal(client_new(&t->h, true, &c), 0);
+        assert_int_equal(client_new(&t->test_bus, true, &c), 0);
         assert_int_equal(client_register_interest(c, hub2, "IOAppPowerStateInterest", &app, NULL), 0);
         assert_int_equal(client_register_interest(c, hub2, "IOPriorityPowerStateInterest", &prio, NULL), 0);
         assert_int_equal(client_register_interest(c, hub2, "IOGeneralInterest", &general, NULL), 0);

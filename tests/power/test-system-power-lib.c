@@ -31,11 +31,14 @@
 
 #include <ioreg/ioreg.h>
 
-#include "../dbus-notify/notify-harness.h"
 #include "macro.h"
+#include "process.h"
+#include "protocol.h"
+#include "test-bus.h"
+#include "test-daemon.h"
+#include "test-logind.h"
 
 #define POWER_IFACE "org.ioreg.SystemPower1"
-#define LOGIND_NAME "org.freedesktop.login1"
 #define LOGIND_PATH "/org/freedesktop/login1"
 #define STUB_IFACE "org.ioreg.test.LogindStub"
 
@@ -55,46 +58,31 @@ typedef struct Sub {
         bool allow_in_callback;
 } Sub;
 
-static Harness harness;
-static pid_t stub_pid;
+static TestBus private_bus;   /* the private dbus-daemon */
+static TestDaemon daemon_;    /* ioregd on it */
+static pid_t stub_pid;        /* the logind stand-in */
 static sd_bus *test_bus; /* the test's own calls */
-
-static uint64_t now_msec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int group_setup(void **state) {
         const char *args[] = { "--no-udev", "--sleep-timeout=60000", NULL };
 
-        if (harness_start_bus(&harness) < 0 || harness_connect(&harness, &test_bus) < 0)
+        if (test_bus_start(&private_bus) < 0 || test_bus_connect(&private_bus, &test_bus) < 0)
                 return -1;
-        setenv("IOREG_BUS_ADDRESS", harness.address, 1);
-        stub_pid = fork();
-        if (stub_pid < 0)
+        setenv("IOREG_BUS_ADDRESS", private_bus.address, 1);
+        if (test_logind_start(&private_bus, &stub_pid) < 0)
                 return -1;
-        if (stub_pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-                execl(BUILD_ROOT "/tests/power/logind-stub", "logind-stub", harness.address, (char *) NULL);
-                _exit(127);
-        }
-        for (uint64_t end = now_msec() + 10000; sd_bus_get_name_creds(test_bus, LOGIND_NAME, 0, NULL) < 0;
-             usleep(20 * 1000))
-                if (now_msec() > end)
-                        return -1;
-        return harness_start_daemon(&harness, args) < 0 ? -1 : 0;
+        return test_daemon_start(&daemon_, &private_bus, args) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state) {
-        if (stub_pid > 0) {
-                kill(stub_pid, SIGTERM);
-                waitpid(stub_pid, NULL, 0);
-        }
+        int r;
+
+        /* Each stopped, and each must have exited cleanly. */
+        r = test_logind_stop(&stub_pid);
         sd_bus_flush_close_unref(test_bus);
-        harness_stop(&harness);
-        return 0;
+        if (test_daemon_stop_with_bus(&daemon_, &private_bus) < 0)
+                r = -1;
+        return r < 0 ? -1 : 0;
 }
 
 static unsigned stub_count(const char *property) {
@@ -108,8 +96,8 @@ static unsigned stub_count(const char *property) {
 static unsigned registrations(void) {
         uint32_t v = UINT32_MAX;
 
-        assert_true(sd_bus_get_property_trivial(test_bus, BUS_NAME, NOTIFY_PATH, POWER_IFACE, "Registrations", NULL,
-                                                'u', &v) >= 0);
+        assert_true(sd_bus_get_property_trivial(test_bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Registrations", NULL, 'u', &v) >= 0);
         return v;
 }
 
@@ -368,8 +356,8 @@ static void test_daemon_restart(void **state) {
         assert_true(wait_got(&s, 3));
 
         released = stub_count("Released");
-        harness_stop_daemon(&harness);
-        assert_int_equal(harness_start_daemon(&harness, args), 0);
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
+        assert_int_equal(test_daemon_start(&daemon_, &private_bus, args), 0);
         /* The port registers with the new daemon by itself. */
         assert_true(wait_registrations(1, all, 1));
         /* The old daemon's inhibitor went with it; the new one holds its own. */

@@ -29,11 +29,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../dbus-notify/notify-harness.h"
 #include "macro.h"
+#include "process.h"
+#include "protocol.h"
+#include "registry-query.h"
+#include "test-bus.h"
+#include "test-daemon.h"
+#include "test-logind.h"
 
 #define POWER_IFACE "org.ioreg.SystemPower1"
-#define LOGIND_NAME "org.freedesktop.login1"
 #define LOGIND_PATH "/org/freedesktop/login1"
 #define STUB_IFACE "org.ioreg.test.LogindStub"
 
@@ -54,32 +58,11 @@ typedef struct PowerClient {
 } PowerClient;
 
 typedef struct Fixture {
-        Harness h;
-        pid_t stub_pid;
+        TestBus test_bus;     /* the private dbus-daemon */
+        TestDaemon daemon;    /* ioregd on it */
+        pid_t stub_pid;       /* the logind stand-in, 0 when none */
         sd_bus *bus;          /* owned: the test's own calls */
 } Fixture;
-
-static uint64_t now_msec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int start_stub(Fixture *f) {
-        f->stub_pid = fork();
-        if (f->stub_pid < 0)
-                return -errno;
-        if (f->stub_pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-                execl(BUILD_ROOT "/tests/power/logind-stub", "logind-stub", f->h.address, (char *) NULL);
-                _exit(127);
-        }
-        for (uint64_t end = now_msec() + 10000; now_msec() < end; usleep(20 * 1000))
-                if (sd_bus_get_name_creds(f->bus, LOGIND_NAME, 0, NULL) >= 0)
-                        return 0;
-        return -ETIMEDOUT;
-}
 
 static int start(void **state, bool with_logind, const char *timeout_arg) {
         /* No devices: system power needs none, and the coldplug of the host's would only cost time. */
@@ -89,11 +72,11 @@ static int start(void **state, bool with_logind, const char *timeout_arg) {
         if (!f)
                 return -1;
         *state = f;
-        if (harness_start_bus(&f->h) < 0 || harness_connect(&f->h, &f->bus) < 0)
+        if (test_bus_start(&f->test_bus) < 0 || test_bus_connect(&f->test_bus, &f->bus) < 0)
                 return -1;
-        if (with_logind && start_stub(f) < 0)
+        if (with_logind && test_logind_start(&f->test_bus, &f->stub_pid) < 0)
                 return -1;
-        return harness_start_daemon(&f->h, args) < 0 ? -1 : 0;
+        return test_daemon_start(&f->daemon, &f->test_bus, args) < 0 ? -1 : 0;
 }
 
 static int setup(void **state) {
@@ -110,15 +93,15 @@ static int setup_no_logind(void **state) {
 
 static int teardown(void **state) {
         Fixture *f = *state;
+        int r;
 
-        if (f->stub_pid > 0) {
-                kill(f->stub_pid, SIGTERM);
-                waitpid(f->stub_pid, NULL, 0);
-        }
+        /* Each stopped, and each must have exited cleanly. */
+        r = test_logind_stop(&f->stub_pid);
         sd_bus_flush_close_unref(f->bus);
-        harness_stop(&f->h);
+        if (test_daemon_stop_with_bus(&f->daemon, &f->test_bus) < 0)
+                r = -1;
         free(f);
-        return 0;
+        return r < 0 ? -1 : 0;
 }
 
 static unsigned stub_count(Fixture *f, const char *property) {
@@ -164,11 +147,12 @@ static PowerClient *power_client_new(Fixture *f) {
         PowerClient *c = calloc(1, sizeof(*c));
 
         assert_non_null(c);
-        assert_int_equal(harness_connect(&f->h, &c->bus), 0);
-        assert_true(sd_bus_match_signal(c->bus, NULL, BUS_NAME, NOTIFY_PATH, POWER_IFACE, "SystemPower",
-                                        on_system_power, c) >= 0);
-        assert_int_equal(sd_bus_call_method(c->bus, BUS_NAME, NOTIFY_PATH, POWER_IFACE, "RegisterForSystemPower",
-                                            &error, &reply, NULL), 1);
+        assert_int_equal(test_bus_connect(&f->test_bus, &c->bus), 0);
+        assert_true(sd_bus_match_signal(c->bus, NULL, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                        "SystemPower", on_system_power, c) >= 0);
+        assert_int_equal(sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                            "RegisterForSystemPower", &error, &reply, NULL),
+                         1);
         assert_int_equal(sd_bus_message_read(reply, "t", &c->id), 1);
         sd_bus_message_unref(reply);
         return c;
@@ -193,8 +177,8 @@ static char *answer(PowerClient *c, const char *method, uint64_t id, uint64_t no
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *name = NULL;
 
-        if (sd_bus_call_method(c->bus, BUS_NAME, NOTIFY_PATH, POWER_IFACE, method, &error, NULL, "tt", id,
-                               notification) < 0)
+        if (sd_bus_call_method(c->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE, method, &error, NULL,
+                               "tt", id, notification) < 0)
                 name = strdup(error.name);
         sd_bus_error_free(&error);
         return name;
@@ -203,8 +187,8 @@ static char *answer(PowerClient *c, const char *method, uint64_t id, uint64_t no
 static bool inhibiting(Fixture *f) {
         int b = -1;
 
-        assert_true(sd_bus_get_property_trivial(f->bus, BUS_NAME, NOTIFY_PATH, POWER_IFACE, "Inhibiting", NULL, 'b',
-                                                &b) >= 0);
+        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Inhibiting", NULL, 'b', &b) >= 0);
         return b;
 }
 
@@ -351,11 +335,11 @@ static void test_no_logind(void **state) {
         /* The daemon serves the interface without logind, and holds nothing. */
         a = power_client_new(f);
         assert_false(inhibiting(f));
-        assert_true(sd_bus_get_property_trivial(f->bus, BUS_NAME, NOTIFY_PATH, POWER_IFACE, "Registrations", NULL,
-                                                'u', &n) >= 0);
+        assert_true(sd_bus_get_property_trivial(f->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, POWER_IFACE,
+                                                "Registrations", NULL, 'u', &n) >= 0);
         assert_int_equal(n, 1);
         /* logind appears: ioregd takes its inhibitor then. */
-        assert_int_equal(start_stub(f), 0);
+        assert_int_equal(test_logind_start(&f->test_bus, &f->stub_pid), 0);
         assert_true(wait_stub(f, "Held", 1, &a, 1));
         assert_true(inhibiting(f));
         power_client_free(a);

@@ -24,40 +24,13 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
         echo "Needs root and setpriv (callers as UID 65534); skipping."
         exit 77
 fi
-work=$(mktemp -d)
-# Callers as nobody reach the socket through here.
-chmod 755 "$work"
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-        echo "FAIL: $*" >&2
-        for f in "$work"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done
-        exit 1
-}
-
-sed -e "s|@DIR@|$work|" -e "s|@SRC@|$src|" "$src/tests/system/system-bus.conf.in" > "$work/bus.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/address" 2>"$work/dbus.log" &
-pids+=($!)
-for _ in $(seq 200); do [ -s "$work/address" ] && break; sleep 0.05; done
-[ -s "$work/address" ] || fail "dbus-daemon did not start"
-address=$(head -n1 "$work/address")
-
+. "$src/tests/fixture/private-bus.sh"
+start_private_bus --config="$src/tests/system/system-bus.conf.in"
+address=$IOREG_BUS_ADDRESS
 IOREG_DRIVER_PATH="$build/examples/driver-resources:$build/examples/iokit-test" \
-"$build/daemon/ioregd" --bus-address="$address" --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
+start_ioregd --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
         --personalities="$src/tests/data/personalities" \
-        --personalities="$src/personalities" 2>"$work/ioregd.log" &
-daemon=$!
-pids+=($daemon)
-for _ in $(seq 200); do
-        busctl --address="$address" call org.ioreg.Registry1 /org/ioreg/Registry1 org.ioreg.Registry1 \
-                GetRootEntry >/dev/null 2>&1 && break
-        sleep 0.05
-done
+        --personalities="$src/personalities"
 
 REG=/org/ioreg/Registry1
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

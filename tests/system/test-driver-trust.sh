@@ -12,8 +12,7 @@ if [ "$(id -u)" != 0 ]; then
         echo "Needs root (trusted files are root's); skipping."
         exit 77
 fi
-. "$src/tests/integration/private-bus.sh"
-chmod 755 "$work"
+. "$src/tests/fixture/private-bus.sh"
 start_private_bus
 
 mkdir -m 755 "$work/personalities" "$work/trusted" "$work/untrusted"
@@ -32,12 +31,8 @@ install -m 777 "$build/examples/driver-resources/ioreg-driver-resources" "$work/
 
 # run_daemon DRIVER_DIR: ioregd with trust on, the driver found in DRIVER_DIR; waits until quiet.
 run_daemon() {
-        IOREG_DRIVER_PATH=$1 "$build/daemon/ioregd" --bus-address="$IOREG_BUS_ADDRESS" --trust=yes \
-                --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
-                --personalities="$work/personalities" 2>"$work/ioregd.log" &
-        daemon=$!
-        pids+=($daemon)
-        "$build/cli/ioreg" --wait-quiet=20 >/dev/null || fail "registry not quiet"
+        IOREG_DRIVER_PATH=$1 start_ioregd --trust=yes --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
+                --personalities="$work/personalities"
 }
 driver_running() {
         for _ in $(seq 100); do
@@ -52,7 +47,7 @@ driver_running && fail "a driver executable others may write was run"
 grep -q "untrusted/ioreg-driver-resources: refused, not trusted: it is writable by others" "$work/ioregd.log" ||
         fail "no log line names the untrusted executable"
 kill -0 "$daemon" || fail "ioregd died"
-kill "$daemon"; wait "$daemon" || true
+stop_ioregd
 
 run_daemon "$work/trusted"
 driver_running || fail "the trusted driver executable did not run"

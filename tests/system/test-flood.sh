@@ -22,45 +22,17 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
         echo "Needs root and setpriv (the flooder runs as UID 65534); skipping."
         exit 77
 fi
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-        echo "FAIL: $*" >&2
-        for f in "$work"/*.log; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done
-        exit 1
-}
+. "$src/tests/fixture/private-bus.sh"
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$daemon/status"; }
 
-# start NAME [LIMIT...]: a bus and ioregd on it; sets address and daemon.
+# start NAME [LIMIT...]: a system-like bus and ioregd on it; sets address and daemon.
 start() {
-        local name=$1 sub=
+        local name=$1
         shift
-        [ $# -gt 0 ] && sub="s|<auth>EXTERNAL</auth>|&$*|"
-        mkdir -m 755 "$work/$name"
-        sed -e "s|@DIR@|$work/$name|" -e "s|@SRC@|$src|" -e "$sub" \
-                "$src/tests/system/system-bus.conf.in" > "$work/$name/bus.conf"
-        dbus-daemon --config-file="$work/$name/bus.conf" --nofork --print-address=3 3>"$work/$name/address" \
-                2>/dev/null &
-        pids+=($!)
-        for _ in $(seq 200); do [ -s "$work/$name/address" ] && break; sleep 0.05; done
-        [ -s "$work/$name/address" ] || fail "dbus-daemon did not start"
-        address=$(head -n1 "$work/$name/address")
-        "$build/daemon/ioregd" --bus-address="$address" \
-                --snapshot="$src/tests/data/ioreg/hackintosh-MacBookPro15,2-ioreg-tree.txt" 2>"$work/ioregd-$name.log" &
-        daemon=$!
-        pids+=($daemon)
-        for _ in $(seq 200); do
-                busctl --address="$address" call org.ioreg.Registry1 /org/ioreg/Registry1 org.ioreg.Registry1 \
-                        GetRootEntry >/dev/null 2>&1 && break
-                sleep 0.05
-        done
+        start_private_bus --config="$src/tests/system/system-bus.conf.in" --dir="$work/$name" --auth-extra="$*"
+        address=$IOREG_BUS_ADDRESS
+        ioregd_log=$work/ioregd-$name.log \
+        start_ioregd --snapshot="$src/tests/data/ioreg/hackintosh-MacBookPro15,2-ioreg-tree.txt"
 }
 
 # flood NAME N [--no-b]: returns bus-helper's status (0: B answered after every burst).

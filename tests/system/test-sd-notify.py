@@ -10,7 +10,8 @@ pointing at a datagram socket this test binds and WATCHDOG_USEC=400000:
    succeeds at once; the entry count in STATUS is the daemon's);
  - WATCHDOG=1 keeps coming (at least three after READY=1);
  - without umockdev, with --no-udev, the same READY=1 (nothing to wait for).
-Usage: test-sd-notify.py BUILD_DIR SOURCE_DIR
+The bus is tests/fixture/private-bus.sh's, through with-private-bus.sh.
+Usage: with-private-bus.sh SOURCE_DIR test-sd-notify.py BUILD_DIR SOURCE_DIR
 """
 import os, re, shutil, socket, subprocess, sys, tempfile, time
 
@@ -39,20 +40,6 @@ def cleanup():
             except subprocess.TimeoutExpired:
                 p.kill()
     shutil.rmtree(work, ignore_errors=True)
-
-
-def start_bus():
-    conf = open(os.path.join(src, "tests/data/private-bus.conf.in")).read().replace("@DIR@", work)
-    with open(os.path.join(work, "bus.conf"), "w") as f:
-        f.write(conf)
-    r, w = os.pipe()
-    p = subprocess.Popen(["dbus-daemon", "--config-file=" + os.path.join(work, "bus.conf"), "--nofork",
-                          "--print-address=%d" % w], pass_fds=[w], stderr=open(os.path.join(work, "dbus.log"), "w"))
-    procs.append(p)
-    os.close(w)
-    address = os.read(r, 4096).decode().splitlines()[0]
-    os.close(r)
-    return address
 
 
 def busctl(address, *args):
@@ -106,7 +93,7 @@ def run(name, address, wrapper, extra):
 
 
 try:
-    address = start_bus()
+    address = os.environ["IOREG_BUS_ADDRESS"]
     bed = os.path.join(src, "tests/data/umockdev/umockdev-input-usbkbd.umockdev")
     personalities = os.path.join(src, "tests/data/personalities")
     if shutil.which("umockdev-run") and os.path.exists(bed):

@@ -38,7 +38,9 @@
 
 #include <ioreg/ioreg.h>
 
-#include "driver-harness.h"
+#include "driver-test.h"
+#include "protocol.h"
+#include "registry-query.h"
 #include "uc-test.h"
 
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
@@ -72,15 +74,17 @@ static int group_setup(void **state) {
         T = calloc(1, sizeof(*T));
         if (!T || driver_test_start(T, personalities, NULL) < 0)
                 return -1;
-        setenv("IOREG_BUS_ADDRESS", T->h.address, 1);
+        setenv("IOREG_BUS_ADDRESS", T->private_bus.address, 1);
         return driver_test_wait(T, drivers_up, NULL, 10000) ? 0 : -1;
 }
 
 static int group_teardown(void **state) {
+        int r = 0;
+
         if (T)
-                driver_test_stop(T);
+                r = driver_test_stop(T);
         free(T);
-        return 0;
+        return r;
 }
 
 static ioreg_service_t service_of(const char *class_name) {
@@ -533,7 +537,7 @@ static void test_peer_contract(void **state) {
         int fd, out;
 
         assert_int_equal(driver_test_find_one(T, "UCTestDriver", &driver_id), 1);
-        assert_true(sd_bus_call_method(T->bus, BUS_NAME, "/org/ioreg/Registry1", "org.ioreg.UserClients1",
+        assert_true(sd_bus_call_method(T->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.ioreg.UserClients1",
                                        "OpenService", &error, &reply, "tu", driver_id, 50u) >= 0);
         assert_int_equal(sd_bus_message_read(reply, "htt", &fd, &client_id, &service_id), 1);
         assert_int_equal(service_id, driver_id);
@@ -553,7 +557,7 @@ static void test_peer_contract(void **state) {
         assert_non_null(f);
         fputs(xml, f);
         fclose(f);
-        snprintf(cmd, sizeof(cmd), "python3 %s/tests/dbus/compare-introspection.py %s/systemd/org.ioreg.UserClient1.xml -- %s",
+        snprintf(cmd, sizeof(cmd), "python3 %s/tests/fixture/compare-introspection.py %s/systemd/org.ioreg.UserClient1.xml -- %s",
                  SOURCE_ROOT, SOURCE_ROOT, path);
         assert_int_equal(system(cmd), 0);
         unlink(path);
