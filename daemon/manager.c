@@ -228,6 +228,9 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
                 return log_error_errno(r, "Failed to set up the driver host: %m");
         matcher_set_host(m->matcher, &driver_host_ops, m->driver_host);
         manager_fill_bus_context(m);
+        r = driver_host_load_specs(m->driver_host, &m->personalities);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the driver specs: %m");
         /* Before coldplug, so that every nub is matched as it arrives. */
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
@@ -250,8 +253,12 @@ int manager_reload_catalogue(Manager *m) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to rebuild the catalogue: %m") : 0;
         }
-        if (m->driver_host)
+        if (m->driver_host) {
                 driver_host_reset_crash_loops(m->driver_host);
+                r = driver_host_load_specs(m->driver_host, &m->personalities);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load the driver specs: %m");
+        }
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
                 return log_error_errno(r, "Failed to reload the catalogue: %m");

@@ -55,13 +55,6 @@ typedef struct MatchJob {
         Entry *starting;      /* owned reference: the driver entry being started */
 } MatchJob;
 
-typedef struct DriverInstance {
-        uint64_t id;              /* the driver entry's ID; the map key */
-        Entry *entry;             /* owned reference */
-        Personality *personality; /* owned reference */
-        bool hosted;
-} DriverInstance;
-
 typedef struct PassRecordItem {
         Personality *personality; /* owned reference */
         CandidateState state;
@@ -84,7 +77,7 @@ struct Matcher {
         MatcherNotify notify;
         void *notify_userdata;  /* borrowed */
         Hashmap jobs;           /* nub ID → MatchJob * (owned) */
-        Hashmap instances;      /* driver entry ID → DriverInstance * (owned) */
+        Hashmap drivers;        /* driver entry ID → MatcherDriver * (owned): started and starting */
         Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
 };
 
@@ -127,11 +120,12 @@ static void pass_record_free(PassRecord *r) {
         free(r);
 }
 
-static void instance_free(DriverInstance *d) {
+static void driver_record_free(MatcherDriver *d) {
         if (!d)
                 return;
         entry_unref(d->entry);
         personality_unref(d->personality);
+        free(d->category);
         free(d);
 }
 
@@ -154,7 +148,7 @@ int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) 
         m->catalogue = cat;
         m->resources = resources;
         m->jobs = HASHMAP_INIT(&u64_hash_ops);
-        m->instances = HASHMAP_INIT(&u64_hash_ops);
+        m->drivers = HASHMAP_INIT(&u64_hash_ops);
         m->records = HASHMAP_INIT(&u64_hash_ops);
         *ret = m;
         return 0;
@@ -168,12 +162,12 @@ Matcher *matcher_free(Matcher *m) {
         /* Jobs waiting for a host are abandoned: the host is torn down with us. */
         for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);)
                 job_free(v);
-        for (unsigned i = 0; hashmap_next(&m->instances, &i, NULL, &v);)
-                instance_free(v);
+        for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);)
+                driver_record_free(v);
         for (unsigned i = 0; hashmap_next(&m->records, &i, NULL, &v);)
                 pass_record_free(v);
         hashmap_done(&m->jobs);
-        hashmap_done(&m->instances);
+        hashmap_done(&m->drivers);
         hashmap_done(&m->records);
         free(m);
         return NULL;
@@ -194,9 +188,17 @@ unsigned matcher_n_pending(const Matcher *m) {
 }
 
 Personality *matcher_driver_personality(const Matcher *m, const Entry *driver) {
-        DriverInstance *d = hashmap_get(&m->instances, &driver->id);
+        MatcherDriver *d = hashmap_get(&m->drivers, &driver->id);
 
-        return d ? d->personality : NULL;
+        return d && d->started ? d->personality : NULL;
+}
+
+MatcherDriver *matcher_find_driver(const Matcher *m, uint64_t id) {
+        return hashmap_get(&m->drivers, &id);
+}
+
+bool matcher_next_driver(const Matcher *m, unsigned *i, MatcherDriver **ret) {
+        return hashmap_next(&m->drivers, i, NULL, (void **) ret);
 }
 
 static const char *category_of(const Value *table) {
@@ -205,17 +207,28 @@ static const char *category_of(const Value *table) {
         return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : DEFAULT_CATEGORY;
 }
 
-/* The active client of nub holding category, or NULL (copyClientWithCategory). */
+/*
+ * The active client of nub holding category, or NULL (copyClientWithCategory).
+ * The matcher's record says it for the drivers it starts; a client it did not
+ * start (a saved registry's) says it with its IOMatchCategory property.
+ */
 static Entry *category_holder(const Matcher *m, const Entry *nub, const char *category) {
         Entry *const *children;
         unsigned n;
 
         children = entry_get_children(nub, m->registry->service_plane, &n);
         for (unsigned i = 0; i < n; i++) {
-                Value *v = entry_get_property(children[i], "IOMatchCategory");
+                const MatcherDriver *d = hashmap_get(&m->drivers, &children[i]->id);
+                const char *held = d ? d->category : NULL;
 
-                if (!(children[i]->state & ENTRY_STATE_INACTIVE) && v && value_type(v) == VALUE_STRING &&
-                    streq(value_string(v, NULL), category))
+                if (children[i]->state & ENTRY_STATE_INACTIVE)
+                        continue;
+                if (!d) {
+                        Value *v = entry_get_property(children[i], "IOMatchCategory");
+
+                        held = v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : NULL;
+                }
+                if (held && streq(held, category))
                         return children[i];
         }
         return NULL;
@@ -387,8 +400,37 @@ static int define_driver_class(ClassTable *classes, const Value *table, const ch
         return 0;
 }
 
-/* Creates the driver entry under the nub, not yet registered (startCandidate's attach). */
-static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret) {
+static int driver_record_add(Matcher *m, Entry *drv, const Candidate *c, const Entry *nub, MatcherDriver **ret) {
+        MatcherDriver *d = calloc(1, sizeof(*d));
+
+        if (!d)
+                return -ENOMEM;
+        *d = (MatcherDriver) {
+                .id = drv->id,
+                .entry = entry_ref(drv),
+                .personality = personality_ref(c->personality),
+                .category = strdup(c->category),
+                .nub_id = nub->id,
+                .hosted = c->hosted,
+        };
+        if (!d->category || hashmap_put(&m->drivers, &d->id, d) < 0) {
+                driver_record_free(d);
+                return -ENOMEM;
+        }
+        *ret = d;
+        return 0;
+}
+
+/* Drops the record of a driver whose start failed, or that was terminated (NULL-safe). */
+static void driver_record_drop(Matcher *m, uint64_t id) {
+        driver_record_free(hashmap_remove(&m->drivers, &id));
+}
+
+/*
+ * Creates the driver entry under the nub, not yet registered (startCandidate's
+ * attach), and its record.
+ */
+static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret, MatcherDriver **ret_record) {
         const char *class_name;
         Entry *drv;
         int r;
@@ -407,29 +449,13 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
         value_unref(drv->properties);
         drv->properties = value_ref(c->table);
         r = entry_attach(drv, nub, m->registry->service_plane);
+        if (r >= 0)
+                r = driver_record_add(m, drv, c, nub, ret_record);
         if (r < 0) {
                 registry_remove_entry(m->registry, drv);
                 return r;
         }
         *ret = entry_ref(drv);
-        return 0;
-}
-
-static int instance_add(Matcher *m, Entry *drv, Candidate *c) {
-        DriverInstance *d = calloc(1, sizeof(*d));
-
-        if (!d)
-                return -ENOMEM;
-        *d = (DriverInstance) {
-                .id = drv->id,
-                .entry = entry_ref(drv),
-                .personality = personality_ref(c->personality),
-                .hosted = c->hosted,
-        };
-        if (hashmap_put(&m->instances, &d->id, d) < 0) {
-                instance_free(d);
-                return -ENOMEM;
-        }
         return 0;
 }
 
@@ -440,7 +466,9 @@ static void finish_start(MatchJob *j, int r) {
         Candidate *c = &j->cands[j->next];
         _cleanup_(entry_unrefp) Entry *drv = TAKE_PTR(j->starting);
 
-        if (r >= 0 && !(drv->state & ENTRY_STATE_INACTIVE)) {
+        MatcherDriver *d = hashmap_get(&m->drivers, &drv->id);
+
+        if (r >= 0 && d && !(drv->state & ENTRY_STATE_INACTIVE)) {
                 Value *merge = value_dict_get(c->table, "IOProviderMergeProperties");
 
                 if (merge && value_type(merge) == VALUE_DICTIONARY)
@@ -454,12 +482,12 @@ static void finish_start(MatchJob *j, int r) {
                 notify(m, drv, MATCH_NOTIFY_FIRST_MATCH);
                 c->state = CAND_STARTED;
                 c->driver_id = drv->id;
-                if (instance_add(m, drv, c) < 0)
-                        log_warning("matcher: no memory to track driver %s", entry_get_name(drv, NULL));
+                d->started = true;
                 log_debug("matcher: started %s on %s (score %d, category %s)", c->personality->name,
                           entry_get_name(j->nub, NULL), c->score, c->category);
         } else {
                 c->state = CAND_START_FAILED;
+                driver_record_drop(m, drv->id);
                 if (drv->registry)
                         registry_remove_entry(m->registry, drv);
                 log_info("matcher: %s failed to start on %s: %s; trying the next candidate",
@@ -537,6 +565,7 @@ static bool job_probe_step(MatchJob *j) {
 
 static bool job_start_step(MatchJob *j) {
         Matcher *m = j->matcher;
+        MatcherDriver *d;
         Entry *holder;
         Candidate *c;
         int r;
@@ -563,7 +592,7 @@ static bool job_start_step(MatchJob *j) {
         }
         j->waiting_resource = false;
 
-        r = create_driver_entry(m, c, j->nub, &j->starting);
+        r = create_driver_entry(m, c, j->nub, &j->starting, &d);
         if (r < 0) {
                 log_warning("matcher: cannot create the driver entry for %s: %s", c->personality->name, strerror(-r));
                 c->state = CAND_START_FAILED;
@@ -575,7 +604,7 @@ static bool job_start_step(MatchJob *j) {
                 return false;
         }
         j->waiting = j->in_call = true;
-        m->host_ops->start(m->host, j->nub, j->starting, c->personality, job_host_done, j);
+        m->host_ops->start(m->host, j->nub, d, job_host_done, j);
         j->in_call = false;
         return j->waiting;
 }
@@ -669,7 +698,7 @@ int matcher_register_service(Matcher *m, Entry *nub) {
 
 void matcher_service_terminated(Matcher *m, Entry *e) {
         MatchJob *j = hashmap_remove(&m->jobs, &e->id);
-        DriverInstance *d = hashmap_remove(&m->instances, &e->id);
+        MatcherDriver *d = hashmap_remove(&m->drivers, &e->id);
 
         /*
          * Our termination is one phase, children first: Terminated (phase 1
@@ -688,9 +717,10 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
                         job_free(j);
         }
         if (d) {
-                if (d->hosted && m->host_ops && m->host_ops->stop)
-                        m->host_ops->stop(m->host, d->entry);
-                instance_free(d);
+                /* One still starting is the host's to stop once its start completes. */
+                if (d->started && d->hosted && m->host_ops && m->host_ops->stop)
+                        m->host_ops->stop(m->host, d);
+                driver_record_free(d);
         }
         pass_record_free(hashmap_remove(&m->records, &e->id));
 }
@@ -720,11 +750,11 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
         /* Instances of removed personalities go; their nubs may take another driver. */
         for (bool again = true; again;) {
                 again = false;
-                for (unsigned i = 0; hashmap_next(&m->instances, &i, NULL, &v);) {
-                        DriverInstance *d = v;
+                for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);) {
+                        MatcherDriver *d = v;
                         Entry *nub;
 
-                        if (!personality_in(&removed, d->personality))
+                        if (!d->started || !personality_in(&removed, d->personality))
                                 continue;
                         nub = entry_get_parent(d->entry, m->registry->service_plane);
                         if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
@@ -739,7 +769,7 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
         for (unsigned i = 0; added.n > 0 && hashmap_next(&m->registry->by_id, &i, NULL, &v);) {
                 Entry *e = v;
 
-                if (!(e->state & ENTRY_STATE_REGISTERED) || hashmap_get(&m->instances, &e->id))
+                if (!(e->state & ENTRY_STATE_REGISTERED) || hashmap_get(&m->drivers, &e->id))
                         continue;
                 for (unsigned k = 0; k < added.n; k++) {
                         MatchResult res;

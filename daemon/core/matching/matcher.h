@@ -48,16 +48,39 @@ const char *match_notification_to_string(MatchNotification n); /* Apple's IOServ
 /* Completion of a host call: r < 0 refuses (probe) or fails (start); score is the post-probe score. */
 typedef void (*MatcherDone)(void *token, int r, int32_t score);
 
+/*
+ * The one record of a driver the matcher starts: created with its entry
+ * (before start), owned by the matcher until the entry is terminated or its
+ * start fails. It says who holds a category on a nub (category_holder()),
+ * which personality a driver came from, and, in the host slot, which
+ * driver server runs it. A host looks records up by the driver entry's ID
+ * (matcher_find_driver()) and keeps no pointer to one across calls.
+ */
+typedef struct MatcherDriver {
+        uint64_t id;              /* the driver entry's ID; the map key */
+        Entry *entry;             /* owned reference */
+        Personality *personality; /* owned reference */
+        char *category;           /* owned: the IOMatchCategory it holds on its nub */
+        uint64_t nub_id;
+        bool hosted;              /* a driver host runs it (wants() said so) */
+        bool started;             /* start succeeded: registered and matched */
+        void *host;               /* weak: the host's slot (driver-host.c: the server running it), or NULL */
+} MatcherDriver;
+
 typedef struct DriverHostOps {
         /* True when a driver server must run p; false makes it codeless. */
         bool (*wants)(void *host, const Personality *p);
         /* Calls done(token, …) exactly once, before or after returning. */
         void (*probe)(void *host, Entry *nub, const Personality *p, const Value *table, int32_t score,
                       MatcherDone done, void *token);
-        /* driver is attached under nub already; done(token, r, 0) says whether start succeeded. */
-        void (*start)(void *host, Entry *nub, Entry *driver, const Personality *p, MatcherDone done, void *token);
-        /* driver is being terminated (its nub left, or its personality was removed). */
-        void (*stop)(void *host, Entry *driver);
+        /*
+         * driver->entry is attached under nub already; done(token, r, 0) says
+         * whether start succeeded. The record may go before done is called
+         * (the nub was terminated meanwhile): look it up again by ID.
+         */
+        void (*start)(void *host, Entry *nub, MatcherDriver *driver, MatcherDone done, void *token);
+        /* A started driver is being terminated (its nub left, or its personality was removed). */
+        void (*stop)(void *host, MatcherDriver *driver);
 } DriverHostOps;
 
 typedef void (*MatcherNotify)(void *userdata, Entry *e, MatchNotification type);
@@ -93,8 +116,12 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value);
 
 /* Passes under way (waiting for a host or a resource). */
 unsigned matcher_n_pending(const Matcher *m);
-/* The personality a driver entry was started from (borrowed), or NULL. */
+/* The personality a driver entry was started from (borrowed), or NULL (not started by the matcher, or not yet). */
 Personality *matcher_driver_personality(const Matcher *m, const Entry *driver);
+/* The record of driver entry id, started or starting (borrowed), or NULL. */
+MatcherDriver *matcher_find_driver(const Matcher *m, uint64_t id);
+/* Iteration over the records: for (unsigned i = 0; matcher_next_driver(m, &i, &d);) */
+bool matcher_next_driver(const Matcher *m, unsigned *i, MatcherDriver **ret);
 
 /* Explain (issue "matching"): each candidate personality of a nub and what became of it. */
 typedef enum ExplainOutcome {
