@@ -73,7 +73,5 @@ int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char *
                 if (r < 0)
                         return r;
         }
-        value_unref(e->properties);
-        e->properties = TAKE_PTR(merged);
-        return 0;
+        return entry_set_properties(e, merged);
 }

@@ -23,23 +23,45 @@
 #include "trust.h"
 #include "log.h"
 
-static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
+/*
+ * The manager's one subscription to the registry: every entry created or
+ * removed, whoever does it (device tree, matcher, snapshot, clients), goes
+ * to the announcer; property and busy changes to the notification hub.
+ */
+static void on_entry_added(void *userdata, Entry *e) {
+        Manager *m = userdata;
+
+        if (m->ctx.announce)
+                bus_announce_entry(m->ctx.announce, e, true);
+}
+
+static void on_entry_removed(void *userdata, Entry *e) {
+        Manager *m = userdata;
+
+        if (m->ctx.announce)
+                bus_announce_entry(m->ctx.announce, e, false);
+}
+
+static void on_properties_changed(void *userdata, Entry *e) {
+        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
+}
+
+static void on_busy_changed(void *userdata, Entry *e, bool busy) {
         Manager *m = userdata;
 
         bus_notify_busy_changed(&m->ctx, e, busy);
-        if (e == reg->root && !busy) {
+        if (e == m->registry->root && !busy) {
                 bus_registry_quiet_changed(&m->ctx);
                 manager_ready_check(m);
         }
 }
 
-/* Every entry the registry creates or removes, whoever does it (device tree, matcher, snapshot, clients). */
-static void on_entry_change(Registry *reg, Entry *e, bool added, void *userdata) {
-        Manager *m = userdata;
-
-        if (m->ctx.announce)
-                bus_announce_entry(m->ctx.announce, e, added);
-}
+static const RegistryObserver manager_observer = {
+        .entry_added = on_entry_added,
+        .entry_removed = on_entry_removed,
+        .properties_changed = on_properties_changed,
+        .busy_changed = on_busy_changed,
+};
 
 int manager_new(Manager **ret, const ManagerConfig *config) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -78,10 +100,9 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         r = registry_new(&m->registry);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the registry: %m");
-        m->registry->busy_callback = on_busy_change;
-        m->registry->busy_userdata = m;
-        m->registry->entry_callback = on_entry_change;
-        m->registry->entry_userdata = m;
+        r = registry_add_observer(m->registry, &manager_observer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to observe the registry: %m");
         manager_fill_bus_context(m);
         *ret = TAKE_PTR(m);
         return 0;
@@ -124,18 +145,9 @@ static void on_nub_published(Entry *nub, void *userdata) {
                 log_warning_errno(r, "Cannot match %s: %m", entry_get_name(nub, NULL));
 }
 
-static void on_entry_changed(Entry *e, void *userdata) {
-        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
-}
-
-/* A device's runtime power state changed: power interest, and general interest when polling found it. */
-static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to, bool polled) {
-        Manager *m = userdata;
-
-        if (polled)
-                bus_notify_properties_changed(&m->ctx, e);
-        if (from != to)
-                bus_notify_power_changed(&m->ctx, e, from, to);
+/* A device's runtime power state changed: power interest (general interest went through the registry). */
+static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to) {
+        bus_notify_power_changed(&((Manager *) userdata)->ctx, e, from, to);
 }
 
 static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
@@ -150,10 +162,6 @@ static void on_entry_terminated(Entry *e, void *userdata) {
 
 static void on_driver_terminate(void *userdata, Entry *e) {
         (void) manager_terminate_entry(userdata, e);
-}
-
-static void on_driver_properties_changed(void *userdata, Entry *e) {
-        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
 }
 
 /* Resources a Mac publishes once its kernel is up; personalities wait on them (IOResourceMatch). */
@@ -220,9 +228,7 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
         }
         /* Driver servers: launched once the daemon is on the bus (manager_connect_bus()). */
         r = driver_host_new(m->event, m->registry, m->matcher,
-                            &(DriverHostHooks) { .terminate = on_driver_terminate,
-                                                 .properties_changed = on_driver_properties_changed,
-                                                 .userdata = m },
+                            &(DriverHostHooks) { .terminate = on_driver_terminate, .userdata = m },
                             IOREG_DRIVER_DIR, &m->driver_host);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the driver host: %m");
@@ -305,7 +311,6 @@ int manager_build_registry(Manager *m) {
         m->devices_ready = true;
         m->devices.on_publish = on_nub_published;
         m->devices.on_terminate = on_entry_terminated;
-        m->devices.on_change = on_entry_changed;
         m->devices.userdata = m;
         m->devices.power.on_state_change = on_power_state;
         m->devices.power.state_userdata = m;

@@ -152,4 +152,3 @@ void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */
 void driver_host_terminate_children(DriverHost *h, Entry *driver);
 void driver_host_terminate(DriverHost *h, Entry *e);
-void driver_host_properties_changed(DriverHost *h, Entry *e);

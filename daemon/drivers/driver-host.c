@@ -52,11 +52,6 @@ void driver_host_terminate(DriverHost *h, Entry *e) {
                 h->hooks.terminate(h->hooks.userdata, e);
 }
 
-void driver_host_properties_changed(DriverHost *h, Entry *e) {
-        if (h->hooks.properties_changed)
-                h->hooks.properties_changed(h->hooks.userdata, e);
-}
-
 void driver_host_terminate_children(DriverHost *h, Entry *driver) {
         for (;;) {
                 Entry *const *children;

@@ -60,8 +60,6 @@ typedef struct DriverHost DriverHost;
 typedef struct DriverHostHooks {
         /* Terminates e and its subtree the way a removed device goes (the matcher and device tree told). */
         void (*terminate)(void *userdata, Entry *e);
-        /* e's properties changed (interest messages, PropertiesChanged). */
-        void (*properties_changed)(void *userdata, Entry *e);
         void *userdata; /* borrowed */
 } DriverHostHooks;
 

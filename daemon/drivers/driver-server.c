@@ -228,7 +228,7 @@ static void mark_crash_loop(DriverServer *s) {
                 if (!nub)
                         continue;
                 if (entry_set_property_take(nub, "IOUserServerCrashLoop", value_new_string(s->name)) >= 0)
-                        driver_host_properties_changed(h, nub);
+                        entry_announce_properties(nub);
         }
 }
 

@@ -584,9 +584,9 @@ static int end_properties(Loader *l) {
         if (r < 0)
                 return r;
         /* The dump's order is the order ioreg prints: take the block as it is. */
-        value_unref(e->properties);
-        e->properties = TAKE_PTR(l->props);
-        return 0;
+        r = entry_set_properties(e, l->props);
+        l->props = value_unref(l->props);
+        return r;
 }
 
 static int parse_property_line(Loader *l, const char *s);

@@ -61,16 +61,14 @@ static int define_class(ClassTable *t, const char *class_name, bool is_service) 
 
 /* Properties are taken as shown: the entry's dictionary is replaced, keeping the dump's order. */
 static int set_properties(Entry *e, Value *props) {
-        Value *copy;
+        _cleanup_value_ Value *copy = NULL;
 
         if (!props)
                 return 0;
         copy = value_copy(props);
         if (!copy)
                 return -ENOMEM;
-        value_unref(e->properties);
-        e->properties = copy;
-        return 0;
+        return entry_set_properties(e, copy);
 }
 
 static int fill_entry(Entry *e, const SnapshotRecord *r, const Plane *plane) {
@@ -83,10 +81,7 @@ static int fill_entry(Entry *e, const SnapshotRecord *r, const Plane *plane) {
                 k = set_properties(e, r->properties);
         if (k < 0)
                 return k;
-        e->state = r->state;
-        e->busy = r->busy;
-        e->busy_time_nsec = r->busy_time_nsec;
-        e->saved_retain = r->retain;
+        entry_restore_state(e, r->state, r->busy, r->busy_time_nsec, r->retain);
         return 0;
 }
 

@@ -90,9 +90,11 @@ static void on_notify(void *userdata, Entry *e, MatchNotification type) {
         notify_hub_matching_event(userdata, e, type);
 }
 
-static void on_busy(Registry *reg, Entry *e, bool busy, void *userdata) {
+static void on_busy(void *userdata, Entry *e, bool busy) {
         notify_hub_busy_changed(userdata, e, busy);
 }
+
+static const RegistryObserver busy_observer = { .busy_changed = on_busy };
 
 static int setup_with_limit(void **state, unsigned limit) {
         HubFixture *f = calloc(1, sizeof(*f));
@@ -104,8 +106,8 @@ static int setup_with_limit(void **state, unsigned limit) {
         if (notify_hub_new(f->m->registry, &ops, NULL, limit, &f->hub) < 0)
                 return -1;
         matcher_set_notify(f->m->matcher, on_notify, f->hub);
-        f->m->registry->busy_callback = on_busy;
-        f->m->registry->busy_userdata = f->hub;
+        if (registry_add_observer(f->m->registry, &busy_observer, f->hub) < 0)
+                return -1;
         n_sent = 0;
         fail_sends = 0;
         *state = f;

@@ -135,9 +135,9 @@ static int apply_description(Entry *e, NubDescription *nub) {
                 r = entry_set_location(e, NULL, nub->location);
         if (r < 0)
                 return r;
-        value_unref(e->properties);
-        e->properties = TAKE_PTR(nub->properties);
-        return 0;
+        r = entry_set_properties(e, nub->properties);
+        nub->properties = value_unref(nub->properties);
+        return r;
 }
 
 static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
@@ -162,7 +162,7 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        drv->state |= DRIVER_STATE;
+        entry_set_state(drv, DRIVER_STATE, 0);
         /* The nubs below the device now hang below its driver, as on a Mac. */
         for (;;) {
                 Entry *child = NULL;
@@ -286,7 +286,7 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         if (t->on_publish)
                 t->on_publish(e, t->userdata);
         else
-                e->state |= NUB_STATE;
+                entry_set_state(e, NUB_STATE, 0);
         return r < 0 ? r : q < 0 ? q : 1;
 fail:
         registry_remove_entry(t->registry, e);
@@ -355,8 +355,7 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         if (r < 0)
                 return r;
         t->n_changed++;
-        if (t->on_change)
-                t->on_change(e, t->userdata);
+        entry_announce_properties(e);
         return 1;
 }
 

@@ -41,8 +41,6 @@ typedef struct DeviceTree {
         void (*on_terminate)(Entry *e, void *userdata);
         /* Told about each new nub once it is in the registry (registerService); NULL: marked registered. */
         void (*on_publish)(Entry *nub, void *userdata);
-        /* Told about a nub whose properties an event replaced (PropertyChange interest). */
-        void (*on_change)(Entry *nub, void *userdata);
         void *userdata;          /* borrowed */
 } DeviceTree;
 

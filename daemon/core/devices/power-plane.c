@@ -342,12 +342,13 @@ static void member_set_status(PowerMember *m, const char *status) {
 }
 
 static void report(PowerPlane *p, PowerMember *m, int from, bool polled) {
-        if (from < 0 || m->state < 0 || !p->on_state_change)
+        if (from < 0 || m->state < 0)
                 return;
-        /* An event told the device tree, which reports its new properties itself. */
-        if (from == m->state && !polled)
-                return;
-        p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state, polled);
+        /* Polling updated IOPowerManagement itself; after an event the device tree announces it. */
+        if (polled)
+                entry_announce_properties(m->entry);
+        if (from != m->state && p->on_state_change)
+                p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state);
 }
 
 static void member_forget(PowerPlane *p, PowerMember *m) {

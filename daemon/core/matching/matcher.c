@@ -446,8 +446,7 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
                 registry_remove_entry(m->registry, drv);
                 return -ENOMEM;
         }
-        value_unref(drv->properties);
-        drv->properties = value_ref(c->table);
+        (void) entry_set_properties(drv, c->table); /* shared with the candidate: a dictionary */
         r = entry_attach(drv, nub, m->registry->service_plane);
         if (r >= 0)
                 r = driver_record_add(m, drv, c, nub, ret_record);
@@ -473,8 +472,8 @@ static void finish_start(MatchJob *j, int r) {
 
                 if (merge && value_type(merge) == VALUE_DICTIONARY)
                         (void) merge_into_nub(j->nub, merge);
-                drv->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
-                              ENTRY_STATE_FIRST_MATCH;
+                entry_set_state(drv, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
+                                             ENTRY_STATE_FIRST_MATCH, 0);
                 /* A started driver registers itself (registerService), so subscribers see it arrive. */
                 notify(m, drv, MATCH_NOTIFY_FIRST_PUBLISH);
                 notify(m, drv, MATCH_NOTIFY_PUBLISH);
@@ -526,7 +525,7 @@ static void job_start_pass(MatchJob *j) {
 
         j->generation = catalogue_generation(m->catalogue);
         j->rerun = false;
-        nub->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH;
+        entry_set_state(nub, ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH, 0);
         if (first)
                 notify(m, nub, MATCH_NOTIFY_FIRST_PUBLISH);
         notify(m, nub, MATCH_NOTIFY_PUBLISH);
@@ -621,7 +620,7 @@ static bool job_finish(MatchJob *j) {
                 return false;
         }
         first = !(nub->state & ENTRY_STATE_FIRST_MATCH);
-        nub->state |= ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_MATCH;
+        entry_set_state(nub, ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_MATCH, 0);
         notify(m, nub, MATCH_NOTIFY_MATCHED);
         if (first)
                 notify(m, nub, MATCH_NOTIFY_FIRST_MATCH);
@@ -706,7 +705,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
          */
         notify(m, e, MATCH_NOTIFY_TERMINATED);
         notify(m, e, MATCH_NOTIFY_WILL_TERMINATE);
-        e->state &= ~(ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
+        entry_set_state(e, 0, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
         if (j) {
                 if (j->busy)
                         entry_adjust_busy(e, -1);

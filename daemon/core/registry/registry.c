@@ -8,6 +8,15 @@
 
 #include "registry.h"
 
+/* Tells every observer that has member (in the order they were added). */
+#define REGISTRY_NOTIFY(reg, member, ...)                                                     \
+        do {                                                                                  \
+                for (unsigned _i = 0; _i < (reg)->n_observers; _i++)                          \
+                        if ((reg)->observers[_i].ops->member)                                 \
+                                (reg)->observers[_i].ops->member((reg)->observers[_i].userdata, \
+                                                                 __VA_ARGS__);                \
+        } while (0)
+
 static uint64_t monotonic_nsec(void) {
         struct timespec ts;
 
@@ -183,8 +192,7 @@ static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entr
                 return r;
         }
         ((Class *) c)->n_instances++;
-        if (reg->entry_callback)
-                reg->entry_callback(reg, e, true, reg->entry_userdata);
+        REGISTRY_NOTIFY(reg, entry_added, e);
         if (ret)
                 *ret = e;
         return 0;
@@ -270,6 +278,7 @@ Registry *registry_free(Registry *reg) {
         }
         free(reg->planes);
         class_table_free(reg->classes);
+        free(reg->observers);
         free(reg);
         return NULL;
 }
@@ -401,8 +410,7 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         assert(reg && e);
         if (e->registry != reg || e == reg->root)
                 return;
-        if (reg->entry_callback)
-                reg->entry_callback(reg, e, false, reg->entry_userdata);
+        REGISTRY_NOTIFY(reg, entry_removed, e);
         for (unsigned p = 0; p < e->n_links; p++) {
                 EntryLinks *l = e->links[p];
 
@@ -569,8 +577,7 @@ int entry_adjust_busy(Entry *e, int delta) {
                 e->busy_time_nsec += reg->now_nsec() - e->busy_since_nsec;
         if (provider)
                 (void) entry_adjust_busy(provider, now > 0 ? +1 : -1);
-        if (reg->busy_callback)
-                reg->busy_callback(reg, e, now > 0, reg->busy_userdata);
+        REGISTRY_NOTIFY(reg, busy_changed, e, now > 0);
         return clamped ?: (int) now;
 }
 
@@ -578,4 +585,55 @@ uint64_t entry_busy_time_nsec(const Entry *e) {
         if (e->busy > 0 && e->registry)
                 return e->busy_time_nsec + (e->registry->now_nsec() - e->busy_since_nsec);
         return e->busy_time_nsec;
+}
+
+/* --- observers --- */
+
+int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *userdata) {
+        assert(reg && ops);
+        if (GROW(reg->observers, reg->cap_observers, reg->n_observers + 1) < 0)
+                return -ENOMEM;
+        reg->observers[reg->n_observers++] = (RegistryObserverSlot) { .ops = ops, .userdata = userdata };
+        return 0;
+}
+
+void registry_remove_observer(Registry *reg, const RegistryObserver *ops, void *userdata) {
+        for (unsigned i = 0; i < reg->n_observers; i++)
+                if (reg->observers[i].ops == ops && reg->observers[i].userdata == userdata) {
+                        memmove(reg->observers + i, reg->observers + i + 1,
+                                (reg->n_observers - i - 1) * sizeof(RegistryObserverSlot));
+                        reg->n_observers--;
+                        return;
+                }
+}
+
+/* --- properties and state, as observers see them --- */
+
+int entry_set_properties(Entry *e, Value *dict) {
+        if (value_type(dict) != VALUE_DICTIONARY)
+                return -EINVAL;
+        dict = value_ref(dict); /* before the unref: dict may be e's own */
+        value_unref(e->properties);
+        e->properties = dict;
+        return 0;
+}
+
+void entry_announce_properties(Entry *e) {
+        if (e->registry)
+                REGISTRY_NOTIFY(e->registry, properties_changed, e);
+}
+
+void entry_set_state(Entry *e, uint32_t set, uint32_t clear) {
+        uint32_t old = e->state;
+
+        e->state = (e->state | set) & ~clear;
+        if (e->state != old && e->registry)
+                REGISTRY_NOTIFY(e->registry, state_changed, e, old);
+}
+
+void entry_restore_state(Entry *e, uint32_t state, uint32_t busy, uint64_t busy_time_nsec, uint32_t retain) {
+        e->state = state;
+        e->busy = busy;
+        e->busy_time_nsec = busy_time_nsec;
+        e->saved_retain = retain;
 }
