@@ -20,14 +20,11 @@
 static void release_opens(DriverHost *h, uint64_t driver_id) {
         void *v;
 
-        for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);) {
-                OpenRecord *o = v;
-
-                if (o->driver_id == driver_id) {
-                        free(hashmap_remove(&h->opens, &o->nub_id));
+        for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);)
+                if (((OpenRecord *) v)->driver_id == driver_id) {
+                        hashmap_delete_current(&h->opens, i);
                         return; /* one provider per driver */
                 }
-        }
 }
 
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
@@ -76,13 +73,11 @@ static SpecRecord *spec_record_free(SpecRecord *r) {
         return NULL;
 }
 
-static void specs_clear(Hashmap *specs) {
-        void *v;
-
-        for (unsigned i = 0; hashmap_next(specs, &i, NULL, &v);)
-                spec_record_free(v);
-        hashmap_done(specs);
-}
+DEFINE_HASHMAP_FREE_FUNC(spec_record_free_void, SpecRecord, spec_record_free);
+DEFINE_HASHMAP_FREE_FUNC(server_free_void, DriverServer, driver_server_free);
+static const HashmapOps specs_ops = HASHMAP_OPS_STRING(spec_record_free_void);
+static const HashmapOps servers_ops = HASHMAP_OPS_STRING(server_free_void);
+static const HashmapOps opens_ops = HASHMAP_OPS_U64(free);
 
 /*
  * Adds p's spec to specs: 1 added or the same as the one there, 0 refused
@@ -126,7 +121,7 @@ static int spec_add(DriverHost *h, Hashmap *specs, Personality *p) {
 
 int driver_host_load_specs(DriverHost *h, PersonalityList *list) {
         _cleanup_(personality_list_done) PersonalityList kept = PERSONALITY_LIST_INIT;
-        Hashmap specs = HASHMAP_INIT(&string_hash_ops);
+        _cleanup_(hashmap_donep) Hashmap specs = HASHMAP_INIT(&specs_ops);
         int r;
 
         for (unsigned i = 0; i < list->n; i++) {
@@ -135,13 +130,12 @@ int driver_host_load_specs(DriverHost *h, PersonalityList *list) {
                 r = driver_spec_wanted(p) ? spec_add(h, &specs, p) : 1;
                 if (r > 0)
                         r = personality_list_append_take(&kept, personality_ref(p));
-                if (r < 0) {
-                        specs_clear(&specs);
+                if (r < 0)
                         return r;
-                }
         }
-        specs_clear(&h->specs);
+        hashmap_done(&h->specs);
         h->specs = specs;
+        specs = HASHMAP_INIT(&specs_ops);
         personality_list_done(list);
         *list = kept;
         kept = PERSONALITY_LIST_INIT;
@@ -169,7 +163,7 @@ static DriverServer *server_for(DriverHost *h, const Personality *p, int *ret_er
         }
         s = driver_server_new(h, &rec->spec);
         if (!s || hashmap_put(&h->servers, s->name, s) < 0) {
-                driver_server_free(s);
+                driver_server_free(s); /* not in the map */
                 *ret_error = -ENOMEM;
                 return NULL;
         }
@@ -287,9 +281,9 @@ int driver_host_new(sd_event *event, Registry *reg, Matcher *matcher, const Driv
         h->matcher = matcher;
         if (hooks)
                 h->hooks = *hooks;
-        h->specs = HASHMAP_INIT(&string_hash_ops);
-        h->servers = HASHMAP_INIT(&string_hash_ops);
-        h->opens = HASHMAP_INIT(&u64_hash_ops);
+        h->specs = HASHMAP_INIT(&specs_ops);
+        h->servers = HASHMAP_INIT(&servers_ops);
+        h->opens = HASHMAP_INIT(&opens_ops);
         h->path = driver_spec_default_path(installed_dir);
         if (!h->path) {
                 free(h);
@@ -301,18 +295,13 @@ int driver_host_new(sd_event *event, Registry *reg, Matcher *matcher, const Driv
 
 DriverHost *driver_host_free(DriverHost *h) {
         MatcherDriver *d;
-        void *v;
 
         if (!h)
                 return NULL;
         /* The matcher outlives us: its records forget their server. */
         for (unsigned i = 0; h->matcher && matcher_next_driver(h->matcher, &i, &d);)
                 d->host = NULL;
-        for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);)
-                free(v);
-        for (unsigned i = 0; hashmap_next(&h->servers, &i, NULL, &v);)
-                driver_server_free(v);
-        specs_clear(&h->specs);
+        hashmap_done(&h->specs);
         hashmap_done(&h->opens);
         hashmap_done(&h->servers);
         sd_bus_unref(h->bus);
@@ -409,7 +398,7 @@ int driver_host_close_provider(DriverHost *h, Entry *driver) {
 
         if (!o || o->driver_id != driver->id)
                 return -ENOTCONN;
-        free(hashmap_remove(&h->opens, &o->nub_id));
+        hashmap_delete(&h->opens, &o->nub_id);
         return 0;
 }
 

@@ -155,10 +155,6 @@ static bool personality_equal_op(const void *a, const void *b) {
 
 static const HashmapOps personality_hash_ops = { personality_hash_op, personality_equal_op };
 
-static void hashmap_donep(Hashmap *h) {
-        hashmap_done(h);
-}
-
 int personality_dirs_load(char *const *dirs, PersonalityList *list, PersonalityErrorFn error_fn,
                           void *userdata, PersonalityLoadStats *stats) {
         _cleanup_(dir_entries_done) DirEntries entries = DIR_ENTRIES_INIT;

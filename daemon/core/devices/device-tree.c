@@ -31,6 +31,9 @@ static DeviceNode *device_node_free(DeviceNode *n) {
         return NULL;
 }
 
+DEFINE_HASHMAP_FREE_FUNC(device_node_free_void, DeviceNode, device_node_free);
+static const HashmapOps by_syspath_ops = HASHMAP_OPS_STRING(device_node_free_void); /* owns the nodes */
+
 /* The nub of syspath when it is in IOPower: the power plane's view of the devices. */
 static Entry *find_power_nub(void *userdata, const char *syspath) {
         DeviceTree *t = userdata;
@@ -47,7 +50,7 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
         *t = (DeviceTree) {
                 .registry = reg,
                 .platform = platform,
-                .by_syspath = HASHMAP_INIT(&string_hash_ops),
+                .by_syspath = HASHMAP_INIT(&by_syspath_ops),
                 .by_entry = HASHMAP_INIT(&u64_hash_ops),
         };
         r = family_define_classes(reg->classes);
@@ -63,12 +66,8 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
 }
 
 void device_tree_done(DeviceTree *t) {
-        void *v;
-
         power_plane_done(&t->power);
         firmware_tree_done(&t->firmware);
-        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);)
-                device_node_free(v);
         hashmap_done(&t->by_syspath);
         hashmap_done(&t->by_entry);
 }
@@ -313,8 +312,7 @@ static void forget_entry(Entry *e, void *userdata) {
                 return; /* an entry that is not a device's */
         if (n->driver)
                 (void) hashmap_remove(&t->by_entry, &n->driver->id);
-        (void) hashmap_remove(&t->by_syspath, n->syspath);
-        device_node_free(n);
+        hashmap_delete(&t->by_syspath, n->syspath); /* frees n */
         t->n_removed++;
 }
 

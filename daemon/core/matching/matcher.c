@@ -139,6 +139,14 @@ static MatchJob *job_free(MatchJob *j) {
         return NULL;
 }
 
+DEFINE_HASHMAP_FREE_FUNC(job_free_void, MatchJob, job_free);
+DEFINE_HASHMAP_FREE_FUNC(driver_record_free_void, MatcherDriver, driver_record_free);
+DEFINE_HASHMAP_FREE_FUNC(pass_record_free_void, PassRecord, pass_record_free);
+/* Jobs waiting for a host are abandoned with the map: the host is torn down with us. */
+static const HashmapOps jobs_ops = HASHMAP_OPS_U64(job_free_void);
+static const HashmapOps drivers_ops = HASHMAP_OPS_U64(driver_record_free_void);
+static const HashmapOps records_ops = HASHMAP_OPS_U64(pass_record_free_void);
+
 int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) {
         Matcher *m = calloc(1, sizeof(*m));
 
@@ -147,25 +155,16 @@ int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) 
         m->registry = reg;
         m->catalogue = cat;
         m->resources = resources;
-        m->jobs = HASHMAP_INIT(&u64_hash_ops);
-        m->drivers = HASHMAP_INIT(&u64_hash_ops);
-        m->records = HASHMAP_INIT(&u64_hash_ops);
+        m->jobs = HASHMAP_INIT(&jobs_ops);
+        m->drivers = HASHMAP_INIT(&drivers_ops);
+        m->records = HASHMAP_INIT(&records_ops);
         *ret = m;
         return 0;
 }
 
 Matcher *matcher_free(Matcher *m) {
-        void *v;
-
         if (!m)
                 return NULL;
-        /* Jobs waiting for a host are abandoned: the host is torn down with us. */
-        for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);)
-                job_free(v);
-        for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);)
-                driver_record_free(v);
-        for (unsigned i = 0; hashmap_next(&m->records, &i, NULL, &v);)
-                pass_record_free(v);
         hashmap_done(&m->jobs);
         hashmap_done(&m->drivers);
         hashmap_done(&m->records);
@@ -352,8 +351,7 @@ static void record_pass(MatchJob *j) {
                         .score = j->cands[i].score,
                         .driver_id = j->cands[i].driver_id,
                 };
-        pass_record_free(hashmap_remove(&m->records, &rec->id));
-        if (hashmap_put(&m->records, &rec->id, rec) < 0)
+        if (hashmap_put(&m->records, &rec->id, rec) < 0) /* frees the last pass's */
                 pass_record_free(rec);
 }
 
@@ -423,7 +421,7 @@ static int driver_record_add(Matcher *m, Entry *drv, const Candidate *c, const E
 
 /* Drops the record of a driver whose start failed, or that was terminated (NULL-safe). */
 static void driver_record_drop(Matcher *m, uint64_t id) {
-        driver_record_free(hashmap_remove(&m->drivers, &id));
+        hashmap_delete(&m->drivers, &id);
 }
 
 /*
@@ -721,7 +719,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
                         m->host_ops->stop(m->host, d);
                 driver_record_free(d);
         }
-        pass_record_free(hashmap_remove(&m->records, &e->id));
+        hashmap_delete(&m->records, &e->id);
 }
 
 static void terminate_visit(Entry *e, void *userdata) {
@@ -746,22 +744,21 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
         if (r < 0)
                 return r;
 
-        /* Instances of removed personalities go; their nubs may take another driver. */
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);) {
-                        MatcherDriver *d = v;
-                        Entry *nub;
+        /*
+         * Instances of removed personalities go; their nubs may take another
+         * driver. Terminating only removes records (d's and its descendants'),
+         * which the walk survives.
+         */
+        for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);) {
+                MatcherDriver *d = v;
+                Entry *nub;
 
-                        if (!d->started || !personality_in(&removed, d->personality))
-                                continue;
-                        nub = entry_get_parent(d->entry, m->registry->service_plane);
-                        if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
-                                rematch[n_rematch++] = nub->id;
-                        registry_terminate_entry(m->registry, d->entry, terminate_visit, m);
-                        again = true; /* the map changed under the walk */
-                        break;
-                }
+                if (!d->started || !personality_in(&removed, d->personality))
+                        continue;
+                nub = entry_get_parent(d->entry, m->registry->service_plane);
+                if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
+                        rematch[n_rematch++] = nub->id;
+                registry_terminate_entry(m->registry, d->entry, terminate_visit, m); /* frees d */
         }
 
         /* Registered services that a new personality matches are matched again (catalogNewDrivers). */
@@ -792,6 +789,8 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
 }
 
 int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
+        _cleanup_free_ uint64_t *waiting = NULL;
+        unsigned n_waiting = 0, cap_waiting = 0;
         void *v;
         int r;
 
@@ -801,18 +800,20 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
         if (r < 0)
                 return r;
         r = matcher_register_service(m, m->resources);
-        /* Resume starts that waited for a resource; a resumed job may finish and leave the map. */
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);) {
-                        MatchJob *j = v;
+        /*
+         * Resume starts that waited for a resource. A resumed job may finish
+         * (and leave the map) or start others: the waiting ones are listed
+         * first, then each looked up again.
+         */
+        for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);)
+                if (((MatchJob *) v)->waiting_resource && GROW(waiting, cap_waiting, n_waiting + 1) >= 0)
+                        waiting[n_waiting++] = ((MatchJob *) v)->id;
+        for (unsigned k = 0; k < n_waiting; k++) {
+                MatchJob *j = hashmap_get(&m->jobs, &waiting[k]);
 
-                        if (j->waiting_resource && resources_ready(m, j->nub, j->cands[j->next].table)) {
-                                j->waiting_resource = false;
-                                job_continue(j);
-                                again = true;
-                                break;
-                        }
+                if (j && j->waiting_resource && resources_ready(m, j->nub, j->cands[j->next].table)) {
+                        j->waiting_resource = false;
+                        job_continue(j);
                 }
         }
         return r;

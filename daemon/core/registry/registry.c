@@ -208,6 +208,9 @@ int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_
         return create_entry(reg, class_name, id, ret);
 }
 
+DEFINE_HASHMAP_FREE_FUNC(entry_unref_void, Entry, entry_unref);
+static const HashmapOps by_id_ops = HASHMAP_OPS_U64(entry_unref_void); /* holds the registry's references */
+
 int registry_new(Registry **ret) {
         _cleanup_(registry_freep) Registry *reg = NULL;
         static const char *const planes[] = { PLANE_SERVICE, PLANE_POWER, PLANE_USB, PLANE_DEVICE_TREE };
@@ -218,7 +221,7 @@ int registry_new(Registry **ret) {
         reg = calloc(1, sizeof(*reg));
         if (!reg)
                 return -ENOMEM;
-        reg->by_id = HASHMAP_INIT(&u64_hash_ops);
+        reg->by_id = HASHMAP_INIT(&by_id_ops);
         reg->now_nsec = monotonic_nsec;
         /* Seeded so that the first ID handed out, Root's, is 0x100000100 (the kernel's). */
         reg->last_id = REGISTRY_ROOT_ID - 1;
@@ -269,9 +272,7 @@ Registry *registry_free(Registry *reg) {
                 e->registry = NULL;
                 e->state |= ENTRY_STATE_INACTIVE;
         }
-        for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);)
-                entry_unref(v);
-        hashmap_done(&reg->by_id);
+        hashmap_done(&reg->by_id); /* drops the registry's references */
         for (unsigned i = 0; i < reg->n_planes; i++) {
                 free(reg->planes[i]->name);
                 free(reg->planes[i]);
@@ -428,10 +429,9 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         }
         e->state |= ENTRY_STATE_INACTIVE;
         ((Class *) e->klass)->n_instances--;
-        (void) hashmap_remove(&reg->by_id, &e->id);
         e->registry = NULL;
         reg->generation++;
-        entry_unref(e);
+        hashmap_delete(&reg->by_id, &e->id); /* drops the registry's reference: last, e may go */
 }
 
 unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
