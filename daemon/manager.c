@@ -423,10 +423,6 @@ int manager_connect_bus(Manager *m, const char *address) {
         return 0;
 }
 
-static bool admin_entry_accepts_properties(void *userdata, const Entry *e) {
-        return manager_entry_accepts_properties(userdata, e);
-}
-
 static int admin_set_entry_properties(void *userdata, Entry *e, Value *dict, const char **ret_bad_key) {
         return manager_set_entry_properties(userdata, e, dict, ret_bad_key);
 }
@@ -441,7 +437,6 @@ static int admin_reload_catalogue(void *userdata) {
 
 void manager_fill_bus_context(Manager *m) {
         static const BusAdminOps admin = {
-                .entry_accepts_properties = admin_entry_accepts_properties,
                 .set_entry_properties = admin_set_entry_properties,
                 .terminate_entry = admin_terminate_entry,
                 .reload_catalogue = admin_reload_catalogue,

@@ -16,42 +16,9 @@
 #include "log.h"
 #include "protocol.h"
 
-void driver_call_free(HostCall *c) {
-        if (!c)
-                return;
-        sd_bus_slot_unref(c->slot);
-        entry_unref(c->nub);
-        entry_unref(c->driver);
-        value_unref(c->table);
-        free(c);
-}
 
-void driver_call_list_append(HostCall **list, HostCall *c) {
-        while (*list)
-                list = &(*list)->next;
-        c->next = NULL;
-        *list = c;
-}
 
-static bool list_unlink(HostCall **list, HostCall *c) {
-        for (; *list; list = &(*list)->next)
-                if (*list == c) {
-                        *list = c->next;
-                        c->next = NULL;
-                        return true;
-                }
-        return false;
-}
 
-void driver_call_complete(HostCall *c, int r, int32_t score) {
-        MatcherDone done = c->done;
-        void *token = c->token;
-
-        c->done = NULL;
-        driver_call_free(c);
-        if (done)
-                done(token, r, score);
-}
 
 static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
 
@@ -132,16 +99,6 @@ void driver_server_send_queued(DriverServer *s) {
         driver_server_check_idle(s);
 }
 
-void driver_server_fail_queued(DriverServer *s, int r) {
-        HostCall *c;
-
-        while ((c = s->queued)) {
-                s->queued = c->next;
-                c->next = NULL;
-                driver_host_release_call_instance(s->host, c);
-                driver_call_complete(c, r, c->score);
-        }
-}
 
 /*
  * ServiceIsTerminated, then Stop, for driver: sent at once to the process
@@ -210,7 +167,7 @@ static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         int r = 0;
 
-        list_unlink(&s->sent, c);
+        driver_call_list_unlink(&s->sent, c);
         c->slot = sd_bus_slot_unref(c->slot);
         if (e)
                 r = -sd_bus_error_get_errno(e) ?: -EIO;

@@ -3,14 +3,15 @@
  * driver-host-internal.h: what the three parts of the driver host share
  * (driver-host.h tells the whole story):
  *
- *   driver-call.c    the call queue of each server and the D-Bus proxy to it
- *                    (Probe, Start, Stop, Message and their replies)
- *   driver-server.c  process supervision: launch, output, timeouts, exit,
- *                    back-off, crash loop
- *   driver-host.c    the instances (kept in the matcher's MatcherDriver
- *                    records, host slot = the server), the matcher seam,
- *                    the specs loaded with the personalities, and the calls
- *                    a checked-in server makes
+ *   driver-host.c      the matcher seam, the specs loaded with the
+ *                      personalities, and the calls a checked-in server makes
+ *   driver-call.c      the D-Bus proxy to a server: its queue sent, Probe,
+ *                      Start, Stop, Message and their replies
+ *   driver-server.c    process supervision: launch, output, timeouts, exit,
+ *                      back-off, crash loop
+ *   driver-instance.c  the calls' records and the instances (kept in the
+ *                      matcher's MatcherDriver records, host slot = the
+ *                      server running it), with the providers they opened
  *
  * Not for use outside daemon/drivers/ (tests/driver excepted).
  */
@@ -110,19 +111,24 @@ struct DriverHost {
         Hashmap opens;              /* nub ID → OpenRecord * (owned) */
 };
 
-/* driver-call.c: the queue and the proxy. */
+/*
+ * The files call downwards only: driver-host.c → driver-call.c →
+ * driver-server.c → driver-instance.c.
+ */
+
+/* driver-instance.c: the calls' records, the instances. */
 void driver_call_free(HostCall *c);
 /* Tells the matcher once and frees c (c is out of every list). */
 void driver_call_complete(HostCall *c, int r, int32_t score);
 void driver_call_list_append(HostCall **list, HostCall *c);
-/* Queues c; sends it at once when the server is up, launches the server when it is not. */
-void driver_server_submit(DriverServer *s, HostCall *c);
-/* Sends what waited for the check-in (calls whose nub or driver went meanwhile fail with -ESTALE). */
-void driver_server_send_queued(DriverServer *s);
-/* Fails every queued call with r. */
-void driver_server_fail_queued(DriverServer *s, int r);
-/* ServiceIsTerminated, then Stop, for driver: sent at once, not queued. */
-void driver_server_send_termination(DriverServer *s, Entry *driver);
+bool driver_call_list_unlink(HostCall **list, HostCall *c);
+/* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
+void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
+/* A start call's instance ends (nothing when it has none left). */
+void driver_host_release_call_instance(DriverHost *h, HostCall *c);
+/* The children a failed instance registered go with it. */
+void driver_host_terminate_children(DriverHost *h, Entry *driver);
+void driver_host_terminate(DriverHost *h, Entry *e);
 
 /* driver-server.c: the process. */
 DriverServer *driver_server_new(DriverHost *h, const DriverSpec *spec);
@@ -133,9 +139,11 @@ void driver_server_kill(DriverServer *s, int sig);
 void driver_server_arm_timer(DriverServer *s, uint64_t usec);
 /* Probed, holds nothing, nothing waiting: SIGTERM after DRIVER_IDLE_USEC unless work comes. */
 void driver_server_check_idle(DriverServer *s);
+/* Fails every queued call with r (the server cannot be launched). */
+void driver_server_fail_queued(DriverServer *s, int r);
 
 /*
- * Supervision, pure (tests/driver/test-driver-host.c): whether an exit is a
+ * Supervision, pure (tests/unit/test-driver-host.c): whether an exit is a
  * crash, and what follows one. driver_exit_is_crash(): anything but the exit
  * of a server that was retiring or that we signalled, after its check-in,
  * with no instance left. driver_exit_plan(): 0 and the back-off delay, or
@@ -144,11 +152,10 @@ void driver_server_check_idle(DriverServer *s);
 bool driver_exit_is_crash(ServerState state, bool retiring, bool signalled, unsigned n_instances);
 int driver_exit_plan(DriverBackoff *b, DriverRestart restart, uint64_t now_usec, uint64_t *ret_delay_usec);
 
-/* driver-host.c: the instances. */
-/* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
-void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
-/* A start call's instance ends (nothing when it has none left). */
-void driver_host_release_call_instance(DriverHost *h, HostCall *c);
-/* The children a failed instance registered go with it. */
-void driver_host_terminate_children(DriverHost *h, Entry *driver);
-void driver_host_terminate(DriverHost *h, Entry *e);
+/* driver-call.c: the proxy. */
+/* Queues c; sends it at once when the server is up, launches the server when it is not. */
+void driver_server_submit(DriverServer *s, HostCall *c);
+/* Sends what waited for the check-in (calls whose nub or driver went meanwhile fail with -ESTALE). */
+void driver_server_send_queued(DriverServer *s);
+/* ServiceIsTerminated, then Stop, for driver: sent at once, not queued. */
+void driver_server_send_termination(DriverServer *s, Entry *driver);

@@ -15,53 +15,6 @@
 #include "log.h"
 
 /* -------------------------------------------------------------------------- */
-/* Instances. */
-
-static void release_opens(DriverHost *h, uint64_t driver_id) {
-        void *v;
-
-        for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);)
-                if (((OpenRecord *) v)->driver_id == driver_id) {
-                        hashmap_delete_current(&h->opens, i);
-                        return; /* one provider per driver */
-                }
-}
-
-void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
-        MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
-
-        if (d && d->host == s)
-                d->host = NULL;
-        release_opens(h, driver_id);
-        if (s->n_instances > 0)
-                s->n_instances--;
-}
-
-void driver_host_release_call_instance(DriverHost *h, HostCall *c) {
-        if (c->kind != CALL_START || !c->instance)
-                return;
-        c->instance = false;
-        driver_host_release_instance(h, c->server, c->driver_id);
-}
-
-void driver_host_terminate(DriverHost *h, Entry *e) {
-        if (h->hooks.terminate)
-                h->hooks.terminate(h->hooks.userdata, e);
-}
-
-void driver_host_terminate_children(DriverHost *h, Entry *driver) {
-        for (;;) {
-                Entry *const *children;
-                unsigned n;
-
-                children = entry_get_children(driver, h->registry->service_plane, &n);
-                if (n == 0 || !h->hooks.terminate)
-                        return;
-                h->hooks.terminate(h->hooks.userdata, children[0]);
-        }
-}
-
-/* -------------------------------------------------------------------------- */
 /* Specs: validated when the personalities load. */
 
 static SpecRecord *spec_record_free(SpecRecord *r) {

@@ -33,9 +33,10 @@
  *
  * Ownership: the host borrows the event loop, the registry and the
  * matcher (which owns the instances' records); it holds references on the
- * entries of its calls. Three files: driver-call.c (the call queue and the
- * D-Bus proxy), driver-server.c (supervision), driver-host.c (instances,
- * the seam, the specs); driver-host-internal.h joins them.
+ * entries of its calls. Four files, each calling only the ones below it:
+ * driver-host.c (the seam, the specs, this API), driver-call.c (the D-Bus
+ * proxy and its queue), driver-server.c (supervision), driver-instance.c
+ * (instances and call records); driver-host-internal.h joins them.
  */
 #pragma once
 

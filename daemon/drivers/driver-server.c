@@ -338,6 +338,17 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
+void driver_server_fail_queued(DriverServer *s, int r) {
+        HostCall *c;
+
+        while ((c = s->queued)) {
+                s->queued = c->next;
+                c->next = NULL;
+                driver_host_release_call_instance(s->host, c);
+                driver_call_complete(c, r, c->score);
+        }
+}
+
 /* -------------------------------------------------------------------------- */
 /* Launch. */
 

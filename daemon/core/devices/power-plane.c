@@ -441,19 +441,6 @@ unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata)
         return changed;
 }
 
-unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled) {
-        void *v;
-
-        if (ret_polled) {
-                unsigned n = 0;
-
-                for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);)
-                        n += member_polled(v);
-                *ret_polled = n;
-        }
-        return hashmap_size(&p->members);
-}
-
 void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has) {
         bool up = to > from;
 

@@ -111,8 +111,6 @@ int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d);
 unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata);
 /* e leaves the registry: forget it (polling also drops members that left). */
 void power_plane_forget(PowerPlane *p, Entry *e);
-/* Members tracked, and those of them polled. */
-unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled);
 /* The two interest messages for a change: Device{WillPowerOff,HasPoweredOff} or Device{WillPowerOn,HasPoweredOn}. */
 void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has);
 /* The interest messages' argument: the new state, its capability flags in the upper 32 bits. */

@@ -250,12 +250,6 @@ static CatalogueItem *find_equal_item(const Catalogue *c, const Personality *p, 
         return NULL;
 }
 
-Personality *catalogue_find_equal(const Catalogue *c, const Personality *p) {
-        CatalogueItem *it = find_equal_item(c, p, value_hash(p->dict));
-
-        return it ? it->personality : NULL;
-}
-
 static int item_new(Catalogue *c, Personality *p, uint64_t hash, CatalogueItem **ret) {
         const char *provider = personality_get_string(p, "IOProviderClass");
         const Class *klass;

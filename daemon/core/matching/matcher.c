@@ -1,85 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* matcher.c: see matcher.h. */
+/* matcher.c: see matcher.h. The passes (matcher-internal.h). */
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "match-passive.h"
-#include "matcher.h"
 #include "log.h"
+#include "matcher-internal.h"
 
-#define DEFAULT_CATEGORY "IODefaultMatchCategory"
-
-typedef enum CandidateState {
-        CAND_PASSED,
-        CAND_REFUSED,
-        CAND_PROBED,
-        CAND_STARTED,
-        CAND_START_FAILED,
-        CAND_LOST,
-} CandidateState;
-
-typedef struct Candidate {
-        Personality *personality; /* owned reference */
-        Value *table;             /* owned: the personality's copy, the driver's properties if started */
-        char *category;           /* owned */
-        int32_t passive_score, score;
-        bool hosted;
-        CandidateState state;
-        uint64_t driver_id;
-} Candidate;
-
-typedef enum JobPhase {
-        PHASE_PASS,
-        PHASE_PROBE,
-        PHASE_START,
-        PHASE_FINISH,
-} JobPhase;
-
-typedef struct MatchJob {
-        uint64_t id;          /* the nub's ID; the jobs map key */
-        Matcher *matcher;     /* borrowed */
-        Entry *nub;           /* owned reference */
-        JobPhase phase;
-        Candidate *cands;     /* owned */
-        unsigned n_cands, next;
-        uint64_t generation;  /* the catalogue's when the pass began */
-        bool rerun;           /* registered again, or the catalogue changed: go again */
-        bool waiting;         /* a host call has not completed */
-        bool in_call;         /* inside a host call: a completion just records */
-        bool waiting_resource;
-        bool running;         /* inside job_continue(): termination only marks it cancelled */
-        bool cancelled;       /* the nub was terminated; freed once no call is under way */
-        bool busy;            /* holds +1 on the nub */
-        Entry *starting;      /* owned reference: the driver entry being started */
-} MatchJob;
-
-typedef struct PassRecordItem {
-        Personality *personality; /* owned reference */
-        CandidateState state;
-        int32_t passive_score, score;
-        uint64_t driver_id;
-} PassRecordItem;
-
-typedef struct PassRecord {
-        uint64_t id; /* the nub's ID; the map key */
-        PassRecordItem *items;
-        unsigned n;
-} PassRecord;
-
-struct Matcher {
-        Registry *registry;     /* borrowed */
-        Catalogue *catalogue;   /* borrowed */
-        Entry *resources;       /* borrowed: IOResources */
-        const DriverHostOps *host_ops;
-        void *host;             /* borrowed */
-        MatcherNotify notify;
-        void *notify_userdata;  /* borrowed */
-        Hashmap jobs;           /* nub ID → MatchJob * (owned) */
-        Hashmap drivers;        /* driver entry ID → MatcherDriver * (owned): started and starting */
-        Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
-};
 
 static const char *const notification_names[_MATCH_NOTIFY_MAX] = {
         [MATCH_NOTIFY_PUBLISH] = "IOServicePublish",
@@ -111,23 +39,7 @@ static void candidates_free(Candidate *c, unsigned n) {
         free(c);
 }
 
-static void pass_record_free(PassRecord *r) {
-        if (!r)
-                return;
-        for (unsigned i = 0; i < r->n; i++)
-                personality_unref(r->items[i].personality);
-        free(r->items);
-        free(r);
-}
 
-static void driver_record_free(MatcherDriver *d) {
-        if (!d)
-                return;
-        entry_unref(d->entry);
-        personality_unref(d->personality);
-        free(d->category);
-        free(d);
-}
 
 static MatchJob *job_free(MatchJob *j) {
         if (!j)
@@ -140,12 +52,8 @@ static MatchJob *job_free(MatchJob *j) {
 }
 
 DEFINE_HASHMAP_FREE_FUNC(job_free_void, MatchJob, job_free);
-DEFINE_HASHMAP_FREE_FUNC(driver_record_free_void, MatcherDriver, driver_record_free);
-DEFINE_HASHMAP_FREE_FUNC(pass_record_free_void, PassRecord, pass_record_free);
 /* Jobs waiting for a host are abandoned with the map: the host is torn down with us. */
 static const HashmapOps jobs_ops = HASHMAP_OPS_U64(job_free_void);
-static const HashmapOps drivers_ops = HASHMAP_OPS_U64(driver_record_free_void);
-static const HashmapOps records_ops = HASHMAP_OPS_U64(pass_record_free_void);
 
 int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) {
         Matcher *m = calloc(1, sizeof(*m));
@@ -156,8 +64,8 @@ int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) 
         m->catalogue = cat;
         m->resources = resources;
         m->jobs = HASHMAP_INIT(&jobs_ops);
-        m->drivers = HASHMAP_INIT(&drivers_ops);
-        m->records = HASHMAP_INIT(&records_ops);
+        m->drivers = HASHMAP_INIT(&matcher_drivers_ops);
+        m->records = HASHMAP_INIT(&matcher_records_ops);
         *ret = m;
         return 0;
 }
@@ -186,68 +94,12 @@ unsigned matcher_n_pending(const Matcher *m) {
         return hashmap_size(&m->jobs);
 }
 
-Personality *matcher_driver_personality(const Matcher *m, const Entry *driver) {
-        MatcherDriver *d = hashmap_get(&m->drivers, &driver->id);
 
-        return d && d->started ? d->personality : NULL;
-}
 
-MatcherDriver *matcher_find_driver(const Matcher *m, uint64_t id) {
-        return hashmap_get(&m->drivers, &id);
-}
 
-bool matcher_next_driver(const Matcher *m, unsigned *i, MatcherDriver **ret) {
-        return hashmap_next(&m->drivers, i, NULL, (void **) ret);
-}
 
-static const char *category_of(const Value *table) {
-        Value *v = value_dict_get(table, "IOMatchCategory");
 
-        return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : DEFAULT_CATEGORY;
-}
 
-/*
- * The active client of nub holding category, or NULL (copyClientWithCategory).
- * The matcher's record says it for the drivers it starts; a client it did not
- * start (a saved registry's) says it with its IOMatchCategory property.
- */
-static Entry *category_holder(const Matcher *m, const Entry *nub, const char *category) {
-        Entry *const *children;
-        unsigned n;
-
-        children = entry_get_children(nub, m->registry->service_plane, &n);
-        for (unsigned i = 0; i < n; i++) {
-                const MatcherDriver *d = hashmap_get(&m->drivers, &children[i]->id);
-                const char *held = d ? d->category : NULL;
-
-                if (children[i]->state & ENTRY_STATE_INACTIVE)
-                        continue;
-                if (!d) {
-                        Value *v = entry_get_property(children[i], "IOMatchCategory");
-
-                        held = v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : NULL;
-                }
-                if (held && streq(held, category))
-                        return children[i];
-        }
-        return NULL;
-}
-
-static bool wants_host(const Matcher *m, const Personality *p) {
-        return m->host_ops && m->host_ops->wants && m->host_ops->wants(m->host, p);
-}
-
-/*
- * A codeless personality with IOProviderMergeProperties is only there to
- * merge them into its provider: Apple's merge classes (AppleUSBMergeNub,
- * IOUSBUserClientInit, IOHIDProviderPropertyMerger) merge in probe or start
- * and then go away, holding no category.
- */
-static bool is_merge_only(const Personality *p) {
-        Value *merge = value_dict_get(p->dict, "IOProviderMergeProperties");
-
-        return merge && value_type(merge) == VALUE_DICTIONARY;
-}
 
 static int merge_into_nub(Entry *nub, const Value *merge) {
         for (size_t i = 0; i < value_dict_size(merge); i++) {
@@ -279,16 +131,16 @@ static int gather_candidates(MatchJob *j) {
 
         for (unsigned i = 0; i < n_items; i++) {
                 Personality *p = items[i]->personality;
-                const char *category = category_of(p->dict);
+                const char *category = matcher_category_of(p->dict);
                 _cleanup_value_ Value *table = NULL;
                 MatchResult res;
 
-                if (category_holder(m, j->nub, category))
+                if (matcher_category_holder(m, j->nub, category))
                         continue;
                 match_result_init(&res, p->dict);
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
                         continue;
-                if (!wants_host(m, p) && is_merge_only(p)) {
+                if (!matcher_wants_host(m, p) && matcher_is_merge_only(p)) {
                         r = merge_into_nub(j->nub, value_dict_get(p->dict, "IOProviderMergeProperties"));
                         if (r < 0)
                                 return r;
@@ -308,7 +160,7 @@ static int gather_candidates(MatchJob *j) {
                         .category = strdup(category),
                         .passive_score = res.score,
                         .score = res.score,
-                        .hosted = wants_host(m, p),
+                        .hosted = matcher_wants_host(m, p),
                 };
                 j->n_cands++;
                 if (!c->category)
@@ -331,29 +183,6 @@ static void sort_by_score(Candidate *c, unsigned n) {
         }
 }
 
-static void record_pass(MatchJob *j) {
-        Matcher *m = j->matcher;
-        PassRecord *rec = calloc(1, sizeof(*rec));
-
-        if (!rec)
-                return; /* explain loses its probe details; matching is unaffected */
-        rec->id = j->nub->id;
-        rec->items = calloc(j->n_cands ? j->n_cands : 1, sizeof(PassRecordItem));
-        if (!rec->items) {
-                free(rec);
-                return;
-        }
-        for (unsigned i = 0; i < j->n_cands; i++)
-                rec->items[rec->n++] = (PassRecordItem) {
-                        .personality = personality_ref(j->cands[i].personality),
-                        .state = j->cands[i].state,
-                        .passive_score = j->cands[i].passive_score,
-                        .score = j->cands[i].score,
-                        .driver_id = j->cands[i].driver_id,
-                };
-        if (hashmap_put(&m->records, &rec->id, rec) < 0) /* frees the last pass's */
-                pass_record_free(rec);
-}
 
 static bool resources_ready(const Matcher *m, const Entry *nub, const Value *table) {
         Value *v = value_dict_get(table, "IOResourceMatch");
@@ -398,31 +227,7 @@ static int define_driver_class(ClassTable *classes, const Value *table, const ch
         return 0;
 }
 
-static int driver_record_add(Matcher *m, Entry *drv, const Candidate *c, const Entry *nub, MatcherDriver **ret) {
-        MatcherDriver *d = calloc(1, sizeof(*d));
 
-        if (!d)
-                return -ENOMEM;
-        *d = (MatcherDriver) {
-                .id = drv->id,
-                .entry = entry_ref(drv),
-                .personality = personality_ref(c->personality),
-                .category = strdup(c->category),
-                .nub_id = nub->id,
-                .hosted = c->hosted,
-        };
-        if (!d->category || hashmap_put(&m->drivers, &d->id, d) < 0) {
-                driver_record_free(d);
-                return -ENOMEM;
-        }
-        *ret = d;
-        return 0;
-}
-
-/* Drops the record of a driver whose start failed, or that was terminated (NULL-safe). */
-static void driver_record_drop(Matcher *m, uint64_t id) {
-        hashmap_delete(&m->drivers, &id);
-}
 
 /*
  * Creates the driver entry under the nub, not yet registered (startCandidate's
@@ -447,7 +252,7 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
         (void) entry_set_properties(drv, c->table); /* shared with the candidate: a dictionary */
         r = entry_attach(drv, nub, m->registry->service_plane);
         if (r >= 0)
-                r = driver_record_add(m, drv, c, nub, ret_record);
+                r = matcher_driver_add(m, drv, c, nub, ret_record);
         if (r < 0) {
                 registry_remove_entry(m->registry, drv);
                 return r;
@@ -484,7 +289,7 @@ static void finish_start(MatchJob *j, int r) {
                           entry_get_name(j->nub, NULL), c->score, c->category);
         } else {
                 c->state = CAND_START_FAILED;
-                driver_record_drop(m, drv->id);
+                matcher_driver_drop(m, drv->id);
                 if (drv->registry)
                         registry_remove_entry(m->registry, drv);
                 log_info("matcher: %s failed to start on %s: %s; trying the next candidate",
@@ -576,7 +381,7 @@ static bool job_start_step(MatchJob *j) {
                 j->next++;
                 return false;
         }
-        holder = category_holder(m, j->nub, c->category);
+        holder = matcher_category_holder(m, j->nub, c->category);
         if (holder) {
                 c->state = CAND_LOST;
                 c->driver_id = holder->id;
@@ -612,7 +417,7 @@ static bool job_finish(MatchJob *j) {
         Entry *nub = j->nub;
         bool first;
 
-        record_pass(j);
+        matcher_record_pass(j);
         if (j->rerun || j->generation != catalogue_generation(m->catalogue)) {
                 j->phase = PHASE_PASS;
                 return false;
@@ -717,7 +522,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
                 /* One still starting is the host's to stop once its start completes. */
                 if (d->started && d->hosted && m->host_ops && m->host_ops->stop)
                         m->host_ops->stop(m->host, d);
-                driver_record_free(d);
+                matcher_driver_free(d);
         }
         hashmap_delete(&m->records, &e->id);
 }
@@ -817,107 +622,4 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
                 }
         }
         return r;
-}
-
-static const char *const outcome_names[_EXPLAIN_OUTCOME_MAX] = {
-        [EXPLAIN_NO_MATCH] = "no-match",
-        [EXPLAIN_CATEGORY_HELD] = "category-held",
-        [EXPLAIN_MERGED] = "merged",
-        [EXPLAIN_PROBE_REFUSED] = "probe-refused",
-        [EXPLAIN_START_FAILED] = "start-failed",
-        [EXPLAIN_LOST] = "lost",
-        [EXPLAIN_WINNER] = "winner",
-        [EXPLAIN_NOT_RUN] = "not-run",
-};
-
-const char *explain_outcome_to_string(ExplainOutcome o) {
-        return o < _EXPLAIN_OUTCOME_MAX ? outcome_names[o] : NULL;
-}
-
-void explain_items_free(ExplainItem *items, unsigned n) {
-        for (unsigned i = 0; i < n; i++) {
-                personality_unref(items[i].personality);
-                free(items[i].category);
-        }
-        free(items);
-}
-
-static const PassRecordItem *record_find(const PassRecord *rec, const Personality *p) {
-        for (unsigned i = 0; rec && i < rec->n; i++)
-                if (rec->items[i].personality == p)
-                        return &rec->items[i];
-        return NULL;
-}
-
-static ExplainOutcome outcome_of(CandidateState s) {
-        switch (s) {
-        case CAND_REFUSED:
-                return EXPLAIN_PROBE_REFUSED;
-        case CAND_START_FAILED:
-                return EXPLAIN_START_FAILED;
-        case CAND_STARTED:
-                return EXPLAIN_WINNER;
-        case CAND_LOST:
-                return EXPLAIN_LOST;
-        default:
-                return EXPLAIN_NOT_RUN;
-        }
-}
-
-int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) {
-        _cleanup_free_ CatalogueItem **items = NULL;
-        const PassRecord *rec = hashmap_get(&m->records, &nub->id);
-        ExplainItem *out;
-        unsigned n;
-        int r;
-
-        r = catalogue_find_drivers(m->catalogue, nub, &items, &n);
-        if (r < 0)
-                return r;
-        out = calloc(n ? n : 1, sizeof(*out));
-        if (!out)
-                return -ENOMEM;
-        for (unsigned i = 0; i < n; i++) {
-                Personality *p = items[i]->personality;
-                const PassRecordItem *ri = record_find(rec, p);
-                ExplainItem *x = &out[i];
-                MatchResult res;
-                Entry *holder;
-
-                x->personality = personality_ref(p);
-                x->category = strdup(category_of(p->dict));
-                if (!x->category) {
-                        explain_items_free(out, i + 1);
-                        return -ENOMEM;
-                }
-                match_result_init(&res, p->dict);
-                if (!match_passive(m->registry, nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res)) {
-                        x->outcome = EXPLAIN_NO_MATCH;
-                        x->failed_key = res.failed_key;
-                        continue;
-                }
-                x->passive_score = x->probe_score = res.score;
-                if (!wants_host(m, p) && is_merge_only(p)) {
-                        x->outcome = EXPLAIN_MERGED;
-                        continue;
-                }
-                holder = category_holder(m, nub, x->category);
-                if (ri) {
-                        x->outcome = outcome_of(ri->state);
-                        x->probe_score = ri->score;
-                        x->driver_id = ri->driver_id;
-                        /* The winner may have gone since (terminated); say who holds it now. */
-                        if (x->outcome == EXPLAIN_WINNER && (!holder || holder->id != ri->driver_id))
-                                x->outcome = EXPLAIN_LOST;
-                        if (x->outcome == EXPLAIN_LOST)
-                                x->driver_id = holder ? holder->id : 0;
-                } else if (holder) {
-                        x->outcome = EXPLAIN_CATEGORY_HELD;
-                        x->driver_id = holder->id;
-                } else
-                        x->outcome = EXPLAIN_NOT_RUN;
-        }
-        *ret = out;
-        *ret_n = n;
-        return 0;
 }

@@ -597,16 +597,6 @@ int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *user
         return 0;
 }
 
-void registry_remove_observer(Registry *reg, const RegistryObserver *ops, void *userdata) {
-        for (unsigned i = 0; i < reg->n_observers; i++)
-                if (reg->observers[i].ops == ops && reg->observers[i].userdata == userdata) {
-                        memmove(reg->observers + i, reg->observers + i + 1,
-                                (reg->n_observers - i - 1) * sizeof(RegistryObserverSlot));
-                        reg->n_observers--;
-                        return;
-                }
-}
-
 /* --- properties and state, as observers see them --- */
 
 int entry_set_properties(Entry *e, Value *dict) {

@@ -122,8 +122,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Registry *, registry_free);
 
 /* Adds an observer (ops is borrowed and must outlive it). -ENOMEM. */
 int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *userdata);
-/* Removes the observer added with exactly ops and userdata; nothing if there is none. */
-void registry_remove_observer(Registry *reg, const RegistryObserver *ops, void *userdata);
 
 /* Adds a plane (or returns the existing one). -EINVAL for an empty or over-long name. */
 int registry_add_plane(Registry *reg, const char *name, const Plane **ret);
