@@ -19,7 +19,7 @@ static bool is_daemon_entry(const Manager *m, const Entry *e) {
                e == registry_find_root_domain(m->registry);
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -63,7 +63,7 @@ static const RegistryObserver manager_observer = {
         .busy_changed = on_busy_changed,
 };
 
-int manager_new(Manager **ret, const ManagerConfig *config) {
+int manager_new(const ManagerConfig *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
@@ -136,7 +136,7 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-static void on_nub_published(Entry *nub, void *userdata) {
+static void on_nub_published(void *userdata, Entry *nub) {
         Manager *m = userdata;
         int r;
 
@@ -154,7 +154,7 @@ static void on_match_notification(void *userdata, Entry *e, MatchNotification ty
         bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
 }
 
-static void on_entry_terminated(Entry *e, void *userdata) {
+static void on_entry_terminated(void *userdata, Entry *e) {
         Manager *m = userdata;
 
         matcher_service_terminated(m->matcher, e);
@@ -177,7 +177,7 @@ static int publish_resources(Manager *m) {
         return 0;
 }
 
-static void on_personality_error(const PersonalityError *error, void *userdata) {
+static void on_personality_error(void *userdata, const PersonalityError *error) {
         _cleanup_free_ char *s = personality_error_to_string(error);
 
         log_warning("%s, ignoring.", s ?: error->message);
@@ -324,7 +324,7 @@ int manager_build_registry(Manager *m) {
         r = power_poll_new(m->event, &m->devices.power, m->power_poll_usec, &m->power_poll);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up runtime PM polling: %m");
-        return udev_source_new(&m->udev, m->event, &m->devices);
+        return udev_source_new(m->event, &m->devices, &m->udev);
 }
 
 /*

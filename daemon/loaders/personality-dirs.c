@@ -81,7 +81,7 @@ static void report(PersonalityErrorFn error_fn, void *userdata, PersonalityLoadS
                    const char *file, const char *message) {
         stats->n_errors++;
         if (error_fn)
-                error_fn(&(PersonalityError) { .file = file, .message = message }, userdata);
+                error_fn(userdata, &(PersonalityError) { .file = file, .message = message });
 }
 
 static int scan_dir(const char *dir, DirEntries *entries, PersonalityErrorFn error_fn,

@@ -25,13 +25,12 @@ void personality_loader_error(PersonalityLoader *l, const char *personality, con
         va_end(ap);
         if (r < 0)
                 message = NULL;
-        l->error_fn(&(PersonalityError) {
-                            .file = l->path,
-                            .personality = personality,
-                            .key = key,
-                            .message = message ?: "(out of memory)",
-                    },
-                    l->userdata);
+        l->error_fn(l->userdata, &(PersonalityError) {
+                                         .file = l->path,
+                                         .personality = personality,
+                                         .key = key,
+                                         .message = message ?: "(out of memory)",
+                                 });
 }
 
 void personality_loader_convert_error(PersonalityLoader *l, const char *personality,

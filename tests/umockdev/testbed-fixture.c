@@ -14,7 +14,7 @@
 #include "registry-snapshot.h"
 #include "testbed-fixture.h"
 
-static void record_termination(Entry *e, void *userdata) {
+static void record_termination(void *userdata, Entry *e) {
         Fixture *f = userdata;
         Value *linux_dict = entry_get_property(e, "Linux");
         const char *syspath = value_string(value_dict_get(linux_dict, "SYSPATH"), NULL);
@@ -39,7 +39,7 @@ int fixture_start(Fixture *f) {
                 return r;
         f->tree.on_terminate = record_termination;
         f->tree.userdata = f;
-        return udev_source_new(&f->source, f->event, &f->tree);
+        return udev_source_new(f->event, &f->tree, &f->source);
 }
 
 void fixture_stop(Fixture *f) {

@@ -303,7 +303,7 @@ static void test_async_host_and_busy(void **state) {
         assert_string_equal(drivers_of(f, nub), "A");
 }
 
-static void visit_terminated(Entry *e, void *userdata) {
+static void visit_terminated(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -160,7 +160,7 @@ static Entry *add_device(HubFixture *f, const char *name) {
         return e;
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -444,7 +444,7 @@ typedef struct Visits {
         unsigned n;
 } Visits;
 
-static void record_visit(Entry *e, void *userdata) {
+static void record_visit(void *userdata, Entry *e) {
         Visits *v = userdata;
 
         assert_true(v->n < ELEMENTSOF(v->order));

@@ -283,7 +283,7 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         t->n_added++;
         /* registerService: the matcher sets the state bits; without one, the nub is just published. */
         if (t->on_publish)
-                t->on_publish(e, t->userdata);
+                t->on_publish(t->userdata, e);
         else
                 entry_set_state(e, NUB_STATE, 0);
         return r < 0 ? r : q < 0 ? q : 1;
@@ -293,12 +293,12 @@ fail:
         return r;
 }
 
-static void forget_entry(Entry *e, void *userdata) {
+static void forget_entry(void *userdata, Entry *e) {
         DeviceTree *t = userdata;
         DeviceNode *n;
 
         if (t->on_terminate)
-                t->on_terminate(e, t->userdata);
+                t->on_terminate(t->userdata, e);
         firmware_tree_forget(&t->firmware, e);
         power_plane_forget(&t->power, e);
         n = hashmap_remove(&t->by_entry, &e->id);

@@ -527,7 +527,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
         hashmap_delete(&m->records, &e->id);
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -434,7 +434,7 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         hashmap_delete(&reg->by_id, &e->id); /* drops the registry's reference: last, e may go */
 }
 
-unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata) {
         /* Held so that e outlives the removal of its last child's link to it. */
         _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
@@ -463,7 +463,7 @@ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *
                 n += registry_terminate_entry(reg, victim, visit, userdata);
         }
         if (visit)
-                visit(e, userdata);
+                visit(userdata, e);
         registry_remove_entry(reg, e);
         return n + 1;
 }

@@ -159,7 +159,7 @@ void registry_remove_entry(Registry *reg, Entry *e);
  * has no other provider left (reference §1.10). Calls visit(entry) for each
  * before its removal, when given. Returns the number removed.
  */
-unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata);
 
 Entry *entry_ref(Entry *e);
