@@ -26,7 +26,8 @@
 /*
  * The manager's one subscription to the registry: every entry created or
  * removed, whoever does it (device tree, matcher, snapshot, clients), goes
- * to the announcer; property and busy changes to the notification hub.
+ * to the announcer; property and busy changes and the matcher's service
+ * notifications to the notification hub.
  */
 static void on_entry_added(void *userdata, Entry *e) {
         Manager *m = userdata;
@@ -56,11 +57,16 @@ static void on_busy_changed(void *userdata, Entry *e, bool busy) {
         }
 }
 
+static void on_service_notification(void *userdata, Entry *e, MatchNotification type) {
+        bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
+}
+
 static const RegistryObserver manager_observer = {
         .entry_added = on_entry_added,
         .entry_removed = on_entry_removed,
         .properties_changed = on_properties_changed,
         .busy_changed = on_busy_changed,
+        .service_notification = on_service_notification,
 };
 
 int manager_new(const ManagerConfig *config, Manager **ret) {
@@ -150,10 +156,6 @@ static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to)
         bus_notify_power_changed(&((Manager *) userdata)->ctx, e, from, to);
 }
 
-static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
-        bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
-}
-
 static void on_entry_terminated(void *userdata, Entry *e) {
         Manager *m = userdata;
 
@@ -221,7 +223,6 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
                 r = matcher_new(m->registry, m->catalogue, resources, &m->matcher);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up matching: %m");
-        matcher_set_notify(m->matcher, on_match_notification, m);
         if (!live) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;

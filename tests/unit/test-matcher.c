@@ -109,6 +109,8 @@ static void on_notify(void *userdata, Entry *e, MatchNotification type) {
         log_add(short_names[type], entry_get_name(e, NULL));
 }
 
+static const RegistryObserver notify_observer = { .service_notification = on_notify };
+
 static int setup(void **state) {
         MatchFixture *f;
 
@@ -117,7 +119,8 @@ static int setup(void **state) {
         f = *state;
         host = (TestHost) {};
         matcher_set_host(f->matcher, &test_host_ops, NULL);
-        matcher_set_notify(f->matcher, on_notify, NULL);
+        if (registry_add_observer(f->registry, &notify_observer, NULL) < 0)
+                return -1;
         return 0;
 }
 

@@ -94,7 +94,8 @@ static void on_busy(void *userdata, Entry *e, bool busy) {
         notify_hub_busy_changed(userdata, e, busy);
 }
 
-static const RegistryObserver busy_observer = { .busy_changed = on_busy };
+/* What the manager subscribes the hub to. */
+static const RegistryObserver hub_observer = { .busy_changed = on_busy, .service_notification = on_notify };
 
 static int setup_with_limit(void **state, unsigned limit) {
         HubFixture *f = calloc(1, sizeof(*f));
@@ -105,8 +106,7 @@ static int setup_with_limit(void **state, unsigned limit) {
         f->m = m;
         if (notify_hub_new(f->m->registry, &ops, NULL, limit, &f->hub) < 0)
                 return -1;
-        matcher_set_notify(f->m->matcher, on_notify, f->hub);
-        if (registry_add_observer(f->m->registry, &busy_observer, f->hub) < 0)
+        if (registry_add_observer(f->m->registry, &hub_observer, f->hub) < 0)
                 return -1;
         n_sent = 0;
         fail_sends = 0;

@@ -82,8 +82,6 @@ struct Matcher {
         Entry *resources;       /* borrowed: IOResources */
         const DriverHostOps *host_ops;
         void *host;             /* borrowed */
-        MatcherNotify notify;
-        void *notify_userdata;  /* borrowed */
         Hashmap jobs;           /* nub ID → MatchJob * (owned) */
         Hashmap drivers;        /* driver entry ID → MatcherDriver * (owned): started and starting */
         Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */

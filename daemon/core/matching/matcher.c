@@ -22,9 +22,9 @@ const char *match_notification_to_string(MatchNotification n) {
         return n < _MATCH_NOTIFY_MAX ? notification_names[n] : NULL;
 }
 
+/* The registry's observers hear it (service_notification). */
 static void notify(Matcher *m, Entry *e, MatchNotification type) {
-        if (m->notify)
-                m->notify(m->notify_userdata, e, type);
+        registry_notify_service(m->registry, e, type);
 }
 
 static void candidate_done(Candidate *c) {
@@ -83,11 +83,6 @@ Matcher *matcher_free(Matcher *m) {
 void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host) {
         m->host_ops = ops;
         m->host = host;
-}
-
-void matcher_set_notify(Matcher *m, MatcherNotify fn, void *userdata) {
-        m->notify = fn;
-        m->notify_userdata = userdata;
 }
 
 unsigned matcher_n_pending(const Matcher *m) {

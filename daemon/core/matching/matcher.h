@@ -33,16 +33,6 @@
 
 typedef struct Matcher Matcher;
 
-typedef enum MatchNotification {
-        MATCH_NOTIFY_PUBLISH,
-        MATCH_NOTIFY_FIRST_PUBLISH,
-        MATCH_NOTIFY_MATCHED,
-        MATCH_NOTIFY_FIRST_MATCH,
-        MATCH_NOTIFY_TERMINATED,
-        MATCH_NOTIFY_WILL_TERMINATE,
-        _MATCH_NOTIFY_MAX,
-} MatchNotification;
-
 const char *match_notification_to_string(MatchNotification n); /* Apple's IOService* type string */
 
 /* Completion of a host call: r < 0 refuses (probe) or fails (start); score is the post-probe score. */
@@ -83,15 +73,12 @@ typedef struct DriverHostOps {
         void (*stop)(void *host, MatcherDriver *driver);
 } DriverHostOps;
 
-typedef void (*MatcherNotify)(void *userdata, Entry *e, MatchNotification type);
-
 /* reg, cat and resources are borrowed and must outlive the matcher. */
 int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret);
 Matcher *matcher_free(Matcher *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Matcher *, matcher_free);
 
 void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host);
-void matcher_set_notify(Matcher *m, MatcherNotify notify, void *userdata);
 
 /* registerService: start a match pass on nub (or ask the running one to go again). */
 int matcher_register_service(Matcher *m, Entry *nub);

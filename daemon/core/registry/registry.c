@@ -613,6 +613,10 @@ void entry_announce_properties(Entry *e) {
                 REGISTRY_NOTIFY(e->registry, properties_changed, e);
 }
 
+void registry_notify_service(Registry *reg, Entry *e, MatchNotification type) {
+        REGISTRY_NOTIFY(reg, service_notification, e, type);
+}
+
 void entry_set_state(Entry *e, uint32_t set, uint32_t clear) {
         uint32_t old = e->state;
 

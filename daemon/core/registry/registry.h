@@ -74,6 +74,21 @@ struct Entry {
 };
 
 /*
+ * IOService's notifications (reference §1.6, §1.10), as the matcher tells
+ * them while it publishes, matches and terminates services (matcher.h;
+ * match_notification_to_string() there gives Apple's names).
+ */
+typedef enum MatchNotification {
+        MATCH_NOTIFY_PUBLISH,
+        MATCH_NOTIFY_FIRST_PUBLISH,
+        MATCH_NOTIFY_MATCHED,
+        MATCH_NOTIFY_FIRST_MATCH,
+        MATCH_NOTIFY_TERMINATED,
+        MATCH_NOTIFY_WILL_TERMINATE,
+        _MATCH_NOTIFY_MAX,
+} MatchNotification;
+
+/*
  * The one way to watch the registry: every change to an entry that others
  * may care about goes through a registry call that tells each observer, in
  * the order they were added. Any member may be NULL; userdata comes first.
@@ -93,6 +108,8 @@ typedef struct RegistryObserver {
         void (*state_changed)(void *userdata, Entry *e, uint32_t old_state);
         /* e's busy count went 0 → 1 (busy) or 1 → 0 (not busy). */
         void (*busy_changed)(void *userdata, Entry *e, bool busy);
+        /* A service notification about e (registry_notify_service()). */
+        void (*service_notification)(void *userdata, Entry *e, MatchNotification type);
 } RegistryObserver;
 
 typedef struct RegistryObserverSlot {
@@ -200,6 +217,8 @@ int entry_set_property(Entry *e, const char *key, Value *v); /* takes a new refe
 int entry_set_property_take(Entry *e, const char *key, Value *v); /* consumes v, also on failure */
 int entry_remove_property(Entry *e, const char *key);
 
+/* Tells the observers a service notification about e (e still in reg, or just leaving it). */
+void registry_notify_service(Registry *reg, Entry *e, MatchNotification type);
 /* Sets then clears EntryState bits; observers hear of a change (state_changed). */
 void entry_set_state(Entry *e, uint32_t set, uint32_t clear);
 /*
