@@ -23,8 +23,10 @@
  *
  * Host calls may complete before they return or later; the matcher never
  * blocks. Ownership: the matcher borrows the registry, the catalogue and
- * IOResources; it holds references on nubs with a pass under way and on
- * driver entries it started.
+ * IOResources; it holds references on nubs with a pass under way, and owns
+ * one record (MatcherDriver) per driver it starts, which holds its entry.
+ * Publish, match and terminate notifications go to the registry's observers
+ * (registry_notify_service()).
  */
 #pragma once
 
