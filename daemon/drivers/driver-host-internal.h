@@ -139,8 +139,6 @@ void driver_server_kill(DriverServer *s, int sig);
 void driver_server_arm_timer(DriverServer *s, uint64_t usec);
 /* Probed, holds nothing, nothing waiting: SIGTERM after DRIVER_IDLE_USEC unless work comes. */
 void driver_server_check_idle(DriverServer *s);
-/* Fails every queued call with r (the server cannot be launched). */
-void driver_server_fail_queued(DriverServer *s, int r);
 
 /*
  * Supervision, pure (tests/unit/test-driver-host.c): whether an exit is a

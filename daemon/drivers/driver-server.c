@@ -338,7 +338,8 @@ static int on_child(sd_event_source *src, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
-void driver_server_fail_queued(DriverServer *s, int r) {
+/* Fails every queued call with r (the server cannot be launched). */
+static void fail_queued(DriverServer *s, int r) {
         HostCall *c;
 
         while ((c = s->queued)) {
@@ -419,6 +420,6 @@ fail:
         log_error_errno(r, "Cannot launch driver server %s (%s): %m", s->name, s->spec.executable);
         server_stop_sources(s);
         s->state = SERVER_FAILED;
-        driver_server_fail_queued(s, r);
+        fail_queued(s, r);
         return r;
 }

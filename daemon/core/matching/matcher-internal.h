@@ -91,7 +91,6 @@ struct Matcher {
 extern const HashmapOps matcher_drivers_ops; /* owns the MatcherDriver records */
 extern const HashmapOps matcher_records_ops; /* owns the PassRecords */
 void matcher_driver_free(void *d);
-void matcher_pass_record_free(void *r);
 /* The record of a driver entry being created under nub from candidate c. -ENOMEM. */
 int matcher_driver_add(Matcher *m, Entry *drv, const Candidate *c, const Entry *nub, MatcherDriver **ret);
 /* Drops (and frees) the record of driver entry id, if any. */

@@ -6,7 +6,7 @@
 
 #include "matcher-internal.h"
 
-void matcher_pass_record_free(void *v) {
+static void pass_record_free(void *v) {
         PassRecord *r = v;
 
         if (!r)
@@ -112,7 +112,7 @@ void matcher_record_pass(MatchJob *j) {
                         .driver_id = j->cands[i].driver_id,
                 };
         if (hashmap_put(&m->records, &rec->id, rec) < 0) /* frees the last pass's */
-                matcher_pass_record_free(rec); /* not in the map */
+                pass_record_free(rec); /* not in the map */
 }
 
 int matcher_driver_add(Matcher *m, Entry *drv, const Candidate *c, const Entry *nub, MatcherDriver **ret) {
@@ -142,4 +142,4 @@ void matcher_driver_drop(Matcher *m, uint64_t id) {
 }
 
 const HashmapOps matcher_drivers_ops = HASHMAP_OPS_U64(matcher_driver_free);
-const HashmapOps matcher_records_ops = HASHMAP_OPS_U64(matcher_pass_record_free);
+const HashmapOps matcher_records_ops = HASHMAP_OPS_U64(pass_record_free);
