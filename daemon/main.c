@@ -208,7 +208,7 @@ int main(int argc, char *argv[]) {
         config.sleep_timeout_usec = arg_sleep_timeout_usec;
         config.trust = arg_trust;
 
-        r = manager_new(&m, &config);
+        r = manager_new(&config, &m);
         if (r < 0)
                 return EXIT_FAILURE;
         r = manager_load_personalities(m);

@@ -19,7 +19,7 @@ static bool is_daemon_entry(const Manager *m, const Entry *e) {
                e == registry_find_root_domain(m->registry);
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 
@@ -73,7 +73,5 @@ int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char *
                 if (r < 0)
                         return r;
         }
-        value_unref(e->properties);
-        e->properties = TAKE_PTR(merged);
-        return 0;
+        return entry_set_properties(e, merged);
 }

@@ -24,25 +24,53 @@
 #include "trust.h"
 #include "log.h"
 
-static void on_busy_change(Registry *reg, Entry *e, bool busy, void *userdata) {
+/*
+ * The manager's one subscription to the registry: every entry created or
+ * removed, whoever does it (device tree, matcher, snapshot, clients), goes
+ * to the announcer; property and busy changes and the matcher's service
+ * notifications to the notification hub.
+ */
+static void on_entry_added(void *userdata, Entry *e) {
+        Manager *m = userdata;
+
+        if (m->ctx.announce)
+                bus_announce_entry(m->ctx.announce, e, true);
+}
+
+static void on_entry_removed(void *userdata, Entry *e) {
+        Manager *m = userdata;
+
+        if (m->ctx.announce)
+                bus_announce_entry(m->ctx.announce, e, false);
+}
+
+static void on_properties_changed(void *userdata, Entry *e) {
+        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
+}
+
+static void on_busy_changed(void *userdata, Entry *e, bool busy) {
         Manager *m = userdata;
 
         bus_notify_busy_changed(&m->ctx, e, busy);
-        if (e == reg->root && !busy) {
+        if (e == m->registry->root && !busy) {
                 bus_registry_quiet_changed(&m->ctx);
                 manager_ready_check(m);
         }
 }
 
-/* Every entry the registry creates or removes, whoever does it (device tree, matcher, snapshot, clients). */
-static void on_entry_change(Registry *reg, Entry *e, bool added, void *userdata) {
-        Manager *m = userdata;
-
-        if (m->ctx.announce)
-                bus_announce_entry(m->ctx.announce, e, added);
+static void on_service_notification(void *userdata, Entry *e, MatchNotification type) {
+        bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
 }
 
-int manager_new(Manager **ret, const ManagerConfig *config) {
+static const RegistryObserver manager_observer = {
+        .entry_added = on_entry_added,
+        .entry_removed = on_entry_removed,
+        .properties_changed = on_properties_changed,
+        .busy_changed = on_busy_changed,
+        .service_notification = on_service_notification,
+};
+
+int manager_new(const ManagerConfig *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
@@ -79,10 +107,9 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         r = registry_new(&m->registry);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the registry: %m");
-        m->registry->busy_callback = on_busy_change;
-        m->registry->busy_userdata = m;
-        m->registry->entry_callback = on_entry_change;
-        m->registry->entry_userdata = m;
+        r = registry_add_observer(m->registry, &manager_observer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to observe the registry: %m");
         manager_fill_bus_context(m);
         *ret = TAKE_PTR(m);
         return 0;
@@ -116,7 +143,7 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-static void on_nub_published(Entry *nub, void *userdata) {
+static void on_nub_published(void *userdata, Entry *nub) {
         Manager *m = userdata;
         int r;
 
@@ -125,25 +152,12 @@ static void on_nub_published(Entry *nub, void *userdata) {
                 log_warning_errno(r, "Cannot match %s: %m", entry_get_name(nub, NULL));
 }
 
-static void on_entry_changed(Entry *e, void *userdata) {
-        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
+/* A device's runtime power state changed: power interest (general interest went through the registry). */
+static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to) {
+        bus_notify_power_changed(&((Manager *) userdata)->ctx, e, from, to);
 }
 
-/* A device's runtime power state changed: power interest, and general interest when polling found it. */
-static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to, bool polled) {
-        Manager *m = userdata;
-
-        if (polled)
-                bus_notify_properties_changed(&m->ctx, e);
-        if (from != to)
-                bus_notify_power_changed(&m->ctx, e, from, to);
-}
-
-static void on_match_notification(void *userdata, Entry *e, MatchNotification type) {
-        bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
-}
-
-static void on_entry_terminated(Entry *e, void *userdata) {
+static void on_entry_terminated(void *userdata, Entry *e) {
         Manager *m = userdata;
 
         matcher_service_terminated(m->matcher, e);
@@ -151,10 +165,6 @@ static void on_entry_terminated(Entry *e, void *userdata) {
 
 static void on_driver_terminate(void *userdata, Entry *e) {
         (void) manager_terminate_entry(userdata, e);
-}
-
-static void on_driver_properties_changed(void *userdata, Entry *e) {
-        bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
 }
 
 /* Resources a Mac publishes once its kernel is up; personalities wait on them (IOResourceMatch). */
@@ -170,7 +180,7 @@ static int publish_resources(Manager *m) {
         return 0;
 }
 
-static void on_personality_error(const PersonalityError *error, void *userdata) {
+static void on_personality_error(void *userdata, const PersonalityError *error) {
         _cleanup_free_ char *s = personality_error_to_string(error);
 
         log_warning("%s, ignoring.", s ?: error->message);
@@ -214,21 +224,21 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
                 r = matcher_new(m->registry, m->catalogue, resources, &m->matcher);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up matching: %m");
-        matcher_set_notify(m->matcher, on_match_notification, m);
         if (!live) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
         }
         /* Driver servers: launched once the daemon is on the bus (manager_connect_bus()). */
         r = driver_host_new(m->event, m->registry, m->matcher,
-                            &(DriverHostHooks) { .terminate = on_driver_terminate,
-                                                 .properties_changed = on_driver_properties_changed,
-                                                 .userdata = m },
+                            &(DriverHostHooks) { .terminate = on_driver_terminate, .userdata = m },
                             IOREG_DRIVER_DIR, &m->driver_host);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the driver host: %m");
         matcher_set_host(m->matcher, &driver_host_ops, m->driver_host);
         manager_fill_bus_context(m);
+        r = driver_host_load_specs(m->driver_host, &m->personalities);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the driver specs: %m");
         /* Before coldplug, so that every nub is matched as it arrives. */
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
@@ -251,8 +261,12 @@ int manager_reload_catalogue(Manager *m) {
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to rebuild the catalogue: %m") : 0;
         }
-        if (m->driver_host)
+        if (m->driver_host) {
                 driver_host_reset_crash_loops(m->driver_host);
+                r = driver_host_load_specs(m->driver_host, &m->personalities);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load the driver specs: %m");
+        }
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
                 return log_error_errno(r, "Failed to reload the catalogue: %m");
@@ -299,7 +313,6 @@ int manager_build_registry(Manager *m) {
         m->devices_ready = true;
         m->devices.on_publish = on_nub_published;
         m->devices.on_terminate = on_entry_terminated;
-        m->devices.on_change = on_entry_changed;
         m->devices.userdata = m;
         m->devices.power.on_state_change = on_power_state;
         m->devices.power.state_userdata = m;
@@ -313,7 +326,7 @@ int manager_build_registry(Manager *m) {
         r = power_poll_new(m->event, &m->devices.power, m->power_poll_usec, &m->power_poll);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up runtime PM polling: %m");
-        return udev_source_new(&m->udev, m->event, &m->devices);
+        return udev_source_new(m->event, &m->devices, &m->udev);
 }
 
 /*
@@ -422,10 +435,6 @@ int manager_connect_bus(Manager *m, const char *address) {
         return 0;
 }
 
-static bool admin_entry_accepts_properties(void *userdata, const Entry *e) {
-        return manager_entry_accepts_properties(userdata, e);
-}
-
 static int admin_set_entry_properties(void *userdata, Entry *e, Value *dict, const char **ret_bad_key) {
         return manager_set_entry_properties(userdata, e, dict, ret_bad_key);
 }
@@ -440,7 +449,6 @@ static int admin_reload_catalogue(void *userdata) {
 
 void manager_fill_bus_context(Manager *m) {
         static const BusAdminOps admin = {
-                .entry_accepts_properties = admin_entry_accepts_properties,
                 .set_entry_properties = admin_set_entry_properties,
                 .terminate_entry = admin_terminate_entry,
                 .reload_catalogue = admin_reload_catalogue,

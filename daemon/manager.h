@@ -66,7 +66,7 @@ typedef struct Manager {
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
 } Manager;
 
-int manager_new(Manager **ret, const ManagerConfig *config);
+int manager_new(const ManagerConfig *config, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 

@@ -126,7 +126,7 @@ static void match_passively(Fixture *f, const Value *table) {
                 }
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -11,7 +11,7 @@
 #include "personality-check.h"
 #include "personality-file.h"
 
-static void on_error(const PersonalityError *e, void *userdata) {
+static void on_error(void *userdata, const PersonalityError *e) {
         _cleanup_free_ char *s = personality_error_to_string(e);
         unsigned *n = userdata;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hashmap.c: linear probing, grown at 3/4 load, tombstones on delete. */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,15 @@ uint64_t hash_bytes(const void *p, size_t n) {
         return h;
 }
 
-static uint64_t string_hash(const void *key) {
+uint64_t string_hash(const void *key) {
         return hash_bytes(key, strlen(key));
 }
 
-static bool string_equal(const void *a, const void *b) {
+bool string_equal(const void *a, const void *b) {
         return strcmp(a, b) == 0;
 }
 
-static uint64_t u64_hash(const void *key) {
+uint64_t u64_hash(const void *key) {
         uint64_t h = *(const uint64_t *) key;
 
         h ^= h >> 33;
@@ -42,14 +43,28 @@ static uint64_t u64_hash(const void *key) {
         return h;
 }
 
-static bool u64_equal(const void *a, const void *b) {
+bool u64_equal(const void *a, const void *b) {
         return *(const uint64_t *) a == *(const uint64_t *) b;
 }
 
-const HashmapOps string_hash_ops = { string_hash, string_equal };
-const HashmapOps u64_hash_ops = { u64_hash, u64_equal };
+const HashmapOps string_hash_ops = HASHMAP_OPS_STRING(NULL);
+const HashmapOps u64_hash_ops = HASHMAP_OPS_U64(NULL);
 
 void hashmap_done(Hashmap *h) {
+        if (h->ops && h->ops->free_value)
+                for (unsigned i = 0; i < h->n_slots; i++) {
+                        HashmapSlot *s = &h->slots[i];
+
+                        if (s->key && s->key != HASHMAP_TOMBSTONE) {
+                                void *v = s->value;
+
+                                /* Out of the map first: a destructor that looks finds it gone. */
+                                s->key = HASHMAP_TOMBSTONE;
+                                s->value = NULL;
+                                h->n_items--;
+                                h->ops->free_value(v);
+                        }
+                }
         free(h->slots);
         h->slots = NULL;
         h->n_slots = h->n_items = h->n_used = 0;
@@ -89,6 +104,11 @@ static int resize(Hashmap *h, unsigned n_slots) {
         return 0;
 }
 
+static void free_value(const Hashmap *h, void *v) {
+        if (h->ops && h->ops->free_value && v)
+                h->ops->free_value(v);
+}
+
 int hashmap_put(Hashmap *h, const void *key, void *value) {
         unsigned mask, i;
         HashmapSlot *s;
@@ -96,8 +116,12 @@ int hashmap_put(Hashmap *h, const void *key, void *value) {
 
         s = find_slot(h, key);
         if (s) {
+                void *old = s->value;
+
                 s->key = key;
                 s->value = value;
+                if (old != value)
+                        free_value(h, old);
                 return 0;
         }
         if ((h->n_used + 1) * 4 >= h->n_slots * 3) {
@@ -130,17 +154,41 @@ void *hashmap_get(const Hashmap *h, const void *key) {
         return s ? s->value : NULL;
 }
 
-void *hashmap_remove(Hashmap *h, const void *key) {
-        HashmapSlot *s = find_slot(h, key);
-        void *v;
+static void *slot_remove(Hashmap *h, HashmapSlot *s) {
+        void *v = s->value;
 
-        if (!s)
-                return NULL;
-        v = s->value;
         s->key = HASHMAP_TOMBSTONE;
         s->value = NULL;
         h->n_items--;
         return v;
+}
+
+void *hashmap_remove(Hashmap *h, const void *key) {
+        HashmapSlot *s = find_slot(h, key);
+
+        return s ? slot_remove(h, s) : NULL;
+}
+
+bool hashmap_delete(Hashmap *h, const void *key) {
+        HashmapSlot *s = find_slot(h, key);
+
+        if (!s)
+                return false;
+        free_value(h, slot_remove(h, s));
+        return true;
+}
+
+void *hashmap_remove_current(Hashmap *h, unsigned state) {
+        HashmapSlot *s;
+
+        assert(state > 0 && state <= h->n_slots);
+        s = &h->slots[state - 1];
+        assert(s->key && s->key != HASHMAP_TOMBSTONE);
+        return slot_remove(h, s);
+}
+
+void hashmap_delete_current(Hashmap *h, unsigned state) {
+        free_value(h, hashmap_remove_current(h, state));
 }
 
 bool hashmap_next(const Hashmap *h, unsigned *state, const void **ret_key, void **ret_value) {

@@ -12,10 +12,6 @@ void log_set_max_level(int level) {
         log_max_level = level;
 }
 
-int log_get_max_level(void) {
-        return log_max_level;
-}
-
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) {
         static int journal = -1;

@@ -13,7 +13,6 @@
 #include "macro.h"
 
 void log_set_max_level(int level);
-int log_get_max_level(void);
 
 /* Sets errno to the error for %m, prints, returns -abs(error) (or 0 when error is 0). */
 int log_internal(int level, int error, const char *file, int line, const char *func,

@@ -29,7 +29,6 @@ typedef struct UserClientBroker UserClientBroker;
 
 /* The manager's privileged operations (manager.h says what each does). */
 typedef struct BusAdminOps {
-        bool (*entry_accepts_properties)(void *userdata, const Entry *e);
         int (*set_entry_properties)(void *userdata, Entry *e, Value *dict, const char **ret_bad_key);
         int (*terminate_entry)(void *userdata, Entry *e);
         int (*reload_catalogue)(void *userdata);
@@ -61,9 +60,6 @@ typedef struct BusContext {
 /* Frees what the bus layer owns; the borrowed pointers are left alone. */
 void bus_context_done(BusContext *c);
 
-static inline bool bus_context_entry_accepts_properties(BusContext *c, const Entry *e) {
-        return c->admin && c->admin->entry_accepts_properties(c->admin_userdata, e);
-}
 static inline int bus_context_set_entry_properties(BusContext *c, Entry *e, Value *dict, const char **ret_bad_key) {
         return c->admin ? c->admin->set_entry_properties(c->admin_userdata, e, dict, ret_bad_key) : -EOPNOTSUPP;
 }

@@ -95,7 +95,7 @@ static int method_set_properties(sd_bus_message *call, void *userdata, sd_bus_er
                 return sd_bus_error_setf(error, IOREG_ERROR_NOT_PERMITTED, "The matcher owns the key %s.", bad_key);
         if (r < 0)
                 return bus_error_set_errno(error, r, "properties");
-        bus_notify_properties_changed(m, drv);
+        entry_announce_properties(drv);
         return sd_bus_reply_method_return(call, NULL);
 }
 

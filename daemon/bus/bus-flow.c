@@ -63,10 +63,6 @@ BusFlow *bus_flow_free(BusFlow *f) {
         return NULL;
 }
 
-void bus_flow_get_stats(const BusFlow *f, BusFlowStats *ret) {
-        *ret = f->stats;
-}
-
 static uint64_t queued_writes(BusFlow *f) {
         uint64_t n = 0;
 

@@ -42,4 +42,3 @@ typedef struct BusFlowStats {
 int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret);
 /* Forgets the parked calls (unanswered). NULL-safe. */
 BusFlow *bus_flow_free(BusFlow *f);
-void bus_flow_get_stats(const BusFlow *f, BusFlowStats *ret);

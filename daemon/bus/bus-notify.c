@@ -41,10 +41,11 @@ static OwnerTrack *owner_track_free(OwnerTrack *t) {
         return NULL;
 }
 
-static void forget_owner(BusNotify *b, const char *owner) {
-        OwnerTrack *t = hashmap_remove(&b->tracks, owner);
+DEFINE_HASHMAP_FREE_FUNC(owner_track_free_void, OwnerTrack, owner_track_free);
+static const HashmapOps tracks_ops = HASHMAP_OPS_STRING(owner_track_free_void);
 
-        owner_track_free(t);
+static void forget_owner(BusNotify *b, const char *owner) {
+        hashmap_delete(&b->tracks, owner);
 }
 
 /* Drops the track once the client holds nothing any more. */
@@ -429,7 +430,7 @@ int bus_notify_register(BusContext *m) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->ctx = m;
-        b->tracks = HASHMAP_INIT(&string_hash_ops);
+        b->tracks = HASHMAP_INIT(&tracks_ops);
         m->notify = b;
         r = notify_hub_new(m->registry, &hub_ops, b, m->notify_limit, &b->hub);
         if (r < 0)
@@ -441,13 +442,9 @@ int bus_notify_register(BusContext *m) {
 }
 
 BusNotify *bus_notify_free(BusNotify *b) {
-        void *v;
-
         if (!b)
                 return NULL;
         sd_bus_slot_unref(b->slot);
-        for (unsigned i = 0; hashmap_next(&b->tracks, &i, NULL, &v);)
-                owner_track_free(v);
         hashmap_done(&b->tracks);
         notify_hub_free(b->hub);
         free(b);

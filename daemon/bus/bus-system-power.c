@@ -42,6 +42,9 @@ static PowerClient *client_free(PowerClient *c) {
         return NULL;
 }
 
+DEFINE_HASHMAP_FREE_FUNC(client_free_void, PowerClient, client_free);
+static const HashmapOps clients_ops = HASHMAP_OPS_U64(client_free_void);
+
 static int send_message(BusSystemPower *b, PowerClient *c, uint32_t message) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         int r;
@@ -141,8 +144,7 @@ static void on_prepare_for_sleep(void *userdata, bool start) {
 
 static void client_remove(BusSystemPower *b, PowerClient *c) {
         answered(b, c); /* a client that goes counts as having allowed */
-        (void) hashmap_remove(&b->clients, &c->id);
-        client_free(c);
+        hashmap_delete(&b->clients, &c->id); /* frees c */
 }
 
 static int on_client_gone(sd_bus_track *track, void *userdata) {
@@ -305,7 +307,7 @@ int bus_system_power_register(BusContext *m, sd_bus *logind_bus) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->ctx = m;
-        b->clients = HASHMAP_INIT(&u64_hash_ops);
+        b->clients = HASHMAP_INIT(&clients_ops);
         m->system_power = b;
         /* Armed on each WillSleep; until then it waits forever, disabled. */
         r = sd_event_add_time(m->event, &b->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timeout, b);
@@ -326,13 +328,9 @@ int bus_system_power_register(BusContext *m, sd_bus *logind_bus) {
 }
 
 BusSystemPower *bus_system_power_free(BusSystemPower *b) {
-        void *v;
-
         if (!b)
                 return NULL;
         sd_bus_slot_unref(b->slot);
-        for (unsigned i = 0; hashmap_next(&b->clients, &i, NULL, &v);)
-                client_free(v);
         hashmap_done(&b->clients);
         logind_free(b->logind);
         sd_event_source_disable_unref(b->timer);

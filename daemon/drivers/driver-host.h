@@ -9,7 +9,8 @@
  * only the process this host launched may (bus credentials: its PID and
  * UID). Then the host calls Probe and Start on the server's connection
  * (org.ioreg.DriverServer1); calls made before the check-in wait for it.
- * A started driver is an instance: its entry (the matcher's) belongs to the
+ * A started driver is an instance: the matcher's record of it
+ * (MatcherDriver) has the server in its host slot; its entry belongs to the
  * server, and only that server's connection may act on it (properties,
  * opening the provider, child nubs, messages; bus-driver.c).
  *
@@ -31,7 +32,11 @@
  * the nubs) until the catalogue is reloaded.
  *
  * Ownership: the host borrows the event loop, the registry and the
- * matcher; it holds references on the entries of its calls and instances.
+ * matcher (which owns the instances' records); it holds references on the
+ * entries of its calls. Four files, each calling only the ones below it:
+ * driver-host.c (the seam, the specs, this API), driver-call.c (the D-Bus
+ * proxy and its queue), driver-server.c (supervision), driver-instance.c
+ * (instances and call records); driver-host-internal.h joins them.
  */
 #pragma once
 
@@ -56,8 +61,6 @@ typedef struct DriverHost DriverHost;
 typedef struct DriverHostHooks {
         /* Terminates e and its subtree the way a removed device goes (the matcher and device tree told). */
         void (*terminate)(void *userdata, Entry *e);
-        /* e's properties changed (interest messages, PropertiesChanged). */
-        void (*properties_changed)(void *userdata, Entry *e);
         void *userdata; /* borrowed */
 } DriverHostHooks;
 
@@ -70,6 +73,17 @@ int driver_host_new(sd_event *event, Registry *reg, Matcher *matcher, const Driv
 /* Kills the servers still running (SIGTERM) and frees everything. */
 DriverHost *driver_host_free(DriverHost *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DriverHost *, driver_host_free);
+
+/*
+ * The personalities loaded (start-up and every reload, before the matcher
+ * sees them): each one that wants a driver server gets its spec checked
+ * now, not at its first match. One whose spec is wrong (a key of the wrong
+ * type, no executable), or whose IOUserServerName is already defined with
+ * another spec by an earlier personality, is logged with its file and name
+ * and removed from list; the rest load. A server already created keeps its
+ * spec. Returns 0, or -ENOMEM (list and the specs unchanged).
+ */
+int driver_host_load_specs(DriverHost *h, PersonalityList *list);
 
 /* The daemon is on the bus: servers can be launched and called now (the ones waiting are launched). */
 int driver_host_attach_bus(DriverHost *h, sd_bus *bus);

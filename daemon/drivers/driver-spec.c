@@ -22,6 +22,49 @@ void driver_spec_done(DriverSpec *s) {
         *s = (DriverSpec) {};
 }
 
+static int strv_copy(char *const *l, char ***ret) {
+        _cleanup_strv_free_ char **c = NULL;
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        c = calloc(n + 1, sizeof(char *));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(c[i] = strdup(l[i])))
+                        return -ENOMEM;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+        size_t i = 0;
+
+        for (; a && b && a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return (!a || !a[i]) && (!b || !b[i]);
+}
+
+int driver_spec_copy(const DriverSpec *s, DriverSpec *ret) {
+        _cleanup_(driver_spec_done) DriverSpec c = { .restart = s->restart };
+
+        if (!(c.server_name = strdup(s->server_name)) || !(c.executable = strdup(s->executable)) ||
+            (s->user && !(c.user = strdup(s->user))) || (s->group && !(c.group = strdup(s->group))) ||
+            strv_copy(s->argv, &c.argv) < 0 || strv_copy(s->env, &c.env) < 0)
+                return -ENOMEM;
+        *ret = c;
+        c = (DriverSpec) {};
+        return 0;
+}
+
+bool driver_spec_equal(const DriverSpec *a, const DriverSpec *b) {
+        return streq(a->server_name, b->server_name) && streq(a->executable, b->executable) &&
+               strv_equal(a->argv, b->argv) && strv_equal(a->env, b->env) && streq_ptr(a->user, b->user) &&
+               streq_ptr(a->group, b->group) && a->restart == b->restart;
+}
+
 static bool ends_with(const char *s, const char *suffix) {
         size_t a = strlen(s), b = strlen(suffix);
 

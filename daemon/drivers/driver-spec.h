@@ -46,6 +46,10 @@ typedef struct DriverSpec {
 } DriverSpec;
 
 void driver_spec_done(DriverSpec *s);
+/* Deep copy of s into ret. -ENOMEM (ret untouched). */
+int driver_spec_copy(const DriverSpec *s, DriverSpec *ret);
+/* The same server launched the same way (two personalities may share one server only then). */
+bool driver_spec_equal(const DriverSpec *a, const DriverSpec *b);
 
 /* The personality names a server and says how to launch it (the host runs it). */
 bool driver_spec_wanted(const Personality *p);

@@ -81,7 +81,7 @@ static void report(PersonalityErrorFn error_fn, void *userdata, PersonalityLoadS
                    const char *file, const char *message) {
         stats->n_errors++;
         if (error_fn)
-                error_fn(&(PersonalityError) { .file = file, .message = message }, userdata);
+                error_fn(userdata, &(PersonalityError) { .file = file, .message = message });
 }
 
 static int scan_dir(const char *dir, DirEntries *entries, PersonalityErrorFn error_fn,
@@ -154,10 +154,6 @@ static bool personality_equal_op(const void *a, const void *b) {
 }
 
 static const HashmapOps personality_hash_ops = { personality_hash_op, personality_equal_op };
-
-static void hashmap_donep(Hashmap *h) {
-        hashmap_done(h);
-}
 
 int personality_dirs_load(char *const *dirs, PersonalityList *list, PersonalityErrorFn error_fn,
                           void *userdata, PersonalityLoadStats *stats) {

@@ -24,7 +24,7 @@ typedef struct PersonalityError {
         const char *message;     /* what is wrong: "expected an integer, got a string" */
 } PersonalityError;
 
-typedef void (*PersonalityErrorFn)(const PersonalityError *error, void *userdata);
+typedef void (*PersonalityErrorFn)(void *userdata, const PersonalityError *error);
 
 /* Counters, added to (not reset) by every load. */
 typedef struct PersonalityLoadStats {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* snapshot.c: see snapshot.h. The part both parsers share: records into entries, and files. */
+/* snapshot.c: see snapshot.h. Files and buffers to the parser their content asks for. */
 
 #include <assert.h>
 #include <fcntl.h>
@@ -10,134 +10,6 @@
 
 #include "snapshot-classes.h"
 #include "snapshot.h"
-
-_printf_(3, 4) static int fail(SnapshotError *err, int r, const char *format, ...) {
-        va_list ap;
-
-        if (err) {
-                va_start(ap, format);
-                vsnprintf(err->message, sizeof(err->message), format, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
-/* A saved registry does not age: busy periods and times stay as they were saved. */
-static uint64_t frozen_clock(void) {
-        return 0;
-}
-
-void snapshot_builder_init(SnapshotBuilder *b, Registry *reg, const Plane *plane) {
-        *b = (SnapshotBuilder) { .registry = reg, .plane = plane };
-        reg->now_nsec = frozen_clock;
-}
-
-void snapshot_builder_done(SnapshotBuilder *b) {
-        free(b->stack);
-        b->stack = NULL;
-        b->n_stack = b->cap_stack = 0;
-}
-
-/* Defines class_name from the known Apple chains, else below IOService or IORegistryEntry. */
-static int define_class(ClassTable *t, const char *class_name, bool is_service) {
-        const char *super = NULL;
-        int r;
-
-        if (class_table_find(t, class_name))
-                return 0;
-        for (size_t i = 0; i < snapshot_n_known_classes; i++)
-                if (streq(snapshot_known_classes[i][0], class_name)) {
-                        super = snapshot_known_classes[i][1];
-                        break;
-                }
-        if (super) {
-                r = define_class(t, super, is_service);
-                if (r < 0)
-                        return r;
-        } else
-                super = is_service ? "IOService" : "IORegistryEntry";
-        return class_table_define(t, class_name, super, NULL);
-}
-
-/* Properties are taken as shown: the entry's dictionary is replaced, keeping the dump's order. */
-static int set_properties(Entry *e, Value *props) {
-        Value *copy;
-
-        if (!props)
-                return 0;
-        copy = value_copy(props);
-        if (!copy)
-                return -ENOMEM;
-        value_unref(e->properties);
-        e->properties = copy;
-        return 0;
-}
-
-static int fill_entry(Entry *e, const SnapshotRecord *r, const Plane *plane) {
-        int k;
-
-        k = entry_set_name(e, NULL, r->name);
-        if (k >= 0 && r->location)
-                k = entry_set_location(e, NULL, r->location);
-        if (k >= 0)
-                k = set_properties(e, r->properties);
-        if (k < 0)
-                return k;
-        e->state = r->state;
-        e->busy = r->busy;
-        e->busy_time_nsec = r->busy_time_nsec;
-        e->saved_retain = r->retain;
-        return 0;
-}
-
-int snapshot_builder_add(SnapshotBuilder *b, const SnapshotRecord *r, SnapshotError *err) {
-        Registry *reg = b->registry;
-        Entry *e, *parent;
-        int k;
-
-        assert(r->name && r->class_name);
-        if (r->depth > b->n_stack)
-                return fail(err, -EBADMSG, "entry '%s' is %u levels below its parent", r->name,
-                            r->depth - b->n_stack);
-        b->n_stack = r->depth;
-        parent = r->depth > 0 ? b->stack[r->depth - 1] : reg->root;
-
-        if (b->n_records++ == 0 && r->depth == 0 && r->id == REGISTRY_ROOT_ID) {
-                /* The dump's Root is ours: same ID, its class and properties. */
-                e = reg->root;
-                k = fill_entry(e, r, b->plane);
-                if (k < 0)
-                        return fail(err, k, "cannot set up Root: %s", strerror(-k));
-        } else if ((e = registry_get_entry(reg, r->id)) && e != reg->root) {
-                /* Seen before: the same entry under another parent. */
-                if (!streq(e->klass->name, r->class_name))
-                        return fail(err, -EBADMSG, "id 0x%llx is both %s and %s", (unsigned long long) r->id,
-                                    e->klass->name, r->class_name);
-        } else if (e) {
-                return fail(err, -EBADMSG, "Root (id 0x%llx) appears below the top", (unsigned long long) r->id);
-        } else {
-                k = define_class(reg->classes, r->class_name, r->is_service);
-                if (k < 0)
-                        return fail(err, k, "cannot define class %s: %s", r->class_name, strerror(-k));
-                k = r->id ? registry_create_entry_with_id(reg, r->class_name, r->id, &e)
-                          : registry_create_entry(reg, r->class_name, &e);
-                if (k >= 0)
-                        k = fill_entry(e, r, b->plane);
-                if (k < 0)
-                        return fail(err, k, "cannot create entry '%s': %s", r->name, strerror(-k));
-        }
-        if (e != reg->root) {
-                k = entry_attach(e, parent, b->plane);
-                if (k < 0)
-                        return fail(err, k, "cannot attach '%s' below '%s': %s", r->name,
-                                    entry_get_name(parent, b->plane), strerror(-k));
-        }
-        k = GROW(b->stack, b->cap_stack, b->n_stack + 1);
-        if (k < 0)
-                return fail(err, k, "out of memory");
-        b->stack[b->n_stack++] = e;
-        return 0;
-}
 
 static int read_all(const char *path, char **ret, size_t *ret_len) {
         _cleanup_fclose_ FILE *owned = NULL;
@@ -193,7 +65,7 @@ int snapshot_load_buffer(Registry *reg, const char *plane_name, const char *data
 
         r = registry_add_plane(reg, plane_name, &plane);
         if (r < 0)
-                return fail(err, r, "invalid plane '%s'", plane_name);
+                return snapshot_fail(err, r, "invalid plane '%s'", plane_name);
         if (looks_like_plist(data, len))
                 return snapshot_load_plist(reg, plane, data, len, err);
         return snapshot_load_text(reg, plane, data, len, err);
@@ -206,6 +78,6 @@ int snapshot_load_file(Registry *reg, const char *plane_name, const char *path, 
 
         r = read_all(path, &data, &len);
         if (r < 0)
-                return fail(err, r, "cannot read: %s", strerror(-r));
+                return snapshot_fail(err, r, "cannot read: %s", strerror(-r));
         return snapshot_load_buffer(reg, plane_name, data, len, err);
 }

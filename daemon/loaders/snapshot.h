@@ -57,7 +57,10 @@ typedef struct SnapshotRecord {
         Value *properties;       /* borrowed dictionary or NULL */
 } SnapshotRecord;
 
-/* Puts records into a registry in pre-order; see snapshot.c. */
+/* Fills err (NULL-safe) with the message and returns r, for the parsers and the builder. */
+int snapshot_fail(SnapshotError *err, int r, const char *format, ...) _printf_(3, 4);
+
+/* Puts records into a registry in pre-order; see snapshot-builder.c. */
 typedef struct SnapshotBuilder {
         Registry *registry;      /* borrowed */
         const Plane *plane;      /* borrowed */

@@ -19,10 +19,6 @@ void trust_set_enforced(bool enforced) {
         trust_enforced = enforced;
 }
 
-bool trust_get_enforced(void) {
-        return trust_enforced;
-}
-
 /* NULL when st may be trusted, else why not (into buf). dir: directories may be sticky and world-writable. */
 static const char *untrusted_reason(const struct stat *st, bool dir, char *buf, size_t size) {
         if (st->st_uid != 0) {

@@ -18,7 +18,6 @@
 #include <stdbool.h>
 
 void trust_set_enforced(bool enforced);
-bool trust_get_enforced(void);
 
 /*
  * 0 when path may be trusted, or when enforcement is off. Otherwise -EPERM

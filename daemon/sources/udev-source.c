@@ -356,7 +356,7 @@ static int set_receive_buffer(UdevSource *s) {
         return 0;
 }
 
-int udev_source_new(UdevSource **ret, sd_event *event, DeviceTree *tree) {
+int udev_source_new(sd_event *event, DeviceTree *tree, UdevSource **ret) {
         _cleanup_(udev_source_freep) UdevSource *s = NULL;
         int r;
 

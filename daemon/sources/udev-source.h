@@ -35,7 +35,7 @@ typedef struct UdevSourceStats {
  * Creates the source: monitor first, then the coldplug pass into tree.
  * The tree is borrowed and must outlive the source.
  */
-int udev_source_new(UdevSource **ret, sd_event *event, DeviceTree *tree);
+int udev_source_new(sd_event *event, DeviceTree *tree, UdevSource **ret);
 UdevSource *udev_source_free(UdevSource *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UdevSource *, udev_source_free);
 

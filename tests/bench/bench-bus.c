@@ -119,7 +119,7 @@ static _Noreturn void serve(const char *address) {
 
         (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
         log_set_max_level(LOG_WARNING);
-        if (manager_new(&m, &config) < 0 || manager_build_registry(m) < 0 || build_tree(m, N_ENTRIES) < 0 ||
+        if (manager_new(&config, &m) < 0 || manager_build_registry(m) < 0 || build_tree(m, N_ENTRIES) < 0 ||
             manager_connect_bus(m, address) < 0 || manager_run(m) < 0)
                 _exit(EXIT_FAILURE);
         manager_free(m);

@@ -202,7 +202,7 @@ static void machine_done(Machine *m) {
 }
 
 /* The device tree's on_publish: keep the nub for the matcher, unregistered. */
-static void collect_nub(Entry *nub, void *userdata) {
+static void collect_nub(void *userdata, Entry *nub) {
         Machine *m = userdata;
 
         if (GROW(m->nubs, m->cap_nubs, m->n_nubs + 1) < 0) {

@@ -107,7 +107,7 @@ static int daemon_main(const char *address, int event_fd, int ready_fd) {
         int r;
 
         log_set_max_level(LOG_WARNING);
-        r = manager_new(&m, &config);
+        r = manager_new(&config, &m);
         if (r >= 0)
                 r = manager_build_registry(m);
         if (r < 0)

@@ -14,7 +14,7 @@ static void closedirp(DIR **d) {
                 (void) closedir(*d);
 }
 
-static void report_error(const PersonalityError *error, void *userdata) {
+static void report_error(void *userdata, const PersonalityError *error) {
         _cleanup_free_ char *s = personality_error_to_string(error);
 
         fprintf(stderr, "bench-match: %s, skipped\n", s ?: error->file);

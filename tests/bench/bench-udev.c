@@ -110,7 +110,7 @@ static int instance_start(Instance *in, uint64_t *ret_nsec) {
         in->tree_ready = true;
 
         start = bench_now_nsec();
-        r = udev_source_new(&in->source, in->event, &in->tree);
+        r = udev_source_new(in->event, &in->tree, &in->source);
         if (ret_nsec)
                 *ret_nsec = bench_now_nsec() - start;
         return r;

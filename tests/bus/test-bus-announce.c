@@ -132,7 +132,7 @@ static int setup(void **state) {
         dirs[0] = t->personalities;
         config.personality_dirs = dirs;
         log_set_max_level(LOG_WARNING);
-        if (manager_new(&t->manager, &config) < 0 || manager_build_registry(t->manager) < 0 ||
+        if (manager_new(&config, &t->manager) < 0 || manager_build_registry(t->manager) < 0 ||
             manager_connect_bus(t->manager, t->bus.address) < 0)
                 return -1;
         if (test_bus_connect(&t->bus, &t->client) < 0)

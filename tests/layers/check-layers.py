@@ -27,8 +27,9 @@ RULES = {
                                 'daemon/core/matching', 'daemon/core/devices'],
     'daemon/sources': COMMON + ['common/value', 'common/wire:protocol.h', 'daemon/core/registry',
                                 'daemon/core/devices'],
+    # The driver host: the matcher's seam and the registry; of the loaders only the trust check.
     'daemon/drivers': COMMON + ['common/value', 'common/wire:protocol.h', 'daemon/core/registry',
-                                'daemon/core/matching', 'daemon/core/notify', 'daemon/loaders'],
+                                'daemon/core/matching', 'daemon/loaders:trust.h'],
     'daemon/bus': COMMON + ['common/value', 'common/wire', 'daemon/core/registry', 'daemon/core/matching',
                             'daemon/core/notify', 'daemon/core/devices', 'daemon/loaders', 'daemon/drivers'],
     'daemon': COMMON + ['common/value', 'common/wire', 'daemon/core/registry', 'daemon/core/matching',

@@ -37,7 +37,7 @@ static char *read_all(const char *path, size_t *ret_len) {
 
 static char *last_error;
 
-static void on_error(const PersonalityError *e, void *userdata) {
+static void on_error(void *userdata, const PersonalityError *e) {
         free(last_error);
         last_error = personality_error_to_string(e);
 }

@@ -31,6 +31,9 @@ static DeviceNode *device_node_free(DeviceNode *n) {
         return NULL;
 }
 
+DEFINE_HASHMAP_FREE_FUNC(device_node_free_void, DeviceNode, device_node_free);
+static const HashmapOps by_syspath_ops = HASHMAP_OPS_STRING(device_node_free_void); /* owns the nodes */
+
 /* The nub of syspath when it is in IOPower: the power plane's view of the devices. */
 static Entry *find_power_nub(void *userdata, const char *syspath) {
         DeviceTree *t = userdata;
@@ -47,7 +50,7 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
         *t = (DeviceTree) {
                 .registry = reg,
                 .platform = platform,
-                .by_syspath = HASHMAP_INIT(&string_hash_ops),
+                .by_syspath = HASHMAP_INIT(&by_syspath_ops),
                 .by_entry = HASHMAP_INIT(&u64_hash_ops),
         };
         r = family_define_classes(reg->classes);
@@ -63,12 +66,8 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
 }
 
 void device_tree_done(DeviceTree *t) {
-        void *v;
-
         power_plane_done(&t->power);
         firmware_tree_done(&t->firmware);
-        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);)
-                device_node_free(v);
         hashmap_done(&t->by_syspath);
         hashmap_done(&t->by_entry);
 }
@@ -135,9 +134,9 @@ static int apply_description(Entry *e, NubDescription *nub) {
                 r = entry_set_location(e, NULL, nub->location);
         if (r < 0)
                 return r;
-        value_unref(e->properties);
-        e->properties = TAKE_PTR(nub->properties);
-        return 0;
+        r = entry_set_properties(e, nub->properties);
+        nub->properties = value_unref(nub->properties);
+        return r;
 }
 
 static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
@@ -162,7 +161,7 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        drv->state |= DRIVER_STATE;
+        entry_set_state(drv, DRIVER_STATE, 0);
         /* The nubs below the device now hang below its driver, as on a Mac. */
         for (;;) {
                 Entry *child = NULL;
@@ -284,9 +283,9 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         t->n_added++;
         /* registerService: the matcher sets the state bits; without one, the nub is just published. */
         if (t->on_publish)
-                t->on_publish(e, t->userdata);
+                t->on_publish(t->userdata, e);
         else
-                e->state |= NUB_STATE;
+                entry_set_state(e, NUB_STATE, 0);
         return r < 0 ? r : q < 0 ? q : 1;
 fail:
         registry_remove_entry(t->registry, e);
@@ -294,12 +293,12 @@ fail:
         return r;
 }
 
-static void forget_entry(Entry *e, void *userdata) {
+static void forget_entry(void *userdata, Entry *e) {
         DeviceTree *t = userdata;
         DeviceNode *n;
 
         if (t->on_terminate)
-                t->on_terminate(e, t->userdata);
+                t->on_terminate(t->userdata, e);
         firmware_tree_forget(&t->firmware, e);
         power_plane_forget(&t->power, e);
         n = hashmap_remove(&t->by_entry, &e->id);
@@ -313,8 +312,7 @@ static void forget_entry(Entry *e, void *userdata) {
                 return; /* an entry that is not a device's */
         if (n->driver)
                 (void) hashmap_remove(&t->by_entry, &n->driver->id);
-        (void) hashmap_remove(&t->by_syspath, n->syspath);
-        device_node_free(n);
+        hashmap_delete(&t->by_syspath, n->syspath); /* frees n */
         t->n_removed++;
 }
 
@@ -355,8 +353,7 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         if (r < 0)
                 return r;
         t->n_changed++;
-        if (t->on_change)
-                t->on_change(e, t->userdata);
+        entry_announce_properties(e);
         return 1;
 }
 

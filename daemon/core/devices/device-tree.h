@@ -38,11 +38,9 @@ typedef struct DeviceTree {
         uint64_t sweep;          /* resync generation */
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */
-        void (*on_terminate)(Entry *e, void *userdata);
+        void (*on_terminate)(void *userdata, Entry *e);
         /* Told about each new nub once it is in the registry (registerService); NULL: marked registered. */
-        void (*on_publish)(Entry *nub, void *userdata);
-        /* Told about a nub whose properties an event replaced (PropertyChange interest). */
-        void (*on_change)(Entry *nub, void *userdata);
+        void (*on_publish)(void *userdata, Entry *nub);
         void *userdata;          /* borrowed */
 } DeviceTree;
 

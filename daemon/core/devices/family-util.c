@@ -218,3 +218,9 @@ int family_usb_location_id(const char *sysname, uint32_t *ret) {
         *ret = location;
         return 0;
 }
+
+int family_set_optional(Value *dict, const char *key, Value *v) {
+        if (!v)
+                return 0;
+        return value_dict_set_take(dict, key, v);
+}

@@ -50,3 +50,6 @@ const DeviceRecord *family_usb_device_of(const DeviceRecord *d);
  * at the sixth, as on a Mac. -EINVAL when the name is not a USB device name.
  */
 int family_usb_location_id(const char *sysname, uint32_t *ret);
+
+/* Sets key to v when v is non-NULL (consumed); a NULL v (absent attribute) is not an error. -ENOMEM only. */
+int family_set_optional(Value *dict, const char *key, Value *v);

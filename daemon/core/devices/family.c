@@ -123,38 +123,3 @@ int family_describe_device(const DeviceRecord *d, NubDescription *ret) {
         *ret = nub;
         return 0;
 }
-
-static Value *parse_number(const char *s, int base, unsigned bits) {
-        unsigned long long v;
-        char *end;
-
-        if (!s || !*s)
-                return NULL;
-        errno = 0;
-        v = strtoull(s, &end, base);
-        if (errno || end == s || *end || s[0] == '-')
-                return NULL;
-        if (bits < 64 && v >> bits)
-                return NULL;
-        return value_new_unsigned(v, bits);
-}
-
-Value *family_attr_hex(const DeviceRecord *d, const char *attr, unsigned bits) {
-        return parse_number(device_record_attr(d, attr), 16, bits);
-}
-
-Value *family_attr_dec(const DeviceRecord *d, const char *attr, unsigned bits) {
-        return parse_number(device_record_attr(d, attr), 10, bits);
-}
-
-Value *family_attr_string(const DeviceRecord *d, const char *attr) {
-        const char *s = device_record_attr(d, attr);
-
-        return s ? value_new_string(s) : NULL;
-}
-
-int family_set_optional(Value *dict, const char *key, Value *v) {
-        if (!v)
-                return 0;
-        return value_dict_set_take(dict, key, v);
-}

@@ -37,12 +37,6 @@ const Family *family_for_device(const DeviceRecord *d);
 /* The family's description plus the Linux dictionary. *ret is untouched on failure. */
 int family_describe_device(const DeviceRecord *d, NubDescription *ret);
 
-/* Helpers for families: parse sysfs text into typed Values. NULL when absent or malformed. */
-Value *family_attr_hex(const DeviceRecord *d, const char *attr, unsigned bits);
-Value *family_attr_dec(const DeviceRecord *d, const char *attr, unsigned bits);
-Value *family_attr_string(const DeviceRecord *d, const char *attr);
-/* Sets key to v when v is non-NULL; a NULL v (absent attribute) is not an error. -ENOMEM only. */
-int family_set_optional(Value *dict, const char *key, Value *v);
 
 extern const Family family_pci;
 extern const Family family_usb_device;

@@ -238,9 +238,9 @@ int firmware_tree_add_devicetree_node(FirmwareTree *ft, const char *key, Value *
         r = registry_create_entry(ft->registry, "IOService", &e);
         if (r < 0)
                 return r;
-        value_unref(e->properties);
-        e->properties = value_ref(props);
-        r = entry_set_name(e, NULL, n->name);
+        r = entry_set_properties(e, props);
+        if (r >= 0)
+                r = entry_set_name(e, NULL, n->name);
         if (r >= 0)
                 r = entry_set_location(e, NULL, n->location);
         if (r < 0) {

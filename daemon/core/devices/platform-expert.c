@@ -104,7 +104,7 @@ int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **r
                 r = entry_attach(pe, reg->root, reg->device_tree_plane);
         if (r < 0)
                 goto fail;
-        pe->state |= PUBLISHED_STATE;
+        entry_set_state(pe, PUBLISHED_STATE, 0);
 
         r = registry_create_entry(reg, "IOResources", &res);
         if (r < 0)
@@ -115,7 +115,7 @@ int registry_publish_platform(Registry *reg, const PlatformInfo *info, Entry **r
                 r = entry_attach(res, pe, reg->service_plane);
         if (r < 0)
                 goto fail;
-        res->state |= PUBLISHED_STATE;
+        entry_set_state(res, PUBLISHED_STATE, 0);
 
         r = registry_publish_root_domain(reg, pe, NULL);
         if (r < 0)
@@ -177,7 +177,7 @@ int registry_publish_root_domain(Registry *reg, Entry *platform, Entry **ret) {
                 registry_remove_entry(reg, rd);
                 return r;
         }
-        rd->state |= PUBLISHED_STATE;
+        entry_set_state(rd, PUBLISHED_STATE, 0);
         if (ret)
                 *ret = rd;
         return 0;

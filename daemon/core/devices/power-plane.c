@@ -45,16 +45,22 @@ static void link_detach(PowerLink *l, const Plane *plane) {
         l->child = entry_unref(l->child);
 }
 
-static PowerLink *link_free(PowerLink *l, const Plane *plane) {
+/* The edge goes too, when its child is still in a registry (whose power plane it is in). */
+static PowerLink *link_free(PowerLink *l) {
         if (!l)
                 return NULL;
-        link_detach(l, plane);
+        link_detach(l, l->child && l->child->registry ? l->child->registry->power_plane : NULL);
         free(l->syspath);
         free(l->supplier);
         free(l->consumer);
         free(l);
         return NULL;
 }
+
+DEFINE_HASHMAP_FREE_FUNC(member_free_void, PowerMember, member_free);
+DEFINE_HASHMAP_FREE_FUNC(link_free_void, PowerLink, link_free);
+static const HashmapOps links_ops = HASHMAP_OPS_STRING(link_free_void);
+static const HashmapOps members_ops = HASHMAP_OPS_U64(member_free_void);
 
 unsigned power_plane_n_links(const PowerPlane *p) {
         return hashmap_size(&p->links);
@@ -143,8 +149,8 @@ int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlan
         *p = (PowerPlane) {
                 .registry = reg,
                 .root_domain = root_domain,
-                .links = HASHMAP_INIT(&string_hash_ops),
-                .members = HASHMAP_INIT(&u64_hash_ops),
+                .links = HASHMAP_INIT(&links_ops),
+                .members = HASHMAP_INIT(&members_ops),
                 .find = find,
                 .userdata = userdata,
         };
@@ -153,13 +159,7 @@ int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlan
 }
 
 void power_plane_done(PowerPlane *p) {
-        void *v;
-
-        for (unsigned i = 0; hashmap_next(&p->links, &i, NULL, &v);)
-                link_free(v, p->registry->power_plane);
         hashmap_done(&p->links);
-        for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);)
-                member_free(v);
         hashmap_done(&p->members);
         p->states = value_unref(p->states);
         p->root_domain = NULL;
@@ -242,8 +242,7 @@ static int link_attach(PowerPlane *p, PowerLink *l) {
 static int link_remove(PowerPlane *p, PowerLink *l) {
         bool had_edge = l->parent && l->child && l->child->registry;
 
-        (void) hashmap_remove(&p->links, l->syspath);
-        link_free(l, p->registry->power_plane);
+        hashmap_delete(&p->links, l->syspath); /* frees l */
         return had_edge;
 }
 
@@ -276,12 +275,12 @@ int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep)
         l->consumer = strdup(consumer);
         l->sweep = sweep;
         if (!l->syspath || !l->supplier || !l->consumer) {
-                link_free(l, p->registry->power_plane);
+                link_free(l);
                 return -ENOMEM;
         }
         r = hashmap_put(&p->links, l->syspath, l);
         if (r < 0) {
-                link_free(l, p->registry->power_plane);
+                link_free(l);
                 return r;
         }
         return link_attach(p, l);
@@ -307,19 +306,14 @@ unsigned power_plane_sweep(PowerPlane *p, uint64_t sweep) {
         unsigned n = 0;
         void *v;
 
-        /* Removing while iterating is safe in no hash map: restart after each removal. */
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&p->links, &i, NULL, &v);) {
-                        PowerLink *l = v;
+        /* Removing while iterating is safe (hashmap.h): one walk. */
+        for (unsigned i = 0; hashmap_next(&p->links, &i, NULL, &v);) {
+                PowerLink *l = v;
 
-                        if (l->sweep == sweep)
-                                continue;
-                        (void) link_remove(p, l);
-                        n++;
-                        again = true;
-                        break;
-                }
+                if (l->sweep == sweep)
+                        continue;
+                (void) link_remove(p, l);
+                n++;
         }
         return n;
 }
@@ -342,17 +336,17 @@ static void member_set_status(PowerMember *m, const char *status) {
 }
 
 static void report(PowerPlane *p, PowerMember *m, int from, bool polled) {
-        if (from < 0 || m->state < 0 || !p->on_state_change)
+        if (from < 0 || m->state < 0)
                 return;
-        /* An event told the device tree, which reports its new properties itself. */
-        if (from == m->state && !polled)
-                return;
-        p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state, polled);
+        /* Polling updated IOPowerManagement itself; after an event the device tree announces it. */
+        if (polled)
+                entry_announce_properties(m->entry);
+        if (from != m->state && p->on_state_change)
+                p->on_state_change(p->state_userdata, m->entry, (unsigned) from, (unsigned) m->state);
 }
 
 static void member_forget(PowerPlane *p, PowerMember *m) {
-        (void) hashmap_remove(&p->members, &m->entry->id);
-        member_free(m);
+        hashmap_delete(&p->members, &m->entry->id); /* frees m */
 }
 
 void power_plane_forget(PowerPlane *p, Entry *e) {
@@ -419,50 +413,32 @@ unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata)
         void *v;
 
         assert(p && read_fn);
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);) {
-                        PowerMember *m = v;
-                        char buf[STATUS_MAX + 2];
-                        ssize_t n;
-                        int from;
+        for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);) {
+                PowerMember *m = v;
+                char buf[STATUS_MAX + 2];
+                ssize_t n;
+                int from;
 
-                        if (!m->entry->registry) {
-                                /* Removed from the registry: restart, the map changed. */
-                                member_forget(p, m);
-                                again = true;
-                                break;
-                        }
-                        if (!member_polled(m) || !m->status_path)
-                                continue;
-                        n = read_fn(userdata, m->status_path, buf, sizeof(buf));
-                        if (n <= 0)
-                                continue; /* gone with its device: the remove uevent follows */
-                        buf[strcspn(buf, "\n")] = '\0';
-                        if (streq(buf, m->status))
-                                continue;
-                        if (member_update_properties(p, m, buf) < 0)
-                                continue; /* out of memory: the next poll tries again */
-                        from = m->state;
-                        member_set_status(m, buf);
-                        changed++;
-                        report(p, m, from, true);
+                if (!m->entry->registry) {
+                        member_forget(p, m); /* removed from the registry; the walk goes on */
+                        continue;
                 }
+                if (!member_polled(m) || !m->status_path)
+                        continue;
+                n = read_fn(userdata, m->status_path, buf, sizeof(buf));
+                if (n <= 0)
+                        continue; /* gone with its device: the remove uevent follows */
+                buf[strcspn(buf, "\n")] = '\0';
+                if (streq(buf, m->status))
+                        continue;
+                if (member_update_properties(p, m, buf) < 0)
+                        continue; /* out of memory: the next poll tries again */
+                from = m->state;
+                member_set_status(m, buf);
+                changed++;
+                report(p, m, from, true);
         }
         return changed;
-}
-
-unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled) {
-        void *v;
-
-        if (ret_polled) {
-                unsigned n = 0;
-
-                for (unsigned i = 0; hashmap_next(&p->members, &i, NULL, &v);)
-                        n += member_polled(v);
-                *ret_polled = n;
-        }
-        return hashmap_size(&p->members);
 }
 
 void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has) {

@@ -66,12 +66,12 @@
 typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
 
 /*
- * A member's CurrentPowerState went from `from` to `to`. polled: the change was
- * found by power_plane_poll(), which updated IOPowerManagement itself (no
- * uevent replaced the properties); then from == to too when only the runtime
- * status changed within a state (active → suspending).
+ * A member's CurrentPowerState went from `from` to `to` (from != to). When
+ * power_plane_poll() found a change (even within a state: active →
+ * suspending), it updated IOPowerManagement itself and announced it
+ * (entry_announce_properties()) first, as no uevent replaced the properties.
  */
-typedef void (*PowerPlaneStateChange)(void *userdata, Entry *e, unsigned from, unsigned to, bool polled);
+typedef void (*PowerPlaneStateChange)(void *userdata, Entry *e, unsigned from, unsigned to);
 /* Reads the small file at path into buf (NUL-terminated). Returns its length or a negative errno. */
 typedef ssize_t (*PowerPlaneRead)(void *userdata, const char *path, char *buf, size_t size);
 
@@ -111,8 +111,6 @@ int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d);
 unsigned power_plane_poll(PowerPlane *p, PowerPlaneRead read_fn, void *userdata);
 /* e leaves the registry: forget it (polling also drops members that left). */
 void power_plane_forget(PowerPlane *p, Entry *e);
-/* Members tracked, and those of them polled. */
-unsigned power_plane_n_members(const PowerPlane *p, unsigned *ret_polled);
 /* The two interest messages for a change: Device{WillPowerOff,HasPoweredOff} or Device{WillPowerOn,HasPoweredOn}. */
 void power_plane_messages(unsigned from, unsigned to, uint32_t *ret_will, uint32_t *ret_has);
 /* The interest messages' argument: the new state, its capability flags in the upper 32 bits. */

@@ -44,17 +44,24 @@ static int item_array_add(ItemArray *a, CatalogueItem *it) {
         return 0;
 }
 
-static void keyed_map_free(Hashmap *h) {
-        void *v;
+static void keyed_list_free(void *v) {
+        KeyedList *k = v;
 
-        for (unsigned i = 0; hashmap_next(h, &i, NULL, &v);) {
-                KeyedList *k = v;
-
-                free(k->list.items);
-                free(k);
-        }
-        hashmap_done(h);
+        free(k->list.items);
+        free(k);
 }
+
+static void bucket_free(void *v) {
+        Bucket *b = v;
+
+        hashmap_done(&b->by_key);
+        free(b->general.items);
+        free(b->class_name);
+        free(b);
+}
+
+static const HashmapOps keyed_ops = HASHMAP_OPS_U64(keyed_list_free);
+static const HashmapOps buckets_ops = HASHMAP_OPS_STRING(bucket_free);
 
 static int keyed_map_add(Hashmap *h, uint64_t key, CatalogueItem *it) {
         KeyedList *k = hashmap_get(h, &key);
@@ -72,19 +79,10 @@ static int keyed_map_add(Hashmap *h, uint64_t key, CatalogueItem *it) {
         return item_array_add(&k->list, it);
 }
 
-static void buckets_free(Catalogue *c) {
-        void *v;
-
-        for (unsigned i = 0; hashmap_next(&c->buckets, &i, NULL, &v);) {
-                Bucket *b = v;
-
-                keyed_map_free(&b->by_key);
-                free(b->general.items);
-                free(b->class_name);
-                free(b);
-        }
+/* The index: the buckets by provider class and the items by hash. */
+static void index_free(Catalogue *c) {
         hashmap_done(&c->buckets);
-        keyed_map_free(&c->by_hash);
+        hashmap_done(&c->by_hash);
 }
 
 static CatalogueItem *item_free(CatalogueItem *it) {
@@ -102,8 +100,8 @@ int catalogue_new(const ClassTable *classes, Catalogue **ret) {
         if (!c)
                 return -ENOMEM;
         c->classes = classes;
-        c->buckets = HASHMAP_INIT(&string_hash_ops);
-        c->by_hash = HASHMAP_INIT(&u64_hash_ops);
+        c->buckets = HASHMAP_INIT(&buckets_ops);
+        c->by_hash = HASHMAP_INIT(&keyed_ops);
         *ret = c;
         return 0;
 }
@@ -111,7 +109,7 @@ int catalogue_new(const ClassTable *classes, Catalogue **ret) {
 Catalogue *catalogue_free(Catalogue *c) {
         if (!c)
                 return NULL;
-        buckets_free(c);
+        index_free(c);
         for (unsigned i = 0; i < c->n_items; i++)
                 item_free(c->items[i]);
         free(c->items);
@@ -212,7 +210,7 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
         if (!b)
                 return NULL;
         b->class_name = strdup(class_name);
-        b->by_key = HASHMAP_INIT(&u64_hash_ops);
+        b->by_key = HASHMAP_INIT(&keyed_ops);
         if (!b->class_name || hashmap_put(&c->buckets, b->class_name, b) < 0) {
                 free(b->class_name);
                 free(b);
@@ -250,12 +248,6 @@ static CatalogueItem *find_equal_item(const Catalogue *c, const Personality *p, 
                 if (value_equal(k->list.items[i]->personality->dict, p->dict))
                         return k->list.items[i];
         return NULL;
-}
-
-Personality *catalogue_find_equal(const Catalogue *c, const Personality *p) {
-        CatalogueItem *it = find_equal_item(c, p, value_hash(p->dict));
-
-        return it ? it->personality : NULL;
 }
 
 static int item_new(Catalogue *c, Personality *p, uint64_t hash, CatalogueItem **ret) {
@@ -312,9 +304,9 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
 
         /* Keep the old index for lookups of equal items, then rebuild. */
         Hashmap old_hash = c->by_hash;
-        c->by_hash = HASHMAP_INIT(&u64_hash_ops);
-        buckets_free(c);
-        c->buckets = HASHMAP_INIT(&string_hash_ops);
+        c->by_hash = HASHMAP_INIT(&keyed_ops);
+        hashmap_done(&c->buckets);
+        c->buckets = HASHMAP_INIT(&buckets_ops);
         c->n_items = c->cap_items = 0;
 
         Catalogue probe = { .by_hash = old_hash };
@@ -358,7 +350,7 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
                 }
                 item_free(old[j]);
         }
-        keyed_map_free(&old_hash);
+        hashmap_done(&old_hash);
         if (changed)
                 c->generation++;
         return r;

@@ -58,7 +58,5 @@ int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem *
 
 unsigned catalogue_size(const Catalogue *c);
 uint64_t catalogue_generation(const Catalogue *c);
-/* The held personality equal to p, or NULL (borrowed). */
-Personality *catalogue_find_equal(const Catalogue *c, const Personality *p);
 /* Item i in catalogue order (borrowed), for listings. */
 CatalogueItem *catalogue_item(const Catalogue *c, unsigned i);

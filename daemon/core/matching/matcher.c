@@ -1,92 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* matcher.c: see matcher.h. */
+/* matcher.c: see matcher.h. The passes (matcher-internal.h). */
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "match-passive.h"
-#include "matcher.h"
 #include "log.h"
+#include "matcher-internal.h"
 
-#define DEFAULT_CATEGORY "IODefaultMatchCategory"
-
-typedef enum CandidateState {
-        CAND_PASSED,
-        CAND_REFUSED,
-        CAND_PROBED,
-        CAND_STARTED,
-        CAND_START_FAILED,
-        CAND_LOST,
-} CandidateState;
-
-typedef struct Candidate {
-        Personality *personality; /* owned reference */
-        Value *table;             /* owned: the personality's copy, the driver's properties if started */
-        char *category;           /* owned */
-        int32_t passive_score, score;
-        bool hosted;
-        CandidateState state;
-        uint64_t driver_id;
-} Candidate;
-
-typedef enum JobPhase {
-        PHASE_PASS,
-        PHASE_PROBE,
-        PHASE_START,
-        PHASE_FINISH,
-} JobPhase;
-
-typedef struct MatchJob {
-        uint64_t id;          /* the nub's ID; the jobs map key */
-        Matcher *matcher;     /* borrowed */
-        Entry *nub;           /* owned reference */
-        JobPhase phase;
-        Candidate *cands;     /* owned */
-        unsigned n_cands, next;
-        uint64_t generation;  /* the catalogue's when the pass began */
-        bool rerun;           /* registered again, or the catalogue changed: go again */
-        bool waiting;         /* a host call has not completed */
-        bool in_call;         /* inside a host call: a completion just records */
-        bool waiting_resource;
-        bool running;         /* inside job_continue(): termination only marks it cancelled */
-        bool cancelled;       /* the nub was terminated; freed once no call is under way */
-        bool busy;            /* holds +1 on the nub */
-        Entry *starting;      /* owned reference: the driver entry being started */
-} MatchJob;
-
-typedef struct DriverInstance {
-        uint64_t id;              /* the driver entry's ID; the map key */
-        Entry *entry;             /* owned reference */
-        Personality *personality; /* owned reference */
-        bool hosted;
-} DriverInstance;
-
-typedef struct PassRecordItem {
-        Personality *personality; /* owned reference */
-        CandidateState state;
-        int32_t passive_score, score;
-        uint64_t driver_id;
-} PassRecordItem;
-
-typedef struct PassRecord {
-        uint64_t id; /* the nub's ID; the map key */
-        PassRecordItem *items;
-        unsigned n;
-} PassRecord;
-
-struct Matcher {
-        Registry *registry;     /* borrowed */
-        Catalogue *catalogue;   /* borrowed */
-        Entry *resources;       /* borrowed: IOResources */
-        const DriverHostOps *host_ops;
-        void *host;             /* borrowed */
-        MatcherNotify notify;
-        void *notify_userdata;  /* borrowed */
-        Hashmap jobs;           /* nub ID → MatchJob * (owned) */
-        Hashmap instances;      /* driver entry ID → DriverInstance * (owned) */
-        Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
-};
 
 static const char *const notification_names[_MATCH_NOTIFY_MAX] = {
         [MATCH_NOTIFY_PUBLISH] = "IOServicePublish",
@@ -101,9 +22,9 @@ const char *match_notification_to_string(MatchNotification n) {
         return n < _MATCH_NOTIFY_MAX ? notification_names[n] : NULL;
 }
 
+/* The registry's observers hear it (service_notification). */
 static void notify(Matcher *m, Entry *e, MatchNotification type) {
-        if (m->notify)
-                m->notify(m->notify_userdata, e, type);
+        registry_notify_service(m->registry, e, type);
 }
 
 static void candidate_done(Candidate *c) {
@@ -118,22 +39,7 @@ static void candidates_free(Candidate *c, unsigned n) {
         free(c);
 }
 
-static void pass_record_free(PassRecord *r) {
-        if (!r)
-                return;
-        for (unsigned i = 0; i < r->n; i++)
-                personality_unref(r->items[i].personality);
-        free(r->items);
-        free(r);
-}
 
-static void instance_free(DriverInstance *d) {
-        if (!d)
-                return;
-        entry_unref(d->entry);
-        personality_unref(d->personality);
-        free(d);
-}
 
 static MatchJob *job_free(MatchJob *j) {
         if (!j)
@@ -145,6 +51,10 @@ static MatchJob *job_free(MatchJob *j) {
         return NULL;
 }
 
+DEFINE_HASHMAP_FREE_FUNC(job_free_void, MatchJob, job_free);
+/* Jobs waiting for a host are abandoned with the map: the host is torn down with us. */
+static const HashmapOps jobs_ops = HASHMAP_OPS_U64(job_free_void);
+
 int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) {
         Matcher *m = calloc(1, sizeof(*m));
 
@@ -153,27 +63,18 @@ int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret) 
         m->registry = reg;
         m->catalogue = cat;
         m->resources = resources;
-        m->jobs = HASHMAP_INIT(&u64_hash_ops);
-        m->instances = HASHMAP_INIT(&u64_hash_ops);
-        m->records = HASHMAP_INIT(&u64_hash_ops);
+        m->jobs = HASHMAP_INIT(&jobs_ops);
+        m->drivers = HASHMAP_INIT(&matcher_drivers_ops);
+        m->records = HASHMAP_INIT(&matcher_records_ops);
         *ret = m;
         return 0;
 }
 
 Matcher *matcher_free(Matcher *m) {
-        void *v;
-
         if (!m)
                 return NULL;
-        /* Jobs waiting for a host are abandoned: the host is torn down with us. */
-        for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);)
-                job_free(v);
-        for (unsigned i = 0; hashmap_next(&m->instances, &i, NULL, &v);)
-                instance_free(v);
-        for (unsigned i = 0; hashmap_next(&m->records, &i, NULL, &v);)
-                pass_record_free(v);
         hashmap_done(&m->jobs);
-        hashmap_done(&m->instances);
+        hashmap_done(&m->drivers);
         hashmap_done(&m->records);
         free(m);
         return NULL;
@@ -184,58 +85,16 @@ void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host) {
         m->host = host;
 }
 
-void matcher_set_notify(Matcher *m, MatcherNotify fn, void *userdata) {
-        m->notify = fn;
-        m->notify_userdata = userdata;
-}
-
 unsigned matcher_n_pending(const Matcher *m) {
         return hashmap_size(&m->jobs);
 }
 
-Personality *matcher_driver_personality(const Matcher *m, const Entry *driver) {
-        DriverInstance *d = hashmap_get(&m->instances, &driver->id);
 
-        return d ? d->personality : NULL;
-}
 
-static const char *category_of(const Value *table) {
-        Value *v = value_dict_get(table, "IOMatchCategory");
 
-        return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : DEFAULT_CATEGORY;
-}
 
-/* The active client of nub holding category, or NULL (copyClientWithCategory). */
-static Entry *category_holder(const Matcher *m, const Entry *nub, const char *category) {
-        Entry *const *children;
-        unsigned n;
 
-        children = entry_get_children(nub, m->registry->service_plane, &n);
-        for (unsigned i = 0; i < n; i++) {
-                Value *v = entry_get_property(children[i], "IOMatchCategory");
 
-                if (!(children[i]->state & ENTRY_STATE_INACTIVE) && v && value_type(v) == VALUE_STRING &&
-                    streq(value_string(v, NULL), category))
-                        return children[i];
-        }
-        return NULL;
-}
-
-static bool wants_host(const Matcher *m, const Personality *p) {
-        return m->host_ops && m->host_ops->wants && m->host_ops->wants(m->host, p);
-}
-
-/*
- * A codeless personality with IOProviderMergeProperties is only there to
- * merge them into its provider: Apple's merge classes (AppleUSBMergeNub,
- * IOUSBUserClientInit, IOHIDProviderPropertyMerger) merge in probe or start
- * and then go away, holding no category.
- */
-static bool is_merge_only(const Personality *p) {
-        Value *merge = value_dict_get(p->dict, "IOProviderMergeProperties");
-
-        return merge && value_type(merge) == VALUE_DICTIONARY;
-}
 
 static int merge_into_nub(Entry *nub, const Value *merge) {
         for (size_t i = 0; i < value_dict_size(merge); i++) {
@@ -267,16 +126,16 @@ static int gather_candidates(MatchJob *j) {
 
         for (unsigned i = 0; i < n_items; i++) {
                 Personality *p = items[i]->personality;
-                const char *category = category_of(p->dict);
+                const char *category = matcher_category_of(p->dict);
                 _cleanup_value_ Value *table = NULL;
                 MatchResult res;
 
-                if (category_holder(m, j->nub, category))
+                if (matcher_category_holder(m, j->nub, category))
                         continue;
                 match_result_init(&res, p->dict);
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
                         continue;
-                if (!wants_host(m, p) && is_merge_only(p)) {
+                if (!matcher_wants_host(m, p) && matcher_is_merge_only(p)) {
                         r = merge_into_nub(j->nub, value_dict_get(p->dict, "IOProviderMergeProperties"));
                         if (r < 0)
                                 return r;
@@ -296,7 +155,7 @@ static int gather_candidates(MatchJob *j) {
                         .category = strdup(category),
                         .passive_score = res.score,
                         .score = res.score,
-                        .hosted = wants_host(m, p),
+                        .hosted = matcher_wants_host(m, p),
                 };
                 j->n_cands++;
                 if (!c->category)
@@ -319,30 +178,6 @@ static void sort_by_score(Candidate *c, unsigned n) {
         }
 }
 
-static void record_pass(MatchJob *j) {
-        Matcher *m = j->matcher;
-        PassRecord *rec = calloc(1, sizeof(*rec));
-
-        if (!rec)
-                return; /* explain loses its probe details; matching is unaffected */
-        rec->id = j->nub->id;
-        rec->items = calloc(j->n_cands ? j->n_cands : 1, sizeof(PassRecordItem));
-        if (!rec->items) {
-                free(rec);
-                return;
-        }
-        for (unsigned i = 0; i < j->n_cands; i++)
-                rec->items[rec->n++] = (PassRecordItem) {
-                        .personality = personality_ref(j->cands[i].personality),
-                        .state = j->cands[i].state,
-                        .passive_score = j->cands[i].passive_score,
-                        .score = j->cands[i].score,
-                        .driver_id = j->cands[i].driver_id,
-                };
-        pass_record_free(hashmap_remove(&m->records, &rec->id));
-        if (hashmap_put(&m->records, &rec->id, rec) < 0)
-                pass_record_free(rec);
-}
 
 static bool resources_ready(const Matcher *m, const Entry *nub, const Value *table) {
         Value *v = value_dict_get(table, "IOResourceMatch");
@@ -387,8 +222,13 @@ static int define_driver_class(ClassTable *classes, const Value *table, const ch
         return 0;
 }
 
-/* Creates the driver entry under the nub, not yet registered (startCandidate's attach). */
-static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret) {
+
+
+/*
+ * Creates the driver entry under the nub, not yet registered (startCandidate's
+ * attach), and its record.
+ */
+static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret, MatcherDriver **ret_record) {
         const char *class_name;
         Entry *drv;
         int r;
@@ -404,32 +244,15 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
                 registry_remove_entry(m->registry, drv);
                 return -ENOMEM;
         }
-        value_unref(drv->properties);
-        drv->properties = value_ref(c->table);
+        (void) entry_set_properties(drv, c->table); /* shared with the candidate: a dictionary */
         r = entry_attach(drv, nub, m->registry->service_plane);
+        if (r >= 0)
+                r = matcher_driver_add(m, drv, c, nub, ret_record);
         if (r < 0) {
                 registry_remove_entry(m->registry, drv);
                 return r;
         }
         *ret = entry_ref(drv);
-        return 0;
-}
-
-static int instance_add(Matcher *m, Entry *drv, Candidate *c) {
-        DriverInstance *d = calloc(1, sizeof(*d));
-
-        if (!d)
-                return -ENOMEM;
-        *d = (DriverInstance) {
-                .id = drv->id,
-                .entry = entry_ref(drv),
-                .personality = personality_ref(c->personality),
-                .hosted = c->hosted,
-        };
-        if (hashmap_put(&m->instances, &d->id, d) < 0) {
-                instance_free(d);
-                return -ENOMEM;
-        }
         return 0;
 }
 
@@ -440,13 +263,15 @@ static void finish_start(MatchJob *j, int r) {
         Candidate *c = &j->cands[j->next];
         _cleanup_(entry_unrefp) Entry *drv = TAKE_PTR(j->starting);
 
-        if (r >= 0 && !(drv->state & ENTRY_STATE_INACTIVE)) {
+        MatcherDriver *d = hashmap_get(&m->drivers, &drv->id);
+
+        if (r >= 0 && d && !(drv->state & ENTRY_STATE_INACTIVE)) {
                 Value *merge = value_dict_get(c->table, "IOProviderMergeProperties");
 
                 if (merge && value_type(merge) == VALUE_DICTIONARY)
                         (void) merge_into_nub(j->nub, merge);
-                drv->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
-                              ENTRY_STATE_FIRST_MATCH;
+                entry_set_state(drv, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
+                                             ENTRY_STATE_FIRST_MATCH, 0);
                 /* A started driver registers itself (registerService), so subscribers see it arrive. */
                 notify(m, drv, MATCH_NOTIFY_FIRST_PUBLISH);
                 notify(m, drv, MATCH_NOTIFY_PUBLISH);
@@ -454,12 +279,12 @@ static void finish_start(MatchJob *j, int r) {
                 notify(m, drv, MATCH_NOTIFY_FIRST_MATCH);
                 c->state = CAND_STARTED;
                 c->driver_id = drv->id;
-                if (instance_add(m, drv, c) < 0)
-                        log_warning("matcher: no memory to track driver %s", entry_get_name(drv, NULL));
+                d->started = true;
                 log_debug("matcher: started %s on %s (score %d, category %s)", c->personality->name,
                           entry_get_name(j->nub, NULL), c->score, c->category);
         } else {
                 c->state = CAND_START_FAILED;
+                matcher_driver_drop(m, drv->id);
                 if (drv->registry)
                         registry_remove_entry(m->registry, drv);
                 log_info("matcher: %s failed to start on %s: %s; trying the next candidate",
@@ -498,7 +323,7 @@ static void job_start_pass(MatchJob *j) {
 
         j->generation = catalogue_generation(m->catalogue);
         j->rerun = false;
-        nub->state |= ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH;
+        entry_set_state(nub, ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH, 0);
         if (first)
                 notify(m, nub, MATCH_NOTIFY_FIRST_PUBLISH);
         notify(m, nub, MATCH_NOTIFY_PUBLISH);
@@ -537,6 +362,7 @@ static bool job_probe_step(MatchJob *j) {
 
 static bool job_start_step(MatchJob *j) {
         Matcher *m = j->matcher;
+        MatcherDriver *d;
         Entry *holder;
         Candidate *c;
         int r;
@@ -550,7 +376,7 @@ static bool job_start_step(MatchJob *j) {
                 j->next++;
                 return false;
         }
-        holder = category_holder(m, j->nub, c->category);
+        holder = matcher_category_holder(m, j->nub, c->category);
         if (holder) {
                 c->state = CAND_LOST;
                 c->driver_id = holder->id;
@@ -563,7 +389,7 @@ static bool job_start_step(MatchJob *j) {
         }
         j->waiting_resource = false;
 
-        r = create_driver_entry(m, c, j->nub, &j->starting);
+        r = create_driver_entry(m, c, j->nub, &j->starting, &d);
         if (r < 0) {
                 log_warning("matcher: cannot create the driver entry for %s: %s", c->personality->name, strerror(-r));
                 c->state = CAND_START_FAILED;
@@ -575,7 +401,7 @@ static bool job_start_step(MatchJob *j) {
                 return false;
         }
         j->waiting = j->in_call = true;
-        m->host_ops->start(m->host, j->nub, j->starting, c->personality, job_host_done, j);
+        m->host_ops->start(m->host, j->nub, d, job_host_done, j);
         j->in_call = false;
         return j->waiting;
 }
@@ -586,13 +412,13 @@ static bool job_finish(MatchJob *j) {
         Entry *nub = j->nub;
         bool first;
 
-        record_pass(j);
+        matcher_record_pass(j);
         if (j->rerun || j->generation != catalogue_generation(m->catalogue)) {
                 j->phase = PHASE_PASS;
                 return false;
         }
         first = !(nub->state & ENTRY_STATE_FIRST_MATCH);
-        nub->state |= ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_MATCH;
+        entry_set_state(nub, ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_MATCH, 0);
         notify(m, nub, MATCH_NOTIFY_MATCHED);
         if (first)
                 notify(m, nub, MATCH_NOTIFY_FIRST_MATCH);
@@ -669,7 +495,7 @@ int matcher_register_service(Matcher *m, Entry *nub) {
 
 void matcher_service_terminated(Matcher *m, Entry *e) {
         MatchJob *j = hashmap_remove(&m->jobs, &e->id);
-        DriverInstance *d = hashmap_remove(&m->instances, &e->id);
+        MatcherDriver *d = hashmap_remove(&m->drivers, &e->id);
 
         /*
          * Our termination is one phase, children first: Terminated (phase 1
@@ -677,7 +503,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
          */
         notify(m, e, MATCH_NOTIFY_TERMINATED);
         notify(m, e, MATCH_NOTIFY_WILL_TERMINATE);
-        e->state &= ~(ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
+        entry_set_state(e, 0, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
         if (j) {
                 if (j->busy)
                         entry_adjust_busy(e, -1);
@@ -688,14 +514,15 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
                         job_free(j);
         }
         if (d) {
-                if (d->hosted && m->host_ops && m->host_ops->stop)
-                        m->host_ops->stop(m->host, d->entry);
-                instance_free(d);
+                /* One still starting is the host's to stop once its start completes. */
+                if (d->started && d->hosted && m->host_ops && m->host_ops->stop)
+                        m->host_ops->stop(m->host, d);
+                matcher_driver_free(d);
         }
-        pass_record_free(hashmap_remove(&m->records, &e->id));
+        hashmap_delete(&m->records, &e->id);
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 
@@ -717,29 +544,28 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
         if (r < 0)
                 return r;
 
-        /* Instances of removed personalities go; their nubs may take another driver. */
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&m->instances, &i, NULL, &v);) {
-                        DriverInstance *d = v;
-                        Entry *nub;
+        /*
+         * Instances of removed personalities go; their nubs may take another
+         * driver. Terminating only removes records (d's and its descendants'),
+         * which the walk survives.
+         */
+        for (unsigned i = 0; hashmap_next(&m->drivers, &i, NULL, &v);) {
+                MatcherDriver *d = v;
+                Entry *nub;
 
-                        if (!personality_in(&removed, d->personality))
-                                continue;
-                        nub = entry_get_parent(d->entry, m->registry->service_plane);
-                        if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
-                                rematch[n_rematch++] = nub->id;
-                        registry_terminate_entry(m->registry, d->entry, terminate_visit, m);
-                        again = true; /* the map changed under the walk */
-                        break;
-                }
+                if (!d->started || !personality_in(&removed, d->personality))
+                        continue;
+                nub = entry_get_parent(d->entry, m->registry->service_plane);
+                if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
+                        rematch[n_rematch++] = nub->id;
+                registry_terminate_entry(m->registry, d->entry, terminate_visit, m); /* frees d */
         }
 
         /* Registered services that a new personality matches are matched again (catalogNewDrivers). */
         for (unsigned i = 0; added.n > 0 && hashmap_next(&m->registry->by_id, &i, NULL, &v);) {
                 Entry *e = v;
 
-                if (!(e->state & ENTRY_STATE_REGISTERED) || hashmap_get(&m->instances, &e->id))
+                if (!(e->state & ENTRY_STATE_REGISTERED) || hashmap_get(&m->drivers, &e->id))
                         continue;
                 for (unsigned k = 0; k < added.n; k++) {
                         MatchResult res;
@@ -763,6 +589,8 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
 }
 
 int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
+        _cleanup_free_ uint64_t *waiting = NULL;
+        unsigned n_waiting = 0, cap_waiting = 0;
         void *v;
         int r;
 
@@ -772,122 +600,21 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value) {
         if (r < 0)
                 return r;
         r = matcher_register_service(m, m->resources);
-        /* Resume starts that waited for a resource; a resumed job may finish and leave the map. */
-        for (bool again = true; again;) {
-                again = false;
-                for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);) {
-                        MatchJob *j = v;
+        /*
+         * Resume starts that waited for a resource. A resumed job may finish
+         * (and leave the map) or start others: the waiting ones are listed
+         * first, then each looked up again.
+         */
+        for (unsigned i = 0; hashmap_next(&m->jobs, &i, NULL, &v);)
+                if (((MatchJob *) v)->waiting_resource && GROW(waiting, cap_waiting, n_waiting + 1) >= 0)
+                        waiting[n_waiting++] = ((MatchJob *) v)->id;
+        for (unsigned k = 0; k < n_waiting; k++) {
+                MatchJob *j = hashmap_get(&m->jobs, &waiting[k]);
 
-                        if (j->waiting_resource && resources_ready(m, j->nub, j->cands[j->next].table)) {
-                                j->waiting_resource = false;
-                                job_continue(j);
-                                again = true;
-                                break;
-                        }
+                if (j && j->waiting_resource && resources_ready(m, j->nub, j->cands[j->next].table)) {
+                        j->waiting_resource = false;
+                        job_continue(j);
                 }
         }
         return r;
-}
-
-static const char *const outcome_names[_EXPLAIN_OUTCOME_MAX] = {
-        [EXPLAIN_NO_MATCH] = "no-match",
-        [EXPLAIN_CATEGORY_HELD] = "category-held",
-        [EXPLAIN_MERGED] = "merged",
-        [EXPLAIN_PROBE_REFUSED] = "probe-refused",
-        [EXPLAIN_START_FAILED] = "start-failed",
-        [EXPLAIN_LOST] = "lost",
-        [EXPLAIN_WINNER] = "winner",
-        [EXPLAIN_NOT_RUN] = "not-run",
-};
-
-const char *explain_outcome_to_string(ExplainOutcome o) {
-        return o < _EXPLAIN_OUTCOME_MAX ? outcome_names[o] : NULL;
-}
-
-void explain_items_free(ExplainItem *items, unsigned n) {
-        for (unsigned i = 0; i < n; i++) {
-                personality_unref(items[i].personality);
-                free(items[i].category);
-        }
-        free(items);
-}
-
-static const PassRecordItem *record_find(const PassRecord *rec, const Personality *p) {
-        for (unsigned i = 0; rec && i < rec->n; i++)
-                if (rec->items[i].personality == p)
-                        return &rec->items[i];
-        return NULL;
-}
-
-static ExplainOutcome outcome_of(CandidateState s) {
-        switch (s) {
-        case CAND_REFUSED:
-                return EXPLAIN_PROBE_REFUSED;
-        case CAND_START_FAILED:
-                return EXPLAIN_START_FAILED;
-        case CAND_STARTED:
-                return EXPLAIN_WINNER;
-        case CAND_LOST:
-                return EXPLAIN_LOST;
-        default:
-                return EXPLAIN_NOT_RUN;
-        }
-}
-
-int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) {
-        _cleanup_free_ CatalogueItem **items = NULL;
-        const PassRecord *rec = hashmap_get(&m->records, &nub->id);
-        ExplainItem *out;
-        unsigned n;
-        int r;
-
-        r = catalogue_find_drivers(m->catalogue, nub, &items, &n);
-        if (r < 0)
-                return r;
-        out = calloc(n ? n : 1, sizeof(*out));
-        if (!out)
-                return -ENOMEM;
-        for (unsigned i = 0; i < n; i++) {
-                Personality *p = items[i]->personality;
-                const PassRecordItem *ri = record_find(rec, p);
-                ExplainItem *x = &out[i];
-                MatchResult res;
-                Entry *holder;
-
-                x->personality = personality_ref(p);
-                x->category = strdup(category_of(p->dict));
-                if (!x->category) {
-                        explain_items_free(out, i + 1);
-                        return -ENOMEM;
-                }
-                match_result_init(&res, p->dict);
-                if (!match_passive(m->registry, nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res)) {
-                        x->outcome = EXPLAIN_NO_MATCH;
-                        x->failed_key = res.failed_key;
-                        continue;
-                }
-                x->passive_score = x->probe_score = res.score;
-                if (!wants_host(m, p) && is_merge_only(p)) {
-                        x->outcome = EXPLAIN_MERGED;
-                        continue;
-                }
-                holder = category_holder(m, nub, x->category);
-                if (ri) {
-                        x->outcome = outcome_of(ri->state);
-                        x->probe_score = ri->score;
-                        x->driver_id = ri->driver_id;
-                        /* The winner may have gone since (terminated); say who holds it now. */
-                        if (x->outcome == EXPLAIN_WINNER && (!holder || holder->id != ri->driver_id))
-                                x->outcome = EXPLAIN_LOST;
-                        if (x->outcome == EXPLAIN_LOST)
-                                x->driver_id = holder ? holder->id : 0;
-                } else if (holder) {
-                        x->outcome = EXPLAIN_CATEGORY_HELD;
-                        x->driver_id = holder->id;
-                } else
-                        x->outcome = EXPLAIN_NOT_RUN;
-        }
-        *ret = out;
-        *ret_n = n;
-        return 0;
 }

@@ -23,8 +23,10 @@
  *
  * Host calls may complete before they return or later; the matcher never
  * blocks. Ownership: the matcher borrows the registry, the catalogue and
- * IOResources; it holds references on nubs with a pass under way and on
- * driver entries it started.
+ * IOResources; it holds references on nubs with a pass under way, and owns
+ * one record (MatcherDriver) per driver it starts, which holds its entry.
+ * Publish, match and terminate notifications go to the registry's observers
+ * (registry_notify_service()).
  */
 #pragma once
 
@@ -33,20 +35,29 @@
 
 typedef struct Matcher Matcher;
 
-typedef enum MatchNotification {
-        MATCH_NOTIFY_PUBLISH,
-        MATCH_NOTIFY_FIRST_PUBLISH,
-        MATCH_NOTIFY_MATCHED,
-        MATCH_NOTIFY_FIRST_MATCH,
-        MATCH_NOTIFY_TERMINATED,
-        MATCH_NOTIFY_WILL_TERMINATE,
-        _MATCH_NOTIFY_MAX,
-} MatchNotification;
-
 const char *match_notification_to_string(MatchNotification n); /* Apple's IOService* type string */
 
 /* Completion of a host call: r < 0 refuses (probe) or fails (start); score is the post-probe score. */
 typedef void (*MatcherDone)(void *token, int r, int32_t score);
+
+/*
+ * The one record of a driver the matcher starts: created with its entry
+ * (before start), owned by the matcher until the entry is terminated or its
+ * start fails. It says who holds a category on a nub (category_holder()),
+ * which personality a driver came from, and, in the host slot, which
+ * driver server runs it. A host looks records up by the driver entry's ID
+ * (matcher_find_driver()) and keeps no pointer to one across calls.
+ */
+typedef struct MatcherDriver {
+        uint64_t id;              /* the driver entry's ID; the map key */
+        Entry *entry;             /* owned reference */
+        Personality *personality; /* owned reference */
+        char *category;           /* owned: the IOMatchCategory it holds on its nub */
+        uint64_t nub_id;
+        bool hosted;              /* a driver host runs it (wants() said so) */
+        bool started;             /* start succeeded: registered and matched */
+        void *host;               /* weak: the host's slot (driver-host.c: the server running it), or NULL */
+} MatcherDriver;
 
 typedef struct DriverHostOps {
         /* True when a driver server must run p; false makes it codeless. */
@@ -54,13 +65,15 @@ typedef struct DriverHostOps {
         /* Calls done(token, …) exactly once, before or after returning. */
         void (*probe)(void *host, Entry *nub, const Personality *p, const Value *table, int32_t score,
                       MatcherDone done, void *token);
-        /* driver is attached under nub already; done(token, r, 0) says whether start succeeded. */
-        void (*start)(void *host, Entry *nub, Entry *driver, const Personality *p, MatcherDone done, void *token);
-        /* driver is being terminated (its nub left, or its personality was removed). */
-        void (*stop)(void *host, Entry *driver);
+        /*
+         * driver->entry is attached under nub already; done(token, r, 0) says
+         * whether start succeeded. The record may go before done is called
+         * (the nub was terminated meanwhile): look it up again by ID.
+         */
+        void (*start)(void *host, Entry *nub, MatcherDriver *driver, MatcherDone done, void *token);
+        /* A started driver is being terminated (its nub left, or its personality was removed). */
+        void (*stop)(void *host, MatcherDriver *driver);
 } DriverHostOps;
-
-typedef void (*MatcherNotify)(void *userdata, Entry *e, MatchNotification type);
 
 /* reg, cat and resources are borrowed and must outlive the matcher. */
 int matcher_new(Registry *reg, Catalogue *cat, Entry *resources, Matcher **ret);
@@ -68,7 +81,6 @@ Matcher *matcher_free(Matcher *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Matcher *, matcher_free);
 
 void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host);
-void matcher_set_notify(Matcher *m, MatcherNotify notify, void *userdata);
 
 /* registerService: start a match pass on nub (or ask the running one to go again). */
 int matcher_register_service(Matcher *m, Entry *nub);
@@ -93,8 +105,12 @@ int matcher_publish_resource(Matcher *m, const char *key, Value *value);
 
 /* Passes under way (waiting for a host or a resource). */
 unsigned matcher_n_pending(const Matcher *m);
-/* The personality a driver entry was started from (borrowed), or NULL. */
+/* The personality a driver entry was started from (borrowed), or NULL (not started by the matcher, or not yet). */
 Personality *matcher_driver_personality(const Matcher *m, const Entry *driver);
+/* The record of driver entry id, started or starting (borrowed), or NULL. */
+MatcherDriver *matcher_find_driver(const Matcher *m, uint64_t id);
+/* Iteration over the records: for (unsigned i = 0; matcher_next_driver(m, &i, &d);) */
+bool matcher_next_driver(const Matcher *m, unsigned *i, MatcherDriver **ret);
 
 /* Explain (issue "matching"): each candidate personality of a nub and what became of it. */
 typedef enum ExplainOutcome {

@@ -135,12 +135,24 @@ static void list_remove(NotifierList *l, Notifier *n) {
                 }
 }
 
-static void interest_list_free(NotifierList *l) {
+static void interest_list_free(void *v) {
+        NotifierList *l = v;
+
         if (!l)
                 return;
         free(l->items);
         free(l);
 }
+
+static void owner_free(void *v) {
+        Owner *o = v;
+
+        free(o->name);
+        free(o);
+}
+
+static const HashmapOps owners_ops = HASHMAP_OPS_STRING(owner_free);
+static const HashmapOps interests_ops = HASHMAP_OPS_U64(interest_list_free);
 
 /* --- the queue --- */
 
@@ -310,6 +322,19 @@ static int queue_replay(NotifyHub *hub, Notifier *n) {
         return 0;
 }
 
+/* What a notifier owns, and the notifier (the notifiers map's destructor: no hub bookkeeping). */
+static void notifier_release(void *v) {
+        Notifier *n = v;
+
+        queue_clear(n);
+        hashmap_done(&n->queued);
+        free(n->queue);
+        value_unref(n->matching);
+        free(n);
+}
+
+static const HashmapOps notifiers_ops = HASHMAP_OPS_U64(notifier_release);
+
 static void notifier_free(NotifyHub *hub, Notifier *n) {
         if (!n)
                 return;
@@ -320,23 +345,13 @@ static void notifier_free(NotifyHub *hub, Notifier *n) {
 
                 if (l) {
                         list_remove(l, n);
-                        if (l->n == 0) {
-                                (void) hashmap_remove(&hub->interests, &l->key);
-                                interest_list_free(l);
-                        }
+                        if (l->n == 0)
+                                hashmap_delete(&hub->interests, &l->key);
                 }
         }
-        if (n->owner && --n->owner->n == 0) {
-                Owner *o = hashmap_remove(&hub->owners, n->owner->name);
-
-                free(o->name);
-                free(o);
-        }
-        queue_clear(n);
-        hashmap_done(&n->queued);
-        free(n->queue);
-        value_unref(n->matching);
-        free(n);
+        if (n->owner && --n->owner->n == 0)
+                hashmap_delete(&hub->owners, n->owner->name);
+        notifier_release(n);
 }
 
 static void notifier_remove(NotifyHub *hub, Notifier *n) {
@@ -403,35 +418,16 @@ int notify_hub_new(Registry *reg, const NotifyHubOps *ops, void *userdata, unsig
         hub->ops = ops;
         hub->userdata = userdata;
         hub->limit = limit ?: NOTIFY_DEFAULT_LIMIT;
-        hub->notifiers = HASHMAP_INIT(&u64_hash_ops);
-        hub->owners = HASHMAP_INIT(&string_hash_ops);
-        hub->interests = HASHMAP_INIT(&u64_hash_ops);
+        hub->notifiers = HASHMAP_INIT(&notifiers_ops);
+        hub->owners = HASHMAP_INIT(&owners_ops);
+        hub->interests = HASHMAP_INIT(&interests_ops);
         *ret = hub;
         return 0;
 }
 
 NotifyHub *notify_hub_free(NotifyHub *hub) {
-        void *v;
-
         if (!hub)
                 return NULL;
-        for (unsigned i = 0; hashmap_next(&hub->notifiers, &i, NULL, &v);) {
-                Notifier *n = v;
-
-                queue_clear(n);
-                hashmap_done(&n->queued);
-                free(n->queue);
-                value_unref(n->matching);
-                free(n);
-        }
-        for (unsigned i = 0; hashmap_next(&hub->owners, &i, NULL, &v);) {
-                Owner *o = v;
-
-                free(o->name);
-                free(o);
-        }
-        for (unsigned i = 0; hashmap_next(&hub->interests, &i, NULL, &v);)
-                interest_list_free(v);
         for (unsigned t = 0; t < _MATCH_NOTIFY_MAX; t++)
                 free(hub->by_type[t].items);
         hashmap_done(&hub->notifiers);
@@ -499,10 +495,8 @@ int notify_hub_register_interest(NotifyHub *hub, const char *owner, uint64_t ent
                         notifier_remove(hub, n);
         }
         if (r < 0) {
-                if (l->n == 0) {
-                        (void) hashmap_remove(&hub->interests, &l->key);
-                        interest_list_free(l);
-                }
+                if (l->n == 0)
+                        hashmap_delete(&hub->interests, &l->key);
                 return r;
         }
         *ret_id = n->id;

@@ -8,6 +8,15 @@
 
 #include "registry.h"
 
+/* Tells every observer that has member (in the order they were added). */
+#define REGISTRY_NOTIFY(reg, member, ...)                                                     \
+        do {                                                                                  \
+                for (unsigned _i = 0; _i < (reg)->n_observers; _i++)                          \
+                        if ((reg)->observers[_i].ops->member)                                 \
+                                (reg)->observers[_i].ops->member((reg)->observers[_i].userdata, \
+                                                                 __VA_ARGS__);                \
+        } while (0)
+
 static uint64_t monotonic_nsec(void) {
         struct timespec ts;
 
@@ -183,8 +192,7 @@ static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entr
                 return r;
         }
         ((Class *) c)->n_instances++;
-        if (reg->entry_callback)
-                reg->entry_callback(reg, e, true, reg->entry_userdata);
+        REGISTRY_NOTIFY(reg, entry_added, e);
         if (ret)
                 *ret = e;
         return 0;
@@ -200,6 +208,9 @@ int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_
         return create_entry(reg, class_name, id, ret);
 }
 
+DEFINE_HASHMAP_FREE_FUNC(entry_unref_void, Entry, entry_unref);
+static const HashmapOps by_id_ops = HASHMAP_OPS_U64(entry_unref_void); /* holds the registry's references */
+
 int registry_new(Registry **ret) {
         _cleanup_(registry_freep) Registry *reg = NULL;
         static const char *const planes[] = { PLANE_SERVICE, PLANE_POWER, PLANE_USB, PLANE_DEVICE_TREE };
@@ -210,7 +221,7 @@ int registry_new(Registry **ret) {
         reg = calloc(1, sizeof(*reg));
         if (!reg)
                 return -ENOMEM;
-        reg->by_id = HASHMAP_INIT(&u64_hash_ops);
+        reg->by_id = HASHMAP_INIT(&by_id_ops);
         reg->now_nsec = monotonic_nsec;
         /* Seeded so that the first ID handed out, Root's, is 0x100000100 (the kernel's). */
         reg->last_id = REGISTRY_ROOT_ID - 1;
@@ -261,15 +272,14 @@ Registry *registry_free(Registry *reg) {
                 e->registry = NULL;
                 e->state |= ENTRY_STATE_INACTIVE;
         }
-        for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);)
-                entry_unref(v);
-        hashmap_done(&reg->by_id);
+        hashmap_done(&reg->by_id); /* drops the registry's references */
         for (unsigned i = 0; i < reg->n_planes; i++) {
                 free(reg->planes[i]->name);
                 free(reg->planes[i]);
         }
         free(reg->planes);
         class_table_free(reg->classes);
+        free(reg->observers);
         free(reg);
         return NULL;
 }
@@ -401,8 +411,7 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         assert(reg && e);
         if (e->registry != reg || e == reg->root)
                 return;
-        if (reg->entry_callback)
-                reg->entry_callback(reg, e, false, reg->entry_userdata);
+        REGISTRY_NOTIFY(reg, entry_removed, e);
         for (unsigned p = 0; p < e->n_links; p++) {
                 EntryLinks *l = e->links[p];
 
@@ -420,13 +429,12 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         }
         e->state |= ENTRY_STATE_INACTIVE;
         ((Class *) e->klass)->n_instances--;
-        (void) hashmap_remove(&reg->by_id, &e->id);
         e->registry = NULL;
         reg->generation++;
-        entry_unref(e);
+        hashmap_delete(&reg->by_id, &e->id); /* drops the registry's reference: last, e may go */
 }
 
-unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata) {
         /* Held so that e outlives the removal of its last child's link to it. */
         _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
@@ -455,7 +463,7 @@ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *
                 n += registry_terminate_entry(reg, victim, visit, userdata);
         }
         if (visit)
-                visit(e, userdata);
+                visit(userdata, e);
         registry_remove_entry(reg, e);
         return n + 1;
 }
@@ -569,8 +577,7 @@ int entry_adjust_busy(Entry *e, int delta) {
                 e->busy_time_nsec += reg->now_nsec() - e->busy_since_nsec;
         if (provider)
                 (void) entry_adjust_busy(provider, now > 0 ? +1 : -1);
-        if (reg->busy_callback)
-                reg->busy_callback(reg, e, now > 0, reg->busy_userdata);
+        REGISTRY_NOTIFY(reg, busy_changed, e, now > 0);
         return clamped ?: (int) now;
 }
 
@@ -578,4 +585,49 @@ uint64_t entry_busy_time_nsec(const Entry *e) {
         if (e->busy > 0 && e->registry)
                 return e->busy_time_nsec + (e->registry->now_nsec() - e->busy_since_nsec);
         return e->busy_time_nsec;
+}
+
+/* --- observers --- */
+
+int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *userdata) {
+        assert(reg && ops);
+        if (GROW(reg->observers, reg->cap_observers, reg->n_observers + 1) < 0)
+                return -ENOMEM;
+        reg->observers[reg->n_observers++] = (RegistryObserverSlot) { .ops = ops, .userdata = userdata };
+        return 0;
+}
+
+/* --- properties and state, as observers see them --- */
+
+int entry_set_properties(Entry *e, Value *dict) {
+        if (value_type(dict) != VALUE_DICTIONARY)
+                return -EINVAL;
+        dict = value_ref(dict); /* before the unref: dict may be e's own */
+        value_unref(e->properties);
+        e->properties = dict;
+        return 0;
+}
+
+void entry_announce_properties(Entry *e) {
+        if (e->registry)
+                REGISTRY_NOTIFY(e->registry, properties_changed, e);
+}
+
+void registry_notify_service(Registry *reg, Entry *e, MatchNotification type) {
+        REGISTRY_NOTIFY(reg, service_notification, e, type);
+}
+
+void entry_set_state(Entry *e, uint32_t set, uint32_t clear) {
+        uint32_t old = e->state;
+
+        e->state = (e->state | set) & ~clear;
+        if (e->state != old && e->registry)
+                REGISTRY_NOTIFY(e->registry, state_changed, e, old);
+}
+
+void entry_restore_state(Entry *e, uint32_t state, uint32_t busy, uint64_t busy_time_nsec, uint32_t retain) {
+        e->state = state;
+        e->busy = busy;
+        e->busy_time_nsec = busy_time_nsec;
+        e->saved_retain = retain;
 }

@@ -73,15 +73,49 @@ struct Entry {
         uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
 };
 
-/* Told when an entry's busy count goes 0 → 1 (busy) or 1 → 0 (not busy). */
-typedef void (*RegistryBusyCallback)(Registry *reg, Entry *e, bool busy, void *userdata);
 /*
- * Told when an entry joins the registry (right after its ID is assigned,
- * before the creator names, fills or attaches it) and when it leaves
- * (before it is cut from its planes). Registry-wide observers (the bus's
- * InterfacesAdded/Removed) need both without every creator telling them.
+ * IOService's notifications (reference §1.6, §1.10), as the matcher tells
+ * them while it publishes, matches and terminates services (matcher.h;
+ * match_notification_to_string() there gives Apple's names).
  */
-typedef void (*RegistryEntryCallback)(Registry *reg, Entry *e, bool added, void *userdata);
+typedef enum MatchNotification {
+        MATCH_NOTIFY_PUBLISH,
+        MATCH_NOTIFY_FIRST_PUBLISH,
+        MATCH_NOTIFY_MATCHED,
+        MATCH_NOTIFY_FIRST_MATCH,
+        MATCH_NOTIFY_TERMINATED,
+        MATCH_NOTIFY_WILL_TERMINATE,
+        _MATCH_NOTIFY_MAX,
+} MatchNotification;
+
+/*
+ * The one way to watch the registry: every change to an entry that others
+ * may care about goes through a registry call that tells each observer, in
+ * the order they were added. Any member may be NULL; userdata comes first.
+ */
+typedef struct RegistryObserver {
+        /*
+         * An entry joins (right after its ID is assigned, before the creator
+         * names, fills or attaches it) or leaves (before it is cut from its
+         * planes). Registry-wide observers (InterfacesAdded/Removed) need both
+         * without every creator telling them.
+         */
+        void (*entry_added)(void *userdata, Entry *e);
+        void (*entry_removed)(void *userdata, Entry *e);
+        /* e's properties changed after it was built (entry_announce_properties()). */
+        void (*properties_changed)(void *userdata, Entry *e);
+        /* e's EntryState bits changed (entry_set_state()). */
+        void (*state_changed)(void *userdata, Entry *e, uint32_t old_state);
+        /* e's busy count went 0 → 1 (busy) or 1 → 0 (not busy). */
+        void (*busy_changed)(void *userdata, Entry *e, bool busy);
+        /* A service notification about e (registry_notify_service()). */
+        void (*service_notification)(void *userdata, Entry *e, MatchNotification type);
+} RegistryObserver;
+
+typedef struct RegistryObserverSlot {
+        const RegistryObserver *ops; /* borrowed, static */
+        void *userdata;              /* borrowed */
+} RegistryObserverSlot;
 
 struct Registry {
         ClassTable *classes;      /* owned */
@@ -92,10 +126,8 @@ struct Registry {
         uint64_t generation;      /* bumped by every topology or name change */
         Entry *root;              /* borrowed from by_id */
         const Plane *service_plane, *power_plane, *usb_plane, *device_tree_plane; /* borrowed */
-        RegistryBusyCallback busy_callback;
-        void *busy_userdata;      /* borrowed */
-        RegistryEntryCallback entry_callback;
-        void *entry_userdata;     /* borrowed */
+        RegistryObserverSlot *observers; /* owned array, in the order added */
+        unsigned n_observers, cap_observers;
         uint64_t (*now_nsec)(void); /* clock for busy time; CLOCK_MONOTONIC by default */
         bool own_diagnostics;     /* Root's IOKitDiagnostics was computed here, not loaded (registry-diagnostics.h) */
 };
@@ -104,6 +136,9 @@ struct Registry {
 int registry_new(Registry **ret);
 Registry *registry_free(Registry *reg);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Registry *, registry_free);
+
+/* Adds an observer (ops is borrowed and must outlive it). -ENOMEM. */
+int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *userdata);
 
 /* Adds a plane (or returns the existing one). -EINVAL for an empty or over-long name. */
 int registry_add_plane(Registry *reg, const char *name, const Plane **ret);
@@ -141,7 +176,7 @@ void registry_remove_entry(Registry *reg, Entry *e);
  * has no other provider left (reference §1.10). Calls visit(entry) for each
  * before its removal, when given. Returns the number removed.
  */
-unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(Entry *e, void *userdata),
+unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata);
 
 Entry *entry_ref(Entry *e);
@@ -170,9 +205,27 @@ const char *entry_get_name(const Entry *e, const Plane *plane);
 const char *entry_get_location(const Entry *e, const Plane *plane); /* may be NULL */
 
 Value *entry_get_property(const Entry *e, const char *key); /* borrowed */
+/*
+ * Property changes are silent: a batch of them is announced once with
+ * entry_announce_properties() (observers' properties_changed), and an entry
+ * being built is announced by its arrival. entry_set_properties() replaces
+ * the whole dictionary (a new reference is taken; -EINVAL if not one).
+ */
+int entry_set_properties(Entry *e, Value *dict);
+void entry_announce_properties(Entry *e);
 int entry_set_property(Entry *e, const char *key, Value *v); /* takes a new reference */
 int entry_set_property_take(Entry *e, const char *key, Value *v); /* consumes v, also on failure */
 int entry_remove_property(Entry *e, const char *key);
+
+/* Tells the observers a service notification about e (e still in reg, or just leaving it). */
+void registry_notify_service(Registry *reg, Entry *e, MatchNotification type);
+/* Sets then clears EntryState bits; observers hear of a change (state_changed). */
+void entry_set_state(Entry *e, uint32_t set, uint32_t clear);
+/*
+ * A saved entry's state as it was (snapshot.h): state bits, busy count, busy
+ * time and retain count, set as they are, without busy propagation or observers.
+ */
+void entry_restore_state(Entry *e, uint32_t state, uint32_t busy, uint64_t busy_time_nsec, uint32_t retain);
 
 bool entry_conforms_to(const Entry *e, const char *class_name);
 static inline bool entry_is_service(const Entry *e) {

@@ -76,7 +76,7 @@ typedef struct Fixture {
         unsigned n_changed;
 } Fixture;
 
-static void on_terminate(Entry *e, void *userdata) {
+static void on_terminate(void *userdata, Entry *e) {
         Fixture *f = userdata;
 
         if (f->n_terminated < ELEMENTSOF(f->terminated))
@@ -84,12 +84,17 @@ static void on_terminate(Entry *e, void *userdata) {
                          entry_get_name(e, NULL));
 }
 
-static void on_change(Entry *nub, void *userdata) {
+/* The registry's observer: a nub's properties changed after it was built (entry_announce_properties()). */
+static void on_properties_changed(void *userdata, Entry *nub) {
         Fixture *f = userdata;
 
         if (f->n_changed < ELEMENTSOF(f->changed))
                 f->changed[f->n_changed++] = nub;
 }
+
+static const RegistryObserver observer = {
+        .properties_changed = on_properties_changed,
+};
 
 static int setup(void **state) {
         Fixture *f = calloc(1, sizeof(*f));
@@ -101,8 +106,9 @@ static int setup(void **state) {
             device_tree_init(&f->tree, f->registry, f->platform) < 0)
                 return -1;
         f->tree.on_terminate = on_terminate;
-        f->tree.on_change = on_change;
         f->tree.userdata = f;
+        if (registry_add_observer(f->registry, &observer, f) < 0)
+                return -1;
         return 0;
 }
 
@@ -233,7 +239,7 @@ static void test_change(void **state) {
         a = device_tree_find(&f->tree, DEV_A);
         assert_null(value_dict_get(entry_get_property(a, "Linux"), "MODALIAS"));
 
-        /* A change that alters the description: the same entry, new properties, on_change told. */
+        /* A change that alters the description: the same entry, new properties, the registry's observer told. */
         assert_int_equal(
                 apply(&f->tree,
                       (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A, .modalias = "platform:a" }),

@@ -30,7 +30,7 @@ typedef struct Errors {
         unsigned n;
 } Errors;
 
-static void collect(const PersonalityError *e, void *userdata) {
+static void collect(void *userdata, const PersonalityError *e) {
         Errors *errors = userdata;
 
         assert_true(errors->n < ELEMENTSOF(errors->items));

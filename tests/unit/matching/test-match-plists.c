@@ -37,13 +37,13 @@ typedef struct Fixture {
         unsigned n_errors;
 } Fixture;
 
-static void count_error(const PersonalityError *e, void *userdata) {
+static void count_error(void *userdata, const PersonalityError *e) {
         Fixture *f = userdata;
 
         f->n_errors++;
 }
 
-static void on_publish(Entry *nub, void *userdata) {
+static void on_publish(void *userdata, Entry *nub) {
         Fixture *f = userdata;
 
         assert_int_equal(matcher_register_service(f->matcher, nub), 0);

@@ -80,15 +80,20 @@ static void host_probe(void *h, Entry *nub, const Personality *p, const Value *t
                 complete(done, token, 0, score + (host.boost && streq(p->name, host.boost) ? 1000 : 0));
 }
 
-static void host_start(void *h, Entry *nub, Entry *driver, const Personality *p, MatcherDone done, void *token) {
+static void host_start(void *h, Entry *nub, MatcherDriver *driver, MatcherDone done, void *token) {
+        const Personality *p = driver->personality;
+
         log_add("start", p->name);
         /* The driver entry is attached under its nub before start, as in startCandidate. */
-        assert_ptr_equal(entry_get_parent(driver, driver->registry->service_plane), nub);
+        assert_ptr_equal(entry_get_parent(driver->entry, driver->entry->registry->service_plane), nub);
+        assert_int_equal(driver->nub_id, nub->id);
+        assert_false(driver->started);
         complete(done, token, host.fail_start && streq(p->name, host.fail_start) ? -EIO : 0, 0);
 }
 
-static void host_stop(void *h, Entry *driver) {
-        log_add("stop", entry_get_name(driver, NULL));
+static void host_stop(void *h, MatcherDriver *driver) {
+        assert_true(driver->started);
+        log_add("stop", entry_get_name(driver->entry, NULL));
 }
 
 static const DriverHostOps test_host_ops = {
@@ -104,6 +109,8 @@ static void on_notify(void *userdata, Entry *e, MatchNotification type) {
         log_add(short_names[type], entry_get_name(e, NULL));
 }
 
+static const RegistryObserver notify_observer = { .service_notification = on_notify };
+
 static int setup(void **state) {
         MatchFixture *f;
 
@@ -112,7 +119,8 @@ static int setup(void **state) {
         f = *state;
         host = (TestHost) {};
         matcher_set_host(f->matcher, &test_host_ops, NULL);
-        matcher_set_notify(f->matcher, on_notify, NULL);
+        if (registry_add_observer(f->registry, &notify_observer, NULL) < 0)
+                return -1;
         return 0;
 }
 
@@ -298,7 +306,7 @@ static void test_async_host_and_busy(void **state) {
         assert_string_equal(drivers_of(f, nub), "A");
 }
 
-static void visit_terminated(Entry *e, void *userdata) {
+static void visit_terminated(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

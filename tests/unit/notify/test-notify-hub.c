@@ -90,9 +90,12 @@ static void on_notify(void *userdata, Entry *e, MatchNotification type) {
         notify_hub_matching_event(userdata, e, type);
 }
 
-static void on_busy(Registry *reg, Entry *e, bool busy, void *userdata) {
+static void on_busy(void *userdata, Entry *e, bool busy) {
         notify_hub_busy_changed(userdata, e, busy);
 }
+
+/* What the manager subscribes the hub to. */
+static const RegistryObserver hub_observer = { .busy_changed = on_busy, .service_notification = on_notify };
 
 static int setup_with_limit(void **state, unsigned limit) {
         HubFixture *f = calloc(1, sizeof(*f));
@@ -103,9 +106,8 @@ static int setup_with_limit(void **state, unsigned limit) {
         f->m = m;
         if (notify_hub_new(f->m->registry, &ops, NULL, limit, &f->hub) < 0)
                 return -1;
-        matcher_set_notify(f->m->matcher, on_notify, f->hub);
-        f->m->registry->busy_callback = on_busy;
-        f->m->registry->busy_userdata = f->hub;
+        if (registry_add_observer(f->m->registry, &hub_observer, f->hub) < 0)
+                return -1;
         n_sent = 0;
         fail_sends = 0;
         *state = f;
@@ -158,7 +160,7 @@ static Entry *add_device(HubFixture *f, const char *name) {
         return e;
 }
 
-static void terminate_visit(Entry *e, void *userdata) {
+static void terminate_visit(void *userdata, Entry *e) {
         matcher_service_terminated(userdata, e);
 }
 

@@ -444,7 +444,7 @@ typedef struct Visits {
         unsigned n;
 } Visits;
 
-static void record_visit(Entry *e, void *userdata) {
+static void record_visit(void *userdata, Entry *e) {
         Visits *v = userdata;
 
         assert_true(v->n < ELEMENTSOF(v->order));
@@ -525,7 +525,7 @@ typedef struct BusyLog {
         unsigned n;
 } BusyLog;
 
-static void on_busy(Registry *reg, Entry *e, bool busy, void *userdata) {
+static void on_busy(void *userdata, Entry *e, bool busy) {
         BusyLog *log = userdata;
 
         assert_true(log->n < ELEMENTSOF(log->events));
@@ -540,6 +540,8 @@ static void assert_busy(Entry *const *entries, const uint32_t *counts, unsigned 
                         fail_msg("%s: busy %u, expected %u", entry_get_name(entries[i], NULL),
                                  entries[i]->busy, counts[i]);
 }
+
+static const RegistryObserver busy_observer = { .busy_changed = on_busy };
 
 static void assert_events(const BusyLog *log, const BusyEvent *expected, unsigned n) {
         assert_int_equal(log->n, n);
@@ -556,8 +558,7 @@ static void test_busy_transitions_only(void **state) {
         Entry *const chain[] = { g, c, p, reg->root, sibling };
         BusyLog log = {};
 
-        reg->busy_callback = on_busy;
-        reg->busy_userdata = &log;
+        assert_int_equal(registry_add_observer(reg, &busy_observer, &log), 0);
 
         /* 0 → 1: every provider up to Root gets one. */
         assert_int_equal(entry_adjust_busy(g, +1), 1);
@@ -673,8 +674,7 @@ static void test_busy_clamps(void **state) {
         Entry *p = new_service(reg, reg->root, "P"), *c = new_service(reg, p, "C");
         BusyLog log = {};
 
-        reg->busy_callback = on_busy;
-        reg->busy_userdata = &log;
+        assert_int_equal(registry_add_observer(reg, &busy_observer, &log), 0);
 
         assert_int_equal(entry_adjust_busy(c, ENTRY_BUSY_MAX), ENTRY_BUSY_MAX);
         assert_int_equal(ENTRY_BUSY_MAX, 0x3ff);

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* matcher-explain.c: matcher_explain() (matcher.h): each candidate of a nub and what became of it. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "matcher-internal.h"
+
+static const char *const outcome_names[_EXPLAIN_OUTCOME_MAX] = {
+        [EXPLAIN_NO_MATCH] = "no-match",
+        [EXPLAIN_CATEGORY_HELD] = "category-held",
+        [EXPLAIN_MERGED] = "merged",
+        [EXPLAIN_PROBE_REFUSED] = "probe-refused",
+        [EXPLAIN_START_FAILED] = "start-failed",
+        [EXPLAIN_LOST] = "lost",
+        [EXPLAIN_WINNER] = "winner",
+        [EXPLAIN_NOT_RUN] = "not-run",
+};
+
+const char *explain_outcome_to_string(ExplainOutcome o) {
+        return o < _EXPLAIN_OUTCOME_MAX ? outcome_names[o] : NULL;
+}
+
+void explain_items_free(ExplainItem *items, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                personality_unref(items[i].personality);
+                free(items[i].category);
+        }
+        free(items);
+}
+
+static const PassRecordItem *record_find(const PassRecord *rec, const Personality *p) {
+        for (unsigned i = 0; rec && i < rec->n; i++)
+                if (rec->items[i].personality == p)
+                        return &rec->items[i];
+        return NULL;
+}
+
+static ExplainOutcome outcome_of(CandidateState s) {
+        switch (s) {
+        case CAND_REFUSED:
+                return EXPLAIN_PROBE_REFUSED;
+        case CAND_START_FAILED:
+                return EXPLAIN_START_FAILED;
+        case CAND_STARTED:
+                return EXPLAIN_WINNER;
+        case CAND_LOST:
+                return EXPLAIN_LOST;
+        default:
+                return EXPLAIN_NOT_RUN;
+        }
+}
+
+int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) {
+        _cleanup_free_ CatalogueItem **items = NULL;
+        const PassRecord *rec = hashmap_get(&m->records, &nub->id);
+        ExplainItem *out;
+        unsigned n;
+        int r;
+
+        r = catalogue_find_drivers(m->catalogue, nub, &items, &n);
+        if (r < 0)
+                return r;
+        out = calloc(n ? n : 1, sizeof(*out));
+        if (!out)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                Personality *p = items[i]->personality;
+                const PassRecordItem *ri = record_find(rec, p);
+                ExplainItem *x = &out[i];
+                MatchResult res;
+                Entry *holder;
+
+                x->personality = personality_ref(p);
+                x->category = strdup(matcher_category_of(p->dict));
+                if (!x->category) {
+                        explain_items_free(out, i + 1);
+                        return -ENOMEM;
+                }
+                match_result_init(&res, p->dict);
+                if (!match_passive(m->registry, nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res)) {
+                        x->outcome = EXPLAIN_NO_MATCH;
+                        x->failed_key = res.failed_key;
+                        continue;
+                }
+                x->passive_score = x->probe_score = res.score;
+                if (!matcher_wants_host(m, p) && matcher_is_merge_only(p)) {
+                        x->outcome = EXPLAIN_MERGED;
+                        continue;
+                }
+                holder = matcher_category_holder(m, nub, x->category);
+                if (ri) {
+                        x->outcome = outcome_of(ri->state);
+                        x->probe_score = ri->score;
+                        x->driver_id = ri->driver_id;
+                        /* The winner may have gone since (terminated); say who holds it now. */
+                        if (x->outcome == EXPLAIN_WINNER && (!holder || holder->id != ri->driver_id))
+                                x->outcome = EXPLAIN_LOST;
+                        if (x->outcome == EXPLAIN_LOST)
+                                x->driver_id = holder ? holder->id : 0;
+                } else if (holder) {
+                        x->outcome = EXPLAIN_CATEGORY_HELD;
+                        x->driver_id = holder->id;
+                } else
+                        x->outcome = EXPLAIN_NOT_RUN;
+        }
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}
