@@ -3,10 +3,9 @@
 
 #include <stdlib.h>
 
-#include "bus-value.h"
 #include "lib-internal.h"
-#include "value-json.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 static json_t *one_key(const char *key, json_t *value) {
         json_t *d;
@@ -34,22 +33,18 @@ json_t *ioreg_bsd_name_matching(const char *bsd_name) {
 }
 
 json_t *ioreg_registry_entry_id_matching(uint64_t entry_id) {
-        Value *v = value_new_unsigned(entry_id, 64);
-        json_t *j = v ? value_to_json(v) : NULL; /* {"$unsigned": ...} above INT64_MAX */
-
-        value_unref(v);
-        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, j);
+        /* {"$unsigned": ...} above INT64_MAX */
+        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, wire_json_unsigned(entry_id));
 }
 
 /* GetMatchingServices(matching): the IDs and the run they belong to. Does not consume matching. */
 static ioreg_return_t matching_ids(json_t *matching, uint64_t **ret_ids, size_t *ret_n, uint64_t *ret_run) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         ioreg_return_t rr;
         int r;
 
-        rr = lib_matching_to_value(matching, &v);
+        rr = lib_matching_check(matching);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         rr = lib_bus_lock(&bus);
@@ -58,7 +53,7 @@ static ioreg_return_t matching_ids(json_t *matching, uint64_t **ret_ids, size_t 
         r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                            "GetMatchingServices");
         if (r >= 0)
-                r = bus_message_append_dict(m, v);
+                r = wire_json_append_dict(m, matching);
         if (r < 0)
                 return lib_return_from_errno(r);
         rr = lib_call_message(bus, m, &reply, ret_run);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-value.h"
 #include "notification-port.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 typedef struct Pending {
         uint32_t message;
@@ -85,7 +85,7 @@ static ioreg_return_t get_property(sd_bus *bus, const char *owner, uint64_t id, 
 /* The key of entry id as the daemon on bus has it now (Entry1's Class, Name and Properties). */
 static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uint64_t *ret_run, char **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL, *n = NULL, *p = NULL;
-        _cleanup_(value_unrefp) Value *props = NULL;
+        json_auto_t *props = NULL;
         const char *class_name, *name;
         ioreg_return_t rr;
         int r;
@@ -101,7 +101,7 @@ static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uin
         if (r >= 0)
                 r = sd_bus_message_read_basic(n, 's', &name);
         if (r >= 0)
-                r = bus_message_read_dict(p, &props);
+                r = wire_json_read_dict(p, &props);
         if (r < 0)
                 return lib_return_from_errno(r);
         *ret = lib_entry_key_make(class_name, name, props);

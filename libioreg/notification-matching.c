@@ -26,11 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-value.h"
-#include "notification-port.h"
 #include "hashmap.h"
-#include "value-json.h"
+#include "notification-port.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 /* Acknowledge at least every this many services taken, and whenever the queue runs empty. */
 #define ACK_BATCH 64
@@ -201,9 +200,9 @@ static LibMatching *find_subscription(ioreg_notification_port_t port, uint64_t s
 }
 
 /* The shadow subscription of a terminate type: the entries that match now. */
-static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, Value *props) {
+static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props) {
         Known *k = hashmap_get(&n->known, &e->id);
-        json_auto_t *j = value_to_json(props);
+        json_auto_t *j = json_incref(props); /* kept by the known entry below */
 
         n->shadow_seq = seq;
         shadow_ack(n, false);
@@ -225,7 +224,7 @@ static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, Value *props
         return known_put(n, e, j);
 }
 
-static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props) {
+static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props) {
         Known *k;
         int r;
 
@@ -236,9 +235,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props)
                 return 0;
         }
         if (n->terminate_type) {
-                e->last_properties = value_to_json(props);
-                if (!e->last_properties)
-                        return -ENOMEM;
+                e->last_properties = json_incref(props); /* its own reference */
                 known_remove(n, e->id);
         } else {
                 k = hashmap_get(&n->known, &e->id);
@@ -263,7 +260,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props)
 }
 
 int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
-        _cleanup_(value_unrefp) Value *props = NULL;
+        json_auto_t *props = NULL;
         const char *type, *name, *class_name;
         uint64_t sub, seq, id;
         LibEntry *e;
@@ -291,7 +288,7 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
         n = find_subscription(port, sub, &shadow);
         if (!n)
                 return 0; /* one we gave up (Unsubscribe is on its way) */
-        r = bus_message_read_dict(m, &props);
+        r = wire_json_read_dict(m, &props);
         if (r < 0)
                 return r;
         e = lib_entry_new(id, port->run);
@@ -311,14 +308,13 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
 /* Subscribe(type, matching) on the port's connection into *ret. */
 static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         sd_bus *bus = lib_port_bus(n->port);
         ioreg_return_t rr;
         int r;
 
         if (!bus || !n->port->owner)
                 return IOREG_RETURN_NO_DEVICE;
-        rr = lib_matching_to_value(n->matching, &v);
+        rr = lib_matching_check(n->matching);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         r = sd_bus_message_new_method_call(bus, &m, n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
@@ -326,7 +322,7 @@ static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret)
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 's', type);
         if (r >= 0)
-                r = bus_message_append_dict(m, v);
+                r = wire_json_append_dict(m, n->matching);
         if (r < 0)
                 return lib_return_from_errno(r);
         {

@@ -35,7 +35,7 @@ RULES = {
                         'daemon/core/notify', 'daemon/core/devices', 'daemon/loaders', 'daemon/sources',
                         'daemon/drivers', 'daemon/bus'],
     # The client library: the wire and the utilities, never daemon code.
-    'libioreg': COMMON + ['common/wire', 'common/value'],
+    'libioreg': COMMON + ['common/wire'],
     # The CLI: a libioreg client, plus the registry and the snapshot loader for --from.
     'cli': COMMON + ['common/wire', 'common/value', 'libioreg', 'daemon/core/registry',
                      'daemon/loaders:snapshot.h'],
