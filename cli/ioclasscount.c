@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-client.h"
+#include <ioreg/return.h>
+
 #include "ioreg-tree.h"
 #include "registry-diagnostics.h"
 #include "registry.h"
@@ -85,17 +86,11 @@ static int read_classes(Value **ret) {
                 *ret = value_ref(classes);
                 return 0;
         } else {
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-                _cleanup_free_ char *error = NULL;
+                int error = 0;
 
-                r = bus_client_connect(&bus);
+                r = ioreg_tree_fetch("IOService", &tree, &error);
                 if (r < 0) {
-                        fprintf(stderr, "ioclasscount: cannot reach the bus: %s\n", strerror(-r));
-                        return r;
-                }
-                r = ioreg_tree_fetch(bus, "IOService", &tree, &error);
-                if (r < 0) {
-                        fprintf(stderr, "ioclasscount: %s\n", error ?: strerror(-r));
+                        fprintf(stderr, "ioclasscount: %s\n", error ? ioreg_return_string(error) : strerror(-r));
                         return r;
                 }
         }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioreg-output.h: the line writer behind ioreg's text (IOKitTools'
- * print()/println()), shared by ioreg-print.c and ioreg-format.c. With a
+ * print()/println()), in ioreg-output.c, below both ioreg-print.c and
+ * ioreg-format.c (which calls none of ioreg-print.c). With a
  * width, each piece is cut to what is left of the line and a cut line ends
  * in '$'; newlines inside a piece become spaces. Without one, text goes
  * out as it is. Raw bytes (the bold escapes) never count towards the width.

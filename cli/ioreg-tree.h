@@ -2,7 +2,8 @@
 /*
  * ioreg-tree.h: one plane of the registry as the CLI sees it: the entries in
  * pre-order with their depth, as GetPlane returns them (and as a saved dump
- * will load). Printing needs nothing else.
+ * will load). Printing needs nothing else. Properties are Values, whichever
+ * the source: the JSON libioreg hands out reads back into the same Value.
  */
 #pragma once
 
@@ -41,6 +42,9 @@ size_t ioreg_tree_subtree_end(const IoregTree *t, size_t i);
 typedef struct Registry Registry;
 int ioreg_tree_from_registry(const Registry *reg, const char *plane, IoregTree *ret);
 
-/* Fetches plane from the daemon on bus (GetPlane). -ENXIO for an unknown plane. */
-typedef struct sd_bus sd_bus;
-int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error);
+/*
+ * Fetches plane from the daemon, in one call (libioreg's
+ * ioreg_registry_create_plane()). -ENXIO for an unknown plane; other
+ * failures as libioreg's code in *ret_error (may be NULL).
+ */
+int ioreg_tree_fetch(const char *plane, IoregTree *ret, int *ret_error);
