@@ -81,7 +81,7 @@ int ioreg_print_json(FILE *f, const IoregTree *t, const char *plane, const Ioreg
                 json_decref(entries);
                 return -ENOMEM;
         }
-        json_object_set_new(top, "schema", json_string("org.ioreg.tree/1"));
+        json_object_set_new(top, "schema", json_string("org.ioreg.tree/2"));
         json_object_set_new(top, "plane", json_string(plane));
         json_object_set_new(top, "entries", entries);
         if (t->n_nodes > 0) {
