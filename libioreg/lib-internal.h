@@ -40,6 +40,8 @@ typedef enum LibObjectKind {
 struct ioreg_object {
         atomic_uint n_ref;
         LibObjectKind kind;
+        /* Frees the object of a kind defined above object.c (a notification, ...); NULL for entries, iterators. */
+        void (*free)(ioreg_object_t o);
 };
 
 /*
@@ -74,10 +76,6 @@ ioreg_object_t lib_object_unref(ioreg_object_t o);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
 char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties);
 
-/* Per-kind destructors, in the files of the kinds. */
-void lib_matching_free(ioreg_object_t o);
-void lib_interest_free(ioreg_object_t o);
-void lib_system_power_free(ioreg_object_t o);
 
 /* ---- the shared synchronous connection (connection.c) ---- */
 

@@ -259,7 +259,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props
         return 0;
 }
 
-int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
+static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
         json_auto_t *props = NULL;
         const char *type, *name, *class_name;
         uint64_t sub, seq, id;
@@ -383,7 +383,7 @@ static void settle_replay(LibMatching *n) {
                 set_wake(n);
 }
 
-void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
+static void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
         void *v;
 
         for (LibMatching *n = port->matchings; n; n = n->next) {
@@ -403,12 +403,12 @@ void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
                         settle_replay(n);
 }
 
-void lib_matching_forget_all(ioreg_notification_port_t port) {
+static void lib_matching_forget_all(ioreg_notification_port_t port) {
         for (LibMatching *n = port->matchings; n; n = n->next)
                 n->sub = n->shadow = 0;
 }
 
-void lib_matching_detach_all(ioreg_notification_port_t port) {
+static void lib_matching_detach_all(ioreg_notification_port_t port) {
         while (port->matchings) {
                 LibMatching *n = port->matchings;
 
@@ -433,7 +433,7 @@ static ioreg_return_t resync_shadow(LibMatching *n) {
         return IOREG_RETURN_SUCCESS;
 }
 
-void lib_matching_work(ioreg_notification_port_t port) {
+static void lib_matching_work(ioreg_notification_port_t port) {
         for (LibMatching *n = port->matchings; n;) {
                 LibMatching *next;
 
@@ -493,7 +493,7 @@ void lib_matching_reset(ioreg_object_t o) {
         (void) lib_port_drain(n->port);
 }
 
-void lib_matching_free(ioreg_object_t o) {
+static void matching_free(ioreg_object_t o) {
         LibMatching *n = (LibMatching *) o;
 
         if (n->port) {
@@ -522,6 +522,15 @@ void lib_matching_free(ioreg_object_t o) {
         free(n);
 }
 
+/* What the port calls on this kind (notification-port.h). */
+static const LibPortKind matching_kind = {
+        .handle_signal = lib_matching_handle_signal,
+        .work = lib_matching_work,
+        .resubscribe_all = lib_matching_resubscribe_all,
+        .forget_all = lib_matching_forget_all,
+        .detach_all = lib_matching_detach_all,
+};
+
 ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t port, const char *notification_type,
                                                        json_t *matching, ioreg_service_matching_callback_t callback,
                                                        void *refcon, ioreg_iterator_t *notification) {
@@ -537,6 +546,7 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
                 return IOREG_RETURN_NO_MEMORY;
         atomic_init(&n->base.n_ref, 1);
         n->base.kind = LIB_OBJECT_MATCHING;
+        n->base.free = matching_free;
         n->known = HASHMAP_INIT(&u64_hash_ops);
         n->type = strdup(notification_type);
         n->matching = TAKE_PTR(consumed);
@@ -544,13 +554,14 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
         n->callback = callback;
         n->refcon = refcon;
         if (!n->type) {
-                lib_matching_free(&n->base);
+                matching_free(&n->base);
                 return IOREG_RETURN_NO_MEMORY;
         }
         n->port = port;
+        port->kinds[LIB_PORT_KIND_MATCHING] = &matching_kind;
         rr = subscribe_all(n);
         if (rr != IOREG_RETURN_SUCCESS) {
-                lib_matching_free(&n->base); /* unsubscribes the shadow when it was made */
+                matching_free(&n->base); /* unsubscribes the shadow when it was made */
                 return rr;
         }
         n->linked = true;

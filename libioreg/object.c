@@ -63,15 +63,9 @@ static void object_free(ioreg_object_t o) {
                 free(((LibIterator *) o)->ids);
                 free(o);
                 break;
-        case LIB_OBJECT_MATCHING:
-                lib_matching_free(o);
-                break;
-        case LIB_OBJECT_INTEREST:
-                lib_interest_free(o);
-                break;
-        case LIB_OBJECT_POWER_NOTIFIER:
-        case LIB_OBJECT_POWER_CONNECT:
-                lib_system_power_free(o);
+        default:
+                /* The kinds of the files above: each set its destructor. */
+                o->free(o);
                 break;
         }
 }
