@@ -4,16 +4,16 @@
  * docs/ioreg-json.md; it is stable: fields are only ever added. Selection
  * follows the text output: -l/-c/-k/-n decide which entries carry
  * "properties", -r makes "entries" the matched subtrees, -d limits depth.
- * Property values take the project's one JSON form (value-json.h: data as
- * {"$data": base64}, big unsigned numbers as {"$unsigned": digits}), the
- * form libioreg hands out.
+ * Property values are in the project's one JSON form, as libioreg hands
+ * them out (wire-json.h: data as {"$data": base64}, big unsigned numbers as
+ * {"$unsigned": digits}).
  */
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "ioreg-print.h"
-#include "value-json.h"
 
 static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *o) {
         const IoregNode *n = &t->nodes[i];
@@ -43,7 +43,7 @@ static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *
                 json_object_set_new(node, "busy_time_ms", json_integer((json_int_t) (n->busy_time_nsec / 1000000)));
         }
         if (ioreg_node_shows_properties(n, o))
-                json_object_set_new(node, "properties", value_to_json(n->properties));
+                json_object_set(node, "properties", n->properties);
         return node;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ioreg-output.h"
 #include "macroman.h"
+#include "wire-json.h"
 
 /* --- the line writer --- */
 
@@ -136,10 +137,7 @@ bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding) {
         return i >= len && normal > 0;
 }
 
-void out_data(Printer *p, const Value *v, bool padding) {
-        size_t len;
-        const uint8_t *b = value_data(v, &len);
-
+void out_data(Printer *p, const uint8_t *b, size_t len, bool padding) {
         out_puts(p, "<");
         if (data_is_text(b, len, p->o->hex, padding)) {
                 bool quoted = false;
@@ -165,42 +163,51 @@ void out_data(Printer *p, const Value *v, bool padding) {
         out_puts(p, ">");
 }
 
-void out_value(Printer *p, const Value *v) {
-        switch (value_type(v)) {
-        case VALUE_STRING:
-                out_string(p, value_string(v, NULL));
+void out_value(Printer *p, json_t *v) {
+        _cleanup_free_ uint8_t *bytes = NULL;
+        const char *key;
+        json_t *item; /* borrowed */
+        size_t len, k;
+
+        switch (wire_json_type(v)) {
+        case WIRE_JSON_STRING:
+                out_string(p, json_string_value(v));
                 break;
-        case VALUE_NUMBER:
+        case WIRE_JSON_NUMBER:
                 /* Unsigned, as ioreg's %qu: a negative number shows as its two's complement. */
-                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) value_unsigned(v));
+                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) wire_json_number(v));
                 break;
-        case VALUE_BOOLEAN:
-                out_puts(p, value_boolean(v) ? "Yes" : "No");
+        case WIRE_JSON_BOOLEAN:
+                out_puts(p, json_is_true(v) ? "Yes" : "No");
                 break;
-        case VALUE_DATA:
-                out_data(p, v, false);
+        case WIRE_JSON_DATA:
+                if (wire_json_get_data(v, &bytes, &len) < 0)
+                        goto unknown;
+                out_data(p, bytes, len, false);
                 break;
-        case VALUE_ARRAY:
+        case WIRE_JSON_ARRAY:
                 out_puts(p, "(");
-                for (size_t i = 0; i < value_array_size(v); i++) {
-                        if (i)
+                json_array_foreach(v, k, item) {
+                        if (k)
                                 out_puts(p, ",");
-                        out_value(p, value_array_get(v, i));
+                        out_value(p, item);
                 }
                 out_puts(p, ")");
                 break;
-        case VALUE_DICTIONARY:
+        case WIRE_JSON_DICTIONARY:
                 out_puts(p, "{");
-                for (size_t i = 0; i < value_dict_size(v); i++) {
-                        if (i)
+                k = 0;
+                json_object_foreach(v, key, item) {
+                        if (k++)
                                 out_puts(p, ",");
-                        out_string(p, value_dict_key_at(v, i));
+                        out_string(p, key);
                         out_puts(p, "=");
-                        out_value(p, value_dict_value_at(v, i));
+                        out_value(p, item);
                 }
                 out_puts(p, "}");
                 break;
         default:
+        unknown:
                 out_puts(p, "<unknown object>");
         }
 }

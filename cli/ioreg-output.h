@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "ioreg-print.h"
+#include "macro.h"
 
 typedef struct Printer {
         FILE *f;                     /* borrowed */
@@ -37,9 +38,9 @@ void out_endl(Printer *p);
 /* The tree columns before a node (is_node) or its property lines; see ioreg-print.c. */
 void out_indent(Printer *p, bool is_node, unsigned depth, uint64_t bits);
 void out_string(Printer *p, const char *s);
-void out_value(Printer *p, const Value *v);
+void out_value(Printer *p, json_t *v);
 /* padding: zero padding after the strings still counts as text (-f's printData). */
-void out_data(Printer *p, const Value *v, bool padding);
+void out_data(Printer *p, const uint8_t *b, size_t len, bool padding);
 /* Whether data shows as strings, as IOKitTools decides: NUL-separated text, ≥ 80 % plain ASCII. */
 bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding);
 
@@ -49,4 +50,4 @@ bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding);
  * interrupt-parent, data), ending the line(s). False: the caller prints it.
  */
 bool ioreg_format_property(Printer *p, size_t node, unsigned depth, uint64_t bits, const char *key,
-                           const Value *v);
+                           json_t *v);

@@ -25,6 +25,8 @@ static void show_class(Printer *p, const IoregNode *n) {
 }
 
 static void show(Printer *p, size_t i, unsigned depth, uint64_t bits) {
+        const char *key;
+        json_t *v; /* borrowed */
         const IoregNode *n = &p->t->nodes[i];
 
         out_indent(p, true, depth, bits);
@@ -52,10 +54,7 @@ static void show(Printer *p, size_t i, unsigned depth, uint64_t bits) {
         out_indent(p, false, depth, bits);
         out_puts(p, "{");
         out_endl(p);
-        for (size_t k = 0; k < value_dict_size(n->properties); k++) {
-                const char *key = value_dict_key_at(n->properties, k);
-                const Value *v = value_dict_value_at(n->properties, k);
-
+        json_object_foreach(n->properties, key, v) {
                 out_indent(p, false, depth, bits);
                 out_puts(p, "  ");
                 out_string(p, key);

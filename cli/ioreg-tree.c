@@ -16,7 +16,7 @@ static void ioreg_node_done(IoregNode *n) {
         free(n->name);
         free(n->location);
         strv_free(n->classes);
-        value_unref(n->properties);
+        json_decref(n->properties);
 }
 
 void ioreg_tree_done(IoregTree *t) {
@@ -71,8 +71,8 @@ static int node_from_entry(IoregNode *n, const Entry *e, const Plane *plane, uns
         n->busy = e->busy;
         n->busy_time_nsec = entry_busy_time_nsec(e);
         n->retain = entry_retain_count(e);
-        n->properties = value_ref(e->properties);
-        return 0;
+        n->properties = value_to_json(e->properties);
+        return n->properties ? 0 : -ENOMEM;
 }
 
 /* Pre-order, an entry under each of its parents: as bus-registry.c's GetPlane. */
@@ -135,7 +135,8 @@ static int node_from_json(IoregNode *n, json_t *e) {
         json_array_foreach(classes, i, klass)
                 if (!(n->classes[i] = strdup(json_string_value(klass) ?: "")))
                         return -ENOMEM;
-        return value_from_json(json_object_get(e, "properties"), &n->properties, NULL);
+        n->properties = json_incref(json_object_get(e, "properties"));
+        return json_is_object(n->properties) ? 0 : -EBADMSG;
 }
 
 int ioreg_tree_fetch(const char *plane, IoregTree *ret, int *ret_error) {

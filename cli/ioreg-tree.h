@@ -2,14 +2,18 @@
 /*
  * ioreg-tree.h: one plane of the registry as the CLI sees it: the entries in
  * pre-order with their depth, as GetPlane returns them (and as a saved dump
- * will load). Printing needs nothing else. Properties are Values, whichever
- * the source: the JSON libioreg hands out reads back into the same Value.
+ * will load). Printing needs nothing else. Properties are JSON, as libioreg
+ * hands them out; a saved registry's Values are written in the same form
+ * (value-json.h), so both print alike.
  */
 #pragma once
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "value.h"
+#include "macro.h"
 
 typedef struct IoregNode {
         uint64_t id;
@@ -21,7 +25,7 @@ typedef struct IoregNode {
         uint32_t busy;
         uint64_t busy_time_nsec;
         uint32_t retain;
-        Value *properties;     /* owned dictionary */
+        json_t *properties;    /* owned object, in the one JSON form (wire-json.h) */
 } IoregNode;
 
 typedef struct IoregTree {

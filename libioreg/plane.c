@@ -27,7 +27,7 @@ static int read_entry(sd_bus_message *reply, json_t **ret) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read_basic(reply, 's', &klass)) > 0)
-                if (json_array_append_new(classes, json_string(klass)) < 0)
+                if (json_array_append_new(classes, json_string_nocheck(klass)) < 0)
                         return -ENOMEM;
         if (r < 0)
                 return r;
@@ -40,12 +40,19 @@ static int read_entry(sd_bus_message *reply, json_t **ret) {
         r = wire_json_read_dict(reply, &props);
         if (r < 0)
                 return r;
-        /* o: a new reference, taken; O: ours stays ours. */
-        e = json_pack("{s:o, s:I, s:s, s:O, s:I, s:I, s:o, s:I, s:O}", "id", wire_json_unsigned(id), "depth",
-                      (json_int_t) depth, "name", name, "classes", classes, "state", (json_int_t) state, "busy",
-                      (json_int_t) busy, "busy_time_ns", wire_json_unsigned(busy_time), "retain", (json_int_t) retain,
-                      "properties", props);
-        if (!e || (location[0] && json_object_set_new(e, "location", json_string(location)) < 0))
+        /* Built by hand, not json_pack(): parsing a format per entry costs ioreg -l a tenth of its fetch. */
+        e = json_object();
+        if (!e ||
+            json_object_set_new_nocheck(e, "id", wire_json_unsigned(id)) < 0 ||
+            json_object_set_new_nocheck(e, "depth", json_integer(depth)) < 0 ||
+            json_object_set_new_nocheck(e, "name", json_string_nocheck(name)) < 0 || /* sd-bus checked UTF-8 */
+            (location[0] && json_object_set_new_nocheck(e, "location", json_string_nocheck(location)) < 0) ||
+            json_object_set_new_nocheck(e, "classes", TAKE_PTR(classes)) < 0 ||
+            json_object_set_new_nocheck(e, "state", json_integer(state)) < 0 ||
+            json_object_set_new_nocheck(e, "busy", json_integer(busy)) < 0 ||
+            json_object_set_new_nocheck(e, "busy_time_ns", wire_json_unsigned(busy_time)) < 0 ||
+            json_object_set_new_nocheck(e, "retain", json_integer(retain)) < 0 ||
+            json_object_set_new_nocheck(e, "properties", TAKE_PTR(props)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(e);
         return 0;

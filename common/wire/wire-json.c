@@ -12,19 +12,28 @@
 
 /* ---- JSON forms ---- */
 
+/* {key: s}; s is ASCII (digits, base64). Not json_pack(): reading a plane makes thousands. */
+static json_t *marker(const char *key, const char *s) {
+        json_t *o = json_object();
+
+        if (o && json_object_set_new_nocheck(o, key, json_string_nocheck(s)) < 0)
+                return json_decref(o), NULL;
+        return o;
+}
+
 json_t *wire_json_unsigned(uint64_t u) {
         char buf[24];
 
         if (u <= INT64_MAX)
                 return json_integer((json_int_t) u);
         snprintf(buf, sizeof(buf), "%llu", (unsigned long long) u);
-        return json_pack("{ss}", WIRE_JSON_UNSIGNED_KEY, buf);
+        return marker(WIRE_JSON_UNSIGNED_KEY, buf);
 }
 
 json_t *wire_json_data(const uint8_t *bytes, size_t len) {
         _cleanup_free_ char *s = base64_encode(bytes, len);
 
-        return s ? json_pack("{ss}", WIRE_JSON_DATA_KEY, s) : NULL;
+        return s ? marker(WIRE_JSON_DATA_KEY, s) : NULL;
 }
 
 int wire_json_get_data(json_t *j, uint8_t **ret, size_t *ret_len) {
@@ -54,10 +63,45 @@ int wire_json_get_unsigned(json_t *j, uint64_t *ret) {
         return 0;
 }
 
+WireJsonType wire_json_type(json_t *j) {
+        if (!j)
+                return _WIRE_JSON_TYPE_INVALID;
+        switch (json_typeof(j)) {
+        case JSON_STRING:
+                return WIRE_JSON_STRING;
+        case JSON_INTEGER:
+                return WIRE_JSON_NUMBER;
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return WIRE_JSON_BOOLEAN;
+        case JSON_ARRAY:
+                return WIRE_JSON_ARRAY;
+        case JSON_OBJECT:
+                if (json_object_get(j, WIRE_JSON_DATA_KEY))
+                        return WIRE_JSON_DATA;
+                if (json_object_get(j, WIRE_JSON_UNSIGNED_KEY))
+                        return WIRE_JSON_NUMBER;
+                return WIRE_JSON_DICTIONARY;
+        default:
+                return _WIRE_JSON_TYPE_INVALID;
+        }
+}
+
+uint64_t wire_json_number(json_t *j) {
+        uint64_t u = 0;
+
+        if (json_is_integer(j))
+                return (uint64_t) json_integer_value(j);
+        (void) wire_json_get_unsigned(j, &u);
+        return u;
+}
+
 /* ---- writing ---- */
 
 /* The signature j goes out in, or NULL when it has none (wire_json_check()'s rule). */
 static const char *signature_of(json_t *j) {
+        if (!j)
+                return NULL;
         switch (json_typeof(j)) {
         case JSON_STRING:
                 return "s";
@@ -256,7 +300,8 @@ static int read_object(sd_bus_message *m, const char *contents, unsigned depth, 
                 r = read_plain(m, item_type, item_contents, item_depth(depth, item_type), &item);
                 if (r < 0)
                         return r;
-                if (json_object_set_new(o, key, item) < 0)
+                /* sd-bus checked that key is UTF-8: jansson need not again. */
+                if (json_object_set_new_nocheck(o, key, item) < 0)
                         return -ENOMEM;
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -363,7 +408,7 @@ static int read_basic(sd_bus_message *m, char type, json_t **ret) {
         case 's':
         case 'o':
         case 'g':
-                j = json_string(x.s);
+                j = json_string_nocheck(x.s); /* UTF-8: sd-bus checked it */
                 break;
         case 'y':
                 j = json_integer(x.y);

@@ -21,6 +21,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,22 @@ int wire_json_check(json_t *j);
 int wire_json_append_variant(sd_bus_message *m, json_t *j);
 /* Appends object d as `a{sv}`. */
 int wire_json_append_dict(sd_bus_message *m, json_t *d);
+
+/* What a JSON value is in the registry's terms. */
+typedef enum WireJsonType {
+        WIRE_JSON_STRING,
+        WIRE_JSON_NUMBER,     /* an integer, or {"$unsigned"} */
+        WIRE_JSON_BOOLEAN,
+        WIRE_JSON_DATA,       /* {"$data"} */
+        WIRE_JSON_ARRAY,
+        WIRE_JSON_DICTIONARY, /* any other object */
+        _WIRE_JSON_TYPE_MAX,
+        _WIRE_JSON_TYPE_INVALID = -EINVAL, /* a real, a null, NULL */
+} WireJsonType;
+
+WireJsonType wire_json_type(json_t *j);
+/* A number's 64 bits: an unsigned one as it is, a negative one as its two's complement; 0 for no number. */
+uint64_t wire_json_number(json_t *j);
 
 /* The JSON of an unsigned number: an integer, or {"$unsigned": "DIGITS"} above INT64_MAX. NULL: ENOMEM. */
 json_t *wire_json_unsigned(uint64_t u);
