@@ -20,7 +20,7 @@
 #include "registry.h"
 #include "snapshot.h"
 #include "value-json.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 static const char *arg_from;
 
@@ -107,7 +107,7 @@ static int read_classes(json_t **ret) {
         if (r < 0)
                 return r;
         classes = json_object_get(diag, "Classes");
-        if (wire_json_type(classes) != WIRE_JSON_DICTIONARY)
+        if (json_form_type(classes) != JSON_FORM_DICTIONARY)
                 return -ENODATA;
         *ret = json_incref(classes);
         return 0;
@@ -143,14 +143,14 @@ int main(int argc, char *argv[]) {
                 qsort(names, n, sizeof(*names), compare_names);
                 for (size_t i = 0; i < n; i++)
                         printf("%s = %llu\n", names[i],
-                               (unsigned long long) wire_json_number(json_object_get(classes, names[i])));
+                               (unsigned long long) json_form_number(json_object_get(classes, names[i])));
                 return EXIT_SUCCESS;
         }
         for (int i = optind; i < argc; i++) {
                 json_t *v = json_object_get(classes, argv[i]); /* borrowed */
 
-                if (wire_json_type(v) == WIRE_JSON_NUMBER)
-                        printf("%s = %llu", argv[i], (unsigned long long) wire_json_number(v));
+                if (json_form_type(v) == JSON_FORM_NUMBER)
+                        printf("%s = %llu", argv[i], (unsigned long long) json_form_number(v));
                 else
                         printf("%s = <no such class>", argv[i]);
                 if (i < argc - 1)

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "ioreg-print.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 static plist_t plist_from_json(json_t *v);
 
@@ -41,22 +41,22 @@ static void dict_fill_sorted(plist_t dict, json_t *v) {
 }
 
 static plist_t plist_from_json(json_t *v) {
-        switch (wire_json_type(v)) {
-        case WIRE_JSON_STRING:
+        switch (json_form_type(v)) {
+        case JSON_FORM_STRING:
                 return plist_new_string(json_string_value(v));
-        case WIRE_JSON_NUMBER:
-                return plist_new_uint(wire_json_number(v));
-        case WIRE_JSON_BOOLEAN:
+        case JSON_FORM_NUMBER:
+                return plist_new_uint(json_form_number(v));
+        case JSON_FORM_BOOLEAN:
                 return plist_new_bool(json_is_true(v));
-        case WIRE_JSON_DATA: {
+        case JSON_FORM_DATA: {
                 _cleanup_free_ uint8_t *b = NULL;
                 size_t len;
 
-                if (wire_json_get_data(v, &b, &len) < 0)
+                if (json_form_get_data(v, &b, &len) < 0)
                         break;
                 return plist_new_data((const char *) b, len);
         }
-        case WIRE_JSON_ARRAY: {
+        case JSON_FORM_ARRAY: {
                 plist_t a = plist_new_array();
                 json_t *item; /* borrowed */
                 size_t i;
@@ -65,7 +65,7 @@ static plist_t plist_from_json(json_t *v) {
                         plist_array_append_item(a, plist_from_json(item));
                 return a;
         }
-        case WIRE_JSON_DICTIONARY: {
+        case JSON_FORM_DICTIONARY: {
                 plist_t d = plist_new_dict();
 
                 dict_fill_sorted(d, v);
@@ -89,7 +89,7 @@ static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOption
         (void) json_object_set_new(all, "IORegistryEntryName", json_string(n->name));
         if (n->location)
                 (void) json_object_set_new(all, "IORegistryEntryLocation", json_string(n->location));
-        (void) json_object_set_new(all, "IORegistryEntryID", wire_json_unsigned(n->id));
+        (void) json_object_set_new(all, "IORegistryEntryID", json_form_unsigned(n->id));
         (void) json_object_set_new(all, "IOObjectClass",
                                    json_string(n->classes && n->classes[0] ? n->classes[0] : "?"));
         if (o->inheritance) {
@@ -109,9 +109,9 @@ static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOption
         }
         (void) json_object_set_new(all, "IOObjectRetainCount", json_integer(n->retain));
         if (ioreg_node_is_service(n)) {
-                (void) json_object_set_new(all, "IOServiceState", wire_json_unsigned(n->state));
+                (void) json_object_set_new(all, "IOServiceState", json_form_unsigned(n->state));
                 (void) json_object_set_new(all, "IOServiceBusyState", json_integer(n->busy));
-                (void) json_object_set_new(all, "IOServiceBusyTime", wire_json_unsigned(n->busy_time_nsec));
+                (void) json_object_set_new(all, "IOServiceBusyTime", json_form_unsigned(n->busy_time_nsec));
         }
         d = plist_new_dict();
         dict_fill_sorted(d, all);

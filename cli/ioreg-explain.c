@@ -8,7 +8,7 @@
 
 #include "ioreg-explain.h"
 #include "macro.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 
 static bool selection_given(const IoregPrintOptions *o) {
@@ -38,7 +38,7 @@ static int explain_node(FILE *f, const IoregNode *n, bool always) {
                 const char *key = json_string_value(json_object_get(c, "failed_key")) ?: "";
                 uint64_t driver = 0;
 
-                (void) wire_json_get_unsigned(json_object_get(c, "driver"), &driver);
+                (void) json_form_get_unsigned(json_object_get(c, "driver"), &driver);
                 if (i == 0)
                         print_header(f, n);
                 fprintf(f, "  %-14s", outcome);

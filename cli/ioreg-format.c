@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ioreg-output.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 static uint32_t cell_at(const uint8_t *b) {
         return (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
@@ -23,8 +23,8 @@ static bool data_cell(json_t *props, const char *key, uint32_t *ret) {
         _cleanup_free_ uint8_t *b = NULL;
         size_t len;
 
-        if (wire_json_type(json_object_get(props, key)) != WIRE_JSON_DATA ||
-            wire_json_get_data(json_object_get(props, key), &b, &len) < 0 || len < 4)
+        if (json_form_type(json_object_get(props, key)) != JSON_FORM_DATA ||
+            json_form_get_data(json_object_get(props, key), &b, &len) < 0 || len < 4)
                 return false;
         *ret = cell_at(b);
         return true;
@@ -222,7 +222,7 @@ bool ioreg_format_property(Printer *p, size_t node, unsigned depth, uint64_t bit
         _cleanup_free_ uint8_t *b = NULL;
         size_t len;
 
-        if (wire_json_type(v) != WIRE_JSON_DATA || wire_json_get_data(v, &b, &len) < 0)
+        if (json_form_type(v) != JSON_FORM_DATA || json_form_get_data(v, &b, &len) < 0)
                 return false;
         if (streq(key, "reg")) {
                 size_t self = dt_index(p, node), parent;

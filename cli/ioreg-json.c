@@ -5,7 +5,7 @@
  * follows the text output: -l/-c/-k/-n decide which entries carry
  * "properties", -r makes "entries" the matched subtrees, -d limits depth.
  * Property values are in the project's one JSON form, as libioreg hands
- * them out (wire-json.h: data as {"$data": base64}, big unsigned numbers as
+ * them out (json-form.h: data as {"$data": base64}, big unsigned numbers as
  * {"$unsigned": digits}).
  */
 

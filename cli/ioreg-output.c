@@ -8,7 +8,7 @@
 
 #include "ioreg-output.h"
 #include "macroman.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 /* --- the line writer --- */
 
@@ -169,23 +169,23 @@ void out_value(Printer *p, json_t *v) {
         json_t *item; /* borrowed */
         size_t len, k;
 
-        switch (wire_json_type(v)) {
-        case WIRE_JSON_STRING:
+        switch (json_form_type(v)) {
+        case JSON_FORM_STRING:
                 out_string(p, json_string_value(v));
                 break;
-        case WIRE_JSON_NUMBER:
+        case JSON_FORM_NUMBER:
                 /* Unsigned, as ioreg's %qu: a negative number shows as its two's complement. */
-                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) wire_json_number(v));
+                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) json_form_number(v));
                 break;
-        case WIRE_JSON_BOOLEAN:
+        case JSON_FORM_BOOLEAN:
                 out_puts(p, json_is_true(v) ? "Yes" : "No");
                 break;
-        case WIRE_JSON_DATA:
-                if (wire_json_get_data(v, &bytes, &len) < 0)
+        case JSON_FORM_DATA:
+                if (json_form_get_data(v, &bytes, &len) < 0)
                         goto unknown;
                 out_data(p, bytes, len, false);
                 break;
-        case WIRE_JSON_ARRAY:
+        case JSON_FORM_ARRAY:
                 out_puts(p, "(");
                 json_array_foreach(v, k, item) {
                         if (k)
@@ -194,7 +194,7 @@ void out_value(Printer *p, json_t *v) {
                 }
                 out_puts(p, ")");
                 break;
-        case WIRE_JSON_DICTIONARY:
+        case JSON_FORM_DICTIONARY:
                 out_puts(p, "{");
                 k = 0;
                 json_object_foreach(v, key, item) {

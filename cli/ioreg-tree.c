@@ -9,7 +9,7 @@
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "value-json.h"
-#include "wire-json.h"
+#include "json-form.h"
 
 
 static void ioreg_node_done(IoregNode *n) {
@@ -125,7 +125,7 @@ static int node_from_json(IoregNode *n, json_t *e) {
         n->state = (uint32_t) json_integer_value(json_object_get(e, "state"));
         n->busy = (uint32_t) json_integer_value(json_object_get(e, "busy"));
         n->retain = (uint32_t) json_integer_value(json_object_get(e, "retain"));
-        (void) wire_json_get_unsigned(json_object_get(e, "busy_time_ns"), &busy_time);
+        (void) json_form_get_unsigned(json_object_get(e, "busy_time_ns"), &busy_time);
         n->busy_time_nsec = busy_time;
         n->name = strdup(json_string_value(json_object_get(e, "name")) ?: "");
         n->location = location ? strdup(json_string_value(location) ?: "") : NULL;

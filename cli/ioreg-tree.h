@@ -25,7 +25,7 @@ typedef struct IoregNode {
         uint32_t busy;
         uint64_t busy_time_nsec;
         uint32_t retain;
-        json_t *properties;    /* owned object, in the one JSON form (wire-json.h) */
+        json_t *properties;    /* owned object, in the one JSON form (json-form.h) */
 } IoregNode;
 
 typedef struct IoregTree {

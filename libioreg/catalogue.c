@@ -31,7 +31,7 @@ ioreg_return_t ioreg_catalogue_explain(uint64_t entry_id, json_t **candidates) {
                                                   &passive, &probe, &driver, &category)) > 0) {
                 json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:s}", "name", name, "bundle", bundle,
                                       "source", source, "outcome", outcome, "failed_key", key, "passive_score",
-                                      (int) passive, "probe_score", (int) probe, "driver", wire_json_unsigned(driver),
+                                      (int) passive, "probe_score", (int) probe, "driver", json_form_unsigned(driver),
                                       "category", category);
 
                 if (!c || json_array_append_new(a, c) < 0)

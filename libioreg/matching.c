@@ -36,7 +36,7 @@ json_t *ioreg_bsd_name_matching(const char *bsd_name) {
 
 json_t *ioreg_registry_entry_id_matching(uint64_t entry_id) {
         /* {"$unsigned": ...} above INT64_MAX */
-        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, wire_json_unsigned(entry_id));
+        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, json_form_unsigned(entry_id));
 }
 
 /* GetMatchingServices(matching): the IDs and the run they belong to. Does not consume matching. */

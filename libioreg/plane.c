@@ -43,14 +43,14 @@ static int read_entry(sd_bus_message *reply, json_t **ret) {
         /* Built by hand, not json_pack(): parsing a format per entry costs ioreg -l a tenth of its fetch. */
         e = json_object();
         if (!e ||
-            json_object_set_new_nocheck(e, "id", wire_json_unsigned(id)) < 0 ||
+            json_object_set_new_nocheck(e, "id", json_form_unsigned(id)) < 0 ||
             json_object_set_new_nocheck(e, "depth", json_integer(depth)) < 0 ||
             json_object_set_new_nocheck(e, "name", json_string_nocheck(name)) < 0 || /* sd-bus checked UTF-8 */
             (location[0] && json_object_set_new_nocheck(e, "location", json_string_nocheck(location)) < 0) ||
             json_object_set_new_nocheck(e, "classes", TAKE_PTR(classes)) < 0 ||
             json_object_set_new_nocheck(e, "state", json_integer(state)) < 0 ||
             json_object_set_new_nocheck(e, "busy", json_integer(busy)) < 0 ||
-            json_object_set_new_nocheck(e, "busy_time_ns", wire_json_unsigned(busy_time)) < 0 ||
+            json_object_set_new_nocheck(e, "busy_time_ns", json_form_unsigned(busy_time)) < 0 ||
             json_object_set_new_nocheck(e, "retain", json_integer(retain)) < 0 ||
             json_object_set_new_nocheck(e, "properties", TAKE_PTR(props)) < 0)
                 return -ENOMEM;

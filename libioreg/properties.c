@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * properties.c: property values as JSON (wire-json.h's form, where data is
+ * properties.c: property values as JSON (json-form.h's form, where data is
  * {"$data": base64} and never a string), read and written over D-Bus.
  */
 

@@ -6,95 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
 #include "macro.h"
 #include "wire-json.h"
-
-/* ---- JSON forms ---- */
-
-/* {key: s}; s is ASCII (digits, base64). Not json_pack(): reading a plane makes thousands. */
-static json_t *marker(const char *key, const char *s) {
-        json_t *o = json_object();
-
-        if (o && json_object_set_new_nocheck(o, key, json_string_nocheck(s)) < 0)
-                return json_decref(o), NULL;
-        return o;
-}
-
-json_t *wire_json_unsigned(uint64_t u) {
-        char buf[24];
-
-        if (u <= INT64_MAX)
-                return json_integer((json_int_t) u);
-        snprintf(buf, sizeof(buf), "%llu", (unsigned long long) u);
-        return marker(WIRE_JSON_UNSIGNED_KEY, buf);
-}
-
-json_t *wire_json_data(const uint8_t *bytes, size_t len) {
-        _cleanup_free_ char *s = base64_encode(bytes, len);
-
-        return s ? marker(WIRE_JSON_DATA_KEY, s) : NULL;
-}
-
-int wire_json_get_data(json_t *j, uint8_t **ret, size_t *ret_len) {
-        json_t *s = json_object_get(j, WIRE_JSON_DATA_KEY); /* borrowed */
-
-        if (json_object_size(j) != 1 || !json_is_string(s))
-                return -EINVAL;
-        return base64_decode(json_string_value(s), json_string_length(s), ret, ret_len);
-}
-
-int wire_json_get_unsigned(json_t *j, uint64_t *ret) {
-        json_t *s = json_object_get(j, WIRE_JSON_UNSIGNED_KEY); /* borrowed */
-        unsigned long long u;
-
-        if (json_is_integer(j) && json_integer_value(j) >= 0) {
-                *ret = (uint64_t) json_integer_value(j);
-                return 0;
-        }
-        if (json_object_size(j) != 1 || !json_is_string(s) || !json_string_value(s)[0] ||
-            strspn(json_string_value(s), "0123456789") != json_string_length(s))
-                return -EINVAL;
-        errno = 0;
-        u = strtoull(json_string_value(s), NULL, 10);
-        if (errno != 0)
-                return -EINVAL; /* beyond 64 bits */
-        *ret = u;
-        return 0;
-}
-
-WireJsonType wire_json_type(json_t *j) {
-        if (!j)
-                return _WIRE_JSON_TYPE_INVALID;
-        switch (json_typeof(j)) {
-        case JSON_STRING:
-                return WIRE_JSON_STRING;
-        case JSON_INTEGER:
-                return WIRE_JSON_NUMBER;
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return WIRE_JSON_BOOLEAN;
-        case JSON_ARRAY:
-                return WIRE_JSON_ARRAY;
-        case JSON_OBJECT:
-                if (json_object_get(j, WIRE_JSON_DATA_KEY))
-                        return WIRE_JSON_DATA;
-                if (json_object_get(j, WIRE_JSON_UNSIGNED_KEY))
-                        return WIRE_JSON_NUMBER;
-                return WIRE_JSON_DICTIONARY;
-        default:
-                return _WIRE_JSON_TYPE_INVALID;
-        }
-}
-
-uint64_t wire_json_number(json_t *j) {
-        uint64_t u = 0;
-
-        if (json_is_integer(j))
-                return (uint64_t) json_integer_value(j);
-        (void) wire_json_get_unsigned(j, &u);
-        return u;
-}
 
 /* ---- writing ---- */
 
@@ -113,9 +26,9 @@ static const char *signature_of(json_t *j) {
         case JSON_ARRAY:
                 return "av";
         case JSON_OBJECT:
-                if (json_object_get(j, WIRE_JSON_DATA_KEY))
+                if (json_object_get(j, JSON_FORM_DATA_KEY))
                         return "ay";
-                if (json_object_get(j, WIRE_JSON_UNSIGNED_KEY))
+                if (json_object_get(j, JSON_FORM_UNSIGNED_KEY))
                         return "t";
                 return "a{sv}";
         default:
@@ -136,12 +49,12 @@ int wire_json_check(json_t *j) {
                 _cleanup_free_ uint8_t *bytes = NULL;
                 size_t len;
 
-                return wire_json_get_data(j, &bytes, &len);
+                return json_form_get_data(j, &bytes, &len);
         }
         if (json_is_object(j) && streq(sig, "t")) {
                 uint64_t u;
 
-                return wire_json_get_unsigned(j, &u);
+                return json_form_get_unsigned(j, &u);
         }
         if (json_is_array(j))
                 json_array_foreach(j, i, item) {
@@ -181,7 +94,7 @@ static int append_plain(sd_bus_message *m, json_t *j, const char *sig) {
         case 't': {
                 uint64_t u;
 
-                r = wire_json_get_unsigned(j, &u);
+                r = json_form_get_unsigned(j, &u);
                 if (r < 0)
                         return r;
                 return sd_bus_message_append_basic(m, 't', &u);
@@ -193,7 +106,7 @@ static int append_plain(sd_bus_message *m, json_t *j, const char *sig) {
                 _cleanup_free_ uint8_t *bytes = NULL;
                 size_t len;
 
-                r = wire_json_get_data(j, &bytes, &len);
+                r = json_form_get_data(j, &bytes, &len);
                 if (r < 0)
                         return r;
                 return sd_bus_message_append_array(m, 'y', bytes, len);
@@ -328,7 +241,7 @@ static int read_array(sd_bus_message *m, const char *contents, unsigned depth, j
                 r = sd_bus_message_read_array(m, 'y', &p, &n);
                 if (r < 0)
                         return r;
-                *ret = wire_json_data(p, n);
+                *ret = json_form_data(p, n);
                 return *ret ? 0 : -ENOMEM;
         }
         if (contents[0] == '{')
@@ -420,7 +333,7 @@ static int read_basic(sd_bus_message *m, char type, json_t **ret) {
                 j = json_integer(x.u);
                 break;
         case 't':
-                j = wire_json_unsigned(x.t);
+                j = json_form_unsigned(x.t);
                 break;
         case 'n':
                 j = json_integer(x.n);

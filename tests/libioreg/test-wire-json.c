@@ -117,19 +117,19 @@ static void test_read_agrees(void **state) {
 
         assert_int_equal(read_both(m, true, &j), 0);
         assert_string_equal(json_string_value(json_object_get(j, "s")), "héllo");
-        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "t"), WIRE_JSON_UNSIGNED_KEY)),
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "t"), JSON_FORM_UNSIGNED_KEY)),
                             "18446744073709551615");
         assert_int_equal(json_integer_value(json_object_get(j, "t small")), 42);
         assert_int_equal(json_integer_value(json_object_get(j, "x")), INT64_MIN);
-        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "ay"), WIRE_JSON_DATA_KEY)),
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "ay"), JSON_FORM_DATA_KEY)),
                             "AAEC/v8=");
-        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "empty ay"), WIRE_JSON_DATA_KEY)),
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "empty ay"), JSON_FORM_DATA_KEY)),
                             "");
-        assert_int_equal(wire_json_type(json_object_get(j, "ay")), WIRE_JSON_DATA);
-        assert_int_equal(wire_json_type(json_object_get(j, "t")), WIRE_JSON_NUMBER);
-        assert_int_equal(wire_json_type(json_object_get(j, "a{sv}")), WIRE_JSON_DICTIONARY);
-        assert_true(wire_json_number(json_object_get(j, "t")) == UINT64_MAX);
-        assert_true(wire_json_number(json_object_get(j, "n")) == (uint64_t) -32768);
+        assert_int_equal(json_form_type(json_object_get(j, "ay")), JSON_FORM_DATA);
+        assert_int_equal(json_form_type(json_object_get(j, "t")), JSON_FORM_NUMBER);
+        assert_int_equal(json_form_type(json_object_get(j, "a{sv}")), JSON_FORM_DICTIONARY);
+        assert_true(json_form_number(json_object_get(j, "t")) == UINT64_MAX);
+        assert_true(json_form_number(json_object_get(j, "n")) == (uint64_t) -32768);
 }
 
 /* What the daemon refuses, wire-json refuses alike: doubles, fds, structs, numeric keys, too deep. */
