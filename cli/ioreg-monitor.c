@@ -139,7 +139,7 @@ static int learn_registry(Monitor *mon) {
         _cleanup_(ioreg_tree_done) IoregTree tree = {};
         int error = 0, r;
 
-        r = ioreg_tree_fetch("IOService", &tree, &error);
+        r = ioreg_tree_fetch("IOService", &error, &tree);
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot read the registry: %s\n",
                         error ? ioreg_return_string(error) : strerror(-r));

@@ -139,7 +139,7 @@ static int node_from_json(IoregNode *n, json_t *e) {
         return json_is_object(n->properties) ? 0 : -EBADMSG;
 }
 
-int ioreg_tree_fetch(const char *plane, IoregTree *ret, int *ret_error) {
+int ioreg_tree_fetch(const char *plane, int *ret_error, IoregTree *ret) {
         _cleanup_(ioreg_tree_done) IoregTree t = {};
         json_auto_t *entries = NULL;
         ioreg_return_t rr;

@@ -51,4 +51,4 @@ int ioreg_tree_from_registry(const Registry *reg, const char *plane, IoregTree *
  * ioreg_registry_create_plane()). -ENXIO for an unknown plane; other
  * failures as libioreg's code in *ret_error (may be NULL).
  */
-int ioreg_tree_fetch(const char *plane, IoregTree *ret, int *ret_error);
+int ioreg_tree_fetch(const char *plane, int *ret_error, IoregTree *ret);

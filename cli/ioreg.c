@@ -252,7 +252,7 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
                 if (r < 0)
                         return r;
         }
-        r = ioreg_tree_fetch(plane, ret, &error);
+        r = ioreg_tree_fetch(plane, &error, ret);
         if (r == -ENXIO) {
                 fprintf(stderr, "ioreg: invalid plane '%s'\n", plane);
                 return r;
@@ -263,7 +263,7 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
                 return r;
         }
         /* -f decodes with the device tree: best effort, a daemon without it is fine. */
-        if (ret_device_tree && ioreg_tree_fetch(PLANE_DEVICE_TREE, ret_device_tree, NULL) < 0)
+        if (ret_device_tree && ioreg_tree_fetch(PLANE_DEVICE_TREE, NULL, ret_device_tree) < 0)
                 *ret_device_tree = (IoregTree) {};
         return 0;
 }
