@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-client.h"
-#include "ioreg-tree.h"
+#include <ioreg/ioreg.h>
+
 #include "registry-diagnostics.h"
 #include "registry.h"
 #include "snapshot.h"
+#include "value-json.h"
+#include "json-form.h"
 
 static const char *arg_from;
 
@@ -57,55 +59,57 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-/* Root's Classes dictionary (a new reference), from the daemon or a saved registry. */
-static int read_classes(Value **ret) {
-        _cleanup_(ioreg_tree_done) IoregTree tree = {};
-        Value *diag, *classes;
+/* The counts of a saved registry: Root's IOKitDiagnostics as the daemon would make it. */
+static int read_diagnostics_from_file(json_t **ret) {
+        _cleanup_(registry_freep) Registry *reg = NULL;
+        SnapshotError err = {};
+        Value *diag; /* borrowed */
         int r;
 
-        if (arg_from) {
-                _cleanup_(registry_freep) Registry *reg = NULL;
-                SnapshotError err = {};
-
-                r = registry_new(&reg);
-                if (r < 0)
-                        return r;
-                r = snapshot_load_file(reg, "IOService", arg_from, &err);
-                if (r < 0) {
-                        fprintf(stderr, "ioclasscount: %s: %s\n", arg_from, err.message[0] ? err.message : strerror(-r));
-                        return r;
-                }
-                r = registry_update_diagnostics(reg); /* keeps the dump's own counts when it has them */
-                if (r < 0)
-                        return r;
-                diag = entry_get_property(reg->root, "IOKitDiagnostics");
-                classes = diag && value_type(diag) == VALUE_DICTIONARY ? value_dict_get(diag, "Classes") : NULL;
-                if (!classes || value_type(classes) != VALUE_DICTIONARY)
-                        return -ENODATA;
-                *ret = value_ref(classes);
-                return 0;
-        } else {
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-                _cleanup_free_ char *error = NULL;
-
-                r = bus_client_connect(&bus);
-                if (r < 0) {
-                        fprintf(stderr, "ioclasscount: cannot reach the bus: %s\n", strerror(-r));
-                        return r;
-                }
-                r = ioreg_tree_fetch(bus, "IOService", &tree, &error);
-                if (r < 0) {
-                        fprintf(stderr, "ioclasscount: %s\n", error ?: strerror(-r));
-                        return r;
-                }
+        r = registry_new(&reg);
+        if (r < 0)
+                return r;
+        r = snapshot_load_file(reg, "IOService", arg_from, &err);
+        if (r < 0) {
+                fprintf(stderr, "ioclasscount: %s: %s\n", arg_from, err.message[0] ? err.message : strerror(-r));
+                return r;
         }
-        if (tree.n_nodes == 0)
+        r = registry_update_diagnostics(reg); /* keeps the dump's own counts when it has them */
+        if (r < 0)
+                return r;
+        diag = entry_get_property(reg->root, "IOKitDiagnostics");
+        if (!diag)
                 return -ENODATA;
-        diag = value_dict_get(tree.nodes[0].properties, "IOKitDiagnostics");
-        classes = diag && value_type(diag) == VALUE_DICTIONARY ? value_dict_get(diag, "Classes") : NULL;
-        if (!classes || value_type(classes) != VALUE_DICTIONARY)
+        *ret = value_to_json(diag);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Root's IOKitDiagnostics from the daemon, through libioreg. */
+static int read_diagnostics(json_t **ret) {
+        ioreg_registry_entry_t root = ioreg_registry_get_root_entry();
+
+        if (!root) {
+                fprintf(stderr, "ioclasscount: cannot reach ioregd\n");
+                return -EIO;
+        }
+        *ret = ioreg_registry_entry_create_property(root, "IOKitDiagnostics", 0);
+        ioreg_object_release(root);
+        return *ret ? 0 : -ENODATA;
+}
+
+/* Root's Classes dictionary (a new reference), from the daemon or a saved registry. */
+static int read_classes(json_t **ret) {
+        json_auto_t *diag = NULL;
+        json_t *classes; /* borrowed */
+        int r;
+
+        r = arg_from ? read_diagnostics_from_file(&diag) : read_diagnostics(&diag);
+        if (r < 0)
+                return r;
+        classes = json_object_get(diag, "Classes");
+        if (json_form_type(classes) != JSON_FORM_DICTIONARY)
                 return -ENODATA;
-        *ret = value_ref(classes);
+        *ret = json_incref(classes);
         return 0;
 }
 
@@ -114,7 +118,7 @@ static int compare_names(const void *a, const void *b) {
 }
 
 int main(int argc, char *argv[]) {
-        _cleanup_value_ Value *classes = NULL;
+        json_auto_t *classes = NULL;
         int r;
 
         r = parse_argv(argc, argv);
@@ -127,24 +131,26 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
 
         if (optind >= argc) {
-                size_t n = value_dict_size(classes);
-                _cleanup_free_ const char **names = malloc(sizeof(char *) * (n ? n : 1));
+                _cleanup_free_ const char **names = malloc(sizeof(char *) * (json_object_size(classes) ?: 1));
+                const char *key;
+                json_t *count; /* borrowed */
+                size_t n = 0;
 
                 if (!names)
                         return EXIT_FAILURE;
-                for (size_t i = 0; i < n; i++)
-                        names[i] = value_dict_key_at(classes, i);
+                json_object_foreach(classes, key, count)
+                        names[n++] = key;
                 qsort(names, n, sizeof(*names), compare_names);
                 for (size_t i = 0; i < n; i++)
                         printf("%s = %llu\n", names[i],
-                               (unsigned long long) value_unsigned(value_dict_get(classes, names[i])));
+                               (unsigned long long) json_form_number(json_object_get(classes, names[i])));
                 return EXIT_SUCCESS;
         }
         for (int i = optind; i < argc; i++) {
-                Value *v = value_dict_get(classes, argv[i]);
+                json_t *v = json_object_get(classes, argv[i]); /* borrowed */
 
-                if (v && value_type(v) == VALUE_NUMBER)
-                        printf("%s = %llu", argv[i], (unsigned long long) value_unsigned(v));
+                if (json_form_type(v) == JSON_FORM_NUMBER)
+                        printf("%s = %llu", argv[i], (unsigned long long) json_form_number(v));
                 else
                         printf("%s = <no such class>", argv[i]);
                 if (i < argc - 1)

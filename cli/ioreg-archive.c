@@ -16,75 +16,82 @@
 #include <string.h>
 
 #include "ioreg-print.h"
+#include "json-form.h"
 
-static plist_t plist_from_value(const Value *v);
+static plist_t plist_from_json(json_t *v);
 
 static int compare_keys(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /* Fills dict from v's keys in sorted order. */
-static void dict_fill_sorted(plist_t dict, const Value *v) {
-        size_t n = value_dict_size(v);
-        const char **keys = calloc(n ?: 1, sizeof(char *));
+static void dict_fill_sorted(plist_t dict, json_t *v) {
+        _cleanup_free_ const char **keys = calloc(json_object_size(v) ?: 1, sizeof(char *));
+        const char *key;
+        json_t *item; /* borrowed */
+        size_t n = 0;
 
         if (!keys)
                 return;
-        for (size_t i = 0; i < n; i++)
-                keys[i] = value_dict_key_at(v, i);
+        json_object_foreach(v, key, item)
+                keys[n++] = key;
         qsort(keys, n, sizeof(char *), compare_keys);
         for (size_t i = 0; i < n; i++)
-                plist_dict_set_item(dict, keys[i], plist_from_value(value_dict_get(v, keys[i])));
-        free(keys);
+                plist_dict_set_item(dict, keys[i], plist_from_json(json_object_get(v, keys[i])));
 }
 
-static plist_t plist_from_value(const Value *v) {
-        switch (value_type(v)) {
-        case VALUE_STRING:
-                return plist_new_string(value_string(v, NULL));
-        case VALUE_NUMBER:
-                return plist_new_uint(value_unsigned(v));
-        case VALUE_BOOLEAN:
-                return plist_new_bool(value_boolean(v));
-        case VALUE_DATA: {
+static plist_t plist_from_json(json_t *v) {
+        switch (json_form_type(v)) {
+        case JSON_FORM_STRING:
+                return plist_new_string(json_string_value(v));
+        case JSON_FORM_NUMBER:
+                return plist_new_uint(json_form_number(v));
+        case JSON_FORM_BOOLEAN:
+                return plist_new_bool(json_is_true(v));
+        case JSON_FORM_DATA: {
+                _cleanup_free_ uint8_t *b = NULL;
                 size_t len;
-                const uint8_t *b = value_data(v, &len);
 
+                if (json_form_get_data(v, &b, &len) < 0)
+                        break;
                 return plist_new_data((const char *) b, len);
         }
-        case VALUE_ARRAY: {
+        case JSON_FORM_ARRAY: {
                 plist_t a = plist_new_array();
+                json_t *item; /* borrowed */
+                size_t i;
 
-                for (size_t i = 0; i < value_array_size(v); i++)
-                        plist_array_append_item(a, plist_from_value(value_array_get(v, i)));
+                json_array_foreach(v, i, item)
+                        plist_array_append_item(a, plist_from_json(item));
                 return a;
         }
-        case VALUE_DICTIONARY: {
+        case JSON_FORM_DICTIONARY: {
                 plist_t d = plist_new_dict();
 
                 dict_fill_sorted(d, v);
                 return d;
         }
         default:
-                return plist_new_string("<unknown object>");
+                break;
         }
+        return plist_new_string("<unknown object>");
 }
 
 /* archive(): one entry without its children. */
 static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOptions *o) {
         const IoregNode *n = &t->nodes[i];
-        _cleanup_value_ Value *all = value_copy(ioreg_node_shows_properties(n, o) ? n->properties : NULL);
+        json_auto_t *all = ioreg_node_shows_properties(n, o) ? json_copy(n->properties) : json_object();
         plist_t d;
 
         if (!all)
-                all = value_new_dictionary();
-        if (!all)
                 return NULL;
-        (void) value_dict_set_take(all, "IORegistryEntryName", value_new_string(n->name));
+        /* o: a new reference, taken (a NULL one fails the call and is left out, as before). */
+        (void) json_object_set_new(all, "IORegistryEntryName", json_string(n->name));
         if (n->location)
-                (void) value_dict_set_take(all, "IORegistryEntryLocation", value_new_string(n->location));
-        (void) value_dict_set_take(all, "IORegistryEntryID", value_new_unsigned(n->id, 64));
-        (void) value_dict_set_take(all, "IOObjectClass", value_new_string(n->classes && n->classes[0] ? n->classes[0] : "?"));
+                (void) json_object_set_new(all, "IORegistryEntryLocation", json_string(n->location));
+        (void) json_object_set_new(all, "IORegistryEntryID", json_form_unsigned(n->id));
+        (void) json_object_set_new(all, "IOObjectClass",
+                                   json_string(n->classes && n->classes[0] ? n->classes[0] : "?"));
         if (o->inheritance) {
                 _cleanup_free_ char *chain = NULL;
                 size_t k = 0, len = 0;
@@ -98,13 +105,13 @@ static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOption
                                 if (c > 1)
                                         strcat(chain, ":");
                         }
-                (void) value_dict_set_take(all, "IOObjectInheritance", value_new_string(chain ?: ""));
+                (void) json_object_set_new(all, "IOObjectInheritance", json_string(chain ?: ""));
         }
-        (void) value_dict_set_take(all, "IOObjectRetainCount", value_new_unsigned(n->retain, 32));
+        (void) json_object_set_new(all, "IOObjectRetainCount", json_integer(n->retain));
         if (ioreg_node_is_service(n)) {
-                (void) value_dict_set_take(all, "IOServiceState", value_new_unsigned(n->state, 64));
-                (void) value_dict_set_take(all, "IOServiceBusyState", value_new_unsigned(n->busy, 32));
-                (void) value_dict_set_take(all, "IOServiceBusyTime", value_new_unsigned(n->busy_time_nsec, 64));
+                (void) json_object_set_new(all, "IOServiceState", json_form_unsigned(n->state));
+                (void) json_object_set_new(all, "IOServiceBusyState", json_integer(n->busy));
+                (void) json_object_set_new(all, "IOServiceBusyTime", json_form_unsigned(n->busy_time_nsec));
         }
         d = plist_new_dict();
         dict_fill_sorted(d, all);

@@ -4,48 +4,52 @@
 #include <errno.h>
 #include <string.h>
 
+#include <ioreg/service.h>
+
 #include "ioreg-explain.h"
 #include "macro.h"
-#include "protocol.h"
+#include "json-form.h"
 
 
 static bool selection_given(const IoregPrintOptions *o) {
         return o->class_name || o->key || o->name;
 }
 
-/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
-static int explain_node(FILE *f, sd_bus *bus, const IoregNode *n, bool always) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *name, *bundle, *source, *outcome, *key, *category;
-        int32_t passive, probe;
-        uint64_t driver;
-        bool header = false;
-        int r;
+static void print_header(FILE *f, const IoregNode *n) {
+        fprintf(f, "%s  <class %s, id 0x%llx>\n", n->name, n->classes && n->classes[0] ? n->classes[0] : "?",
+                (unsigned long long) n->id);
+}
 
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_CATALOGUE_INTERFACE, "Explain", &error,
-                               &reply, "t", n->id);
-        if (r < 0) {
+/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
+static int explain_node(FILE *f, const IoregNode *n, bool always) {
+        json_auto_t *candidates = NULL;
+        ioreg_return_t rr;
+        json_t *c; /* borrowed */
+        size_t i;
+
+        rr = ioreg_catalogue_explain(n->id, &candidates);
+        if (rr != IOREG_RETURN_SUCCESS) {
                 fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) n->id,
-                        error.message ?: strerror(-r));
-                return r;
+                        ioreg_return_string(rr));
+                return -EIO;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "(sssssiits)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "(sssssiits)", &name, &bundle, &source, &outcome, &key, &passive,
-                                        &probe, &driver, &category)) > 0) {
-                if (!header) {
-                        fprintf(f, "%s  <class %s, id 0x%llx>\n", n->name, n->classes && n->classes[0] ? n->classes[0] : "?",
-                                (unsigned long long) n->id);
-                        header = true;
-                }
+        json_array_foreach(candidates, i, c) {
+                const char *outcome = json_string_value(json_object_get(c, "outcome")) ?: "?";
+                const char *key = json_string_value(json_object_get(c, "failed_key")) ?: "";
+                uint64_t driver = 0;
+
+                (void) json_form_get_unsigned(json_object_get(c, "driver"), &driver);
+                if (i == 0)
+                        print_header(f, n);
                 fprintf(f, "  %-14s", outcome);
                 if (streq(outcome, "no-match"))
                         fprintf(f, " %8s %8s", "-", "-");
                 else
-                        fprintf(f, " %8d %8d", passive, probe);
-                fprintf(f, "  %-24s \"%s\" (%s)", category, name, bundle);
+                        fprintf(f, " %8d %8d", (int) json_integer_value(json_object_get(c, "passive_score")),
+                                (int) json_integer_value(json_object_get(c, "probe_score")));
+                fprintf(f, "  %-24s \"%s\" (%s)", json_string_value(json_object_get(c, "category")) ?: "",
+                        json_string_value(json_object_get(c, "name")) ?: "",
+                        json_string_value(json_object_get(c, "bundle")) ?: "");
                 if (key[0])
                         fprintf(f, " failed at %s", key);
                 else if (driver)
@@ -53,15 +57,14 @@ static int explain_node(FILE *f, sd_bus *bus, const IoregNode *n, bool always) {
                                 (unsigned long long) driver);
                 fputc('\n', f);
         }
-        if (r < 0)
-                return r;
-        if (!header && always)
-                fprintf(f, "%s  <class %s, id 0x%llx>\n  no candidate personalities\n", n->name,
-                        n->classes && n->classes[0] ? n->classes[0] : "?", (unsigned long long) n->id);
+        if (json_array_size(candidates) == 0 && always) {
+                print_header(f, n);
+                fprintf(f, "  no candidate personalities\n");
+        }
         return 0;
 }
 
-int ioreg_explain(FILE *f, sd_bus *bus, const IoregTree *t, const IoregPrintOptions *o) {
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
         bool selected = selection_given(o);
         int ret = 0;
 
@@ -72,7 +75,7 @@ int ioreg_explain(FILE *f, sd_bus *bus, const IoregTree *t, const IoregPrintOpti
 
                 if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
                         continue;
-                r = explain_node(f, bus, n, selected);
+                r = explain_node(f, n, selected);
                 if (r < 0 && ret == 0)
                         ret = r;
         }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioreg-explain.h: ioreg --explain, the matcher's verdict on every candidate
- * personality of the selected entries (org.ioreg.Catalogue1.Explain). The
+ * personality of the selected entries (org.ioreg.Catalogue1.Explain, through libioreg). The
  * entries are those -c, -k and -n select, else every service that has a
  * candidate. Per entry, its object line, then one line per candidate:
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
@@ -9,8 +9,8 @@
 #pragma once
 
 #include <stdio.h>
-#include <systemd/sd-bus.h>
 
 #include "ioreg-print.h"
 
-int ioreg_explain(FILE *f, sd_bus *bus, const IoregTree *t, const IoregPrintOptions *o);
+/* Asks the daemon through libioreg (ioreg_catalogue_explain()) entry by entry. */
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o);

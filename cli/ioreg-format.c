@@ -8,12 +8,26 @@
  * phandle search over the whole registry, print as plain data.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ioreg-output.h"
+#include "json-form.h"
 
 static uint32_t cell_at(const uint8_t *b) {
         return (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
+}
+
+/* The first cell of data property key of props into *ret; false when it has none. */
+static bool data_cell(json_t *props, const char *key, uint32_t *ret) {
+        _cleanup_free_ uint8_t *b = NULL;
+        size_t len;
+
+        if (json_form_type(json_object_get(props, key)) != JSON_FORM_DATA ||
+            json_form_get_data(json_object_get(props, key), &b, &len) < 0 || len < 4)
+                return false;
+        *ret = cell_at(b);
+        return true;
 }
 
 /* The same entry in the IODeviceTree plane, or SIZE_MAX. */
@@ -30,13 +44,11 @@ static size_t dt_index(const Printer *p, size_t node) {
 
 /* IORegistryEntrySearchCFProperty(parents, recursively) for a cell, from dt node i up; 0 if absent. */
 static uint32_t dt_search_cell(const IoregTree *dt, size_t i, const char *key) {
-        for (; i != SIZE_MAX; i = ioreg_tree_parent(dt, i)) {
-                const Value *v = value_dict_get(dt->nodes[i].properties, key);
-                size_t len;
+        uint32_t cell;
 
-                if (v && value_type(v) == VALUE_DATA && value_data(v, &len) && len >= 4)
-                        return cell_at(value_data(v, NULL));
-        }
+        for (; i != SIZE_MAX; i = ioreg_tree_parent(dt, i))
+                if (data_cell(dt->nodes[i].properties, key, &cell))
+                        return cell;
         return 0;
 }
 
@@ -111,14 +123,8 @@ static void ranges(Printer *p, size_t node, unsigned depth, uint64_t bits, const
                 counts[2] = dt_search_cell(dt, self, "#size-cells");
         } else {
                 /* Not in the device tree: only the entry's own cells are known, as on a Mac. */
-                const Value *v = value_dict_get(p->t->nodes[node].properties, "#address-cells");
-                const Value *s = value_dict_get(p->t->nodes[node].properties, "#size-cells");
-                size_t n;
-
-                if (v && value_type(v) == VALUE_DATA && value_data(v, &n) && n >= 4)
-                        counts[0] = cell_at(value_data(v, NULL));
-                if (s && value_type(s) == VALUE_DATA && value_data(s, &n) && n >= 4)
-                        counts[2] = cell_at(value_data(s, NULL));
+                (void) data_cell(p->t->nodes[node].properties, "#address-cells", &counts[0]);
+                (void) data_cell(p->t->nodes[node].properties, "#size-cells", &counts[2]);
         }
         out_endl(p);
         out_indent(p, false, depth, bits);
@@ -172,14 +178,12 @@ static char to_hex(unsigned nibble) {
 }
 
 /* printData(): strings and short data as usual; longer data as "offset: bytes ascii" lines. */
-static void data_dump(Printer *p, unsigned depth, uint64_t bits, const Value *v) {
-        size_t len;
-        const uint8_t *b = value_data(v, &len);
+static void data_dump(Printer *p, unsigned depth, uint64_t bits, const uint8_t *b, size_t len) {
         /* As ioreg's unsigned arithmetic: no width (or too little) gives the 32-byte maximum. */
         uint32_t per_line = (uint32_t) (p->o->width - 20 - 2 * depth) / 4;
 
         if (len <= 8 || data_is_text(b, len, p->o->hex, true)) {
-                out_data(p, v, true);
+                out_data(p, b, len, true);
                 out_endl(p);
                 return;
         }
@@ -214,13 +218,12 @@ static void data_dump(Printer *p, unsigned depth, uint64_t bits, const Value *v)
 }
 
 bool ioreg_format_property(Printer *p, size_t node, unsigned depth, uint64_t bits, const char *key,
-                           const Value *v) {
+                           json_t *v) {
+        _cleanup_free_ uint8_t *b = NULL;
         size_t len;
-        const uint8_t *b;
 
-        if (value_type(v) != VALUE_DATA)
+        if (json_form_type(v) != JSON_FORM_DATA || json_form_get_data(v, &b, &len) < 0)
                 return false;
-        b = value_data(v, &len);
         if (streq(key, "reg")) {
                 size_t self = dt_index(p, node), parent;
 
@@ -243,6 +246,6 @@ bool ioreg_format_property(Printer *p, size_t node, unsigned depth, uint64_t bit
                 interrupts(p, depth, bits, b, len);
                 return true;
         }
-        data_dump(p, depth, bits, v);
+        data_dump(p, depth, bits, b, len);
         return true;
 }

@@ -4,61 +4,16 @@
  * docs/ioreg-json.md; it is stable: fields are only ever added. Selection
  * follows the text output: -l/-c/-k/-n decide which entries carry
  * "properties", -r makes "entries" the matched subtrees, -d limits depth.
+ * Property values are in the project's one JSON form, as libioreg hands
+ * them out (json-form.h: data as {"$data": base64}, big unsigned numbers as
+ * {"$unsigned": digits}).
  */
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "ioreg-print.h"
-
-static json_t *json_from_value(const Value *v) {
-        switch (value_type(v)) {
-        case VALUE_STRING:
-                return json_string(value_string(v, NULL));
-        case VALUE_NUMBER:
-                if (value_number_is_signed(v))
-                        return json_integer(value_signed(v));
-                if (value_unsigned(v) <= INT64_MAX)
-                        return json_integer((json_int_t) value_unsigned(v));
-                /* Beyond JSON integers that every reader holds: the decimal digits, tagged. */
-                {
-                        char buf[24];
-
-                        snprintf(buf, sizeof(buf), "%llu", (unsigned long long) value_unsigned(v));
-                        return json_pack("{ss}", "unsigned", buf);
-                }
-        case VALUE_BOOLEAN:
-                return json_boolean(value_boolean(v));
-        case VALUE_DATA: {
-                size_t len;
-                const uint8_t *b = value_data(v, &len);
-                _cleanup_free_ char *hex = malloc(2 * len + 1);
-
-                if (!hex)
-                        return NULL;
-                for (size_t i = 0; i < len; i++)
-                        sprintf(hex + 2 * i, "%02x", b[i]);
-                hex[2 * len] = 0;
-                return json_pack("{ss}", "data", hex);
-        }
-        case VALUE_ARRAY: {
-                json_t *a = json_array();
-
-                for (size_t i = 0; a && i < value_array_size(v); i++)
-                        json_array_append_new(a, json_from_value(value_array_get(v, i)));
-                return a;
-        }
-        case VALUE_DICTIONARY: {
-                json_t *d = json_object();
-
-                for (size_t i = 0; d && i < value_dict_size(v); i++)
-                        json_object_set_new(d, value_dict_key_at(v, i), json_from_value(value_dict_value_at(v, i)));
-                return d;
-        }
-        default:
-                return json_null();
-        }
-}
 
 static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *o) {
         const IoregNode *n = &t->nodes[i];
@@ -88,7 +43,7 @@ static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *
                 json_object_set_new(node, "busy_time_ms", json_integer((json_int_t) (n->busy_time_nsec / 1000000)));
         }
         if (ioreg_node_shows_properties(n, o))
-                json_object_set_new(node, "properties", json_from_value(n->properties));
+                json_object_set(node, "properties", n->properties);
         return node;
 }
 
@@ -126,7 +81,7 @@ int ioreg_print_json(FILE *f, const IoregTree *t, const char *plane, const Ioreg
                 json_decref(entries);
                 return -ENOMEM;
         }
-        json_object_set_new(top, "schema", json_string("org.ioreg.tree/1"));
+        json_object_set_new(top, "schema", json_string("org.ioreg.tree/2"));
         json_object_set_new(top, "plane", json_string(plane));
         json_object_set_new(top, "entries", entries);
         if (t->n_nodes > 0) {

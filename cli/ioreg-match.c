@@ -7,16 +7,15 @@
 #include "ioreg-print.h"
 
 static bool conforms(const IoregNode *n, const char *class_name, bool no_dext) {
-        const Value *user = no_dext ? NULL : value_dict_get(n->properties, "IOUserClasses");
+        json_t *user = no_dext ? NULL : json_object_get(n->properties, "IOUserClasses"); /* borrowed */
+        json_t *user_class;                                                                 /* borrowed */
+        size_t i;
 
         /* A DriverKit service answers with its user-space classes, unless -y. */
-        if (user && value_type(user) == VALUE_ARRAY) {
-                for (size_t i = 0; i < value_array_size(user); i++) {
-                        const Value *c = value_array_get(user, i);
-
-                        if (value_type(c) == VALUE_STRING && streq(value_string(c, NULL), class_name))
+        if (json_is_array(user)) {
+                json_array_foreach(user, i, user_class)
+                        if (json_is_string(user_class) && streq(json_string_value(user_class), class_name))
                                 return true;
-                }
                 return false;
         }
         for (char **c = n->classes; c && *c; c++)
@@ -43,7 +42,7 @@ bool ioreg_node_matches(const IoregNode *n, const IoregPrintOptions *o) {
                 match = true;
         }
         if (o->key) {
-                if (!value_dict_get(n->properties, o->key))
+                if (!json_object_get(n->properties, o->key))
                         return false;
                 match = true;
         }

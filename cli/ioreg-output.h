@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioreg-output.h: the line writer behind ioreg's text (IOKitTools'
- * print()/println()), shared by ioreg-print.c and ioreg-format.c. With a
+ * print()/println()), in ioreg-output.c, below both ioreg-print.c and
+ * ioreg-format.c (which calls none of ioreg-print.c). With a
  * width, each piece is cut to what is left of the line and a cut line ends
  * in '$'; newlines inside a piece become spaces. Without one, text goes
  * out as it is. Raw bytes (the bold escapes) never count towards the width.
@@ -13,6 +14,7 @@
 #include <stdio.h>
 
 #include "ioreg-print.h"
+#include "macro.h"
 
 typedef struct Printer {
         FILE *f;                     /* borrowed */
@@ -36,9 +38,9 @@ void out_endl(Printer *p);
 /* The tree columns before a node (is_node) or its property lines; see ioreg-print.c. */
 void out_indent(Printer *p, bool is_node, unsigned depth, uint64_t bits);
 void out_string(Printer *p, const char *s);
-void out_value(Printer *p, const Value *v);
+void out_value(Printer *p, json_t *v);
 /* padding: zero padding after the strings still counts as text (-f's printData). */
-void out_data(Printer *p, const Value *v, bool padding);
+void out_data(Printer *p, const uint8_t *b, size_t len, bool padding);
 /* Whether data shows as strings, as IOKitTools decides: NUL-separated text, ≥ 80 % plain ASCII. */
 bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding);
 
@@ -48,4 +50,4 @@ bool data_is_text(const uint8_t *b, size_t len, bool hex, bool padding);
  * interrupt-parent, data), ending the line(s). False: the caller prints it.
  */
 bool ioreg_format_property(Printer *p, size_t node, unsigned depth, uint64_t bits, const char *key,
-                           const Value *v);
+                           json_t *v);

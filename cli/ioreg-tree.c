@@ -3,19 +3,20 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
 
-#include "bus-value.h"
+#include <ioreg/registry.h>
+
 #include "ioreg-tree.h"
 #include "registry.h"
-#include "protocol.h"
+#include "value-json.h"
+#include "json-form.h"
 
 
 static void ioreg_node_done(IoregNode *n) {
         free(n->name);
         free(n->location);
         strv_free(n->classes);
-        value_unref(n->properties);
+        json_decref(n->properties);
 }
 
 void ioreg_tree_done(IoregTree *t) {
@@ -70,8 +71,8 @@ static int node_from_entry(IoregNode *n, const Entry *e, const Plane *plane, uns
         n->busy = e->busy;
         n->busy_time_nsec = entry_busy_time_nsec(e);
         n->retain = entry_retain_count(e);
-        n->properties = value_ref(e->properties);
-        return 0;
+        n->properties = value_to_json(e->properties);
+        return n->properties ? 0 : -ENOMEM;
 }
 
 /* Pre-order, an entry under each of its parents: as bus-registry.c's GetPlane. */
@@ -112,59 +113,57 @@ int ioreg_tree_from_registry(const Registry *reg, const char *plane_name, IoregT
         return 0;
 }
 
-static int read_node(sd_bus_message *reply, IoregNode *n) {
-        const char *name, *location;
-        int r;
+/* One entry of ioreg_registry_create_plane()'s array. */
+static int node_from_json(IoregNode *n, json_t *e) {
+        json_t *location = json_object_get(e, "location"), *classes = json_object_get(e, "classes"); /* borrowed */
+        json_t *klass; /* borrowed */
+        uint64_t busy_time = 0;
+        size_t i;
 
-        r = sd_bus_message_read(reply, "tuss", &n->id, &n->depth, &name, &location);
-        if (r < 0)
-                return r;
-        n->name = strdup(name);
-        n->location = *location ? strdup(location) : NULL;
-        if (!n->name || (*location && !n->location))
+        n->id = (uint64_t) json_integer_value(json_object_get(e, "id"));
+        n->depth = (unsigned) json_integer_value(json_object_get(e, "depth"));
+        n->state = (uint32_t) json_integer_value(json_object_get(e, "state"));
+        n->busy = (uint32_t) json_integer_value(json_object_get(e, "busy"));
+        n->retain = (uint32_t) json_integer_value(json_object_get(e, "retain"));
+        (void) json_form_get_unsigned(json_object_get(e, "busy_time_ns"), &busy_time);
+        n->busy_time_nsec = busy_time;
+        n->name = strdup(json_string_value(json_object_get(e, "name")) ?: "");
+        n->location = location ? strdup(json_string_value(location) ?: "") : NULL;
+        n->classes = calloc(json_array_size(classes) + 1, sizeof(char *));
+        if (!n->name || (location && !n->location) || !n->classes)
                 return -ENOMEM;
-        r = sd_bus_message_read_strv(reply, &n->classes);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "uutu", &n->state, &n->busy, &n->busy_time_nsec, &n->retain);
-        if (r < 0)
-                return r;
-        return bus_message_read_dict(reply, &n->properties);
+        json_array_foreach(classes, i, klass)
+                if (!(n->classes[i] = strdup(json_string_value(klass) ?: "")))
+                        return -ENOMEM;
+        n->properties = json_incref(json_object_get(e, "properties"));
+        return json_is_object(n->properties) ? 0 : -EBADMSG;
 }
 
-int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        IoregTree t = {};
+int ioreg_tree_fetch(const char *plane, int *ret_error, IoregTree *ret) {
+        _cleanup_(ioreg_tree_done) IoregTree t = {};
+        json_auto_t *entries = NULL;
+        ioreg_return_t rr;
+        json_t *e; /* borrowed */
+        size_t i;
         int r;
 
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", &error,
-                               &reply, "s", plane);
-        if (r < 0) {
-                if (ret_error && error.message)
-                        *ret_error = strdup(error.message);
-                return sd_bus_error_has_name(&error, IOREG_ERROR_NO_SUCH_PLANE) ? -ENXIO : r;
+        rr = ioreg_registry_create_plane(plane, &entries);
+        if (rr != IOREG_RETURN_SUCCESS) {
+                if (ret_error)
+                        *ret_error = rr;
+                /* The plane is the only argument. */
+                return rr == IOREG_RETURN_BAD_ARGUMENT ? -ENXIO : -EIO;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
+        r = GROW(t.nodes, t.cap_nodes, json_array_size(entries));
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
-                r = GROW(t.nodes, t.cap_nodes, t.n_nodes + 1);
-                if (r < 0)
-                        goto fail;
+        json_array_foreach(entries, i, e) {
                 t.nodes[t.n_nodes] = (IoregNode) {};
-                r = read_node(reply, &t.nodes[t.n_nodes++]);
+                r = node_from_json(&t.nodes[t.n_nodes++], e);
                 if (r < 0)
-                        goto fail;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        goto fail;
+                        return r;
         }
-        if (r < 0)
-                goto fail;
         *ret = t;
+        t = (IoregTree) {};
         return 0;
-fail:
-        ioreg_tree_done(&t);
-        return r;
 }

@@ -2,13 +2,18 @@
 /*
  * ioreg-tree.h: one plane of the registry as the CLI sees it: the entries in
  * pre-order with their depth, as GetPlane returns them (and as a saved dump
- * will load). Printing needs nothing else.
+ * will load). Printing needs nothing else. Properties are JSON, as libioreg
+ * hands them out; a saved registry's Values are written in the same form
+ * (value-json.h), so both print alike.
  */
 #pragma once
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "value.h"
+#include "macro.h"
 
 typedef struct IoregNode {
         uint64_t id;
@@ -20,7 +25,7 @@ typedef struct IoregNode {
         uint32_t busy;
         uint64_t busy_time_nsec;
         uint32_t retain;
-        Value *properties;     /* owned dictionary */
+        json_t *properties;    /* owned object, in the one JSON form (json-form.h) */
 } IoregNode;
 
 typedef struct IoregTree {
@@ -41,6 +46,9 @@ size_t ioreg_tree_subtree_end(const IoregTree *t, size_t i);
 typedef struct Registry Registry;
 int ioreg_tree_from_registry(const Registry *reg, const char *plane, IoregTree *ret);
 
-/* Fetches plane from the daemon on bus (GetPlane). -ENXIO for an unknown plane. */
-typedef struct sd_bus sd_bus;
-int ioreg_tree_fetch(sd_bus *bus, const char *plane, IoregTree *ret, char **ret_error);
+/*
+ * Fetches plane from the daemon, in one call (libioreg's
+ * ioreg_registry_create_plane()). -ENXIO for an unknown plane; other
+ * failures as libioreg's code in *ret_error (may be NULL).
+ */
+int ioreg_tree_fetch(const char *plane, int *ret_error, IoregTree *ret);

@@ -5,18 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <time.h>
-#include <systemd/sd-bus.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "ioreg-print.h"
-#include "bus-client.h"
+#include <ioreg/service.h>
+
 #include "ioreg-explain.h"
 #include "ioreg-monitor.h"
+#include "ioreg-print.h"
 #include "ioreg-tree.h"
 #include "registry.h"
 #include "snapshot.h"
-#include "protocol.h"
 
 static const char *arg_plane = "IOService";
 static IoregPrintOptions arg_print = {};
@@ -207,38 +206,19 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
+/* --wait-quiet: for the daemon to be on the bus and its registry to be quiet. */
+static int wait_quiet(unsigned seconds) {
+        ioreg_return_t rr = ioreg_kit_wait_for_daemon_quiet((uint64_t) seconds * 1000000);
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-/* Waits for the daemon to appear on the bus and for its registry to be quiet. */
-static int wait_quiet(sd_bus *bus, unsigned seconds) {
-        uint64_t deadline = now_usec() + (uint64_t) seconds * 1000000;
-
-        for (;;) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                uint64_t now = now_usec();
-                int r;
-
-                if (now >= deadline) {
-                        fprintf(stderr, "ioreg: the registry did not become quiet within %u s\n", seconds);
-                        return -ETIMEDOUT;
-                }
-                r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
-                                       "WaitQuiet", &error, NULL, "t", deadline - now);
-                if (r >= 0)
-                        return 0;
-                /* Not on the bus yet: the daemon is starting. Anything else is an answer. */
-                if (!sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                        fprintf(stderr, "ioreg: waiting for the registry failed: %s\n",
-                                error.message ?: strerror(-r));
-                        return r;
-                }
-                (void) usleep(50 * 1000);
+        if (rr == IOREG_RETURN_TIMEOUT) {
+                fprintf(stderr, "ioreg: the registry did not become quiet within %u s\n", seconds);
+                return -ETIMEDOUT;
         }
+        if (rr != IOREG_RETURN_SUCCESS) {
+                fprintf(stderr, "ioreg: waiting for the registry failed: %s\n", ioreg_return_string(rr));
+                return -EIO;
+        }
+        return 0;
 }
 
 /* ioreg --from: the saved registry, in memory, through the same walk as the daemon's GetPlane. */
@@ -265,60 +245,46 @@ static int load_snapshot(const char *plane, IoregTree *ret, IoregTree *ret_devic
 }
 
 static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *error = NULL;
-        int r;
+        int error = 0, r;
 
-        r = bus_client_connect(&bus);
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
-                return r;
-        }
         if (arg_wait_quiet_sec > 0) {
-                r = wait_quiet(bus, arg_wait_quiet_sec);
+                r = wait_quiet(arg_wait_quiet_sec);
                 if (r < 0)
                         return r;
         }
-        r = ioreg_tree_fetch(bus, plane, ret, &error);
+        r = ioreg_tree_fetch(plane, &error, ret);
         if (r == -ENXIO) {
                 fprintf(stderr, "ioreg: invalid plane '%s'\n", plane);
                 return r;
         }
         if (r < 0) {
-                fprintf(stderr, "ioreg: cannot read the registry: %s\n", error ?: strerror(-r));
+                fprintf(stderr, "ioreg: cannot read the registry: %s\n",
+                        error ? ioreg_return_string(error) : strerror(-r));
                 return r;
         }
         /* -f decodes with the device tree: best effort, a daemon without it is fine. */
-        if (ret_device_tree && ioreg_tree_fetch(bus, PLANE_DEVICE_TREE, ret_device_tree, NULL) < 0)
+        if (ret_device_tree && ioreg_tree_fetch(PLANE_DEVICE_TREE, NULL, ret_device_tree) < 0)
                 *ret_device_tree = (IoregTree) {};
         return 0;
 }
 
 static int run_monitor(void) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         if (arg_from) {
                 fprintf(stderr, "ioreg: --monitor follows the daemon; a saved registry does not change\n");
                 return -EINVAL;
         }
-        r = bus_client_connect(&bus);
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
-                return r;
-        }
         if (arg_wait_quiet_sec > 0) {
-                r = wait_quiet(bus, arg_wait_quiet_sec);
+                r = wait_quiet(arg_wait_quiet_sec);
                 if (r < 0)
                         return r;
         }
-        return ioreg_monitor(bus, arg_json, arg_monitor_count);
+        return ioreg_monitor(arg_json, arg_monitor_count);
 }
 
 static int run_explain(void) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(ioreg_tree_done) IoregTree tree = {};
-        _cleanup_free_ char *error = NULL;
         int r;
 
         if (arg_from) {
@@ -326,22 +292,10 @@ static int run_explain(void) {
                                 "run ioregd --snapshot=FILE --personalities=DIR\n");
                 return -EINVAL;
         }
-        r = bus_client_connect(&bus);
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot connect to the bus: %s\n", strerror(-r));
+        r = fetch(arg_plane, &tree, NULL);
+        if (r < 0)
                 return r;
-        }
-        if (arg_wait_quiet_sec > 0) {
-                r = wait_quiet(bus, arg_wait_quiet_sec);
-                if (r < 0)
-                        return r;
-        }
-        r = ioreg_tree_fetch(bus, arg_plane, &tree, &error);
-        if (r < 0) {
-                fprintf(stderr, "ioreg: cannot read the registry: %s\n", error ?: strerror(-r));
-                return r;
-        }
-        return ioreg_explain(stdout, bus, &tree, &arg_print);
+        return ioreg_explain(stdout, &tree, &arg_print);
 }
 
 int main(int argc, char *argv[]) {

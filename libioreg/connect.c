@@ -59,6 +59,8 @@ static int peer_start(LibConnect *c, int fd) {
         return r;
 }
 
+static void connect_free(ioreg_object_t o);
+
 static LibConnect *connect_new(void) {
         LibConnect *c = calloc(1, sizeof(*c));
 
@@ -66,11 +68,12 @@ static LibConnect *connect_new(void) {
                 return NULL;
         atomic_init(&c->base.n_ref, 1);
         c->base.kind = LIB_OBJECT_CONNECT;
+        c->base.free = connect_free;
         pthread_mutex_init(&c->lock, NULL);
         return c;
 }
 
-void lib_connect_free(ioreg_object_t o) {
+static void connect_free(ioreg_object_t o) {
         LibConnect *c = lib_connect_cast(o);
 
         if (!c)
@@ -126,7 +129,7 @@ ioreg_return_t ioreg_service_open(ioreg_service_t service, uint32_t type, ioreg_
         c->run = run;
         r = peer_start(c, fd);
         if (r < 0) {
-                lib_connect_free(&c->base);
+                connect_free(&c->base);
                 return lib_return_from_errno(r);
         }
         *connect = &c->base;

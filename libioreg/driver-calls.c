@@ -4,10 +4,9 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include "bus-value.h"
 #include "driver-internal.h"
-#include "value-json.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 uint64_t ioreg_driver_get_id(const ioreg_driver *driver) {
         return driver ? driver->id : 0;
@@ -63,15 +62,14 @@ static ioreg_return_t call(sd_bus_message *m, sd_bus_message **ret_reply) {
 }
 
 static int append_json_dict(sd_bus_message *m, json_t *properties) {
-        _cleanup_value_ Value *v = NULL;
         int r;
 
         if (!json_is_object(properties))
                 return -EINVAL;
-        r = value_from_json(properties, &v, NULL);
+        r = wire_json_check(properties);
         if (r < 0)
                 return r;
-        return bus_message_append_dict(m, v);
+        return wire_json_append_dict(m, properties);
 }
 
 ioreg_return_t lib_driver_call(ioreg_driver *driver, const char *method, sd_bus_message **ret_reply,

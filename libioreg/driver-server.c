@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-value.h"
 #include "driver-internal.h"
-#include "value-json.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 
 static const ioreg_driver_class *find_class(const LibDriverServer *s, json_t *personality) {
@@ -52,22 +51,6 @@ int lib_driver_check_caller(LibDriverServer *s, sd_bus_message *call, sd_bus_err
         return 0;
 }
 
-/* a{sv} → json_t (owned). */
-static int read_dict_json(sd_bus_message *m, json_t **ret) {
-        _cleanup_value_ Value *v = NULL;
-        json_t *j;
-        int r;
-
-        r = bus_message_read_dict(m, &v);
-        if (r < 0)
-                return r;
-        j = value_to_json(v);
-        if (!j)
-                return -ENOMEM;
-        *ret = j;
-        return 0;
-}
-
 static int method_probe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         LibDriverServer *s = userdata;
         const ioreg_driver_class *klass;
@@ -81,7 +64,7 @@ static int method_probe(sd_bus_message *call, void *userdata, sd_bus_error *erro
                 return r;
         r = sd_bus_message_read(call, "t", &provider);
         if (r >= 0)
-                r = read_dict_json(call, &personality);
+                r = wire_json_read_dict(call, &personality);
         if (r >= 0)
                 r = sd_bus_message_read(call, "i", &score);
         if (r < 0) {
@@ -112,7 +95,7 @@ static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *erro
         d->server = s;
         r = sd_bus_message_read(call, "tt", &d->id, &d->provider_id);
         if (r >= 0)
-                r = read_dict_json(call, &d->properties);
+                r = wire_json_read_dict(call, &d->properties);
         if (r < 0) {
                 driver_free(d);
                 return r;

@@ -14,7 +14,6 @@
 
 #include "ioreg/ioreg.h"
 #include "macro.h"
-#include "value.h"
 #include "protocol.h"
 
 #define LIB_ENTRY_PATH_MAX 64
@@ -42,6 +41,8 @@ typedef enum LibObjectKind {
 struct ioreg_object {
         atomic_uint n_ref;
         LibObjectKind kind;
+        /* Frees the object of a kind defined above object.c (a notification, ...); NULL for entries, iterators. */
+        void (*free)(ioreg_object_t o);
 };
 
 /*
@@ -74,13 +75,8 @@ LibEntry *lib_entry_cast(ioreg_object_t o);
 ioreg_object_t lib_object_ref(ioreg_object_t o);
 ioreg_object_t lib_object_unref(ioreg_object_t o);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
-char *lib_entry_key_make(const char *class_name, const char *name, const Value *properties);
+char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties);
 
-/* Per-kind destructors, in the files of the kinds. */
-void lib_matching_free(ioreg_object_t o);
-void lib_interest_free(ioreg_object_t o);
-void lib_system_power_free(ioreg_object_t o);
-void lib_connect_free(ioreg_object_t o);
 
 /* ---- the shared synchronous connection (connection.c) ---- */
 
@@ -122,8 +118,8 @@ ioreg_return_t lib_entry_call(sd_bus *bus, LibEntry *e, sd_bus_message **ret_rep
 ioreg_return_t lib_entry_get_property(sd_bus *bus, LibEntry *e, const char *property, const char *contents,
                                       sd_bus_message **ret_reply);
 
-/* A matching dictionary as a Value; BAD_ARGUMENT when it has no registry form. Does not consume j. */
-ioreg_return_t lib_matching_to_value(json_t *j, Value **ret);
+/* BAD_ARGUMENT when j is no object or has no registry form (wire-json.h); checked before any call. */
+ioreg_return_t lib_matching_check(json_t *j);
 /* Reads "at" from m into a new array. */
 int lib_read_ids(sd_bus_message *m, uint64_t **ret, size_t *ret_n);
 /* Copies s into a buffer of size n, truncating at a character boundary. */

@@ -2,11 +2,12 @@
 /* matching.c: matching dictionaries, IOServiceGetMatchingServices, busy state and quiet. */
 
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "bus-value.h"
 #include "lib-internal.h"
-#include "value-json.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 static json_t *one_key(const char *key, json_t *value) {
         json_t *d;
@@ -34,22 +35,18 @@ json_t *ioreg_bsd_name_matching(const char *bsd_name) {
 }
 
 json_t *ioreg_registry_entry_id_matching(uint64_t entry_id) {
-        Value *v = value_new_unsigned(entry_id, 64);
-        json_t *j = v ? value_to_json(v) : NULL; /* {"$unsigned": ...} above INT64_MAX */
-
-        value_unref(v);
-        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, j);
+        /* {"$unsigned": ...} above INT64_MAX */
+        return one_key(IOREG_REGISTRY_ENTRY_ID_KEY, json_form_unsigned(entry_id));
 }
 
 /* GetMatchingServices(matching): the IDs and the run they belong to. Does not consume matching. */
 static ioreg_return_t matching_ids(json_t *matching, uint64_t **ret_ids, size_t *ret_n, uint64_t *ret_run) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         ioreg_return_t rr;
         int r;
 
-        rr = lib_matching_to_value(matching, &v);
+        rr = lib_matching_check(matching);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         rr = lib_bus_lock(&bus);
@@ -58,7 +55,7 @@ static ioreg_return_t matching_ids(json_t *matching, uint64_t **ret_ids, size_t 
         r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
                                            "GetMatchingServices");
         if (r >= 0)
-                r = bus_message_append_dict(m, v);
+                r = wire_json_append_dict(m, matching);
         if (r < 0)
                 return lib_return_from_errno(r);
         rr = lib_call_message(bus, m, &reply, ret_run);
@@ -168,12 +165,15 @@ ioreg_return_t ioreg_service_get_state(ioreg_service_t service, uint64_t *state)
         return entry_u32_property(service, "State", "u", state);
 }
 
-ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec) {
+/* WaitQuiet(timeout_usec); *ret_absent tells whether the daemon was not on the bus (yet). */
+static ioreg_return_t wait_quiet(uint64_t timeout_usec, bool *ret_absent) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         ioreg_return_t rr;
         int r;
 
+        *ret_absent = false;
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
@@ -187,14 +187,44 @@ ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec) {
         r = sd_bus_message_set_expect_reply(m, true);
         if (r < 0)
                 return lib_return_from_errno(r);
-        {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-                r = sd_bus_call(bus, m, UINT64_MAX, &error, NULL);
-                if (r < 0)
-                        return lib_return_from_bus_error(&error, r);
+        r = sd_bus_call(bus, m, UINT64_MAX, &error, NULL);
+        if (r < 0) {
+                *ret_absent = sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                                     SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+                return lib_return_from_bus_error(&error, r);
         }
         return IOREG_RETURN_SUCCESS;
+}
+
+ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec) {
+        bool absent;
+
+        return wait_quiet(timeout_usec, &absent);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec) {
+        uint64_t start = now_usec(), deadline = timeout_usec > UINT64_MAX - start ? UINT64_MAX : start + timeout_usec;
+
+        for (;;) {
+                uint64_t now = now_usec();
+                ioreg_return_t rr;
+                bool absent;
+
+                if (now >= deadline)
+                        return IOREG_RETURN_TIMEOUT;
+                rr = wait_quiet(deadline == UINT64_MAX ? UINT64_MAX : deadline - now, &absent);
+                if (!absent)
+                        return rr;
+                /* Not on the bus yet: the daemon is starting. */
+                (void) usleep(50 * 1000);
+        }
 }
 
 ioreg_return_t ioreg_service_wait_quiet(ioreg_service_t service, uint64_t timeout_usec) {

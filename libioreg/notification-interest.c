@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-value.h"
 #include "notification-port.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 typedef struct Pending {
         uint32_t message;
@@ -49,7 +49,7 @@ static int push(LibInterest *i, uint32_t message, uint64_t argument) {
         return 0;
 }
 
-int lib_interest_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
+static int lib_interest_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
         uint64_t sub, seq, entry, argument;
         uint32_t message;
         int r;
@@ -85,7 +85,7 @@ static ioreg_return_t get_property(sd_bus *bus, const char *owner, uint64_t id, 
 /* The key of entry id as the daemon on bus has it now (Entry1's Class, Name and Properties). */
 static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uint64_t *ret_run, char **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL, *n = NULL, *p = NULL;
-        _cleanup_(value_unrefp) Value *props = NULL;
+        json_auto_t *props = NULL;
         const char *class_name, *name;
         ioreg_return_t rr;
         int r;
@@ -101,7 +101,7 @@ static ioreg_return_t entry_key(sd_bus *bus, const char *owner, uint64_t id, uin
         if (r >= 0)
                 r = sd_bus_message_read_basic(n, 's', &name);
         if (r >= 0)
-                r = bus_message_read_dict(p, &props);
+                r = wire_json_read_dict(p, &props);
         if (r < 0)
                 return lib_return_from_errno(r);
         *ret = lib_entry_key_make(class_name, name, props);
@@ -135,7 +135,7 @@ static void send_noreply(sd_bus *bus, const char *member, const char *types, uin
         (void) sd_bus_send(bus, m, NULL);
 }
 
-void lib_interest_work(ioreg_notification_port_t port) {
+static void lib_interest_work(ioreg_notification_port_t port) {
         for (LibInterest *i = port->interests; i;) {
                 LibInterest *next;
 
@@ -159,7 +159,7 @@ void lib_interest_work(ioreg_notification_port_t port) {
         }
 }
 
-void lib_interest_resubscribe_all(ioreg_notification_port_t port) {
+static void lib_interest_resubscribe_all(ioreg_notification_port_t port) {
         for (LibInterest *i = port->interests; i; i = i->next) {
                 _cleanup_free_ char *key = NULL;
                 uint64_t run = 0;
@@ -179,12 +179,12 @@ void lib_interest_resubscribe_all(ioreg_notification_port_t port) {
         }
 }
 
-void lib_interest_forget_all(ioreg_notification_port_t port) {
+static void lib_interest_forget_all(ioreg_notification_port_t port) {
         for (LibInterest *i = port->interests; i; i = i->next)
                 i->sub = 0;
 }
 
-void lib_interest_detach_all(ioreg_notification_port_t port) {
+static void lib_interest_detach_all(ioreg_notification_port_t port) {
         while (port->interests) {
                 LibInterest *i = port->interests;
 
@@ -196,7 +196,7 @@ void lib_interest_detach_all(ioreg_notification_port_t port) {
         }
 }
 
-void lib_interest_free(ioreg_object_t o) {
+static void interest_free(ioreg_object_t o) {
         LibInterest *i = (LibInterest *) o;
 
         if (i->port) {
@@ -218,6 +218,15 @@ void lib_interest_free(ioreg_object_t o) {
         free(i);
 }
 
+/* What the port calls on this kind (notification-port.h). */
+static const LibPortKind interest_kind = {
+        .handle_signal = lib_interest_handle_signal,
+        .work = lib_interest_work,
+        .resubscribe_all = lib_interest_resubscribe_all,
+        .forget_all = lib_interest_forget_all,
+        .detach_all = lib_interest_detach_all,
+};
+
 ioreg_return_t ioreg_service_add_interest_notification(ioreg_notification_port_t port, ioreg_service_t service,
                                                        const char *interest_type,
                                                        ioreg_service_interest_callback_t callback, void *refcon,
@@ -237,13 +246,15 @@ ioreg_return_t ioreg_service_add_interest_notification(ioreg_notification_port_t
                 return IOREG_RETURN_NO_MEMORY;
         atomic_init(&i->base.n_ref, 1);
         i->base.kind = LIB_OBJECT_INTEREST;
+        i->base.free = interest_free;
         i->port = port;
+        port->kinds[LIB_PORT_KIND_INTEREST] = &interest_kind;
         i->service = (LibEntry *) lib_object_ref(service);
         i->callback = callback;
         i->refcon = refcon;
         i->type = strdup(interest_type);
         if (!i->type) {
-                lib_interest_free(&i->base);
+                interest_free(&i->base);
                 return IOREG_RETURN_NO_MEMORY;
         }
         /* The key to find the entry again after a restart; also proves the object is of this run. */
@@ -253,7 +264,7 @@ ioreg_return_t ioreg_service_add_interest_notification(ioreg_notification_port_t
         if (rr == IOREG_RETURN_SUCCESS)
                 rr = register_interest(i);
         if (rr != IOREG_RETURN_SUCCESS) {
-                lib_interest_free(&i->base);
+                interest_free(&i->base);
                 return rr;
         }
         i->linked = true;

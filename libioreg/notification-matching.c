@@ -26,11 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-value.h"
-#include "notification-port.h"
 #include "hashmap.h"
-#include "value-json.h"
+#include "notification-port.h"
 #include "protocol.h"
+#include "wire-json.h"
 
 /* Acknowledge at least every this many services taken, and whenever the queue runs empty. */
 #define ACK_BATCH 64
@@ -201,9 +200,9 @@ static LibMatching *find_subscription(ioreg_notification_port_t port, uint64_t s
 }
 
 /* The shadow subscription of a terminate type: the entries that match now. */
-static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, Value *props) {
+static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props) {
         Known *k = hashmap_get(&n->known, &e->id);
-        json_auto_t *j = value_to_json(props);
+        json_auto_t *j = json_incref(props); /* kept by the known entry below */
 
         n->shadow_seq = seq;
         shadow_ack(n, false);
@@ -225,7 +224,7 @@ static int handle_shadow(LibMatching *n, uint64_t seq, LibEntry *e, Value *props
         return known_put(n, e, j);
 }
 
-static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props) {
+static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props) {
         Known *k;
         int r;
 
@@ -236,9 +235,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props)
                 return 0;
         }
         if (n->terminate_type) {
-                e->last_properties = value_to_json(props);
-                if (!e->last_properties)
-                        return -ENOMEM;
+                e->last_properties = json_incref(props); /* its own reference */
                 known_remove(n, e->id);
         } else {
                 k = hashmap_get(&n->known, &e->id);
@@ -262,8 +259,8 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, Value *props)
         return 0;
 }
 
-int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
-        _cleanup_(value_unrefp) Value *props = NULL;
+static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
+        json_auto_t *props = NULL;
         const char *type, *name, *class_name;
         uint64_t sub, seq, id;
         LibEntry *e;
@@ -291,7 +288,7 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
         n = find_subscription(port, sub, &shadow);
         if (!n)
                 return 0; /* one we gave up (Unsubscribe is on its way) */
-        r = bus_message_read_dict(m, &props);
+        r = wire_json_read_dict(m, &props);
         if (r < 0)
                 return r;
         e = lib_entry_new(id, port->run);
@@ -311,14 +308,13 @@ int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m
 /* Subscribe(type, matching) on the port's connection into *ret. */
 static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         sd_bus *bus = lib_port_bus(n->port);
         ioreg_return_t rr;
         int r;
 
         if (!bus || !n->port->owner)
                 return IOREG_RETURN_NO_DEVICE;
-        rr = lib_matching_to_value(n->matching, &v);
+        rr = lib_matching_check(n->matching);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         r = sd_bus_message_new_method_call(bus, &m, n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
@@ -326,7 +322,7 @@ static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret)
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 's', type);
         if (r >= 0)
-                r = bus_message_append_dict(m, v);
+                r = wire_json_append_dict(m, n->matching);
         if (r < 0)
                 return lib_return_from_errno(r);
         {
@@ -387,7 +383,7 @@ static void settle_replay(LibMatching *n) {
                 set_wake(n);
 }
 
-void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
+static void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
         void *v;
 
         for (LibMatching *n = port->matchings; n; n = n->next) {
@@ -407,12 +403,12 @@ void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
                         settle_replay(n);
 }
 
-void lib_matching_forget_all(ioreg_notification_port_t port) {
+static void lib_matching_forget_all(ioreg_notification_port_t port) {
         for (LibMatching *n = port->matchings; n; n = n->next)
                 n->sub = n->shadow = 0;
 }
 
-void lib_matching_detach_all(ioreg_notification_port_t port) {
+static void lib_matching_detach_all(ioreg_notification_port_t port) {
         while (port->matchings) {
                 LibMatching *n = port->matchings;
 
@@ -437,7 +433,7 @@ static ioreg_return_t resync_shadow(LibMatching *n) {
         return IOREG_RETURN_SUCCESS;
 }
 
-void lib_matching_work(ioreg_notification_port_t port) {
+static void lib_matching_work(ioreg_notification_port_t port) {
         for (LibMatching *n = port->matchings; n;) {
                 LibMatching *next;
 
@@ -497,7 +493,7 @@ void lib_matching_reset(ioreg_object_t o) {
         (void) lib_port_drain(n->port);
 }
 
-void lib_matching_free(ioreg_object_t o) {
+static void matching_free(ioreg_object_t o) {
         LibMatching *n = (LibMatching *) o;
 
         if (n->port) {
@@ -526,6 +522,15 @@ void lib_matching_free(ioreg_object_t o) {
         free(n);
 }
 
+/* What the port calls on this kind (notification-port.h). */
+static const LibPortKind matching_kind = {
+        .handle_signal = lib_matching_handle_signal,
+        .work = lib_matching_work,
+        .resubscribe_all = lib_matching_resubscribe_all,
+        .forget_all = lib_matching_forget_all,
+        .detach_all = lib_matching_detach_all,
+};
+
 ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t port, const char *notification_type,
                                                        json_t *matching, ioreg_service_matching_callback_t callback,
                                                        void *refcon, ioreg_iterator_t *notification) {
@@ -541,6 +546,7 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
                 return IOREG_RETURN_NO_MEMORY;
         atomic_init(&n->base.n_ref, 1);
         n->base.kind = LIB_OBJECT_MATCHING;
+        n->base.free = matching_free;
         n->known = HASHMAP_INIT(&u64_hash_ops);
         n->type = strdup(notification_type);
         n->matching = TAKE_PTR(consumed);
@@ -548,13 +554,14 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
         n->callback = callback;
         n->refcon = refcon;
         if (!n->type) {
-                lib_matching_free(&n->base);
+                matching_free(&n->base);
                 return IOREG_RETURN_NO_MEMORY;
         }
         n->port = port;
+        port->kinds[LIB_PORT_KIND_MATCHING] = &matching_kind;
         rr = subscribe_all(n);
         if (rr != IOREG_RETURN_SUCCESS) {
-                lib_matching_free(&n->base); /* unsubscribes the shadow when it was made */
+                matching_free(&n->base); /* unsubscribes the shadow when it was made */
                 return rr;
         }
         n->linked = true;

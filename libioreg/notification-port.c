@@ -15,16 +15,6 @@
 #include "notification-port.h"
 #include "protocol.h"
 
-void lib_port_wake(ioreg_notification_port_t port) {
-        uint64_t one = 1;
-
-        (void) !write(port->wake_fd, &one, sizeof(one));
-}
-
-sd_bus *lib_port_bus(ioreg_notification_port_t port) {
-        return port->bus;
-}
-
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         ioreg_notification_port_t port = userdata;
         uint64_t n;
@@ -95,8 +85,7 @@ fail:
 void ioreg_notification_port_destroy(ioreg_notification_port_t port) {
         if (!port)
                 return;
-        lib_matching_detach_all(port);
-        lib_interest_detach_all(port);
+        LIB_PORT_FOREACH_KIND(port, detach_all, port);
         for (unsigned i = 0; i < port->n_hooks; i++)
                 if (port->hooks[i].detach)
                         port->hooks[i].detach(port, port->hooks[i].userdata);

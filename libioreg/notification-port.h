@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
+#include <unistd.h>
 
 #include "lib-internal.h"
 
@@ -68,6 +69,31 @@ typedef struct LibPortHooks {
         void *userdata; /* borrowed */
 } LibPortHooks;
 
+/*
+ * A kind of notification the port carries (matching, interest): what the
+ * port and reconnect.c call on every notification of that kind. Each kind's
+ * file puts its table in port->kinds when it adds its first notification,
+ * so that the port calls up into it through pointers and never links to it.
+ */
+typedef struct LibPortKind {
+        /* A Notifications1 signal from the daemon, inside sd-bus processing (rule 1). */
+        int (*handle_signal)(ioreg_notification_port_t port, sd_bus_message *m);
+        /* From the work handler: deliver what was queued. */
+        void (*work)(ioreg_notification_port_t port);
+        /* The daemon is (back) on the bus: subscribe again. */
+        void (*resubscribe_all)(ioreg_notification_port_t port);
+        /* The daemon left: subscriptions are gone. */
+        void (*forget_all)(ioreg_notification_port_t port);
+        /* The port is being destroyed: notifications detach from it. */
+        void (*detach_all)(ioreg_notification_port_t port);
+} LibPortKind;
+
+typedef enum LibPortKindIndex {
+        LIB_PORT_KIND_MATCHING, /* called first, as IOKit delivers matching before interest */
+        LIB_PORT_KIND_INTEREST,
+        _LIB_PORT_KIND_MAX,
+} LibPortKindIndex;
+
 struct ioreg_notification_port {
         sd_event *event;                 /* owned: the internal loop; its fd is the port's */
         sd_bus *bus;                     /* owned; NULL while disconnected from the bus */
@@ -90,12 +116,20 @@ struct ioreg_notification_port {
         LibSignalMatch *signal_matches;  /* owned list */
         LibPortHooks *hooks;             /* owned array */
         unsigned n_hooks, cap_hooks;
+        const LibPortKind *kinds[_LIB_PORT_KIND_MAX]; /* borrowed static tables; NULL until used */
 };
 
 /* Makes the port's fd readable and runs the work handler at the next dispatch. */
-void lib_port_wake(ioreg_notification_port_t port);
+static inline void lib_port_wake(ioreg_notification_port_t port) {
+        uint64_t one = 1;
+
+        (void) !write(port->wake_fd, &one, sizeof(one));
+}
+
 /* The port's connection (borrowed), or NULL while it is disconnected. */
-sd_bus *lib_port_bus(ioreg_notification_port_t port);
+static inline sd_bus *lib_port_bus(ioreg_notification_port_t port) {
+        return port->bus;
+}
 /*
  * Processes what the connection holds until nothing is left (the signals
  * queued behind a synchronous reply). Must not run inside an sd-bus
@@ -122,16 +156,10 @@ int lib_port_connect(ioreg_notification_port_t port);
 void lib_port_disconnect(ioreg_notification_port_t port);
 void lib_port_run_work(ioreg_notification_port_t port);
 
-/* The kinds' handlers, called by the port (notification-matching.c, notification-interest.c). */
-int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m);
-int lib_interest_handle_signal(ioreg_notification_port_t port, sd_bus_message *m);
-void lib_matching_work(ioreg_notification_port_t port);
-void lib_interest_work(ioreg_notification_port_t port);
-void lib_matching_resubscribe_all(ioreg_notification_port_t port);
-void lib_interest_resubscribe_all(ioreg_notification_port_t port);
-/* The daemon left: subscriptions are gone. */
-void lib_matching_forget_all(ioreg_notification_port_t port);
-void lib_interest_forget_all(ioreg_notification_port_t port);
-/* The port is being destroyed: notifications detach from it. */
-void lib_matching_detach_all(ioreg_notification_port_t port);
-void lib_interest_detach_all(ioreg_notification_port_t port);
+/* Calls member of every kind the port carries, in LibPortKindIndex order. */
+#define LIB_PORT_FOREACH_KIND(port, member, ...)                                         \
+        do {                                                                            \
+                for (unsigned _k = 0; _k < _LIB_PORT_KIND_MAX; _k++)                    \
+                        if ((port)->kinds[_k] && (port)->kinds[_k]->member)             \
+                                (port)->kinds[_k]->member(__VA_ARGS__);                 \
+        } while (0)

@@ -38,15 +38,12 @@ LibEntry *lib_entry_cast(ioreg_object_t o) {
         return o && o->kind == LIB_OBJECT_ENTRY ? (LibEntry *) o : NULL;
 }
 
-char *lib_entry_key_make(const char *class_name, const char *name, const Value *properties) {
-        const char *syspath = "";
-        Value *linux_dict, *sp;
+char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties) {
+        /* json_object_get() answers NULL for NULL or a non-object: no type checks needed. */
+        json_t *sp = json_object_get(json_object_get(properties, "Linux"), "SYSPATH"); /* borrowed */
+        const char *syspath = json_is_string(sp) ? json_string_value(sp) : "";
         char *key;
 
-        linux_dict = properties ? value_dict_get(properties, "Linux") : NULL;
-        sp = linux_dict && value_type(linux_dict) == VALUE_DICTIONARY ? value_dict_get(linux_dict, "SYSPATH") : NULL;
-        if (sp && value_type(sp) == VALUE_STRING)
-                syspath = value_string(sp, NULL);
         if (asprintf(&key, "%s\n%s\n%s", class_name, name, syspath) < 0)
                 return NULL;
         return key;
@@ -66,18 +63,9 @@ static void object_free(ioreg_object_t o) {
                 free(((LibIterator *) o)->ids);
                 free(o);
                 break;
-        case LIB_OBJECT_MATCHING:
-                lib_matching_free(o);
-                break;
-        case LIB_OBJECT_INTEREST:
-                lib_interest_free(o);
-                break;
-        case LIB_OBJECT_POWER_NOTIFIER:
-        case LIB_OBJECT_POWER_CONNECT:
-                lib_system_power_free(o);
-                break;
-        case LIB_OBJECT_CONNECT:
-                lib_connect_free(o);
+        default:
+                /* The kinds of the files above: each set its destructor. */
+                o->free(o);
                 break;
         }
 }

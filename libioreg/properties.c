@@ -1,22 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * properties.c: property values as JSON (value-json.h's form, where data is
+ * properties.c: property values as JSON (json-form.h's form, where data is
  * {"$data": base64} and never a string), read and written over D-Bus.
  */
 
 #include <stdlib.h>
 
-#include "bus-value.h"
 #include "lib-internal.h"
-#include "value-json.h"
 #include "protocol.h"
+#include "wire-json.h"
 
-ioreg_return_t lib_matching_to_value(json_t *j, Value **ret) {
+ioreg_return_t lib_matching_check(json_t *j) {
         int r;
 
         if (!json_is_object(j))
                 return IOREG_RETURN_BAD_ARGUMENT;
-        r = value_from_json(j, ret, NULL);
+        r = wire_json_check(j);
         return r < 0 ? lib_return_from_errno(r) : IOREG_RETURN_SUCCESS;
 }
 
@@ -24,7 +23,6 @@ ioreg_return_t ioreg_registry_entry_create_properties(ioreg_registry_entry_t ent
                                                       uint32_t options) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         LibEntry *e = lib_entry_cast(entry);
         ioreg_return_t rr;
         int r;
@@ -43,19 +41,16 @@ ioreg_return_t ioreg_registry_entry_create_properties(ioreg_registry_entry_t ent
         rr = lib_entry_get_property(bus, e, "Properties", "a{sv}", &reply);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = bus_message_read_dict(reply, &v);
-        if (r < 0)
-                return lib_return_from_errno(r);
-        *properties = value_to_json(v);
-        return *properties ? IOREG_RETURN_SUCCESS : IOREG_RETURN_NO_MEMORY;
+        r = wire_json_read_dict(reply, properties);
+        return r < 0 ? lib_return_from_errno(r) : IOREG_RETURN_SUCCESS;
 }
 
 json_t *ioreg_registry_entry_search_property(ioreg_registry_entry_t entry, const char *plane, const char *key,
                                              uint32_t options) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         LibEntry *e = lib_entry_cast(entry);
+        json_t *v = NULL;
 
         if (!e || !key)
                 return NULL;
@@ -68,9 +63,9 @@ json_t *ioreg_registry_entry_search_property(ioreg_registry_entry_t entry, const
                 return NULL;
         if (lib_entry_call(bus, e, &reply, "SearchProperty", "ssu", key, plane ? plane : "", options) !=
                     IOREG_RETURN_SUCCESS ||
-            bus_message_read_variant(reply, &v) < 0)
+            wire_json_read_variant(reply, &v) < 0)
                 return NULL;
-        return value_to_json(v);
+        return v;
 }
 
 json_t *ioreg_registry_entry_create_property(ioreg_registry_entry_t entry, const char *key, uint32_t options) {
@@ -82,7 +77,6 @@ json_t *ioreg_registry_entry_create_property(ioreg_registry_entry_t entry, const
 ioreg_return_t ioreg_registry_entry_set_properties(ioreg_registry_entry_t entry, json_t *properties) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_(value_unrefp) Value *v = NULL;
         LibEntry *e = lib_entry_cast(entry);
         ioreg_return_t rr;
         uint64_t run;
@@ -90,7 +84,7 @@ ioreg_return_t ioreg_registry_entry_set_properties(ioreg_registry_entry_t entry,
 
         if (!e || !json_is_object(properties))
                 return IOREG_RETURN_BAD_ARGUMENT;
-        rr = lib_matching_to_value(properties, &v);
+        rr = lib_matching_check(properties);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         rr = lib_bus_lock(&bus);
@@ -101,7 +95,7 @@ ioreg_return_t ioreg_registry_entry_set_properties(ioreg_registry_entry_t entry,
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 't', &e->id);
         if (r >= 0)
-                r = bus_message_append_dict(m, v);
+                r = wire_json_append_dict(m, properties);
         if (r < 0)
                 return lib_return_from_errno(r);
         rr = lib_call_message(bus, m, NULL, &run);

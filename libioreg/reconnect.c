@@ -27,6 +27,7 @@ static void set_owner(ioreg_notification_port_t port, const char *owner) {
 /* The daemon's unicast signals, and sd-bus's own Disconnected. */
 static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ioreg_notification_port_t port = userdata;
+        const LibPortKind *kind; /* borrowed */
         const char *member;
 
         if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
@@ -40,10 +41,9 @@ static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
             !streq_ptr(sd_bus_message_get_sender(m), port->owner))
                 return 0;
         member = sd_bus_message_get_member(m);
-        if (streq_ptr(member, "Interest"))
-                (void) lib_interest_handle_signal(port, m);
-        else
-                (void) lib_matching_handle_signal(port, m);
+        kind = port->kinds[streq_ptr(member, "Interest") ? LIB_PORT_KIND_INTEREST : LIB_PORT_KIND_MATCHING];
+        if (kind)
+                (void) kind->handle_signal(port, m);
         return 1;
 }
 
@@ -56,8 +56,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (streq_ptr(port->owner, new_owner))
                 return 0;
         /* Whatever was subscribed belonged to the old daemon. */
-        lib_matching_forget_all(port);
-        lib_interest_forget_all(port);
+        LIB_PORT_FOREACH_KIND(port, forget_all, port);
         set_owner(port, new_owner);
         if (port->owner) {
                 port->need_resubscribe = true;
@@ -141,22 +140,19 @@ static int schedule_reconnect(ioreg_notification_port_t port) {
 void lib_port_run_work(ioreg_notification_port_t port) {
         if (port->bus && (port->disconnected || sd_bus_is_open(port->bus) <= 0)) {
                 port->disconnected = false;
-                lib_matching_forget_all(port);
-                lib_interest_forget_all(port);
+                LIB_PORT_FOREACH_KIND(port, forget_all, port);
                 lib_port_disconnect(port);
                 set_owner(port, NULL);
                 (void) schedule_reconnect(port);
         }
         if (port->need_resubscribe && port->bus && port->owner) {
                 port->need_resubscribe = false;
-                lib_matching_resubscribe_all(port);
-                lib_interest_resubscribe_all(port);
+                LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
                 for (unsigned i = 0; i < port->n_hooks; i++)
                         if (port->hooks[i].reconnected)
                                 port->hooks[i].reconnected(port, port->hooks[i].userdata);
         }
-        lib_matching_work(port);
-        lib_interest_work(port);
+        LIB_PORT_FOREACH_KIND(port, work, port);
         for (unsigned i = 0; i < port->n_hooks; i++)
                 if (port->hooks[i].work)
                         port->hooks[i].work(port, port->hooks[i].userdata);

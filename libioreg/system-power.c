@@ -183,7 +183,7 @@ static void deregister(LibSystemPower *sp) {
         sp->n_pending = 0;
 }
 
-void lib_system_power_free(ioreg_object_t o) {
+static void handle_free(ioreg_object_t o) {
         LibPowerHandle *h = (LibPowerHandle *) o;
 
         if (o->kind == LIB_OBJECT_POWER_NOTIFIER)
@@ -199,6 +199,7 @@ static LibPowerHandle *handle_new(LibObjectKind kind, LibSystemPower *sp) {
                 return NULL;
         atomic_init(&h->base.n_ref, 1);
         h->base.kind = kind;
+        h->base.free = handle_free;
         h->sp = sp_ref(sp);
         return h;
 }

@@ -66,5 +66,18 @@ cmp "$dump" "$work/snap.txt" || fail "snapshot served differently: $(diff "$dump
 "$ioreg" -p IOUSB -w0 --from="$dump" -a > "$work/local.plist" || fail "ioreg --from -a failed"
 "$ioreg" -p IOUSB -w0 -a > "$work/bus.plist" || fail "ioreg -a failed"
 cmp "$work/local.plist" "$work/bus.plist" || fail "--from and the daemon archive differently"
+kill "$daemon"; wait "$daemon" 2>/dev/null || true
+
+# 8. -j: property values in the one JSON form (data {"$data": base64}, big numbers {"$unsigned"}),
+# the same from the daemon (through libioreg) as from the dump.
+dump=$src/tests/data/ioreg/hackintosh-Macmini8,1-ioreg-l.txt
+start_ioregd --snapshot="$dump"
+"$ioreg" -l -j > "$work/bus.json" || fail "ioreg -l -j failed"
+"$ioreg" -l -j --from="$dump" > "$work/local.json" || fail "ioreg -l -j --from failed"
+cmp "$work/local.json" "$work/bus.json" || fail "-j differs: $(diff "$work/local.json" "$work/bus.json" | head)"
+grep -q '"\$data": "CQAAAAUAAAA="' "$work/bus.json" || fail "no data as {\"\$data\": base64}"
+grep -q '"\$unsigned": "18446744073709551615"' "$work/bus.json" || fail "no {\"\$unsigned\"}"
+if grep -q '"data":\|"unsigned":' "$work/bus.json"; then fail "-j still writes the old data form"; fi
+stop_ioregd
 
 echo "ok"

@@ -35,11 +35,15 @@ RULES = {
     'daemon': COMMON + ['common/value', 'common/wire', 'daemon/core/registry', 'daemon/core/matching',
                         'daemon/core/notify', 'daemon/core/devices', 'daemon/loaders', 'daemon/sources',
                         'daemon/drivers', 'daemon/bus'],
-    # The client library: the wire and the utilities, never daemon code.
-    'libioreg': COMMON + ['common/wire', 'common/value'],
-    # The CLI: a libioreg client, plus the registry and the snapshot loader for --from.
-    'cli': COMMON + ['common/wire', 'common/value', 'libioreg', 'daemon/core/registry',
-                     'daemon/loaders:snapshot.h'],
+    # The client library: the wire and the utilities, never daemon code, nor the daemon's
+    # Value (its symbol table is process-wide and unlocked: libioreg decodes into json_t).
+    'libioreg': COMMON + ['common/wire'],
+    # The CLI: a libioreg client (its public <ioreg/*.h> only), plus the registry and the
+    # snapshot loader for --from. It reads the JSON form, never the bus (no wire-json.h, no
+    # bus-client.h); of the value model only what turns a saved registry's Values into that
+    # form, and the MacRoman names ioreg prints.
+    'cli': COMMON + ['common/wire:json-form.h', 'common/value:value-json.h', 'common/value:macroman.h',
+                     'daemon/core/registry', 'daemon/loaders:snapshot.h'],
 }
 # System headers the pure core must not see: it takes no I/O and no bus.
 CORE_FORBIDDEN = re.compile(r'^(systemd/|libudev\.h|plist/|dirent\.h|fcntl\.h|sys/stat\.h|sys/socket\.h)')

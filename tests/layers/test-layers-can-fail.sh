@@ -24,6 +24,20 @@ if out=$(python3 "$check" "$tmp"); then
 fi
 cp "$src/libioreg/object.c" "$tmp/libioreg/object.c"
 
+# libioreg may not decode through the daemon's Value (its unlocked symbol table raced across threads).
+sed -i '0,/#include "lib-internal.h"/s//#include "lib-internal.h"\n#include "bus-value.h"/' "$tmp/libioreg/properties.c"
+if python3 "$check" "$tmp" >/dev/null; then
+        echo "libioreg including the Value codec was not caught"; exit 1
+fi
+cp "$src/libioreg/properties.c" "$tmp/libioreg/properties.c"
+
+# The CLI talks to the daemon through libioreg only: no D-Bus codec of its own.
+sed -i '0,/#include "ioreg-tree.h"/s//#include "ioreg-tree.h"\n#include "wire-json.h"/' "$tmp/cli/ioreg-tree.c"
+if python3 "$check" "$tmp" >/dev/null; then
+        echo "the CLI including the D-Bus codec was not caught"; exit 1
+fi
+cp "$src/cli/ioreg-tree.c" "$tmp/cli/ioreg-tree.c"
+
 echo '#include <systemd/sd-bus.h>' >> "$tmp/daemon/core/matching/matcher.c"
 if python3 "$check" "$tmp" >/dev/null; then
         echo "sd-bus in the pure core was not caught"; exit 1

@@ -44,6 +44,19 @@ extern "C" {
 #define IOREG_JSON_DATA_KEY "$data"
 #define IOREG_JSON_UNSIGNED_KEY "$unsigned"
 
+/**
+ * (ioregd addition) A whole plane in one call, with every property (what
+ * `ioreg -l` shows): the entries in pre-order from Root, an entry with
+ * several parents under each of them, one consistent picture.
+ * @param entries on success a new array (the caller's) of objects: "id",
+ *        "depth" (0 for Root), "name" and "location" (absent when none) in
+ *        the plane, "classes" (the class, then its superclasses), "state"
+ *        (the daemon's state bits), "busy", "busy_time_ns", "retain",
+ *        "properties" (JSON as above); untouched on failure.
+ * @return BAD_ARGUMENT for an unknown plane.
+ */
+ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries);
+
 /** IORegistryGetRootEntry: the root entry (a new reference), or NULL when the daemon is not reachable. */
 ioreg_registry_entry_t ioreg_registry_get_root_entry(void);
 /**

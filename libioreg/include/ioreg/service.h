@@ -72,6 +72,26 @@ ioreg_return_t ioreg_service_get_state(ioreg_service_t service, uint64_t *state)
 ioreg_return_t ioreg_service_wait_quiet(ioreg_service_t service, uint64_t timeout_usec);
 /** IOKitWaitQuiet: the same for the registry. */
 ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec);
+/**
+ * (ioregd addition) IOKitWaitQuiet for a client that may start before the
+ * daemon: waits up to timeout_usec for ioregd to appear on the bus, then
+ * for the registry to be quiet, within the same time. @return TIMEOUT when
+ * the time ran out; NO_DEVICE when there is no bus.
+ */
+ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec);
+
+/**
+ * (ioregd addition) The matcher's verdict on every candidate personality of
+ * entry entry_id (Catalogue1.Explain; `ioreg --explain`), best first.
+ * @param candidates on success a new array (the caller's) of objects:
+ *        "name", "bundle", "source", "outcome" (no-match, category-held,
+ *        merged, probe-refused, start-failed, lost, winner, not-run),
+ *        "failed_key" ("" unless no-match), "passive_score", "probe_score",
+ *        "driver" (the entry ID it started or that holds its category, 0
+ *        when none), "category"; untouched on failure.
+ * @return NOT_FOUND for an unknown ID.
+ */
+ioreg_return_t ioreg_catalogue_explain(uint64_t entry_id, json_t **candidates);
 /** IOKitGetBusyState: Root's busy count. */
 ioreg_return_t ioreg_kit_get_busy_state(uint32_t *busy_state);
 

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * plane.c: a whole plane in one call (Registry1.GetPlane), for tools that
+ * show the registry: `ioreg -l` reads every entry with its properties in one
+ * round trip instead of one per entry.
+ */
+
+#include "lib-internal.h"
+#include "protocol.h"
+#include "wire-json.h"
+
+/* One GetPlane record, (tussasuutua{sv}) entered, as an object. */
+static int read_entry(sd_bus_message *reply, json_t **ret) {
+        json_auto_t *e = NULL, *classes = NULL, *props = NULL;
+        const char *name, *location, *klass;
+        uint32_t depth, state, busy, retain;
+        uint64_t id, busy_time;
+        int r;
+
+        r = sd_bus_message_read(reply, "tuss", &id, &depth, &name, &location);
+        if (r < 0)
+                return r;
+        classes = json_array();
+        if (!classes)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(reply, 's', &klass)) > 0)
+                if (json_array_append_new(classes, json_string_nocheck(klass)) < 0)
+                        return -ENOMEM;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "uutu", &state, &busy, &busy_time, &retain);
+        if (r < 0)
+                return r;
+        r = wire_json_read_dict(reply, &props);
+        if (r < 0)
+                return r;
+        /* Built by hand, not json_pack(): parsing a format per entry costs ioreg -l a tenth of its fetch. */
+        e = json_object();
+        if (!e ||
+            json_object_set_new_nocheck(e, "id", json_form_unsigned(id)) < 0 ||
+            json_object_set_new_nocheck(e, "depth", json_integer(depth)) < 0 ||
+            json_object_set_new_nocheck(e, "name", json_string_nocheck(name)) < 0 || /* sd-bus checked UTF-8 */
+            (location[0] && json_object_set_new_nocheck(e, "location", json_string_nocheck(location)) < 0) ||
+            json_object_set_new_nocheck(e, "classes", TAKE_PTR(classes)) < 0 ||
+            json_object_set_new_nocheck(e, "state", json_integer(state)) < 0 ||
+            json_object_set_new_nocheck(e, "busy", json_integer(busy)) < 0 ||
+            json_object_set_new_nocheck(e, "busy_time_ns", json_form_unsigned(busy_time)) < 0 ||
+            json_object_set_new_nocheck(e, "retain", json_integer(retain)) < 0 ||
+            json_object_set_new_nocheck(e, "properties", TAKE_PTR(props)) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries) {
+        _cleanup_bus_unlock_ sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_auto_t *a = NULL;
+        ioreg_return_t rr;
+        int r;
+
+        if (!plane || !entries)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        a = json_array();
+        if (!a)
+                return IOREG_RETURN_NO_MEMORY;
+        rr = lib_bus_lock(&bus);
+        if (rr != IOREG_RETURN_SUCCESS)
+                return rr;
+        rr = lib_call(bus, &reply, NULL, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", "s", plane);
+        if (rr != IOREG_RETURN_SUCCESS)
+                return rr;
+        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
+                json_t *e = NULL;
+
+                r = read_entry(reply, &e);
+                if (r >= 0 && json_array_append_new(a, e) < 0)
+                        r = -ENOMEM;
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0)
+                return lib_return_from_errno(r);
+        *entries = TAKE_PTR(a);
+        return IOREG_RETURN_SUCCESS;
+}
