@@ -31,11 +31,34 @@ static DeviceNode *device_node_free(DeviceNode *n) {
         return NULL;
 }
 
-/* The nub of syspath when it is in IOPower: the power plane's view of the devices. */
+/* A devlink's end by name, "BUS:NAME" (power-plane.h): the device called NAME on that bus or class. */
+static DeviceNode *find_by_bus_name(const DeviceTree *t, const char *key) {
+        const char *colon = strchr(key, ':'), *name = colon + 1;
+        size_t bus_len = colon - key;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);) {
+                DeviceNode *n = v;
+                const char *base = strrchr(n->syspath, '/'), *subsystem;
+
+                if (!base || !streq(base + 1, name))
+                        continue;
+                subsystem = value_string(value_dict_get(value_dict_get(n->nub->properties, "Linux"), "SUBSYSTEM"), NULL);
+                if (bus_len == 0 || (subsystem && strlen(subsystem) == bus_len && strncmp(subsystem, key, bus_len) == 0))
+                        return n;
+        }
+        return NULL;
+}
+
+/* The nub of syspath (or devlink end) when it is in IOPower: the power plane's view of the devices. */
 static Entry *find_power_nub(void *userdata, const char *syspath) {
         DeviceTree *t = userdata;
-        DeviceNode *n = hashmap_get(&t->by_syspath, syspath);
+        DeviceNode *n;
 
+        if (syspath[0] != '/' && strchr(syspath, ':'))
+                n = find_by_bus_name(t, syspath);
+        else
+                n = hashmap_get(&t->by_syspath, syspath);
         return n && n->power ? n->nub : NULL;
 }
 
