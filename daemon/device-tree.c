@@ -163,6 +163,41 @@ static int apply_description(Entry *e, NubDescription *nub) {
         return 0;
 }
 
+static void forget_entry(Entry *e, void *userdata);
+
+/* registerService: the matcher sets the state bits; without one, the entry is just published. */
+static void publish(DeviceTree *t, Entry *e, unsigned state) {
+        if (t->on_publish)
+                t->on_publish(e, t->userdata);
+        else
+                e->state |= state;
+}
+
+/* Sets key in the nub's Linux dictionary (value NULL: removes it). Returns 1 when that changed it. */
+static int set_linux_key(Entry *e, const char *key, const char *value) {
+        _cleanup_value_ Value *props = NULL;
+        Value *dict = value_dict_get(e->properties, "Linux"), *old;
+        int r;
+
+        if (!dict)
+                return 0;
+        old = value_dict_get(dict, key);
+        if (value ? old && streq_ptr(value_string(old, NULL), value) : !old)
+                return 0;
+        /* A copy: the old table may be held by a notification under way. */
+        props = value_copy(e->properties);
+        if (!props)
+                return -ENOMEM;
+        dict = value_dict_get(props, "Linux");
+        r = value ? value_dict_set_take(dict, key, value_new_string(value)) : value_dict_remove(dict, key);
+        if (r < 0)
+                return r;
+        value_unref(e->properties);
+        e->properties = TAKE_PTR(props);
+        return 1;
+}
+
+/* The kernel driver's entry between the nub and the nubs below it; the caller publishes it. */
 static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         Entry *const *children;
         Entry *drv;
@@ -185,7 +220,6 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        drv->state |= DRIVER_STATE;
         /* The nubs below the device now hang below its driver, as on a Mac. */
         for (;;) {
                 Entry *child = NULL;
@@ -222,9 +256,8 @@ static int detach_driver(DeviceTree *t, DeviceNode *n) {
                 if (r < 0)
                         return r;
         }
-        (void) hashmap_remove(&t->by_entry, &n->driver->id);
-        registry_remove_entry(t->registry, n->driver);
-        n->driver = entry_unref(n->driver);
+        /* Terminated like any service, so that subscribers hear of it (forget_entry() drops n->driver). */
+        registry_terminate_entry(t->registry, n->driver, forget_entry, t);
         return 1;
 }
 
@@ -240,7 +273,10 @@ static int sync_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         if (!driver)
                 return r;
         r = attach_driver(t, n, driver);
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        publish(t, n->driver, DRIVER_STATE);
+        return 1;
 }
 
 /* The power and firmware planes, once the nub is in IOService. Returns 1 when they changed. */
@@ -305,11 +341,10 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         r = d->driver ? attach_driver(t, n, d->driver) : 0;
         q = join_planes(t, n, d, power);
         t->n_added++;
-        /* registerService: the matcher sets the state bits; without one, the nub is just published. */
-        if (t->on_publish)
-                t->on_publish(e, t->userdata);
-        else
-                e->state |= NUB_STATE;
+        publish(t, e, NUB_STATE);
+        /* The driver after its nub, as a Mac publishes a driver once its provider matched it. */
+        if (n->driver && n->driver->registry)
+                publish(t, n->driver, DRIVER_STATE);
         return r < 0 ? r : q < 0 ? q : 1;
 fail:
         registry_remove_entry(t->registry, e);
@@ -383,6 +418,27 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         return 1;
 }
 
+/*
+ * An event (bind, unbind, change, ...) for a device that has left sysfs: nothing can be read, so
+ * the nub keeps the name and properties it had; only what the event itself says, the driver,
+ * changes. The nub goes on remove.
+ */
+static int update_gone_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d) {
+        int r, changed;
+
+        n->sweep = t->sweep;
+        changed = sync_driver(t, n, d->driver);
+        if (changed < 0)
+                return changed;
+        r = set_linux_key(n->nub, "DRIVER", d->driver);
+        if (r <= 0)
+                return r < 0 ? r : changed;
+        t->n_changed++;
+        if (t->on_change)
+                t->on_change(n->nub, t->userdata);
+        return 1;
+}
+
 /* move: the device (and everything below it) has a new syspath. */
 static int move_device(DeviceTree *t, const DeviceRecord *d) {
         size_t old_len = strlen(d->devpath_old);
@@ -425,6 +481,17 @@ static int move_device(DeviceTree *t, const DeviceRecord *d) {
                 r = hashmap_put(&t->by_syspath, n->syspath, n);
                 if (r < 0)
                         goto out;
+                /* The moved device itself is described again by the caller; those below only move. */
+                if (streq(n->syspath, d->syspath))
+                        continue;
+                r = set_linux_key(n->nub, "SYSPATH", n->syspath);
+                if (r < 0)
+                        goto out;
+                if (r > 0) {
+                        t->n_changed++;
+                        if (t->on_change)
+                                t->on_change(n->nub, t->userdata);
+                }
         }
         r = n_moved > 0;
 out:
@@ -467,10 +534,17 @@ int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
                 return -EINVAL;
         }
 
+        if (n && d->action != DEVICE_ACTION_ADD && device_record_is_gone(d))
+                return update_gone_device(t, n, d);
         /* Every other action describes the device as it is now: add it, or bring it up to date. */
         r = family_describe_device(d, &nub);
         if (r < 0)
                 return r;
+        if (n && d->action != DEVICE_ACTION_ADD && device_record_is_gone(d)) {
+                /* It left while we read it: what we read may be half of it. */
+                nub_description_done(&nub);
+                return update_gone_device(t, n, d);
+        }
         power = power_plane_describe(&t->power, d, nub.properties);
         r = power < 0 ? power : firmware_tree_describe(&t->firmware, d, nub.properties);
         if (r >= 0 && n)

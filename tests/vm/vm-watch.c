@@ -4,7 +4,8 @@
  * client. Adds one matching notification per triple (TYPE: IOServicePublish,
  * IOServiceMatched, IOServiceTerminate, ...; MATCHING: a JSON dictionary) and
  * prints each service delivered as one JSON line: the label, the type, ID,
- * class, name, properties (for a terminated service, the last ones it had)
+ * class, name, for the terminate types the properties (the last ones the
+ * service had)
  * and whether it came from the initial iterator ("replay"). After the
  * initial iterators are drained it prints {"ready": true}. Runs until
  * SIGTERM; exits 1 when a notification's queue overflowed.
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <ioreg/ioreg.h>
 
@@ -39,7 +41,9 @@ static void print_service(const Watch *w, ioreg_service_t s) {
         (void) ioreg_registry_entry_get_name(s, name);
         (void) ioreg_object_get_class(s, class_name);
         (void) ioreg_registry_entry_get_registry_entry_id(s, &id);
-        if (ioreg_registry_entry_create_properties(s, &props, 0) != IOREG_RETURN_SUCCESS)
+        /* Properties for the terminate types only: what a terminated entry still carries is the point. */
+        if (!strstr(w->type, "Terminate") ||
+            ioreg_registry_entry_create_properties(s, &props, 0) != IOREG_RETURN_SUCCESS)
                 props = json_null();
         snprintf(idbuf, sizeof(idbuf), "0x%llx", (unsigned long long) id);
         json_object_set_new(line, "sub", json_string(w->label));
