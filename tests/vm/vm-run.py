@@ -235,7 +235,8 @@ class Machine:
                "-drive", "if=none,id=cd,media=cdrom", "-device", "ide-cd,bus=ide.1,drive=cd,id=sata-cd",
                "-device", "qemu-xhci,id=xhci,p2=8,p3=8",
                "-device", "usb-kbd,bus=xhci.0,id=kbd",
-               "-drive", f"if=none,id=stick,format=raw,file={disk}",
+               # A -blockdev node outlives device_del (a -drive would go with the device): replugs reuse it.
+               "-blockdev", f"driver=raw,node-name=stick,file.driver=file,file.filename={disk}",
                "-device", "usb-storage,bus=xhci.0,drive=stick,id=storage",
                "-chardev", f"socket,id=ftdi,path={self.ftdi_path},server=on,wait=off",
                "-device", "usb-serial,bus=xhci.0,chardev=ftdi,id=ftdi",

@@ -83,9 +83,9 @@ def settle(quiet=0.7, timeout=20, loader=None):
 
 
 def sysfs_devices():
-    """The devices libudev's enumeration lists (every bus and class member), plus the net queue
-    objects that the kernel announces by uevent below each interface; device links excluded
-    (they are IOPower edges, not entries). A set of syspaths."""
+    """The devices libudev's enumeration lists (every bus and class member), device links
+    excluded (they are IOPower edges, not entries). Net queues (queues/rx-0), modules and drivers
+    send uevents too but are no devices. A set of syspaths."""
     found = set()
     for link in glob.glob("/sys/bus/*/devices/*") + glob.glob("/sys/class/*/*"):
         if link.startswith("/sys/class/devlink/"):
@@ -93,8 +93,6 @@ def sysfs_devices():
         path = os.path.realpath(link)
         if os.path.isdir(path):
             found.add(path)
-    for net in glob.glob("/sys/class/net/*"):
-        found.update(glob.glob(os.path.realpath(net) + "/queues/*"))
     return found
 
 
