@@ -30,7 +30,7 @@ class Context:
         self.loader = None
         self.daemon = None
 
-    def settle(self, quiet=0.7):
+    def settle(self, quiet=0.5):
         if self.mode == "udev":
             subprocess.run(["udevadm", "settle", "--timeout=30"], check=False)
         return system.settle(quiet=quiet, loader=self.loader)

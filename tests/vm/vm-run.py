@@ -222,6 +222,8 @@ class Machine:
         scenarios = ",".join(args.scenario)
         append = (f"console=ttyS0 panic=-1 loglevel=4 ioreg_vm_build={args.build} ioreg_vm_src={args.src} "
                   f"ioreg_vm_mode={args.mode} ioreg_vm_scenarios={scenarios} ioreg_vm_cycles={args.cycles}")
+        if os.environ.get("IOREG_VM_TIMING"):
+            append += " ioreg_vm_timing=1"
         cmd = [QEMU, "-accel", accel, "-machine", "q35", "-m", "1024", "-smp", "1",
                "-display", "none", "-no-reboot", "-no-user-config", "-nodefaults",
                "-kernel", kernel, "-initrd", initrd, "-append", append,
@@ -306,7 +308,7 @@ def run(args):
     init_src = os.path.join(HERE, "initramfs-init.sh")
     if not os.path.exists(initrd) or os.path.getmtime(initrd) < os.path.getmtime(init_src):
         make_initramfs(initrd, kver)
-    work = os.path.join(args.state_dir, f"run-{args.mode}")
+    work = os.path.join(args.state_dir, f"run-{args.mode}-{args.scenario[0]}")  # boots run side by side
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     started = time.monotonic()

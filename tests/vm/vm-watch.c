@@ -4,8 +4,8 @@
  * client. Adds one matching notification per triple (TYPE: IOServicePublish,
  * IOServiceMatched, IOServiceTerminate, ...; MATCHING: a JSON dictionary) and
  * prints each service delivered as one JSON line: the label, the type, ID,
- * class, name, for the terminate types the properties (the last ones the
- * service had)
+ * class, name, Linux SYSPATH, for the terminate types the properties (the
+ * last ones the service had; not with $VM_WATCH_LIGHT set)
  * and whether it came from the initial iterator ("replay"). After the
  * initial iterators are drained it prints {"ready": true}. Runs until
  * SIGTERM; exits 1 when a notification's queue overflowed.
@@ -41,10 +41,14 @@ static void print_service(const Watch *w, ioreg_service_t s) {
         (void) ioreg_registry_entry_get_name(s, name);
         (void) ioreg_object_get_class(s, class_name);
         (void) ioreg_registry_entry_get_registry_entry_id(s, &id);
+        json_t *linux_dict = ioreg_registry_entry_create_property(s, "Linux", 0);
+
         /* Properties for the terminate types only: what a terminated entry still carries is the point. */
-        if (!strstr(w->type, "Terminate") ||
+        if (!strstr(w->type, "Terminate") || getenv("VM_WATCH_LIGHT") ||
             ioreg_registry_entry_create_properties(s, &props, 0) != IOREG_RETURN_SUCCESS)
                 props = json_null();
+        json_object_set(line, "syspath", json_object_get(linux_dict, "SYSPATH") ?: json_null());
+        json_decref(linux_dict);
         snprintf(idbuf, sizeof(idbuf), "0x%llx", (unsigned long long) id);
         json_object_set_new(line, "sub", json_string(w->label));
         json_object_set_new(line, "type", json_string(w->type));

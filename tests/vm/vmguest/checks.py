@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """checks.py: the comparisons scenarios share."""
 
+import os
 import time
 
 from . import system
@@ -13,9 +14,12 @@ def registry_settled(ctx, daemon=None, timeout=30):
     daemon = daemon or ctx.daemon
     deadline = time.monotonic() + timeout
     while True:
+        t0 = time.monotonic()
         ctx.settle()
-        daemon.wait_quiet()
+        t1 = time.monotonic()
         reg = daemon.registry()
+        if os.environ.get("ioreg_vm_timing"):
+            ctx.host.log(f"settle {t1 - t0:.1f} s, registry {time.monotonic() - t1:.1f} s")
         problems = compare_with_sysfs(reg, system.sysfs_devices())
         if not problems or time.monotonic() >= deadline:
             return reg, problems

@@ -48,7 +48,8 @@ class Daemon:
         self.ioreg(["--wait-quiet=60", "-d", "1"])
 
     def registry(self, plane="IOService"):
-        return Registry(json.loads(self.ioreg(["-j", "-l", "-p", plane])))
+        """The plane once the registry is quiet (one ioreg: each costs a second under TCG)."""
+        return Registry(json.loads(self.ioreg(["--wait-quiet=60", "-j", "-l", "-p", plane])))
 
     def log_text(self):
         self.log.flush()
@@ -132,13 +133,15 @@ def compare_with_sysfs(reg, sysfs):
 
 
 class Watch:
-    """vm-watch with its subscriptions; events() is what it printed so far (replays left out)."""
+    """vm-watch with its subscriptions; events() is what it printed so far (replays left out).
+    light: no properties on terminated events (the syspath only)."""
 
-    def __init__(self, daemon, subs):
+    def __init__(self, daemon, subs, light=False):
         args = [daemon.build + "/tests/vm/vm-watch"]
         for label, kind, matching in subs:
             args += [label, kind, json.dumps(matching)]
-        self.proc = subprocess.Popen(args, env=daemon.env, stdout=subprocess.PIPE, text=True)
+        env = dict(daemon.env, VM_WATCH_LIGHT="1") if light else daemon.env
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
         self.lines, self.replayed, self.ready = [], [], False
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._read, daemon=True)
