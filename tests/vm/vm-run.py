@@ -220,7 +220,8 @@ class Machine:
         accel = "kvm" if kvm_usable(args.state_dir, kernel, initrd) else "tcg"
         self.accel = accel
         scenarios = ",".join(args.scenario)
-        append = (f"console=ttyS0 panic=-1 loglevel=4 ioreg_vm_build={args.build} ioreg_vm_src={args.src} "
+        # usb-storage waits a second before scanning a stick by default: not needed here.
+        append = (f"console=ttyS0 panic=-1 loglevel=4 usb-storage.delay_use=0 ioreg_vm_build={args.build} ioreg_vm_src={args.src} "
                   f"ioreg_vm_mode={args.mode} ioreg_vm_scenarios={scenarios} ioreg_vm_cycles={args.cycles}")
         if os.environ.get("IOREG_VM_TIMING"):
             append += " ioreg_vm_timing=1"

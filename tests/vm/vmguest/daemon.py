@@ -47,9 +47,10 @@ class Daemon:
     def wait_quiet(self):
         self.ioreg(["--wait-quiet=60", "-d", "1"])
 
-    def registry(self, plane="IOService"):
-        """The plane once the registry is quiet (one ioreg: each costs a second under TCG)."""
-        return Registry(json.loads(self.ioreg(["--wait-quiet=60", "-j", "-l", "-p", plane])))
+    def registry(self, plane="IOService", props=True):
+        """The plane once the registry is quiet (one ioreg: each costs a second under TCG);
+        props=False: without properties, a quarter of the time."""
+        return Registry(json.loads(self.ioreg(["--wait-quiet=60", "-j", "-p", plane] + (["-l"] if props else []))))
 
     def log_text(self):
         self.log.flush()
