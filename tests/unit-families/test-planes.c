@@ -4,7 +4,8 @@
  * IODeviceTree plane (daemon/firmware-tree.c) as the device tree builds
  * them: from a real recording (tests/data/umockdev, whose devices carry
  * power/runtime_status and firmware_node links), from tables, and from the
- * device-tree fixture in tests/data/sysfs-devicetree.
+ * device-tree fixture in tests/data/sysfs-devicetree. Also a move's effect on
+ * the nubs below the moved device.
  *
  * The ACPI nodes themselves are not in any recording (umockdev-record
  * records a device's ancestors, not its firmware node). The tables below
@@ -578,6 +579,31 @@ static void test_recording_links(void **state) {
         assert_null(device_record_link(d, "power/runtime_status")); /* an attribute, not a link */
 }
 
+static const char *linux_syspath(Entry *e) {
+        return value_string(value_dict_get(entry_get_property(e, "Linux"), "SYSPATH"), NULL);
+}
+
+/*
+ * A move (ip link set d0 name d1) takes the nubs below along: their SYSPATH follows, not only the
+ * tree's index (tests/vm's network scenario found the stale ones on a real kernel).
+ */
+static void test_move_updates_syspath_below(void **state) {
+        Fixture *f = *state;
+        TableDevice moved = table_device(DEVICE_ACTION_MOVE, "/sys/devices/virtual/things/d1", "things", NULL, NULL);
+        Entry *e;
+
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0", "things", NULL, NULL), 1);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0/part", "things", NULL, NULL), 1);
+        moved.record.devpath_old = "/devices/virtual/things/d0";
+        assert_int_equal(device_tree_apply(&f->tree, &moved.record), 1);
+        assert_null(device_tree_find(&f->tree, "/sys/devices/virtual/things/d0/part"));
+        e = device_tree_find(&f->tree, "/sys/devices/virtual/things/d1/part");
+        assert_non_null(e);
+        assert_string_equal(linux_syspath(e), "/sys/devices/virtual/things/d1/part");
+        assert_string_equal(linux_syspath(device_tree_find(&f->tree, "/sys/devices/virtual/things/d1")),
+                            "/sys/devices/virtual/things/d1");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -585,6 +611,7 @@ int main(void) {
                 T(test_power_parent_is_sysfs_parent),
                 T(test_runtime_status),
                 T(test_devlink),
+                T(test_move_updates_syspath_below),
                 T(test_acpi_tree),
                 T(test_acpi_claim_order),
                 T(test_devicetree),
