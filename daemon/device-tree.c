@@ -40,11 +40,14 @@ static DeviceNode *find_by_bus_name(const DeviceTree *t, const char *key) {
         for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);) {
                 DeviceNode *n = v;
                 const char *base = strrchr(n->syspath, '/'), *subsystem;
+                Value *linux_dict;
 
                 if (!base || !streq(base + 1, name))
                         continue;
-                subsystem = value_string(value_dict_get(value_dict_get(n->nub->properties, "Linux"), "SUBSYSTEM"), NULL);
-                if (bus_len == 0 || (subsystem && strlen(subsystem) == bus_len && strncmp(subsystem, key, bus_len) == 0))
+                linux_dict = value_dict_get(n->nub->properties, "Linux");
+                subsystem = value_string(value_dict_get(linux_dict, "SUBSYSTEM"), NULL);
+                if (bus_len == 0 ||
+                    (subsystem && strlen(subsystem) == bus_len && strncmp(subsystem, key, bus_len) == 0))
                         return n;
         }
         return NULL;

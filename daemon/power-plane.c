@@ -280,7 +280,7 @@ int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep)
         supplier = device_record_link(d, "supplier");
         consumer = device_record_link(d, "consumer");
         if (!supplier || !consumer) {
-                /* No links (a real kernel makes them after the add uevent, and not for every link): the name. */
+                /* No symlinks (made after the add uevent, and not for every link): the name says. */
                 r = link_ends_from_name(d->sysname, &ends);
                 if (r < 0)
                         return r;

@@ -67,7 +67,7 @@
 #define IOPM_POWER_STATE_VERSION1 1 /* kIOPMPowerStateVersion1 */
 #define POWER_STATE_COUNT 3
 
-/* Resolves a syspath, or a devlink end "BUS:NAME", to its nub when that nub is in IOPower (borrowed), else NULL. */
+/* Resolves a syspath, or a devlink end "BUS:NAME", to its nub when in IOPower (borrowed), else NULL. */
 typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
 
 /*

@@ -148,7 +148,8 @@ static bool driver_gone(Fixture *f, const void *syspath) {
 
 /* What sysfs says once the driver let go: no driver link, no DRIVER in the uevent file. */
 static void unbind_in_testbed(Fixture *f, const char *syspath) {
-        g_autofree char *dir = g_build_filename(umockdev_testbed_get_sys_dir(f->testbed), syspath + strlen("/sys"), NULL);
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *dir = g_build_filename(sys, syspath + strlen("/sys"), NULL);
         g_autofree char *uevent = g_build_filename(dir, "uevent", NULL);
         g_autofree char *driver = g_build_filename(dir, "driver", NULL);
         g_autofree char *contents = NULL;

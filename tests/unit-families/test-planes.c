@@ -281,7 +281,8 @@ static void test_runtime_status(void **state) {
 
 #define SUPPLIER "/sys/devices/platform/regulator.0"
 #define CONSUMER "/sys/devices/platform/soc/mmc0"
-#define DEVLINK "/sys/devices/virtual/devlink/platform:regulator.0--platform:mmc0"
+#define DEVLINKS "/sys/devices/virtual/devlink/"
+#define DEVLINK DEVLINKS "platform:regulator.0--platform:mmc0"
 
 static const char *const pm_active[] = { "power/runtime_status", "active", NULL };
 static const char *const devlink_links[] = { "supplier", SUPPLIER, "consumer", CONSUMER, NULL };
@@ -349,17 +350,17 @@ static void test_devlink(void **state) {
         assert_int_equal(apply(&f->tree, DEVICE_ACTION_REMOVE, DEVLINK, "devlink", NULL, NULL), 1);
         assert_int_equal(n_parents(consumer, power), 1);
         /* The name finds devices of that bus only; an empty bus (neither bus nor class) any. */
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/devlink/pci:regulator.0--platform:mmc0",
-                               "devlink", devlink_attrs, NULL), 0);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS "pci:regulator.0--platform:mmc0", "devlink",
+                               devlink_attrs, NULL), 0);
         assert_int_equal(n_parents(consumer, power), 1);
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/devlink/:regulator.0--platform:mmc0",
-                               "devlink", devlink_attrs, NULL), 1);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS ":regulator.0--platform:mmc0", "devlink",
+                               devlink_attrs, NULL), 1);
         assert_true(has_parent(consumer, nub(f, SUPPLIER), power));
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_REMOVE, "/sys/devices/virtual/devlink/:regulator.0--platform:mmc0",
-                               "devlink", NULL, NULL), 1);
-        /* Neither links nor such a name: refused. A link whose supplier hangs below its consumer makes no cycle. */
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/devlink/nameless", "devlink",
-                               devlink_attrs, NULL), -EINVAL);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_REMOVE, DEVLINKS ":regulator.0--platform:mmc0", "devlink",
+                               NULL, NULL), 1);
+        /* Neither links nor such a name: refused. A link whose supplier is below its consumer makes no cycle. */
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS "nameless", "devlink", devlink_attrs, NULL),
+                         -EINVAL);
         {
                 static const char *const loop[] = { "supplier", CONSUMER, "consumer", "/sys/devices/platform/soc", NULL };
 
@@ -589,11 +590,13 @@ static const char *linux_syspath(Entry *e) {
  */
 static void test_move_updates_syspath_below(void **state) {
         Fixture *f = *state;
-        TableDevice moved = table_device(DEVICE_ACTION_MOVE, "/sys/devices/virtual/things/d1", "things", NULL, NULL);
+        TableDevice moved = table_device(DEVICE_ACTION_MOVE, "/sys/devices/virtual/things/d1", "things", NULL,
+                                         NULL);
         Entry *e;
 
         assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0", "things", NULL, NULL), 1);
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0/part", "things", NULL, NULL), 1);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0/part", "things", NULL,
+                               NULL), 1);
         moved.record.devpath_old = "/devices/virtual/things/d0";
         assert_int_equal(device_tree_apply(&f->tree, &moved.record), 1);
         assert_null(device_tree_find(&f->tree, "/sys/devices/virtual/things/d0/part"));
