@@ -183,7 +183,8 @@ class Qmp:
 # ---------------------------------------------------------------- the machine
 
 def kvm_usable(state_dir, kernel, initrd):
-    """KVM opens on some machines and then hangs (nested): a short probe boot decides, once per build."""
+    """KVM opens on some machines and then hangs (nested): a short probe boot decides, once per build
+    (a working KVM boots the probe in a second or two; TCG needs no probe)."""
     if os.environ.get("IOREG_VM_ACCEL") in ("tcg", "kvm"):
         return os.environ["IOREG_VM_ACCEL"] == "kvm"
     try:
@@ -198,7 +199,7 @@ def kvm_usable(state_dir, kernel, initrd):
         out = subprocess.run([QEMU, "-accel", "kvm", "-machine", "q35", "-m", "256", "-nographic",
                               "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append",
                               "console=ttyS0 panic=-1 quiet ioreg_vm_probe=1"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10).stdout
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=6).stdout
         ok = b"IOREG-VM-PROBE-OK" in out
     except subprocess.TimeoutExpired:
         ok = False
