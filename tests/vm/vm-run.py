@@ -107,7 +107,7 @@ def make_initramfs(path, kver):
     entries.append(("modules", 0o100644, "".join(os.path.basename(m) + "\n" for m in mods).encode()))
     with open(os.path.join(HERE, "initramfs-init.sh"), "rb") as f:
         entries.append(("init", 0o100755, f.read()))
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"  # the boots of one suite start together and may both build it
     with open(tmp, "wb") as f:
         f.write(gzip.compress(cpio_newc(entries), 1))
     os.replace(tmp, path)
@@ -203,8 +203,9 @@ def kvm_usable(state_dir, kernel, initrd):
         ok = b"IOREG-VM-PROBE-OK" in out
     except subprocess.TimeoutExpired:
         ok = False
-    with open(cache, "w") as f:
+    with open(f"{cache}.{os.getpid()}", "w") as f:
         f.write("yes\n" if ok else "no\n")
+    os.replace(f"{cache}.{os.getpid()}", cache)
     return ok
 
 
