@@ -4,7 +4,6 @@
 interfaces and a USB keyboard) and again while they go; the kernel drops uevents on its socket
 (ENOBUFS). Once it runs again the daemon must notice, resync from sysfs, and equal sysfs."""
 
-import os
 import signal
 import subprocess
 import tempfile

@@ -5,7 +5,6 @@ FTDI adapter, one for its tty nub (Apple's dictionaries: an interface's names it
 number too); each terminated entry still carries its name and properties.
 Then the device is plugged back and the registry equals sysfs again."""
 
-import os
 
 from vmguest import checks, devices
 from vmguest.daemon import Watch

@@ -5,7 +5,6 @@ nub's Linux dictionary holds udev's properties and devlinks as udev's database h
 the FTDI adapter is unplugged and plugged again the same holds, and a terminated subscription
 for it fired with its properties."""
 
-import glob
 import os
 
 from vmguest import checks, devices, system
