@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # build-aux/deps.sh: the Debian 12 packages the build, the tests and ./run need,
-# and how to get them. Sourced by ./run, ./test and ./bench.
+# and how to get them. Sourced by ./run, ./test and ./bench. The QEMU rig
+# (tests/vm) boots linux-image-amd64 under qemu-system-x86 with a busybox-static
+# initramfs, and runs systemd-udevd (udev), ip (iproute2) and modprobe (kmod) in the guest.
 
 IOREG_PACKAGES=(
         build-essential pkg-config meson ninja-build python3
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
         dbus-daemon umockdev libumockdev-dev scdoc
         usb.ids pci.ids
+        qemu-system-x86 linux-image-amd64 busybox-static udev iproute2 kmod
 )
 
-# What only ./bench uses, and can do without: udevadm (Debian package udev), the peer
-# of bench-ioreg and bench-registry; without it their udevadm rows say n/a or SKIP.
+# What only ./bench uses, and can do without: udevadm (Debian package udev, which the
+# QEMU rig needs anyway), the peer of bench-ioreg and bench-registry; without it their
+# udevadm rows say n/a or SKIP.
 IOREG_BENCH_PACKAGES=(udev)
 
 # Installs what is missing: with apt-get when root, else prints the exact command and fails.

@@ -74,6 +74,12 @@ LibIterator *lib_iterator_new(uint64_t *ids, size_t n_ids, uint64_t run);
 LibEntry *lib_entry_cast(ioreg_object_t o);
 ioreg_object_t lib_object_ref(ioreg_object_t o);
 ioreg_object_t lib_object_unref(ioreg_object_t o);
+/*
+ * For a service whose terminated notification was delivered, field 0 (class) or 1 (name) of its
+ * key as a new string: what the notification carried, since the daemon no longer knows it. NULL
+ * for any other entry (or out of memory).
+ */
+char *lib_entry_terminated_field(const LibEntry *e, unsigned field);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
 char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties);
 

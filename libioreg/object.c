@@ -49,6 +49,21 @@ char *lib_entry_key_make(const char *class_name, const char *name, json_t *prope
         return key;
 }
 
+char *lib_entry_terminated_field(const LibEntry *e, unsigned field) {
+        const char *s = e->key, *end;
+
+        if (!e->last_properties || !s)
+                return NULL;
+        for (; field > 0; field--) {
+                s = strchr(s, '\n');
+                if (!s)
+                        return NULL;
+                s++;
+        }
+        end = strchrnul(s, '\n');
+        return strndup(s, end - s);
+}
+
 static void object_free(ioreg_object_t o) {
         switch (o->kind) {
         case LIB_OBJECT_ENTRY: {
@@ -157,6 +172,10 @@ static ioreg_return_t object_class(ioreg_object_t object, char **ret) {
                 *ret = strdup(object_kind_class(object->kind));
                 return *ret ? IOREG_RETURN_SUCCESS : IOREG_RETURN_NO_MEMORY;
         }
+        /* A terminated service: the daemon no longer knows it, the notification told us. */
+        *ret = lib_entry_terminated_field(e, 0);
+        if (*ret)
+                return IOREG_RETURN_SUCCESS;
         r = lib_bus_lock(&bus);
         if (r != IOREG_RETURN_SUCCESS)
                 return r;

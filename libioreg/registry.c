@@ -49,6 +49,12 @@ static ioreg_return_t entry_string(ioreg_registry_entry_t entry, const char *mem
 
         if (!e)
                 return IOREG_RETURN_BAD_ARGUMENT;
+        /* A terminated service keeps the name its notification carried (the daemon forgot it). */
+        if (!plane && streq(member, "GetName")) {
+                *ret = lib_entry_terminated_field(e, 1);
+                if (*ret)
+                        return IOREG_RETURN_SUCCESS;
+        }
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;

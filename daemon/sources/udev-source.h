@@ -5,8 +5,12 @@
  * Without udevd (/run/udev/control absent) the monitor listens to the
  * kernel's uevents and everything comes from sysfs; with udevd it listens to
  * udev's events, whose properties are added on top. $IOREG_UDEV_MODE
- * (kernel or udev) overrides that choice.
+ * (kernel or udev) overrides that choice; $IOREG_UDEV_RCVBUF (bytes) sets a
+ * small receive buffer instead of the large one, so that tests lose events.
  *
+ * Only devices are applied, what the enumeration lists: uevents of other
+ * kobjects (net queues, modules, drivers, buses) are skipped, so that
+ * coldplug and hotplug give the same entries.
  * Every event becomes a DeviceRecord for the device tree; nothing past this
  * file sees libudev. A lost event stream (ENOBUFS, or a gap in the kernel's
  * sequence numbers) triggers a resync from sysfs. One bad event is logged
@@ -25,6 +29,7 @@ typedef struct UdevSource UdevSource;
 typedef struct UdevSourceStats {
         uint64_t events;       /* events applied */
         uint64_t bad_events;   /* events dropped with a log line */
+        uint64_t skipped;      /* uevents of kobjects that are no devices (net queues, modules, drivers) */
         uint64_t resyncs;
         uint64_t last_seqnum;
         int rcvbuf;            /* receive buffer the socket got, in bytes */

@@ -2,7 +2,8 @@
 /*
  * test-udev-source.c: the udev source and the device tree on a umockdev
  * testbed built from a real recording (a USB keyboard behind three hubs):
- * coldplug, hotplug (add, change, remove), subtree termination order,
+ * coldplug, hotplug (add, change, remove), unbind after the sysfs folder
+ * went (a real kernel's order), subtree termination order,
  * resync after lost events and after changes made behind the daemon's
  * back, each compared with a fresh coldplug, and bad events.
  * Runs with libumockdev-preload.so in LD_PRELOAD (meson sets it).
@@ -168,15 +169,80 @@ static void test_session_id(void **state) {
         assert_true(fixture_run_until(f, fixture_has_device, syspath));
         second = value_unsigned(entry_get_property(device_tree_find(&f->tree, syspath), "sessionID"));
         assert_int_not_equal(second, 0);
-        /*
-         * The new attachment's own node. That it differs from the first is kernfs's promise (it
-         * never reuses a node ID); the testbed's file system may reuse the inode, so the
-         * difference is checked on a real kernel (tests/vm), not here.
-         */
+        /* The new attachment's own node, not the old one's (held open above, its number cannot return). */
+        assert_int_not_equal(second, first);
         assert_int_equal(stat(syspath, &st), 0);
         assert_int_equal(second, (uint64_t) st.st_ino);
         g_free(syspath);
         close(old_node);
+}
+
+static bool driver_gone(Fixture *f, const void *syspath) {
+        Entry *nub = device_tree_find(&f->tree, syspath);
+        Entry *const *children;
+        unsigned n;
+
+        if (!nub)
+                return false;
+        children = entry_get_children(nub, f->registry->service_plane, &n);
+        for (unsigned i = 0; i < n; i++)
+                if (streq(children[i]->klass->name, "IOLinuxKernelDriver"))
+                        return false;
+        return true;
+}
+
+/* What sysfs says once the driver let go: no driver link, no DRIVER in the uevent file. */
+static void unbind_in_testbed(Fixture *f, const char *syspath) {
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *dir = g_build_filename(sys, syspath + strlen("/sys"), NULL);
+        g_autofree char *uevent = g_build_filename(dir, "uevent", NULL);
+        g_autofree char *driver = g_build_filename(dir, "driver", NULL);
+        g_autofree char *contents = NULL;
+        g_auto(GStrv) lines = NULL;
+        GString *out = g_string_new(NULL);
+
+        assert_true(g_file_get_contents(uevent, &contents, NULL, NULL));
+        lines = g_strsplit(contents, "\n", -1);
+        for (char **l = lines; *l; l++)
+                if (**l && !g_str_has_prefix(*l, "DRIVER="))
+                        g_string_append_printf(out, "%s\n", *l);
+        assert_true(g_file_set_contents(uevent, out->str, -1, NULL));
+        g_string_free(out, TRUE);
+        assert_int_equal(unlink(driver), 0);
+}
+
+static unsigned n_terminated_drivers;
+
+static void count_driver_termination(void *userdata, Entry *e) {
+        if (streq(e->klass->name, "IOLinuxKernelDriver"))
+                n_terminated_drivers++;
+}
+
+/*
+ * A real kernel sends an unplugged device's unbind after its sysfs folder is gone (tests/vm found
+ * it; umockdev's usual order hides it): the nub keeps its name and properties, its kernel driver
+ * entry is terminated like a service (the nub goes on remove only).
+ */
+static void test_unbind_after_sysfs_is_gone(void **state) {
+        Fixture *f = *state;
+        Entry *dev = device_tree_find(&f->tree, KBD_DEV);
+        char *name = strdup(entry_get_name(dev, NULL));
+        size_t n_props = value_dict_size(dev->properties);
+
+        n_terminated_drivers = 0;
+        f->tree.on_terminate = count_driver_termination;
+        /* umockdev sends from the folder: send, then remove it before the daemon reads the event. */
+        unbind_in_testbed(f, KBD_DEV);
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "unbind");
+        umockdev_testbed_remove_device(f->testbed, KBD_DEV);
+        assert_true(fixture_run_until(f, driver_gone, KBD_DEV));
+        dev = device_tree_find(&f->tree, KBD_DEV);
+        assert_string_equal(entry_get_name(dev, NULL), name);
+        assert_int_equal(value_dict_size(dev->properties), n_props);
+        assert_int_equal(value_unsigned(entry_get_property(dev, "idVendor")), 0x05f3);
+        assert_null(value_dict_get(entry_get_property(dev, "Linux"), "DRIVER"));
+        assert_int_equal(n_terminated_drivers, 1);
+        free(name);
 }
 
 /* Every terminated device comes before each of its ancestors. */
@@ -406,6 +472,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hotplug_change, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_session_id, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_hotplug_add_remove, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_unbind_after_sysfs_is_gone, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_remove_hub_terminates_children_first, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_resync_after_changes_behind_our_back, setup_kbd, fixture_teardown),

@@ -87,6 +87,12 @@ struct DeviceRecord {
          * unknown. May be NULL: the source cannot tell.
          */
         uint64_t (*get_node_id)(const DeviceRecord *d);
+        /*
+         * Whether the device has left sysfs already: a real kernel sends the unbind (and change)
+         * events of an unplugged device after its folder is gone, when nothing can be read. May be
+         * NULL: never.
+         */
+        bool (*is_gone)(const DeviceRecord *d);
         void *userdata;           /* borrowed; the callbacks' */
 };
 
@@ -107,6 +113,10 @@ static inline const char *device_record_property(const DeviceRecord *d, const ch
 static inline ssize_t device_record_read_attr_binary(const DeviceRecord *d, const char *name, void *buf,
                                                      size_t size) {
         return d && d->read_attr_binary ? d->read_attr_binary(d, name, buf, size) : -ENOENT;
+}
+
+static inline bool device_record_is_gone(const DeviceRecord *d) {
+        return d && d->is_gone && d->is_gone(d);
 }
 
 static inline const char *device_record_link(const DeviceRecord *d, const char *name) {

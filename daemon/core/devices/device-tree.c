@@ -34,11 +34,37 @@ static DeviceNode *device_node_free(DeviceNode *n) {
 DEFINE_HASHMAP_FREE_FUNC(device_node_free_void, DeviceNode, device_node_free);
 static const HashmapOps by_syspath_ops = HASHMAP_OPS_STRING(device_node_free_void); /* owns the nodes */
 
-/* The nub of syspath when it is in IOPower: the power plane's view of the devices. */
+/* A devlink's end by name, "BUS:NAME" (power-plane.h): the device called NAME on that bus or class. */
+static DeviceNode *find_by_bus_name(const DeviceTree *t, const char *key) {
+        const char *colon = strchr(key, ':'), *name = colon + 1;
+        size_t bus_len = colon - key;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&t->by_syspath, &i, NULL, &v);) {
+                DeviceNode *n = v;
+                const char *base = strrchr(n->syspath, '/'), *subsystem;
+                Value *linux_dict;
+
+                if (!base || !streq(base + 1, name))
+                        continue;
+                linux_dict = value_dict_get(n->nub->properties, "Linux");
+                subsystem = value_string(value_dict_get(linux_dict, "SUBSYSTEM"), NULL);
+                if (bus_len == 0 ||
+                    (subsystem && strlen(subsystem) == bus_len && strncmp(subsystem, key, bus_len) == 0))
+                        return n;
+        }
+        return NULL;
+}
+
+/* The nub of syspath (or devlink end) when it is in IOPower: the power plane's view of the devices. */
 static Entry *find_power_nub(void *userdata, const char *syspath) {
         DeviceTree *t = userdata;
-        DeviceNode *n = hashmap_get(&t->by_syspath, syspath);
+        DeviceNode *n;
 
+        if (syspath[0] != '/' && strchr(syspath, ':'))
+                n = find_by_bus_name(t, syspath);
+        else
+                n = hashmap_get(&t->by_syspath, syspath);
         return n && n->power ? n->nub : NULL;
 }
 
@@ -139,6 +165,40 @@ static int apply_description(Entry *e, NubDescription *nub) {
         return r;
 }
 
+static void forget_entry(void *userdata, Entry *e);
+
+/* registerService: the matcher sets the state bits; without one, the entry is just published. */
+static void publish(DeviceTree *t, Entry *e, unsigned state) {
+        if (t->on_publish)
+                t->on_publish(t->userdata, e);
+        else
+                entry_set_state(e, state, 0);
+}
+
+/* Sets key in the nub's Linux dictionary (value NULL: removes it). Returns 1 when that changed it. */
+static int set_linux_key(Entry *e, const char *key, const char *value) {
+        _cleanup_value_ Value *props = NULL;
+        Value *dict = value_dict_get(e->properties, "Linux"), *old;
+        int r;
+
+        if (!dict)
+                return 0;
+        old = value_dict_get(dict, key);
+        if (value ? old && streq_ptr(value_string(old, NULL), value) : !old)
+                return 0;
+        /* A copy: the old table may be held by a notification under way. */
+        props = value_copy(e->properties);
+        if (!props)
+                return -ENOMEM;
+        dict = value_dict_get(props, "Linux");
+        r = value ? value_dict_set_take(dict, key, value_new_string(value)) : value_dict_remove(dict, key);
+        if (r < 0)
+                return r;
+        r = entry_set_properties(e, props);
+        return r < 0 ? r : 1;
+}
+
+/* The kernel driver's entry between the nub and the nubs below it; the caller publishes it. */
 static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         Entry *const *children;
         Entry *drv;
@@ -161,7 +221,6 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        entry_set_state(drv, DRIVER_STATE, 0);
         /* The nubs below the device now hang below its driver, as on a Mac. */
         for (;;) {
                 Entry *child = NULL;
@@ -198,9 +257,8 @@ static int detach_driver(DeviceTree *t, DeviceNode *n) {
                 if (r < 0)
                         return r;
         }
-        (void) hashmap_remove(&t->by_entry, &n->driver->id);
-        registry_remove_entry(t->registry, n->driver);
-        n->driver = entry_unref(n->driver);
+        /* Terminated like any service, so that subscribers hear of it (forget_entry() drops n->driver). */
+        registry_terminate_entry(t->registry, n->driver, forget_entry, t);
         return 1;
 }
 
@@ -216,7 +274,10 @@ static int sync_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         if (!driver)
                 return r;
         r = attach_driver(t, n, driver);
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        publish(t, n->driver, DRIVER_STATE);
+        return 1;
 }
 
 /* The power and firmware planes, once the nub is in IOService. Returns 1 when they changed. */
@@ -281,11 +342,10 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         r = d->driver ? attach_driver(t, n, d->driver) : 0;
         q = join_planes(t, n, d, power);
         t->n_added++;
-        /* registerService: the matcher sets the state bits; without one, the nub is just published. */
-        if (t->on_publish)
-                t->on_publish(t->userdata, e);
-        else
-                entry_set_state(e, NUB_STATE, 0);
+        publish(t, e, NUB_STATE);
+        /* The driver after its nub, as a Mac publishes a driver once its provider matched it. */
+        if (n->driver && n->driver->registry)
+                publish(t, n->driver, DRIVER_STATE);
         return r < 0 ? r : q < 0 ? q : 1;
 fail:
         registry_remove_entry(t->registry, e);
@@ -357,6 +417,26 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         return 1;
 }
 
+/*
+ * An event (bind, unbind, change, ...) for a device that has left sysfs: nothing can be read, so
+ * the nub keeps the name and properties it had; only what the event itself says, the driver,
+ * changes. The nub goes on remove.
+ */
+static int update_gone_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d) {
+        int r, changed;
+
+        n->sweep = t->sweep;
+        changed = sync_driver(t, n, d->driver);
+        if (changed < 0)
+                return changed;
+        r = set_linux_key(n->nub, "DRIVER", d->driver);
+        if (r <= 0)
+                return r < 0 ? r : changed;
+        t->n_changed++;
+        entry_announce_properties(n->nub);
+        return 1;
+}
+
 /* move: the device (and everything below it) has a new syspath. */
 static int move_device(DeviceTree *t, const DeviceRecord *d) {
         size_t old_len = strlen(d->devpath_old);
@@ -399,6 +479,16 @@ static int move_device(DeviceTree *t, const DeviceRecord *d) {
                 r = hashmap_put(&t->by_syspath, n->syspath, n);
                 if (r < 0)
                         goto out;
+                /* The moved device itself is described again by the caller; those below only move. */
+                if (streq(n->syspath, d->syspath))
+                        continue;
+                r = set_linux_key(n->nub, "SYSPATH", n->syspath);
+                if (r < 0)
+                        goto out;
+                if (r > 0) {
+                        t->n_changed++;
+                        entry_announce_properties(n->nub);
+                }
         }
         r = n_moved > 0;
 out:
@@ -441,10 +531,17 @@ int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
                 return -EINVAL;
         }
 
+        if (n && d->action != DEVICE_ACTION_ADD && device_record_is_gone(d))
+                return update_gone_device(t, n, d);
         /* Every other action describes the device as it is now: add it, or bring it up to date. */
         r = family_describe_device(d, &nub);
         if (r < 0)
                 return r;
+        if (n && d->action != DEVICE_ACTION_ADD && device_record_is_gone(d)) {
+                /* It left while we read it: what we read may be half of it. */
+                nub_description_done(&nub);
+                return update_gone_device(t, n, d);
+        }
         power = power_plane_describe(&t->power, d, nub.properties);
         r = power < 0 ? power : firmware_tree_describe(&t->firmware, d, nub.properties);
         if (r >= 0 && n)

@@ -15,6 +15,10 @@
  *   further power parents, IOPowerManagement (power-plane.h).
  * - IODeviceTree: the device tree or the ACPI namespace, devices sharing
  *   their firmware node's entry (firmware-tree.h).
+ * Events other than add for a device that has left sysfs (a real kernel sends
+ * an unplugged device's unbind after removing its folder) keep the nub's
+ * name and properties and change its driver only. A move updates the
+ * SYSPATH of every nub below the moved device too.
  * Removal terminates the nub and its subtree, children first; every entry
  * removed leaves every plane, and the power and firmware planes are told
  * before it goes.
@@ -39,7 +43,11 @@ typedef struct DeviceTree {
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */
         void (*on_terminate)(void *userdata, Entry *e);
-        /* Told about each new nub once it is in the registry (registerService); NULL: marked registered. */
+        /*
+         * Told about each new nub once it is in the registry (registerService), and about each new
+         * kernel-driver entry after its nub; NULL: marked registered. Kernel-driver entries that go
+         * (unbind) are terminated like nubs: on_terminate hears of them.
+         */
         void (*on_publish)(void *userdata, Entry *nub);
         void *userdata;          /* borrowed */
 } DeviceTree;

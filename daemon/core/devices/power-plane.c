@@ -246,7 +246,27 @@ static int link_remove(PowerPlane *p, PowerLink *l) {
         return had_edge;
 }
 
+/*
+ * The ends of a link named BUS:SUPPLIER--BUS:CONSUMER (the kernel's devlink name; BUS is the bus
+ * or class, empty for neither) as two strings "BUS:SUPPLIER\0BUS:CONSUMER" in one buffer.
+ */
+static int link_ends_from_name(const char *name, char **ret) {
+        const char *sep = name ? strstr(name, "--") : NULL;
+        char *ends;
+
+        if (!sep || sep == name || !sep[2] || !memchr(name, ':', sep - name) || !strchr(sep + 2, ':'))
+                return -EINVAL;
+        ends = strdup(name);
+        if (!ends)
+                return -ENOMEM;
+        ends[sep - name] = '\0';
+        memmove(ends + (sep - name) + 1, ends + (sep - name) + 2, strlen(sep + 2) + 1);
+        *ret = ends;
+        return 0;
+}
+
 int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep) {
+        _cleanup_free_ char *ends = NULL;
         PowerLink *l;
         const char *supplier, *consumer;
         int r;
@@ -258,8 +278,14 @@ int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep)
 
         supplier = device_record_link(d, "supplier");
         consumer = device_record_link(d, "consumer");
-        if (!supplier || !consumer)
-                return -EINVAL;
+        if (!supplier || !consumer) {
+                /* No symlinks (made after the add uevent, and not for every link): the name says. */
+                r = link_ends_from_name(d->sysname, &ends);
+                if (r < 0)
+                        return r;
+                supplier = ends;
+                consumer = ends + strlen(ends) + 1;
+        }
         if (l && streq(l->supplier, supplier) && streq(l->consumer, consumer)) {
                 l->sweep = sweep;
                 return link_attach(p, l); /* still waiting for an end, perhaps */
@@ -286,6 +312,15 @@ int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep)
         return link_attach(p, l);
 }
 
+/* Whether a link's end (a syspath, or "BUS:NAME") may be the device at syspath; find() decides. */
+static bool end_is(const char *end, const char *syspath) {
+        const char *base = strrchr(syspath, '/');
+
+        if (end[0] == '/')
+                return streq(end, syspath);
+        return base && streq(strchr(end, ':') + 1, base + 1);
+}
+
 unsigned power_plane_device_added(PowerPlane *p, const char *syspath) {
         unsigned n = 0;
         void *v;
@@ -296,7 +331,7 @@ unsigned power_plane_device_added(PowerPlane *p, const char *syspath) {
                 /* A link whose end was removed and came back holds the old entry: let it go. */
                 if (l->child && (!l->child->registry || !l->parent->registry))
                         link_detach(l, p->registry->power_plane);
-                if ((streq(l->supplier, syspath) || streq(l->consumer, syspath)) && link_attach(p, l) > 0)
+                if ((end_is(l->supplier, syspath) || end_is(l->consumer, syspath)) && link_attach(p, l) > 0)
                         n++;
         }
         return n;

@@ -18,7 +18,12 @@
  *   has no nub of its own. Links wait for a supplier or consumer that is not
  *   there yet and attach when it comes; removing the link (or resync not
  *   finding it) detaches the edge. An edge that was already there (supplier
- *   is the sysfs power parent) is left alone.
+ *   is the sysfs power parent) is left alone. A link whose supplier or
+ *   consumer symlink is missing (the kernel makes them after the add uevent,
+ *   and not at all for some links, such as libata's ":ata2--scsi:1:0:0:0")
+ *   is known by its name, BUS:SUPPLIER--BUS:CONSUMER: find() then gets
+ *   "BUS:NAME" (BUS the bus or class, empty when the device has neither)
+ *   instead of a syspath.
  * - IOPowerManagement (Apple's keys) from runtime PM, in three states as
  *   Apple's families describe theirs: 0 off (system sleep: never seen while
  *   the daemon runs), 1 runtime-suspended (kIOPMLowPower), 2 active
@@ -62,7 +67,7 @@
 #define IOPM_POWER_STATE_VERSION1 1 /* kIOPMPowerStateVersion1 */
 #define POWER_STATE_COUNT 3
 
-/* Resolves a syspath to its nub when that nub is in IOPower (borrowed), else NULL. */
+/* Resolves a syspath, or a devlink end "BUS:NAME", to its nub when in IOPower (borrowed), else NULL. */
 typedef Entry *(*PowerPlaneFind)(void *userdata, const char *syspath);
 
 /*
@@ -126,7 +131,7 @@ static inline bool power_plane_is_link(const DeviceRecord *d) {
 /*
  * Applies one devlink record (any action; remove detaches). sweep is the
  * resync generation that saw it. Returns 1 when the plane changed, 0 when
- * not, -EINVAL for a link without supplier or consumer, -ENOMEM.
+ * not, -EINVAL for a link with neither symlinks nor a BUS:NAME--BUS:NAME name, -ENOMEM.
  */
 int power_plane_apply_link(PowerPlane *p, const DeviceRecord *d, uint64_t sweep);
 /* A device came: attaches the links that waited for it. Returns the number attached. */

@@ -67,7 +67,10 @@ ioreg_registry_entry_t ioreg_registry_entry_from_path(const char *path);
 /** IORegistryEntryCopyFromPath: the same, under its CF name. */
 ioreg_registry_entry_t ioreg_registry_entry_copy_from_path(const char *path);
 
-/** IORegistryEntryGetName: the global name into name (truncated to 127 bytes). */
+/**
+ * IORegistryEntryGetName: the global name into name (truncated to 127 bytes). For a service whose
+ * terminated notification was delivered, the name it had (as ioreg_object_get_class() its class).
+ */
 ioreg_return_t ioreg_registry_entry_get_name(ioreg_registry_entry_t entry, ioreg_name_t name);
 /** IORegistryEntryGetNameInPlane: the name in plane (NULL: the global name). */
 ioreg_return_t ioreg_registry_entry_get_name_in_plane(ioreg_registry_entry_t entry, const char *plane,

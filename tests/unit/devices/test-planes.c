@@ -4,7 +4,8 @@
  * IODeviceTree plane (daemon/core/devices/firmware-tree.c) as the device tree builds
  * them: from a real recording (tests/data/umockdev, whose devices carry
  * power/runtime_status and firmware_node links), from tables, and from the
- * device-tree fixture in tests/data/sysfs-devicetree.
+ * device-tree fixture in tests/data/sysfs-devicetree. Also a move's effect on
+ * the nubs below the moved device.
  *
  * The ACPI nodes themselves are not in any recording (umockdev-record
  * records a device's ancestors, not its firmware node). The tables below
@@ -280,7 +281,8 @@ static void test_runtime_status(void **state) {
 
 #define SUPPLIER "/sys/devices/platform/regulator.0"
 #define CONSUMER "/sys/devices/platform/soc/mmc0"
-#define DEVLINK "/sys/devices/virtual/devlink/platform:regulator.0--platform:mmc0"
+#define DEVLINKS "/sys/devices/virtual/devlink/"
+#define DEVLINK DEVLINKS "platform:regulator.0--platform:mmc0"
 
 static const char *const pm_active[] = { "power/runtime_status", "active", NULL };
 static const char *const devlink_links[] = { "supplier", SUPPLIER, "consumer", CONSUMER, NULL };
@@ -339,8 +341,26 @@ static void test_devlink(void **state) {
         assert_int_equal(device_tree_resync_end(&f->tree), 1);
         assert_int_equal(n_parents(consumer, power), 1);
 
-        /* A link without its ends is refused; a link whose supplier hangs below its consumer makes no cycle. */
-        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINK, "devlink", devlink_attrs, NULL), -EINVAL);
+        /*
+         * A link without its supplier and consumer symlinks (a real kernel makes them after the add
+         * uevent, and libata's ":ata2--scsi:1:0:0:0" never has them) is known by its name.
+         */
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINK, "devlink", devlink_attrs, NULL), 1);
+        assert_true(has_parent(consumer, nub(f, SUPPLIER), power));
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_REMOVE, DEVLINK, "devlink", NULL, NULL), 1);
+        assert_int_equal(n_parents(consumer, power), 1);
+        /* The name finds devices of that bus only; an empty bus (neither bus nor class) any. */
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS "pci:regulator.0--platform:mmc0", "devlink",
+                               devlink_attrs, NULL), 0);
+        assert_int_equal(n_parents(consumer, power), 1);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS ":regulator.0--platform:mmc0", "devlink",
+                               devlink_attrs, NULL), 1);
+        assert_true(has_parent(consumer, nub(f, SUPPLIER), power));
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_REMOVE, DEVLINKS ":regulator.0--platform:mmc0", "devlink",
+                               NULL, NULL), 1);
+        /* Neither links nor such a name: refused. A link whose supplier is below its consumer makes no cycle. */
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, DEVLINKS "nameless", "devlink", devlink_attrs, NULL),
+                         -EINVAL);
         {
                 static const char *const loop[] = { "supplier", CONSUMER, "consumer", "/sys/devices/platform/soc", NULL };
 
@@ -560,6 +580,33 @@ static void test_recording_links(void **state) {
         assert_null(device_record_link(d, "power/runtime_status")); /* an attribute, not a link */
 }
 
+static const char *linux_syspath(Entry *e) {
+        return value_string(value_dict_get(entry_get_property(e, "Linux"), "SYSPATH"), NULL);
+}
+
+/*
+ * A move (ip link set d0 name d1) takes the nubs below along: their SYSPATH follows, not only the
+ * tree's index (tests/vm's network scenario found the stale ones on a real kernel).
+ */
+static void test_move_updates_syspath_below(void **state) {
+        Fixture *f = *state;
+        TableDevice moved = table_device(DEVICE_ACTION_MOVE, "/sys/devices/virtual/things/d1", "things", NULL,
+                                         NULL);
+        Entry *e;
+
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0", "things", NULL, NULL), 1);
+        assert_int_equal(apply(&f->tree, DEVICE_ACTION_ADD, "/sys/devices/virtual/things/d0/part", "things", NULL,
+                               NULL), 1);
+        moved.record.devpath_old = "/devices/virtual/things/d0";
+        assert_int_equal(device_tree_apply(&f->tree, &moved.record), 1);
+        assert_null(device_tree_find(&f->tree, "/sys/devices/virtual/things/d0/part"));
+        e = device_tree_find(&f->tree, "/sys/devices/virtual/things/d1/part");
+        assert_non_null(e);
+        assert_string_equal(linux_syspath(e), "/sys/devices/virtual/things/d1/part");
+        assert_string_equal(linux_syspath(device_tree_find(&f->tree, "/sys/devices/virtual/things/d1")),
+                            "/sys/devices/virtual/things/d1");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -567,6 +614,7 @@ int main(void) {
                 T(test_power_parent_is_sysfs_parent),
                 T(test_runtime_status),
                 T(test_devlink),
+                T(test_move_updates_syspath_below),
                 T(test_acpi_tree),
                 T(test_acpi_claim_order),
                 T(test_devicetree),

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""host.py: the guest's channel to vm-run.py on the second serial port, one JSON object a line."""
+
+import json
+import os
+import tty
+
+
+class HostError(Exception):
+    pass
+
+
+class Host:
+    def __init__(self, path="/dev/ttyS1"):
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+        tty.setraw(self.fd)  # no echo, no line editing, no flow control
+        self.buf = b""
+
+    def send(self, obj):
+        data = json.dumps(obj).encode() + b"\n"
+        while data:
+            data = data[os.write(self.fd, data):]
+
+    def _readline(self):
+        while b"\n" not in self.buf:
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                raise HostError("host channel closed")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return json.loads(line)
+
+    def request(self, obj):
+        self.send(obj)
+        reply = self._readline()
+        if "error" in reply:
+            raise HostError(f"{obj}: {reply['error'].get('desc', reply['error'])}")
+        return reply.get("return")
+
+    def qmp(self, execute, **arguments):
+        return self.request({"cmd": "qmp", "execute": execute, "arguments": arguments})
+
+    def device_add(self, driver, id, **props):
+        return self.qmp("device_add", driver=driver, id=id, **props)
+
+    def device_del(self, id):
+        """Returns once QEMU has deleted the device (DEVICE_DELETED)."""
+        return self.qmp("device_del", id=id)
+
+    def ftdi(self, plug):
+        """QEMU's FTDI adapter is attached while the host holds its chardev open."""
+        return self.request({"cmd": "ftdi", "plug": plug})
+
+    def log(self, text):
+        self.send({"cmd": "log", "text": text})
+
+    def result(self, name, ok, detail, seconds):
+        self.send({"cmd": "result", "name": name, "ok": ok, "detail": detail, "seconds": seconds})
+
+    def done(self):
+        self.send({"cmd": "done"})
