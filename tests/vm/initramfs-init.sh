@@ -26,6 +26,14 @@ done
 grep -q " /newroot " /proc/mounts || { echo "initramfs: cannot mount the host root"; poweroff -f; }
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
+# The source tree, then the build tree (often inside it), at the host's paths: under /tmp they
+# would be hidden by the tmpfs above.
+for share in src build; do
+        eval "dir=\$ioreg_vm_$share"
+        mkdir -p "/newroot$dir" 2>/dev/null
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 "$share" "/newroot$dir" ||
+                { echo "initramfs: cannot mount the $share tree at $dir"; poweroff -f; }
+done
 mount --move /dev /newroot/dev
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys

@@ -235,6 +235,12 @@ class Machine:
                "-chardev", f"socket,id=ctl,path={self.ctl_path},server=on,wait=off", "-serial", "chardev:ctl",
                "-fsdev", "local,path=/,readonly=on,multidevs=remap,security_model=none,id=root",
                "-device", "virtio-9p-pci,fsdev=root,mount_tag=root",
+               # The source and build trees again, on their own: the guest's /tmp is a tmpfs, and
+               # a checkout there (CI's, say) would be hidden under it (initramfs-init.sh).
+               "-fsdev", f"local,path={args.src},readonly=on,multidevs=remap,security_model=none,id=src",
+               "-device", "virtio-9p-pci,fsdev=src,mount_tag=src",
+               "-fsdev", f"local,path={args.build},readonly=on,multidevs=remap,security_model=none,id=build",
+               "-device", "virtio-9p-pci,fsdev=build,mount_tag=build",
                "-netdev", "hubport,id=usbnet0,hubid=0", "-netdev", "hubport,id=nic0,hubid=1",
                "-device", "pcie-root-port,id=rp1,chassis=1,slot=1",
                "-drive", "if=none,id=cd,media=cdrom", "-device", "ide-cd,bus=ide.1,drive=cd,id=sata-cd",
