@@ -3,11 +3,20 @@
 {IOProviderClass, idVendor, idProduct} fires on unplug, as do one for its interfaces and, for the
 FTDI adapter, one for its tty nub (Apple's dictionaries: an interface's names its configuration and
 number too); each terminated entry still carries its name and properties.
-Then the device is plugged back and the registry equals sysfs again."""
+Then the device is plugged back and the registry equals sysfs again, under a new sessionID: the ID
+of its new sysfs node, which kernfs never hands out twice (umockdev's file system may)."""
+
+import os
 
 
 from vmguest import checks, devices
 from vmguest.daemon import Watch
+
+
+def session_id(props):
+    """sessionID as a number, in either JSON form (a plain integer, or {"$unsigned": digits})."""
+    v = props.get("sessionID")
+    return int(v["$unsigned"]) if isinstance(v, dict) else v
 
 
 def run(ctx):
@@ -20,6 +29,9 @@ def run(ctx):
         if not dev:
             problems.append(f"{name}: not in the registry before unplug")
             continue
+        old_session = session_id(reg.props(dev))
+        if old_session != os.stat(path).st_ino:
+            problems.append(f"{name}: sessionID {old_session}, its sysfs node {os.stat(path).st_ino}")
         intfs = [e for e in checks.entries_below(reg, path) if e["class"] == "IOUSBHostInterface"]
         ttys = [e for e in checks.entries_below(reg, path) if e["class"] == "IOSerialBSDClient"]
         # Apple's dictionaries: a device by vendor and product; an interface needs its configuration
@@ -57,6 +69,13 @@ def run(ctx):
         devices.plug(ctx.host, name)
         if not checks.system.wait_until(lambda: devices.usb_path(name), 20):
             problems.append(f"{name}: did not come back")
-        _, p = checks.registry_settled(ctx)
+        reg, p = checks.registry_settled(ctx)
         problems += [f"{name}, replugged: {x}" for x in p]
+        new_path = devices.usb_path(name)  # the port may differ
+        back = reg.by_syspath().get(new_path, [None])[0] if new_path else None
+        new_session = session_id(reg.props(back)) if back else None
+        new_node = os.stat(new_path).st_ino if new_path else None
+        if new_session is None or new_session == old_session or new_session != new_node:
+            problems.append(f"{name}: sessionID {old_session} before the unplug, {new_session} after "
+                            f"(its new sysfs node: {new_node})")
     return problems
