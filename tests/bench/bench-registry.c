@@ -380,10 +380,8 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_ENTRIES:
-                        if (bench_parse_unsigned(optarg, 2, &arg_entries) < 0) {
-                                fprintf(stderr, "Invalid --entries: %s\n", optarg);
+                        if (bench_option_unsigned("entries", optarg, 2, BENCH_NO_MAX, &arg_entries) < 0)
                                 return -EINVAL;
-                        }
                         entries_set = true;
                         break;
                 case ARG_QUICK:
@@ -393,17 +391,13 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_calls = QUICK_CALLS;
                         break;
                 case ARG_CALLS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_calls) < 0) {
-                                fprintf(stderr, "Invalid --calls: %s\n", optarg);
+                        if (bench_option_unsigned("calls", optarg, 1, BENCH_NO_MAX, &arg_calls) < 0)
                                 return -EINVAL;
-                        }
                         calls_set = true;
                         break;
                 case ARG_RUNS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
-                                fprintf(stderr, "Invalid --runs: %s\n", optarg);
+                        if (bench_option_unsigned("runs", optarg, 1, BENCH_NO_MAX, &arg_runs) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case ARG_IGNORED:
                         break;
@@ -413,10 +407,8 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+        if (bench_no_arguments(argc, argv) < 0)
                 return -EINVAL;
-        }
         return 1;
 }
 

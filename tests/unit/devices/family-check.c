@@ -89,7 +89,7 @@ void check_absent(const NubDescription *n, const char *key) {
 }
 
 void check_nub(const NubDescription *n, const char *class_name, const char *name,
-                      const char *location) {
+               const char *location) {
         assert_string_equal(n->class_name, class_name);
         assert_string_equal(n->name, name);
         if (location)
