@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-families-hid.c: the HID family: over USB, I2C and PS/2, input devices with and without udev, malformed ones.
+ * test-families-hid.c: the HID family: over USB, I2C and PS/2, input devices
+ * with and without udev, malformed ones.
  *
  * The checks and the table devices they share are in family-check.c.
  */

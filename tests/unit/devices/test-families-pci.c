@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-families-pci.c: the PCI family: controllers, functions, bridges and malformed attributes.
+ * test-families-pci.c: the PCI family: controllers, functions, bridges and
+ * malformed attributes.
  *
  * The checks and the table devices they share are in family-check.c.
  */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-families-power.c: the power source family: batteries charging and discharging, malformed attributes.
+ * test-families-power.c: the power source family: batteries charging and
+ * discharging, malformed attributes.
  *
- * There is no umockdev recording of this kind of device, so it is built
- * from tables. Its udev properties are copied from the `udevadm info
- * --export-db` dumps in the shared test data
+ * There is no umockdev recording of this kind of device, so it is built from
+ * tables. Its udev properties are copied from the `udevadm info --export-db`
+ * dumps in the shared test data
  * (testdata/udevdb/checkbox-udevadm-export-db-LENOVO_T430S.txt and
  * ...-HP_ELITEBOOK_835_13_INCH_G10.txt). Those dumps hold no sysfs
  * attributes: the attributes in the tables (size, mtu, address, ...) are

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-families-usb.c: the USB family: devices behind hubs, interfaces, vendor classes and malformed descriptors.
+ * test-families-usb.c: the USB family: devices behind hubs, interfaces,
+ * vendor classes and malformed descriptors.
  *
  * The checks and the table devices they share are in family-check.c.
  */

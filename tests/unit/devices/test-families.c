@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-families.c: the families (daemon/core/devices/family-*.c) as a whole: the class hierarchy,
- * generic nubs (SPI, serial bus), every recorded device, the family table
- * and the umockdev loader. The other test-families-*.c take one family each:
- * for real recordings (tests/data/umockdev) and devices built from tables,
- * the class, name, location and every property with its exact type and
- * width, and malformed attributes, which must leave a property out, never
- * fill it with garbage.
+ * test-families.c: the families (daemon/core/devices/family-*.c) as a whole:
+ * the class hierarchy, generic nubs (SPI, serial bus), every recorded device,
+ * the family table and the umockdev loader. The other test-families-*.c take
+ * one family each: for real recordings (tests/data/umockdev) and devices
+ * built from tables, the class, name, location and every property with its
+ * exact type and width, and malformed attributes, which must leave a property
+ * out, never fill it with garbage.
  *
  * The checks and the table devices they share are in family-check.c.
  */

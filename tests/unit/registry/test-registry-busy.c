@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-registry-busy.c: the registry core (registry.c): busy counts and busy time
- * (reference §1.10).
+ * test-registry-busy.c: the registry core (registry.c): busy counts and busy
+ * time (reference §1.10).
  *
  * The per-test registry and the link checks are in registry-check.c.
  */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-registry-links.c: the registry core (registry.c): links between entries in a plane:
- * attach and detach, several parents, child order, cycles (reference §1.3).
+ * test-registry-links.c: the registry core (registry.c): links between
+ * entries in a plane: attach and detach, several parents, child order, cycles
+ * (reference §1.3).
  *
  * The per-test registry and the link checks are in registry-check.c.
  */

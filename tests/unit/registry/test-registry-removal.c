@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-registry-removal.c: the registry core (registry.c): removal and termination
- * (reference §1.9).
+ * test-registry-removal.c: the registry core (registry.c): removal and
+ * termination (reference §1.9).
  *
  * The per-test registry and the link checks are in registry-check.c.
  */

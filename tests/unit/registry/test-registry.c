@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-registry.c: the registry core (registry.c): Root and the planes, entry IDs,
- * names and locations, properties (reference §1.3).
+ * test-registry.c: the registry core (registry.c): Root and the planes, entry
+ * IDs, names and locations, properties (reference §1.3).
  *
  * The per-test registry and the link checks are in registry-check.c.
  */

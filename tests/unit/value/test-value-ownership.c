@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-value-ownership.c: who owns a value (value.c): deep copies,
- * references, the *_take functions, the memory a value holds. Every test ends with the symbol
- * table empty again (value-check.c).
+ * references, the *_take functions, the memory a value holds. Every test ends
+ * with the symbol table empty again (value-check.c).
  */
 
 #include <setjmp.h>

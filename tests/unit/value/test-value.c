@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-value.c: typed property values (value.c): constructors,
- * numbers and their widths, equality and subsets. Every test ends with the symbol
- * table empty again (value-check.c).
+ * test-value.c: typed property values (value.c): constructors, numbers and
+ * their widths, equality and subsets. Every test ends with the symbol table
+ * empty again (value-check.c).
  */
 
 #include <setjmp.h>
