@@ -408,10 +408,8 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_round_trips = QUICK_ROUND_TRIPS;
                         break;
                 case ARG_RUNS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
-                                fprintf(stderr, "Invalid --runs: %s\n", optarg);
+                        if (bench_option_unsigned("runs", optarg, 1, BENCH_NO_MAX, &arg_runs) < 0)
                                 return -EINVAL;
-                        }
                         runs_set = true;
                         break;
                 case ARG_IGNORED:
@@ -422,10 +420,8 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+        if (bench_no_arguments(argc, argv) < 0)
                 return -EINVAL;
-        }
         return 1;
 }
 

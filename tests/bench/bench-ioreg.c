@@ -445,10 +445,8 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_DEVICES:
-                        if (bench_parse_unsigned(optarg, 100, &arg_devices) < 0 || arg_devices > MAX_DEVICES) {
-                                fprintf(stderr, "Invalid --devices (100 to %u): %s\n", MAX_DEVICES, optarg);
+                        if (bench_option_unsigned("devices", optarg, 100, MAX_DEVICES, &arg_devices) < 0)
                                 return -EINVAL;
-                        }
                         devices_set = true;
                         break;
                 case ARG_QUICK:
@@ -458,10 +456,8 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_runs = QUICK_RUNS;
                         break;
                 case ARG_RUNS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
-                                fprintf(stderr, "Invalid --runs: %s\n", optarg);
+                        if (bench_option_unsigned("runs", optarg, 1, BENCH_NO_MAX, &arg_runs) < 0)
                                 return -EINVAL;
-                        }
                         runs_set = true;
                         break;
                 case ARG_IGNORED:
@@ -472,10 +468,8 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+        if (bench_no_arguments(argc, argv) < 0)
                 return -EINVAL;
-        }
         return 1;
 }
 

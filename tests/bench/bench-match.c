@@ -36,6 +36,8 @@
 #include <string.h>
 
 #include "bench-ids.h"
+#include "bench-match-catalogue.h"
+#include "bench-match-machine.h"
 #include "bench-plists.h"
 #include "bench-testbed.h"
 #include "bench-util.h"
@@ -71,8 +73,6 @@ static const char *const pci_ids_paths[] = {
 /* The project's copies first, then the shared test data beside the clone. */
 static const char *const plists_dirs[] = { BENCH_PLISTS_DIR, BENCH_SHARED_PLISTS_DIR, NULL };
 
-/* --- measuring --- */
-
 static size_t heap_in_use(void) {
         struct mallinfo2 mi = mallinfo2();
 
@@ -89,301 +89,6 @@ static uint64_t median(uint64_t *v, unsigned n) {
         qsort(v, n, sizeof(*v), u64_compare);
         return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-/* --- personalities --- */
-
-typedef enum Bus {
-        BUS_USB,
-        BUS_PCI,
-} Bus;
-
-/* USB: IOProviderClass, IOClass, idVendor, idProduct. PCI: IOProviderClass, IOClass, IOPCIMatch "0xDDDDVVVV". */
-static int personality_for(Bus bus, IdPair id, const char *source, Personality **ret) {
-        _cleanup_value_ Value *d = value_new_dictionary();
-        char name[32], match[16];
-
-        if (!d)
-                return -ENOMEM;
-        if (bus == BUS_USB) {
-                snprintf(name, sizeof(name), "usb-%04x-%04x", id.vendor, id.product);
-                if (value_dict_set_take(d, "IOProviderClass", value_new_string("IOUSBHostDevice")) < 0 ||
-                    value_dict_set_take(d, "IOClass", value_new_string("BenchUSBDriver")) < 0 ||
-                    value_dict_set_take(d, "idVendor", value_new_unsigned(id.vendor, 64)) < 0 ||
-                    value_dict_set_take(d, "idProduct", value_new_unsigned(id.product, 64)) < 0)
-                        return -ENOMEM;
-        } else {
-                snprintf(name, sizeof(name), "pci-%04x-%04x", id.vendor, id.product);
-                snprintf(match, sizeof(match), "0x%04x%04x", id.product, id.vendor);
-                if (value_dict_set_take(d, "IOProviderClass", value_new_string("IOPCIDevice")) < 0 ||
-                    value_dict_set_take(d, "IOClass", value_new_string("BenchPCIDriver")) < 0 ||
-                    value_dict_set_take(d, "IOPCIMatch", value_new_string(match)) < 0)
-                        return -ENOMEM;
-        }
-        return personality_new(name, bus == BUS_USB ? "org.ioreg.bench.usb" : "org.ioreg.bench.pci", source,
-                               TAKE_PTR(d), ret);
-}
-
-static int personalities_from_ids(Bus bus, const IdList *ids, PersonalityList *list) {
-        for (unsigned i = 0; i < ids->n; i++) {
-                Personality *p;
-                int r;
-
-                r = personality_for(bus, ids->items[i], ids->path ?: "synthetic", &p);
-                if (r >= 0)
-                        r = personality_list_append_take(list, p);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* n pairs spread evenly over ids, appended to ret. */
-static int pick_evenly(const IdList *ids, unsigned n, IdList *ret) {
-        for (unsigned i = 0; i < n && i < ids->n; i++) {
-                const IdPair *p = &ids->items[(uint64_t) i * ids->n / n];
-
-                if (id_list_add(ret, p->vendor, p->product) < 0)
-                        return -ENOMEM;
-        }
-        return id_list_index(ret);
-}
-
-/* A stand-in list when an ids file is missing: n made-up pairs of vendors 0xf000... */
-static int synthetic_ids(IdList *l, unsigned n) {
-        for (unsigned i = 0; i < n; i++)
-                if (id_list_add(l, (uint16_t) (0xf000 + i / 16), (uint16_t) (0x1000 + i)) < 0)
-                        return -ENOMEM;
-        return 0;
-}
-
-static int catalogue_build(const ClassTable *classes, const PersonalityList *const *lists, unsigned n_lists,
-                           Catalogue **ret, unsigned *ret_skipped) {
-        _cleanup_(catalogue_freep) Catalogue *c = NULL;
-        unsigned skipped = 0;
-        int r;
-
-        r = catalogue_new(classes, &c);
-        if (r < 0)
-                return r;
-        for (unsigned l = 0; l < n_lists; l++)
-                for (unsigned i = 0; i < lists[l]->n; i++) {
-                        r = catalogue_add(c, lists[l]->items[i]);
-                        if (r == -EINVAL || r == 0) {
-                                skipped++; /* no IOProviderClass, or an exact duplicate */
-                                continue;
-                        }
-                        if (r < 0)
-                                return r;
-                }
-        *ret = TAKE_PTR(c);
-        if (ret_skipped)
-                *ret_skipped = skipped;
-        return 0;
-}
-
-/* --- the machine --- */
-
-typedef struct Machine {
-        Registry *registry; /* owned */
-        DeviceTree tree;    /* owned (device_tree_done) */
-        bool tree_init;
-        Entry *resources;   /* borrowed from the registry */
-        Entry **nubs;       /* owned array of borrowed entries, in publish order */
-        unsigned n_nubs, cap_nubs;
-        int error;          /* the first failure of collect_nub() */
-} Machine;
-
-static void machine_done(Machine *m) {
-        if (m->tree_init)
-                device_tree_done(&m->tree);
-        m->registry = registry_free(m->registry);
-        free(m->nubs);
-        *m = (Machine) {};
-}
-
-/* The device tree's on_publish: keep the nub for the matcher, unregistered. */
-static void collect_nub(void *userdata, Entry *nub) {
-        Machine *m = userdata;
-
-        if (GROW(m->nubs, m->cap_nubs, m->n_nubs + 1) < 0) {
-                m->error = -ENOMEM;
-                return;
-        }
-        m->nubs[m->n_nubs++] = nub;
-}
-
-static int define_machine_classes(ClassTable *classes) {
-        int r = family_define_classes(classes);
-
-        if (r >= 0)
-                r = class_table_define(classes, "IOPlatformExpertDevice", "IOService", NULL);
-        if (r >= 0)
-                r = class_table_define(classes, "IOResources", "IOService", NULL);
-        return r;
-}
-
-/* A registry with the platform expert and IOResources, and every testbed device as a nub. */
-static int machine_build(Machine *m, const Testbed *bed) {
-        Entry *platform;
-        int r;
-
-        *m = (Machine) {};
-        r = registry_new(&m->registry);
-        if (r >= 0)
-                r = define_machine_classes(m->registry->classes);
-        if (r >= 0)
-                r = registry_create_entry(m->registry, "IOPlatformExpertDevice", &platform);
-        if (r >= 0)
-                r = entry_attach(platform, m->registry->root, m->registry->service_plane);
-        if (r >= 0)
-                r = registry_create_entry(m->registry, "IOResources", &m->resources);
-        if (r >= 0)
-                r = entry_attach(m->resources, platform, m->registry->service_plane);
-        if (r >= 0)
-                r = device_tree_init(&m->tree, m->registry, platform);
-        if (r < 0)
-                return r;
-        m->tree_init = true;
-        m->tree.on_publish = collect_nub;
-        m->tree.userdata = m;
-        for (unsigned i = 0; i < bed->n; i++) {
-                r = device_tree_apply(&m->tree, testbed_record(bed, i));
-                if (r < 0) {
-                        fprintf(stderr, "bench-match: cannot apply %s: %s\n", testbed_record(bed, i)->syspath,
-                                strerror(-r));
-                        return r;
-                }
-        }
-        if (m->error < 0)
-                return m->error;
-        return m->n_nubs == bed->n ? 0 : -EPROTO;
-}
-
-typedef struct MatchRun {
-        uint64_t nsec;
-        unsigned drivers; /* driver entries started */
-} MatchRun;
-
-/* Registers every nub of a fresh machine with a matcher on cat; only the registrations are timed. */
-static int match_all(const Testbed *bed, Catalogue *cat, MatchRun *ret) {
-        _cleanup_(machine_done) Machine m = {};
-        _cleanup_(matcher_freep) Matcher *matcher = NULL;
-        unsigned before;
-        uint64_t start;
-        int r;
-
-        r = machine_build(&m, bed);
-        if (r < 0)
-                return r;
-        r = matcher_new(m.registry, cat, m.resources, &matcher);
-        if (r < 0)
-                return r;
-        before = registry_n_entries(m.registry);
-        start = bench_now_nsec();
-        for (unsigned i = 0; i < m.n_nubs; i++) {
-                r = matcher_register_service(matcher, m.nubs[i]);
-                if (r < 0)
-                        return r;
-        }
-        ret->nsec = bench_now_nsec() - start;
-        ret->drivers = registry_n_entries(m.registry) - before;
-        if (matcher_n_pending(matcher) != 0)
-                return -EBUSY; /* codeless personalities complete at once: nothing may wait */
-        matcher = matcher_free(matcher); /* before the registry it borrows */
-        return 0;
-}
-
-/* catalogue_find_drivers() for every nub of m: total time and candidates. */
-static int find_all(const Machine *m, const Catalogue *cat, uint64_t *ret_nsec, uint64_t *ret_candidates) {
-        uint64_t start = bench_now_nsec(), candidates = 0;
-
-        for (unsigned i = 0; i < m->n_nubs; i++) {
-                _cleanup_free_ CatalogueItem **items = NULL;
-                unsigned n;
-                int r;
-
-                r = catalogue_find_drivers(cat, m->nubs[i], &items, &n);
-                if (r < 0)
-                        return r;
-                candidates += n;
-        }
-        *ret_nsec = bench_now_nsec() - start;
-        *ret_candidates = candidates;
-        return 0;
-}
-
-static bool in_list(const PersonalityList *l, const Personality *p) {
-        for (unsigned i = 0; i < l->n; i++)
-                if (l->items[i] == p)
-                        return true;
-        return false;
-}
-
-/*
- * The personalities of cat not generated here (the plists') that pass the passive match on some
- * nub of bed: the ones that start, merge or lose to a better candidate. Appended to ret (new references).
- */
-static int plists_in_play(const Testbed *bed, Catalogue *cat, PersonalityList *ret) {
-        _cleanup_(machine_done) Machine m = {};
-        _cleanup_(matcher_freep) Matcher *matcher = NULL;
-        int r;
-
-        r = machine_build(&m, bed);
-        if (r >= 0)
-                r = matcher_new(m.registry, cat, m.resources, &matcher);
-        for (unsigned i = 0; r >= 0 && i < m.n_nubs; i++)
-                r = matcher_register_service(matcher, m.nubs[i]);
-        for (unsigned i = 0; r >= 0 && i < m.n_nubs; i++) {
-                ExplainItem *items = NULL;
-                unsigned n = 0;
-
-                r = matcher_explain(matcher, m.nubs[i], &items, &n);
-                for (unsigned j = 0; r >= 0 && j < n; j++) {
-                        Personality *p = items[j].personality;
-
-                        if (items[j].outcome == EXPLAIN_NO_MATCH || items[j].outcome == EXPLAIN_NOT_RUN ||
-                            strncmp(p->bundle_id, "org.ioreg.bench.", 16) == 0 || in_list(ret, p))
-                                continue;
-                        r = personality_list_append_take(ret, personality_ref(p));
-                }
-                explain_items_free(items, n);
-        }
-        matcher = matcher_free(matcher); /* before the registry it borrows */
-        return r;
-}
-
-/* match_passive() of every candidate of every nub: total time and candidates tried. */
-static int passive_all(const Machine *m, const Catalogue *cat, uint64_t *ret_nsec, uint64_t *ret_tried,
-                       uint64_t *ret_passed) {
-        uint64_t nsec = 0, tried = 0, passed = 0;
-
-        for (unsigned i = 0; i < m->n_nubs; i++) {
-                _cleanup_free_ CatalogueItem **items = NULL;
-                uint64_t start;
-                unsigned n;
-                int r;
-
-                r = catalogue_find_drivers(cat, m->nubs[i], &items, &n);
-                if (r < 0)
-                        return r;
-                start = bench_now_nsec();
-                for (unsigned j = 0; j < n; j++) {
-                        MatchResult res;
-
-                        match_result_init(&res, items[j]->personality->dict);
-                        passed += match_passive(m->registry, m->nubs[i], items[j]->personality->dict,
-                                                MATCH_SKIP_PROVIDER_CLASS, &res);
-                }
-                nsec += bench_now_nsec() - start;
-                tried += n;
-        }
-        *ret_nsec = nsec;
-        *ret_tried = tried;
-        *ret_passed = passed;
-        return 0;
-}
-
-/* --- the run --- */
 
 typedef struct Config {
         const char *label;
@@ -777,10 +482,8 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_DEVICES:
-                        if (bench_parse_unsigned(optarg, 100, &arg_devices) < 0 || arg_devices > MAX_DEVICES) {
-                                fprintf(stderr, "Invalid --devices (100 to %u): %s\n", MAX_DEVICES, optarg);
+                        if (bench_option_unsigned("devices", optarg, 100, MAX_DEVICES, &arg_devices) < 0)
                                 return -EINVAL;
-                        }
                         devices_set = true;
                         break;
                 case ARG_QUICK:
@@ -790,10 +493,8 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_runs = QUICK_RUNS;
                         break;
                 case ARG_RUNS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
-                                fprintf(stderr, "Invalid --runs: %s\n", optarg);
+                        if (bench_option_unsigned("runs", optarg, 1, BENCH_NO_MAX, &arg_runs) < 0)
                                 return -EINVAL;
-                        }
                         runs_set = true;
                         break;
                 case ARG_USB_IDS:
@@ -813,10 +514,8 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+        if (bench_no_arguments(argc, argv) < 0)
                 return -EINVAL;
-        }
         return 1;
 }
 

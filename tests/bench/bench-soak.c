@@ -59,16 +59,16 @@
 
 #include <ioreg/ioreg.h>
 
+#include "bench-soak-daemon.h"
+#include "bench-soak-rearm.h"
 #include "bench-util.h"
 #include "test-bus.h"
 #include "macro.h"
 
-#define PRELOAD "libumockdev-preload.so.0"
 #define DEFAULT_CYCLES 1000u
 #define LEAK_CHECK_CYCLES 100u
 #define DEFAULT_WARMUP 100u
 #define DEFAULT_SUBSCRIBE_CYCLES 1000u
-#define WAIT_USEC (30ull * 1000 * 1000)
 #define MAX_GROWTH 0.01
 
 static unsigned arg_cycles = DEFAULT_CYCLES;
@@ -82,166 +82,6 @@ static const char *arg_recording = SOURCE_DIR "/tests/data/umockdev/umockdev-mob
 static const char *arg_device = "/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.4";
 static const char *arg_match = "IORegUSBSerialDriver";
 static const char *arg_personalities = SOURCE_DIR "/personalities";
-
-/* --- the recording: the cycled subtree, as text umockdev reads back --- */
-
-typedef struct Subtree {
-        char *text;          /* owned: the subtree's records, in the recording's order (children first) */
-        char **syspaths;     /* owned: /sys/devices/..., in the same order */
-        unsigned n;
-} Subtree;
-
-static void subtree_done(Subtree *s) {
-        free(s->text);
-        for (unsigned i = 0; i < s->n; i++)
-                free(s->syspaths[i]);
-        free(s->syspaths);
-        *s = (Subtree) {};
-}
-
-/* A record starts at "P: " and runs to the blank line; it belongs when its path is device or below it. */
-static int subtree_load(Subtree *s, const char *file, const char *device) {
-        _cleanup_fclose_ FILE *f = fopen(file, "re");
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0, dlen = strlen(device), text_len = 0;
-        bool in = false;
-        FILE *out;
-        ssize_t n;
-
-        if (!f)
-                return -errno;
-        out = open_memstream(&s->text, &text_len);
-        if (!out)
-                return -ENOMEM;
-        while ((n = getline(&line, &cap, f)) >= 0) {
-                if (strncmp(line, "P: ", 3) == 0) {
-                        char *path = line + 3;
-
-                        path[strcspn(path, "\n")] = 0;
-                        in = strncmp(path, device, dlen) == 0 && (path[dlen] == 0 || path[dlen] == '/');
-                        if (in) {
-                                char **v = realloc(s->syspaths, (s->n + 1) * sizeof(char *));
-
-                                if (v)
-                                        s->syspaths = v;
-                                if (!v || asprintf(&s->syspaths[s->n], "/sys%s", path) < 0) {
-                                        fclose(out);
-                                        return -ENOMEM;
-                                }
-                                s->n++;
-                                fprintf(out, "P: %s\n", path);
-                        }
-                        continue;
-                }
-                /* Not the N: (device node) lines: umockdev keeps a removed device's node and refuses a second. */
-                if (in && strncmp(line, "N: ", 3) != 0)
-                        fputs(line, out);
-        }
-        fclose(out);
-        return s->n > 0 ? 0 : -ENOENT;
-}
-
-/* --- the daemon --- */
-
-static int spawn_ioregd(const TestBus *f, bool valgrind, const char *valgrind_log, pid_t *ret) {
-        char bus_arg[600], pers_arg[600], log_arg[600];
-        char *argv[16];
-        unsigned n = 0;
-        pid_t pid;
-
-        snprintf(bus_arg, sizeof(bus_arg), "--bus-address=%s", f->address);
-        snprintf(pers_arg, sizeof(pers_arg), "--personalities=%s", arg_personalities);
-        if (valgrind) {
-                snprintf(log_arg, sizeof(log_arg), "--log-file=%s", valgrind_log);
-                argv[n++] = (char *) "valgrind";
-                argv[n++] = (char *) "--leak-check=full";
-                argv[n++] = (char *) "--show-leak-kinds=definite,indirect";
-                argv[n++] = (char *) "--errors-for-leak-kinds=definite,indirect";
-                argv[n++] = log_arg;
-        }
-        argv[n++] = (char *) IOREGD_PATH;
-        argv[n++] = bus_arg;
-        argv[n++] = pers_arg;
-        argv[n] = NULL;
-
-        pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
-                (void) setenv("LD_PRELOAD", PRELOAD, 1);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        *ret = pid;
-        return 0;
-}
-
-static int wait_quiet(sd_bus *bus, pid_t pid) {
-        for (unsigned i = 0; i < 1200; i++) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
-
-                if (sd_bus_call_method(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1", "org.ioreg.Registry1",
-                                       "WaitQuiet", &error, NULL, "t", (uint64_t) 10000000) >= 0)
-                        return 0;
-                if (waitpid(pid, NULL, WNOHANG) == pid)
-                        return -ECHILD;
-                nanosleep(&ts, NULL);
-        }
-        return -ETIMEDOUT;
-}
-
-typedef struct Usage {
-        unsigned long rss_kib;
-        unsigned fds;
-        unsigned children;
-} Usage;
-
-static int usage_read(pid_t pid, Usage *u) {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        char path[320];
-        size_t cap = 0;
-        DIR *d;
-        struct dirent *de;
-
-        *u = (Usage) {};
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        while (getline(&line, &cap, f) >= 0)
-                if (sscanf(line, "VmRSS: %lu kB", &u->rss_kib) == 1)
-                        break;
-        snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
-        d = opendir(path);
-        if (!d)
-                return -errno;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        u->fds++;
-        closedir(d);
-        /* Children: every process whose parent is the daemon (its driver servers). */
-        d = opendir("/proc");
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                _cleanup_fclose_ FILE *s = NULL;
-                int ppid = 0;
-
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                s = fopen(path, "re");
-                if (s && fscanf(s, "%*d (%*[^)]) %*c %d", &ppid) == 1 && ppid == pid)
-                        u->children++;
-        }
-        closedir(d);
-        return 0;
-}
-
-/* --- the client: Notification signals of two subscriptions, counted --- */
 
 typedef struct Client {
         sd_bus *bus;              /* owned */
@@ -309,27 +149,6 @@ static int get_subscriptions(sd_bus *bus, uint32_t *ret) {
                                            "org.ioreg.Notifications1", "Subscriptions", &error, 'u', ret);
 }
 
-/* --- the cycles --- */
-
-static int detach(UMockdevTestbed *tb, const Subtree *s) {
-        for (unsigned i = 0; i < s->n; i++) {
-                umockdev_testbed_uevent(tb, s->syspaths[i], "remove");
-                umockdev_testbed_remove_device(tb, s->syspaths[i]);
-        }
-        return 0;
-}
-
-static int attach(UMockdevTestbed *tb, const Subtree *s) {
-        GError *error = NULL;
-
-        if (!umockdev_testbed_add_from_string(tb, s->text, &error)) {
-                fprintf(stderr, "bench-soak: cannot add the device back: %s\n", error->message);
-                g_error_free(error);
-                return -EIO;
-        }
-        return 0;
-}
-
 static double growth(unsigned long before, unsigned long after) {
         return before == 0 ? 0 : ((double) after - (double) before) / (double) before;
 }
@@ -388,130 +207,6 @@ static void leak_rows(const char *log) {
                   errors == 0 ? "PASS" : bench_fmt("FAIL: see %s", log));
 }
 
-/* --- re-arm: libioreg ports across a daemon restart --- */
-
-typedef struct Port {
-        ioreg_notification_port_t port;        /* owned */
-        ioreg_iterator_t matched, terminated;  /* owned: the notifications' iterators */
-        unsigned n_matched, n_terminated;
-} Port;
-
-/* Drains the iterator (which re-arms it) and counts what it held. */
-static unsigned drain(ioreg_iterator_t it) {
-        unsigned n = 0;
-        ioreg_object_t o;
-
-        while ((o = ioreg_iterator_next(it))) {
-                ioreg_object_release(o);
-                n++;
-        }
-        return n;
-}
-
-static void on_port_matched(void *refcon, ioreg_iterator_t it) {
-        ((Port *) refcon)->n_matched += drain(it);
-}
-
-static void on_port_terminated(void *refcon, ioreg_iterator_t it) {
-        ((Port *) refcon)->n_terminated += drain(it);
-}
-
-static void port_done(Port *p) {
-        if (p->matched)
-                ioreg_object_release(p->matched);
-        if (p->terminated)
-                ioreg_object_release(p->terminated);
-        ioreg_notification_port_destroy(p->port);
-        *p = (Port) {};
-}
-
-static int port_start(Port *p) {
-        json_t *m = ioreg_service_matching(arg_match);
-        ioreg_return_t r;
-
-        p->port = ioreg_notification_port_create();
-        if (!p->port || !m) {
-                json_decref(m);
-                return -ENOMEM;
-        }
-        r = ioreg_service_add_matching_notification(p->port, IOREG_MATCHED_NOTIFICATION, m, on_port_matched, p,
-                                                    &p->matched);
-        if (r == IOREG_RETURN_SUCCESS) {
-                drain(p->matched);
-                m = ioreg_service_matching(arg_match);
-                r = ioreg_service_add_matching_notification(p->port, IOREG_TERMINATED_NOTIFICATION, m,
-                                                            on_port_terminated, p, &p->terminated);
-        }
-        if (r == IOREG_RETURN_SUCCESS)
-                drain(p->terminated);
-        if (r != IOREG_RETURN_SUCCESS) {
-                fprintf(stderr, "bench-soak: a libioreg port: %s\n", ioreg_return_string(r));
-                return -EIO;
-        }
-        return 0;
-}
-
-/* Dispatches every port until each one's counter (at offset) is at least want[i], for at most WAIT_USEC. */
-static unsigned ports_wait(Port *ports, unsigned n, size_t offset, const unsigned *want) {
-        uint64_t deadline = bench_now_nsec() + WAIT_USEC * 1000;
-        unsigned done = 0;
-
-        for (;;) {
-                struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
-
-                done = 0;
-                for (unsigned i = 0; i < n; i++) {
-                        (void) ioreg_notification_port_dispatch(ports[i].port);
-                        if (*(unsigned *) ((char *) &ports[i] + offset) >= want[i])
-                                done++;
-                }
-                if (done == n || bench_now_nsec() > deadline)
-                        return done;
-                nanosleep(&ts, NULL);
-        }
-}
-
-/* The daemon is stopped and started again (*pid changes); returns the ports that re-armed. */
-static int rearm(TestBus *f, UMockdevTestbed *tb, const Subtree *sub, sd_bus *bus, pid_t *pid,
-                 unsigned *ret_terminated, unsigned *ret_matched) {
-        _cleanup_free_ Port *ports = calloc(arg_clients, sizeof(Port));
-        _cleanup_free_ unsigned *want = calloc(arg_clients, sizeof(unsigned));
-        int r = 0;
-
-        if (!ports || !want)
-                return -ENOMEM;
-        (void) setenv("IOREG_BUS_ADDRESS", f->address, 1);
-        for (unsigned i = 0; r >= 0 && i < arg_clients; i++)
-                r = port_start(&ports[i]);
-        if (r < 0)
-                goto out;
-
-        (void) kill(*pid, SIGTERM);
-        (void) waitpid(*pid, NULL, 0);
-        *pid = 0;
-        detach(tb, sub); /* while the daemon is down: only the restart can tell the ports */
-        r = spawn_ioregd(f, false, NULL, pid);
-        if (r >= 0)
-                r = wait_quiet(bus, *pid);
-        if (r < 0)
-                goto out;
-        for (unsigned i = 0; i < arg_clients; i++)
-                want[i] = ports[i].n_terminated + 1;
-        *ret_terminated = ports_wait(ports, arg_clients, offsetof(Port, n_terminated), want);
-
-        /* Live again: the device comes back, and every port must hear of it. */
-        for (unsigned i = 0; i < arg_clients; i++)
-                want[i] = ports[i].n_matched + 1;
-        r = attach(tb, sub);
-        if (r < 0)
-                goto out;
-        *ret_matched = ports_wait(ports, arg_clients, offsetof(Port, n_matched), want);
-out:
-        for (unsigned i = 0; i < arg_clients; i++)
-                port_done(&ports[i]);
-        return r;
-}
-
 static int run(void) {
         _cleanup_(subtree_done) Subtree sub = {};
         _cleanup_free_ char *valgrind_log = NULL;
@@ -551,7 +246,7 @@ static int run(void) {
                 r = -ENOMEM;
                 goto out;
         }
-        r = spawn_ioregd(&f, arg_leak_check, valgrind_log, &pid);
+        r = spawn_ioregd(&f, arg_personalities, arg_leak_check, valgrind_log, &pid);
         if (r < 0)
                 goto out;
         r = test_bus_connect(&f, &c.bus);
@@ -644,7 +339,8 @@ static int run(void) {
 
         if (!arg_leak_check && arg_clients > 0) {
                 fprintf(stderr, "bench-soak: restarting the daemon under %u libioreg clients\n", arg_clients);
-                r = rearm(&f, tb, &sub, c.bus, &pid, &rearmed_terminated, &rearmed_matched);
+                r = rearm(&f, tb, &sub, c.bus, &pid, arg_personalities, arg_match, arg_clients, &rearmed_terminated,
+                          &rearmed_matched);
                 if (r < 0)
                         goto out;
         }

@@ -46,6 +46,7 @@
 #include <libudev.h>
 #include <umockdev.h>
 
+#include "bench-udev-peer.h"
 #include "bench-udevbed.h"
 #include "bench-util.h"
 #include "device-tree.h"
@@ -67,11 +68,6 @@
 static unsigned arg_devices = DEFAULT_DEVICES;
 static unsigned arg_events = DEFAULT_EVENTS;
 static unsigned arg_runs = DEFAULT_RUNS;
-
-/* Prevents the compiler from dropping the peer's reads. */
-static volatile uint64_t sink;
-
-/* --- the daemon's side --- */
 
 /* What ioregd runs: a registry with its platform expert, the device tree and the udev source. */
 typedef struct Instance {
@@ -115,167 +111,6 @@ static int instance_start(Instance *in, uint64_t *ret_nsec) {
                 *ret_nsec = bench_now_nsec() - start;
         return r;
 }
-
-/* --- the libudev peer --- */
-
-/*
- * What the families read (daemon/family-*.c), by subsystem. The peer reads
- * the same attributes of the same devices, and the ancestors they take
- * them from, with plain libudev calls.
- */
-static const char *const usb_device_attrs[] = {
-        "idVendor", "idProduct", "bcdDevice", "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol",
-        "bMaxPacketSize0", "bNumConfigurations", "bConfigurationValue", "devnum", "version",
-        "manufacturer", "product", "serial", "speed", "removable", NULL,
-};
-static const char *const usb_interface_attrs[] = {
-        "bInterfaceNumber", "bAlternateSetting", "bInterfaceClass", "bInterfaceSubClass",
-        "bInterfaceProtocol", "bNumEndpoints", "interface", NULL,
-};
-static const char *const usb_interface_device_attrs[] = {
-        "bConfigurationValue", "idVendor", "idProduct", "bcdDevice", NULL,
-};
-static const char *const pci_attrs[] = {
-        "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", NULL,
-};
-static const char *const net_attrs[] = {
-        "type", "addr_len", "address", "mtu", "carrier", "operstate", "speed", NULL,
-};
-static const char *const partition_attrs[] = { "partition", "size", "start", "ro", "uevent", NULL };
-static const char *const disk_attrs[] = { "size", "queue/logical_block_size", "removable", "ro", NULL };
-static const char *const disk_parent_attrs[] = { "vendor", "model", "name", NULL };
-static const char *const hid_attrs[] = { "uevent", "country", NULL };
-static const char *const hid_usb_attrs[] = { "product", "serial", "bcdDevice", "manufacturer", NULL };
-static const char *const input_attrs[] = {
-        "id/bustype", "id/vendor", "id/product", "id/version", "name", "uniq", "capabilities/ev",
-        "capabilities/key", "capabilities/rel", "capabilities/abs", "properties", NULL,
-};
-static const char *const power_supply_attrs[] = {
-        "type", "status", "present", "online", "capacity", "charge_full", "charge_full_design", "charge_now",
-        "current_now", "voltage_now", "cycle_count", "manufacturer", "model_name", "serial_number", NULL,
-};
-
-static uint64_t str_sum(const char *s) {
-        return s ? strlen(s) + 1 : 0;
-}
-
-static uint64_t read_attrs(struct udev_device *d, const char *const *names) {
-        uint64_t sum = 0;
-
-        for (; d && *names; names++)
-                sum += str_sum(udev_device_get_sysattr_value(d, *names));
-        return sum;
-}
-
-/* Binary attributes: read from sysfs directly, as the daemon's record does. */
-static uint64_t read_binary(struct udev_device *d, const char *name, size_t size) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        uint8_t buf[4096];
-        ssize_t n;
-
-        if (asprintf(&path, "%s/%s", udev_device_get_syspath(d), name) < 0)
-                return 0;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return 0;
-        n = read(fd, buf, size < sizeof(buf) ? size : sizeof(buf));
-        return n > 0 ? (uint64_t) n : 0;
-}
-
-static uint64_t peer_read_device(struct udev_device *d) {
-        const char *subsystem = udev_device_get_subsystem(d), *devtype = udev_device_get_devtype(d);
-        const char *sysname = udev_device_get_sysname(d), *modalias;
-        dev_t devnum = udev_device_get_devnum(d);
-        struct udev_device *up;
-        uint64_t sum;
-
-        /* The record and the Linux dictionary: every device. */
-        sum = str_sum(udev_device_get_syspath(d)) + str_sum(udev_device_get_devpath(d)) + str_sum(sysname) +
-              str_sum(subsystem) + str_sum(devtype) + str_sum(udev_device_get_driver(d)) +
-              str_sum(udev_device_get_devnode(d)) + major(devnum) + minor(devnum);
-        modalias = udev_device_get_property_value(d, "MODALIAS");
-        if (!modalias)
-                modalias = udev_device_get_sysattr_value(d, "modalias");
-        sum += str_sum(modalias);
-
-        if (streq_ptr(subsystem, "usb") && streq_ptr(devtype, "usb_device")) {
-                sum += read_attrs(d, usb_device_attrs) + read_binary(d, "descriptors", 18);
-        } else if (streq_ptr(subsystem, "usb") && streq_ptr(devtype, "usb_interface")) {
-                sum += read_attrs(d, usb_interface_attrs);
-                up = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
-                sum += read_attrs(up, usb_interface_device_attrs);
-                sum += str_sum(up ? udev_device_get_sysname(up) : NULL);
-        } else if (streq_ptr(subsystem, "pci")) {
-                sum += read_attrs(d, pci_attrs);
-        } else if (streq_ptr(subsystem, "tty")) {
-                if (udev_device_get_devnode(d))
-                        sum += str_sum(udev_device_get_sysattr_value(d, "type"));
-        } else if (streq_ptr(subsystem, "net")) {
-                sum += read_attrs(d, net_attrs);
-        } else if (streq_ptr(subsystem, "block")) {
-                bool partition = streq_ptr(devtype, "partition");
-                struct udev_device *disk = partition ? udev_device_get_parent(d) : d;
-
-                sum += read_attrs(d, partition ? partition_attrs : disk_attrs);
-                if (partition)
-                        sum += read_attrs(disk, disk_attrs);
-                else
-                        sum += read_attrs(udev_device_get_parent(d), disk_parent_attrs);
-        } else if (streq_ptr(subsystem, "hid")) {
-                sum += read_attrs(d, hid_attrs) + read_binary(d, "report_descriptor", 4096);
-                up = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
-                sum += read_attrs(up, hid_usb_attrs) + str_sum(up ? udev_device_get_sysname(up) : NULL);
-        } else if (streq_ptr(subsystem, "input") && !udev_device_get_devnode(d) && sysname &&
-                   strncmp(sysname, "input", 5) == 0 &&
-                   !udev_device_get_parent_with_subsystem_devtype(d, "hid", NULL)) {
-                sum += read_attrs(d, input_attrs);
-        } else if (streq_ptr(subsystem, "power_supply")) {
-                sum += read_attrs(d, power_supply_attrs);
-        }
-        return sum;
-}
-
-/* udev_enumerate_scan_devices(), then every device from its syspath with what the families read. */
-static int time_peer(uint64_t *ret_nsec, unsigned *ret_devices) {
-        struct udev_enumerate *en = NULL;
-        struct udev_list_entry *item;
-        struct udev *udev;
-        uint64_t start = bench_now_nsec(), sum = 0;
-        unsigned n = 0;
-        int r;
-
-        udev = udev_new();
-        if (!udev)
-                return -ENOMEM;
-        en = udev_enumerate_new(udev);
-        if (!en) {
-                udev_unref(udev);
-                return -ENOMEM;
-        }
-        r = udev_enumerate_scan_devices(en);
-        if (r >= 0)
-                udev_list_entry_foreach(item, udev_enumerate_get_list_entry(en)) {
-                        const char *syspath = udev_list_entry_get_name(item);
-                        struct udev_device *d = udev_device_new_from_syspath(udev, syspath);
-
-                        if (!d)
-                                continue;
-                        sum += peer_read_device(d);
-                        udev_device_unref(d);
-                        n++;
-                }
-        udev_enumerate_unref(en);
-        udev_unref(udev);
-        if (r < 0)
-                return r;
-        *ret_nsec = bench_now_nsec() - start;
-        *ret_devices = n;
-        sink += sum;
-        return 0;
-}
-
-/* --- the storm --- */
 
 /*
  * How many datagrams the emulated uevent socket holds. umockdev replaces
@@ -533,8 +368,6 @@ static bool check_passed(const Check *c) {
                c->fresh_devices == c->tree_devices && c->entries == c->fresh_entries;
 }
 
-/* --- output --- */
-
 static void help(void) {
         printf("Usage: bench-udev [OPTIONS]\n"
                "Coldplug and an event storm on a generated umockdev testbed; prints a markdown table.\n"
@@ -566,17 +399,13 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_DEVICES:
-                        if (bench_parse_unsigned(optarg, 100, &arg_devices) < 0 || arg_devices > MAX_DEVICES) {
-                                fprintf(stderr, "Invalid --devices (100 to %u): %s\n", MAX_DEVICES, optarg);
+                        if (bench_option_unsigned("devices", optarg, 100, MAX_DEVICES, &arg_devices) < 0)
                                 return -EINVAL;
-                        }
                         devices_set = true;
                         break;
                 case ARG_EVENTS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_events) < 0) {
-                                fprintf(stderr, "Invalid --events: %s\n", optarg);
+                        if (bench_option_unsigned("events", optarg, 1, BENCH_NO_MAX, &arg_events) < 0)
                                 return -EINVAL;
-                        }
                         events_set = true;
                         break;
                 case ARG_QUICK:
@@ -586,10 +415,8 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_events = QUICK_EVENTS;
                         break;
                 case ARG_RUNS:
-                        if (bench_parse_unsigned(optarg, 1, &arg_runs) < 0) {
-                                fprintf(stderr, "Invalid --runs: %s\n", optarg);
+                        if (bench_option_unsigned("runs", optarg, 1, BENCH_NO_MAX, &arg_runs) < 0)
                                 return -EINVAL;
-                        }
                         break;
                 case ARG_IGNORED:
                         break;
@@ -599,10 +426,8 @@ static int parse_argv(int argc, char *argv[]) {
                 default:
                         return -EINVAL;
                 }
-        if (optind < argc) {
-                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+        if (bench_no_arguments(argc, argv) < 0)
                 return -EINVAL;
-        }
         return 1;
 }
 

@@ -2,6 +2,7 @@
 /* bench-util.c: see bench-util.h. */
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,25 @@ int bench_parse_unsigned(const char *s, unsigned min, unsigned *ret) {
         if (errno || end == s || *end || v < min || v > UINT_MAX / 2)
                 return -EINVAL;
         *ret = (unsigned) v;
+        return 0;
+}
+
+int bench_option_unsigned(const char *name, const char *arg, unsigned min, unsigned max, unsigned *ret) {
+        if (bench_parse_unsigned(arg, min, ret) < 0 || *ret > max) {
+                if (max == BENCH_NO_MAX)
+                        fprintf(stderr, "Invalid --%s: %s\n", name, arg);
+                else
+                        fprintf(stderr, "Invalid --%s (%u to %u): %s\n", name, min, max, arg);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int bench_no_arguments(int argc, char *argv[]) {
+        if (optind < argc) {
+                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+                return -EINVAL;
+        }
         return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdint.h>
 
 #include "macro.h"
@@ -13,6 +14,19 @@ uint64_t bench_now_nsec(void);
 
 /* A decimal number in min..UINT_MAX/2; -EINVAL otherwise. */
 int bench_parse_unsigned(const char *s, unsigned min, unsigned *ret);
+
+/* No upper bound for bench_option_unsigned() but bench_parse_unsigned()'s. */
+#define BENCH_NO_MAX (UINT_MAX / 2)
+
+/*
+ * The value of option --name, a decimal number in min..max. Otherwise
+ * prints "Invalid --name: ARG" (with "(min to max)" after the name when max
+ * is not BENCH_NO_MAX) and returns -EINVAL.
+ */
+int bench_option_unsigned(const char *name, const char *arg, unsigned min, unsigned max, unsigned *ret);
+
+/* After getopt_long(): no argument is left over; otherwise prints it and returns -EINVAL. */
+int bench_no_arguments(int argc, char *argv[]);
 
 /* One row: | metric | value | unit | target | verdict |. */
 void bench_row(const char *metric, const char *value, const char *unit, const char *target, const char *verdict);

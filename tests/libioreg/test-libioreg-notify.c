@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-libioreg-notify.c: libioreg's notifications from the real ioregd:
+ * devices plugged and unplugged through umockdev for matching and interest
+ * notifications, a port that overflows, and the daemon killed and started
+ * again.
+ *
+ * The testbed, the bus and the daemon are set up by libioreg-testbed.c.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+#include <umockdev.h>
+
+#include <ioreg/ioreg.h>
+
+#include "macro.h"
+#include "registry-query.h"
+#include "test-bus.h"
+#include "test-daemon.h"
+#include "libioreg-testbed.h"
+
+typedef struct Seen {
+        unsigned callbacks, services;
+        ioreg_object_t last; /* owned */
+        int drain;           /* drain in the callback */
+} Seen;
+
+static void matched_cb(void *refcon, ioreg_iterator_t it) {
+        Seen *s = refcon;
+        ioreg_object_t o;
+
+        s->callbacks++;
+        while (s->drain && (o = ioreg_iterator_next(it))) {
+                s->services++;
+                if (s->last)
+                        ioreg_object_release(s->last);
+                s->last = o;
+        }
+}
+
+static unsigned drain(ioreg_iterator_t it) {
+        ioreg_object_t o;
+        unsigned n = 0;
+
+        while ((o = ioreg_iterator_next(it))) {
+                n++;
+                ioreg_object_release(o);
+        }
+        return n;
+}
+
+static void test_matching_notification_contract(void **state) {
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+        Seen s = { .drain = 1 }, t = { .drain = 1 };
+        ioreg_iterator_t it, term;
+        char *mouse;
+        ioreg_name_t name;
+        json_t *props = NULL;
+
+        assert_non_null(port);
+        assert_true(ioreg_notification_port_get_fd(port) >= 0);
+        /* Primed with the existing devices, and no callback for them. */
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_FIRST_MATCH_NOTIFICATION,
+                                                                 ioreg_service_matching("IOUSBHostDevice"), matched_cb,
+                                                                 &s, &it),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
+                                                                 mouse_matching(), matched_cb, &t, &term),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_object_get_class(it, name), IOREG_RETURN_SUCCESS);
+        assert_string_equal(name, "IOServiceUserNotification");
+        assert_int_equal(drain(term), 0); /* terminate types replay nothing */
+        /* Not drained yet: a new device is queued but makes no callback. */
+        mouse = add_mouse(7);
+        wait_for_count(mouse_matching(), 1);
+        for (unsigned i = 0; i < 10; i++)
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+        assert_int_equal(s.callbacks, 0);
+        assert_int_equal(drain(it), 7); /* six at the start, the mouse */
+        /* Armed now: the next device calls back. */
+        remove_device(mouse);
+        g_free(mouse);
+        run_until(port, &t.callbacks, 1);
+        assert_int_equal(t.services, 1);
+        /* A terminated service keeps its last properties for the callback's owner. */
+        assert_int_equal(ioreg_registry_entry_create_properties(t.last, &props, 0), IOREG_RETURN_SUCCESS);
+        assert_string_equal(json_string_value(json_object_get(props, "USB Product Name")), "USB Optical Mouse");
+        json_decref(props);
+        mouse = add_mouse(8);
+        run_until(port, &s.services, 1);
+        assert_int_equal(s.callbacks, 1);
+        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(s.last, "idVendor", 0)), 0x046d);
+        /* Releasing the iterator cancels: the removal reaches nobody. */
+        ioreg_object_release(term);
+        remove_device(mouse);
+        g_free(mouse);
+        wait_for_count(mouse_matching(), 0);
+        for (unsigned i = 0; i < 10; i++)
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+        assert_int_equal(t.callbacks, 1);
+        ioreg_object_release(s.last);
+        ioreg_object_release(t.last);
+        ioreg_object_release(it);
+        ioreg_notification_port_destroy(port);
+        assert_int_equal(ioreg_service_add_matching_notification(NULL, IOREG_FIRST_MATCH_NOTIFICATION,
+                                                                 ioreg_service_matching("X"), matched_cb, &s, &it),
+                         IOREG_RETURN_BAD_ARGUMENT);
+}
+
+static void test_matching_notification_errors(void **state) {
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+        ioreg_iterator_t it = NULL;
+
+        assert_int_equal(ioreg_service_add_matching_notification(port, "IOServiceNoSuchType",
+                                                                 ioreg_service_matching("IOService"), matched_cb, NULL,
+                                                                 &it),
+                         IOREG_RETURN_BAD_ARGUMENT);
+        assert_null(it);
+        ioreg_notification_port_destroy(port);
+}
+
+typedef struct Messages {
+        unsigned n, terminated, busy;
+        uint32_t last;
+} Messages;
+
+static void interest_cb(void *refcon, ioreg_service_t service, uint32_t type, void *arg) {
+        Messages *m = refcon;
+
+        assert_non_null(service);
+        m->n++;
+        m->last = type;
+        if (type == IOREG_MESSAGE_SERVICE_IS_TERMINATED)
+                m->terminated++;
+        if (type == IOREG_MESSAGE_SERVICE_BUSY_STATE_CHANGE)
+                m->busy++;
+}
+
+static void test_interest_notification(void **state) {
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+        _cleanup_(sd_event_unrefp) sd_event *loop = NULL;
+        ioreg_notification_t general = NULL, busy = NULL;
+        Messages m = {};
+        ioreg_service_t dev;
+        char *mouse = add_mouse(9);
+
+        wait_for_count(mouse_matching(), 1);
+        dev = ioreg_service_get_matching_service(mouse_matching());
+        assert_non_null(dev);
+        assert_int_equal(ioreg_service_add_interest_notification(port, dev, IOREG_GENERAL_INTEREST, interest_cb, &m,
+                                                                 &general),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_interest_notification(port, dev, IOREG_BUSY_INTEREST, interest_cb, &m,
+                                                                 &busy),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_interest_notification(port, dev, "NoSuchInterest", interest_cb, &m,
+                                                                 &general),
+                         IOREG_RETURN_BAD_ARGUMENT);
+        /* On an sd-event loop this time. */
+        assert_int_equal(sd_event_new(&loop), 0);
+        assert_int_equal(ioreg_notification_port_attach_event(port, loop, 0), IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_notification_port_attach_event(port, loop, 0), IOREG_RETURN_BAD_ARGUMENT);
+        remove_device(mouse);
+        g_free(mouse);
+        for (unsigned i = 0; i < 500 && !m.terminated; i++)
+                assert_true(sd_event_run(loop, 20 * 1000) >= 0);
+        assert_int_equal(m.terminated, 1);
+        assert_int_equal(m.last, IOREG_MESSAGE_SERVICE_IS_TERMINATED); /* nothing after it */
+        /* The service is gone. */
+        assert_int_equal(ioreg_service_add_interest_notification(port, dev, IOREG_GENERAL_INTEREST, interest_cb, &m,
+                                                                 &general) == IOREG_RETURN_SUCCESS,
+                         0);
+        assert_int_equal(ioreg_notification_port_detach_event(port), IOREG_RETURN_SUCCESS);
+        ioreg_object_release(general);
+        ioreg_object_release(busy);
+        ioreg_object_release(dev);
+        ioreg_notification_port_destroy(port);
+}
+
+/* The daemon's window is 2 (--notify-limit=2): an undrained notification overflows, and says so. */
+static void test_overflow(void **state) {
+        ioreg_notification_port_t port;
+        Seen s = { .drain = 0 };
+        ioreg_iterator_t it;
+        char *mice[6];
+        unsigned n;
+
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
+        start_daemon("--notify-limit=2");
+        port = ioreg_notification_port_create();
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
+                                                                 matched_cb, &s, &it),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(it), 0);
+        assert_true(ioreg_iterator_is_valid(it));
+        for (unsigned i = 0; i < 6; i++)
+                mice[i] = add_mouse(10 + i);
+        wait_for_count(mouse_matching(), 6);
+        /* The callback does not drain: 2 pending, 2 waiting in the daemon, then the overflow. */
+        for (unsigned i = 0; i < 500 && ioreg_iterator_is_valid(it); i++)
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+        assert_false(ioreg_iterator_is_valid(it));
+        assert_true(s.callbacks >= 1);
+        n = drain(it);
+        assert_true(n >= 1 && n < 6);
+        assert_false(ioreg_iterator_is_valid(it));
+        /* Reset starts over: every mouse again (paced by the window as the iterator is drained). */
+        ioreg_iterator_reset(it);
+        assert_true(ioreg_iterator_is_valid(it));
+        n = drain(it);
+        for (unsigned i = 0; i < 100 && n < 6; i++) {
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+                n += drain(it);
+        }
+        assert_int_equal(n, 6);
+        for (unsigned i = 0; i < 6; i++) {
+                remove_device(mice[i]);
+                g_free(mice[i]);
+        }
+        wait_for_count(mouse_matching(), 0);
+        ioreg_object_release(it);
+        ioreg_notification_port_destroy(port);
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
+        start_daemon(NULL);
+}
+
+/* The daemon goes and comes back: gone entries terminated, new ones published, the same ones kept. */
+static void test_daemon_restart(void **state) {
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+        Seen pub = { .drain = 1 }, term = { .drain = 1 };
+        Messages kept = {}, lost = {};
+        ioreg_iterator_t pit, tit;
+        ioreg_notification_t kept_n = NULL, lost_n = NULL;
+        ioreg_service_t kbd, gone;
+        char *m1 = add_mouse(90), *m2; /* 1-1.90 enumerates last: the others keep their IDs */
+        ioreg_name_t name;
+        uint64_t id;
+
+        wait_for_count(mouse_matching(), 1);
+        json_t *all = ioreg_service_matching("IOUSBHostDevice");
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, all, matched_cb,
+                                                                 &pub, &pit),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(pit), 7);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
+                                                                 ioreg_service_matching("IOUSBHostDevice"), matched_cb,
+                                                                 &term, &tit),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(tit), 0);
+        kbd = ioreg_service_get_matching_service(ioreg_registry_entry_id_matching(0)); /* none */
+        assert_null(kbd);
+        {
+                json_t *k = ioreg_service_matching("IOUSBHostDevice");
+
+                json_object_set_new(k, "idVendor", json_integer(0x05f3));
+                json_object_set_new(k, "idProduct", json_integer(0x0007));
+                kbd = ioreg_service_get_matching_service(k);
+        }
+        gone = ioreg_service_get_matching_service(mouse_matching());
+        assert_non_null(kbd);
+        assert_non_null(gone);
+        assert_int_equal(ioreg_service_add_interest_notification(port, kbd, IOREG_GENERAL_INTEREST, interest_cb,
+                                                                 &kept, &kept_n),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_interest_notification(port, gone, IOREG_GENERAL_INTEREST, interest_cb,
+                                                                 &lost, &lost_n),
+                         IOREG_RETURN_SUCCESS);
+
+        /* The daemon dies; meanwhile one mouse goes and another comes. */
+        assert_int_equal(test_daemon_stop(&daemon_), 0);
+        for (unsigned i = 0; i < 10; i++)
+                (void) ioreg_notification_port_run(port, 10 * 1000);
+        remove_device(m1);
+        g_free(m1);
+        m2 = add_mouse(91);
+        start_daemon(NULL);
+        wait_for_count(mouse_matching(), 1);
+        run_until(port, &term.services, 1);
+        run_until(port, &pub.services, 1);
+        run_until(port, &lost.terminated, 1);
+        for (unsigned i = 0; i < 10; i++)
+                (void) ioreg_notification_port_run(port, 10 * 1000);
+        /* Exactly the new mouse was published, exactly the old one terminated. */
+        assert_int_equal(pub.services, 1);
+        assert_int_equal(term.services, 1);
+        assert_int_equal(kept.terminated, 0);
+        assert_string_equal(json_string_value(ioreg_registry_entry_create_property(pub.last, "USB Product Name", 0)),
+                            "USB Optical Mouse");
+        assert_int_equal(ioreg_registry_entry_get_registry_entry_id(term.last, &id), IOREG_RETURN_SUCCESS);
+        {
+                uint64_t gone_id;
+
+                assert_int_equal(ioreg_registry_entry_get_registry_entry_id(gone, &gone_id), IOREG_RETURN_SUCCESS);
+                assert_true(id == gone_id);
+        }
+        /* The old run's mouse answers NO_DEVICE; the keyboard, the same entry, was adopted by the port. */
+        assert_int_equal(ioreg_registry_entry_get_name(gone, name), IOREG_RETURN_NO_DEVICE);
+        assert_int_equal(ioreg_registry_entry_get_name(kbd, name), IOREG_RETURN_SUCCESS);
+        /* The notifications go on in the new run. */
+        remove_device(m2);
+        g_free(m2);
+        run_until(port, &term.services, 2);
+
+        ioreg_object_release(kept_n);
+        ioreg_object_release(lost_n);
+        ioreg_object_release(kbd);
+        ioreg_object_release(gone);
+        ioreg_object_release(pub.last);
+        ioreg_object_release(term.last);
+        ioreg_object_release(pit);
+        ioreg_object_release(tit);
+        ioreg_notification_port_destroy(port);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_matching_notification_contract),
+                cmocka_unit_test(test_matching_notification_errors),
+                cmocka_unit_test(test_interest_notification),
+                cmocka_unit_test(test_overflow),
+                cmocka_unit_test(test_daemon_restart),
+        };
+
+        return cmocka_run_group_tests_name("libioreg-notify", tests, group_setup, group_teardown);
+}
