@@ -148,8 +148,17 @@ static const char *record_get_link(const DeviceRecord *d, const char *name) {
         return record_keep(r, resolved);
 }
 
+/*
+ * Gone, or going: the kernel's device_del() removes the `uevent` file first, then the other
+ * attributes, then the folder, and sends the unbind in between. An event read while the
+ * attributes vanish would describe the device from half of them.
+ */
 static bool record_is_gone(const DeviceRecord *d) {
-        return d->syspath && access(d->syspath, F_OK) < 0 && errno == ENOENT;
+        _cleanup_free_ char *uevent = NULL;
+
+        if (!d->syspath || asprintf(&uevent, "%s/uevent", d->syspath) < 0)
+                return false;
+        return access(uevent, F_OK) < 0 && errno == ENOENT;
 }
 
 static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties);

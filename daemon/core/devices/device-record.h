@@ -88,9 +88,9 @@ struct DeviceRecord {
          */
         uint64_t (*get_node_id)(const DeviceRecord *d);
         /*
-         * Whether the device has left sysfs already: a real kernel sends the unbind (and change)
-         * events of an unplugged device after its folder is gone, when nothing can be read. May be
-         * NULL: never.
+         * Whether the device has left sysfs already, or is leaving it: a real kernel sends the
+         * unbind of an unplugged device while it removes the device's attributes, and the event is
+         * read after they (or the folder) are gone. May be NULL: never.
          */
         bool (*is_gone)(const DeviceRecord *d);
         void *userdata;           /* borrowed; the callbacks' */
