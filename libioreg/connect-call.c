@@ -62,8 +62,7 @@ static ioreg_return_t call(ioreg_connect_t connect, uint32_t selector, ioreg_not
                 lib_connect_unlock(c);
                 return lib_return_from_errno(r);
         }
-        /* No timeout: a driver may take its time (IOKit has none either); its death ends the wait. */
-        r = sd_bus_call(peer, m, UINT64_MAX, &error, &reply);
+        r = lib_connect_call(c, m, &error, &reply);
         if (r >= 0)
                 r = sd_bus_message_read(reply, "u", &result);
         if (r >= 0)

@@ -60,6 +60,11 @@ LibConnect *lib_connect_cast(ioreg_object_t o);
 /* Locks c and returns its live peer, or NULL with the return code in *ret (NO_DEVICE once dead). */
 sd_bus *lib_connect_lock(LibConnect *c, ioreg_return_t *ret);
 void lib_connect_unlock(LibConnect *c);
+/*
+ * A method call on the peer that waits for its reply (as sd_bus_call(),
+ * one system call less). Called locked. On an error reply, error is set.
+ */
+int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply);
 /* A failed peer call: the connection is dead when the server went. Called locked. */
 ioreg_return_t lib_connect_failed(LibConnect *c, const sd_bus_error *error, int r);
 

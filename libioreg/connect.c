@@ -37,6 +37,49 @@ ioreg_return_t lib_connect_failed(LibConnect *c, const sd_bus_error *error, int 
         return lib_return_from_bus_error(error, r);
 }
 
+/* The reply of lib_connect_call(), caught by its callback. */
+typedef struct ConnectWait {
+        sd_bus_message *reply; /* owned once the callback ran */
+        bool done;
+} ConnectWait;
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ConnectWait *w = userdata;
+
+        w->reply = sd_bus_message_ref(m);
+        w->done = true;
+        return 1;
+}
+
+int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ConnectWait w = {};
+        int r;
+
+        /*
+         * sd_bus_call() tries a read before it polls, a system call that
+         * finds nothing on every call (the driver cannot have answered yet):
+         * we poll first, then read. No timeout: a driver may take its time
+         * (IOKit has none either); its death ends the wait (sd-bus then
+         * answers the call itself, with an error).
+         */
+        r = sd_bus_call_async(c->peer, NULL, m, on_reply, &w, UINT64_MAX);
+        while (r >= 0 && !w.done) {
+                r = sd_bus_wait(c->peer, UINT64_MAX);
+                if (r >= 0)
+                        r = sd_bus_process(c->peer, NULL);
+        }
+        reply = w.reply;
+        if (r < 0)
+                return r;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                r = sd_bus_error_copy(error, sd_bus_message_get_error(reply));
+                return r < 0 ? r : -EIO;
+        }
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
 /* The client end of the socket ioregd gave (fd taken, also on failure). */
 static int peer_start(LibConnect *c, int fd) {
         int r;
