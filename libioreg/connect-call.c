@@ -1,9 +1,80 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* connect-call.c: IOConnectCallMethod and its scalar, struct and async variants (ioreg/connect.h). */
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "connect-internal.h"
+
+void lib_connect_attach_call_socket(LibConnect *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t result = IOREG_RETURN_ERROR;
+        int sv[2];
+
+        /* Without it every call goes through CallMethod: slower, the same. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return;
+        if (sd_bus_call_method(c->peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE, USER_CLIENT_ATTACH_CALL_SOCKET,
+                               &error, &reply, "h", sv[1]) >= 0)
+                (void) sd_bus_message_read(reply, "u", &result);
+        close(sv[1]);
+        if (result == IOREG_RETURN_SUCCESS)
+                c->call_fd = sv[0];
+        else
+                close(sv[0]);
+}
+
+/*
+ * One synchronous call on the call socket (wire 3a): one packet out, one
+ * back, the output structure read straight into the caller's buffer.
+ */
+static ioreg_return_t call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *input, uint32_t input_count,
+                                     const void *input_struct, size_t input_struct_size, uint64_t *output,
+                                     uint32_t *output_count, void *output_struct, size_t *output_struct_size) {
+        UserClientCallRequest req = {
+                .selector = selector,
+                .scalar_input_count = input_count,
+                .structure_input_size = (uint32_t) input_struct_size,
+                .scalar_output_capacity = output_count ? *output_count : 0,
+                .structure_output_capacity = output_struct_size ? (uint32_t) *output_struct_size : 0,
+        };
+        UserClientCallReply rep;
+        struct iovec out_iov[2] = { { &req, sizeof(req) }, { (void *) input_struct, input_struct_size } };
+        struct iovec in_iov[2] = { { &rep, sizeof(rep) }, { output_struct, req.structure_output_capacity } };
+        struct msghdr out = { .msg_iov = out_iov, .msg_iovlen = 2 };
+        struct msghdr in = { .msg_iov = in_iov, .msg_iovlen = 2 };
+        ssize_t n;
+
+        if (input_count > 0)
+                memcpy(req.scalar_input, input, input_count * sizeof(uint64_t));
+        do
+                n = sendmsg(c->call_fd, &out, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n >= 0)
+                do
+                        n = recvmsg(c->call_fd, &in, MSG_CMSG_CLOEXEC);
+                while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+                /* The server went (crashed, or its driver stopped): for good, as on the peer. */
+                c->dead = true;
+                return IOREG_RETURN_NO_DEVICE;
+        }
+        if ((size_t) n < sizeof(rep) || (in.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+            (size_t) n != sizeof(rep) + rep.structure_output_size ||
+            rep.scalar_output_count > req.scalar_output_capacity ||
+            rep.structure_output_size > req.structure_output_capacity)
+                return IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
+        if (rep.scalar_output_count > 0)
+                memcpy(output, rep.scalar_output, rep.scalar_output_count * sizeof(uint64_t));
+        if (output_count)
+                *output_count = rep.scalar_output_count;
+        if (output_struct_size)
+                *output_struct_size = rep.structure_output_size;
+        return (ioreg_return_t) rep.result;
+}
 
 /*
  * One CallMethod on the peer. Capacities go in, actuals come back; the
@@ -36,6 +107,14 @@ static ioreg_return_t call(ioreg_connect_t connect, uint32_t selector, ioreg_not
         peer = lib_connect_lock(c, &ret);
         if (!peer)
                 return ret;
+        if (!reference && c->call_fd >= 0 && input_struct_size <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT &&
+            struct_cap <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT) {
+                ret = call_on_socket(c, selector, input, input_count, input_struct, input_struct_size, output,
+                                     output_count, output_struct, output_struct_size);
+                lib_connect_process(c);
+                lib_connect_unlock(c);
+                return ret;
+        }
         /* The callback becomes callable before the driver can answer. */
         if (reference) {
                 r = lib_connect_use_port(c, port);

@@ -109,6 +109,7 @@ static LibConnect *connect_new(void) {
                 return NULL;
         atomic_init(&c->base.n_ref, 1);
         c->base.kind = LIB_OBJECT_CONNECT;
+        c->call_fd = -1;
         pthread_mutex_init(&c->lock, NULL);
         return c;
 }
@@ -121,6 +122,8 @@ void lib_connect_free(ioreg_object_t o) {
         lib_connect_leave_port(c);
         /* Released without ioreg_service_close(): the driver sees the application go (client_died). */
         sd_bus_flush_close_unref(c->peer);
+        if (c->call_fd >= 0)
+                close(c->call_fd);
         for (unsigned i = 0; i < c->n_mappings; i++)
                 (void) munmap(c->mappings[i].address, c->mappings[i].size);
         free(c->mappings);
@@ -172,6 +175,7 @@ ioreg_return_t ioreg_service_open(ioreg_service_t service, uint32_t type, ioreg_
                 lib_connect_free(&c->base);
                 return lib_return_from_errno(r);
         }
+        lib_connect_attach_call_socket(c);
         *connect = &c->base;
         return IOREG_RETURN_SUCCESS;
 }
@@ -198,6 +202,9 @@ ioreg_return_t ioreg_service_close(ioreg_connect_t connect) {
                                        NULL, NULL);
                 ret = r < 0 ? lib_connect_failed(c, &error, r) : IOREG_RETURN_SUCCESS;
                 c->peer = sd_bus_flush_close_unref(c->peer);
+                if (c->call_fd >= 0)
+                        close(c->call_fd);
+                c->call_fd = -1;
                 lib_connect_unlock(c);
         }
         lib_object_unref(connect);
