@@ -17,11 +17,11 @@
  * - the D-Bus method call through dbus-daemon;
  * - ratios of the calls' p50 to the bare round trips' (target ≤ 2×), and
  *   to the D-Bus call's.
- * The kinds take turns in blocks of 50 calls over one connection, one echo
- * child and one bus connection, so that load from elsewhere on a shared
- * machine falls on all of them alike.
+ * The kinds take turns in blocks of 50 calls (--block) over one
+ * connection, one echo child and one bus connection, so that load from
+ * elsewhere on a shared machine falls on all of them alike.
  *
- *     bench-userclient [--samples N] [--quick]
+ *     bench-userclient [--samples N] [--quick] [--block N]
  */
 
 #include <errno.h>
@@ -44,10 +44,12 @@
 #define DEFAULT_SAMPLES 20000u
 #define QUICK_SAMPLES 2000u
 #define WARMUP 200u
+#define DEFAULT_BLOCK 50u
 #define TARGET_RATIO 2.0
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
 
 static unsigned arg_samples = DEFAULT_SAMPLES;
+static unsigned arg_block = DEFAULT_BLOCK;
 
 static int cmp_u64(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
@@ -136,10 +138,13 @@ static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
 }
 
 /*
- * The kinds take turns in blocks of BLOCK samples, so that on a shared
- * machine every kind sees the same load (the ratios compare like with like).
+ * The kinds take turns in blocks of arg_block samples (the first kind of a
+ * round rotating), so that on a shared machine every kind sees the same
+ * load and the ratios compare like with like: ours and the bare round trip
+ * are timed the same way, interleaved. Blocks of 50 time calls made back
+ * to back; --block 1 times each call after one of every other kind (both
+ * sides colder).
  */
-#define BLOCK 50u
 
 static int measure(DriverTest *t) {
         uint64_t *v[_KIND_MAX] = {}, p50[_KIND_MAX];
@@ -175,14 +180,17 @@ static int measure(DriverTest *t) {
         for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
                 for (unsigned i = 0; i < WARMUP && ret >= 0; i++)
                         ret = one(k, c, sv[0], t->bus);
-        while (ret >= 0 && n[_KIND_MAX - 1] < arg_samples)
-                for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
-                        for (unsigned i = 0; i < BLOCK && n[k] < arg_samples && ret >= 0; i++) {
+        for (unsigned round = 0; ret >= 0 && n[0] < arg_samples; round++)
+                for (unsigned j = 0; j < _KIND_MAX && ret >= 0; j++) {
+                        int k = (int) ((round + j) % _KIND_MAX);
+
+                        for (unsigned i = 0; i < arg_block && n[k] < arg_samples && ret >= 0; i++) {
                                 uint64_t t0 = bench_now_nsec();
 
                                 ret = one(k, c, sv[0], t->bus);
                                 v[k][n[k]++] = bench_now_nsec() - t0;
                         }
+                }
         close(sv[0]);
         waitpid(pid, &status, 0);
         ioreg_service_close(c);
@@ -203,10 +211,11 @@ static int measure(DriverTest *t) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_SAMPLES = 0x100, ARG_QUICK, ARG_IGNORED };
+        enum { ARG_SAMPLES = 0x100, ARG_QUICK, ARG_BLOCK, ARG_IGNORED };
         static const struct option options[] = {
                 { "samples", required_argument, NULL, ARG_SAMPLES },
                 { "quick", no_argument, NULL, ARG_QUICK },
+                { "block", required_argument, NULL, ARG_BLOCK },
                 BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -221,6 +230,10 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         samples_set = true;
                         break;
+                case ARG_BLOCK:
+                        if (bench_parse_unsigned(optarg, 1, &arg_block) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_QUICK:
                         if (!samples_set)
                                 arg_samples = QUICK_SAMPLES;
@@ -228,10 +241,11 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_IGNORED:
                         break;
                 case 'h':
-                        printf("bench-userclient [--samples N] [--quick]\n"
+                        printf("bench-userclient [--samples N] [--quick] [--block N]\n"
                                "  user client calls (no arguments, 4 KiB struct) against a bare socketpair round\n"
-                               "  trip and a D-Bus call through dbus-daemon, N calls each (default %u).\n",
-                               DEFAULT_SAMPLES);
+                               "  trip and a D-Bus call through dbus-daemon, N calls each (default %u), the kinds\n"
+                               "  taking turns in blocks of N calls (default %u; 1: call by call).\n",
+                               DEFAULT_SAMPLES, DEFAULT_BLOCK);
                         return 0;
                 default:
                         return -EINVAL;
