@@ -13,6 +13,9 @@
  * - properties to the user client;
  * - an application killed mid-call: client_died, and the entry goes;
  * - the driver server killed: calls fail with NO_DEVICE, for good;
+ * - structures past the call socket's 64 KiB (CallMethod) echo alike;
+ * - the peer protocol equals its XML contract; the call socket (attach
+ *   once, SOCK_SEQPACKET only, one packet each way, a malformed one ends it);
  * - administrator: refused for uid 65534 (class table, and the
  *   personality's IOUserClientRequiresAdministrator through polkit, which
  *   is absent here: denied), allowed for root;
@@ -33,6 +36,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +44,7 @@
 
 #include "driver-harness.h"
 #include "uc-test.h"
+#include "user-client-wire.h"
 
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
 #define UC_CLIENT BUILD_ROOT "/tests/userclient/test-uc-client"
@@ -442,6 +447,38 @@ static void test_app_killed_mid_call(void **state) {
         assert_true(driver_test_wait(T, no_user_clients, NULL, 5000));
 }
 
+/* Structures past the call socket's 64 KiB go through CallMethod: the same answers either way. */
+static void test_large_structures(void **state) {
+        static const size_t sizes[] = { USER_CLIENT_CALL_SOCKET_MAX_STRUCT, USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1,
+                                        1024 * 1024 };
+        ioreg_connect_t c = open_test(60);
+
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                _cleanup_free_ uint8_t *in = malloc(sizes[i]), *out = malloc(sizes[i]);
+                size_t size = sizes[i];
+
+                assert_non_null(in);
+                assert_non_null(out);
+                for (size_t j = 0; j < sizes[i]; j++)
+                        in[j] = (uint8_t) (j * 7 + i);
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, sizes[i], out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, sizes[i]);
+                assert_memory_equal(in, out, sizes[i]);
+                /* A large input into a small output (and the reverse): only what fits comes back. */
+                size = 100;
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, sizes[i], out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, 100);
+                size = sizes[i];
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, 100, out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, 100);
+                assert_memory_equal(in, out, 100);
+        }
+        assert_int_equal(ioreg_service_close(c), IOREG_RETURN_SUCCESS);
+}
+
 typedef struct Worker {
         ioreg_connect_t c;
         uint64_t base;
@@ -521,6 +558,50 @@ static void test_server_killed(void **state) {
 }
 
 
+static uint32_t attach(sd_bus *peer, int fd) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t result = UINT32_MAX;
+
+        assert_true(sd_bus_call_method(peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                       USER_CLIENT_ATTACH_CALL_SOCKET, NULL, &reply, "h", fd) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        return result;
+}
+
+/* The call socket, as the wire header describes it (user-client-wire.h, 3a), on a raw peer. */
+static void call_socket_contract(sd_bus *peer) {
+        UserClientCallRequest req = { .selector = UC_SUM, .scalar_input_count = 2, .scalar_output_capacity = 1,
+                                      .scalar_input = { 40, 2 } };
+        UserClientCallReply rep = {};
+        int stream[2], seq[2];
+
+        /* Only a SOCK_SEQPACKET socket, and one per client. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream), 0);
+        assert_int_equal(attach(peer, stream[1]), IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
+        assert_int_equal(attach(peer, seq[1]), IOREG_RETURN_SUCCESS);
+        assert_int_equal(attach(peer, stream[1]), IOREG_RETURN_BUSY);
+        close(stream[0]);
+        close(stream[1]);
+        close(seq[1]);
+        /* One packet each way, the dispatch table's checks included. */
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(rep.scalar_output_count, 1);
+        assert_int_equal(rep.structure_output_size, 0);
+        assert_int_equal(rep.scalar_output[0], 42);
+        req.scalar_input_count = 1;
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_BAD_ARGUMENT);
+        /* A packet whose size does not match its header ends the call socket (not the client). */
+        req.structure_input_size = 8;
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), 0);
+        close(seq[0]);
+}
+
 /* The peer protocol as the server serves it equals its contract (systemd/org.ioreg.UserClient1.xml). */
 static void test_peer_contract(void **state) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *intro = NULL;
@@ -557,6 +638,7 @@ static void test_peer_contract(void **state) {
                  SOURCE_ROOT, SOURCE_ROOT, path);
         assert_int_equal(system(cmd), 0);
         unlink(path);
+        call_socket_contract(peer);
         assert_true(sd_bus_call_method(peer, NULL, "/org/ioreg/UserClient1", "org.ioreg.UserClient1", "Close", &error,
                                        NULL, NULL) >= 0);
         sd_bus_flush_close_unref(peer);
@@ -568,6 +650,7 @@ int main(void) {
                 cmocka_unit_test(test_open_entry_and_close),
                 cmocka_unit_test(test_peer_contract),
                 cmocka_unit_test(test_argument_rules),
+                cmocka_unit_test(test_large_structures),
                 cmocka_unit_test(test_async),
                 cmocka_unit_test(test_notification_port),
                 cmocka_unit_test(test_mapped_memory),
