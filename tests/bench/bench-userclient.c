@@ -14,6 +14,8 @@
  * - no-argument call (selector UC_NOTHING) and the bare 1-byte round trip;
  * - 4 KiB struct call (UC_INVERT_PAGE: 4096 bytes in, 4096 out) and the
  *   bare 4096-byte round trip (4096 bytes each way);
+ * - 64 KiB struct call (UC_ECHO, 65536 bytes each way: the call socket's
+ *   largest) and the bare 64 KiB round trip (no target);
  * - the D-Bus method call through dbus-daemon;
  * - ratios of the calls' p50 to the bare round trips' (target ≤ 2×), and
  *   to the D-Bus call's.
@@ -47,6 +49,7 @@
 #define DEFAULT_BLOCK 50u
 #define TARGET_RATIO 2.0
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
+#define BIG (64u * 1024) /* the large structure: the call socket's largest */
 
 static unsigned arg_samples = DEFAULT_SAMPLES;
 static unsigned arg_block = DEFAULT_BLOCK;
@@ -95,9 +98,9 @@ static int echo_child(int fd) {
         }
 }
 
-/* One bare round trip of size bytes each way to the echo child on fd. */
+/* One bare round trip of size bytes (at most BIG) each way to the echo child on fd. */
 static int bare_round_trip(int fd, size_t size) {
-        static char out[UC_PAGE], in[UC_PAGE];
+        static char out[BIG], in[BIG];
         size_t got = 0;
 
         if (write(fd, out, size) != (ssize_t) size)
@@ -112,12 +115,12 @@ static int bare_round_trip(int fd, size_t size) {
         return 0;
 }
 
-enum { KIND_NOTHING, KIND_BARE1, KIND_PAGE, KIND_BARE4K, KIND_DBUS, _KIND_MAX };
+enum { KIND_NOTHING, KIND_BARE1, KIND_PAGE, KIND_BARE4K, KIND_BIG, KIND_BARE64K, KIND_DBUS, _KIND_MAX };
 
 /* One sample of kind; -EIO when a call failed. */
 static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
-        static uint8_t in[UC_PAGE], out[UC_PAGE];
-        size_t size = sizeof(out);
+        static uint8_t in[BIG], out[BIG];
+        size_t size = UC_PAGE;
 
         switch (kind) {
         case KIND_NOTHING:
@@ -126,11 +129,18 @@ static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
         case KIND_BARE1:
                 return bare_round_trip(echo_fd, 1);
         case KIND_PAGE:
-                return ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, sizeof(in), out, &size) ==
-                                               IOREG_RETURN_SUCCESS && size == sizeof(out)
+                return ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, UC_PAGE, out, &size) ==
+                                               IOREG_RETURN_SUCCESS && size == UC_PAGE
                                ? 0 : -EIO;
         case KIND_BARE4K:
                 return bare_round_trip(echo_fd, UC_PAGE);
+        case KIND_BIG:
+                size = BIG;
+                return ioreg_connect_call_struct_method(c, UC_ECHO, in, BIG, out, &size) == IOREG_RETURN_SUCCESS &&
+                                               size == BIG
+                               ? 0 : -EIO;
+        case KIND_BARE64K:
+                return bare_round_trip(echo_fd, BIG);
         default:
                 return sd_bus_call_method(bus, BUS_NAME, "/org/ioreg/Registry1", "org.freedesktop.DBus.Peer", "Ping",
                                           NULL, NULL, NULL) < 0 ? -EIO : 0;
@@ -199,9 +209,13 @@ static int measure(DriverTest *t) {
                 p50[KIND_BARE1] = row("bare socketpair round trip, 1 byte", v[KIND_BARE1], arg_samples);
                 p50[KIND_PAGE] = row("user client call, 4 KiB struct in and out", v[KIND_PAGE], arg_samples);
                 p50[KIND_BARE4K] = row("bare socketpair round trip, 4 KiB each way", v[KIND_BARE4K], arg_samples);
+                p50[KIND_BIG] = row("user client call, 64 KiB struct in and out", v[KIND_BIG], arg_samples);
+                p50[KIND_BARE64K] = row("bare socketpair round trip, 64 KiB each way", v[KIND_BARE64K], arg_samples);
                 p50[KIND_DBUS] = row("D-Bus method call through dbus-daemon (Peer.Ping)", v[KIND_DBUS], arg_samples);
                 ratio_row("no-argument call p50 / bare 1-byte round trip p50", p50[KIND_NOTHING], p50[KIND_BARE1]);
                 ratio_row("4 KiB call p50 / bare 4 KiB round trip p50", p50[KIND_PAGE], p50[KIND_BARE4K]);
+                bench_row("64 KiB call p50 / bare 64 KiB round trip p50",
+                          bench_fmt("%.2f", (double) p50[KIND_BIG] / (double) p50[KIND_BARE64K]), "×", "", "");
                 bench_row("no-argument call p50 / D-Bus call p50",
                           bench_fmt("%.2f", (double) p50[KIND_NOTHING] / (double) p50[KIND_DBUS]), "×", "", "");
         }
