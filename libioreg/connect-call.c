@@ -17,6 +17,10 @@ void lib_connect_attach_call_socket(LibConnect *c) {
         /* Without it every call goes through CallMethod: slower, the same. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return;
+        /* Room for the largest packet each way, also where wmem_default is small (capped by wmem_max). */
+        for (int i = 0; i < 2; i++)
+                (void) setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &(int) { USER_CLIENT_CALL_SOCKET_SNDBUF },
+                                  sizeof(int));
         if (sd_bus_call_method(c->peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE, USER_CLIENT_ATTACH_CALL_SOCKET,
                                &error, &reply, "h", sv[1]) >= 0)
                 (void) sd_bus_message_read(reply, "u", &result);
@@ -30,10 +34,13 @@ void lib_connect_attach_call_socket(LibConnect *c) {
 /*
  * One synchronous call on the call socket (wire 3a): one packet out, one
  * back, the output structure read straight into the caller's buffer.
+ * -EMSGSIZE when the packet could not be sent (nothing went: the caller
+ * may use CallMethod instead), else 0 with the call's result in *ret.
  */
-static ioreg_return_t call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *input, uint32_t input_count,
-                                     const void *input_struct, size_t input_struct_size, uint64_t *output,
-                                     uint32_t *output_count, void *output_struct, size_t *output_struct_size) {
+static int call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *input, uint32_t input_count,
+                          const void *input_struct, size_t input_struct_size, uint64_t *output,
+                          uint32_t *output_count, void *output_struct, size_t *output_struct_size,
+                          ioreg_return_t *ret) {
         UserClientCallRequest req = {
                 .selector = selector,
                 .scalar_input_count = input_count,
@@ -53,6 +60,8 @@ static ioreg_return_t call_on_socket(LibConnect *c, uint32_t selector, const uin
         do
                 n = sendmsg(c->call_fd, &out, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EMSGSIZE || errno == ENOBUFS || errno == ENOMEM))
+                return -EMSGSIZE;
         if (n >= 0)
                 do
                         n = recvmsg(c->call_fd, &in, MSG_CMSG_CLOEXEC);
@@ -60,20 +69,24 @@ static ioreg_return_t call_on_socket(LibConnect *c, uint32_t selector, const uin
         if (n <= 0) {
                 /* The server went (crashed, or its driver stopped): for good, as on the peer. */
                 c->dead = true;
-                return IOREG_RETURN_NO_DEVICE;
+                *ret = IOREG_RETURN_NO_DEVICE;
+                return 0;
         }
         if ((size_t) n < sizeof(rep) || (in.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
             (size_t) n != sizeof(rep) + rep.structure_output_size ||
             rep.scalar_output_count > req.scalar_output_capacity ||
-            rep.structure_output_size > req.structure_output_capacity)
-                return IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
+            rep.structure_output_size > req.structure_output_capacity) {
+                *ret = IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
+                return 0;
+        }
         if (rep.scalar_output_count > 0)
                 memcpy(output, rep.scalar_output, rep.scalar_output_count * sizeof(uint64_t));
         if (output_count)
                 *output_count = rep.scalar_output_count;
         if (output_struct_size)
                 *output_struct_size = rep.structure_output_size;
-        return (ioreg_return_t) rep.result;
+        *ret = (ioreg_return_t) rep.result;
+        return 0;
 }
 
 /*
@@ -108,9 +121,9 @@ static ioreg_return_t call(ioreg_connect_t connect, uint32_t selector, ioreg_not
         if (!peer)
                 return ret;
         if (!reference && c->call_fd >= 0 && input_struct_size <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT &&
-            struct_cap <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT) {
-                ret = call_on_socket(c, selector, input, input_count, input_struct, input_struct_size, output,
-                                     output_count, output_struct, output_struct_size);
+            struct_cap <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT &&
+            call_on_socket(c, selector, input, input_count, input_struct, input_struct_size, output, output_count,
+                           output_struct, output_struct_size, &ret) >= 0) {
                 lib_connect_process(c);
                 lib_connect_unlock(c);
                 return ret;

@@ -276,7 +276,8 @@ static int on_call_socket(sd_event_source *src, int fd, uint32_t revents, void *
         /* As CallMethod's: the output starts zeroed. */
         memset(uc->call_buffer + CALL_OUT_OFFSET, 0, req.structure_output_capacity);
         ret = run_call(uc, req.selector, req.scalar_input, req.scalar_input_count,
-                       req.structure_input_size > 0 ? uc->call_buffer + CALL_IN_OFFSET : NULL, req.structure_input_size, req.scalar_output_capacity, req.structure_output_capacity, NULL, 0,
+                       req.structure_input_size > 0 ? uc->call_buffer + CALL_IN_OFFSET : NULL,
+                       req.structure_input_size, req.scalar_output_capacity, req.structure_output_capacity, NULL, 0,
                        scalar_out, req.structure_output_capacity > 0 ? uc->call_buffer + CALL_OUT_OFFSET : NULL,
                        &n_out, &out_size);
         *rep = (UserClientCallReply) { .result = (uint32_t) ret, .scalar_output_count = n_out,

@@ -84,6 +84,8 @@
 
 /* The call socket (3a): structures up to this size each way; larger ones go through CallMethod. */
 #define USER_CLIENT_CALL_SOCKET_MAX_STRUCT (64u * 1024)
+/* Its SO_SNDBUF, set by the application on both ends: the largest packet, twice, and the kernel's overhead. */
+#define USER_CLIENT_CALL_SOCKET_SNDBUF (2 * (int) (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 4096))
 
 /* Application → server, followed by structure_input_size bytes; one packet. */
 typedef struct UserClientCallRequest {
