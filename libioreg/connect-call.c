@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* connect-call.c: IOConnectCallMethod and its scalar, struct and async variants (ioreg/connect.h). */
+/*
+ * connect-call.c: IOConnectCallMethod and its scalar, struct and async
+ * variants (ioreg/connect.h). Synchronous calls with structures up to 64
+ * KiB go over the call socket (user-client-wire.h, 3a), the rest over
+ * sd-bus (CallMethod).
+ */
 
 #include <errno.h>
 #include <string.h>

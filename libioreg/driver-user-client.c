@@ -3,9 +3,10 @@
  * driver-user-client.c: user clients in a driver server (ioreg/user-client.h).
  * ioregd's NewUserClient hands us one end of a socketpair; we are the sd-bus
  * server on it (anonymous: the peer is whoever ioregd gave the other end)
- * and serve org.ioreg.UserClient1 to the application. When the peer closes
- * or dies, the client's close or died runs and ioregd is told, so that it
- * removes the entry.
+ * and serve org.ioreg.UserClient1 to the application; its synchronous calls
+ * come on the call socket it attaches (user-client-wire.h, 3a), answered
+ * from the same dispatch. When the peer closes or dies, the client's close
+ * or died runs and ioregd is told, so that it removes the entry.
  */
 
 #include <errno.h>
@@ -201,8 +202,7 @@ static ioreg_return_t run_call(ioreg_user_client *uc, uint32_t selector, const u
         }
         /* Actuals never exceed the capacities, whatever the function wrote into the counts. */
         *n_scalar_out = args.scalar_output_count > scalar_cap ? scalar_cap : args.scalar_output_count;
-        *out_size = out && args.structure_output_size <= struct_cap ? args.structure_output_size
-                                                                    : (out ? struct_cap : 0);
+        *out_size = !out ? 0 : args.structure_output_size > struct_cap ? struct_cap : args.structure_output_size;
         return ret;
 }
 
