@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * connect-call.c: IOConnectCallMethod and its scalar, struct and async
- * variants (ioreg/connect.h). Synchronous calls with structures up to 64
- * KiB go over the call socket (user-client-wire.h, 3a), the rest over
- * sd-bus (CallMethod).
+ * variants (ioreg/connect.h). Synchronous calls go over the call socket
+ * (user-client-wire.h, 3a; structures past 64 KiB in a memfd), async ones
+ * (and all, where the server has no call socket) over sd-bus (CallMethod).
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,9 +38,53 @@ void lib_connect_attach_call_socket(LibConnect *c) {
                 close(sv[0]);
 }
 
+/* Whether a call's structures travel in a memfd (wire 3a, USER_CLIENT_CALL_MEMFD) rather than in the packets. */
+static bool needs_memfd(size_t input_struct_size, size_t struct_cap) {
+        return input_struct_size > USER_CLIENT_CALL_SOCKET_MAX_STRUCT || struct_cap > USER_CLIENT_CALL_SOCKET_MAX_STRUCT;
+}
+
+/* A memfd with the input at 0 and room for the output after it, sealed against shrinking; -errno. */
+static int call_memfd_new(const void *input_struct, size_t input_struct_size, size_t struct_cap) {
+        _cleanup_close_ int fd = -1;
+        uint64_t out = USER_CLIENT_CALL_MEMFD_OUTPUT(input_struct_size);
+
+        fd = memfd_create("ioreg-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0 || ftruncate(fd, (off_t) (out + struct_cap)) < 0)
+                return -errno;
+        for (size_t done = 0; done < input_struct_size;) {
+                ssize_t w = pwrite(fd, (const uint8_t *) input_struct + done, input_struct_size - done, (off_t) done);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return w < 0 ? -errno : -EIO;
+                done += (size_t) w;
+        }
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+/* The output the server left in the memfd, into the caller's buffer. */
+static int call_memfd_read(int fd, size_t input_struct_size, void *output_struct, size_t size) {
+        uint64_t out = USER_CLIENT_CALL_MEMFD_OUTPUT(input_struct_size);
+
+        for (size_t done = 0; done < size;) {
+                ssize_t r = pread(fd, (uint8_t *) output_struct + done, size - done, (off_t) (out + done));
+
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return r < 0 ? -errno : -EIO;
+                done += (size_t) r;
+        }
+        return 0;
+}
+
 /*
  * One synchronous call on the call socket (wire 3a): one packet out, one
- * back, the output structure read straight into the caller's buffer.
+ * back, the structures sent from and read straight into the caller's
+ * buffers, or, past 64 KiB, in a memfd the server maps.
  * -EMSGSIZE when the packet could not be sent (nothing went: the caller
  * may use CallMethod instead), else 0 with the call's result in *ret.
  */
@@ -53,13 +99,31 @@ static int call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *inpu
                 .scalar_output_capacity = output_count ? *output_count : 0,
                 .structure_output_capacity = output_struct_size ? (uint32_t) *output_struct_size : 0,
         };
+        bool use_memfd = needs_memfd(input_struct_size, req.structure_output_capacity);
         UserClientCallReply rep;
-        struct iovec out_iov[2] = { { &req, sizeof(req) }, { (void *) input_struct, input_struct_size } };
-        struct iovec in_iov[2] = { { &rep, sizeof(rep) }, { output_struct, req.structure_output_capacity } };
+        struct iovec out_iov[2] = { { &req, sizeof(req) }, { (void *) input_struct, use_memfd ? 0 : input_struct_size } };
+        struct iovec in_iov[2] = { { &rep, sizeof(rep) },
+                                   { output_struct, use_memfd ? 0 : req.structure_output_capacity } };
+        union {
+                struct cmsghdr cm;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
         struct msghdr out = { .msg_iov = out_iov, .msg_iovlen = 2 };
         struct msghdr in = { .msg_iov = in_iov, .msg_iovlen = 2 };
+        _cleanup_close_ int memfd = -1;
         ssize_t n;
 
+        if (use_memfd) {
+                memfd = call_memfd_new(input_struct, input_struct_size, req.structure_output_capacity);
+                if (memfd < 0)
+                        return -EMSGSIZE;
+                req.flags = USER_CLIENT_CALL_MEMFD;
+                out.msg_control = &control;
+                out.msg_controllen = sizeof(control);
+                control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET,
+                                                .cmsg_type = SCM_RIGHTS };
+                memcpy(CMSG_DATA(&control.cm), &memfd, sizeof(int));
+        }
         if (input_count > 0)
                 memcpy(req.scalar_input, input, input_count * sizeof(uint64_t));
         do
@@ -78,9 +142,10 @@ static int call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *inpu
                 return 0;
         }
         if ((size_t) n < sizeof(rep) || (in.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-            (size_t) n != sizeof(rep) + rep.structure_output_size ||
+            (size_t) n != sizeof(rep) + (use_memfd ? 0 : rep.structure_output_size) ||
             rep.scalar_output_count > req.scalar_output_capacity ||
-            rep.structure_output_size > req.structure_output_capacity) {
+            rep.structure_output_size > req.structure_output_capacity ||
+            (use_memfd && call_memfd_read(memfd, input_struct_size, output_struct, rep.structure_output_size) < 0)) {
                 *ret = IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
                 return 0;
         }
@@ -125,8 +190,7 @@ static ioreg_return_t call(ioreg_connect_t connect, uint32_t selector, ioreg_not
         peer = lib_connect_lock(c, &ret);
         if (!peer)
                 return ret;
-        if (!reference && c->call_fd >= 0 && input_struct_size <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT &&
-            struct_cap <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT &&
+        if (!reference && c->call_fd >= 0 &&
             call_on_socket(c, selector, input, input_count, input_struct, input_struct_size, output, output_count,
                            output_struct, output_struct_size, &ret) >= 0) {
                 lib_connect_process(c);

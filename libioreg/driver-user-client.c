@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver-internal.h"
@@ -244,11 +246,52 @@ static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The one fd a packet carries (USER_CLIENT_CALL_MEMFD), or -1; any other fds are closed. */
+static int packet_fd(struct msghdr *mh) {
+        int fd = -1;
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+                        int *fds = (int *) CMSG_DATA(cm);
+                        size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                        for (size_t i = 0; i < n; i++) {
+                                if (fd < 0 && n == 1)
+                                        fd = fds[i];
+                                else
+                                        close(fds[i]);
+                        }
+                }
+        return fd;
+}
+
+/*
+ * The structures of a USER_CLIENT_CALL_MEMFD request, mapped: the function
+ * reads and writes the application's memfd, no copies. Sealed against
+ * shrinking, so that the application cannot pull the pages from under us.
+ */
+static void *map_call_memfd(int fd, const UserClientCallRequest *req, size_t *ret_size) {
+        uint64_t size = USER_CLIENT_CALL_MEMFD_OUTPUT(req->structure_input_size) + req->structure_output_capacity;
+        int seals = fcntl(fd, F_GET_SEALS);
+        struct stat st;
+        void *p;
+
+        if (req->structure_input_size > USER_CLIENT_MAX_STRUCT ||
+            req->structure_output_capacity > USER_CLIENT_MAX_STRUCT || size == 0 || seals < 0 ||
+            !(seals & F_SEAL_SHRINK) || fstat(fd, &st) < 0 || (uint64_t) st.st_size < size)
+                return NULL;
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        *ret_size = size;
+        return p;
+}
+
 /*
  * A packet on the call socket (wire 3a), answered from call_buffer: the
- * function reads its input where recvmsg put it and writes its output into
- * the reply packet, no copies. A malformed packet or a full socket ends
- * the call socket, not the client.
+ * function reads its input where recvmsg put it (or in the memfd) and
+ * writes its output into the reply packet (or the memfd), no copies. A
+ * malformed packet or a full socket ends the call socket, not the client.
  */
 static int on_call_socket(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         ioreg_user_client *uc = userdata;
@@ -258,33 +301,51 @@ static int on_call_socket(sd_event_source *src, int fd, uint32_t revents, void *
                 { &req, sizeof(req) },
                 { uc->call_buffer + CALL_IN_OFFSET, USER_CLIENT_CALL_SOCKET_MAX_STRUCT },
         };
-        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+        union {
+                struct cmsghdr cm;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = &control, .msg_controllen = sizeof(control) };
         uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
         uint32_t n_out = 0, out_size = 0;
+        uint8_t *in, *out, *map = NULL;
+        size_t map_size = 0, inline_size;
         ioreg_return_t ret;
         ssize_t n;
+        int memfd;
 
         n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
+        memfd = n >= 0 ? packet_fd(&mh) : -1;
+        inline_size = n >= (ssize_t) sizeof(req) && !(req.flags & USER_CLIENT_CALL_MEMFD) ? req.structure_input_size : 0;
         if (n < (ssize_t) sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-            (size_t) n != sizeof(req) + req.structure_input_size || req.scalar_input_count > IOREG_MAX_SCALARS ||
-            req.structure_output_capacity > USER_CLIENT_CALL_SOCKET_MAX_STRUCT) {
+            (size_t) n != sizeof(req) + inline_size || req.scalar_input_count > IOREG_MAX_SCALARS ||
+            (req.flags & ~USER_CLIENT_CALL_MEMFD) || (memfd >= 0) != !!(req.flags & USER_CLIENT_CALL_MEMFD) ||
+            (!(req.flags & USER_CLIENT_CALL_MEMFD) && req.structure_output_capacity > USER_CLIENT_CALL_SOCKET_MAX_STRUCT) ||
+            (memfd >= 0 && !(map = map_call_memfd(memfd, &req, &map_size)))) {
+                if (memfd >= 0)
+                        close(memfd);
                 call_socket_drop(uc); /* the application went, or broke the protocol */
                 return 0;
         }
+        if (memfd >= 0)
+                close(memfd); /* the mapping stays */
+        in = map ?: uc->call_buffer + CALL_IN_OFFSET;
+        out = map ? map + USER_CLIENT_CALL_MEMFD_OUTPUT(req.structure_input_size) : uc->call_buffer + CALL_OUT_OFFSET;
         /* As CallMethod's: the output starts zeroed. */
-        memset(uc->call_buffer + CALL_OUT_OFFSET, 0, req.structure_output_capacity);
+        memset(out, 0, req.structure_output_capacity);
         ret = run_call(uc, req.selector, req.scalar_input, req.scalar_input_count,
-                       req.structure_input_size > 0 ? uc->call_buffer + CALL_IN_OFFSET : NULL,
-                       req.structure_input_size, req.scalar_output_capacity, req.structure_output_capacity, NULL, 0,
-                       scalar_out, req.structure_output_capacity > 0 ? uc->call_buffer + CALL_OUT_OFFSET : NULL,
-                       &n_out, &out_size);
+                       req.structure_input_size > 0 ? in : NULL, req.structure_input_size,
+                       req.scalar_output_capacity, req.structure_output_capacity, NULL, 0, scalar_out,
+                       req.structure_output_capacity > 0 ? out : NULL, &n_out, &out_size);
+        if (map)
+                (void) munmap(map, map_size);
         *rep = (UserClientCallReply) { .result = (uint32_t) ret, .scalar_output_count = n_out,
                                        .structure_output_size = out_size };
         memcpy(rep->scalar_output, scalar_out, sizeof(scalar_out));
         /* The application waits for this answer: the socket is empty, the packet fits. */
-        if (send(fd, rep, sizeof(*rep) + out_size, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        if (send(fd, rep, sizeof(*rep) + (map ? 0 : out_size), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
                 call_socket_drop(uc);
         return 0;
 }

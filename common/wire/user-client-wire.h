@@ -13,15 +13,16 @@
  * 3. Application and server speak sd-bus peer to peer over the socketpair
  *    (the server is the sd-bus server, anonymous): USER_CLIENT_INTERFACE on
  *    USER_CLIENT_PATH. Method calls never pass the bus daemon.
- * 3a. Synchronous calls whose structures fit USER_CLIENT_CALL_SOCKET_MAX_STRUCT
- *    go over a second socket, not sd-bus: after the open the application
- *    makes a SOCK_SEQPACKET pair and hands one end over with
- *    AttachCallSocket (h socket) → (u result). On it, one packet each way:
- *    a UserClientCallRequest then the input structure, answered by a
- *    UserClientCallReply then the output structure. The same checks as
- *    CallMethod; one write and one read a side, where sd-bus needs a poll
- *    and two reads per message. Async calls and larger structures stay on
- *    CallMethod.
+ * 3a. Synchronous calls go over a second socket, not sd-bus: after the
+ *    open the application makes a SOCK_SEQPACKET pair and hands one end
+ *    over with AttachCallSocket (h socket) → (u result). On it, one packet
+ *    each way: a UserClientCallRequest then the input structure, answered
+ *    by a UserClientCallReply then the output structure. The same checks
+ *    as CallMethod; one write and one read a side, where sd-bus needs a
+ *    poll and two reads per message. Where a structure is larger than
+ *    USER_CLIENT_CALL_SOCKET_MAX_STRUCT, both structures travel in a memfd
+ *    instead (USER_CLIENT_CALL_MEMFD), as IOKit passes large structures
+ *    by memory descriptor. Async calls stay on CallMethod.
  * 4. When the application closes (or dies: the socket's end), the server
  *    runs client_close (client_died) and tells ioregd on USER_CLIENTS_INTERFACE:
  *    .UserClientClosed(t driver, t handle). ioregd removes the entry.
@@ -82,8 +83,17 @@
 #define USER_CLIENT_ERROR_NOT_PERMITTED IOREG_ERROR_NOT_PERMITTED
 #define USER_CLIENT_ERROR_FAILED IOREG_ERROR_FAILED
 
-/* The call socket (3a): structures up to this size each way; larger ones go through CallMethod. */
+/* The call socket (3a): structures up to this size each way in the packets; larger ones in a memfd. */
 #define USER_CLIENT_CALL_SOCKET_MAX_STRUCT (64u * 1024)
+/*
+ * Request flag: the packet carries no structure but one fd (SCM_RIGHTS), a
+ * memfd sealed against shrinking (F_SEAL_SHRINK): the input structure at
+ * offset 0, then from USER_CLIENT_CALL_MEMFD_OUTPUT(input size) room for
+ * the output (structure_output_capacity bytes), which the server fills;
+ * the reply carries no structure either, only its size.
+ */
+#define USER_CLIENT_CALL_MEMFD 1u
+#define USER_CLIENT_CALL_MEMFD_OUTPUT(in_size) (((uint64_t) (in_size) + 4095u) & ~(uint64_t) 4095u)
 /* Its SO_SNDBUF, set by the application on both ends: the largest packet, twice, and the kernel's overhead. */
 #define USER_CLIENT_CALL_SOCKET_SNDBUF (2 * (int) (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 4096))
 
@@ -94,7 +104,7 @@ typedef struct UserClientCallRequest {
         uint32_t structure_input_size;
         uint32_t scalar_output_capacity;
         uint32_t structure_output_capacity;
-        uint32_t reserved; /* 0 */
+        uint32_t flags; /* 0, or USER_CLIENT_CALL_MEMFD */
         uint64_t scalar_input[USER_CLIENT_MAX_SCALARS];
 } UserClientCallRequest;
 

@@ -13,9 +13,10 @@
  * - properties to the user client;
  * - an application killed mid-call: client_died, and the entry goes;
  * - the driver server killed: calls fail with NO_DEVICE, for good;
- * - structures past the call socket's 64 KiB (CallMethod) echo alike;
+ * - structures past the call socket's 64 KiB (in a memfd) echo alike;
  * - the peer protocol equals its XML contract; the call socket (attach
- *   once, SOCK_SEQPACKET only, one packet each way, a malformed one ends it);
+ *   once, SOCK_SEQPACKET only, one packet each way, a malformed one or an
+ *   unsealed memfd ends it, a memfd past 64 KiB); CallMethod synchronous;
  * - administrator: refused for uid 65534 (class table, and the
  *   personality's IOUserClientRequiresAdministrator through polkit, which
  *   is absent here: denied), allowed for root;
@@ -36,6 +37,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -447,7 +449,7 @@ static void test_app_killed_mid_call(void **state) {
         assert_true(driver_test_wait(T, no_user_clients, NULL, 5000));
 }
 
-/* Structures past the call socket's 64 KiB go through CallMethod: the same answers either way. */
+/* Structures past the call socket's 64 KiB go in a memfd: the same answers either way. */
 static void test_large_structures(void **state) {
         static const size_t sizes[] = { USER_CLIENT_CALL_SOCKET_MAX_STRUCT, USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1,
                                         1024 * 1024 };
@@ -568,6 +570,43 @@ static uint32_t attach(sd_bus *peer, int fd) {
         return result;
 }
 
+#define BIG_ECHO (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1)
+
+/* A UC_ECHO of BIG_ECHO bytes through a memfd with seals; the reply's size, or 0 when the socket ended. */
+static ssize_t send_memfd(int sock, int seals, UserClientCallReply *rep) {
+        UserClientCallRequest req = { .selector = UC_ECHO, .structure_input_size = BIG_ECHO,
+                                      .structure_output_capacity = BIG_ECHO, .flags = USER_CLIENT_CALL_MEMFD };
+        union {
+                struct cmsghdr cm;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { &req, sizeof(req) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                             .msg_controllen = sizeof(control) };
+        uint8_t byte = 0;
+        int fd = memfd_create("test-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        ssize_t n;
+
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t) (USER_CLIENT_CALL_MEMFD_OUTPUT(BIG_ECHO) + BIG_ECHO)), 0);
+        assert_int_equal(pwrite(fd, "x", 1, BIG_ECHO - 1), 1);
+        if (seals)
+                assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+        control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET,
+                                        .cmsg_type = SCM_RIGHTS };
+        memcpy(CMSG_DATA(&control.cm), &fd, sizeof(int));
+        assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t) sizeof(req));
+        n = recv(sock, rep, sizeof(*rep), 0);
+        if (n > 0) {
+                /* The echo is in the memfd, after the input. */
+                assert_int_equal(pread(fd, &byte, 1, (off_t) (USER_CLIENT_CALL_MEMFD_OUTPUT(BIG_ECHO) + BIG_ECHO - 1)),
+                                 1);
+                assert_int_equal(byte, 'x');
+        }
+        close(fd);
+        return n;
+}
+
 /* The call socket, as the wire header describes it (user-client-wire.h, 3a), on a raw peer. */
 static void call_socket_contract(sd_bus *peer) {
         UserClientCallRequest req = { .selector = UC_SUM, .scalar_input_count = 2, .scalar_output_capacity = 1,
@@ -595,11 +634,53 @@ static void call_socket_contract(sd_bus *peer) {
         assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
         assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
         assert_int_equal(rep.result, IOREG_RETURN_BAD_ARGUMENT);
+        /* Past 64 KiB the structures travel in a memfd the server maps. */
+        assert_int_equal(send_memfd(seq[0], F_SEAL_SHRINK, &rep), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(rep.structure_output_size, BIG_ECHO);
         /* A packet whose size does not match its header ends the call socket (not the client). */
         req.structure_input_size = 8;
         assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
         assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), 0);
         close(seq[0]);
+        /* The client goes on: a new call socket, and a memfd the application could shrink ends it. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
+        assert_int_equal(attach(peer, seq[1]), IOREG_RETURN_SUCCESS);
+        close(seq[1]);
+        assert_int_equal(send_memfd(seq[0], 0, &rep), 0);
+        close(seq[0]);
+}
+
+/* CallMethod, synchronous, on a raw peer (libioreg uses the call socket for these). */
+static void call_method_contract(sd_bus *peer) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        static const uint64_t in[2] = { 40, 2 };
+        uint8_t big[USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1] = { [USER_CLIENT_CALL_SOCKET_MAX_STRUCT] = 7 };
+        const void *scalars = NULL, *bytes = NULL;
+        size_t n_scalars = 0, n_bytes = 0;
+        uint32_t result;
+
+        assert_true(sd_bus_call_method(peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE, USER_CLIENT_CALL_METHOD,
+                                       NULL, &reply, "uatayuuat", UC_SUM, 2, in[0], in[1], 0, 1, 0, 0) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        assert_int_equal(result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(sd_bus_message_read_array(reply, 't', &scalars, &n_scalars), 1);
+        assert_int_equal(n_scalars, sizeof(uint64_t));
+        assert_int_equal(*(const uint64_t *) scalars, 42);
+        reply = sd_bus_message_unref(reply);
+        /* A structure past 64 KiB, echoed. */
+        assert_true(sd_bus_message_new_method_call(peer, &m, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                                   USER_CLIENT_CALL_METHOD) >= 0);
+        assert_true(sd_bus_message_append(m, "uat", UC_ECHO, 0) >= 0);
+        assert_true(sd_bus_message_append_array(m, 'y', big, sizeof(big)) >= 0);
+        assert_true(sd_bus_message_append(m, "uuat", 0, (uint32_t) sizeof(big), 0) >= 0);
+        assert_true(sd_bus_call(peer, m, 0, NULL, &reply) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        assert_int_equal(result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(sd_bus_message_read_array(reply, 't', &scalars, &n_scalars), 1);
+        assert_int_equal(sd_bus_message_read_array(reply, 'y', &bytes, &n_bytes), 1);
+        assert_int_equal(n_bytes, sizeof(big));
+        assert_memory_equal(bytes, big, sizeof(big));
 }
 
 /* The peer protocol as the server serves it equals its contract (systemd/org.ioreg.UserClient1.xml). */
@@ -639,6 +720,7 @@ static void test_peer_contract(void **state) {
         assert_int_equal(system(cmd), 0);
         unlink(path);
         call_socket_contract(peer);
+        call_method_contract(peer);
         assert_true(sd_bus_call_method(peer, NULL, "/org/ioreg/UserClient1", "org.ioreg.UserClient1", "Close", &error,
                                        NULL, NULL) >= 0);
         sd_bus_flush_close_unref(peer);
