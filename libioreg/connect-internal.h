@@ -5,10 +5,10 @@
  *
  * The peer bus (the socket to the driver server) and the call socket are
  * guarded by lock: every use of them, replies included, happens with the
- * lock held. Async results
- * and notification messages the peer sends are queued (pending) by the
- * peer's filter, under the lock, and delivered by the port's work hook
- * without it (a callback may call the connection again).
+ * lock held. Async results and notification messages the peer sends are
+ * queued (pending) by the peer's filter, under the lock, and delivered by
+ * the port's work hook without it (a callback may call the connection
+ * again).
  */
 #pragma once
 

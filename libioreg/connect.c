@@ -53,6 +53,8 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
 int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        /* Owned: whatever ends the wait, the callback (and its pointer to w) goes with us. */
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         ConnectWait w = {};
         int r;
 
@@ -63,7 +65,7 @@ int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_b
          * (IOKit has none either); its death ends the wait (sd-bus then
          * answers the call itself, with an error).
          */
-        r = sd_bus_call_async(c->peer, NULL, m, on_reply, &w, UINT64_MAX);
+        r = sd_bus_call_async(c->peer, &slot, m, on_reply, &w, UINT64_MAX);
         while (r >= 0 && !w.done) {
                 r = sd_bus_wait(c->peer, UINT64_MAX);
                 if (r >= 0)
