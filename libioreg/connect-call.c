@@ -43,16 +43,15 @@ static bool needs_memfd(size_t input_struct_size, size_t struct_cap) {
         return input_struct_size > USER_CLIENT_CALL_SOCKET_MAX_STRUCT || struct_cap > USER_CLIENT_CALL_SOCKET_MAX_STRUCT;
 }
 
-/* A memfd with the input at 0 and room for the output after it, sealed against shrinking; -errno. */
-static int call_memfd_new(const void *input_struct, size_t input_struct_size, size_t struct_cap) {
+/* A memfd of size bytes holding data (or zeros), sealed with seals: the fd, or -errno. */
+static int call_memfd_new(const void *data, size_t size, int seals) {
         _cleanup_close_ int fd = -1;
-        uint64_t out = USER_CLIENT_CALL_MEMFD_OUTPUT(input_struct_size);
 
         fd = memfd_create("ioreg-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0 || ftruncate(fd, (off_t) (out + struct_cap)) < 0)
+        if (fd < 0 || ftruncate(fd, (off_t) size) < 0)
                 return -errno;
-        for (size_t done = 0; done < input_struct_size;) {
-                ssize_t w = pwrite(fd, (const uint8_t *) input_struct + done, input_struct_size - done, (off_t) done);
+        for (size_t done = 0; data && done < size;) {
+                ssize_t w = pwrite(fd, (const uint8_t *) data + done, size - done, (off_t) done);
 
                 if (w < 0 && errno == EINTR)
                         continue;
@@ -60,17 +59,15 @@ static int call_memfd_new(const void *input_struct, size_t input_struct_size, si
                         return w < 0 ? -errno : -EIO;
                 done += (size_t) w;
         }
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+        if (fcntl(fd, F_ADD_SEALS, seals) < 0)
                 return -errno;
         return TAKE_FD(fd);
 }
 
-/* The output the server left in the memfd, into the caller's buffer. */
-static int call_memfd_read(int fd, size_t input_struct_size, void *output_struct, size_t size) {
-        uint64_t out = USER_CLIENT_CALL_MEMFD_OUTPUT(input_struct_size);
-
+/* The output the server left in its memfd, into the caller's buffer. */
+static int call_memfd_read(int fd, void *output_struct, size_t size) {
         for (size_t done = 0; done < size;) {
-                ssize_t r = pread(fd, (uint8_t *) output_struct + done, size - done, (off_t) (out + done));
+                ssize_t r = pread(fd, (uint8_t *) output_struct + done, size - done, (off_t) done);
 
                 if (r < 0 && errno == EINTR)
                         continue;
@@ -106,23 +103,30 @@ static int call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *inpu
                                    { output_struct, use_memfd ? 0 : req.structure_output_capacity } };
         union {
                 struct cmsghdr cm;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
+                uint8_t buf[CMSG_SPACE(2 * sizeof(int))];
         } control = {};
         struct msghdr out = { .msg_iov = out_iov, .msg_iovlen = 2 };
         struct msghdr in = { .msg_iov = in_iov, .msg_iovlen = 2 };
-        _cleanup_close_ int memfd = -1;
+        _cleanup_close_ int in_fd = -1, out_fd = -1;
+        int fds[2], n_fds = 0;
         ssize_t n;
 
         if (use_memfd) {
-                memfd = call_memfd_new(input_struct, input_struct_size, req.structure_output_capacity);
-                if (memfd < 0)
+                /* The input cannot change once sent; the output's pages stay while the driver writes. */
+                if (input_struct_size > 0 &&
+                    (fds[n_fds++] = in_fd = call_memfd_new(input_struct, input_struct_size,
+                                                           USER_CLIENT_CALL_INPUT_SEALS)) < 0)
+                        return -EMSGSIZE;
+                if (req.structure_output_capacity > 0 &&
+                    (fds[n_fds++] = out_fd = call_memfd_new(NULL, req.structure_output_capacity,
+                                                            USER_CLIENT_CALL_OUTPUT_SEALS)) < 0)
                         return -EMSGSIZE;
                 req.flags = USER_CLIENT_CALL_MEMFD;
                 out.msg_control = &control;
-                out.msg_controllen = sizeof(control);
-                control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET,
+                out.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
+                control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(n_fds * sizeof(int)), .cmsg_level = SOL_SOCKET,
                                                 .cmsg_type = SCM_RIGHTS };
-                memcpy(CMSG_DATA(&control.cm), &memfd, sizeof(int));
+                memcpy(CMSG_DATA(&control.cm), fds, n_fds * sizeof(int));
         }
         if (input_count > 0)
                 memcpy(req.scalar_input, input, input_count * sizeof(uint64_t));
@@ -145,7 +149,7 @@ static int call_on_socket(LibConnect *c, uint32_t selector, const uint64_t *inpu
             (size_t) n != sizeof(rep) + (use_memfd ? 0 : rep.structure_output_size) ||
             rep.scalar_output_count > req.scalar_output_capacity ||
             rep.structure_output_size > req.structure_output_capacity ||
-            (use_memfd && call_memfd_read(memfd, input_struct_size, output_struct, rep.structure_output_size) < 0)) {
+            (out_fd >= 0 && call_memfd_read(out_fd, output_struct, rep.structure_output_size) < 0)) {
                 *ret = IOREG_RETURN_IPC_ERROR; /* the server broke the protocol */
                 return 0;
         }

@@ -246,45 +246,76 @@ static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* The one fd a packet carries (USER_CLIENT_CALL_MEMFD), or -1; any other fds are closed. */
-static int packet_fd(struct msghdr *mh) {
-        int fd = -1;
+/* The fds a packet carries (USER_CLIENT_CALL_MEMFD), in order, into fds[2]: their number, or -1 (all closed). */
+static int packet_fds(struct msghdr *mh, int fds[static 2]) {
+        int n = 0;
 
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
-                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-                        int *fds = (int *) CMSG_DATA(cm);
-                        size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                const int *got = (const int *) CMSG_DATA(cm);
+                size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-                        for (size_t i = 0; i < n; i++) {
-                                if (fd < 0 && n == 1)
-                                        fd = fds[i];
-                                else
-                                        close(fds[i]);
-                        }
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                for (size_t i = 0; i < k; i++) {
+                        if (n < 2)
+                                fds[n] = got[i];
+                        else
+                                close(got[i]);
+                        n++;
                 }
-        return fd;
+        }
+        if (n > 2) {
+                close(fds[0]);
+                close(fds[1]);
+                return -1;
+        }
+        return n;
 }
 
 /*
- * The structures of a USER_CLIENT_CALL_MEMFD request, mapped: the function
- * reads and writes the application's memfd, no copies. Sealed against
- * shrinking, so that the application cannot pull the pages from under us.
+ * A structure of a USER_CLIENT_CALL_MEMFD request, mapped (fd taken): the
+ * function reads or writes the application's memfd, no copies. The seals
+ * keep the pages there while we use them, and the input unchanging.
  */
-static void *map_call_memfd(int fd, const UserClientCallRequest *req, size_t *ret_size) {
-        uint64_t size = USER_CLIENT_CALL_MEMFD_OUTPUT(req->structure_input_size) + req->structure_output_capacity;
+static void *map_memfd(int fd, uint32_t size, int want_seals, int prot) {
+        _cleanup_close_ int owned = fd;
         int seals = fcntl(fd, F_GET_SEALS);
         struct stat st;
         void *p;
 
-        if (req->structure_input_size > USER_CLIENT_MAX_STRUCT ||
-            req->structure_output_capacity > USER_CLIENT_MAX_STRUCT || size == 0 || seals < 0 ||
-            !(seals & F_SEAL_SHRINK) || fstat(fd, &st) < 0 || (uint64_t) st.st_size < size)
+        if (size > USER_CLIENT_MAX_STRUCT || seals < 0 || (seals & want_seals) != want_seals || fstat(fd, &st) < 0 ||
+            (uint64_t) st.st_size < size)
                 return NULL;
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED)
-                return NULL;
-        *ret_size = size;
-        return p;
+        p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+        return p == MAP_FAILED ? NULL : p;
+}
+
+/* The structures of a USER_CLIENT_CALL_MEMFD request: fds taken; false when they are not as the wire says. */
+static bool map_call_memfds(const UserClientCallRequest *req, int fds[static 2], int n_fds, uint8_t **in,
+                            uint8_t **out) {
+        int want = (req->structure_input_size > 0) + (req->structure_output_capacity > 0), i = 0;
+
+        *in = *out = NULL;
+        if (n_fds != want || want == 0) {
+                for (int j = 0; j < n_fds; j++)
+                        close(fds[j]);
+                return false;
+        }
+        if (req->structure_input_size > 0 &&
+            !(*in = map_memfd(fds[i++], req->structure_input_size, USER_CLIENT_CALL_INPUT_SEALS, PROT_READ))) {
+                if (i < n_fds)
+                        close(fds[i]);
+                return false;
+        }
+        if (req->structure_output_capacity > 0 &&
+            !(*out = map_memfd(fds[i], req->structure_output_capacity, USER_CLIENT_CALL_OUTPUT_SEALS,
+                               PROT_READ | PROT_WRITE))) {
+                if (*in)
+                        (void) munmap(*in, req->structure_input_size);
+                *in = NULL;
+                return false;
+        }
+        return true;
 }
 
 /*
@@ -303,49 +334,57 @@ static int on_call_socket(sd_event_source *src, int fd, uint32_t revents, void *
         };
         union {
                 struct cmsghdr cm;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
+                uint8_t buf[CMSG_SPACE(2 * sizeof(int))];
         } control;
         struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = &control, .msg_controllen = sizeof(control) };
         uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
         uint32_t n_out = 0, out_size = 0;
-        uint8_t *in, *out, *map = NULL;
-        size_t map_size = 0, inline_size;
+        uint8_t *in = NULL, *out = NULL;
+        int fds[2] = { -1, -1 }, n_fds = 0;
+        bool memfd, ok;
         ioreg_return_t ret;
         ssize_t n;
-        int memfd;
 
         n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
-        memfd = n >= 0 ? packet_fd(&mh) : -1;
-        inline_size = n >= (ssize_t) sizeof(req) && !(req.flags & USER_CLIENT_CALL_MEMFD) ? req.structure_input_size : 0;
-        if (n < (ssize_t) sizeof(req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-            (size_t) n != sizeof(req) + inline_size || req.scalar_input_count > IOREG_MAX_SCALARS ||
-            (req.flags & ~USER_CLIENT_CALL_MEMFD) || (memfd >= 0) != !!(req.flags & USER_CLIENT_CALL_MEMFD) ||
-            (!(req.flags & USER_CLIENT_CALL_MEMFD) && req.structure_output_capacity > USER_CLIENT_CALL_SOCKET_MAX_STRUCT) ||
-            (memfd >= 0 && !(map = map_call_memfd(memfd, &req, &map_size)))) {
-                if (memfd >= 0)
-                        close(memfd);
+        if (n >= 0)
+                n_fds = packet_fds(&mh, fds);
+        memfd = n >= (ssize_t) sizeof(req) && (req.flags & USER_CLIENT_CALL_MEMFD);
+        ok = n >= (ssize_t) sizeof(req) && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) && n_fds >= 0 &&
+             !(req.flags & ~USER_CLIENT_CALL_MEMFD) && req.scalar_input_count <= IOREG_MAX_SCALARS;
+        if (ok && memfd)
+                ok = (size_t) n == sizeof(req) && map_call_memfds(&req, fds, n_fds, &in, &out);
+        else {
+                for (int i = 0; i < n_fds; i++)
+                        close(fds[i]);
+                ok = ok && n_fds == 0 && (size_t) n == sizeof(req) + req.structure_input_size &&
+                     req.structure_output_capacity <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT;
+                in = uc->call_buffer + CALL_IN_OFFSET;
+                out = uc->call_buffer + CALL_OUT_OFFSET;
+                /* As CallMethod's: the output starts zeroed (a memfd's does already). */
+                if (ok)
+                        memset(out, 0, req.structure_output_capacity);
+        }
+        if (!ok) {
                 call_socket_drop(uc); /* the application went, or broke the protocol */
                 return 0;
         }
-        if (memfd >= 0)
-                close(memfd); /* the mapping stays */
-        in = map ?: uc->call_buffer + CALL_IN_OFFSET;
-        out = map ? map + USER_CLIENT_CALL_MEMFD_OUTPUT(req.structure_input_size) : uc->call_buffer + CALL_OUT_OFFSET;
-        /* As CallMethod's: the output starts zeroed. */
-        memset(out, 0, req.structure_output_capacity);
         ret = run_call(uc, req.selector, req.scalar_input, req.scalar_input_count,
                        req.structure_input_size > 0 ? in : NULL, req.structure_input_size,
                        req.scalar_output_capacity, req.structure_output_capacity, NULL, 0, scalar_out,
                        req.structure_output_capacity > 0 ? out : NULL, &n_out, &out_size);
-        if (map)
-                (void) munmap(map, map_size);
+        if (memfd) {
+                if (in)
+                        (void) munmap(in, req.structure_input_size);
+                if (out)
+                        (void) munmap(out, req.structure_output_capacity);
+        }
         *rep = (UserClientCallReply) { .result = (uint32_t) ret, .scalar_output_count = n_out,
                                        .structure_output_size = out_size };
         memcpy(rep->scalar_output, scalar_out, sizeof(scalar_out));
         /* The application waits for this answer: the socket is empty, the packet fits. */
-        if (send(fd, rep, sizeof(*rep) + (map ? 0 : out_size), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        if (send(fd, rep, sizeof(*rep) + (memfd ? 0 : out_size), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
                 call_socket_drop(uc);
         return 0;
 }

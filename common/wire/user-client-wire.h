@@ -29,6 +29,7 @@
  */
 #pragma once
 
+#include <fcntl.h>
 #include <stdint.h>
 
 #include "protocol.h"
@@ -86,14 +87,17 @@
 /* The call socket (3a): structures up to this size each way in the packets; larger ones in a memfd. */
 #define USER_CLIENT_CALL_SOCKET_MAX_STRUCT (64u * 1024)
 /*
- * Request flag: the packet carries no structure but one fd (SCM_RIGHTS), a
- * memfd sealed against shrinking (F_SEAL_SHRINK): the input structure at
- * offset 0, then from USER_CLIENT_CALL_MEMFD_OUTPUT(input size) room for
- * the output (structure_output_capacity bytes), which the server fills;
- * the reply carries no structure either, only its size.
+ * Request flag: the packet carries no structure but memfds (SCM_RIGHTS, in
+ * this order): the input's when structure_input_size > 0, sealed
+ * USER_CLIENT_CALL_INPUT_SEALS (it cannot change while the driver reads
+ * it), and room for the output when structure_output_capacity > 0
+ * (structure_output_capacity bytes), sealed USER_CLIENT_CALL_OUTPUT_SEALS
+ * (its pages stay while the driver writes), which the server fills. The
+ * reply carries no structure either, only its size.
  */
 #define USER_CLIENT_CALL_MEMFD 1u
-#define USER_CLIENT_CALL_MEMFD_OUTPUT(in_size) (((uint64_t) (in_size) + 4095u) & ~(uint64_t) 4095u)
+#define USER_CLIENT_CALL_INPUT_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define USER_CLIENT_CALL_OUTPUT_SEALS F_SEAL_SHRINK
 /* Its SO_SNDBUF, set by the application on both ends: the largest packet, twice, and the kernel's overhead. */
 #define USER_CLIENT_CALL_SOCKET_SNDBUF (2 * (int) (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 4096))
 

@@ -16,7 +16,8 @@
  * - structures past the call socket's 64 KiB (in a memfd) echo alike;
  * - the peer protocol equals its XML contract; the call socket (attach
  *   once, SOCK_SEQPACKET only, one packet each way, a malformed one or an
- *   unsealed memfd ends it, a memfd past 64 KiB); CallMethod synchronous;
+ *   input memfd that is not sealed against writes ends it, memfds past
+ *   64 KiB); CallMethod synchronous;
  * - administrator: refused for uid 65534 (class table, and the
  *   personality's IOUserClientRequiresAdministrator through polkit, which
  *   is absent here: denied), allowed for root;
@@ -572,38 +573,43 @@ static uint32_t attach(sd_bus *peer, int fd) {
 
 #define BIG_ECHO (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1)
 
-/* A UC_ECHO of BIG_ECHO bytes through a memfd with seals; the reply's size, or 0 when the socket ended. */
-static ssize_t send_memfd(int sock, int seals, UserClientCallReply *rep) {
+static int sealed_memfd(size_t size, int seals) {
+        int fd = memfd_create("test-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t) size), 0);
+        assert_int_equal(pwrite(fd, "x", 1, (off_t) size - 1), 1);
+        assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+        return fd;
+}
+
+/* A UC_ECHO of BIG_ECHO bytes through memfds, the input's sealed with in_seals; the reply's size, or 0 (ended). */
+static ssize_t send_memfd(int sock, int in_seals, UserClientCallReply *rep) {
         UserClientCallRequest req = { .selector = UC_ECHO, .structure_input_size = BIG_ECHO,
                                       .structure_output_capacity = BIG_ECHO, .flags = USER_CLIENT_CALL_MEMFD };
         union {
                 struct cmsghdr cm;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
+                uint8_t buf[CMSG_SPACE(2 * sizeof(int))];
         } control = {};
         struct iovec iov = { &req, sizeof(req) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
                              .msg_controllen = sizeof(control) };
+        int fds[2] = { sealed_memfd(BIG_ECHO, in_seals), sealed_memfd(BIG_ECHO, USER_CLIENT_CALL_OUTPUT_SEALS) };
         uint8_t byte = 0;
-        int fd = memfd_create("test-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         ssize_t n;
 
-        assert_true(fd >= 0);
-        assert_int_equal(ftruncate(fd, (off_t) (USER_CLIENT_CALL_MEMFD_OUTPUT(BIG_ECHO) + BIG_ECHO)), 0);
-        assert_int_equal(pwrite(fd, "x", 1, BIG_ECHO - 1), 1);
-        if (seals)
-                assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
-        control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET,
+        assert_int_equal(pwrite(fds[1], "", 1, BIG_ECHO - 1), 1); /* the echo must write it back */
+        control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(fds)), .cmsg_level = SOL_SOCKET,
                                         .cmsg_type = SCM_RIGHTS };
-        memcpy(CMSG_DATA(&control.cm), &fd, sizeof(int));
+        memcpy(CMSG_DATA(&control.cm), fds, sizeof(fds));
         assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t) sizeof(req));
         n = recv(sock, rep, sizeof(*rep), 0);
         if (n > 0) {
-                /* The echo is in the memfd, after the input. */
-                assert_int_equal(pread(fd, &byte, 1, (off_t) (USER_CLIENT_CALL_MEMFD_OUTPUT(BIG_ECHO) + BIG_ECHO - 1)),
-                                 1);
+                assert_int_equal(pread(fds[1], &byte, 1, BIG_ECHO - 1), 1);
                 assert_int_equal(byte, 'x');
         }
-        close(fd);
+        close(fds[0]);
+        close(fds[1]);
         return n;
 }
 
@@ -635,7 +641,7 @@ static void call_socket_contract(sd_bus *peer) {
         assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
         assert_int_equal(rep.result, IOREG_RETURN_BAD_ARGUMENT);
         /* Past 64 KiB the structures travel in a memfd the server maps. */
-        assert_int_equal(send_memfd(seq[0], F_SEAL_SHRINK, &rep), (ssize_t) sizeof(rep));
+        assert_int_equal(send_memfd(seq[0], USER_CLIENT_CALL_INPUT_SEALS, &rep), (ssize_t) sizeof(rep));
         assert_int_equal(rep.result, IOREG_RETURN_SUCCESS);
         assert_int_equal(rep.structure_output_size, BIG_ECHO);
         /* A packet whose size does not match its header ends the call socket (not the client). */
@@ -643,11 +649,11 @@ static void call_socket_contract(sd_bus *peer) {
         assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
         assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), 0);
         close(seq[0]);
-        /* The client goes on: a new call socket, and a memfd the application could shrink ends it. */
+        /* The client goes on: a new call socket, and an input the application could still change ends it. */
         assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
         assert_int_equal(attach(peer, seq[1]), IOREG_RETURN_SUCCESS);
         close(seq[1]);
-        assert_int_equal(send_memfd(seq[0], 0, &rep), 0);
+        assert_int_equal(send_memfd(seq[0], F_SEAL_SHRINK, &rep), 0);
         close(seq[0]);
 }
 
