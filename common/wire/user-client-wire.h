@@ -20,7 +20,7 @@
  *    by a UserClientCallReply then the output structure. The same checks
  *    as CallMethod; one write and one read a side, where sd-bus needs a
  *    poll and two reads per message. Where a structure is larger than
- *    USER_CLIENT_CALL_SOCKET_MAX_STRUCT, both structures travel in a memfd
+ *    USER_CLIENT_CALL_SOCKET_MAX_STRUCT, the structures travel in memfds
  *    instead (USER_CLIENT_CALL_MEMFD), as IOKit passes large structures
  *    by memory descriptor. Async calls stay on CallMethod.
  * 4. When the application closes (or dies: the socket's end), the server
