@@ -3,11 +3,12 @@
  * connect-internal.h: a connection to a user client (ioreg/connect.h), as
  * the connect*.c files share it. Not installed.
  *
- * The peer bus (the socket to the driver server) is guarded by lock: every
- * use of it, replies included, happens with the lock held. Async results
- * and notification messages the peer sends are queued (pending) by the
- * peer's filter, under the lock, and delivered by the port's work hook
- * without it (a callback may call the connection again).
+ * The peer bus (the socket to the driver server) and the call socket are
+ * guarded by lock: every use of them, replies included, happens with the
+ * lock held. Async results and notification messages the peer sends are
+ * queued (pending) by the peer's filter, under the lock, and delivered by
+ * the port's work hook without it (a callback may call the connection
+ * again).
  */
 #pragma once
 
@@ -42,6 +43,7 @@ typedef struct LibConnect {
         struct ioreg_object base;          /* LIB_OBJECT_CONNECT */
         pthread_mutex_t lock;              /* guards everything below but the constants */
         sd_bus *peer;                      /* owned: to the driver server; NULL once closed */
+        int call_fd;                       /* owned: the call socket (user-client-wire.h, 3a); -1 when none */
         bool dead;                         /* the server went: every call is NO_DEVICE */
         uint64_t service_id, client_id;    /* the driver's and the user client's entries (constant) */
         uint64_t run;                      /* the daemon run they belong to (constant) */
@@ -60,6 +62,13 @@ LibConnect *lib_connect_cast(ioreg_object_t o);
 /* Locks c and returns its live peer, or NULL with the return code in *ret (NO_DEVICE once dead). */
 sd_bus *lib_connect_lock(LibConnect *c, ioreg_return_t *ret);
 void lib_connect_unlock(LibConnect *c);
+/*
+ * A method call on the peer that waits for its reply (as sd_bus_call(),
+ * one system call less). Called locked. On an error reply, error is set.
+ */
+int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply);
+/* connect-call.c: hands the server the call socket, at open. Not locked (the connection is not shared yet). */
+void lib_connect_attach_call_socket(LibConnect *c);
 /* A failed peer call: the connection is dead when the server went. Called locked. */
 ioreg_return_t lib_connect_failed(LibConnect *c, const sd_bus_error *error, int r);
 

@@ -37,6 +37,51 @@ ioreg_return_t lib_connect_failed(LibConnect *c, const sd_bus_error *error, int 
         return lib_return_from_bus_error(error, r);
 }
 
+/* The reply of lib_connect_call(), caught by its callback. */
+typedef struct ConnectWait {
+        sd_bus_message *reply; /* owned once the callback ran */
+        bool done;
+} ConnectWait;
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ConnectWait *w = userdata;
+
+        w->reply = sd_bus_message_ref(m);
+        w->done = true;
+        return 1;
+}
+
+int lib_connect_call(LibConnect *c, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        /* Owned: whatever ends the wait, the callback (and its pointer to w) goes with us. */
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        ConnectWait w = {};
+        int r;
+
+        /*
+         * sd_bus_call() tries a read before it polls, a system call that
+         * finds nothing on every call (the driver cannot have answered yet):
+         * we poll first, then read. No timeout: a driver may take its time
+         * (IOKit has none either); its death ends the wait (sd-bus then
+         * answers the call itself, with an error).
+         */
+        r = sd_bus_call_async(c->peer, &slot, m, on_reply, &w, UINT64_MAX);
+        while (r >= 0 && !w.done) {
+                r = sd_bus_wait(c->peer, UINT64_MAX);
+                if (r >= 0)
+                        r = sd_bus_process(c->peer, NULL);
+        }
+        reply = w.reply;
+        if (r < 0)
+                return r;
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                r = sd_bus_error_copy(error, sd_bus_message_get_error(reply));
+                return r < 0 ? r : -EIO;
+        }
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
 /* The client end of the socket ioregd gave (fd taken, also on failure). */
 static int peer_start(LibConnect *c, int fd) {
         int r;
@@ -69,6 +114,7 @@ static LibConnect *connect_new(void) {
         atomic_init(&c->base.n_ref, 1);
         c->base.kind = LIB_OBJECT_CONNECT;
         c->base.free = connect_free;
+        c->call_fd = -1;
         pthread_mutex_init(&c->lock, NULL);
         return c;
 }
@@ -81,6 +127,8 @@ static void connect_free(ioreg_object_t o) {
         lib_connect_leave_port(c);
         /* Released without ioreg_service_close(): the driver sees the application go (client_died). */
         sd_bus_flush_close_unref(c->peer);
+        if (c->call_fd >= 0)
+                close(c->call_fd);
         for (unsigned i = 0; i < c->n_mappings; i++)
                 (void) munmap(c->mappings[i].address, c->mappings[i].size);
         free(c->mappings);
@@ -132,6 +180,7 @@ ioreg_return_t ioreg_service_open(ioreg_service_t service, uint32_t type, ioreg_
                 connect_free(&c->base);
                 return lib_return_from_errno(r);
         }
+        lib_connect_attach_call_socket(c);
         *connect = &c->base;
         return IOREG_RETURN_SUCCESS;
 }
@@ -158,6 +207,9 @@ ioreg_return_t ioreg_service_close(ioreg_connect_t connect) {
                                        NULL, NULL);
                 ret = r < 0 ? lib_connect_failed(c, &error, r) : IOREG_RETURN_SUCCESS;
                 c->peer = sd_bus_flush_close_unref(c->peer);
+                if (c->call_fd >= 0)
+                        close(c->call_fd);
+                c->call_fd = -1;
                 lib_connect_unlock(c);
         }
         lib_object_unref(connect);

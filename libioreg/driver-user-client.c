@@ -3,15 +3,20 @@
  * driver-user-client.c: user clients in a driver server (ioreg/user-client.h).
  * ioregd's NewUserClient hands us one end of a socketpair; we are the sd-bus
  * server on it (anonymous: the peer is whoever ioregd gave the other end)
- * and serve org.ioreg.UserClient1 to the application. When the peer closes
- * or dies, the client's close or died runs and ioregd is told, so that it
- * removes the entry.
+ * and serve org.ioreg.UserClient1 to the application; its synchronous calls
+ * come on the call socket it attaches (user-client-wire.h, 3a), answered
+ * from the same dispatch. When the peer closes or dies, the client's close
+ * or died runs and ioregd is told, so that it removes the entry.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver-internal.h"
@@ -27,6 +32,9 @@ struct ioreg_user_client {
         bool administrator;
         bool closed;                        /* close or died ran */
         sd_bus *peer;                       /* owned: the application's connection */
+        int call_fd;                        /* owned: the call socket (AttachCallSocket); -1 when none */
+        sd_event_source *call_io;           /* owned: call_fd on the server's loop */
+        uint8_t *call_buffer;               /* owned: a reply packet, then a request's structure (CALL_BUFFER_SIZE) */
         sd_event_source *teardown;          /* owned: frees us outside the peer's handlers */
         uint64_t notify_ref[USER_CLIENT_MAX_ASYNC_REF];
         uint32_t n_notify_ref;              /* 0: no notification port */
@@ -47,6 +55,11 @@ static const struct {
         { IOREG_RETURN_NOT_PERMITTED, USER_CLIENT_ERROR_NOT_PERMITTED },
 };
 
+/* The call socket's buffer: a reply packet (header, structure), then the largest input structure. */
+#define CALL_OUT_OFFSET sizeof(UserClientCallReply)
+#define CALL_IN_OFFSET (sizeof(UserClientCallReply) + USER_CLIENT_CALL_SOCKET_MAX_STRUCT)
+#define CALL_BUFFER_SIZE (CALL_IN_OFFSET + USER_CLIENT_CALL_SOCKET_MAX_STRUCT)
+
 static int set_return_error(sd_bus_error *error, ioreg_return_t r, const char *what) {
         for (size_t i = 0; i < ELEMENTSOF(error_names); i++)
                 if (error_names[i].r == r)
@@ -54,10 +67,21 @@ static int set_return_error(sd_bus_error *error, ioreg_return_t r, const char *w
         return sd_bus_error_setf(error, USER_CLIENT_ERROR_FAILED, "%s: %s", what, ioreg_return_string(r));
 }
 
+/* The call socket goes; calls go on through CallMethod. */
+static void call_socket_drop(ioreg_user_client *uc) {
+        uc->call_io = sd_event_source_disable_unref(uc->call_io);
+        if (uc->call_fd >= 0)
+                close(uc->call_fd);
+        uc->call_fd = -1;
+        free(uc->call_buffer);
+        uc->call_buffer = NULL;
+}
+
 static void client_free(ioreg_user_client *uc) {
         if (!uc)
                 return;
         sd_event_source_disable_unref(uc->teardown);
+        call_socket_drop(uc);
         /* No flush: a peer that does not read (or has not even authenticated) must not block the server. */
         sd_bus_close_unref(uc->peer);
         free(uc->class_name);
@@ -145,37 +169,25 @@ static ioreg_return_t dispatch(ioreg_user_client *uc, ioreg_external_method_argu
         return row->function(uc, uc->driver->server->userdata, args);
 }
 
-static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        ioreg_user_client *uc = userdata;
+/*
+ * One call, from CallMethod or the call socket: the bounds, the dispatch
+ * table's checks, the function. out holds struct_cap bytes (zeroed);
+ * *n_scalar_out and *out_size are the actuals, never above the capacities.
+ */
+static ioreg_return_t run_call(ioreg_user_client *uc, uint32_t selector, const uint64_t *scalars, size_t n_scalars,
+                               const void *in, size_t in_size, uint32_t scalar_cap, uint32_t struct_cap,
+                               const uint64_t *ref, size_t n_ref, uint64_t *scalar_out, void *out,
+                               uint32_t *n_scalar_out, uint32_t *out_size) {
         ioreg_external_method_arguments args = {};
-        const void *scalars = NULL, *in = NULL, *ref = NULL;
-        size_t n_scalars = 0, in_size = 0, ref_size = 0;
-        uint32_t scalar_cap, struct_cap;
-        uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
-        _cleanup_free_ void *out = NULL;
         ioreg_return_t ret;
-        int r;
 
-        r = sd_bus_message_read(call, "u", &args.selector);
-        if (r >= 0)
-                r = sd_bus_message_read_array(call, 't', &scalars, &n_scalars);
-        if (r >= 0)
-                r = sd_bus_message_read_array(call, 'y', &in, &in_size);
-        if (r >= 0)
-                r = sd_bus_message_read(call, "uu", &scalar_cap, &struct_cap);
-        if (r >= 0)
-                r = sd_bus_message_read_array(call, 't', &ref, &ref_size);
-        if (r < 0)
-                return r;
-        n_scalars /= sizeof(uint64_t);
-        ref_size /= sizeof(uint64_t);
+        args.selector = selector;
         if (uc->closed)
                 ret = IOREG_RETURN_NOT_OPEN;
         else if (n_scalars > IOREG_MAX_SCALARS || scalar_cap > IOREG_MAX_SCALARS || in_size > USER_CLIENT_MAX_STRUCT ||
-                 struct_cap > USER_CLIENT_MAX_STRUCT || ref_size > USER_CLIENT_MAX_ASYNC_REF)
+                 struct_cap > USER_CLIENT_MAX_STRUCT || n_ref > USER_CLIENT_MAX_ASYNC_REF)
                 ret = IOREG_RETURN_BAD_ARGUMENT;
-        else if (struct_cap > 0 && !(out = calloc(1, struct_cap)))
+        else if (struct_cap > 0 && !out)
                 ret = IOREG_RETURN_NO_MEMORY;
         else {
                 args.scalar_input = scalars;
@@ -186,25 +198,221 @@ static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error
                 args.scalar_output_count = scalar_cap;
                 args.structure_output = out;
                 args.structure_output_size = struct_cap;
-                args.async_reference = ref_size > 0 ? ref : NULL;
-                args.async_reference_count = (uint32_t) ref_size;
+                args.async_reference = n_ref > 0 ? ref : NULL;
+                args.async_reference_count = (uint32_t) n_ref;
                 ret = dispatch(uc, &args);
         }
         /* Actuals never exceed the capacities, whatever the function wrote into the counts. */
-        if (args.scalar_output_count > scalar_cap)
-                args.scalar_output_count = scalar_cap;
-        if (args.structure_output_size > struct_cap)
-                args.structure_output_size = struct_cap;
+        *n_scalar_out = args.scalar_output_count > scalar_cap ? scalar_cap : args.scalar_output_count;
+        *out_size = !out ? 0 : args.structure_output_size > struct_cap ? struct_cap : args.structure_output_size;
+        return ret;
+}
+
+static int method_call(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ioreg_user_client *uc = userdata;
+        const void *scalars = NULL, *in = NULL, *ref = NULL;
+        size_t n_scalars = 0, in_size = 0, ref_size = 0;
+        uint32_t selector, scalar_cap, struct_cap, n_out = 0, out_size = 0;
+        uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
+        _cleanup_free_ void *out = NULL;
+        ioreg_return_t ret;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &selector);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 't', &scalars, &n_scalars);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 'y', &in, &in_size);
+        if (r >= 0)
+                r = sd_bus_message_read(call, "uu", &scalar_cap, &struct_cap);
+        if (r >= 0)
+                r = sd_bus_message_read_array(call, 't', &ref, &ref_size);
+        if (r < 0)
+                return r;
+        if (struct_cap > 0 && struct_cap <= USER_CLIENT_MAX_STRUCT)
+                out = calloc(1, struct_cap);
+        ret = run_call(uc, selector, scalars, n_scalars / sizeof(uint64_t), in, in_size, scalar_cap, struct_cap, ref,
+                       ref_size / sizeof(uint64_t), scalar_out, out, &n_out, &out_size);
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "u", (uint32_t) ret);
         if (r >= 0)
-                r = sd_bus_message_append_array(reply, 't', scalar_out, args.scalar_output_count * sizeof(uint64_t));
+                r = sd_bus_message_append_array(reply, 't', scalar_out, n_out * sizeof(uint64_t));
         if (r >= 0)
-                r = sd_bus_message_append_array(reply, 'y', out ?: "", out ? args.structure_output_size : 0);
+                r = sd_bus_message_append_array(reply, 'y', out ?: "", out_size);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* The fds a packet carries (USER_CLIENT_CALL_MEMFD), in order, into fds[2]: their number, or -1 (all closed). */
+static int packet_fds(struct msghdr *mh, int fds[static 2]) {
+        int n = 0;
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                const int *got = (const int *) CMSG_DATA(cm);
+                size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                for (size_t i = 0; i < k; i++) {
+                        if (n < 2)
+                                fds[n] = got[i];
+                        else
+                                close(got[i]);
+                        n++;
+                }
+        }
+        if (n > 2) {
+                close(fds[0]);
+                close(fds[1]);
+                return -1;
+        }
+        return n;
+}
+
+/*
+ * A structure of a USER_CLIENT_CALL_MEMFD request, mapped (fd taken): the
+ * function reads or writes the application's memfd, no copies. The seals
+ * keep the pages there while we use them, and the input unchanging.
+ */
+static void *map_memfd(int fd, uint32_t size, int want_seals, int prot) {
+        _cleanup_close_ int owned = fd;
+        int seals = fcntl(fd, F_GET_SEALS);
+        struct stat st;
+        void *p;
+
+        if (size > USER_CLIENT_MAX_STRUCT || seals < 0 || (seals & want_seals) != want_seals || fstat(fd, &st) < 0 ||
+            (uint64_t) st.st_size < size)
+                return NULL;
+        p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+        return p == MAP_FAILED ? NULL : p;
+}
+
+/* The structures of a USER_CLIENT_CALL_MEMFD request: fds taken; false when they are not as the wire says. */
+static bool map_call_memfds(const UserClientCallRequest *req, int fds[static 2], int n_fds, uint8_t **in,
+                            uint8_t **out) {
+        int want = (req->structure_input_size > 0) + (req->structure_output_capacity > 0), i = 0;
+
+        *in = *out = NULL;
+        if (n_fds != want || want == 0) {
+                for (int j = 0; j < n_fds; j++)
+                        close(fds[j]);
+                return false;
+        }
+        if (req->structure_input_size > 0 &&
+            !(*in = map_memfd(fds[i++], req->structure_input_size, USER_CLIENT_CALL_INPUT_SEALS, PROT_READ))) {
+                if (i < n_fds)
+                        close(fds[i]);
+                return false;
+        }
+        if (req->structure_output_capacity > 0 &&
+            !(*out = map_memfd(fds[i], req->structure_output_capacity, USER_CLIENT_CALL_OUTPUT_SEALS,
+                               PROT_READ | PROT_WRITE))) {
+                if (*in)
+                        (void) munmap(*in, req->structure_input_size);
+                *in = NULL;
+                return false;
+        }
+        return true;
+}
+
+/*
+ * A packet on the call socket (wire 3a), answered from call_buffer: the
+ * function reads its input where recvmsg put it (or in the memfd) and
+ * writes its output into the reply packet (or the memfd), no copies. A
+ * malformed packet or a full socket ends the call socket, not the client.
+ */
+static int on_call_socket(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        ioreg_user_client *uc = userdata;
+        UserClientCallRequest req;
+        UserClientCallReply *rep = (UserClientCallReply *) uc->call_buffer;
+        struct iovec iov[2] = {
+                { &req, sizeof(req) },
+                { uc->call_buffer + CALL_IN_OFFSET, USER_CLIENT_CALL_SOCKET_MAX_STRUCT },
+        };
+        union {
+                struct cmsghdr cm;
+                uint8_t buf[CMSG_SPACE(2 * sizeof(int))];
+        } control;
+        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = &control, .msg_controllen = sizeof(control) };
+        uint64_t scalar_out[IOREG_MAX_SCALARS] = {};
+        uint32_t n_out = 0, out_size = 0;
+        uint8_t *in = NULL, *out = NULL;
+        int fds[2] = { -1, -1 }, n_fds = 0;
+        bool memfd, ok;
+        ioreg_return_t ret;
+        ssize_t n;
+
+        n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n >= 0)
+                n_fds = packet_fds(&mh, fds);
+        memfd = n >= (ssize_t) sizeof(req) && (req.flags & USER_CLIENT_CALL_MEMFD);
+        ok = n >= (ssize_t) sizeof(req) && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) && n_fds >= 0 &&
+             !(req.flags & ~USER_CLIENT_CALL_MEMFD) && req.scalar_input_count <= IOREG_MAX_SCALARS;
+        if (ok && memfd)
+                ok = (size_t) n == sizeof(req) && map_call_memfds(&req, fds, n_fds, &in, &out);
+        else {
+                for (int i = 0; i < n_fds; i++)
+                        close(fds[i]);
+                ok = ok && n_fds == 0 && (size_t) n == sizeof(req) + req.structure_input_size &&
+                     req.structure_output_capacity <= USER_CLIENT_CALL_SOCKET_MAX_STRUCT;
+                in = uc->call_buffer + CALL_IN_OFFSET;
+                out = uc->call_buffer + CALL_OUT_OFFSET;
+                /* As CallMethod's: the output starts zeroed (a memfd's does already). */
+                if (ok)
+                        memset(out, 0, req.structure_output_capacity);
+        }
+        if (!ok) {
+                call_socket_drop(uc); /* the application went, or broke the protocol */
+                return 0;
+        }
+        ret = run_call(uc, req.selector, req.scalar_input, req.scalar_input_count,
+                       req.structure_input_size > 0 ? in : NULL, req.structure_input_size,
+                       req.scalar_output_capacity, req.structure_output_capacity, NULL, 0, scalar_out,
+                       req.structure_output_capacity > 0 ? out : NULL, &n_out, &out_size);
+        if (memfd) {
+                if (in)
+                        (void) munmap(in, req.structure_input_size);
+                if (out)
+                        (void) munmap(out, req.structure_output_capacity);
+        }
+        *rep = (UserClientCallReply) { .result = (uint32_t) ret, .scalar_output_count = n_out,
+                                       .structure_output_size = out_size };
+        memcpy(rep->scalar_output, scalar_out, sizeof(scalar_out));
+        /* The application waits for this answer: the socket is empty, the packet fits. */
+        if (send(fd, rep, sizeof(*rep) + (memfd ? 0 : out_size), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                call_socket_drop(uc);
+        return 0;
+}
+
+static int method_attach_call_socket(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ioreg_user_client *uc = userdata;
+        int fd, type = 0, r;
+        socklen_t len = sizeof(type);
+
+        r = sd_bus_message_read(call, "h", &fd);
+        if (r < 0)
+                return r;
+        if (uc->closed || uc->call_fd >= 0)
+                return sd_bus_reply_method_return(call, "u", (uint32_t) IOREG_RETURN_BUSY);
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
+                return sd_bus_reply_method_return(call, "u", (uint32_t) IOREG_RETURN_BAD_ARGUMENT);
+        uc->call_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* the message keeps its own */
+        if (uc->call_fd < 0)
+                return -errno;
+        uc->call_buffer = malloc(CALL_BUFFER_SIZE);
+        r = uc->call_buffer ? 0 : -ENOMEM;
+        if (r >= 0)
+                r = sd_event_add_io(uc->driver->server->event, &uc->call_io, uc->call_fd, EPOLLIN, on_call_socket, uc);
+        if (r < 0) {
+                call_socket_drop(uc);
+                return r;
+        }
+        return sd_bus_reply_method_return(call, "u", (uint32_t) IOREG_RETURN_SUCCESS);
 }
 
 static int method_set_notification_port(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -297,6 +505,8 @@ static const sd_bus_vtable user_client_vtable[] = {
                                             async_reference),
                                 SD_BUS_RESULT("u", result, "at", scalar_output, "ay", structure_output), method_call,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_ATTACH_CALL_SOCKET, SD_BUS_ARGS("h", socket), SD_BUS_RESULT("u", result),
+                                method_attach_call_socket, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_SET_NOTIFICATION_PORT, SD_BUS_ARGS("u", type, "at", reference),
                                 SD_BUS_RESULT("u", result), method_set_notification_port, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS(USER_CLIENT_MAP_MEMORY, SD_BUS_ARGS("u", type),
@@ -386,6 +596,7 @@ int lib_user_client_method_new(sd_bus_message *call, void *userdata, sd_bus_erro
                 .type = type,
                 .uid = uid,
                 .administrator = administrator,
+                .call_fd = -1,
         };
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* the message keeps its own */
         if (fd < 0 || !uc->class_name) {

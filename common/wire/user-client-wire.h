@@ -13,11 +13,24 @@
  * 3. Application and server speak sd-bus peer to peer over the socketpair
  *    (the server is the sd-bus server, anonymous): USER_CLIENT_INTERFACE on
  *    USER_CLIENT_PATH. Method calls never pass the bus daemon.
+ * 3a. Synchronous calls go over a second socket, not sd-bus: after the
+ *    open the application makes a SOCK_SEQPACKET pair and hands one end
+ *    over with AttachCallSocket (h socket) → (u result). On it, one packet
+ *    each way: a UserClientCallRequest then the input structure, answered
+ *    by a UserClientCallReply then the output structure. The same checks
+ *    as CallMethod; one write and one read a side, where sd-bus needs a
+ *    poll and two reads per message. Where a structure is larger than
+ *    USER_CLIENT_CALL_SOCKET_MAX_STRUCT, the structures travel in memfds
+ *    instead (USER_CLIENT_CALL_MEMFD), as IOKit passes large structures
+ *    by memory descriptor. Async calls stay on CallMethod.
  * 4. When the application closes (or dies: the socket's end), the server
  *    runs client_close (client_died) and tells ioregd on USER_CLIENTS_INTERFACE:
  *    .UserClientClosed(t driver, t handle). ioregd removes the entry.
  */
 #pragma once
+
+#include <fcntl.h>
+#include <stdint.h>
 
 #include "protocol.h"
 
@@ -37,6 +50,8 @@
 #define USER_CLIENT_CALL_METHOD "CallMethod"
 #define USER_CLIENT_CALL_SIGNATURE "uatayuuat"
 #define USER_CLIENT_CALL_REPLY_SIGNATURE "uatay"
+/* (h seqpacket socket) → (u result): the call socket of 3a. */
+#define USER_CLIENT_ATTACH_CALL_SOCKET "AttachCallSocket"
 /* (u type, at async_ref) → (u result) */
 #define USER_CLIENT_SET_NOTIFICATION_PORT "SetNotificationPort"
 /* (u type) → (u result, t size, ah memfd): one fd on success, none on failure */
@@ -68,3 +83,40 @@
 #define USER_CLIENT_ERROR_INVALID_ARGUMENT IOREG_ERROR_INVALID_ARGUMENT
 #define USER_CLIENT_ERROR_NOT_PERMITTED IOREG_ERROR_NOT_PERMITTED
 #define USER_CLIENT_ERROR_FAILED IOREG_ERROR_FAILED
+
+/* The call socket (3a): structures up to this size each way in the packets; larger ones in a memfd. */
+#define USER_CLIENT_CALL_SOCKET_MAX_STRUCT (64u * 1024)
+/*
+ * Request flag: the packet carries no structure but memfds (SCM_RIGHTS, in
+ * this order): the input's when structure_input_size > 0, sealed
+ * USER_CLIENT_CALL_INPUT_SEALS (it cannot change while the driver reads
+ * it), and room for the output when structure_output_capacity > 0
+ * (structure_output_capacity bytes), sealed USER_CLIENT_CALL_OUTPUT_SEALS
+ * (its pages stay while the driver writes), which the server fills. The
+ * reply carries no structure either, only its size.
+ */
+#define USER_CLIENT_CALL_MEMFD 1u
+#define USER_CLIENT_CALL_INPUT_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define USER_CLIENT_CALL_OUTPUT_SEALS F_SEAL_SHRINK
+/* Its SO_SNDBUF, set by the application on both ends: the largest packet, twice, and the kernel's overhead. */
+#define USER_CLIENT_CALL_SOCKET_SNDBUF (2 * (int) (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 4096))
+
+/* Application → server, followed by structure_input_size bytes; one packet. */
+typedef struct UserClientCallRequest {
+        uint32_t selector;
+        uint32_t scalar_input_count;
+        uint32_t structure_input_size;
+        uint32_t scalar_output_capacity;
+        uint32_t structure_output_capacity;
+        uint32_t flags; /* 0, or USER_CLIENT_CALL_MEMFD */
+        uint64_t scalar_input[USER_CLIENT_MAX_SCALARS];
+} UserClientCallRequest;
+
+/* Server → application, followed by structure_output_size bytes; one packet. */
+typedef struct UserClientCallReply {
+        uint32_t result; /* ioreg_return_t */
+        uint32_t scalar_output_count;
+        uint32_t structure_output_size;
+        uint32_t reserved; /* 0 */
+        uint64_t scalar_output[USER_CLIENT_MAX_SCALARS];
+} UserClientCallReply;

@@ -14,14 +14,16 @@
  * - no-argument call (selector UC_NOTHING) and the bare 1-byte round trip;
  * - 4 KiB struct call (UC_INVERT_PAGE: 4096 bytes in, 4096 out) and the
  *   bare 4096-byte round trip (4096 bytes each way);
+ * - 64 KiB struct call (UC_ECHO, 65536 bytes each way: the call socket's
+ *   largest) and the bare 64 KiB round trip (no target);
  * - the D-Bus method call through dbus-daemon;
  * - ratios of the calls' p50 to the bare round trips' (target ≤ 2×), and
  *   to the D-Bus call's.
- * The kinds take turns in blocks of 50 calls over one connection, one echo
- * child and one bus connection, so that load from elsewhere on a shared
- * machine falls on all of them alike.
+ * The kinds take turns in blocks of 50 calls (--block) over one
+ * connection, one echo child and one bus connection, so that load from
+ * elsewhere on a shared machine falls on all of them alike.
  *
- *     bench-userclient [--samples N] [--quick]
+ *     bench-userclient [--samples N] [--quick] [--block N]
  */
 
 #include <errno.h>
@@ -45,10 +47,13 @@
 #define DEFAULT_SAMPLES 20000u
 #define QUICK_SAMPLES 2000u
 #define WARMUP 200u
+#define DEFAULT_BLOCK 50u
 #define TARGET_RATIO 2.0
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
+#define BIG (64u * 1024) /* the large structure: the call socket's largest */
 
 static unsigned arg_samples = DEFAULT_SAMPLES;
+static unsigned arg_block = DEFAULT_BLOCK;
 
 static int cmp_u64(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
@@ -94,9 +99,9 @@ static int echo_child(int fd) {
         }
 }
 
-/* One bare round trip of size bytes each way to the echo child on fd. */
+/* One bare round trip of size bytes (at most BIG) each way to the echo child on fd. */
 static int bare_round_trip(int fd, size_t size) {
-        static char out[UC_PAGE], in[UC_PAGE];
+        static char out[BIG], in[BIG];
         size_t got = 0;
 
         if (write(fd, out, size) != (ssize_t) size)
@@ -111,12 +116,12 @@ static int bare_round_trip(int fd, size_t size) {
         return 0;
 }
 
-enum { KIND_NOTHING, KIND_BARE1, KIND_PAGE, KIND_BARE4K, KIND_DBUS, _KIND_MAX };
+enum { KIND_NOTHING, KIND_BARE1, KIND_PAGE, KIND_BARE4K, KIND_BIG, KIND_BARE64K, KIND_DBUS, _KIND_MAX };
 
 /* One sample of kind; -EIO when a call failed. */
 static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
-        static uint8_t in[UC_PAGE], out[UC_PAGE];
-        size_t size = sizeof(out);
+        static uint8_t in[BIG], out[BIG];
+        size_t size = UC_PAGE;
 
         switch (kind) {
         case KIND_NOTHING:
@@ -125,11 +130,18 @@ static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
         case KIND_BARE1:
                 return bare_round_trip(echo_fd, 1);
         case KIND_PAGE:
-                return ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, sizeof(in), out, &size) ==
-                                               IOREG_RETURN_SUCCESS && size == sizeof(out)
+                return ioreg_connect_call_struct_method(c, UC_INVERT_PAGE, in, UC_PAGE, out, &size) ==
+                                               IOREG_RETURN_SUCCESS && size == UC_PAGE
                                ? 0 : -EIO;
         case KIND_BARE4K:
                 return bare_round_trip(echo_fd, UC_PAGE);
+        case KIND_BIG:
+                size = BIG;
+                return ioreg_connect_call_struct_method(c, UC_ECHO, in, BIG, out, &size) == IOREG_RETURN_SUCCESS &&
+                                               size == BIG
+                               ? 0 : -EIO;
+        case KIND_BARE64K:
+                return bare_round_trip(echo_fd, BIG);
         default:
                 return sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
                                           NULL, NULL, NULL) < 0 ? -EIO : 0;
@@ -137,10 +149,13 @@ static int one(int kind, ioreg_connect_t c, int echo_fd, sd_bus *bus) {
 }
 
 /*
- * The kinds take turns in blocks of BLOCK samples, so that on a shared
- * machine every kind sees the same load (the ratios compare like with like).
+ * The kinds take turns in blocks of arg_block samples (the first kind of a
+ * round rotating), so that on a shared machine every kind sees the same
+ * load and the ratios compare like with like: ours and the bare round trip
+ * are timed the same way, interleaved. Blocks of 50 time calls made back
+ * to back; --block 1 times each call after one of every other kind (both
+ * sides colder).
  */
-#define BLOCK 50u
 
 static int measure(DriverTest *t) {
         uint64_t *v[_KIND_MAX] = {}, p50[_KIND_MAX];
@@ -176,14 +191,17 @@ static int measure(DriverTest *t) {
         for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
                 for (unsigned i = 0; i < WARMUP && ret >= 0; i++)
                         ret = one(k, c, sv[0], t->bus);
-        while (ret >= 0 && n[_KIND_MAX - 1] < arg_samples)
-                for (int k = 0; k < _KIND_MAX && ret >= 0; k++)
-                        for (unsigned i = 0; i < BLOCK && n[k] < arg_samples && ret >= 0; i++) {
+        for (unsigned round = 0; ret >= 0 && n[0] < arg_samples; round++)
+                for (unsigned j = 0; j < _KIND_MAX && ret >= 0; j++) {
+                        int k = (int) ((round + j) % _KIND_MAX);
+
+                        for (unsigned i = 0; i < arg_block && n[k] < arg_samples && ret >= 0; i++) {
                                 uint64_t t0 = bench_now_nsec();
 
                                 ret = one(k, c, sv[0], t->bus);
                                 v[k][n[k]++] = bench_now_nsec() - t0;
                         }
+                }
         close(sv[0]);
         waitpid(pid, &status, 0);
         ioreg_service_close(c);
@@ -192,9 +210,13 @@ static int measure(DriverTest *t) {
                 p50[KIND_BARE1] = row("bare socketpair round trip, 1 byte", v[KIND_BARE1], arg_samples);
                 p50[KIND_PAGE] = row("user client call, 4 KiB struct in and out", v[KIND_PAGE], arg_samples);
                 p50[KIND_BARE4K] = row("bare socketpair round trip, 4 KiB each way", v[KIND_BARE4K], arg_samples);
+                p50[KIND_BIG] = row("user client call, 64 KiB struct in and out", v[KIND_BIG], arg_samples);
+                p50[KIND_BARE64K] = row("bare socketpair round trip, 64 KiB each way", v[KIND_BARE64K], arg_samples);
                 p50[KIND_DBUS] = row("D-Bus method call through dbus-daemon (Peer.Ping)", v[KIND_DBUS], arg_samples);
                 ratio_row("no-argument call p50 / bare 1-byte round trip p50", p50[KIND_NOTHING], p50[KIND_BARE1]);
                 ratio_row("4 KiB call p50 / bare 4 KiB round trip p50", p50[KIND_PAGE], p50[KIND_BARE4K]);
+                bench_row("64 KiB call p50 / bare 64 KiB round trip p50",
+                          bench_fmt("%.2f", (double) p50[KIND_BIG] / (double) p50[KIND_BARE64K]), "×", "", "");
                 bench_row("no-argument call p50 / D-Bus call p50",
                           bench_fmt("%.2f", (double) p50[KIND_NOTHING] / (double) p50[KIND_DBUS]), "×", "", "");
         }
@@ -204,10 +226,11 @@ static int measure(DriverTest *t) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_SAMPLES = 0x100, ARG_QUICK, ARG_IGNORED };
+        enum { ARG_SAMPLES = 0x100, ARG_QUICK, ARG_BLOCK, ARG_IGNORED };
         static const struct option options[] = {
                 { "samples", required_argument, NULL, ARG_SAMPLES },
                 { "quick", no_argument, NULL, ARG_QUICK },
+                { "block", required_argument, NULL, ARG_BLOCK },
                 BENCH_FOREIGN_OPTIONS(ARG_IGNORED),
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -222,6 +245,10 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         samples_set = true;
                         break;
+                case ARG_BLOCK:
+                        if (bench_parse_unsigned(optarg, 1, &arg_block) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_QUICK:
                         if (!samples_set)
                                 arg_samples = QUICK_SAMPLES;
@@ -229,10 +256,11 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_IGNORED:
                         break;
                 case 'h':
-                        printf("bench-userclient [--samples N] [--quick]\n"
+                        printf("bench-userclient [--samples N] [--quick] [--block N]\n"
                                "  user client calls (no arguments, 4 KiB struct) against a bare socketpair round\n"
-                               "  trip and a D-Bus call through dbus-daemon, N calls each (default %u).\n",
-                               DEFAULT_SAMPLES);
+                               "  trip and a D-Bus call through dbus-daemon, N calls each (default %u), the kinds\n"
+                               "  taking turns in blocks of N calls (default %u; 1: call by call).\n",
+                               DEFAULT_SAMPLES, DEFAULT_BLOCK);
                         return 0;
                 default:
                         return -EINVAL;

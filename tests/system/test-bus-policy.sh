@@ -15,7 +15,12 @@
 #  - the shipped IOResources driver server, launched by ioregd as nobody,
 #    checks in and starts through the policy; nobody posing as a driver
 #    server is refused (CheckIn, SetProperties on the driver's entry);
-#  - nobody may register for system power (SystemPower1).
+#  - nobody may register for system power (SystemPower1);
+#  - IOServiceOpen of a driver whose personality sets
+#    IOUserClientRequiresAdministrator (the user client tests' server): as
+#    nobody, kIOReturnNotPrivileged when polkit says no, success when it
+#    grants org.ioreg.open-user-client, nobody's bus name the subject; as
+#    root, success without asking polkit.
 # Usage: test-bus-policy.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
 build=$1
@@ -27,10 +32,20 @@ fi
 . "$src/tests/fixture/private-bus.sh"
 start_private_bus --config="$src/tests/system/system-bus.conf.in"
 address=$IOREG_BUS_ADDRESS
+
+# A driver server with a user client whose personality wants an administrator (tests/userclient).
+mkdir "$work/uc" && chmod 755 "$work" "$work/uc"
+cat >"$work/uc/uc.json" <<EOF
+{ "CFBundleIdentifier": "org.ioreg.test.policy-uc", "IOKitPersonalities": { "UCPolkitDriver": {
+  "IOProviderClass": "IOResources", "IOClass": "IOUserService", "IOUserClass": "UCPolkitDriver",
+  "IOUserServerName": "org.ioreg.test.uc", "IOUserServerExecutable": "$build/tests/userclient/test-uc-server",
+  "IOMatchCategory": "UCPolkitDriver", "IOUserClientRequiresAdministrator": true } } }
+EOF
+
 IOREG_DRIVER_PATH="$build/examples/driver-resources:$build/examples/iokit-test" \
 start_ioregd --sysfs-root="$src/tests/data/sys-thinkpad-x230" --no-udev \
         --personalities="$src/tests/data/personalities" \
-        --personalities="$src/personalities"
+        --personalities="$src/personalities" --personalities="$work/uc"
 
 REG=/org/ioreg/Registry1
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -91,11 +106,19 @@ call root org.ioreg.Registry1.ReloadCatalogue | grep -q '^(uint32 ' || fail "roo
 denied org.ioreg.Error.NotPermitted root org.ioreg.Registry1.TerminateEntry "$ROOT_ID"
 echo "no polkit: ok"
 
+# start_polkit LOG ACTION...: the stand-in, granting ACTIONs only; its PID in polkit_pid.
+start_polkit() {
+        local log=$1
+        shift
+        "$build/tests/system/bus-helper" polkit "$address" "$@" >"$log" 2>&1 &
+        polkit_pid=$!
+        pids+=($polkit_pid)
+        for _ in $(seq 200); do grep -q ready "$log" && break; sleep 0.05; done
+        grep -q ready "$log" || fail "polkit stand-in did not start"
+}
+
 # The stand-in grants reload-catalogue only.
-"$build/tests/system/bus-helper" polkit "$address" org.ioreg.reload-catalogue >"$work/polkit.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 200); do grep -q ready "$work/polkit.log" && break; sleep 0.05; done
-grep -q ready "$work/polkit.log" || fail "polkit stand-in did not start"
+start_polkit "$work/polkit.log" org.ioreg.reload-catalogue
 
 out=$(call nobody org.ioreg.Registry1.ReloadCatalogue) || fail "nobody: ReloadCatalogue with polkit's yes: $out"
 grep -q '^(uint32 [1-9]' <<<"$out" || fail "nobody: ReloadCatalogue: $out"
@@ -121,6 +144,39 @@ grep -q "authentication is required" <<<"$out" || fail "interactive: $out"
 grep -q '^check org.ioreg.terminate-entry system-bus-name :1\.[0-9]* 1 uid=65534$' "$work/polkit.log" ||
         fail "interactive flag not passed to polkit"
 echo "polkit: ok"
+
+# IOServiceOpen where the personality wants an administrator: test-uc-client exits with the open's
+# ioreg_return_t (0 success, 8 IOREG_RETURN_NOT_PRIVILEGED, kIOReturnNotPrivileged).
+for _ in $(seq 200); do
+        IOREG_BUS_ADDRESS=$address "$build/cli/ioreg" -w0 -r -d 1 -c UCPolkitDriver | grep -q '"TestServerPID" = [1-9]' &&
+                break
+        sleep 0.05
+done
+open_uc() { # open_uc WHO TYPE: prints the exit status of test-uc-client
+        local client=("$build/tests/userclient/test-uc-client" UCPolkitDriver "$2" open)
+        if [ "$1" = nobody ]; then
+                IOREG_BUS_ADDRESS=$address nobody "${client[@]}" >/dev/null 2>&1
+        else
+                IOREG_BUS_ADDRESS=$address "${client[@]}" >/dev/null 2>&1
+        fi
+        echo $?
+}
+# The stand-in above does not grant open-user-client: nobody is refused, after asking.
+[ "$(open_uc nobody 1)" = 8 ] || fail "nobody opened an administrator's user client with polkit's no"
+grep -q '^check org.ioreg.open-user-client system-bus-name :1\.[0-9]* 0 uid=65534$' "$work/polkit.log" ||
+        fail "polkit was not asked for open-user-client with nobody's bus name"
+n_checks=$(grep -c '^check' "$work/polkit.log")
+[ "$(open_uc root 2)" = 0 ] || fail "root could not open an administrator's user client"
+[ "$(grep -c '^check' "$work/polkit.log")" = "$n_checks" ] || fail "root's IOServiceOpen asked polkit"
+# A stand-in that grants it: nobody opens.
+kill "$polkit_pid"
+wait "$polkit_pid" 2>/dev/null
+start_polkit "$work/polkit-uc.log" org.ioreg.open-user-client
+[ "$(open_uc nobody 3)" = 0 ] || fail "nobody could not open the user client with polkit's yes"
+grep -q '^check org.ioreg.open-user-client system-bus-name :1\.[0-9]* 0 uid=65534$' "$work/polkit-uc.log" ||
+        fail "polkit's yes: not asked with nobody's bus name"
+grep '^check' "$work/polkit-uc.log" | grep -qv ' uid=65534$' && fail "polkit's yes: asked about another subject"
+echo "user clients for administrators through polkit: ok"
 
 # Driver servers through the shipped policy: the real one starts, a poser does not.
 driver=

@@ -13,6 +13,11 @@
  * - properties to the user client;
  * - an application killed mid-call: client_died, and the entry goes;
  * - the driver server killed: calls fail with NO_DEVICE, for good;
+ * - structures past the call socket's 64 KiB (in a memfd) echo alike;
+ * - the peer protocol equals its XML contract; the call socket (attach
+ *   once, SOCK_SEQPACKET only, one packet each way, a malformed one or an
+ *   input memfd that is not sealed against writes ends it, memfds past
+ *   64 KiB); CallMethod synchronous;
  * - administrator: refused for uid 65534 (class table, and the
  *   personality's IOUserClientRequiresAdministrator through polkit, which
  *   is absent here: denied), allowed for root;
@@ -33,6 +38,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +49,7 @@
 #include "protocol.h"
 #include "registry-query.h"
 #include "uc-test.h"
+#include "user-client-wire.h"
 
 #define UC_SERVER BUILD_ROOT "/tests/userclient/test-uc-server"
 #define UC_CLIENT BUILD_ROOT "/tests/userclient/test-uc-client"
@@ -446,6 +454,38 @@ static void test_app_killed_mid_call(void **state) {
         assert_true(driver_test_wait(T, no_user_clients, NULL, 5000));
 }
 
+/* Structures past the call socket's 64 KiB go in a memfd: the same answers either way. */
+static void test_large_structures(void **state) {
+        static const size_t sizes[] = { USER_CLIENT_CALL_SOCKET_MAX_STRUCT, USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1,
+                                        1024 * 1024 };
+        ioreg_connect_t c = open_test(60);
+
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                _cleanup_free_ uint8_t *in = malloc(sizes[i]), *out = malloc(sizes[i]);
+                size_t size = sizes[i];
+
+                assert_non_null(in);
+                assert_non_null(out);
+                for (size_t j = 0; j < sizes[i]; j++)
+                        in[j] = (uint8_t) (j * 7 + i);
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, sizes[i], out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, sizes[i]);
+                assert_memory_equal(in, out, sizes[i]);
+                /* A large input into a small output (and the reverse): only what fits comes back. */
+                size = 100;
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, sizes[i], out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, 100);
+                size = sizes[i];
+                assert_int_equal(ioreg_connect_call_struct_method(c, UC_ECHO, in, 100, out, &size),
+                                 IOREG_RETURN_SUCCESS);
+                assert_int_equal(size, 100);
+                assert_memory_equal(in, out, 100);
+        }
+        assert_int_equal(ioreg_service_close(c), IOREG_RETURN_SUCCESS);
+}
+
 typedef struct Worker {
         ioreg_connect_t c;
         uint64_t base;
@@ -525,6 +565,134 @@ static void test_server_killed(void **state) {
 }
 
 
+static uint32_t attach(sd_bus *peer, int fd) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t result = UINT32_MAX;
+
+        assert_true(sd_bus_call_method(peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                       USER_CLIENT_ATTACH_CALL_SOCKET, NULL, &reply, "h", fd) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        return result;
+}
+
+#define BIG_ECHO (USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1)
+
+static int sealed_memfd(size_t size, int seals) {
+        int fd = memfd_create("test-call", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t) size), 0);
+        assert_int_equal(pwrite(fd, "x", 1, (off_t) size - 1), 1);
+        assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+        return fd;
+}
+
+/* A UC_ECHO of BIG_ECHO bytes through memfds, the input's sealed with in_seals; the reply's size, or 0 (ended). */
+static ssize_t send_memfd(int sock, int in_seals, UserClientCallReply *rep) {
+        UserClientCallRequest req = { .selector = UC_ECHO, .structure_input_size = BIG_ECHO,
+                                      .structure_output_capacity = BIG_ECHO, .flags = USER_CLIENT_CALL_MEMFD };
+        union {
+                struct cmsghdr cm;
+                uint8_t buf[CMSG_SPACE(2 * sizeof(int))];
+        } control = {};
+        struct iovec iov = { &req, sizeof(req) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                             .msg_controllen = sizeof(control) };
+        int fds[2] = { sealed_memfd(BIG_ECHO, in_seals), sealed_memfd(BIG_ECHO, USER_CLIENT_CALL_OUTPUT_SEALS) };
+        uint8_t byte = 0;
+        ssize_t n;
+
+        assert_int_equal(pwrite(fds[1], "", 1, BIG_ECHO - 1), 1); /* the echo must write it back */
+        control.cm = (struct cmsghdr) { .cmsg_len = CMSG_LEN(sizeof(fds)), .cmsg_level = SOL_SOCKET,
+                                        .cmsg_type = SCM_RIGHTS };
+        memcpy(CMSG_DATA(&control.cm), fds, sizeof(fds));
+        assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t) sizeof(req));
+        n = recv(sock, rep, sizeof(*rep), 0);
+        if (n > 0) {
+                assert_int_equal(pread(fds[1], &byte, 1, BIG_ECHO - 1), 1);
+                assert_int_equal(byte, 'x');
+        }
+        close(fds[0]);
+        close(fds[1]);
+        return n;
+}
+
+/* The call socket, as the wire header describes it (user-client-wire.h, 3a), on a raw peer. */
+static void call_socket_contract(sd_bus *peer) {
+        UserClientCallRequest req = { .selector = UC_SUM, .scalar_input_count = 2, .scalar_output_capacity = 1,
+                                      .scalar_input = { 40, 2 } };
+        UserClientCallReply rep = {};
+        int stream[2], seq[2];
+
+        /* Only a SOCK_SEQPACKET socket, and one per client. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream), 0);
+        assert_int_equal(attach(peer, stream[1]), IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
+        assert_int_equal(attach(peer, seq[1]), IOREG_RETURN_SUCCESS);
+        assert_int_equal(attach(peer, stream[1]), IOREG_RETURN_BUSY);
+        close(stream[0]);
+        close(stream[1]);
+        close(seq[1]);
+        /* One packet each way, the dispatch table's checks included. */
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(rep.scalar_output_count, 1);
+        assert_int_equal(rep.structure_output_size, 0);
+        assert_int_equal(rep.scalar_output[0], 42);
+        req.scalar_input_count = 1;
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_BAD_ARGUMENT);
+        /* Past 64 KiB the structures travel in a memfd the server maps. */
+        assert_int_equal(send_memfd(seq[0], USER_CLIENT_CALL_INPUT_SEALS, &rep), (ssize_t) sizeof(rep));
+        assert_int_equal(rep.result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(rep.structure_output_size, BIG_ECHO);
+        /* A packet whose size does not match its header ends the call socket (not the client). */
+        req.structure_input_size = 8;
+        assert_int_equal(send(seq[0], &req, sizeof(req), 0), (ssize_t) sizeof(req));
+        assert_int_equal(recv(seq[0], &rep, sizeof(rep), 0), 0);
+        close(seq[0]);
+        /* The client goes on: a new call socket, and an input the application could still change ends it. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
+        assert_int_equal(attach(peer, seq[1]), IOREG_RETURN_SUCCESS);
+        close(seq[1]);
+        assert_int_equal(send_memfd(seq[0], F_SEAL_SHRINK, &rep), 0);
+        close(seq[0]);
+}
+
+/* CallMethod, synchronous, on a raw peer (libioreg uses the call socket for these). */
+static void call_method_contract(sd_bus *peer) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        static const uint64_t in[2] = { 40, 2 };
+        uint8_t big[USER_CLIENT_CALL_SOCKET_MAX_STRUCT + 1] = { [USER_CLIENT_CALL_SOCKET_MAX_STRUCT] = 7 };
+        const void *scalars = NULL, *bytes = NULL;
+        size_t n_scalars = 0, n_bytes = 0;
+        uint32_t result;
+
+        assert_true(sd_bus_call_method(peer, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE, USER_CLIENT_CALL_METHOD,
+                                       NULL, &reply, "uatayuuat", UC_SUM, 2, in[0], in[1], 0, 1, 0, 0) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        assert_int_equal(result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(sd_bus_message_read_array(reply, 't', &scalars, &n_scalars), 1);
+        assert_int_equal(n_scalars, sizeof(uint64_t));
+        assert_int_equal(*(const uint64_t *) scalars, 42);
+        reply = sd_bus_message_unref(reply);
+        /* A structure past 64 KiB, echoed. */
+        assert_true(sd_bus_message_new_method_call(peer, &m, NULL, USER_CLIENT_PATH, USER_CLIENT_INTERFACE,
+                                                   USER_CLIENT_CALL_METHOD) >= 0);
+        assert_true(sd_bus_message_append(m, "uat", UC_ECHO, 0) >= 0);
+        assert_true(sd_bus_message_append_array(m, 'y', big, sizeof(big)) >= 0);
+        assert_true(sd_bus_message_append(m, "uuat", 0, (uint32_t) sizeof(big), 0) >= 0);
+        assert_true(sd_bus_call(peer, m, 0, NULL, &reply) >= 0);
+        assert_int_equal(sd_bus_message_read(reply, "u", &result), 1);
+        assert_int_equal(result, IOREG_RETURN_SUCCESS);
+        assert_int_equal(sd_bus_message_read_array(reply, 't', &scalars, &n_scalars), 1);
+        assert_int_equal(sd_bus_message_read_array(reply, 'y', &bytes, &n_bytes), 1);
+        assert_int_equal(n_bytes, sizeof(big));
+        assert_memory_equal(bytes, big, sizeof(big));
+}
+
 /* The peer protocol as the server serves it equals its contract (systemd/org.ioreg.UserClient1.xml). */
 static void test_peer_contract(void **state) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *intro = NULL;
@@ -561,6 +729,8 @@ static void test_peer_contract(void **state) {
                  SOURCE_ROOT, SOURCE_ROOT, path);
         assert_int_equal(system(cmd), 0);
         unlink(path);
+        call_socket_contract(peer);
+        call_method_contract(peer);
         assert_true(sd_bus_call_method(peer, NULL, "/org/ioreg/UserClient1", "org.ioreg.UserClient1", "Close", &error,
                                        NULL, NULL) >= 0);
         sd_bus_flush_close_unref(peer);
@@ -572,6 +742,7 @@ int main(void) {
                 cmocka_unit_test(test_open_entry_and_close),
                 cmocka_unit_test(test_peer_contract),
                 cmocka_unit_test(test_argument_rules),
+                cmocka_unit_test(test_large_structures),
                 cmocka_unit_test(test_async),
                 cmocka_unit_test(test_notification_port),
                 cmocka_unit_test(test_mapped_memory),
