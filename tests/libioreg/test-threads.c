@@ -202,7 +202,7 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static ioreg_notification_port_t stop_port; /* the port the SIGUSR1 handler stops */
+static ioreg_notification_port_t stop_port; /* borrowed: the port the SIGUSR1 handler stops */
 
 static void stop_on_signal(int sig) {
         (void) ioreg_notification_port_stop(stop_port);
@@ -227,7 +227,6 @@ static void stop_from_this_thread(Runner *r) {
 }
 
 static void stop_from_a_signal_handler(Runner *r) {
-        stop_port = r->port;
         assert_int_equal(pthread_kill(r->thread, SIGUSR1), 0);
 }
 
@@ -262,6 +261,7 @@ static void test_stop_a_running_port(void **state) {
         ioreg_notification_port_t port = ioreg_notification_port_create();
 
         assert_non_null(port);
+        stop_port = port; /* before the runner threads start: pthread_kill orders nothing for TSan */
         check_port_works(port);
         stop_a_blocked_run(port, stop_from_this_thread);
         check_port_works(port);
