@@ -24,6 +24,16 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0; /* negative would switch the source off */
 }
 
+/* Another thread (or a signal handler) called ioreg_notification_port_stop(). */
+static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        ioreg_notification_port_t port = userdata;
+        uint64_t n;
+
+        (void) !read(fd, &n, sizeof(n));
+        port->stop_requested = true;
+        return 0;
+}
+
 int lib_port_drain(ioreg_notification_port_t port) {
         int r;
 
@@ -60,8 +70,14 @@ ioreg_notification_port_t ioreg_notification_port_create(void) {
                 errno = ENOMEM;
                 return NULL;
         }
+        port->stop_fd = -1;
         port->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (port->wake_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        port->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (port->stop_fd < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -71,6 +87,8 @@ ioreg_notification_port_t ioreg_notification_port_create(void) {
         /* After the bus's own sources: signals are read before the work they cause runs. */
         if (r >= 0)
                 r = sd_event_source_set_priority(port->wake_source, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_add_io(port->event, &port->stop_source, port->stop_fd, EPOLLIN, on_stop, port);
         if (r >= 0)
                 r = lib_port_connect(port);
         if (r < 0)
@@ -102,15 +120,26 @@ void ioreg_notification_port_destroy(ioreg_notification_port_t port) {
         free(port->hooks);
         sd_event_source_disable_unref(port->reconnect_timer);
         sd_event_source_disable_unref(port->wake_source);
+        sd_event_source_disable_unref(port->stop_source);
         sd_event_unref(port->event);
         if (port->wake_fd >= 0)
                 close(port->wake_fd);
+        if (port->stop_fd >= 0)
+                close(port->stop_fd);
         free(port->owner);
         free(port);
 }
 
 int ioreg_notification_port_get_fd(ioreg_notification_port_t port) {
         return port ? sd_event_get_fd(port->event) : -1;
+}
+
+/* ABORTED, once, when a stop was read since the last time (the caller's loop should end). */
+static ioreg_return_t take_stop(ioreg_notification_port_t port, ioreg_return_t r) {
+        if (!port->stop_requested)
+                return r;
+        port->stop_requested = false;
+        return r == IOREG_RETURN_SUCCESS ? IOREG_RETURN_ABORTED : r;
 }
 
 ioreg_return_t ioreg_notification_port_dispatch(ioreg_notification_port_t port) {
@@ -122,11 +151,25 @@ ioreg_return_t ioreg_notification_port_dispatch(ioreg_notification_port_t port) 
         for (unsigned i = 0; i < 256; i++) {
                 r = sd_event_run(port->event, 0);
                 if (r < 0)
-                        return lib_return_from_errno(r);
+                        return take_stop(port, lib_return_from_errno(r));
                 if (r == 0)
                         break;
         }
-        return IOREG_RETURN_SUCCESS;
+        return take_stop(port, IOREG_RETURN_SUCCESS);
+}
+
+ioreg_return_t ioreg_notification_port_stop(ioreg_notification_port_t port) {
+        uint64_t one = 1;
+        int saved_errno = errno; /* async-signal-safe: a handler must not change errno */
+        ioreg_return_t r = IOREG_RETURN_SUCCESS;
+
+        if (!port)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        /* EAGAIN: the counter is full, so a stop is pending anyway. */
+        if (write(port->stop_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+                r = IOREG_RETURN_ERROR;
+        errno = saved_errno;
+        return r;
 }
 
 ioreg_return_t ioreg_notification_port_run(ioreg_notification_port_t port, uint64_t timeout_usec) {
@@ -146,7 +189,8 @@ ioreg_return_t ioreg_notification_port_run(ioreg_notification_port_t port, uint6
         if (r > 0)
                 return ioreg_notification_port_dispatch(port);
         r = poll(&p, 1, ms);
-        if (r < 0)
+        /* EINTR: a signal came, perhaps from a handler that called ioreg_notification_port_stop(). */
+        if (r < 0 && errno != EINTR)
                 return lib_return_from_errno(-errno);
         if (r == 0)
                 return IOREG_RETURN_TIMEOUT;

@@ -104,6 +104,9 @@ struct ioreg_notification_port {
 
         int wake_fd;                     /* owned: eventfd, readable when work is due */
         sd_event_source *wake_source;    /* owned */
+        int stop_fd;                     /* owned: eventfd written by ioreg_notification_port_stop() from any thread */
+        sd_event_source *stop_source;    /* owned */
+        bool stop_requested;             /* a stop was read: the current dispatch or run returns ABORTED */
         sd_event_source *reconnect_timer; /* owned; NULL when no reconnection is due */
         uint64_t backoff_usec;           /* the next reconnection's delay */
         sd_event_source *outer_source;   /* owned: the port's fd in the caller's sd-event loop */

@@ -22,7 +22,10 @@ cc -o "$dest/list-usb-devices" "$src/examples/list-usb-devices.c" $flags
 libdir=$(pkg-config --libs-only-L libioreg | tr ' ' '\n' | sed -n 's/^-L//p' | head -n1)
 LD_LIBRARY_PATH=$libdir ldd "$dest/list-usb-devices" | grep -q "$dest.*libioreg.so.0" ||
         { echo "the example does not link the installed library"; ldd "$dest/list-usb-devices"; exit 1; }
-printf '#include <ioreg/ioreg.h>\nint main(void) { return ioreg_return_string(IOREG_RETURN_SUCCESS) == 0; }\n' \
+# ioreg.h and the header it leaves out (iokit-compat.h), each used once.
+printf '%s\n' '#include <ioreg/ioreg.h>' '#include <ioreg/iokit-compat.h>' \
+        'int main(void) { uint8_t b = 0; json_t *v = ioreg_json_data_new(&b, 1); ioreg_json_release(v);' \
+        '  return ioreg_return_to_iokit(IOREG_RETURN_SUCCESS) != kIOReturnSuccess || kUSBVendorID[0] != 0x69; }' \
         > "$dest/c99.c"
 cc -std=c99 -pedantic -Werror -c -o "$dest/c99.o" "$dest/c99.c" $(pkg-config --cflags libioreg)
 if command -v c++ >/dev/null; then

@@ -21,7 +21,10 @@ for f in ioreg_service_matching ioreg_service_name_matching ioreg_bsd_name_match
         ioreg_registry_entry_get_parent_iterator ioreg_service_wait_quiet ioreg_service_get_busy_state \
         ioreg_notification_port_create ioreg_notification_port_destroy ioreg_service_add_matching_notification \
         ioreg_service_add_interest_notification ioreg_notification_port_get_fd ioreg_notification_port_dispatch \
-        ioreg_notification_port_attach_event ioreg_return_string; do
+        ioreg_notification_port_attach_event ioreg_return_string \
+        ioreg_notification_port_stop ioreg_return_to_iokit ioreg_return_from_iokit ioreg_json_copy_data \
+        ioreg_json_data_new ioreg_json_get_u8 ioreg_json_get_u16 ioreg_json_get_u32 ioreg_json_get_u64 \
+        ioreg_json_get_i64 ioreg_json_release; do
         printf '%s\n' "$out" | grep -qx "$f" || { echo "missing export: $f"; exit 1; }
 done
 echo "$(printf '%s\n' "$out" | grep -c '^ioreg_') symbols, all ioreg_*"

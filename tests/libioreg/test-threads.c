@@ -13,10 +13,13 @@
  *   - each query thread asks for matching services, reads properties and
  *     searches them, at the same time.
  * Every thread must see the same registry; TSan must see no race.
+ * And ioreg_notification_port_stop() from another thread and from a signal
+ * handler ends a run() blocked in another thread, promptly.
  */
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <ioreg/ioreg.h>
 
@@ -176,6 +181,109 @@ static void *query_thread(void *userdata) {
         return NULL;
 }
 
+/* ioreg_notification_port_stop(): CFRunLoopStop's place, from another thread and from a signal handler. */
+typedef struct Runner {
+        pthread_t thread;
+        ioreg_notification_port_t port; /* borrowed */
+        ioreg_return_t result;
+} Runner;
+
+static void *run_for_30s(void *userdata) {
+        Runner *r = userdata;
+
+        r->result = ioreg_notification_port_run(r->port, 30 * 1000 * 1000);
+        return NULL;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static ioreg_notification_port_t stop_port; /* borrowed: the port the SIGUSR1 handler stops */
+
+static void stop_on_signal(int sig) {
+        (void) ioreg_notification_port_stop(stop_port);
+}
+
+/* Starts a thread blocked in run(30 s), lets it block, stops it with stop(), and checks it returned promptly. */
+static void stop_a_blocked_run(ioreg_notification_port_t port, void (*stop)(Runner *r)) {
+        Runner r = { .port = port, .result = IOREG_RETURN_SUCCESS };
+        uint64_t t;
+
+        assert_int_equal(pthread_create(&r.thread, NULL, run_for_30s, &r), 0);
+        usleep(300 * 1000);
+        t = now_usec();
+        stop(&r);
+        assert_int_equal(pthread_join(r.thread, NULL), 0);
+        assert_true(now_usec() - t < 1000 * 1000);
+        assert_int_equal(r.result, IOREG_RETURN_ABORTED);
+}
+
+static void stop_from_this_thread(Runner *r) {
+        assert_int_equal(ioreg_notification_port_stop(r->port), IOREG_RETURN_SUCCESS);
+}
+
+static void stop_from_a_signal_handler(Runner *r) {
+        assert_int_equal(pthread_kill(r->thread, SIGUSR1), 0);
+}
+
+static void no_callback(void *refcon, ioreg_iterator_t it) {
+}
+
+/* The port answers a new subscription with the services it matches, as before any stop. */
+static void check_port_works(ioreg_notification_port_t port) {
+        ioreg_iterator_t it = NULL;
+        ioreg_object_t o;
+        ioreg_return_t rr;
+        unsigned n = 0;
+
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION,
+                                                                 ioreg_service_matching("IOPlatformExpertDevice"),
+                                                                 no_callback, NULL, &it),
+                         IOREG_RETURN_SUCCESS);
+        while ((o = ioreg_iterator_next(it))) {
+                n++;
+                ioreg_object_release(o);
+        }
+        assert_int_equal(n, 1);
+        /* No stop is left over: once the subscription's own work is done, a run waits its time. */
+        for (unsigned i = 0; (rr = ioreg_notification_port_run(port, 100 * 1000)) == IOREG_RETURN_SUCCESS && i < 10; i++)
+                ;
+        assert_int_equal(rr, IOREG_RETURN_TIMEOUT);
+        ioreg_object_release(it);
+}
+
+static void test_stop_a_running_port(void **state) {
+        struct sigaction sa = { .sa_handler = stop_on_signal };
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+
+        assert_non_null(port);
+        stop_port = port; /* before the runner threads start: pthread_kill orders nothing for TSan */
+        check_port_works(port);
+        stop_a_blocked_run(port, stop_from_this_thread);
+        check_port_works(port);
+
+        assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+        stop_a_blocked_run(port, stop_from_a_signal_handler);
+        check_port_works(port);
+
+        /* A stop before run() is not lost, and stops made meanwhile count as one. */
+        assert_int_equal(ioreg_notification_port_stop(port), IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_notification_port_stop(port), IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_notification_port_run(port, 30 * 1000 * 1000), IOREG_RETURN_ABORTED);
+        assert_int_equal(ioreg_notification_port_run(port, 100 * 1000), IOREG_RETURN_TIMEOUT);
+        /* dispatch() reports it too. */
+        assert_int_equal(ioreg_notification_port_stop(port), IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_notification_port_dispatch(port), IOREG_RETURN_ABORTED);
+        assert_int_equal(ioreg_notification_port_dispatch(port), IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_notification_port_stop(NULL), IOREG_RETURN_BAD_ARGUMENT);
+
+        ioreg_notification_port_destroy(port);
+}
+
 static int group_setup(void **state) {
         const char *args[] = { "--snapshot=" SNAPSHOT, "--notify-limit=4096", NULL };
 
@@ -226,6 +334,7 @@ static void test_ports_and_queries_in_threads(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ports_and_queries_in_threads),
+                cmocka_unit_test(test_stop_a_running_port),
         };
 
         return cmocka_run_group_tests_name("libioreg in threads", tests, group_setup, group_teardown);

@@ -15,6 +15,7 @@
 #include <ioreg/return.h>
 #include <ioreg/object.h>
 #include <ioreg/registry.h>
+#include <ioreg/value.h>
 #include <ioreg/service.h>
 #include <ioreg/notification.h>
 #include <ioreg/plugin.h>

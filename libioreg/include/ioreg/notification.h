@@ -48,7 +48,8 @@
  * Different ports may be used from different threads. A callback may call
  * any libioreg function (synchronous calls, adding notifications, releasing
  * the iterator or notifier it was called for) except destroying or
- * dispatching its own port.
+ * dispatching its own port. The one exception is
+ * ioreg_notification_port_stop(), callable from any thread or a signal handler.
  */
 #pragma once
 
@@ -108,15 +109,28 @@ int ioreg_notification_port_get_fd(ioreg_notification_port_t port);
 /**
  * Does everything the port has to do now without blocking: reads the
  * daemon's signals, runs callbacks, reconnects. Call it when the fd is
- * readable (or at any time). @return SUCCESS, or the error that stopped it.
+ * readable (or at any time). @return SUCCESS, or the error that stopped it;
+ * ABORTED when it read a ioreg_notification_port_stop().
  */
 ioreg_return_t ioreg_notification_port_dispatch(ioreg_notification_port_t port);
 /**
  * Waits up to timeout_usec (UINT64_MAX: no limit) for the port's fd, then
  * dispatches: a loop of its own for programs that have none (CFRunLoopRun's
- * place). @return SUCCESS or TIMEOUT.
+ * place). @return SUCCESS or TIMEOUT; ABORTED when ioreg_notification_port_stop()
+ * was called (so `while (ioreg_notification_port_run(port, UINT64_MAX) != IOREG_RETURN_ABORTED)`
+ * ends on a stop).
  */
 ioreg_return_t ioreg_notification_port_run(ioreg_notification_port_t port, uint64_t timeout_usec);
+/**
+ * (ioregd addition) CFRunLoopStop's place: makes the port's running (or
+ * next) ioreg_notification_port_run() or _dispatch() return ABORTED
+ * promptly, once; stops made before that one return count as one. Callable
+ * from any thread and from a signal handler (it writes an eventfd and keeps
+ * errno); the port works on normally afterwards. With
+ * ioreg_notification_port_attach_event() it only wakes the loop.
+ * @return BAD_ARGUMENT for NULL.
+ */
+ioreg_return_t ioreg_notification_port_stop(ioreg_notification_port_t port);
 
 /* An sd-event loop (sd_event from <systemd/sd-event.h>); the header needs no systemd headers. */
 struct sd_event;
