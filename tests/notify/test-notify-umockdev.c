@@ -32,6 +32,7 @@
 #include "registry-query.h"
 #include "test-bus.h"
 #include "test-daemon.h"
+#include "testbed-service.h"
 #include "testbed.h"
 
 #define KBD_ROOT "/sys/devices/pci0000:00/0000:00:1a.0/usb1"
@@ -43,29 +44,14 @@
 #define STATE_REGISTERED 0x2u
 
 
-typedef struct TestbedService {
-        UMockdevTestbed *testbed; /* owned */
-        TestBus test_bus;         /* the private dbus-daemon */
-        TestDaemon daemon;        /* ioregd on the testbed */
-        sd_bus *bus;              /* owned: the test's own queries */
-} TestbedService;
-
 static int start(void **state, const char *limit_arg) {
         const char *args[] = { limit_arg, NULL };
-        TestbedService *t = calloc(1, sizeof(*t));
 
-        if (!t)
-                return -1;
-        *state = t;
-        /* Sets $UMOCKDEV_DIR here: ioregd, started below, inherits it with the preload. */
-        if (testbed_from_recording("umockdev-input-usbkbd.umockdev", &t->testbed) < 0)
-                return -1;
-        if (test_bus_start(&t->test_bus) < 0 || test_daemon_start(&t->daemon, &t->test_bus, args) < 0 ||
-            test_bus_connect(&t->test_bus, &t->bus) < 0) {
-                fprintf(stderr, "cannot start dbus-daemon and ioregd on the testbed\n");
-                return -1;
-        }
-        return 0;
+        TestbedService *t = NULL;
+        int r = testbed_service_start("umockdev-input-usbkbd.umockdev", args, &t);
+
+        *state = t; /* also on failure: the teardown stops what started */
+        return r;
 }
 
 static int setup(void **state) {
@@ -77,18 +63,7 @@ static int setup_limit2(void **state) {
 }
 
 static int teardown(void **state) {
-        TestbedService *t = *state;
-        int r;
-
-        if (!t)
-                return 0;
-        sd_bus_flush_close_unref(t->bus);
-        /* Both stopped, and both must have exited cleanly. */
-        r = test_daemon_stop_with_bus(&t->daemon, &t->test_bus);
-        if (t->testbed)
-                g_object_unref(t->testbed);
-        free(t);
-        return r < 0 ? -1 : 0;
+        return testbed_service_stop(*state);
 }
 
 static char *add_usb_device(TestbedService *t, unsigned port) {

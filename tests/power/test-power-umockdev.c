@@ -34,6 +34,7 @@
 #include "registry-query.h"
 #include "test-bus.h"
 #include "test-daemon.h"
+#include "testbed-service.h"
 #include "testbed.h"
 #include "value.h"
 
@@ -50,13 +51,6 @@
 #define HAS_POWERED_ON 0xe0000230u
 #define PROPERTY_CHANGE 0xe0000130u
 
-typedef struct TestbedService {
-        UMockdevTestbed *testbed; /* owned */
-        TestBus test_bus;         /* the private dbus-daemon */
-        TestDaemon daemon;        /* ioregd on the testbed */
-        sd_bus *bus;              /* owned: the test's own queries */
-} TestbedService;
-
 /* One record of GetPlane("IOPower"): an entry under one of its parents. */
 typedef struct PowerRecord {
         uint64_t id, parent;
@@ -71,19 +65,12 @@ typedef struct PowerPlaneView {
 
 static int start(void **state, const char *poll_arg) {
         const char *args[] = { poll_arg, NULL };
-        TestbedService *t = calloc(1, sizeof(*t));
 
-        if (!t)
-                return -1;
-        *state = t;
-        if (testbed_from_recording("umockdev-hid-001.038.umockdev", &t->testbed) < 0)
-                return -1;
-        if (test_bus_start(&t->test_bus) < 0 || test_daemon_start(&t->daemon, &t->test_bus, args) < 0 ||
-            test_bus_connect(&t->test_bus, &t->bus) < 0) {
-                fprintf(stderr, "cannot start dbus-daemon and ioregd on the testbed\n");
-                return -1;
-        }
-        return 0;
+        TestbedService *t = NULL;
+        int r = testbed_service_start("umockdev-hid-001.038.umockdev", args, &t);
+
+        *state = t; /* also on failure: the teardown stops what started */
+        return r;
 }
 
 static int setup(void **state) {
@@ -95,18 +82,7 @@ static int setup_no_poll(void **state) {
 }
 
 static int teardown(void **state) {
-        TestbedService *t = *state;
-        int r;
-
-        if (!t)
-                return 0;
-        sd_bus_flush_close_unref(t->bus);
-        /* Both stopped, and both must have exited cleanly. */
-        r = test_daemon_stop_with_bus(&t->daemon, &t->test_bus);
-        if (t->testbed)
-                g_object_unref(t->testbed);
-        free(t);
-        return r < 0 ? -1 : 0;
+        return testbed_service_stop(*state);
 }
 
 static void view_done(PowerPlaneView *v) {
