@@ -119,7 +119,7 @@ int notify_hub_ack(NotifyHub *hub, const char *owner, uint64_t id, uint64_t seq)
 int notify_hub_resync(NotifyHub *hub, const char *owner, uint64_t id, uint64_t *ret_dropped);
 /* Sends what notifier id's window allows (after subscribe or resync). */
 void notify_hub_flush(NotifyHub *hub, uint64_t id);
-/* Removes every notifier of owner's (it left the bus). Returns how many. */
+/* Removes every notifier of owner's (it left the bus), in time proportional to their number. Returns how many. */
 unsigned notify_hub_drop_owner(NotifyHub *hub, const char *owner);
 
 /* Notifiers held by owner (NULL: by everyone). */
