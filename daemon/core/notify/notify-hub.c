@@ -258,7 +258,8 @@ static void overflow(NotifyHub *hub, Notifier *n, uint64_t dropped) {
 }
 
 static bool window_open(const NotifyHub *hub, const Notifier *n) {
-        return !n->overflowed && n->sent - n->acked < hub->limit;
+        return !n->overflowed && n->sent - n->acked < hub->limit &&
+               (!hub->ops->may_send || hub->ops->may_send(hub->userdata, n->owner->name));
 }
 
 static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
@@ -590,6 +591,14 @@ void notify_hub_flush(NotifyHub *hub, uint64_t id) {
         Notifier *n = hashmap_get(&hub->notifiers, &id);
 
         if (n)
+                pump(hub, n);
+}
+
+void notify_hub_owner_pump(NotifyHub *hub, const char *owner) {
+        Owner *o = hashmap_get(&hub->owners, owner);
+
+        /* pump() never removes a notifier: the owner's list stays as it is. */
+        for (Notifier *n = o ? o->head : NULL; n; n = n->owner_next)
                 pump(hub, n);
 }
 
