@@ -87,6 +87,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
         m->notify_limit = config->notify_limit;
+        m->max_message_bytes = config->max_message_bytes;
         m->power_poll_usec = config->power_poll_usec == 0 ? POWER_POLL_DEFAULT_USEC :
                              config->power_poll_usec == UINT64_MAX ? 0 : config->power_poll_usec;
         m->sleep_timeout_usec = config->sleep_timeout_usec ?: SYSTEM_POWER_DEFAULT_TIMEOUT_USEC;
@@ -466,6 +467,7 @@ void manager_fill_bus_context(Manager *m) {
         m->ctx.matcher = m->matcher;
         m->ctx.driver_host = m->driver_host;
         m->ctx.notify_limit = m->notify_limit;
+        m->ctx.max_message_bytes = m->max_message_bytes;
         m->ctx.sleep_timeout_usec = m->sleep_timeout_usec;
         m->ctx.admin = &admin;
         m->ctx.admin_userdata = m;

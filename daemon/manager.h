@@ -30,6 +30,7 @@ typedef struct ManagerConfig {
         const char *snapshot;    /* borrowed; a saved registry to serve instead of udev, or NULL */
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
         unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
+        uint64_t max_message_bytes; /* no answer or signal larger; 0: BUS_DEFAULT_MAX_MESSAGE */
         uint64_t power_poll_usec; /* runtime PM poll interval; 0: the default (1 s), UINT64_MAX: never */
         const char *logind_bus;  /* borrowed; where logind is: NULL the daemon's own bus, "system",
                                   * "none", or a bus address */
@@ -56,6 +57,7 @@ typedef struct Manager {
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
         unsigned notify_limit;     /* 0: the default */
+        uint64_t max_message_bytes; /* 0: the default */
         PowerPoll *power_poll;     /* owned: runtime PM polling, NULL without devices */
         uint64_t power_poll_usec;  /* 0: never */
         sd_bus *logind_bus;        /* owned reference (may be bus), NULL without logind */
