@@ -120,6 +120,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        manager_watchdog_stop(m); /* before the bus its question is on */
         m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
         bus_context_done(&m->ctx);
         if (m->logind_bus != m->bus)
@@ -499,8 +500,8 @@ int manager_run(Manager *m) {
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
-        /* WATCHDOG=1 at half of $WATCHDOG_USEC, from the loop itself: a stuck loop stops the pings. */
-        r = sd_event_set_watchdog(m->event, true);
+        /* WATCHDOG=1 on the bus's answers (manager-watchdog.c): a stuck loop or bus stops the pings. */
+        r = manager_watchdog_start(m);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the watchdog, ignoring: %m");
         manager_ready_check(m);

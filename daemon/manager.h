@@ -66,6 +66,8 @@ typedef struct Manager {
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
         BusContext ctx;            /* the bus objects' view (bus-context.h); owns their state */
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
+        sd_event_source *watchdog; /* owned: asks the bus, feeds WATCHDOG=1 on its answer (manager-watchdog.c) */
+        sd_bus_slot *watchdog_ask; /* owned: the question in flight */
 } Manager;
 
 int manager_new(const ManagerConfig *config, Manager **ret);
@@ -78,6 +80,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  * 0, or -ENOMEM (the old list is kept). For start-up and reloads.
  */
 int manager_load_personalities(Manager *m);
+
+/*
+ * WATCHDOG=1 while the daemon is healthy on the bus (manager-watchdog.c): not from the loop
+ * alone, but on the bus's answer to a question asked every third of $WATCHDOG_USEC. A bus that
+ * stops reading or answering the daemon stops the pings, and systemd restarts it. 0 when the
+ * service manager wants no watchdog.
+ */
+int manager_watchdog_start(Manager *m);
+void manager_watchdog_stop(Manager *m);
 /*
  * Reads the personality directories again and hands the result to the
  * matcher: new personalities are matched against registered nubs, removed

@@ -261,10 +261,15 @@ static int read_plain(sd_bus_message *m, char type, const char *contents, unsign
 
         if (depth > BUS_VALUE_MAX_DEPTH)
                 return -ELOOP;
-        /* Counted as they are read: a dictionary of a million values stops at the limit, unbuilt. */
-        if (read_budget == 0)
-                return -E2BIG;
-        read_budget--;
+        /*
+         * Counted as they are read (a variant is not a value of its own: its content is), so
+         * that a dictionary of a million values stops at the limit, unbuilt.
+         */
+        if (type != 'v') {
+                if (read_budget == 0)
+                        return -E2BIG;
+                read_budget--;
+        }
         switch (type) {
         case 's':
         case 'o':
