@@ -6,9 +6,13 @@
  * (host slot = the server running it), with the providers they opened.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "device-access.h"
 #include "driver-host-internal.h"
+#include "log.h"
 
 /* -------------------------------------------------------------------------- */
 /* Calls. */
@@ -16,6 +20,12 @@
 void driver_call_free(HostCall *c) {
         if (!c)
                 return;
+        if (c->ends_access) {
+                /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
+                c->ends_access = false;
+                driver_host_release_opens(c->server->host, c->driver_id);
+                entry_release_removal(c->driver);
+        }
         sd_bus_slot_unref(c->slot);
         entry_unref(c->nub);
         entry_unref(c->driver);
@@ -53,7 +63,24 @@ void driver_call_complete(HostCall *c, int r, int32_t score) {
 /* -------------------------------------------------------------------------- */
 /* Instances. */
 
-static void release_opens(DriverHost *h, uint64_t driver_id) {
+void driver_open_record_free(void *p) {
+        OpenRecord *o = p;
+        int r;
+
+        if (!o)
+                return;
+        if (o->access_fd >= 0) {
+                /* The server's dup shares the open file: what can be revoked is revoked for it too. */
+                r = device_access_revoke(o->access_fd);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot revoke the access of driver 0x%" PRIx64 ", ignoring: %m",
+                                        o->driver_id);
+                close(o->access_fd);
+        }
+        free(o);
+}
+
+void driver_host_release_opens(DriverHost *h, uint64_t driver_id) {
         void *v;
 
         for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);)
@@ -63,12 +90,13 @@ static void release_opens(DriverHost *h, uint64_t driver_id) {
                 }
 }
 
-void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
+void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id, bool keep_open) {
         MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
 
         if (d && d->host == s)
                 d->host = NULL;
-        release_opens(h, driver_id);
+        if (!keep_open)
+                driver_host_release_opens(h, driver_id);
         if (s->n_instances > 0)
                 s->n_instances--;
 }
@@ -77,7 +105,7 @@ void driver_host_release_call_instance(DriverHost *h, HostCall *c) {
         if (c->kind != CALL_START || !c->instance)
                 return;
         c->instance = false;
-        driver_host_release_instance(h, c->server, c->driver_id);
+        driver_host_release_instance(h, c->server, c->driver_id, false);
 }
 
 void driver_host_terminate(DriverHost *h, Entry *e) {

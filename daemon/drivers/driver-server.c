@@ -59,13 +59,14 @@ DriverServer *driver_server_free(DriverServer *s) {
         }
         server_stop_sources(s);
         s->backoff_timer = sd_event_source_disable_unref(s->backoff_timer);
-        /* The matcher is torn down with us and abandons its jobs: nobody is told. */
+        /* The matcher is torn down with us and abandons its jobs: nobody is told, no entry let go. */
         while ((c = s->queued)) {
                 s->queued = c->next;
                 driver_call_free(c);
         }
         while ((c = s->sent)) {
                 s->sent = c->next;
+                c->ends_access = false;
                 driver_call_free(c);
         }
         driver_spec_done(&s->spec);
@@ -294,7 +295,7 @@ static void server_exited(DriverServer *s, const siginfo_t *si) {
                 rematch_add(s, d->nub_id);
                 if (d->started && GROW(drivers, cap_drivers, n_drivers + 1) >= 0)
                         drivers[n_drivers++] = entry_ref(d->entry);
-                driver_host_release_instance(h, s, d->id);
+                driver_host_release_instance(h, s, d->id, false);
         }
         s->n_instances = 0;
         /* Calls under way fail; queued ones fail too after a crash, wait for the new process otherwise. */
