@@ -9,6 +9,8 @@
  * device on the other side (umockdev_testbed_get_dev_fd()):
  * - tty: the server's bytes arrive at the port, the port's bytes at the server;
  * - hidraw: the same through the HID device's hidraw node;
+ * - usbfs: the USB device's node (busnum, devnum) reads its descriptors;
+ * - the servers run with no supplementary groups (as nobody under root);
  * - a second driver (another server, another category) on the HID device gets
  *   ExclusiveAccess;
  * - the UART goes while its driver hangs in Stop: the nub stays in the
@@ -67,7 +69,11 @@ static const char uart_recording[] =
         "\"AccessHIDB\": { \"IOProviderClass\": \"IOHIDDevice\", \"VendorID\": 4176, \"ProductID\": 288, "    \
         "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestAccessDriverB\", \"IOMatchCategory\": \"B\", " \
         "\"IOUserServerName\": \"org.ioreg.test.access-hid-b\", \"IOUserServerExecutable\": \"@SERVER@\", "  \
-        "\"TestCopyFD\": \"\", \"TestCopyFDAfterOther\": true, " SERVER_ENV " }"
+        "\"TestCopyFD\": \"\", \"TestCopyFDAfterOther\": true, " SERVER_ENV " }, "                      \
+        "\"AccessUSB\": { \"IOProviderClass\": \"IOUSBHostDevice\", \"idVendor\": 4176, \"idProduct\": 288, "  \
+        "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestAccessUSBDriver\", "                          \
+        "\"IOUserServerName\": \"org.ioreg.test.access-usb\", \"IOUserServerExecutable\": \"@SERVER@\", "    \
+        "\"TestCopyFD\": \"\", \"TestReadFD\": true, " SERVER_ENV " }"
 
 typedef struct AccessTest {
         UMockdevTestbed *testbed; /* owned */
@@ -151,6 +157,23 @@ static bool stopped(DriverTest *t, const void *arg) {
         return driver_test_stop_file(t, "stop", *(const uint64_t *) arg);
 }
 
+/* The FIDO key's device descriptor, as its usbfs node reads (the recording's N: line). */
+static const uint8_t fido_device_descriptor[18] = {
+        0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0x50, 0x10, 0x20, 0x01, 0x12, 0x05, 0x01, 0x02, 0x00, 0x01,
+};
+
+/* The server's "read-ID" file starts with the device descriptor. */
+static bool read_descriptor(DriverTest *t, const void *arg) {
+        char path[512];
+        uint8_t buf[256];
+        _cleanup_fclose_ FILE *f = NULL;
+
+        snprintf(path, sizeof(path), "%s/read-%" PRIx64, t->stop_dir, *(const uint64_t *) arg);
+        f = fopen(path, "re");
+        return f && fread(buf, 1, sizeof(buf), f) >= sizeof(fido_device_descriptor) &&
+               memcmp(buf, fido_device_descriptor, sizeof(fido_device_descriptor)) == 0;
+}
+
 /* Reads what the driver sent to the device (the controlling side of its node), within 10 s. */
 static void expect_from_driver(int dev_fd, const char *want) {
         struct pollfd p = { .fd = dev_fd, .events = POLLIN };
@@ -180,8 +203,8 @@ static uint64_t driver_of(DriverTest *t, const char *class_name) {
 static void test_access(void **state) {
         AccessTest *a = *state;
         DriverTest *t = &a->t;
-        uint64_t tty_drv, hid_a, hid_b, tty_nub, hid_nub;
-        _cleanup_free_ char *res_a = NULL, *res_b = NULL;
+        uint64_t tty_drv, hid_a, hid_b, usb_drv, tty_nub, hid_nub;
+        _cleanup_free_ char *res_a = NULL, *res_b = NULL, *res_usb = NULL;
         _cleanup_free_ uint64_t *found = NULL;
         unsigned n_found = 0;
         int tty_fd, hid_fd;
@@ -217,6 +240,17 @@ static void test_access(void **state) {
         /* What each read back through its fd. */
         assert_true(driver_test_wait(t, read_back_is, &(ReadBack) { tty_drv, "pong\n" }, 10000));
         assert_true(driver_test_wait(t, read_back_is, &(ReadBack) { hid_a, "hid-in" }, 10000));
+
+        /* The USB device: its usbfs node, found from busnum and devnum, reads its descriptors. */
+        usb_drv = driver_of(t, "TestAccessUSBDriver");
+        res_usb = string_prop(t, usb_drv, "TestFDResult");
+        assert_string_equal(res_usb, "success");
+        assert_true(driver_test_wait(t, read_descriptor, &usb_drv, 10000));
+
+        /* The servers run with no supplementary groups, as nobody when the daemon is root. */
+        assert_int_equal(driver_test_number(t, usb_drv, "TestServerGroups"), 0);
+        if (geteuid() == 0)
+                assert_int_equal(driver_test_number(t, usb_drv, "TestServerUID"), 65534);
 
         /* Exclusive: the second driver on the HID device is refused. */
         res_a = string_prop(t, hid_a, "TestFDResult");

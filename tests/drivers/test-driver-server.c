@@ -16,12 +16,13 @@
  *                              major:minor in TestFDNode, writes TEXT to it
  *                              and leaves what it reads back within 10 s in
  *                              the file "read-ID", so the test sees both ways
+ *   TestReadFD true            with TestCopyFD "": reads without writing
  *   TestCopyFDAfterOther true  waits (up to 10 s) for another instance's
  *                              "fd-ID" file first (see below)
  *   TestHangInStop true        stop never returns (the daemon must kill it)
  *
- * A started instance sets TestStarted, TestServerPID and TestServerUID on
- * its entry. With $TEST_STOP_DIR (IOUserServerEnvironment), stop and the
+ * A started instance sets TestStarted, TestServerPID, TestServerUID and
+ * TestServerGroups (its number of supplementary groups) on its entry. With $TEST_STOP_DIR (IOUserServerEnvironment), stop and the
  * ServiceIsTerminated message leave files there ("stop-ID", "message-ID"),
  * so a test sees that the termination reached the driver; a provider fd
  * taken leaves "fd-ID".
@@ -127,7 +128,7 @@ static void copy_fd(ioreg_driver *d, const char *text, json_t *mine) {
         }
         if (*text && write(fd, text, strlen(text)) != (ssize_t) strlen(text))
                 fprintf(stderr, "cannot write to the provider's fd: %m\n");
-        if (*text)
+        if (*text || json_is_true(json_object_get(ioreg_driver_get_properties(d), "TestReadFD")))
                 read_back(d, fd);
         /* Kept open: the driver's access lasts until it stops. */
 }
@@ -141,8 +142,8 @@ static ioreg_return_t test_start(ioreg_driver *d, void *userdata) {
                 fprintf(stderr, "failing start as asked\n");
                 return IOREG_RETURN_ERROR;
         }
-        mine = json_pack("{s:b, s:I, s:I}", "TestStarted", 1, "TestServerPID", (json_int_t) getpid(),
-                         "TestServerUID", (json_int_t) getuid());
+        mine = json_pack("{s:b, s:I, s:I, s:I}", "TestStarted", 1, "TestServerPID", (json_int_t) getpid(),
+                         "TestServerUID", (json_int_t) getuid(), "TestServerGroups", (json_int_t) getgroups(0, NULL));
         if (json_is_string(json_object_get(props, "TestCopyFD")))
                 copy_fd(d, json_string_value(json_object_get(props, "TestCopyFD")), mine);
         if (json_is_true(json_object_get(props, "TestOpenProvider")))
@@ -189,6 +190,7 @@ int main(void) {
                 { "TestUSBDriver", test_probe, test_start, test_stop, test_message },
                 { "TestAccessDriver", test_probe, test_start, test_stop, test_message },
                 { "TestAccessDriverB", test_probe, test_start, test_stop, test_message },
+                { "TestAccessUSBDriver", test_probe, test_start, test_stop, test_message },
         };
 
         return ioreg_driver_server_run(classes, sizeof(classes) / sizeof(classes[0]), NULL);
