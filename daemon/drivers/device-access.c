@@ -150,7 +150,12 @@ static int usbfs_restrict(int fd, int interface, unsigned flags, const char *pat
         uint32_t mask = interface >= 0 ? UINT32_C(1) << interface : UINT32_MAX;
 
         if (interface >= 0 && (flags & DEVICE_ACCESS_DETACH_KERNEL_DRIVER)) {
-                struct usbdevfs_disconnect_claim dc = { .interface = (unsigned) interface };
+                /* Never from another usbfs user (another program's libusb): only a kernel driver is detached. */
+                struct usbdevfs_disconnect_claim dc = {
+                        .interface = (unsigned) interface,
+                        .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER,
+                        .driver = "usbfs",
+                };
 
                 if (ioctl(fd, USBDEVFS_DISCONNECT_CLAIM, &dc) < 0)
                         return log_debug_errno(-errno, "%s: cannot detach and claim interface %d: %m", path,

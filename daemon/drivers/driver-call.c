@@ -129,7 +129,7 @@ void driver_server_send_termination(DriverServer *s, Entry *driver) {
                 if (!c || call_send(c) < 0) {
                         driver_call_free(c);
                         log_warning("Driver server %s: cannot send it Stop, sending SIGTERM.", s->name);
-                        driver_host_release_opens(s->host, driver->id);
+                        driver_host_end_access(s->host, driver->id);
                         driver_server_kill(s, SIGTERM);
                         return;
                 }

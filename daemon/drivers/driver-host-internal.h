@@ -127,13 +127,12 @@ void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
 /* Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed. */
 void driver_open_record_free(void *p);
-/* Closes driver_id's provider (its access ends), if it has one open. */
-void driver_host_release_opens(DriverHost *h, uint64_t driver_id);
-/*
- * The instance of driver_id on s ends: its record forgets s; its provider is closed unless keep_open (a
- * Stop under way closes it when it ends).
- */
-void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id, bool keep_open);
+/* Closes driver_id's provider, if it has one open: its access ends (revoked, closed). */
+void driver_host_end_access(DriverHost *h, uint64_t driver_id);
+/* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
+void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
+/* The same with the provider left open: the Stop under way ends the access when it ends. */
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
 /* A start call's instance ends (nothing when it has none left). */
 void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */

@@ -201,8 +201,11 @@ static void host_stop(void *userdata, MatcherDriver *driver) {
 
         if (!s)
                 return; /* its server crashed, or its start never completed */
-        /* Its access ends when Stop does (driver_server_send_termination()), not before. */
-        driver_host_release_instance(h, s, driver->id, s->state == SERVER_RUNNING);
+        if (s->state == SERVER_RUNNING)
+                /* Its access ends when Stop does (driver_server_send_termination()), not before. */
+                driver_host_forget_instance(h, s, driver->id);
+        else
+                driver_host_release_instance(h, s, driver->id);
         if (s->n_instances == 0)
                 s->retiring = true; /* it exits by itself after this Stop */
         /* Phase 1 reaches the driver as a message from its provider, then stop (reference §1.10). */

@@ -23,7 +23,7 @@ void driver_call_free(HostCall *c) {
         if (c->ends_access) {
                 /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
                 c->ends_access = false;
-                driver_host_release_opens(c->server->host, c->driver_id);
+                driver_host_end_access(c->server->host, c->driver_id);
                 entry_release_removal(c->driver);
         }
         sd_bus_slot_unref(c->slot);
@@ -80,7 +80,7 @@ void driver_open_record_free(void *p) {
         free(o);
 }
 
-void driver_host_release_opens(DriverHost *h, uint64_t driver_id) {
+static void release_opens(DriverHost *h, uint64_t driver_id) {
         void *v;
 
         for (unsigned i = 0; hashmap_next(&h->opens, &i, NULL, &v);)
@@ -90,13 +90,25 @@ void driver_host_release_opens(DriverHost *h, uint64_t driver_id) {
                 }
 }
 
-void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id, bool keep_open) {
+void driver_host_end_access(DriverHost *h, uint64_t driver_id) {
+        release_opens(h, driver_id);
+}
+
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
         MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
 
         if (d && d->host == s)
                 d->host = NULL;
-        if (!keep_open)
-                driver_host_release_opens(h, driver_id);
+        if (s->n_instances > 0)
+                s->n_instances--;
+}
+
+void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
+        MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
+
+        if (d && d->host == s)
+                d->host = NULL;
+        release_opens(h, driver_id);
         if (s->n_instances > 0)
                 s->n_instances--;
 }
@@ -105,7 +117,7 @@ void driver_host_release_call_instance(DriverHost *h, HostCall *c) {
         if (c->kind != CALL_START || !c->instance)
                 return;
         c->instance = false;
-        driver_host_release_instance(h, c->server, c->driver_id, false);
+        driver_host_release_instance(h, c->server, c->driver_id);
 }
 
 void driver_host_terminate(DriverHost *h, Entry *e) {

@@ -295,7 +295,7 @@ static void server_exited(DriverServer *s, const siginfo_t *si) {
                 rematch_add(s, d->nub_id);
                 if (d->started && GROW(drivers, cap_drivers, n_drivers + 1) >= 0)
                         drivers[n_drivers++] = entry_ref(d->entry);
-                driver_host_release_instance(h, s, d->id, false);
+                driver_host_release_instance(h, s, d->id);
         }
         s->n_instances = 0;
         /* Calls under way fail; queued ones fail too after a crash, wait for the new process otherwise. */
