@@ -85,6 +85,8 @@ struct Matcher {
         Hashmap jobs;           /* nub ID → MatchJob * (owned) */
         Hashmap drivers;        /* driver entry ID → MatcherDriver * (owned): started and starting */
         Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
+        bool predict;           /* a saved registry: explain predicts (matcher_set_prediction()) */
+        bool set_aside_saved;   /* ... with the saved registry's drivers holding nothing */
 };
 
 /* matcher-records.c */

@@ -64,6 +64,8 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
 
                 if (children[i]->state & ENTRY_STATE_INACTIVE)
                         continue;
+                if (!d && m->set_aside_saved)
+                        continue; /* a saved registry's driver, set aside (matcher_set_prediction()) */
                 if (!d) {
                         Value *v = entry_get_property(children[i], "IOMatchCategory");
 
