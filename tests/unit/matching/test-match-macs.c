@@ -23,6 +23,7 @@
 
 #define DUMP(name) TEST_DATA "/ioreg/" name
 #define PLIST(name) TEST_DATA "/plists/" name
+#define MACS(name) TEST_DATA "/macs/" name
 
 typedef struct Mac {
         Registry *registry;
@@ -187,10 +188,37 @@ static void test_port_type_and_speed(void **state _unused_) {
         mac_done(&mac);
 }
 
+/*
+ * Cause 4: a kext whose personalities are only under
+ * IOKitPersonalities_x86_64 (OpenCore Legacy Patcher's USB map for
+ * MacBook7,1, as Apple's own platform-properties kexts carry theirs). On
+ * x86_64 they load, and the one for EH01 merges its port table into the
+ * EHCI controller named EH01 in the M17xR2 dump; on another architecture
+ * the bundle has no personalities for it.
+ */
+static void test_arch_personalities(void **state _unused_) {
+        static const char *const plists[] = { MACS("dortania-OCLP-USB-Map-MacBook7,1-Info.plist"), NULL };
+        _cleanup_(personality_list_done) PersonalityList list = PERSONALITY_LIST_INIT;
+        Mac mac;
+
+        assert_int_equal(personality_file_load(plists[0], &list, NULL, NULL, NULL), 0);
+#if defined(__x86_64__)
+        assert_int_equal(list.n, 5);
+        assert_string_equal(list.items[1]->name, "MacBookAir6,2-EH01");
+        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, plists, NULL);
+        assert_verdict(&mac, mac_entry(&mac, "EH01", "AppleUSBEHCIPCI", 0), "MacBookAir6,2-EH01", "merged", 0);
+        assert_fails_at(&mac, mac_entry(&mac, "EH01", "AppleUSBEHCIPCI", 0), "MacBookAir6,2-EH02", "IONameMatch");
+        mac_done(&mac);
+#else
+        assert_int_equal(list.n, 0);
+#endif
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iousbdevice_scored),
                 cmocka_unit_test(test_port_type_and_speed),
+                cmocka_unit_test(test_arch_personalities),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
