@@ -168,7 +168,8 @@ def parse_explain(text):
     for line in text.split('\n'):
         m = HEADER.match(line)
         if m and not line.startswith('  '):
-            current = out.setdefault(m.group(3), [])
+            # An entry under several parents is listed under each: its candidates once.
+            current = None if m.group(3) in out else out.setdefault(m.group(3), [])
             continue
         m = CANDIDATE.match(line)
         if m and current is not None:
@@ -189,34 +190,44 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         return 0, 0, 0
     cands = parse_explain(p.stdout.decode('utf-8', 'surrogateescape'))
     by_id = {n['id']: n for n in nodes if n['id']}
-    checked = agree = ties = 0
-    seen = set()
+    # Per driver: (checkable, agrees, by accident, what was predicted) on each parent it is shown under.
+    verdicts = {}
     for d in nodes:
         nub = by_id.get(d['parent'])
         # A nub the dump shows without properties cannot be matched on keys: not checkable.
-        if not nub or not nub['props'] or not d['id'] or (nub['id'], d['id']) in seen:
+        if not nub or not nub['props'] or not d['id']:
             continue
-        seen.add((nub['id'], d['id']))
-        drv_class = d['props'].get('IOClass', '').strip('"') or d['class']
+        drv_props = by_id[d['id']]['props']
+        drv_class = drv_props.get('IOClass', '').strip('"') or d['class']
+        drv_bundle = drv_props.get('CFBundleIdentifier', '').strip('"')
         mine = [c for c in cands.get(nub['id'], [])
-                if classes.get((c['name'], c['bundle']), ('', True)) == (drv_class, False)]
+                if classes.get((c['name'], c['bundle']), ('', True)) == (drv_class, False) and
+                (not drv_bundle or c['bundle'] == drv_bundle)]
+        # Without the driver's own properties, only a personality of ours that matches says it was
+        # the one the Mac used (the Mac may have had another with the same IOClass).
+        if not drv_bundle:
+            mine = [c for c in mine if c['outcome'] != 'no-match']
         if not mine:
             continue
         category = mine[0]['category']
         in_cat = [c for c in cands[nub['id']] if c['category'] == category and c['outcome'] in ('winner', 'lost')]
         winner = next((c for c in in_cat if c['outcome'] == 'winner'), None)
-        checked += 1
         ok = winner is not None and classes.get((winner['name'], winner['bundle']), ('',))[0] == drv_class
         tie = ok and any(c is not winner and c['score'] == winner['score'] for c in in_cat)
-        if ok and not tie:
-            agree += 1
-        elif ok:
-            ties += 1
-            report.append(f'  tie: {os.path.basename(path)}: {nub["name"]} ({nub["id"]}) -> {drv_class}')
-        else:
-            got = f'"{winner["name"]}" ({winner["bundle"]})' if winner else 'nothing'
-            report.append(f'  disagree: {os.path.basename(path)}: {nub["name"]} ({nub["id"]}): Mac {drv_class}, '
-                          f'predicted {got}')
+        got = f'"{winner["name"]}" ({winner["bundle"]})' if winner else 'nothing'
+        v = (ok and not tie, ok and tie, f'{nub["name"]} ({nub["id"]}): Mac {drv_class}, predicted {got}')
+        # A driver shown under several parents (it opened more than one provider) agrees on any of them.
+        prev = verdicts.get(d['id'])
+        if not prev or (v[0], v[1]) > (prev[0], prev[1]):
+            verdicts[d['id']] = v
+    checked = len(verdicts)
+    agree = sum(1 for v in verdicts.values() if v[0])
+    ties = sum(1 for v in verdicts.values() if v[1])
+    for v in verdicts.values():
+        if v[1]:
+            report.append(f'  tie: {os.path.basename(path)}: {v[2]}')
+        elif not v[0]:
+            report.append(f'  disagree: {os.path.basename(path)}: {v[2]}')
     return checked, agree, ties
 
 

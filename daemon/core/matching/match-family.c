@@ -37,6 +37,9 @@ MatchFamilyHook match_family_hook(const Entry *e) {
                 return match_usb_device;
         if (entry_conforms_to(e, "IOPCIDevice"))
                 return match_pci;
+        if (entry_conforms_to(e, "IOHIDDevice") || entry_conforms_to(e, "IOHIDInterface") ||
+            entry_conforms_to(e, "IOHIDEventService"))
+                return match_hid;
         if (entry_conforms_to(e, "IOResources"))
                 return match_resources;
         if (entry_conforms_to(e, "IOSerialBSDClient"))

@@ -214,11 +214,39 @@ static void test_arch_personalities(void **state _unused_) {
 #endif
 }
 
+/*
+ * Cause 5: IOHIDFamily's scores. The PS/2 keyboard's IOHIDInterface in the
+ * M17xR2 dump (Transport PS2, DeviceUsagePairs ({1,6}), HIDDefaultBehavior)
+ * with Apple's IOHIDEventDriver personalities: "HID Keyboard Driver"
+ * (DeviceUsagePage 1, DeviceUsage 6) scores 100 + 1100 = 1200, the
+ * IOProbeScore the Mac recorded on its IOHIDEventDriver; the button and
+ * touch-display personalities fail at their HID keys.
+ */
+static void test_hid_scores(void **state _unused_) {
+        static const char *const plists[] = { PLIST("apple-IOHIDFamily-IOHIDEventDriver-Info.plist"), NULL };
+        Mac mac;
+        Entry *kbd;
+
+        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, plists, NULL);
+        kbd = registry_get_entry(mac.registry, 0x100000330);
+        assert_non_null(kbd);
+        assert_string_equal(kbd->klass->name, "IOHIDInterface");
+        assert_verdict(&mac, kbd, "HID Keyboard Driver", "winner", 1200);
+        assert_int_equal(value_unsigned(entry_get_property(entry_get_children(kbd, mac.registry->service_plane,
+                                                                              &(unsigned) { 0 })[0],
+                                                           "IOProbeScore")),
+                         1200);
+        assert_fails_at(&mac, kbd, "HID Buttons", "DeviceUsagePairs");
+        assert_fails_at(&mac, kbd, "Peppy Touch Display", "Transport");
+        mac_done(&mac);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iousbdevice_scored),
                 cmocka_unit_test(test_port_type_and_speed),
                 cmocka_unit_test(test_arch_personalities),
+                cmocka_unit_test(test_hid_scores),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
