@@ -241,12 +241,70 @@ static void test_hid_scores(void **state _unused_) {
         mac_done(&mac);
 }
 
+/*
+ * Cause 6: IOPCITunnelCompatible. The M17xR2's Ethernet (GLAN, which
+ * IntelMausi drives on the Mac) and EHCI controller (EH01, AppleUSBEHCI's
+ * IOPCIClassMatch), marked IOPCITunnelled as a Thunderbolt device would be:
+ * IntelMausi's personality has no IOPCITunnelCompatible and is refused;
+ * AppleUSBEHCI's says Yes and still matches. Untunnelled, both match.
+ */
+static void test_pci_tunnel(void **state _unused_) {
+        static const char *const plists[] = {
+                PLIST("acidanthera-IntelMausiEthernet-Info.plist"),
+                PLIST("apple-IOUSBFamily-AppleUSBEHCI.plist"),
+                NULL,
+        };
+        Mac mac;
+        Entry *glan, *ehci;
+
+        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, plists, NULL);
+        glan = mac_entry(&mac, "GLAN", "IOPCIDevice", 0);
+        ehci = mac_entry(&mac, "EH01", "IOPCIDevice", 0);
+        assert_verdict(&mac, glan, "IntelMausi", "winner", 1000);
+        assert_string_equal(verdict(&mac, ehci, "AppleUSBEHCI").outcome, "winner");
+        assert_int_equal(entry_set_property_take(glan, "IOPCITunnelled", value_new_boolean(true)), 0);
+        assert_int_equal(entry_set_property_take(ehci, "IOPCITunnelled", value_new_boolean(true)), 0);
+        assert_fails_at(&mac, glan, "IntelMausi", "IOPCITunnelCompatible");
+        assert_string_equal(verdict(&mac, ehci, "AppleUSBEHCI").outcome, "winner");
+        mac_done(&mac);
+}
+
+/*
+ * Cause 6: IOProviderParentMergeProperties (IOProviderPropertyMerger) merges
+ * into the provider's provider. A real pass (not a prediction) on the
+ * M17xR2's USB receiver: the merge-only personality puts its key on the
+ * receiver's port (HP22), and its IOProviderMergeProperties on the receiver.
+ */
+static void test_parent_merge(void **state _unused_) {
+        Mac mac;
+        Entry *receiver, *port;
+
+        /* Set aside: the Mac's own AppleUSBHostCompositeDevice holds the receiver's default category. */
+        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, NULL,
+                 "Port power", "{\"IOProviderClass\": \"IOUSBHostDevice\", \"IOClass\": \"IOProviderPropertyMerger\","
+                 " \"idVendor\": 1133, \"idProduct\": 50475,"
+                 " \"IOProviderMergeProperties\": {\"merged-here\": 1},"
+                 " \"IOProviderParentMergeProperties\": {\"UsbPowerSinkAllocation\": 500}}",
+                 NULL);
+        receiver = mac_entry(&mac, "USB Receiver", "IOUSBHostDevice", 0);
+        port = entry_get_parent(receiver, mac.registry->service_plane);
+        assert_string_equal(entry_get_name(port, NULL), "HP22");
+        assert_null(entry_get_property(port, "UsbPowerSinkAllocation"));
+        assert_int_equal(matcher_register_service(mac.matcher, receiver), 0);
+        assert_int_equal(value_unsigned(entry_get_property(port, "UsbPowerSinkAllocation")), 500);
+        assert_int_equal(value_unsigned(entry_get_property(receiver, "merged-here")), 1);
+        assert_null(entry_get_property(receiver, "UsbPowerSinkAllocation"));
+        mac_done(&mac);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iousbdevice_scored),
                 cmocka_unit_test(test_port_type_and_speed),
                 cmocka_unit_test(test_arch_personalities),
                 cmocka_unit_test(test_hid_scores),
+                cmocka_unit_test(test_pci_tunnel),
+                cmocka_unit_test(test_parent_merge),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
