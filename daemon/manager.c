@@ -82,6 +82,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (config->snapshot) {
                 m->snapshot = strdup(config->snapshot);
                 m->snapshot_plane = strdup(config->snapshot_plane ?: PLANE_SERVICE);
+                m->snapshot_set_aside = config->snapshot_set_aside;
                 if (!m->snapshot || !m->snapshot_plane)
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
@@ -225,6 +226,7 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up matching: %m");
         if (!live) {
+                matcher_set_prediction(m->matcher, !m->snapshot_set_aside);
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
         }
