@@ -156,6 +156,8 @@ static void on_in(struct libusb_transfer *t) {
         flush_to_pty(e);
 }
 
+static void pty_to_usb(FtdiEngine *e);
+
 static void on_out(struct libusb_transfer *t) {
         FtdiEngine *e = t->user_data;
 
@@ -169,7 +171,8 @@ static void on_out(struct libusb_transfer *t) {
                 return;
         }
         e->n_out += (uint64_t) t->actual_length;
-        update_pty_events(e);
+        /* Refill at once: the writer is usually ahead (waiting for the next loop turn costs a wake-up). */
+        pty_to_usb(e);
 }
 
 static void pty_to_usb(FtdiEngine *e) {

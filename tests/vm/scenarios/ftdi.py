@@ -7,11 +7,12 @@ detached, the server runs as nobody and cannot open other device nodes (EACCES f
 publishes its pty as an IOSerialBSDClient nub, and moves a few KiB each way between that pty and
 the chardev, compared; a line coding set on the pty reaches the chip; unplugging the adapter stops
 the server and the nub goes; removing the personality (reload) gives the adapter back to ftdi_sio;
-a server that crashes at Start reaches its crash loop and the adapter goes back to ftdi_sio."""
+a server that crashes after each Start reaches its crash loop and the adapter goes back to ftdi_sio."""
 
 import glob
 import json
 import os
+import select
 import signal
 import subprocess
 import tempfile
@@ -45,17 +46,14 @@ def open_port(path):
 
 
 def read_exactly(fd, size, timeout=30):
+    """size bytes from fd, or fewer after timeout seconds (a pty holds 4 KiB: the reader keeps up)."""
     data = bytearray()
     deadline = time.monotonic() + timeout
-    os.set_blocking(fd, False)
-    while len(data) < size and time.monotonic() < deadline:
-        try:
-            chunk = os.read(fd, size - len(data))
-        except BlockingIOError:
-            time.sleep(0.02)
-            continue
-        data += chunk
-    os.set_blocking(fd, True)
+    while len(data) < size:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        data += os.read(fd, size - len(data))
     return bytes(data)
 
 
@@ -216,6 +214,13 @@ def removal(ctx, daemon):
     return problems
 
 
+def crash_looped(daemon):
+    """Whether the adapter's interface says its server crash-looped (5 crashes in a minute)."""
+    reg = daemon.registry(props=True)
+    return any(reg.props(e).get("IOUserServerCrashLoop") == "org.ioreg.driver.ftdi"
+               for e in reg.find("IOUSBHostInterface"))
+
+
 def give_back(ctx, daemon, what):
     """Waits for ftdi_sio on the adapter again, with /dev/ttyUSB0; problems."""
     if not system.wait_until(lambda: interface_driver() == "ftdi_sio" and os.path.exists("/dev/ttyUSB0"), 40):
@@ -241,15 +246,12 @@ def run(ctx):
         problems += give_back(ctx, daemon, "personality removed")
         if server_pids():
             problems.append(f"personality removed: servers {server_pids()} still run")
-        # A server that crashes at each Start: its crash loop gives the adapter back.
-        write_personality(ctx, folder, {"IOREG_FTDI_CRASH_AT_START": "1"})
+        # A server that crashes after each Start: its crash loop gives the adapter back.
+        write_personality(ctx, folder, {"IOREG_FTDI_CRASH_AFTER_START": "1"})
         reload(daemon)
-        problems += give_back(ctx, daemon, "crash loop")
-        reg = daemon.registry()
-        looped = [e for e in reg.find("IOUSBHostInterface") if
-                  reg.props(e).get("IOUserServerCrashLoop") == "org.ioreg.driver.ftdi"]
-        if not looped:
+        if not system.wait_until(lambda: crash_looped(daemon), 60):
             problems.append("crash loop: no interface with IOUserServerCrashLoop")
+        problems += give_back(ctx, daemon, "crash loop")
         os.unlink(os.path.join(folder, PERSONALITY))
         reload(daemon)
     finally:

@@ -12,7 +12,9 @@ import os
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
+import tty
 
 from scenarios import ftdi
 from vmguest import system
@@ -91,11 +93,30 @@ def pty_reader(port):
     return go
 
 
+def pty_alone():
+    """Seconds to move SIZE bytes through a bare pty in this guest (writer thread → reader): what the
+    driver's path adds to the USB transfers, whatever the driver does."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    t0 = time.monotonic()
+    writer = threading.Thread(target=lambda: os.write(slave, PATTERN) and None)
+    writer.start()
+    got = 0
+    while got < SIZE:
+        got += len(os.read(master, 65536))
+    seconds = time.monotonic() - t0
+    writer.join()
+    os.close(master)
+    os.close(slave)
+    return seconds
+
+
 def run(ctx):
     problems = []
     folder = tempfile.mkdtemp(prefix="ftdibench-")
     daemon = ctx.start_daemon(name="ioregd-ftdibench", args=["--personalities=" + folder])
-    rows = {("out", "driver"): [], ("out", "libusb"): [], ("in", "driver"): [], ("in", "libusb"): []}
+    rows = {("out", "driver"): [], ("out", "libusb"): [], ("in", "driver"): [], ("in", "libusb"): [],
+            ("pty", "alone"): []}
     try:
         for _ in range(ROUNDS):
             problems += ftdi.give_back(ctx, daemon, "before the libusb peer")
@@ -104,6 +125,7 @@ def run(ctx):
                 rows[(direction, "libusb")].append(s if got == SIZE else None)
                 if got != SIZE:
                     problems.append(f"libusb {direction}: {got} of {SIZE} bytes")
+            rows[("pty", "alone")].append(pty_alone())
             ftdi.write_personality(ctx, folder, {})
             ftdi.reload(daemon)
             found = system.wait_until(lambda: (lambda r: r if r[2] else None)(ftdi.driver_and_nub(daemon)), 30)
@@ -133,4 +155,6 @@ def run(ctx):
         ctx.host.log(f"ftdi {direction:3} {SIZE // 1024} KiB: driver {med['driver']:.0f} KiB/s, "
                      f"libusb {med['libusb']:.0f} KiB/s, ratio {ratio:.2f} "
                      f"(seconds: driver {rows[(direction, 'driver')]}, libusb {rows[(direction, 'libusb')]})")
+    ctx.host.log(f"pty alone {SIZE // 1024} KiB: {SIZE / 1024 / statistics.median(rows[('pty', 'alone')]):.0f} KiB/s "
+                 f"(seconds: {rows[('pty', 'alone')]})")
     return problems
