@@ -15,6 +15,7 @@
 #include "log.h"
 #include "udev-source.h"
 #include "protocol.h"
+#include "uevent-screen.h"
 
 struct UdevSource {
         struct udev *udev;             /* owned */
@@ -334,6 +335,7 @@ int udev_source_resync(UdevSource *s, const char *reason) {
 
 static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         UdevSource *s = userdata;
+        int r;
 
         /* Drain what is queued; POLLERR with POLLIN still means "readable" (pyudev#35). */
         for (unsigned n = 0; n < 4096; n++) {
@@ -341,6 +343,21 @@ static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void 
                 DeviceAction action;
                 uint64_t seqnum;
 
+                /* An impossible field would abort libsystemd: read off and dropped first. */
+                r = uevent_screen_socket(fd, &seqnum);
+                if (r == -EAGAIN)
+                        break;
+                if (r == -ENOBUFS) {
+                        log_warning("The uevent stream overflowed (ENOBUFS): events were lost.");
+                        (void) udev_source_resync(s, "receive buffer overflow");
+                        continue;
+                }
+                if (r > 0) {
+                        s->stats.bad_events++;
+                        if (seqnum > s->stats.last_seqnum)
+                                s->stats.last_seqnum = seqnum; /* refused, not lost: no resync */
+                        continue;
+                }
                 errno = 0;
                 dev = udev_monitor_receive_device(s->monitor);
                 if (!dev) {

@@ -465,6 +465,51 @@ static void test_bad_events_are_ignored(void **state) {
         g_free(junk);
 }
 
+/* Appends line to the uevent file of syspath in the testbed (what the next uevent carries). */
+static void append_to_uevent(Fixture *f, const char *syspath, const char *line) {
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *uevent = g_build_filename(sys, syspath + strlen("/sys"), "uevent", NULL);
+        g_autofree char *contents = NULL, *out = NULL;
+
+        assert_true(g_file_get_contents(uevent, &contents, NULL, NULL));
+        out = g_strdup_printf("%s%s\n", contents, line);
+        assert_true(g_file_set_contents(uevent, out, -1, NULL));
+}
+
+/*
+ * Impossible fields (issue 23, L): a DEVNAME outside /dev made libsystemd abort in an assertion
+ * when the source asked for the device node. The datagram is dropped with a log line before
+ * libudev parses it, counted as a bad event, not as a loss (no resync), and the next good event
+ * is applied.
+ */
+static void test_impossible_fields_are_dropped(void **state) {
+        Fixture *f = *state;
+        const UdevSourceStats *stats = udev_source_stats(f->source);
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *uevent = g_build_filename(sys, KBD_DEV + strlen("/sys"), "uevent", NULL);
+        g_autofree char *saved = NULL;
+        const char *const bad[] = { "DEVNAME=/tmp/evil", "DEVNAME=/dev/../etc/shadow", "DEVNAME=" };
+        uint64_t n;
+
+        assert_true(g_file_get_contents(uevent, &saved, NULL, NULL));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                append_to_uevent(f, KBD_DEV, bad[i]);
+                umockdev_testbed_set_attribute(f->testbed, KBD_DEV, "product", "Not Applied");
+                umockdev_testbed_uevent(f->testbed, KBD_DEV, "change");
+                n = i + 1;
+                assert_true(fixture_run_until(f, has_bad_events, &n));
+                assert_false(product_is(f, "Not Applied"));
+                assert_true(g_file_set_contents(uevent, saved, -1, NULL));
+        }
+        /* A relative DEVNAME is below /dev: fine. */
+        append_to_uevent(f, KBD_DEV, "DEVNAME=input/event9");
+        umockdev_testbed_set_attribute(f->testbed, KBD_DEV, "product", "Applied");
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "change");
+        assert_true(fixture_run_until(f, product_is, "Applied"));
+        assert_int_equal(stats->bad_events, ELEMENTSOF(bad));
+        assert_int_equal(stats->resyncs, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_coldplug_usb_topology, setup_kbd, fixture_teardown),
@@ -477,6 +522,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_resync_after_changes_behind_our_back, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_bad_events_are_ignored, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_impossible_fields_are_dropped, setup_kbd, fixture_teardown),
         };
 
         return cmocka_run_group_tests_name("udev source on umockdev", tests, NULL, NULL);
