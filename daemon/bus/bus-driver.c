@@ -10,6 +10,23 @@
 #include "driver-host.h"
 #include "log.h"
 #include "protocol.h"
+#include "ratelimit.h"
+
+/*
+ * Refused check-ins in the log: any local process may call CheckIn, so a flood of them must not
+ * flood the log (issue 23, N). One limit for the daemon: a few lines per interval and a count.
+ */
+static RateLimit refused_check_ins = RATELIMIT_INIT(10 * 1000000ULL, 10);
+
+static void log_refused_check_in(const char *name, const char *sender, pid_t pid, uid_t uid) {
+        unsigned suppressed = ratelimit_take_suppressed(&refused_check_ins);
+
+        if (suppressed > 0)
+                log_warning("Refused %u more check-ins as driver servers (not logged one by one).", suppressed);
+        if (ratelimit_below(&refused_check_ins))
+                log_warning("Refused a check-in as driver server %s from %s (PID %d, UID %u): not the process "
+                            "ioregd launched.", name, sender, (int) pid, (unsigned) uid);
+}
 
 static int reply_host_error(sd_bus_error *error, int r, uint64_t id) {
         switch (-r) {
@@ -64,9 +81,11 @@ static int method_check_in(sd_bus_message *call, void *userdata, sd_bus_error *e
         if (r < 0 || !sender)
                 return sd_bus_error_set(error, IOREG_ERROR_ACCESS_DENIED, "The caller's credentials are unknown.");
         r = driver_host_check_in(m->driver_host, sender, pid, uid, name);
-        if (r == -EACCES)
+        if (r == -EACCES) {
+                log_refused_check_in(name, sender, pid, uid);
                 return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED,
                                          "PID %d is not the driver server %s that ioregd launched.", (int) pid, name);
+        }
         if (r < 0)
                 return bus_error_set_errno(error, r, "check-in");
         r = sd_bus_reply_method_return(call, NULL);

@@ -242,6 +242,8 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "Unknown notification type '%s'.",
                                          type_name);
         r = bus_message_read_dict(call, &matching);
+        if (r == -ENOMEM)
+                return r; /* sd-bus answers NoMemory: not the caller's dictionary's fault */
         if (r < 0)
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
                                          r == -ELOOP ? "Matching dictionary nested deeper than %d levels." :
