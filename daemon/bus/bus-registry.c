@@ -9,6 +9,7 @@
 #include "bus-entry.h"
 #include "bus-query.h"
 #include "bus-registry.h"
+#include "bus-restricted.h"
 #include "bus-value.h"
 #include "registry-diagnostics.h"
 #include "log.h"
@@ -69,7 +70,7 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
         r = sd_bus_message_append(reply, "uutu", e->state, e->busy, entry_busy_time_nsec(e), entry_retain_count(e));
         if (r < 0)
                 return r;
-        r = bus_message_append_dict(reply, e->properties);
+        r = bus_append_entry_properties(reply, e->properties);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
