@@ -371,6 +371,19 @@ static bool is_device_event(UdevSource *s, struct udev_device *dev, DeviceAction
         return access(uevent, F_OK) >= 0;
 }
 
+/*
+ * The device's parent device is in sysfs (libudev found it) but not in the tree: events were lost
+ * or came out of order (a parent's remove before its children's, a child's add before its
+ * parent's). The tree cannot place the device where sysfs has it, and the parent's subtree may be
+ * incomplete: only a resync can tell (issue 23, K).
+ */
+static bool parent_missing(UdevSource *s, struct udev_device *dev) {
+        struct udev_device *parent = udev_device_get_parent(dev); /* borrowed from dev */
+        const char *syspath = parent ? udev_device_get_syspath(parent) : NULL;
+
+        return syspath && !device_tree_find(s->tree, syspath);
+}
+
 /* Applies one device; logs and swallows its failure. Returns > 0 when the registry changed. */
 static int apply_device(UdevSource *s, struct udev_device *dev, DeviceAction action) {
         UdevRecord *rec;
@@ -492,9 +505,11 @@ static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void 
                 }
                 if (seqnum > s->stats.last_seqnum)
                         s->stats.last_seqnum = seqnum;
-                if (is_device_event(s, dev, action))
+                if (is_device_event(s, dev, action)) {
+                        if (action != DEVICE_ACTION_REMOVE && parent_missing(s, dev))
+                                (void) udev_source_resync(s, "an event for a device whose parent the registry lacks");
                         (void) apply_device(s, dev, action);
-                else
+                } else
                         s->stats.skipped++;
                 udev_device_unref(dev);
         }
