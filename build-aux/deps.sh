@@ -5,7 +5,7 @@
 # initramfs, and runs systemd-udevd (udev), ip (iproute2) and modprobe (kmod) in the guest.
 
 IOREG_PACKAGES=(
-        build-essential pkg-config meson ninja-build python3
+        build-essential pkg-config meson ninja-build python3 libusb-1.0-0-dev usbutils
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
         dbus-daemon umockdev libumockdev-dev scdoc
         usb.ids pci.ids

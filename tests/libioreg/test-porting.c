@@ -44,6 +44,7 @@ static void test_iokit_return_numbers(void **state) {
                 { kIOReturnOverrun, 0x2e8, IOREG_RETURN_OVERRUN },
                 { kIOReturnAborted, 0x2eb, IOREG_RETURN_ABORTED },
                 { kIOReturnNotFound, 0x2f0, IOREG_RETURN_NOT_FOUND },
+                { kIOReturnNotResponding, 0x2ed, IOREG_RETURN_NOT_RESPONDING },
         };
         unsigned seen = 0;
 
@@ -56,10 +57,15 @@ static void test_iokit_return_numbers(void **state) {
                 assert_int_equal(ioreg_return_from_iokit(apple), table[i].ours);
                 seen |= 1u << table[i].ours;
         }
+        /* IOUSBLib's stall (iokit_usb_err(0x4f): sub_iokit_usb is 1). */
+        assert_int_equal(kIOUSBPipeStalled, (UINT32_C(0x38) << 26) | (1u << 14) | 0x4f);
+        assert_int_equal(ioreg_return_to_iokit(IOREG_RETURN_PIPE_STALLED), kIOUSBPipeStalled);
+        assert_int_equal(ioreg_return_from_iokit(kIOUSBPipeStalled), IOREG_RETURN_PIPE_STALLED);
+        seen |= 1u << IOREG_RETURN_PIPE_STALLED;
         /* Every code libioreg has is in the table: none is left without Apple's number. */
         assert_int_equal(seen, (1u << _IOREG_RETURN_MAX) - 1);
         /* Numbers libioreg has no code for, and codes it does not define. */
-        assert_int_equal(ioreg_return_from_iokit(iokit_common_err(0x2ed)), IOREG_RETURN_ERROR); /* NotResponding */
+        assert_int_equal(ioreg_return_from_iokit(iokit_common_err(0x2e4)), IOREG_RETURN_ERROR); /* IsoTooOld */
         assert_int_equal(ioreg_return_from_iokit(1), IOREG_RETURN_ERROR);
         assert_int_equal(ioreg_return_to_iokit(_IOREG_RETURN_MAX), kIOReturnError);
         assert_int_equal(ioreg_return_to_iokit((ioreg_return_t) -1), kIOReturnError);

@@ -43,6 +43,9 @@ extern "C" {
 #define kIOReturnOverrun 0xe00002e8u         /* data overrun */
 #define kIOReturnAborted 0xe00002ebu         /* operation aborted */
 #define kIOReturnNotFound 0xe00002f0u        /* data was not found */
+#define kIOReturnNotResponding 0xe00002edu   /* device not responding */
+/* IOUSBLib's own (iokit_usb_err, sub_iokit_usb): a stalled endpoint. */
+#define kIOUSBPipeStalled 0xe000404fu
 
 /*
  * Apple's number for r (kIOReturnSuccess for IOREG_RETURN_SUCCESS);
