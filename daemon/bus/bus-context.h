@@ -26,6 +26,7 @@ typedef struct BusFlow BusFlow;
 typedef struct QuietWaiter QuietWaiter;
 typedef struct DriverHost DriverHost;
 typedef struct UserClientBroker UserClientBroker;
+typedef struct BusUsb BusUsb;
 
 /* The manager's privileged operations (manager.h says what each does). */
 typedef struct BusAdminOps {
@@ -55,6 +56,7 @@ typedef struct BusContext {
         BusFlow *flow;             /* parks calls while the bus does not read our replies */
         QuietWaiter *quiet_waiters; /* pending WaitQuiet calls */
         UserClientBroker *user_clients; /* IOServiceOpen's entries (user-client-broker.h), NULL until one */
+        BusUsb *usb;               /* applications' USB holds (bus-usb.h), NULL until the first open */
 } BusContext;
 
 /* Frees what the bus layer owns; the borrowed pointers are left alone. */
