@@ -74,6 +74,13 @@ static void test_iokit_return_numbers(void **state) {
 /* The names a port greps for, with the strings of Apple's headers (and of the daemon's registry). */
 static void test_key_names(void **state) {
         assert_string_equal(kUSBVendorID, "idVendor");
+        /* IOUSBLib's UUIDs, as IOUSBLib.h spells them in its comments. */
+        assert_string_equal(kIOUSBDeviceUserClientTypeID, "9DC7B780-9EC0-11D4-A54F-000A27052861");
+        assert_string_equal(kIOUSBInterfaceUserClientTypeID, "2D9786C6-9EF3-11D4-AD51-000A27052861");
+        assert_string_equal(kIOUSBDeviceInterfaceID300, "396104F7-943D-4893-90F1-69BD6CF5C2EB");
+        assert_string_equal(kIOUSBInterfaceInterfaceID300, "BCEAADDC-884D-4F27-8340-36D69FAB90F6");
+        assert_int_equal(sizeof(IOUSBConfigurationDescriptor), 9);
+        assert_int_equal(offsetof(IOUSBDevRequestTO, noDataTimeout), offsetof(IOUSBDevRequest, wLenDone) + 4);
         assert_string_equal(kUSBProductID, "idProduct");
         assert_string_equal(kUSBDevicePropertyLocationID, "locationID");
         assert_string_equal(kUSBDevicePropertySpeed, "Device Speed");
