@@ -36,7 +36,7 @@ static void hold_free(UsbHold *h) {
                 return;
         log_debug("USB hold of entry 0x%" PRIx64 " by %s ends%s.", h->nub->id, h->sender,
                   h->seized ? ", kernel driver bound again" : "");
-        usb_access_release(h->fd, h->interface, h->seized);
+        usb_access_release(h->nub, h->fd, h->interface, h->seized);
         sd_bus_track_unref(h->track);
         entry_unref(h->nub);
         free(h->sender);
@@ -192,12 +192,14 @@ static int method_open(sd_bus_message *call, void *userdata, sd_bus_error *error
         if (r == -EACCES || r == -EPERM)
                 return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED, "ioregd may not open the device: %s.",
                                          strerror(-r));
+        if (r == -ENOENT || r == -ENXIO || r == -ENODEV)
+                return sd_bus_error_setf(error, IOREG_ERROR_NO_DEVICE, "Entry 0x%" PRIx64 " has no device now.", id);
         if (r < 0)
-                return bus_error_set_errno(error, r == -ENODEV ? -ESTALE : r, "Cannot open the device");
+                return bus_error_set_errno(error, r, "Cannot open the device");
 
         h = calloc(1, sizeof(*h));
         if (!h) {
-                usb_access_release(fd, interface, seize);
+                usb_access_release(nub, fd, interface, seize);
                 return -ENOMEM;
         }
         *h = (UsbHold) { .owner = m->usb, .nub = entry_ref(nub), .fd = fd, .interface = interface, .seized = seize };

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "device-access.h"
 #include "usb-access.h"
 
 #define DESCRIPTORS_MAX (64 * 1024) /* sysfs caps `descriptors` far below this */
@@ -136,83 +136,39 @@ int usb_access_kernel_driver(const Entry *nub, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-/* A decimal sysfs attribute of folder. */
-static int read_number(const char *folder, const char *name, unsigned *ret) {
-        char buf[32];
-        ssize_t n = read_file(folder, name, buf, sizeof(buf) - 1);
-        char *end;
-        unsigned long v;
-
-        if (n < 0)
-                return (int) n;
-        buf[n] = '\0';
-        errno = 0;
-        v = strtoul(buf, &end, 10);
-        if (errno || end == buf || v > 999)
-                return -EBADMSG;
-        *ret = (unsigned) v;
-        return 0;
-}
-
 int usb_access_open(const Entry *nub, bool detach, int *ret_fd, int *ret_interface) {
-        _cleanup_free_ char *folder = NULL;
-        _cleanup_close_ int fd = -1;
-        Value *number;
-        char node[64];
-        unsigned bus, dev;
-        int kind = usb_access_kind(nub), interface = -1, r;
+        Value *number = entry_get_property(nub, "bInterfaceNumber"); /* borrowed */
+        int kind = usb_access_kind(nub), fd = -1, r;
 
-        r = device_folder(nub, &folder);
+        if (kind < 0)
+                return kind;
+        if (kind == 1 && (!number || value_type(number) != VALUE_NUMBER))
+                return -ENODEV;
+        r = device_access_open(nub, detach ? DEVICE_ACCESS_DETACH_KERNEL_DRIVER : 0, &fd);
         if (r < 0)
                 return r;
-        r = read_number(folder, "busnum", &bus);
-        if (r >= 0)
-                r = read_number(folder, "devnum", &dev);
-        if (r < 0)
-                return r == -ENOENT ? -ENODEV : r;
-        snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", bus, dev);
-        fd = open(node, O_RDWR | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (kind == 1) {
-                number = entry_get_property(nub, "bInterfaceNumber");
-                if (!number || value_type(number) != VALUE_NUMBER)
-                        return -ENODEV;
-                interface = (int) value_unsigned(number);
-                if (detach) {
-                        /* Never from usbfs: another application's claim stays. */
-                        struct usbdevfs_disconnect_claim dc = {
-                                .interface = (unsigned) interface,
-                                .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER,
-                                .driver = "usbfs",
-                        };
-
-                        r = ioctl(fd, USBDEVFS_DISCONNECT_CLAIM, &dc);
-                } else {
-                        unsigned int n = (unsigned) interface;
-
-                        r = ioctl(fd, USBDEVFS_CLAIMINTERFACE, &n);
-                }
-                if (r < 0)
-                        return -errno;
-        }
         *ret_fd = fd;
-        fd = -1;
-        *ret_interface = interface;
+        *ret_interface = kind == 1 ? (int) value_unsigned(number) : -1;
         return 0;
 }
 
-void usb_access_release(int fd, int interface, bool reattach) {
+void usb_access_release(const Entry *nub, int fd, int interface, bool reattach) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fresh = -1;
+        struct usbdevfs_ioctl connect = { .ifno = interface, .ioctl_code = USBDEVFS_CONNECT };
+        int ignored;
+
         if (fd < 0)
                 return;
-        if (interface >= 0) {
-                unsigned int n = (unsigned) interface;
-                struct usbdevfs_ioctl connect = { .ifno = interface, .ioctl_code = USBDEVFS_CONNECT };
-
-                (void) ioctl(fd, USBDEVFS_RELEASEINTERFACE, &n);
-                /* The kernel probes the interface's drivers again (ftdi_sio back on its tty). */
-                if (reattach)
-                        (void) ioctl(fd, USBDEVFS_IOCTL, &connect);
-        }
+        /* The claims are the open file's: released for the application's copy too. */
+        (void) device_access_revoke(fd);
         close(fd);
+        if (!reattach || interface < 0)
+                return;
+        /* The handed-out fd dropped its privileges; a fresh one asks the kernel to probe the interface again. */
+        if (device_access_path(nub, &path, &ignored) < 0)
+                return;
+        fresh = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fresh >= 0)
+                (void) ioctl(fresh, USBDEVFS_IOCTL, &connect);
 }

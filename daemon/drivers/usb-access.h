@@ -6,9 +6,8 @@
  * giving it back. A USB interface nub's device is the folder above its
  * SYSPATH. Reads sysfs through open(), so a umockdev testbed works.
  *
- * When engineer access's device_access_open() (device-access.h, the
- * issue 17 contract) is in, usb_access_open() is that call for these
- * nubs; until then this file opens the node itself, the same way.
+ * Opening is device_access_open() (device-access.h, issue 17), the same
+ * node and claim a driver server gets, with the fd's privileges dropped.
  */
 #pragma once
 
@@ -37,18 +36,18 @@ int usb_access_copy_descriptors(const Entry *nub, uint8_t **ret, size_t *ret_len
 int usb_access_kernel_driver(const Entry *nub, char **ret);
 
 /*
- * Opens the device's usbfs node (O_RDWR|O_CLOEXEC); for an interface nub
- * claims the interface on the fd (USBDEVFS_CLAIMINTERFACE), or with
- * detach detaches its kernel driver and claims in one step
- * (USBDEVFS_DISCONNECT_CLAIM, never from usbfs: another application keeps
- * its claim). *ret_fd is the caller's; *ret_interface the claimed
- * interface number, -1 for a device. -EBUSY claimed by someone else.
+ * device_access_open(): the device's usbfs node; for an interface nub the
+ * interface claimed on the fd, or with detach its kernel driver detached
+ * and the interface claimed in one step (never from another usbfs user).
+ * *ret_fd is the caller's; *ret_interface the claimed interface number, -1
+ * for a device. -EBUSY claimed by someone else.
  */
 int usb_access_open(const Entry *nub, bool detach, int *ret_fd, int *ret_interface);
 
 /*
- * The end of a hold: releases the interface on fd (which ends the claim of
- * every copy of that open file, the application's included), binds the
- * kernel drivers again when reattach (USBDEVFS_CONNECT), closes fd.
+ * The end of a hold: releases the interfaces claimed on fd (which ends the
+ * claims of every copy of that open file, the application's included),
+ * closes fd, and when reattach asks the kernel to bind the interface's
+ * drivers again (USBDEVFS_CONNECT on a fresh fd of nub's node).
  */
-void usb_access_release(int fd, int interface, bool reattach);
+void usb_access_release(const Entry *nub, int fd, int interface, bool reattach);
