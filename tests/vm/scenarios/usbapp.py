@@ -6,7 +6,10 @@ flow through libioreg's IOUSBLib plug-ins, on QEMU's devices.
   ftdi_sio is detached; a second application is refused; FTDI vendor requests through DeviceRequest;
   1 KiB each way through the bulk pipes to and from QEMU's chardev, compared; after quit no fd is
   left in the application or the daemon, and ftdi_sio has /dev/ttyUSB0 again.
-- The keyboard unplugged under a pending ReadPipeAsync: the callback gets an error, nothing leaks."""
+- The keyboard unplugged under a pending ReadPipeAsync: the callback gets an error, nothing leaks.
+- examples/libusb-darwin-port (libusb's macOS enumeration and hotplug, ported to libioreg) lists the
+  devices `lsusb` lists (bus, address, IDs) on the ports `lsusb -t` shows, and sees the stick leave
+  and come back (a new sessionID)."""
 
 import os
 import re
@@ -264,6 +267,80 @@ def check_async_removal(ctx):
     return problems
 
 
+PORT_LINE = re.compile(r"^(connected )?Bus (\d+) Device (\d+): ID ([0-9a-f]{4}):([0-9a-f]{4}) port (\d+) session (\w+)")
+
+
+def darwin_lines(lines):
+    """{(bus, address, vid, pid): (port, session)} from libusb-darwin-port's lines."""
+    out = {}
+    for line in lines:
+        m = PORT_LINE.match(line)
+        if m:
+            out[(int(m[2]), int(m[3]), int(m[4], 16), int(m[5], 16))] = (int(m[6]), m[7])
+    return out
+
+
+def lsusb_devices():
+    out = subprocess.run(["lsusb"], stdout=subprocess.PIPE, text=True, timeout=30).stdout
+    return {(int(m[1]), int(m[2]), int(m[3], 16), int(m[4], 16))
+            for m in re.finditer(r"^Bus (\d+) Device (\d+): ID ([0-9a-f]{4}):([0-9a-f]{4})", out, re.M)}
+
+
+def lsusb_ports():
+    """{(bus, address): port} of the devices below the root hubs, from lsusb -t."""
+    out = subprocess.run(["lsusb", "-t"], stdout=subprocess.PIPE, text=True, timeout=30).stdout
+    ports, bus = {}, None
+    for line in out.splitlines():
+        m = re.search(r"Bus (\d+)\.Port", line)
+        if m:
+            bus = int(m[1])
+            continue
+        m = re.search(r"Port (\d+): Dev (\d+)", line)
+        if m and bus is not None:
+            ports[(bus, int(m[2]))] = int(m[1])
+    return ports
+
+
+def check_darwin_port(ctx):
+    problems = []
+    p = subprocess.run([ctx.build + "/examples/libusb-darwin-port"], env=ctx.daemon.env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=120)
+    mine, ls = darwin_lines(p.stdout.splitlines()), lsusb_devices()
+    if p.returncode != 0 or set(mine) != ls:
+        problems.append(f"libusb port: listed {sorted(mine)} (status {p.returncode}, {p.stderr.strip()[-300:]}),"
+                        f" lsusb {sorted(ls)}")
+    ports = lsusb_ports()
+    for key, (port, _) in mine.items():
+        if (key[0], key[1]) in ports and ports[(key[0], key[1])] != port:
+            problems.append(f"libusb port: {key} on port {port}, lsusb -t says {ports[(key[0], key[1])]}")
+    ctx.host.log(f"usbapp: libusb-darwin-port listed {len(mine)} devices = lsusb {len(ls)}; ports checked "
+                 f"{sum(1 for k in mine if (k[0], k[1]) in ports)}")
+
+    watch = App.__new__(App)
+    watch.proc = subprocess.Popen([ctx.build + "/examples/libusb-darwin-port", "--watch"], env=ctx.daemon.env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    watch.buf, watch.lines = b"", []
+    if watch.until(["ready"], 120) != "ready":
+        watch.proc.kill()
+        watch.proc.wait()
+        return problems + [f"libusb port --watch: {watch.lines[-5:]}"]
+    stick = [(k, v) for k, v in darwin_lines(watch.lines).items() if k[2:] == STORAGE]
+    devices.unplug(ctx.host, "storage")
+    gone = watch.until(["disconnected"], 30)
+    devices.plug(ctx.host, "storage")
+    back = watch.until(["connected"], 60)
+    watch.proc.stdin.close()
+    watch.proc.wait(30)
+    ctx.settle()
+    if not stick or not gone or gone.split()[2] != stick[0][1][1]:
+        problems.append(f"libusb port: the stick {stick} left as {gone}")
+    again = darwin_lines([back] if back else [])
+    if not again or list(again)[0][2:] != STORAGE or (stick and list(again.values())[0][1] == stick[0][1][1]):
+        problems.append(f"libusb port: the stick came back as {back} (before: {stick})")
+    ctx.host.log(f"usbapp: libusb-darwin-port saw {gone!r} then {back!r}")
+    return problems
+
+
 def run(ctx):
     problems = []
     ctx.settle()
@@ -271,6 +348,7 @@ def run(ctx):
     problems += check_descriptors(ctx, "storage", STORAGE)
     problems += check_ftdi(ctx)
     problems += check_async_removal(ctx)
+    problems += check_darwin_port(ctx)
     if not ctx.daemon.alive():
         problems.append("ioregd died")
     return problems
