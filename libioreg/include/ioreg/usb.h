@@ -43,9 +43,10 @@
  * low-latency transfers, frame numbers, suspend, SetPipePolicy,
  * GetBandwidthAvailable.
  *
- * Thread safety: an object may be called from several threads (libusb is
- * thread-safe); its asynchronous completions run on the thread that
- * dispatches its port.
+ * Thread safety: an object may be called from several threads at once,
+ * except that its Close and its last Release must not run while another
+ * thread is inside a call on it (as close(2) on an fd in use). Its
+ * asynchronous completions run on the thread that dispatches its port.
  */
 #pragma once
 
