@@ -13,6 +13,7 @@
 #include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-user-client.h"
+#include "bus-usb.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
@@ -83,6 +84,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (config->snapshot) {
                 m->snapshot = strdup(config->snapshot);
                 m->snapshot_plane = strdup(config->snapshot_plane ?: PLANE_SERVICE);
+                m->snapshot_set_aside = config->snapshot_set_aside;
                 if (!m->snapshot || !m->snapshot_plane)
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
@@ -228,6 +230,7 @@ static int setup_matching(Manager *m, Entry *resources, bool live) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up matching: %m");
         if (!live) {
+                matcher_set_prediction(m->matcher, !m->snapshot_set_aside);
                 r = catalogue_replace(m->catalogue, &m->personalities, NULL, NULL);
                 return r < 0 ? log_error_errno(r, "Failed to build the catalogue: %m") : 0;
         }
@@ -410,6 +413,8 @@ int manager_connect_bus(Manager *m, const char *address) {
                 r = bus_driver_register(&m->ctx);
                 if (r >= 0)
                         r = bus_user_client_register(&m->ctx);
+                if (r >= 0)
+                        r = bus_usb_register(&m->ctx);
                 if (r < 0)
                         return r;
         }

@@ -27,6 +27,8 @@ static const char *const return_strings[_IOREG_RETURN_MAX] = {
         [IOREG_RETURN_OVERRUN] = "data overrun",
         [IOREG_RETURN_BUSY] = "device busy",
         [IOREG_RETURN_IPC_ERROR] = "IPC error",
+        [IOREG_RETURN_NOT_RESPONDING] = "device not responding",
+        [IOREG_RETURN_PIPE_STALLED] = "pipe is stalled",
 };
 
 const char *ioreg_return_string(ioreg_return_t r) {
@@ -98,6 +100,7 @@ static const struct {
         { IOREG_ERROR_EXCLUSIVE_ACCESS, IOREG_RETURN_EXCLUSIVE_ACCESS },
         { IOREG_ERROR_NOT_OPEN, IOREG_RETURN_NOT_OPEN },
         { IOREG_ERROR_BUSY, IOREG_RETURN_BUSY },
+        { IOREG_ERROR_NO_DEVICE, IOREG_RETURN_NO_DEVICE },
         { IOREG_ERROR_FAILED, IOREG_RETURN_ERROR },
         { SD_BUS_ERROR_ACCESS_DENIED, IOREG_RETURN_NOT_PRIVILEGED },
         { SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, IOREG_RETURN_NOT_PRIVILEGED },

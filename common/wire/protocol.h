@@ -26,6 +26,8 @@
 #define IOREG_DRIVER_HOST_INTERFACE "org.ioreg.DriverHost1"
 #define IOREG_DRIVER_SERVER_PATH "/org/ioreg/DriverServer1"
 #define IOREG_DRIVER_SERVER_INTERFACE "org.ioreg.DriverServer1"
+/* DriverHost1's method that gives a driver its provider's device fd (issue 17, docs/drivers.md). */
+#define IOREG_DRIVER_HOST_COPY_PROVIDER_FD "CopyProviderFD"
 
 /* ---- environment ---- */
 /* Another bus than the system bus, for the daemon, the library, the CLI and driver servers. */
@@ -43,6 +45,15 @@
 #define IOREG_ACTION_SET_PROPERTIES "org.ioreg.set-properties"
 #define IOREG_ACTION_TERMINATE_ENTRY "org.ioreg.terminate-entry"
 #define IOREG_ACTION_RELOAD_CATALOGUE "org.ioreg.reload-catalogue"
+
+/* ---- user-space USB for applications (systemd/org.ioreg.USB1.xml, on IOREG_OBJECT_PATH) ---- */
+#define IOREG_USB_INTERFACE "org.ioreg.USB1"
+#define IOREG_USB_COPY_DESCRIPTORS "CopyDescriptors" /* (t entry) → (ay descriptors) */
+#define IOREG_USB_OPEN "Open"                        /* (t entry, u options) → (h usbfs fd) */
+#define IOREG_USB_CLOSE "Close"                      /* (t entry) → () */
+#define IOREG_USB_OPEN_SEIZE UINT32_C(0x1)           /* Open's option: detach a bound kernel driver */
+#define IOREG_ACTION_USB_DEVICE_OPEN "org.ioreg.usb-device-open"
+#define IOREG_ACTION_USB_DEVICE_SEIZE "org.ioreg.usb-device-seize"
 
 /* ---- errors (org.ioreg.Error.*) ---- */
 #define IOREG_ERROR_NO_SUCH_PLANE "org.ioreg.Error.NoSuchPlane"       /* unknown plane name */
@@ -62,6 +73,8 @@
 #define IOREG_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
 #define IOREG_ERROR_NOT_OPEN "org.ioreg.Error.NotOpen"
 #define IOREG_ERROR_BUSY "org.ioreg.Error.Busy"
+/* The device is gone (its node cannot be opened any more): kIOReturnNoDevice. */
+#define IOREG_ERROR_NO_DEVICE "org.ioreg.Error.NoDevice"
 
 /* ---- message numbers (IOMessage.h: iokit_common_msg(x) = 0xe0000000 | x) ---- */
 #define IO_MESSAGE_SERVICE_IS_TERMINATED UINT32_C(0xe0000010)

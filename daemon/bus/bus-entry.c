@@ -9,6 +9,7 @@
 
 #include "bus-entry.h"
 #include "bus-errors.h"
+#include "bus-restricted.h"
 #include "bus-value.h"
 #include "registry-iterator.h"
 #include "registry-path.h"
@@ -147,7 +148,7 @@ static int property_get_properties(sd_bus *bus, const char *path, const char *in
                 return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
                                          "The properties of 0x%" PRIx64 " do not fit one message; read them "
                                          "with GetPlanePage.", e->id);
-        return bus_message_append_dict(reply, e->properties);
+        return bus_append_entry_properties(reply, e->properties);
 }
 
 /* --- methods --- */

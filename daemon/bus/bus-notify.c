@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "bus-restricted.h"
 #include "bus-notify.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
@@ -141,7 +142,7 @@ static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, 
 
         if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
                 *ret_bytes = size;
-                return bus_message_append_dict(msg, e->properties);
+                return bus_append_entry_properties(msg, e->properties); /* root-only keys to root only */
         }
         r = sd_bus_message_open_container(msg, 'a', "{sv}");
         if (r >= 0)

@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include "ratelimit.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +28,14 @@
 #include "driver-spec.h"
 
 #define DRIVER_LINE_MAX_LEN 1024
+/*
+ * A server's output (stdout and stderr together), per second: this many bytes are read, then
+ * reading pauses until the second is over (the server blocks in write(): the daemon does not
+ * spin on a flood); this many lines are logged, the rest counted in one line (issue 23, I).
+ */
+#define DRIVER_OUTPUT_INTERVAL_USEC (UINT64_C(1) * 1000000)
+#define DRIVER_OUTPUT_BYTES (64u * 1024u)
+#define DRIVER_OUTPUT_LINES 100u
 
 typedef enum ServerState {
         SERVER_IDLE,      /* no process; calls may be queued (the bus is not there yet) */
@@ -55,6 +65,8 @@ typedef struct HostCall {
         int32_t score;
         uint32_t message;
         bool instance;              /* start: holds one of the server's instances until it replies */
+        bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
+                                     * the driver's entry, held until then, leave the registry */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */
@@ -86,11 +98,17 @@ struct DriverServer {
         DriverBackoff backoff;
         uint64_t *rematch;          /* owned: nub IDs to match again after the back-off */
         unsigned n_rematch, cap_rematch;
+        RateLimit output_lines;     /* its output lines in the log */
+        uint64_t output_begin;      /* CLOCK_MONOTONIC start of the output interval */
+        size_t output_bytes;        /* read in it */
+        sd_event_source *output_resume; /* owned: reading paused until the interval ends */
+        bool dynamic_uid;           /* uid is its own (driver-launch.h): its processes are all its */
 };
 
 typedef struct OpenRecord {
         uint64_t nub_id;            /* the map key */
         uint64_t driver_id;         /* who opened it */
+        int access_fd;              /* owned: the device's fd (device-access.h), -EBADF until asked for */
 } OpenRecord;
 
 /* The spec of one server name, as the personalities loaded it. */
@@ -122,8 +140,14 @@ void driver_call_free(HostCall *c);
 void driver_call_complete(HostCall *c, int r, int32_t score);
 void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
+/* Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed. */
+void driver_open_record_free(void *p);
+/* Closes driver_id's provider, if it has one open: its access ends (revoked, closed). */
+void driver_host_end_access(DriverHost *h, uint64_t driver_id);
 /* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
+/* The same with the provider left open: the Stop under way ends the access when it ends. */
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
 /* A start call's instance ends (nothing when it has none left). */
 void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */
