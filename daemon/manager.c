@@ -15,6 +15,7 @@
 #include "bus-user-client.h"
 #include "bus-usb.h"
 #include "bus-registry.h"
+#include "bus-restricted.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
 #include "manager.h"
@@ -123,6 +124,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         manager_watchdog_stop(m); /* before the bus its question is on */
+        bus_restricted_use_peers(NULL); /* freed with the bus context below */
         m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
         bus_context_done(&m->ctx);
         if (m->logind_bus != m->bus)
@@ -401,6 +403,7 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = bus_peers_new(m->bus, m->event, &m->ctx.peers);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up client tracking: %m");
+        bus_restricted_use_peers(m->ctx.peers);
         r = bus_registry_register(&m->ctx);
         if (r >= 0)
                 r = bus_catalogue_register(&m->ctx);

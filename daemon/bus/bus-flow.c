@@ -186,6 +186,29 @@ static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender
         return sd_event_source_set_enabled(f->post, SD_EVENT_ON);
 }
 
+/*
+ * The first sender that may run: one whose UID the bus has told (a call that carries entries'
+ * properties needs it, bus-restricted.h, and it is not asked synchronously). Others go to the
+ * tail. NULL when none may.
+ */
+static FlowSender *next_sender(BusFlow *f) {
+        for (FlowSender *first = NULL; f->rr_head && f->rr_head != first;) {
+                FlowSender *s = f->rr_head;
+
+                if (!f->peers || bus_peers_identified(f->peers, s->name))
+                        return s;
+                if (!first)
+                        first = s;
+                if (s == f->rr_tail)
+                        return NULL;
+                f->rr_head = s->next;
+                s->next = NULL;
+                f->rr_tail->next = s;
+                f->rr_tail = s;
+        }
+        return NULL;
+}
+
 /* One call of the sender at the head, which then goes to the tail (or away, when it has no more). */
 static int release_one(BusFlow *f) {
         FlowSender *s = f->rr_head;
@@ -241,11 +264,11 @@ static int on_post(sd_event_source *source, void *userdata) {
         f->last_release = now;
 
         while (f->rr_head && f->n_released < MAX_RELEASED &&
-               queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW)
+               queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW && next_sender(f))
                 (void) release_one(f);
         if (!f->rr_head)
                 (void) sd_event_source_set_enabled(f->post, SD_EVENT_OFF);
-        else if (queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW)
+        else if (queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW && next_sender(f))
                 (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT); /* more to release, nothing to wait for */
         return 0;
 }
@@ -253,6 +276,18 @@ static int on_post(sd_event_source *source, void *userdata) {
 static int on_kick(sd_event_source *source, void *userdata) {
         return 0;
 }
+
+/* The bus told a client's UID: its parked calls may run. */
+static void on_identified(void *userdata, const char *name) {
+        BusFlow *f = userdata;
+
+        if (hashmap_get(&f->senders, name))
+                (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT);
+}
+
+static const BusPeersHooks flow_peer_hooks = {
+        .identified = on_identified,
+};
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusFlow *f = userdata;
@@ -281,7 +316,9 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
          * in the bus's read order (they are read and parked, which is cheap, and run round-robin).
          */
         if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW &&
-            (!f->peers || bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST))
+            (!f->peers ||
+             (bus_peers_identified(f->peers, sender) &&
+              bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST)))
                 return 0;
         if ((s && s->n >= BUS_FLOW_MAX_PARKED_PER_SENDER) || f->n_parked >= BUS_FLOW_MAX_PARKED)
                 return refuse(f, m, sender);
@@ -312,6 +349,8 @@ int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
                 r = sd_event_add_defer(event, &f->kick, on_kick, f);
         if (r >= 0)
                 r = sd_event_source_set_enabled(f->kick, SD_EVENT_OFF);
+        if (r >= 0 && peers)
+                r = bus_peers_listen(peers, &flow_peer_hooks, f);
         if (r >= 0)
                 r = sd_bus_add_filter(bus, &f->filter, on_message, f);
         if (r < 0) {

@@ -14,7 +14,10 @@
  * The same happens to a sender that makes more than BUS_FLOW_BURST calls in
  * BUS_PEER_CALL_WINDOW_USEC, whatever the write queue: the bus hands us
  * calls in the order they came, and thousands of one client's calls would
- * otherwise run before the next client's.
+ * otherwise run before the next client's. A client's first calls wait (a
+ * bus round trip) until the bus has told its UID (bus-peers.h): answers
+ * that carry properties depend on it (bus-restricted.h), and it is never
+ * asked synchronously, which would hold the loop behind a busy bus.
  *
  * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender
  * and BUS_FLOW_MAX_PARKED in all; a call beyond them is answered at once

@@ -38,6 +38,7 @@ typedef struct Peer {
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
         uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
+        bool identified;          /* the UID question was answered (or cannot be asked) */
         uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
         unsigned window_calls;
 } Peer;
@@ -195,6 +196,13 @@ static int install_match(BusPeers *ps) {
         return r;
 }
 
+static void peer_identified(BusPeers *ps, Peer *p) {
+        p->identified = true;
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->identified)
+                        ps->listeners[i].hooks->identified(ps->listeners[i].userdata, p->name);
+}
+
 static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Peer *p = userdata;
         BusPeers *ps = p->peers;
@@ -208,24 +216,26 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
                 peer_gone(ps, p->name);
                 return 0;
         }
-        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0)
-                return 0; /* no UID: only its own budget applies */
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0) {
+                peer_identified(ps, p); /* no UID: only its own budget applies */
+                return 0;
+        }
         key = uid;
         u = hashmap_get(&ps->uids, &key);
         if (!u) {
                 u = calloc(1, sizeof(*u));
-                if (!u)
-                        return 0;
-                u->uid = key;
-                if (hashmap_put(&ps->uids, &u->uid, u) < 0) {
+                if (!u || hashmap_put(&ps->uids, &key, u) < 0) {
                         free(u);
+                        peer_identified(ps, p); /* out of memory: as if the bus had not said */
                         return 0;
                 }
+                u->uid = key;
         }
         u->n_peers++;
         u->unread += peer_unread(p);
         u->subscriptions += p->subscriptions;
         p->usage = u;
+        peer_identified(ps, p);
         return 0;
 }
 
@@ -380,9 +390,28 @@ int bus_peers_track(BusPeers *ps, const char *name) {
         }
         r = sd_bus_call_method_async(ps->bus, &p->uid_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                      "org.freedesktop.DBus", "GetConnectionUnixUser", on_uid, p, "s", name);
-        if (r < 0)
+        if (r < 0) {
                 log_debug("bus-peers: cannot ask the UID of %s: %s", name, strerror(-r));
+                p->identified = true; /* nothing to wait for */
+        }
         return 0;
+}
+
+int bus_peers_uid(BusPeers *ps, const char *name, uid_t *ret_uid) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return -ENOENT;
+        if (!p->usage)
+                return -ENODATA;
+        *ret_uid = (uid_t) p->usage->uid;
+        return 0;
+}
+
+bool bus_peers_identified(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return !p || p->identified;
 }
 
 void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {

@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -59,6 +60,7 @@ typedef struct BusPeers BusPeers;
 typedef struct BusPeersHooks {
         void (*gone)(void *userdata, const char *name);     /* left the bus: forget what it held */
         void (*readable)(void *userdata, const char *name); /* read what it had: may be sent more */
+        void (*identified)(void *userdata, const char *name); /* the bus told its UID (or could not) */
 } BusPeersHooks;
 
 /* bus and event are borrowed and must outlive it. Installs the match (asynchronously). */
@@ -79,6 +81,12 @@ int bus_peers_check_send(BusPeers *p, const char *name);
 /* Counts a call of name's: how many it made in the current window of BUS_PEER_CALL_WINDOW_USEC. */
 #define BUS_PEER_CALL_WINDOW_USEC (20ULL * 1000)
 unsigned bus_peers_note_call(BusPeers *p, const char *name, uint64_t now_usec);
+/*
+ * Its UID: 0 and *ret_uid when the bus told it, -ENODATA when not yet (or never: the bus would
+ * not say), -ENOENT when untracked. bus_peers_identified(): the bus has answered (either way).
+ */
+int bus_peers_uid(BusPeers *p, const char *name, uid_t *ret_uid);
+bool bus_peers_identified(BusPeers *p, const char *name);
 /* Its unread bytes (0 when untracked). */
 uint64_t bus_peers_unread(BusPeers *p, const char *name);
 
