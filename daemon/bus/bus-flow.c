@@ -53,6 +53,10 @@ static FlowSender *flow_sender_free(FlowSender *s) {
         return NULL;
 }
 
+unsigned bus_flow_parked(const BusFlow *f) {
+        return f ? f->n_parked : 0;
+}
+
 BusFlow *bus_flow_free(BusFlow *f) {
         if (!f)
                 return NULL;

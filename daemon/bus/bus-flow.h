@@ -58,5 +58,7 @@ typedef struct BusFlowStats {
 
 /* Installs the filter on bus (borrowed; must outlive the BusFlow); peers (borrowed) may be NULL. */
 int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret);
+/* Calls parked now (0 for NULL). */
+unsigned bus_flow_parked(const BusFlow *f);
 /* Forgets the parked calls (unanswered). NULL-safe. */
 BusFlow *bus_flow_free(BusFlow *f);

@@ -8,6 +8,7 @@
 
 #include "bus-errors.h"
 #include "bus-restricted.h"
+#include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
@@ -68,10 +69,17 @@ static uint64_t queued_writes(BusNotify *b) {
  * Signals wait in the hub, not in the bus's write queue, once it is long: every answer to any
  * client is written after what is queued before it (one connection, first in first out).
  */
+/* Calls wait (bus-flow.h) until the write queue is short: signals do not keep it long. */
+static bool write_queue_full(BusNotify *b) {
+        uint64_t n = queued_writes(b);
+
+        return n >= NOTIFY_WQUEUE_MAX || (n >= BUS_FLOW_WQUEUE_LOW && bus_flow_parked(b->ctx->flow) > 0);
+}
+
 static bool may_send(void *userdata, const char *owner) {
         BusNotify *b = userdata;
 
-        if (queued_writes(b) >= NOTIFY_WQUEUE_MAX) {
+        if (write_queue_full(b)) {
                 if (!hashmap_get(&b->held, owner)) {
                         char *name = strdup(owner);
 
@@ -88,7 +96,7 @@ static int on_drain(sd_event_source *s, void *userdata) {
         BusNotify *b = userdata;
         void *v;
 
-        if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4)
+        if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4 || write_queue_full(b))
                 return 0;
         (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
         /* Each owner once: a pump may hold it back again (and re-enable this source). */
@@ -96,7 +104,7 @@ static int on_drain(sd_event_source *s, void *userdata) {
                 _cleanup_free_ char *owner = hashmap_remove_current(&b->held, i);
 
                 notify_hub_owner_pump(b->hub, owner);
-                if (queued_writes(b) >= NOTIFY_WQUEUE_MAX)
+                if (write_queue_full(b))
                         break;
         }
         return 0;
