@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ioreg-output.h"
 
@@ -122,8 +123,8 @@ int ioreg_print_tree(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
         Printer p = { .f = f, .t = t, .o = o, .left = o->width, .bold_on = "", .bold_off = "" };
         const char *term = getenv("TERM");
 
-        /* termcap md/me as every terminal ioreg meets has them; nothing on a dumb one. */
-        if (o->bold && term && *term && !streq(term, "dumb")) {
+        /* termcap md/me as every terminal ioreg meets has them; nothing on a dumb one, nor into a pipe. */
+        if (o->bold && term && *term && !streq(term, "dumb") && isatty(fileno(f))) {
                 p.bold_on = "\033[1m";
                 p.bold_off = "\033[0m";
         }
