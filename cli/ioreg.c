@@ -38,7 +38,7 @@ static void usage(FILE *f) {
                 "\t-d limit tree to the specified depth\n"
                 "\t-f enable smart formatting\n"
                 "\t-i show object inheritance\n"
-                "\t-j JSON output (schema: docs/ioreg-json.md)\n"
+                "\t-j JSON output (schema: " IOREG_DOC_DIR "/ioreg-json.md)\n"
                 "\t-k list properties of objects with the specified key\n"
                 "\t-l list properties of all objects\n"
                 "\t-n list properties of objects with the specified name\n"

@@ -22,8 +22,11 @@ int driver_launch_credentials(const DriverSpec *spec, uid_t *ret_uid, gid_t *ret
         uid_t uid = geteuid();
         gid_t gid = getegid();
 
-        if (!user && uid == 0)
+        if (!user && uid == 0) {
                 user = DRIVER_DEFAULT_ROOT_USER;
+                if (!getpwnam(user))
+                        user = DRIVER_FALLBACK_ROOT_USER;
+        }
         if (user) {
                 errno = 0;
                 pw = getpwnam(user);

@@ -6,8 +6,11 @@
  *   IOUserServerUser set      that user (getpwnam), its primary group
  *                             unless IOUserServerGroup names another; no
  *                             supplementary groups
- *   not set, daemon is root   "nobody" (a driver never runs as root unless
- *                             a personality says so by name)
+ *   not set, daemon is root   "ioreg-driver" (the installed sysusers.d
+ *                             user, systemd/ioregd-sysusers.conf), else
+ *                             "nobody" where it is not made (a source tree);
+ *                             a driver never runs as root unless a
+ *                             personality says so by name
  *   not set, daemon not root  the daemon's own user; asking for another
  *                             user is then -EPERM
  *
@@ -25,7 +28,8 @@
 #include "driver-spec.h"
 #include "protocol.h"
 
-#define DRIVER_DEFAULT_ROOT_USER "nobody"
+#define DRIVER_DEFAULT_ROOT_USER "ioreg-driver"
+#define DRIVER_FALLBACK_ROOT_USER "nobody"
 
 typedef struct DriverProcess {
         pid_t pid;
