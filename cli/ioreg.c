@@ -361,7 +361,7 @@ static int run_monitor(void) {
         /* Before subscribing: a missing daemon is said plainly, not as a failed subscription. */
         if (cli_explain_unreachable("ioreg"))
                 return -EIO;
-        return ioreg_monitor(arg_json, arg_monitor_count);
+        return ioreg_monitor(arg_json, arg_monitor_count, &arg_print);
 }
 
 static int run_explain(void) {

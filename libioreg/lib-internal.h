@@ -56,6 +56,8 @@ typedef struct LibEntry {
         _Atomic uint64_t run;
         char *key;               /* owned: "class\nname\nsyspath" when the port made it, else NULL */
         json_t *last_properties; /* owned: the properties a terminated notification carried, else NULL */
+        json_t *notified_properties; /* owned: what the publish/match notification that delivered it carried; set
+                                      * before delivery, never changed after, else NULL */
 } LibEntry;
 
 /* A snapshot iterator over entry IDs (matching services, children, parents). */

@@ -249,6 +249,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props
                 r = known_put(n, e, NULL);
                 if (r < 0)
                         return r;
+                e->notified_properties = json_incref(props); /* its own reference */
         }
         r = queue_push(n, (LibEntry *) lib_object_ref(&e->base), seq);
         if (r < 0) {

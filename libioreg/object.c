@@ -71,6 +71,7 @@ static void object_free(ioreg_object_t o) {
 
                 free(e->key);
                 json_decref(e->last_properties);
+                json_decref(e->notified_properties);
                 free(e);
                 break;
         }
