@@ -30,7 +30,7 @@ static unsigned arg_monitor_count;    /* stop after this many events; 0: never *
 
 static void usage(FILE *f) {
         fprintf(f,
-                "usage: ioreg [-abfijlrsStxy] [-c class] [-d depth] [-k key] [-n name] [-p plane] [-w width]\n"
+                "usage: ioreg [-abfijlLrsStxy] [-c class] [-d depth] [-k key] [-n name] [-p plane] [-w width]\n"
                 "where options are:\n"
                 "\t-a archive output\n"
                 "\t-b show object name in bold\n"
@@ -59,6 +59,9 @@ static void usage(FILE *f) {
                 "\t                   stop after COUNT events\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
+                "\t-L, --linux        Linux's names after each object: vendor:product in hex with\n"
+                "\t                   the hwdb's names, PCI address, device node, kernel driver\n"
+                "\t                   (-j: a \"linux\" object in each entry)\n"
                 "\t-H, --host=[USER@]HOST[:PORT]\n"
                 "\t                   ask ioregd on HOST, over ssh (as busctl -H)\n"
                 "\t-h, --help         show this help\n"
@@ -85,6 +88,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "host", required_argument, NULL, 'H' },
+                { "linux", no_argument, NULL, 'L' },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "monitor", optional_argument, NULL, ARG_MONITOR },
@@ -94,8 +98,8 @@ static int parse_argv(int argc, char *argv[]) {
         bool width_set = false;
         int c;
 
-        /* Apple's option string, plus -j, -h and -H. */
-        while ((c = getopt_long(argc, argv, ":abc:d:fhH:ijk:ln:p:rsStw:xy", options, NULL)) >= 0)
+        /* Apple's option string, plus -j, -h, -H and -L. */
+        while ((c = getopt_long(argc, argv, ":abc:d:fhH:ijk:lLn:p:rsStw:xy", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         usage(stdout);
@@ -170,6 +174,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case 'l':
                         arg_print.all_properties = true;
+                        break;
+                case 'L':
+                        arg_print.linux_view = true;
                         break;
                 case 'p':
                         arg_plane = optarg;

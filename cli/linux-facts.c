@@ -35,10 +35,23 @@ static const char *linux_string(json_t *props, const char *key) {
         return json_string_value(json_object_get(json_object_get(props, "Linux"), key));
 }
 
-static char *hwdb_get(sd_hwdb *hwdb, const char *modalias, const char *key) {
+/* The hwdb, opened on first use for the process (ioreg looks up every node of a tree). */
+static sd_hwdb *shared_hwdb; /* owned */
+static bool hwdb_tried;
+
+static void __attribute__((destructor)) hwdb_fini(void) {
+        shared_hwdb = sd_hwdb_unref(shared_hwdb);
+}
+
+static char *hwdb_get(const char *modalias, const char *key) {
         const char *v = NULL;
 
-        if (!hwdb || sd_hwdb_get(hwdb, modalias, key, &v) < 0 || !v)
+        if (!hwdb_tried) {
+                hwdb_tried = true;
+                if (sd_hwdb_new(&shared_hwdb) < 0)
+                        shared_hwdb = NULL; /* no hwdb.bin (a container): IDs without names */
+        }
+        if (!shared_hwdb || sd_hwdb_get(shared_hwdb, modalias, key, &v) < 0 || !v)
                 return NULL;
         return strdup(v);
 }
@@ -72,13 +85,8 @@ void linux_facts_read(json_t *props, bool names, LinuxFacts *ret) {
         if (modalias[0])
                 snprintf(f.ids, sizeof(f.ids), "%04x:%04x", (unsigned) vendor, (unsigned) product);
         if (names && modalias[0]) {
-                sd_hwdb *hwdb = NULL;
-
-                if (sd_hwdb_new(&hwdb) >= 0) {
-                        f.vendor = hwdb_get(hwdb, modalias, "ID_VENDOR_FROM_DATABASE");
-                        f.product = hwdb_get(hwdb, modalias, "ID_MODEL_FROM_DATABASE");
-                        sd_hwdb_unref(hwdb);
-                }
+                f.vendor = hwdb_get(modalias, "ID_VENDOR_FROM_DATABASE");
+                f.product = hwdb_get(modalias, "ID_MODEL_FROM_DATABASE");
         }
         /* The node: udev's DEVNAME, else what a family names (a tty's callout device, a disk's BSD name). */
         devname = linux_string(props, "DEVNAME");
