@@ -64,10 +64,52 @@ static int explain_node(FILE *f, const IoregNode *n, bool always) {
         return 0;
 }
 
-int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
+/*
+ * -j: one object, {"schema": "org.ioreg.explain/1", "entries": [{"id", "name", "class",
+ * "candidates": [what Catalogue1.Explain answers, as libioreg hands it out]}]}.
+ */
+static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
+        json_auto_t *top = json_pack("{s:s, s:[]}", "schema", "org.ioreg.explain/1", "entries");
+        json_t *entries = json_object_get(top, "entries"); /* borrowed */
+        bool selected = selection_given(o);
+
+        if (!top)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                const IoregNode *n = &t->nodes[i];
+                json_t *candidates = NULL; /* owned until packed */
+                ioreg_return_t rr;
+                char id[24];
+
+                if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
+                        continue;
+                rr = ioreg_catalogue_explain(n->id, &candidates);
+                if (rr != IOREG_RETURN_SUCCESS) {
+                        fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) n->id,
+                                ioreg_return_string(rr));
+                        return -EIO;
+                }
+                if (json_array_size(candidates) == 0 && !selected) {
+                        json_decref(candidates);
+                        continue;
+                }
+                snprintf(id, sizeof(id), "0x%llx", (unsigned long long) n->id);
+                if (json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", n->name,
+                                                             "class", n->classes && n->classes[0] ? n->classes[0] : "?",
+                                                             "candidates", candidates)) < 0)
+                        return -ENOMEM;
+        }
+        if (json_dumpf(top, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF)
+                return -EIO;
+        return 0;
+}
+
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, bool json) {
         bool selected = selection_given(o);
         int ret = 0;
 
+        if (json)
+                return explain_json(f, t, o);
         fprintf(f, "  %-14s %8s %8s  %-24s %s\n", "OUTCOME", "PASSIVE", "PROBE", "CATEGORY", "PERSONALITY");
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const IoregNode *n = &t->nodes[i];

@@ -12,5 +12,5 @@
 
 #include "ioreg-print.h"
 
-/* Asks the daemon through libioreg (ioreg_catalogue_explain()) entry by entry. */
-int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o);
+/* Asks the daemon through libioreg (ioreg_catalogue_explain()) entry by entry; json: one JSON object. */
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, bool json);

@@ -383,7 +383,7 @@ static int run_explain(void) {
         r = fetch(arg_plane, &tree, NULL);
         if (r < 0)
                 return r;
-        return ioreg_explain(stdout, &tree, &arg_print);
+        return ioreg_explain(stdout, &tree, &arg_print, arg_json);
 }
 
 int main(int argc, char *argv[]) {
