@@ -20,19 +20,27 @@ static void print_header(FILE *f, const IoregNode *n) {
                 (unsigned long long) n->id);
 }
 
-/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
-static int explain_node(FILE *f, const IoregNode *n, bool always) {
-        json_auto_t *candidates = NULL;
-        ioreg_return_t rr;
-        json_t *c; /* borrowed */
-        size_t i;
+int ioreg_explain_from_daemon(void *userdata _unused_, uint64_t id, json_t **ret) {
+        ioreg_return_t rr = ioreg_catalogue_explain(id, ret);
 
-        rr = ioreg_catalogue_explain(n->id, &candidates);
         if (rr != IOREG_RETURN_SUCCESS) {
-                fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) n->id,
+                fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) id,
                         ioreg_return_string(rr));
                 return -EIO;
         }
+        return 0;
+}
+
+/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
+static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSource source, void *userdata) {
+        json_auto_t *candidates = NULL;
+        json_t *c; /* borrowed */
+        size_t i;
+        int r;
+
+        r = source(userdata, n->id, &candidates);
+        if (r < 0)
+                return r;
         json_array_foreach(candidates, i, c) {
                 const char *outcome = json_string_value(json_object_get(c, "outcome")) ?: "?";
                 const char *key = json_string_value(json_object_get(c, "failed_key")) ?: "";
@@ -66,9 +74,10 @@ static int explain_node(FILE *f, const IoregNode *n, bool always) {
 
 /*
  * -j: one object, {"schema": "org.ioreg.explain/1", "entries": [{"id", "name", "class",
- * "candidates": [what Catalogue1.Explain answers, as libioreg hands it out]}]}.
+ * "candidates": [what the source answers, as ioreg_catalogue_explain() hands it out]}]}.
  */
-static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
+static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                        void *userdata) {
         json_auto_t *top = json_pack("{s:s, s:[]}", "schema", "org.ioreg.explain/1", "entries");
         json_t *entries = json_object_get(top, "entries"); /* borrowed */
         bool selected = selection_given(o);
@@ -78,17 +87,14 @@ static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o)
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const IoregNode *n = &t->nodes[i];
                 json_t *candidates = NULL; /* owned until packed */
-                ioreg_return_t rr;
                 char id[24];
+                int r;
 
                 if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
                         continue;
-                rr = ioreg_catalogue_explain(n->id, &candidates);
-                if (rr != IOREG_RETURN_SUCCESS) {
-                        fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) n->id,
-                                ioreg_return_string(rr));
-                        return -EIO;
-                }
+                r = source(userdata, n->id, &candidates);
+                if (r < 0)
+                        return r;
                 if (json_array_size(candidates) == 0 && !selected) {
                         json_decref(candidates);
                         continue;
@@ -104,12 +110,13 @@ static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o)
         return 0;
 }
 
-int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, bool json) {
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                  void *userdata, bool json) {
         bool selected = selection_given(o);
         int ret = 0;
 
         if (json)
-                return explain_json(f, t, o);
+                return explain_json(f, t, o, source, userdata);
         fprintf(f, "  %-14s %8s %8s  %-24s %s\n", "OUTCOME", "PASSIVE", "PROBE", "CATEGORY", "PERSONALITY");
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const IoregNode *n = &t->nodes[i];
@@ -117,7 +124,7 @@ int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, bool 
 
                 if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
                         continue;
-                r = explain_node(f, n, selected);
+                r = explain_node(f, n, selected, source, userdata);
                 if (r < 0 && ret == 0)
                         ret = r;
         }

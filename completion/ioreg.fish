@@ -40,6 +40,8 @@ complete -c ioreg -s x -d 'numbers and data in hexadecimal'
 complete -c ioreg -s y -d 'do not consider DriverKit classes with -c'
 complete -c ioreg -l from -r -F -d 'read a saved registry'
 complete -c ioreg -l explain -d "the matcher's verdicts"
+complete -c ioreg -l personalities -x -a '(__fish_complete_directories)' -d 'with --from --explain: personalities to try'
+complete -c ioreg -l mac-drivers -x -a 'keep aside' -d "the saved registry's own drivers"
 complete -c ioreg -l monitor -d 'events as they happen'
 complete -c ioreg -l wait-quiet -d 'wait for a quiet registry'
 complete -c ioreg -s H -l host -x -a '(__fish_print_hostnames)' -d 'ask ioregd on a host over ssh'

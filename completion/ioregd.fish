@@ -6,6 +6,7 @@ complete -c ioregd -l sysfs-root -x -a '(__fish_complete_directories)' -d 'ident
 complete -c ioregd -l no-udev -d 'no devices'
 complete -c ioregd -l personalities -x -a '(__fish_complete_directories)' -d 'also read personalities from'
 complete -c ioregd -l snapshot -r -F -d 'serve a saved macOS registry'
+complete -c ioregd -l mac-drivers -x -a 'keep aside' -d "with --snapshot: the saved Mac's own drivers"
 complete -c ioregd -l snapshot-plane -x -a 'IOService IOPower IOUSB IODeviceTree' -d 'the plane the dump shows'
 complete -c ioregd -l notify-limit -x -d 'events pending per subscription'
 complete -c ioregd -l power-poll -x -d 'runtime PM poll interval in ms'

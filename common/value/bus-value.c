@@ -2,8 +2,25 @@
 /* bus-value.c: see bus-value.h. */
 
 #include <assert.h>
+#include <string.h>
 
 #include "bus-value.h"
+#include "utf8.h"
+
+/*
+ * A string as D-Bus can carry it. The edges repair what they read (utf8.h), so this is the
+ * last line: one bad string must not fail a whole reply (GetPlane) for every client.
+ */
+static int append_string(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *repaired = NULL;
+
+        if (utf8_is_valid(s, strlen(s)))
+                return sd_bus_message_append_basic(m, 's', s);
+        repaired = utf8_escape_invalid(s, strlen(s));
+        if (!repaired)
+                return -ENOMEM;
+        return sd_bus_message_append_basic(m, 's', repaired);
+}
 
 const char *bus_value_signature(const Value *v) {
         switch (value_type(v)) {
@@ -44,7 +61,7 @@ static int append_plain(sd_bus_message *m, const Value *v) {
                 return -EINVAL;
         switch (value_type(v)) {
         case VALUE_STRING:
-                return sd_bus_message_append_basic(m, 's', value_string(v, NULL));
+                return append_string(m, value_string(v, NULL));
         case VALUE_NUMBER:
                 switch (sig[0]) {
                 case 'y': {
@@ -127,7 +144,7 @@ int bus_message_append_dict(sd_bus_message *m, const Value *d) {
                 r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append_basic(m, 's', value_dict_key_at(d, i));
+                r = append_string(m, value_dict_key_at(d, i));
                 if (r < 0)
                         return r;
                 r = bus_message_append_variant(m, value_dict_value_at(d, i));
@@ -396,4 +413,46 @@ int bus_message_read_dict(sd_bus_message *m, Value **ret) {
                 return r;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+/* --- sizes on the wire (an upper bound: every item counted with its worst padding) --- */
+
+static uint64_t string_wire_size(size_t len) {
+        return 8 + len + 1; /* length, bytes, NUL, up to 7 bytes of padding before the next */
+}
+
+uint64_t bus_value_wire_size(const Value *v) {
+        uint64_t n = 8 + 8; /* the variant's signature (short for every type but deep ones) and padding */
+        const char *sig = bus_value_signature(v);
+        size_t len;
+
+        n += strlen(sig);
+        switch (value_type(v)) {
+        case VALUE_STRING:
+                (void) value_string(v, &len);
+                return n + string_wire_size(len);
+        case VALUE_DATA:
+                (void) value_data(v, &len);
+                return n + 8 + len;
+        case VALUE_ARRAY:
+                n += 8;
+                for (size_t i = 0; i < value_array_size(v); i++)
+                        n += bus_value_wire_size(value_array_get(v, i));
+                return n;
+        case VALUE_DICTIONARY:
+                return n + bus_dict_wire_size(v);
+        default:
+                return n + 8;
+        }
+}
+
+uint64_t bus_dict_wire_size(const Value *d) {
+        uint64_t n = 8; /* the array's length and the padding of its first entry */
+
+        if (!d || value_type(d) != VALUE_DICTIONARY)
+                return n;
+        for (size_t i = 0; i < value_dict_size(d); i++)
+                n += 8 + string_wire_size(strlen(value_dict_key_at(d, i))) +
+                     bus_value_wire_size(value_dict_value_at(d, i));
+        return n;
 }

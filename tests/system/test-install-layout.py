@@ -6,8 +6,8 @@
 - every file lands below the prefix (or the sysconfdir, /etc for /usr);
 - the example driver servers and their personalities only with
   -Dexamples=true, the families' personalities always;
-- COPYING, README.md and docs/*.md in ${datadir}/doc/ioregd; the sysusers.d
-  file, which systemd-sysusers reads and which makes ioreg-driver; a man page
+- COPYING, README.md and docs/*.md in ${datadir}/doc/ioregd (driver servers
+  need no sysusers.d user: each gets a dynamic one, driver-user.h); a man page
   per libioreg call (section 3) for every exported ioreg_* function of the
   public headers, and libioreg.3;
 - ioregd reads its personalities below the prefix (its --help says where),
@@ -20,7 +20,6 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -49,6 +48,7 @@ for p in installed:
     check(p.startswith(prefix + "/") or p.startswith(sysconfdir + "/"), f"installed outside the prefix: {p}")
 
 example_files = ["ioreg-driver-resources", "ioreg-driver-usb-serial", "ioreg-driver-iokit-test",
+                 "ioreg-driver-ftdi", "org.ioreg.driver-ftdi.json",
                  "org.ioreg.driver-resources.json", "org.ioreg.driver-usb-serial.json",
                  "com.osxkernel.driver.IOKitTest.json"]
 for f in example_files:
@@ -61,13 +61,6 @@ for f in ["COPYING", "README.md"] + [os.path.basename(d) for d in glob.glob(f"{s
 check("GNU LESSER GENERAL PUBLIC LICENSE" in open(f"{src}/COPYING").read() and
       "Version 2.1" in open(f"{src}/COPYING").read(), "COPYING is not the LGPL 2.1 (the SPDX headers' licence)")
 
-sysusers = [p for p in installed if "/sysusers.d/" in p]
-check(sysusers == [os.path.join(prefix, "lib/sysusers.d/ioregd.conf")], f"sysusers.d: {sysusers}")
-if shutil.which("systemd-sysusers"):
-    r = subprocess.run(["systemd-sysusers", "--dry-run", "--root=/nonexistent",
-                        f"{src}/systemd/ioregd-sysusers.conf"], capture_output=True, text=True)
-    check("ioreg-driver" in r.stdout + r.stderr and "Failed" not in r.stderr,
-          f"systemd-sysusers does not make ioreg-driver: {r.stdout}{r.stderr}")
 
 # Section 3: a page for each exported call declared in a public header.
 man3 = {os.path.basename(p)[:-2] for p in installed if "/man3/" in p}
