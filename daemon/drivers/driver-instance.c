@@ -26,6 +26,10 @@ void driver_call_free(HostCall *c) {
                 driver_host_end_access(c->server->host, c->driver_id);
                 entry_release_removal(c->driver);
         }
+        if (c->holds_entry) {
+                c->holds_entry = false;
+                entry_release_removal(c->driver);
+        }
         sd_bus_slot_unref(c->slot);
         entry_unref(c->nub);
         entry_unref(c->driver);

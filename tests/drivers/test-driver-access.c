@@ -16,10 +16,14 @@
  * - the UART goes while its driver hangs in Stop: the nub stays in the
  *   registry until the Stop times out, the server is killed, then the nub
  *   goes; the FIDO key goes with a driver that stops at once: its Stop has
- *   returned before its nub leaves.
+ *   returned before its nub leaves;
+ * - a UART plugged in goes while its driver's Start is under way: the nub
+ *   stays until Start returned (a Start that succeeds gets Stop, and the
+ *   nub waits for that too).
  */
 
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -73,7 +77,27 @@ static const char uart_recording[] =
         "\"AccessUSB\": { \"IOProviderClass\": \"IOUSBHostDevice\", \"idVendor\": 4176, \"idProduct\": 288, "  \
         "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestAccessUSBDriver\", "                          \
         "\"IOUserServerName\": \"org.ioreg.test.access-usb\", \"IOUserServerExecutable\": \"@SERVER@\", "    \
-        "\"TestCopyFD\": \"\", \"TestReadFD\": true, " SERVER_ENV " }"
+        "\"TestCopyFD\": \"\", \"TestReadFD\": true, " SERVER_ENV " }, "                               \
+        "\"AccessSlow\": { \"IOProviderClass\": \"IOSerialBSDClient\", \"IOTTYDevice\": \"ttyS5\", "             \
+        "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestSlowDriver\", "                               \
+        "\"IOUserServerName\": \"org.ioreg.test.access-slow\", \"IOUserServerExecutable\": \"@SERVER@\", "   \
+        "\"TestStartSleepMs\": 2000, " SERVER_ENV " }"
+
+/* Another UART, plugged in during the test (its driver is slow to start). */
+static const char uart2_recording[] =
+        "P: /devices/pnp0/00:05\n"
+        "E: SUBSYSTEM=pnp\n"
+        "E: DRIVER=serial\n"
+        "\n"
+        "P: /devices/pnp0/00:05/tty/ttyS5\n"
+        "N: ttyS5\n"
+        "E: DEVNAME=/dev/ttyS5\n"
+        "E: SUBSYSTEM=tty\n"
+        "E: MAJOR=4\n"
+        "E: MINOR=69\n"
+        "A: dev=4:69\n"
+        "A: type=4\n";
+#define UART2 "/sys/devices/pnp0/00:05/tty/ttyS5"
 
 typedef struct AccessTest {
         UMockdevTestbed *testbed; /* owned */
@@ -289,9 +313,50 @@ static void test_access(void **state) {
         assert_true(driver_test_wait(t, exited, &hid_pid, 10000));
 }
 
+/* The driver's "starting-ID" file is there: *arg is ID. */
+static bool starting(DriverTest *t, const void *arg) {
+        char pattern[512];
+        glob_t g = {};
+        bool found;
+
+        snprintf(pattern, sizeof(pattern), "%s/starting-*", t->stop_dir);
+        found = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1;
+        if (found)
+                *(uint64_t *) arg = strtoull(strrchr(g.gl_pathv[0], '-') + 1, NULL, 16);
+        globfree(&g);
+        return found;
+}
+
+/* The device goes while its driver's Start is under way: the nub waits for Start, then for Stop. */
+static void test_removal_during_start(void **state) {
+        AccessTest *a = *state;
+        DriverTest *t = &a->t;
+        GError *error = NULL;
+        uint64_t drv = 0, nub, t0;
+
+        assert_true(umockdev_testbed_add_from_string(a->testbed, uart2_recording, &error));
+        umockdev_testbed_uevent(a->testbed, "/sys/devices/pnp0/00:05", "add");
+        umockdev_testbed_uevent(a->testbed, UART2, "add");
+        /* Start is under way (it sleeps 2 s): the device goes now. */
+        assert_true(driver_test_wait(t, starting, &drv, 10000));
+        t0 = now_msec();
+        nub = driver_test_parent(t, drv);
+        assert_true(nub != 0);
+        umockdev_testbed_uevent(a->testbed, UART2, "remove");
+        umockdev_testbed_remove_device(a->testbed, UART2);
+        /* The nub stays until Start returned (here it fails: its instance is gone when it sets properties). */
+        usleep(500 * 1000);
+        assert_false(gone(t, &nub));
+        assert_false(gone(t, &drv));
+        assert_true(driver_test_wait(t, gone, &nub, 10000));
+        assert_true(now_msec() - t0 >= 1500); /* Start's 2 s, less the time to see its file */
+        assert_true(gone(t, &drv));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_access, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_removal_during_start, setup, teardown),
         };
 
         return cmocka_run_group_tests_name("device access for driver servers", tests, NULL, NULL);

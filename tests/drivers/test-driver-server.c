@@ -20,6 +20,7 @@
  *   TestCopyFDAfterOther true  waits (up to 10 s) for another instance's
  *                              "fd-ID" file first (see below)
  *   TestHangInStop true        stop never returns (the daemon must kill it)
+ *   TestStartSleepMs N         start leaves "starting-ID", then sleeps N ms
  *
  * A started instance sets TestStarted, TestServerPID, TestServerUID and
  * TestServerGroups (its number of supplementary groups) on its entry. With $TEST_STOP_DIR (IOUserServerEnvironment), stop and the
@@ -138,6 +139,10 @@ static ioreg_return_t test_start(ioreg_driver *d, void *userdata) {
         const char *nub_class = json_string_value(json_object_get(props, "TestRegisterNub"));
         ioreg_return_t r;
 
+        if (json_is_integer(json_object_get(props, "TestStartSleepMs"))) {
+                touch("starting", d);
+                usleep((useconds_t) json_integer_value(json_object_get(props, "TestStartSleepMs")) * 1000);
+        }
         if (strcmp(behavior(d), "fail-start") == 0) {
                 fprintf(stderr, "failing start as asked\n");
                 return IOREG_RETURN_ERROR;
@@ -191,6 +196,7 @@ int main(void) {
                 { "TestAccessDriver", test_probe, test_start, test_stop, test_message },
                 { "TestAccessDriverB", test_probe, test_start, test_stop, test_message },
                 { "TestAccessUSBDriver", test_probe, test_start, test_stop, test_message },
+                { "TestSlowDriver", test_probe, test_start, test_stop, test_message },
         };
 
         return ioreg_driver_server_run(classes, sizeof(classes) / sizeof(classes[0]), NULL);
