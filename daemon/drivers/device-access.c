@@ -18,6 +18,10 @@
 #include "device-access.h"
 #include "log.h"
 
+#ifndef HIDIOCREVOKE
+#define HIDIOCREVOKE _IOW('H', 0x0D, int) /* Linux 6.12; Debian 12's headers predate it */
+#endif
+
 #define USB_DEVICE_MAJOR 189 /* usbfs character devices (linux/usb.h) */
 #define INPUT_MAJOR 13
 #define USB_MAX_INTERFACES 32
@@ -200,6 +204,21 @@ int device_access_open(const Entry *nub, unsigned flags, int *ret_fd) {
         return 0;
 }
 
+/* Whether the character device rdev is a hidraw node (its major is dynamic: sysfs says). */
+static bool is_hidraw(dev_t rdev) {
+        char path[64], target[PATH_MAX];
+        const char *slash;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/subsystem", major(rdev), minor(rdev));
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+                return false;
+        target[n] = '\0';
+        slash = strrchr(target, '/');
+        return streq(slash ? slash + 1 : target, "hidraw");
+}
+
 int device_access_revoke(int fd) {
         struct stat st;
         int revoked = 0;
@@ -221,6 +240,11 @@ int device_access_revoke(int fd) {
                                 revoked = 1;
                 return revoked;
         default:
-                return 0;
+                if (!is_hidraw(st.st_rdev))
+                        return 0;
+                /* Older kernels have no HIDIOCREVOKE: the server's copy lasts until it exits. */
+                if (ioctl(fd, HIDIOCREVOKE, NULL) < 0)
+                        return errno == EINVAL || errno == ENOTTY ? 0 : -errno;
+                return 1;
         }
 }
