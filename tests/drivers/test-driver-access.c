@@ -22,6 +22,7 @@
  *   nub waits for that too).
  */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -198,6 +199,30 @@ static bool read_descriptor(DriverTest *t, const void *arg) {
                memcmp(buf, fido_device_descriptor, sizeof(fido_device_descriptor)) == 0;
 }
 
+/* How many of pid's descriptors are open on the file named target (readlink of /proc/PID/fd/N). */
+static unsigned fds_on(pid_t pid, const char *target) {
+        char dir[64], path[384], link[256];
+        struct dirent *de;
+        unsigned n = 0;
+        DIR *d;
+
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int) pid);
+        d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                ssize_t len;
+
+                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+                len = readlink(path, link, sizeof(link) - 1);
+                if (len <= 0)
+                        continue;
+                link[len] = '\0';
+                n += streq(link, target);
+        }
+        closedir(d);
+        return n;
+}
+
 /* Reads what the driver sent to the device (the controlling side of its node), within 10 s. */
 static void expect_from_driver(int dev_fd, const char *want) {
         struct pollfd p = { .fd = dev_fd, .events = POLLIN };
@@ -228,7 +253,9 @@ static void test_access(void **state) {
         AccessTest *a = *state;
         DriverTest *t = &a->t;
         uint64_t tty_drv, hid_a, hid_b, usb_drv, tty_nub, hid_nub;
-        _cleanup_free_ char *res_a = NULL, *res_b = NULL, *res_usb = NULL;
+        _cleanup_free_ char *res_a = NULL, *res_b = NULL, *res_usb = NULL, *node = NULL;
+        char pts_path[64];
+        unsigned pts;
         _cleanup_free_ uint64_t *found = NULL;
         unsigned n_found = 0;
         int tty_fd, hid_fd;
@@ -282,6 +309,13 @@ static void test_access(void **state) {
         assert_string_equal(res_a, "success");
         assert_string_equal(res_b, "exclusive access and device already open");
 
+        /* ioregd keeps its own copy of the tty's fd (the pty's slave side umockdev made) while the driver runs. */
+        node = string_prop(t, tty_drv, "TestFDNode");
+        assert_non_null(node);
+        assert_true(sscanf(node, "136:%u", &pts) == 1);
+        snprintf(pts_path, sizeof(pts_path), "/dev/pts/%u", pts);
+        assert_int_equal(fds_on(t->daemon.pid, pts_path), 1);
+
         /* The UART goes while its driver hangs in Stop: the nub waits for the Stop's timeout (5 s). */
         tty_nub = driver_test_parent(t, tty_drv);
         tty_pid = (pid_t) driver_test_number(t, tty_drv, "TestServerPID");
@@ -296,8 +330,9 @@ static void test_access(void **state) {
         waited = now_msec() - t0;
         assert_true(waited >= 4000); /* DRIVER_STOP_TIMEOUT_USEC, less the time to see the stop file */
         assert_true(gone(t, &tty_drv));
-        /* It ignored SIGTERM (blocked in its loop): killed. */
+        /* It ignored SIGTERM (blocked in its loop): killed. ioregd's copy of the fd was closed. */
         assert_true(driver_test_wait(t, exited, &tty_pid, 10000));
+        assert_int_equal(fds_on(t->daemon.pid, pts_path), 0);
 
         /* The FIDO key goes; its driver stops at once: its Stop returned before the nub left. */
         hid_nub = driver_test_parent(t, hid_a);
