@@ -99,6 +99,15 @@ static int child_node(const char *dir, const char *prefix, const char *devdir, c
         return r;
 }
 
+/* DEVNAME as a path: the kernel's uevent gives it relative to /dev, udev absolute. */
+static int devname_path(const char *devname, char **ret) {
+        if (devname[0] == '/')
+                return (*ret = strdup(devname)) ? 0 : -ENOMEM;
+        if (strstr(devname, ".."))
+                return -EINVAL;
+        return asprintf(ret, "/dev/%s", devname) < 0 ? -ENOMEM : 0;
+}
+
 int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
         const char *syspath = linux_key(nub, "SYSPATH"), *subsystem = linux_key(nub, "SUBSYSTEM");
         const char *devtype = linux_key(nub, "DEVTYPE"), *devname = linux_key(nub, "DEVNAME");
@@ -125,8 +134,8 @@ int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
                 interface = (int) n;
         } else if (streq_ptr(subsystem, "usb") && streq_ptr(devtype, "usb_device")) {
                 r = usbfs_path(syspath, &path);
-                if (r == -ENODEV && devname)
-                        r = (path = strdup(devname)) ? 0 : -ENOMEM;
+                if (r == -ENODEV && devname && *devname)
+                        r = devname_path(devname, &path);
         } else if (streq_ptr(subsystem, "hid")) {
                 if (asprintf(&dir, "%s/hidraw", syspath) < 0)
                         return -ENOMEM;
@@ -134,7 +143,7 @@ int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
         } else if (streq_ptr(subsystem, "input") && !devname)
                 r = child_node(syspath, "event", "input/", &path);
         else if (devname && *devname)
-                r = (path = strdup(devname)) ? 0 : -ENOMEM;
+                r = devname_path(devname, &path);
         else
                 r = -ENODEV;
         if (r < 0)
