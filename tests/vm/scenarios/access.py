@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Scenario access (issue 17), device access on a real kernel: a daemon of its own with two
-personalities that launch the tests' driver server (tests/drivers/test-driver-server.c) as nobody.
+personalities that launch the tests' driver server (tests/drivers/test-driver-server.c), each as a
+user of its own (driver-user.h).
 - On the USB keyboard's IOUSBHostDevice: the fd ioregd hands over is the device's usbfs node (its
   read gives the device descriptor sysfs shows), and its privileges are dropped: detaching usbhid
   through it fails with EACCES.
@@ -61,7 +62,7 @@ def read_file(path):
 def run(ctx):
     problems = []
     pdir, stop_dir = tempfile.mkdtemp(prefix="access-p-"), tempfile.mkdtemp(prefix="access-s-")
-    os.chmod(stop_dir, 0o777)  # the servers run as nobody
+    os.chmod(stop_dir, 0o777)  # the servers run as users of their own
     os.chmod(pdir, 0o755)
     pfile = os.path.join(pdir, "access.json")
     write_json(pfile, personalities(ctx.build, stop_dir))
@@ -85,9 +86,10 @@ def run(ctx):
             if props.get("TestDetachErrno") != errno.EACCES:
                 problems.append(f"USB device: detaching usbhid through the fd gave errno "
                                 f"{props.get('TestDetachErrno')}, want EACCES (privileges dropped)")
-            if props.get("TestServerUID") != 65534 or props.get("TestServerGroups") != 0:
-                problems.append(f"the server runs as UID {props.get('TestServerUID')} with "
-                                f"{props.get('TestServerGroups')} supplementary groups (want nobody, none)")
+            uid = props.get("TestServerUID")
+            if not isinstance(uid, int) or not 61184 <= uid <= 65519 or props.get("TestServerGroups") != 0:
+                problems.append(f"the server runs as UID {uid} with {props.get('TestServerGroups')} supplementary "
+                                f"groups (want a user of its own, 61184-65519, and none)")
         if not ps2:
             hid = [(reg.props(e).get("Transport"), reg.props(e).get("Product")) for e in reg.find("IOHIDDevice")]
             problems.append(f"no started driver on the PS/2 keyboard's IOHIDDevice (IOHIDDevices: {hid})")
