@@ -318,6 +318,21 @@ class Machine:
             if not self.ftdi:
                 return {"error": {"desc": "ftdi unplugged"}}
             return {"return": {"data64": base64.b64encode(self.read_ftdi(req["size"], req.get("timeout", 10))).decode()}}
+        if cmd == "ftdi-sink":  # the benchmark: counts what arrives, from the request to the last byte
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            t0, got = time.monotonic(), 0
+            while got < req["size"] and select.select([self.ftdi], [], [], req.get("timeout", 60))[0]:
+                chunk = self.ftdi.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+            return {"return": {"size": got, "seconds": time.monotonic() - t0}}
+        if cmd == "ftdi-source":  # the benchmark: size bytes into the chardev, as fast as QEMU takes them
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            self.ftdi.sendall(bytes(range(256)) * (req["size"] // 256) + bytes(req["size"] % 256))
+            return {"return": {}}
         if cmd == "ftdi-drain":
             if not self.ftdi:
                 return {"error": {"desc": "ftdi unplugged"}}

@@ -33,6 +33,10 @@ class Host:
 
     def request(self, obj):
         self.send(obj)
+        return self.reply(obj)
+
+    def reply(self, obj):
+        """The answer to obj, sent before with send() (so that the guest works while the host does)."""
         reply = self._readline()
         if "error" in reply:
             raise HostError(f"{obj}: {reply['error'].get('desc', reply['error'])}")
