@@ -224,12 +224,13 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         u = hashmap_get(&ps->uids, &key);
         if (!u) {
                 u = calloc(1, sizeof(*u));
-                if (!u || hashmap_put(&ps->uids, &key, u) < 0) {
+                if (u)
+                        u->uid = key; /* the map keeps a pointer to it */
+                if (!u || hashmap_put(&ps->uids, &u->uid, u) < 0) {
                         free(u);
                         peer_identified(ps, p); /* out of memory: as if the bus had not said */
                         return 0;
                 }
-                u->uid = key;
         }
         u->n_peers++;
         u->unread += peer_unread(p);
