@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "driver-host-internal.h"
+#include "kernel-driver.h"
 #include "log.h"
 
 /* -------------------------------------------------------------------------- */
@@ -178,6 +179,20 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
         if (!c) {
                 done(token, -ENOMEM, 0);
                 return;
+        }
+        /* It replaces the nub's kernel driver (matcher.h): detached before Start, bound again when it ends. */
+        if (driver->kernel_driver) {
+                r = kernel_driver_detach(nub);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot detach kernel driver %s from %s for %s: %m", driver->kernel_driver,
+                                          entry_get_name(nub, NULL), driver->personality->name);
+                        free(c);
+                        done(token, r, 0);
+                        return;
+                }
+                driver->kernel_detached = true;
+                log_info("Detached kernel driver %s from %s: %s replaces it.", driver->kernel_driver,
+                         entry_get_name(nub, NULL), driver->personality->name);
         }
         /* The instance: the record's host slot from now on, and the start call's until it replies. */
         driver->host = s;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "driver-host-internal.h"
+#include "kernel-driver.h"
+#include "log.h"
 
 /* -------------------------------------------------------------------------- */
 /* Calls. */
@@ -63,12 +65,35 @@ static void release_opens(DriverHost *h, uint64_t driver_id) {
                 }
 }
 
+/*
+ * An instance that replaced its nub's kernel driver ends (it stopped, its server crashed or gave up, its
+ * personality went, its start failed): the kernel's driver gets the device back, unless the nub is going.
+ */
+static void give_back_kernel_driver(DriverHost *h, MatcherDriver *d) {
+        Entry *nub = registry_get_entry(h->registry, d->nub_id);
+        int r;
+
+        if (!d->kernel_detached)
+                return;
+        d->kernel_detached = false;
+        if (!nub || (nub->state & ENTRY_STATE_INACTIVE))
+                return;
+        r = kernel_driver_bind(nub, -1);
+        if (r < 0)
+                log_warning_errno(r, "Cannot bind kernel driver %s to %s again, ignoring: %m", d->kernel_driver,
+                                  entry_get_name(nub, NULL));
+        else
+                log_info("Bound kernel driver %s to %s again.", d->kernel_driver, entry_get_name(nub, NULL));
+}
+
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
         MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
 
         if (d && d->host == s)
                 d->host = NULL;
         release_opens(h, driver_id);
+        if (d)
+                give_back_kernel_driver(h, d);
         if (s->n_instances > 0)
                 s->n_instances--;
 }

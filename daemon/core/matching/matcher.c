@@ -130,7 +130,11 @@ static int gather_candidates(MatchJob *j) {
                 _cleanup_value_ Value *table = NULL;
                 MatchResult res;
 
-                if (matcher_category_holder(m, j->nub, category))
+                Entry *holder = matcher_category_holder(m, j->nub, category);
+                bool replaces = matcher_may_replace_kernel_driver(m, p);
+
+                /* A kernel driver's category is skipped too, unless p says it replaces it (matcher.h). */
+                if (holder && !(replaces && matcher_kernel_driver_holds(holder)))
                         continue;
                 match_result_init(&res, p->dict);
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
@@ -156,6 +160,7 @@ static int gather_candidates(MatchJob *j) {
                         .passive_score = res.score,
                         .score = res.score,
                         .hosted = matcher_wants_host(m, p),
+                        .replaces_kernel = replaces,
                 };
                 j->n_cands++;
                 if (!c->category)
@@ -226,9 +231,11 @@ static int define_driver_class(ClassTable *classes, const Value *table, const ch
 
 /*
  * Creates the driver entry under the nub, not yet registered (startCandidate's
- * attach), and its record.
+ * attach), and its record (naming kernel, the kernel driver it takes the nub
+ * from, when not NULL).
  */
-static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret, MatcherDriver **ret_record) {
+static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry *kernel, Entry **ret,
+                               MatcherDriver **ret_record) {
         const char *class_name;
         Entry *drv;
         int r;
@@ -248,6 +255,14 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
         r = entry_attach(drv, nub, m->registry->service_plane);
         if (r >= 0)
                 r = matcher_driver_add(m, drv, c, nub, ret_record);
+        if (r >= 0 && kernel) {
+                /* The host detaches it before Start (driver-host.c, kernel-driver.h). */
+                (*ret_record)->kernel_driver = strdup(entry_get_name(kernel, NULL));
+                if (!(*ret_record)->kernel_driver) {
+                        matcher_driver_drop(m, drv->id);
+                        r = -ENOMEM;
+                }
+        }
         if (r < 0) {
                 registry_remove_entry(m->registry, drv);
                 return r;
@@ -363,7 +378,7 @@ static bool job_probe_step(MatchJob *j) {
 static bool job_start_step(MatchJob *j) {
         Matcher *m = j->matcher;
         MatcherDriver *d;
-        Entry *holder;
+        Entry *holder, *kernel = NULL;
         Candidate *c;
         int r;
 
@@ -377,7 +392,10 @@ static bool job_start_step(MatchJob *j) {
                 return false;
         }
         holder = matcher_category_holder(m, j->nub, c->category);
-        if (holder) {
+        /* A kernel driver is outscored only by a candidate that may replace it (matcher.h). */
+        if (holder && matcher_kernel_driver_holds(holder) && c->replaces_kernel && c->score > KERNEL_DRIVER_PROBE_SCORE)
+                kernel = holder;
+        else if (holder) {
                 c->state = CAND_LOST;
                 c->driver_id = holder->id;
                 j->next++;
@@ -389,7 +407,7 @@ static bool job_start_step(MatchJob *j) {
         }
         j->waiting_resource = false;
 
-        r = create_driver_entry(m, c, j->nub, &j->starting, &d);
+        r = create_driver_entry(m, c, j->nub, kernel, &j->starting, &d);
         if (r < 0) {
                 log_warning("matcher: cannot create the driver entry for %s: %s", c->personality->name, strerror(-r));
                 c->state = CAND_START_FAILED;

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kernel-driver.c: see kernel-driver.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/usbdevice_fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kernel-driver.h"
+
+static const char *linux_key(const Entry *nub, const char *key) {
+        Value *dict = entry_get_property(nub, "Linux");
+
+        return value_string(value_dict_get(dict, key), NULL);
+}
+
+bool kernel_driver_by_usbfs(const Entry *nub) {
+        return streq_ptr(linux_key(nub, "SUBSYSTEM"), "usb") && streq_ptr(linux_key(nub, "DEVTYPE"), "usb_interface");
+}
+
+/* Writes text to a sysfs file (a plain file on a umockdev testbed). */
+static int write_sysfs(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        size_t len = strlen(text);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = write(fd, text, len);
+        if (n < 0)
+                return -errno;
+        return (size_t) n == len ? 0 : -EIO;
+}
+
+/* The device's name: the last part of its syspath ("1-1.2:1.0", "0000:00:1f.3"). */
+static const char *device_name(const char *syspath) {
+        const char *slash = strrchr(syspath, '/');
+
+        return slash ? slash + 1 : syspath;
+}
+
+static int read_sysfs_unsigned(const char *dir, const char *attr, unsigned *ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (asprintf(&path, "%s/%s", dir, attr) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        return fscanf(f, "%u", ret) == 1 ? 0 : -EINVAL;
+}
+
+/* A usbfs file of the interface's device (/dev/bus/usb/BBB/DDD), and the interface's number. */
+static int open_usbfs(const Entry *nub, int *ret_fd, unsigned *ret_ifno) {
+        const char *syspath = linux_key(nub, "SYSPATH");
+        Value *ifno = entry_get_property(nub, "bInterfaceNumber");
+        _cleanup_free_ char *device = NULL, *node = NULL;
+        unsigned busnum, devnum;
+        char *slash;
+        int fd, r;
+
+        if (!syspath || !ifno || value_type(ifno) != VALUE_NUMBER)
+                return -ENODEV;
+        /* The interface's folder is below its device's. */
+        device = strdup(syspath);
+        if (!device)
+                return -ENOMEM;
+        slash = strrchr(device, '/');
+        if (!slash || slash == device)
+                return -ENODEV;
+        *slash = '\0';
+        r = read_sysfs_unsigned(device, "busnum", &busnum);
+        if (r >= 0)
+                r = read_sysfs_unsigned(device, "devnum", &devnum);
+        if (r < 0)
+                return r == -ENOENT ? -ENODEV : r;
+        if (asprintf(&node, "/dev/bus/usb/%03u/%03u", busnum, devnum) < 0)
+                return -ENOMEM;
+        fd = open(node, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        *ret_ifno = (unsigned) value_unsigned(ifno);
+        return 0;
+}
+
+static int usbfs_detach(const Entry *nub) {
+        struct usbdevfs_disconnect_claim dc = {
+                .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER, /* never from another usbfs user */
+                .driver = "usbfs",
+        };
+        _cleanup_close_ int fd = -1;
+        unsigned ifno;
+        int r;
+
+        r = open_usbfs(nub, &fd, &ifno);
+        if (r < 0)
+                return r;
+        dc.interface = ifno;
+        if (ioctl(fd, USBDEVFS_DISCONNECT_CLAIM, &dc) < 0)
+                return -errno;
+        /* Closing releases our claim; the interface stays without a driver until it is bound again. */
+        return 0;
+}
+
+static int usbfs_connect(const Entry *nub, int usbfs_fd) {
+        _cleanup_close_ int own = -1;
+        struct usbdevfs_ioctl cmd = { .ioctl_code = USBDEVFS_CONNECT };
+        unsigned ifno;
+        int fd = usbfs_fd, r;
+
+        r = open_usbfs(nub, &own, &ifno);
+        if (r < 0)
+                return r;
+        if (fd >= 0)
+                (void) ioctl(fd, USBDEVFS_RELEASEINTERFACE, &ifno); /* the server's claim, when it still has it */
+        else
+                fd = own;
+        cmd.ifno = (int) ifno;
+        /* The kernel probes its drivers for the interface (nothing when one is bound already). */
+        if (ioctl(fd, USBDEVFS_IOCTL, &cmd) < 0)
+                return -errno;
+        return 0;
+}
+
+int kernel_driver_detach(const Entry *nub) {
+        const char *syspath = linux_key(nub, "SYSPATH");
+        _cleanup_free_ char *path = NULL;
+
+        if (kernel_driver_by_usbfs(nub))
+                return usbfs_detach(nub);
+        if (!syspath)
+                return -ENODEV;
+        if (asprintf(&path, "%s/driver/unbind", syspath) < 0)
+                return -ENOMEM;
+        return write_sysfs(path, device_name(syspath));
+}
+
+int kernel_driver_bind(const Entry *nub, int usbfs_fd) {
+        const char *syspath = linux_key(nub, "SYSPATH"), *subsystem = linux_key(nub, "SUBSYSTEM");
+        _cleanup_free_ char *path = NULL;
+
+        if (kernel_driver_by_usbfs(nub))
+                return usbfs_connect(nub, usbfs_fd);
+        if (!syspath || !subsystem)
+                return -ENODEV;
+        if (asprintf(&path, "/sys/bus/%s/drivers_probe", subsystem) < 0)
+                return -ENOMEM;
+        return write_sysfs(path, device_name(syspath));
+}
