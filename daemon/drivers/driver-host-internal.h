@@ -124,6 +124,11 @@ void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
 /* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
+/*
+ * d replaced its nub's kernel driver and ends: that driver is bound again unless the nub is going
+ * (once; release_instance does it for the records still in the matcher's map, stop for the one it stops).
+ */
+void driver_host_give_back_kernel_driver(DriverHost *h, MatcherDriver *d);
 /* A start call's instance ends (nothing when it has none left). */
 void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */

@@ -216,6 +216,8 @@ static void host_stop(void *userdata, MatcherDriver *driver) {
         if (!s)
                 return; /* its server crashed, or its start never completed */
         driver_host_release_instance(h, s, driver->id);
+        /* The matcher has dropped the record from its map already: release_instance could not find it. */
+        driver_host_give_back_kernel_driver(h, driver);
         if (s->n_instances == 0)
                 s->retiring = true; /* it exits by itself after this Stop */
         /* Phase 1 reaches the driver as a message from its provider, then stop (reference §1.10). */

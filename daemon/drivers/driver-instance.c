@@ -69,7 +69,7 @@ static void release_opens(DriverHost *h, uint64_t driver_id) {
  * An instance that replaced its nub's kernel driver ends (it stopped, its server crashed or gave up, its
  * personality went, its start failed): the kernel's driver gets the device back, unless the nub is going.
  */
-static void give_back_kernel_driver(DriverHost *h, MatcherDriver *d) {
+void driver_host_give_back_kernel_driver(DriverHost *h, MatcherDriver *d) {
         Entry *nub = registry_get_entry(h->registry, d->nub_id);
         int r;
 
@@ -93,7 +93,7 @@ void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t drive
                 d->host = NULL;
         release_opens(h, driver_id);
         if (d)
-                give_back_kernel_driver(h, d);
+                driver_host_give_back_kernel_driver(h, d);
         if (s->n_instances > 0)
                 s->n_instances--;
 }
