@@ -174,6 +174,39 @@ static bool absent(DriverTest *t, const void *arg) {
         return driver_test_find_one(t, arg, &id) == 0;
 }
 
+typedef struct Verdict {
+        char outcome[32], failed_key[64], bundle[64];
+        uint64_t driver;
+        int32_t score;
+} Verdict;
+
+/* Catalogue1.Explain on nub: the record named name. false when there is none. */
+static bool explain(DriverTest *t, uint64_t nub, const char *name, Verdict *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *n, *bundle, *source, *outcome, *key, *category;
+        int32_t passive, probe;
+        uint64_t driver;
+        bool found = false;
+        int r;
+
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_CATALOGUE_INTERFACE, "Explain", NULL,
+                               &reply, "t", nub);
+        assert_true(r >= 0);
+        assert_true(sd_bus_message_enter_container(reply, 'a', "(sssssiits)") > 0);
+        while ((r = sd_bus_message_read(reply, "(sssssiits)", &n, &bundle, &source, &outcome, &key, &passive, &probe,
+                                        &driver, &category)) > 0)
+                if (streq(n, name)) {
+                        found = true;
+                        snprintf(ret->outcome, sizeof(ret->outcome), "%s", outcome);
+                        snprintf(ret->failed_key, sizeof(ret->failed_key), "%s", key);
+                        snprintf(ret->bundle, sizeof(ret->bundle), "%s", bundle);
+                        ret->driver = driver;
+                        ret->score = probe;
+                }
+        assert_true(r >= 0);
+        return found;
+}
+
 static void test_without_key_never_detaches(void **state) {
         KdrvTest *k;
         uint64_t ehci_pci, drv = 0, beside = 0;
@@ -192,6 +225,25 @@ static void test_without_key_never_detaches(void **state) {
         assert_true(file_says(k->root, "sys/bus/pci/drivers/ehci-pci/unbind", ""));
         assert_true(file_says(k->root, "sys/bus/pci/drivers_probe", ""));
         assert_int_equal(kernel_driver(&k->t, "ehci-pci"), ehci_pci);
+
+        /* ioreg --explain's view: the kernel driver first, winning at its score; NoKey told which key it lacks. */
+        {
+                Verdict v = {};
+                uint64_t nub = driver_test_parent(&k->t, ehci_pci);
+
+                assert_true(explain(&k->t, nub, "ehci-pci", &v));
+                assert_string_equal(v.outcome, "winner");
+                assert_string_equal(v.bundle, "IOLinuxKernelDriver");
+                assert_int_equal(v.driver, ehci_pci);
+                assert_int_equal(v.score, 0);
+                assert_true(explain(&k->t, nub, "NoKey", &v));
+                assert_string_equal(v.outcome, "category-held");
+                assert_string_equal(v.failed_key, "IOUserServerReplacesKernelDriver");
+                assert_int_equal(v.driver, ehci_pci);
+                assert_true(explain(&k->t, nub, "Beside", &v));
+                assert_string_equal(v.outcome, "winner");
+                assert_int_equal(v.driver, beside);
+        }
 }
 
 static int reload(DriverTest *t) {
@@ -223,6 +275,14 @@ static void test_with_key_detaches_and_binds_again(void **state) {
         assert_int_equal(driver_test_find_one(&k->t, "TestDriver", &drv), 1);
         assert_int_equal(driver_test_parent(&k->t, drv), driver_test_parent(&k->t, ehci_pci));
         assert_true(file_says(k->root, "sys/bus/pci/drivers_probe", ""));
+        {
+                Verdict v = {};
+
+                /* The testbed sends no unbind uevent: the entry stays, shown lost to its replacement. */
+                assert_true(explain(&k->t, driver_test_parent(&k->t, drv), "ehci-pci", &v));
+                assert_string_equal(v.outcome, "lost");
+                assert_int_equal(v.driver, drv);
+        }
 
         /* Its personality removed: the driver goes and the kernel's driver is probed for the device again. */
         snprintf(path, sizeof(path), "%s/test.json", k->t.pdir);
