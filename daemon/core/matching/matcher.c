@@ -574,7 +574,12 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
                 if (!d->started || !personality_in(&removed, d->personality))
                         continue;
                 nub = entry_get_parent(d->entry, m->registry->service_plane);
-                if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
+                /*
+                 * One that replaced a kernel driver gives the nub back to it (the host binds it again, and
+                 * its entry returns with the bind uevent): matching the nub before then would let another
+                 * personality take the category the kernel driver holds.
+                 */
+                if (nub && !d->kernel_driver && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
                         rematch[n_rematch++] = nub->id;
                 registry_terminate_entry(m->registry, d->entry, terminate_visit, m); /* frees d */
         }

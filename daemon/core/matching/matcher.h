@@ -116,7 +116,8 @@ void matcher_service_terminated(Matcher *m, Entry *e);
 
 /*
  * Replaces the catalogue with list: instances of removed personalities are
- * terminated (their nubs are matched again), registered nubs that an added
+ * terminated (their nubs are matched again, except those given back to their
+ * kernel driver), registered nubs that an added
  * personality matches are matched again, unchanged ones are left alone.
  * Returns the number of personalities added plus removed.
  */

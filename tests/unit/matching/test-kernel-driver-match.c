@@ -234,6 +234,25 @@ static void test_usb_generic_holds_nothing(void **state) {
         assert_string_equal(children_of(f, nub), "usb,IOUserService");
 }
 
+static void test_reload_gives_nub_back(void **state) {
+        MatchFixture *f = *state;
+        Entry *k, *nub = bound_interface(f, "ftdi_sio", &k);
+        _cleanup_(personality_list_done) PersonalityList list = PERSONALITY_LIST_INIT;
+
+        fixture_add(f, "Other", HOSTED("Other", IFACE_KEYS));
+        fixture_add(f, "Keyed", HOSTED("Keyed", IFACE_KEYS REPLACES));
+        assert_int_equal(matcher_register_service(f->matcher, nub), 0);
+        assert_string_equal(host.log, "probe:Keyed start:Keyed detach:ftdi_sio");
+        registry_terminate_entry(f->registry, k, NULL, NULL); /* the unbind uevent */
+
+        /* Keyed removed: stopped; the nub is left for ftdi_sio's bind uevent, not matched again meanwhile. */
+        host.log[0] = '\0';
+        assert_int_equal(personality_list_append_take(&list, personality_ref(catalogue_item(f->catalogue, 0)->personality)), 0);
+        assert_int_equal(matcher_reload(f->matcher, &list), 1);
+        assert_string_equal(host.log, "stop:Keyed");
+        assert_string_equal(children_of(f, nub), "");
+}
+
 static const ExplainItem *explain_find(const ExplainItem *x, unsigned n, const char *name) {
         for (unsigned i = 0; i < n; i++)
                 if (streq(x[i].personality ? x[i].personality->name : x[i].kernel_driver, name))
@@ -295,6 +314,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_key_must_outscore, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_codeless_with_key_does_not_replace, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_usb_generic_holds_nothing, setup, match_fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_reload_gives_nub_back, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_explain, setup, match_fixture_teardown),
         };
 
