@@ -55,6 +55,10 @@ bool matcher_kernel_driver_holds(const Entry *e) {
         return entry_conforms_to(e, KERNEL_DRIVER_CLASS) && !streq_ptr(name, KERNEL_DRIVER_USB_GENERIC);
 }
 
+bool matcher_kernel_driver_replaceable(const Entry *e) {
+        return matcher_kernel_driver_holds(e) && !streq_ptr(entry_get_name(e, NULL), KERNEL_DRIVER_USBFS);
+}
+
 bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p) {
         Value *v = value_dict_get(p->dict, KERNEL_DRIVER_REPLACE_KEY);
 

@@ -134,7 +134,7 @@ static int gather_candidates(MatchJob *j) {
                 bool replaces = matcher_may_replace_kernel_driver(m, p);
 
                 /* A kernel driver's category is skipped too, unless p says it replaces it (matcher.h). */
-                if (holder && !(replaces && matcher_kernel_driver_holds(holder)))
+                if (holder && !(replaces && matcher_kernel_driver_replaceable(holder)))
                         continue;
                 match_result_init(&res, p->dict);
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
@@ -393,7 +393,8 @@ static bool job_start_step(MatchJob *j) {
         }
         holder = matcher_category_holder(m, j->nub, c->category);
         /* A kernel driver is outscored only by a candidate that may replace it (matcher.h). */
-        if (holder && matcher_kernel_driver_holds(holder) && c->replaces_kernel && c->score > KERNEL_DRIVER_PROBE_SCORE)
+        if (holder && matcher_kernel_driver_replaceable(holder) && c->replaces_kernel &&
+            c->score > KERNEL_DRIVER_PROBE_SCORE)
                 kernel = holder;
         else if (holder) {
                 c->state = CAND_LOST;

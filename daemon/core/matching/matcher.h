@@ -46,7 +46,9 @@ typedef struct Matcher Matcher;
  * the key a personality never does, whatever its score (it may still match
  * in a category of its own). The one exception is the USB core's device
  * driver "usb" (usb_generic), which Linux keeps bound under every usbfs
- * user, as a device's configuration driver: it holds no category. When a
+ * user, as a device's configuration driver: it holds no category. And usbfs
+ * (an interface claimed by some process through /dev/bus/usb) holds the
+ * category but is never replaced: that is another program's driver. When a
  * candidate takes the nub, its record names the kernel driver and the host
  * detaches it before Start and binds it again when the driver ends.
  */
@@ -54,6 +56,7 @@ typedef struct Matcher Matcher;
 #define KERNEL_DRIVER_PROBE_SCORE 0
 #define KERNEL_DRIVER_REPLACE_KEY "IOUserServerReplacesKernelDriver"
 #define KERNEL_DRIVER_USB_GENERIC "usb"
+#define KERNEL_DRIVER_USBFS "usbfs"
 
 const char *match_notification_to_string(MatchNotification n); /* Apple's IOService* type string */
 
@@ -125,6 +128,8 @@ int matcher_reload(Matcher *m, const PersonalityList *list);
 
 /* e is a kernel driver's entry (IOLinuxKernelDriver) that holds its nub's default category. */
 bool matcher_kernel_driver_holds(const Entry *e);
+/* ... and that a personality with the key may replace (not usbfs). */
+bool matcher_kernel_driver_replaceable(const Entry *e);
 
 /* publishResource: sets key on IOResources (consuming value) and matches IOResources again; resumes starts waiting for it. */
 int matcher_publish_resource(Matcher *m, const char *key, Value *value);

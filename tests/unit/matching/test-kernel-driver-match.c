@@ -218,6 +218,19 @@ static void test_codeless_with_key_does_not_replace(void **state) {
         assert_string_equal(children_of(f, nub), "ftdi_sio");
 }
 
+static void test_usbfs_never_replaced(void **state) {
+        MatchFixture *f = *state;
+        Entry *k, *nub = bound_interface(f, "usbfs", &k);
+
+        /* Another program claimed the interface through /dev/bus/usb: the key does not take it from it. */
+        fixture_add(f, "Keyed", HOSTED("Keyed", IFACE_KEYS REPLACES));
+        assert_true(matcher_kernel_driver_holds(k));
+        assert_false(matcher_kernel_driver_replaceable(k));
+        assert_int_equal(matcher_register_service(f->matcher, nub), 0);
+        assert_string_equal(host.log, "");
+        assert_string_equal(children_of(f, nub), "usbfs");
+}
+
 static void test_usb_generic_holds_nothing(void **state) {
         MatchFixture *f = *state;
         Entry *nub = fixture_nub(f, NULL, "IOUSBHostDevice", "FT232R USB UART",
@@ -313,6 +326,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_with_key_replaces, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_key_must_outscore, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_codeless_with_key_does_not_replace, setup, match_fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_usbfs_never_replaced, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_usb_generic_holds_nothing, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_reload_gives_nub_back, setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_explain, setup, match_fixture_teardown),
