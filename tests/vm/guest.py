@@ -35,10 +35,10 @@ class Context:
             subprocess.run(["udevadm", "settle", "--timeout=30"], check=False)
         return system.settle(quiet=quiet, loader=self.loader)
 
-    def start_daemon(self, extra_env=None, name="ioregd"):
+    def start_daemon(self, extra_env=None, name="ioregd", args=()):
         env = {"IOREG_UDEV_MODE": self.mode}
         env.update(extra_env or {})
-        return Daemon(self.build, self.src, env, name)
+        return Daemon(self.build, self.src, env, name, args)
 
 
 def start_udevd():
