@@ -26,6 +26,8 @@
 #define IOREG_DRIVER_HOST_INTERFACE "org.ioreg.DriverHost1"
 #define IOREG_DRIVER_SERVER_PATH "/org/ioreg/DriverServer1"
 #define IOREG_DRIVER_SERVER_INTERFACE "org.ioreg.DriverServer1"
+/* DriverHost1's method that gives a driver its provider's device fd (issue 17, docs/drivers.md). */
+#define IOREG_DRIVER_HOST_COPY_PROVIDER_FD "CopyProviderFD"
 
 /* ---- environment ---- */
 /* Another bus than the system bus, for the daemon, the library, the CLI and driver servers. */
@@ -61,6 +63,8 @@
 #define IOREG_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
 #define IOREG_ERROR_NOT_OPEN "org.ioreg.Error.NotOpen"
 #define IOREG_ERROR_BUSY "org.ioreg.Error.Busy"
+/* The device is gone (its node cannot be opened any more): kIOReturnNoDevice. */
+#define IOREG_ERROR_NO_DEVICE "org.ioreg.Error.NoDevice"
 
 /* ---- message numbers (IOMessage.h: iokit_common_msg(x) = 0xe0000000 | x) ---- */
 #define IO_MESSAGE_SERVICE_IS_TERMINATED UINT32_C(0xe0000010)

@@ -55,6 +55,8 @@ typedef struct HostCall {
         int32_t score;
         uint32_t message;
         bool instance;              /* start: holds one of the server's instances until it replies */
+        bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
+                                     * the driver's entry, held until then, leave the registry */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */
@@ -91,6 +93,10 @@ struct DriverServer {
 typedef struct OpenRecord {
         uint64_t nub_id;            /* the map key */
         uint64_t driver_id;         /* who opened it */
+        int access_fd;              /* owned: the device's fd (device-access.h), -EBADF until asked for */
+        Entry *kernel_nub;          /* owned reference: the nub whose kernel driver was detached for this
+                                     * driver, bound again when the record goes (kernel-driver.h); or NULL */
+        char *kernel_driver;        /* owned: that kernel driver's name, for the log */
 } OpenRecord;
 
 /* The spec of one server name, as the personalities loaded it. */
@@ -122,13 +128,17 @@ void driver_call_free(HostCall *c);
 void driver_call_complete(HostCall *c, int r, int32_t score);
 void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
+/*
+ * Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed; a kernel driver
+ * detached for it is bound again, unless its nub is going.
+ */
+void driver_open_record_free(void *p);
+/* Closes driver_id's provider, if it has one open: its access ends (revoked, closed). */
+void driver_host_end_access(DriverHost *h, uint64_t driver_id);
 /* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
-/*
- * d replaced its nub's kernel driver and ends: that driver is bound again unless the nub is going
- * (once; release_instance does it for the records still in the matcher's map, stop for the one it stops).
- */
-void driver_host_give_back_kernel_driver(DriverHost *h, MatcherDriver *d);
+/* The same with the provider left open: the Stop under way ends the access when it ends. */
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
 /* A start call's instance ends (nothing when it has none left). */
 void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device-access.h"
 #include "driver-host-internal.h"
 #include "kernel-driver.h"
 #include "log.h"
@@ -31,7 +32,7 @@ DEFINE_HASHMAP_FREE_FUNC(spec_record_free_void, SpecRecord, spec_record_free);
 DEFINE_HASHMAP_FREE_FUNC(server_free_void, DriverServer, driver_server_free);
 static const HashmapOps specs_ops = HASHMAP_OPS_STRING(spec_record_free_void);
 static const HashmapOps servers_ops = HASHMAP_OPS_STRING(server_free_void);
-static const HashmapOps opens_ops = HASHMAP_OPS_U64(free);
+static const HashmapOps opens_ops = HASHMAP_OPS_U64(driver_open_record_free);
 
 /*
  * Adds p's spec to specs: 1 added or the same as the one there, 0 refused
@@ -160,6 +161,38 @@ static void host_probe(void *userdata, Entry *nub, const Personality *p, const V
         driver_server_submit(s, c);
 }
 
+/*
+ * Detaches the nub's kernel driver for driver, before its Start (kernel-driver.h): a USB interface through
+ * the driver's access fd (USBDEVFS_DISCONNECT_CLAIM: detached and claimed for it in one step), any other
+ * nub through sysfs. The driver has its provider open from then on; the open record binds the kernel
+ * driver again when it goes (driver_open_record_free()).
+ */
+static int take_from_kernel_driver(DriverHost *h, Entry *nub, MatcherDriver *driver) {
+        bool usbfs = kernel_driver_by_usbfs(nub);
+        OpenRecord *o;
+        int r;
+
+        if (usbfs)
+                r = driver_host_prepare_access(h, driver->entry, DEVICE_ACCESS_DETACH_KERNEL_DRIVER);
+        else
+                r = driver_host_open_provider(h, driver->entry);
+        o = r >= 0 ? hashmap_get(&h->opens, &nub->id) : NULL;
+        if (r >= 0 && !usbfs) {
+                r = kernel_driver_detach(nub);
+                if (r < 0)
+                        (void) driver_host_close_provider(h, driver->entry);
+        }
+        if (r < 0)
+                return log_warning_errno(r, "Cannot detach kernel driver %s from %s for %s: %m", driver->kernel_driver,
+                                         entry_get_name(nub, NULL), driver->personality->name);
+        assert(o && o->driver_id == driver->id);
+        o->kernel_nub = entry_ref(nub);
+        o->kernel_driver = strdup(driver->kernel_driver); /* for the log only: NULL says "?" */
+        log_info("Detached kernel driver %s from %s: %s replaces it.", driver->kernel_driver, entry_get_name(nub, NULL),
+                 driver->personality->name);
+        return 0;
+}
+
 static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, MatcherDone done, void *token) {
         DriverHost *h = userdata;
         DriverServer *s;
@@ -180,19 +213,14 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
                 done(token, -ENOMEM, 0);
                 return;
         }
-        /* It replaces the nub's kernel driver (matcher.h): detached before Start, bound again when it ends. */
+        /* It replaces the nub's kernel driver (matcher.h): detached before Start. */
         if (driver->kernel_driver) {
-                r = kernel_driver_detach(nub);
+                r = take_from_kernel_driver(h, nub, driver);
                 if (r < 0) {
-                        log_warning_errno(r, "Cannot detach kernel driver %s from %s for %s: %m", driver->kernel_driver,
-                                          entry_get_name(nub, NULL), driver->personality->name);
                         free(c);
                         done(token, r, 0);
                         return;
                 }
-                driver->kernel_detached = true;
-                log_info("Detached kernel driver %s from %s: %s replaces it.", driver->kernel_driver,
-                         entry_get_name(nub, NULL), driver->personality->name);
         }
         /* The instance: the record's host slot from now on, and the start call's until it replies. */
         driver->host = s;
@@ -215,9 +243,11 @@ static void host_stop(void *userdata, MatcherDriver *driver) {
 
         if (!s)
                 return; /* its server crashed, or its start never completed */
-        driver_host_release_instance(h, s, driver->id);
-        /* The matcher has dropped the record from its map already: release_instance could not find it. */
-        driver_host_give_back_kernel_driver(h, driver);
+        if (s->state == SERVER_RUNNING)
+                /* Its access ends when Stop does (driver_server_send_termination()), not before. */
+                driver_host_forget_instance(h, s, driver->id);
+        else
+                driver_host_release_instance(h, s, driver->id);
         if (s->n_instances == 0)
                 s->retiring = true; /* it exits by itself after this Stop */
         /* Phase 1 reaches the driver as a message from its provider, then stop (reference §1.10). */
@@ -342,24 +372,67 @@ int driver_host_authorize(DriverHost *h, const char *sender, uint64_t driver_id,
         return 0;
 }
 
-int driver_host_open_provider(DriverHost *h, Entry *driver) {
+/* The open record of driver's provider, made when it has none: -EBUSY opened by another, -ESTALE gone. */
+static int open_record(DriverHost *h, Entry *driver, OpenRecord **ret) {
         Entry *nub = entry_get_parent(driver, h->registry->service_plane);
         OpenRecord *o;
 
         if (!nub || (nub->state & ENTRY_STATE_INACTIVE))
                 return -ESTALE;
         o = hashmap_get(&h->opens, &nub->id);
-        if (o)
-                return o->driver_id == driver->id ? 0 : -EBUSY;
+        if (o) {
+                if (o->driver_id != driver->id)
+                        return -EBUSY;
+                *ret = o;
+                return 0;
+        }
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
-        *o = (OpenRecord) { .nub_id = nub->id, .driver_id = driver->id };
+        *o = (OpenRecord) { .nub_id = nub->id, .driver_id = driver->id, .access_fd = -EBADF };
         if (hashmap_put(&h->opens, &o->nub_id, o) < 0) {
                 free(o);
                 return -ENOMEM;
         }
+        *ret = o;
+        return 1;
+}
+
+int driver_host_open_provider(DriverHost *h, Entry *driver) {
+        OpenRecord *o;
+        int r;
+
+        r = open_record(h, driver, &o);
+        return r < 0 ? r : 0;
+}
+
+static int open_access(DriverHost *h, Entry *driver, unsigned flags, int *ret_fd) {
+        Entry *nub = entry_get_parent(driver, h->registry->service_plane);
+        OpenRecord *o;
+        int r, created;
+
+        created = r = open_record(h, driver, &o);
+        if (r < 0)
+                return r;
+        if (o->access_fd < 0) {
+                r = device_access_open(nub, flags, &o->access_fd);
+                if (r < 0) {
+                        if (created)
+                                hashmap_delete(&h->opens, &o->nub_id);
+                        return r;
+                }
+        }
+        if (ret_fd)
+                *ret_fd = o->access_fd;
         return 0;
+}
+
+int driver_host_prepare_access(DriverHost *h, Entry *driver, unsigned flags) {
+        return open_access(h, driver, flags, NULL);
+}
+
+int driver_host_copy_provider_fd(DriverHost *h, Entry *driver, int *ret_fd) {
+        return open_access(h, driver, 0, ret_fd);
 }
 
 int driver_host_close_provider(DriverHost *h, Entry *driver) {

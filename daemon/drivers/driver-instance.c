@@ -6,8 +6,11 @@
  * (host slot = the server running it), with the providers they opened.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "device-access.h"
 #include "driver-host-internal.h"
 #include "kernel-driver.h"
 #include "log.h"
@@ -18,6 +21,12 @@
 void driver_call_free(HostCall *c) {
         if (!c)
                 return;
+        if (c->ends_access) {
+                /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
+                c->ends_access = false;
+                driver_host_end_access(c->server->host, c->driver_id);
+                entry_release_removal(c->driver);
+        }
         sd_bus_slot_unref(c->slot);
         entry_unref(c->nub);
         entry_unref(c->driver);
@@ -55,6 +64,46 @@ void driver_call_complete(HostCall *c, int r, int32_t score) {
 /* -------------------------------------------------------------------------- */
 /* Instances. */
 
+/*
+ * The driver that replaced the nub's kernel driver has let go of it (closed its provider, stopped, crashed,
+ * gave up, or its start failed): the kernel's driver gets the device back, unless the nub is going.
+ */
+static void give_back_kernel_driver(OpenRecord *o) {
+        Entry *nub = o->kernel_nub;
+        int r;
+
+        if (!nub->registry || (nub->state & ENTRY_STATE_INACTIVE))
+                return;
+        r = kernel_driver_bind(nub);
+        if (r < 0)
+                log_warning_errno(r, "Cannot bind kernel driver %s to %s again, ignoring: %m", o->kernel_driver ?: "?",
+                                  entry_get_name(nub, NULL));
+        else
+                log_info("Bound kernel driver %s to %s again.", o->kernel_driver ?: "?", entry_get_name(nub, NULL));
+}
+
+void driver_open_record_free(void *p) {
+        OpenRecord *o = p;
+        int r;
+
+        if (!o)
+                return;
+        if (o->access_fd >= 0) {
+                /* The server's dup shares the open file: what can be revoked is revoked for it too. */
+                r = device_access_revoke(o->access_fd);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot revoke the access of driver 0x%" PRIx64 ", ignoring: %m",
+                                        o->driver_id);
+                close(o->access_fd);
+        }
+        /* After the revoke and the close: a USB interface's claim is released, the kernel may bind it. */
+        if (o->kernel_nub)
+                give_back_kernel_driver(o);
+        entry_unref(o->kernel_nub);
+        free(o->kernel_driver);
+        free(o);
+}
+
 static void release_opens(DriverHost *h, uint64_t driver_id) {
         void *v;
 
@@ -65,25 +114,17 @@ static void release_opens(DriverHost *h, uint64_t driver_id) {
                 }
 }
 
-/*
- * An instance that replaced its nub's kernel driver ends (it stopped, its server crashed or gave up, its
- * personality went, its start failed): the kernel's driver gets the device back, unless the nub is going.
- */
-void driver_host_give_back_kernel_driver(DriverHost *h, MatcherDriver *d) {
-        Entry *nub = registry_get_entry(h->registry, d->nub_id);
-        int r;
+void driver_host_end_access(DriverHost *h, uint64_t driver_id) {
+        release_opens(h, driver_id);
+}
 
-        if (!d->kernel_detached)
-                return;
-        d->kernel_detached = false;
-        if (!nub || (nub->state & ENTRY_STATE_INACTIVE))
-                return;
-        r = kernel_driver_bind(nub, -1);
-        if (r < 0)
-                log_warning_errno(r, "Cannot bind kernel driver %s to %s again, ignoring: %m", d->kernel_driver,
-                                  entry_get_name(nub, NULL));
-        else
-                log_info("Bound kernel driver %s to %s again.", d->kernel_driver, entry_get_name(nub, NULL));
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
+        MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
+
+        if (d && d->host == s)
+                d->host = NULL;
+        if (s->n_instances > 0)
+                s->n_instances--;
 }
 
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
@@ -92,8 +133,6 @@ void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t drive
         if (d && d->host == s)
                 d->host = NULL;
         release_opens(h, driver_id);
-        if (d)
-                driver_host_give_back_kernel_driver(h, d);
         if (s->n_instances > 0)
                 s->n_instances--;
 }

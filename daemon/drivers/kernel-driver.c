@@ -89,40 +89,17 @@ static int open_usbfs(const Entry *nub, int *ret_fd, unsigned *ret_ifno) {
         return 0;
 }
 
-static int usbfs_detach(const Entry *nub) {
-        struct usbdevfs_disconnect_claim dc = {
-                .flags = USBDEVFS_DISCONNECT_CLAIM_EXCEPT_DRIVER, /* never from another usbfs user */
-                .driver = "usbfs",
-        };
-        _cleanup_close_ int fd = -1;
-        unsigned ifno;
+static int usbfs_connect(const Entry *nub) {
+        struct usbdevfs_ioctl cmd = { .ioctl_code = USBDEVFS_CONNECT };
+        _cleanup_close_ int fd = -EBADF;
+        unsigned ifno = 0;
         int r;
 
         r = open_usbfs(nub, &fd, &ifno);
         if (r < 0)
                 return r;
-        dc.interface = ifno;
-        if (ioctl(fd, USBDEVFS_DISCONNECT_CLAIM, &dc) < 0)
-                return -errno;
-        /* Closing releases our claim; the interface stays without a driver until it is bound again. */
-        return 0;
-}
-
-static int usbfs_connect(const Entry *nub, int usbfs_fd) {
-        _cleanup_close_ int own = -1;
-        struct usbdevfs_ioctl cmd = { .ioctl_code = USBDEVFS_CONNECT };
-        unsigned ifno;
-        int fd = usbfs_fd, r;
-
-        r = open_usbfs(nub, &own, &ifno);
-        if (r < 0)
-                return r;
-        if (fd >= 0)
-                (void) ioctl(fd, USBDEVFS_RELEASEINTERFACE, &ifno); /* the server's claim, when it still has it */
-        else
-                fd = own;
         cmd.ifno = (int) ifno;
-        /* The kernel probes its drivers for the interface (nothing when one is bound already). */
+        /* The kernel probes its drivers for the interface (nothing when one is bound, or usbfs claims it). */
         if (ioctl(fd, USBDEVFS_IOCTL, &cmd) < 0)
                 return -errno;
         return 0;
@@ -132,8 +109,6 @@ int kernel_driver_detach(const Entry *nub) {
         const char *syspath = linux_key(nub, "SYSPATH");
         _cleanup_free_ char *path = NULL;
 
-        if (kernel_driver_by_usbfs(nub))
-                return usbfs_detach(nub);
         if (!syspath)
                 return -ENODEV;
         if (asprintf(&path, "%s/driver/unbind", syspath) < 0)
@@ -141,12 +116,12 @@ int kernel_driver_detach(const Entry *nub) {
         return write_sysfs(path, device_name(syspath));
 }
 
-int kernel_driver_bind(const Entry *nub, int usbfs_fd) {
+int kernel_driver_bind(const Entry *nub) {
         const char *syspath = linux_key(nub, "SYSPATH"), *subsystem = linux_key(nub, "SUBSYSTEM");
         _cleanup_free_ char *path = NULL;
 
         if (kernel_driver_by_usbfs(nub))
-                return usbfs_connect(nub, usbfs_fd);
+                return usbfs_connect(nub);
         if (!syspath || !subsystem)
                 return -ENODEV;
         if (asprintf(&path, "/sys/bus/%s/drivers_probe", subsystem) < 0)

@@ -6,11 +6,12 @@
  * before Start and when the instance ends. The kernel's unbind and bind
  * uevents then move the IOLinuxKernelDriver entry (device-tree.h).
  *
- * - A USB interface (IOUSBHostInterface): USBDEVFS_DISCONNECT_CLAIM on its
- *   device's usbfs node, which detaches the kernel driver and claims the
- *   interface for that file in one step (never from another usbfs user);
- *   given back with USBDEVFS_CONNECT (the kernel probes its drivers for the
- *   interface again) once the claim is released.
+ * - A USB interface (IOUSBHostInterface): detached by the driver's access
+ *   fd (device-access.h, DEVICE_ACCESS_DETACH_KERNEL_DRIVER:
+ *   USBDEVFS_DISCONNECT_CLAIM detaches the kernel driver and claims the
+ *   interface on that fd in one step, never from another usbfs user); given
+ *   back, once that fd is revoked and closed, by USBDEVFS_CONNECT (the kernel
+ *   probes its drivers for the interface) on a usbfs file of our own.
  * - Any other nub: its device name written to SYSPATH/driver/unbind; given
  *   back by writing it to /sys/bus/SUBSYSTEM/drivers_probe.
  *
@@ -26,17 +27,12 @@
 /* The nub is a USB interface: its kernel driver is taken through usbfs, not sysfs. */
 bool kernel_driver_by_usbfs(const Entry *nub);
 
-/*
- * Detaches the nub's kernel driver: sysfs unbind, or for a USB interface
- * USBDEVFS_DISCONNECT_CLAIM on a usbfs file of its own, closed again (the
- * interface stays without a driver until kernel_driver_bind()).
- */
+/* A nub that is not a USB interface: writes its device name to SYSPATH/driver/unbind. */
 int kernel_driver_detach(const Entry *nub);
 
 /*
- * Binds a kernel driver to the nub again: sysfs drivers_probe, or for a USB
- * interface USBDEVFS_CONNECT. usbfs_fd (or -1) is a usbfs file that may hold
- * the interface's claim (the driver's access fd): the claim is released on
- * it first, so the server loses the interface to the kernel's driver.
+ * Binds a kernel driver to the nub again: USBDEVFS_CONNECT for a USB
+ * interface (whose claim must have been released), sysfs drivers_probe
+ * otherwise.
  */
-int kernel_driver_bind(const Entry *nub, int usbfs_fd);
+int kernel_driver_bind(const Entry *nub);

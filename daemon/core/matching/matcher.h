@@ -81,7 +81,6 @@ typedef struct MatcherDriver {
         bool started;             /* start succeeded: registered and matched */
         void *host;               /* weak: the host's slot (driver-host.c: the server running it), or NULL */
         char *kernel_driver;      /* owned: the kernel driver it took the nub from (its name), or NULL */
-        bool kernel_detached;     /* the host detached that driver: it binds it again when the instance ends */
 } MatcherDriver;
 
 typedef struct DriverHostOps {
