@@ -221,13 +221,17 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        /* The nubs below the device now hang below its driver, as on a Mac. */
+        /*
+         * The nubs below the device now hang below its driver, as on a Mac. Only the devices' nubs: a
+         * driver the matcher started on this nub (a user-space driver, whose claim of a USB interface
+         * binds usbfs) stays below its provider.
+         */
         for (;;) {
                 Entry *child = NULL;
 
                 children = entry_get_children(n->nub, t->registry->service_plane, &count);
                 for (unsigned i = 0; i < count; i++)
-                        if (children[i] != drv) {
+                        if (children[i] != drv && hashmap_get(&t->by_entry, &children[i]->id)) {
                                 child = children[i];
                                 break;
                         }

@@ -9,7 +9,8 @@
  *   one, or below that ancestor's kernel-driver entry when a driver is
  *   bound; top-level devices below the platform expert.
  * - Kernel drivers: a bound driver is an IOLinuxKernelDriver entry named
- *   after the driver, between the nub and the nubs below it.
+ *   after the driver, between the nub and the nubs below it (drivers the
+ *   matcher started on the nub stay below the nub).
  * - IOUSB: USB devices below their parent USB device; root hubs below Root.
  * - IOPower: power-managed nubs below their power parents, devlinks as
  *   further power parents, IOPowerManagement (power-plane.h).
