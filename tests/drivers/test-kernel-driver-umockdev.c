@@ -13,6 +13,7 @@
  * - One with the key (run by the test driver server) starts after the
  *   daemon wrote the device's name to unbind; when its personality is
  *   removed (reload), the daemon writes the name to drivers_probe.
+ * - One with the key whose Start fails: unbind, then drivers_probe.
  */
 
 #include <errno.h>
@@ -296,10 +297,27 @@ static void test_with_key_detaches_and_binds_again(void **state) {
                                      &(FileWait) { k->root, "sys/bus/pci/drivers_probe", EHCI_NAME }, 5000));
 }
 
+static void test_start_failure_binds_again(void **state) {
+        KdrvTest *k;
+        uint64_t drv = 0;
+
+        /* Detached before Start, and Start fails: the kernel driver is probed for the device again. */
+        assert_int_equal(start(state, PERSONALITY("Failing", "TestFailDriver", ", \"IOProbeScore\": 1, "
+                                                             "\"IOUserServerReplacesKernelDriver\": true, "
+                                                             "\"TestBehavior\": \"fail-start\"")), 0);
+        k = *state;
+        assert_true(driver_test_wait(&k->t, file_written,
+                                     &(FileWait) { k->root, "sys/bus/pci/drivers/ehci-pci/unbind", EHCI_NAME }, 5000));
+        assert_true(driver_test_wait(&k->t, file_written,
+                                     &(FileWait) { k->root, "sys/bus/pci/drivers_probe", EHCI_NAME }, 5000));
+        assert_int_equal(driver_test_find_one(&k->t, "TestFailDriver", &drv), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_without_key_never_detaches, teardown),
                 cmocka_unit_test_teardown(test_with_key_detaches_and_binds_again, teardown),
+                cmocka_unit_test_teardown(test_start_failure_binds_again, teardown),
         };
 
         return cmocka_run_group_tests_name("kernel drivers on a umockdev testbed", tests, NULL, NULL);
