@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "device-access.h"
 #include "kernel-driver.h"
 
 static const char *linux_key(const Entry *nub, const char *key) {
@@ -43,49 +44,21 @@ static const char *device_name(const char *syspath) {
         return slash ? slash + 1 : syspath;
 }
 
-static int read_sysfs_unsigned(const char *dir, const char *attr, unsigned *ret) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-
-        if (asprintf(&path, "%s/%s", dir, attr) < 0)
-                return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        return fscanf(f, "%u", ret) == 1 ? 0 : -EINVAL;
-}
-
-/* A usbfs file of the interface's device (/dev/bus/usb/BBB/DDD), and the interface's number. */
+/* A usbfs file of the interface's device (the node device access gives it), and the interface's number. */
 static int open_usbfs(const Entry *nub, int *ret_fd, unsigned *ret_ifno) {
-        const char *syspath = linux_key(nub, "SYSPATH");
-        Value *ifno = entry_get_property(nub, "bInterfaceNumber");
-        _cleanup_free_ char *device = NULL, *node = NULL;
-        unsigned busnum, devnum;
-        char *slash;
-        int fd, r;
+        _cleanup_free_ char *node = NULL;
+        int fd, ifno, r;
 
-        if (!syspath || !ifno || value_type(ifno) != VALUE_NUMBER)
-                return -ENODEV;
-        /* The interface's folder is below its device's. */
-        device = strdup(syspath);
-        if (!device)
-                return -ENOMEM;
-        slash = strrchr(device, '/');
-        if (!slash || slash == device)
-                return -ENODEV;
-        *slash = '\0';
-        r = read_sysfs_unsigned(device, "busnum", &busnum);
-        if (r >= 0)
-                r = read_sysfs_unsigned(device, "devnum", &devnum);
+        r = device_access_path(nub, &node, &ifno);
         if (r < 0)
-                return r == -ENOENT ? -ENODEV : r;
-        if (asprintf(&node, "/dev/bus/usb/%03u/%03u", busnum, devnum) < 0)
-                return -ENOMEM;
+                return r;
+        if (ifno < 0)
+                return -ENODEV;
         fd = open(node, O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
         *ret_fd = fd;
-        *ret_ifno = (unsigned) value_unsigned(ifno);
+        *ret_ifno = (unsigned) ifno;
         return 0;
 }
 
