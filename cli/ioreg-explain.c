@@ -20,19 +20,27 @@ static void print_header(FILE *f, const IoregNode *n) {
                 (unsigned long long) n->id);
 }
 
-/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
-static int explain_node(FILE *f, const IoregNode *n, bool always) {
-        json_auto_t *candidates = NULL;
-        ioreg_return_t rr;
-        json_t *c; /* borrowed */
-        size_t i;
+int ioreg_explain_from_daemon(void *userdata _unused_, uint64_t id, json_t **ret) {
+        ioreg_return_t rr = ioreg_catalogue_explain(id, ret);
 
-        rr = ioreg_catalogue_explain(n->id, &candidates);
         if (rr != IOREG_RETURN_SUCCESS) {
-                fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) n->id,
+                fprintf(stderr, "ioreg: cannot explain 0x%llx: %s\n", (unsigned long long) id,
                         ioreg_return_string(rr));
                 return -EIO;
         }
+        return 0;
+}
+
+/* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
+static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSource source, void *userdata) {
+        json_auto_t *candidates = NULL;
+        json_t *c; /* borrowed */
+        size_t i;
+        int r;
+
+        r = source(userdata, n->id, &candidates);
+        if (r < 0)
+                return r;
         json_array_foreach(candidates, i, c) {
                 const char *outcome = json_string_value(json_object_get(c, "outcome")) ?: "?";
                 const char *key = json_string_value(json_object_get(c, "failed_key")) ?: "";
@@ -66,7 +74,8 @@ static int explain_node(FILE *f, const IoregNode *n, bool always) {
         return 0;
 }
 
-int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                  void *userdata) {
         bool selected = selection_given(o);
         int ret = 0;
 
@@ -77,7 +86,7 @@ int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
 
                 if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
                         continue;
-                r = explain_node(f, n, selected);
+                r = explain_node(f, n, selected, source, userdata);
                 if (r < 0 && ret == 0)
                         ret = r;
         }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioreg-explain.h: ioreg --explain, the matcher's verdict on every candidate
- * personality of the selected entries (org.ioreg.Catalogue1.Explain, through libioreg). The
+ * personality of the selected entries (org.ioreg.Catalogue1.Explain, through libioreg,
+ * or a saved registry's prediction: ioreg-predict.h). The
  * entries are those -c, -k and -n select, else every service that has a
  * candidate. Per entry, its object line, then one line per candidate:
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
@@ -14,5 +15,15 @@
 
 #include "ioreg-print.h"
 
-/* Asks the daemon through libioreg (ioreg_catalogue_explain()) entry by entry. */
-int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o);
+#include <jansson.h>
+#include <stdint.h>
+
+/* Where the candidates come from: a JSON array as ioreg_catalogue_explain() returns it (owned). */
+typedef int (*IoregExplainSource)(void *userdata, uint64_t id, json_t **ret);
+
+/* The daemon, through libioreg (ioreg_catalogue_explain()). */
+int ioreg_explain_from_daemon(void *userdata, uint64_t id, json_t **ret);
+
+/* Asks source entry by entry. */
+int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                  void *userdata);

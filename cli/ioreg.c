@@ -12,6 +12,7 @@
 
 #include "ioreg-explain.h"
 #include "ioreg-monitor.h"
+#include "ioreg-predict.h"
 #include "ioreg-print.h"
 #include "ioreg-tree.h"
 #include "registry.h"
@@ -23,6 +24,9 @@ static unsigned arg_wait_quiet_sec; /* 0: do not wait */
 static const char *arg_from;        /* a saved registry instead of the daemon */
 static bool arg_archive, arg_json;
 static bool arg_explain;              /* the matcher's verdicts instead of the tree */
+static char **arg_personalities;      /* --personalities=DIR (owned strv): with --from, predict */
+static size_t n_personalities;
+static bool arg_keep_mac_drivers = true;
 static bool arg_monitor;              /* live events instead of the tree */
 static unsigned arg_monitor_count;    /* stop after this many events; 0: never */
 
@@ -52,6 +56,11 @@ static void usage(FILE *f) {
                 "\t                   into the -p plane instead of asking the daemon\n"
                 "\t--explain          the matcher's verdict on each candidate personality of the\n"
                 "\t                   entries -c/-k/-n select (default: every service with one)\n"
+                "\t--personalities=DIR with --from and --explain: what would match on that Mac,\n"
+                "\t                   with the personalities of DIR (repeatable), without a daemon\n"
+                "\t--mac-drivers=keep|aside  the saved registry's own drivers hold their match\n"
+                "\t                   categories (keep, the default), or are set aside to see who\n"
+                "\t                   would win in their place\n"
                 "\t--monitor[=COUNT]  print services published, matched and terminated, and the\n"
                 "\t                   registry going busy and quiet, as they happen (-j: JSON);\n"
                 "\t                   stop after COUNT events\n"
@@ -75,13 +84,16 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN, ARG_MONITOR };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN, ARG_MONITOR, ARG_PERSONALITIES,
+               ARG_MAC_DRIVERS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, ARG_HELP },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "monitor", optional_argument, NULL, ARG_MONITOR },
                 { "from", required_argument, NULL, ARG_FROM },
+                { "personalities", required_argument, NULL, ARG_PERSONALITIES },
+                { "mac-drivers", required_argument, NULL, ARG_MAC_DRIVERS },
                 {},
         };
         bool width_set = false;
@@ -105,6 +117,23 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_FROM:
                         arg_from = optarg;
+                        break;
+                case ARG_PERSONALITIES: {
+                        char **l = realloc(arg_personalities, (n_personalities + 2) * sizeof(char *));
+
+                        if (!l)
+                                return -ENOMEM;
+                        arg_personalities = l;
+                        l[n_personalities++] = optarg; /* borrowed from argv */
+                        l[n_personalities] = NULL;
+                        break;
+                }
+                case ARG_MAC_DRIVERS:
+                        if (!streq(optarg, "keep") && !streq(optarg, "aside")) {
+                                fprintf(stderr, "ioreg: --mac-drivers takes keep or aside, not '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_keep_mac_drivers = streq(optarg, "keep");
                         break;
                 case 'a':
                         arg_archive = true;
@@ -187,6 +216,10 @@ static int parse_argv(int argc, char *argv[]) {
                 }
         if (optind < argc) {
                 usage(stderr);
+                return -EINVAL;
+        }
+        if (arg_personalities && !(arg_from && arg_explain)) {
+                fprintf(stderr, "ioreg: --personalities goes with --from and --explain\n");
                 return -EINVAL;
         }
         if (arg_archive && arg_json) {
@@ -288,14 +321,23 @@ static int run_explain(void) {
         int r;
 
         if (arg_from) {
-                fprintf(stderr, "ioreg: --explain asks the daemon; to try personalities on a saved registry, "
-                                "run ioregd --snapshot=FILE --personalities=DIR\n");
-                return -EINVAL;
+                _cleanup_(ioreg_predictor_freep) IoregPredictor *p = NULL;
+
+                if (!arg_personalities) {
+                        fprintf(stderr, "ioreg: --explain with --from needs --personalities=DIR\n");
+                        return -EINVAL;
+                }
+                r = ioreg_predictor_new(arg_from, arg_plane, arg_personalities, arg_keep_mac_drivers, &p);
+                if (r >= 0)
+                        r = ioreg_predictor_tree(p, arg_plane, &tree);
+                if (r < 0)
+                        return r;
+                return ioreg_explain(stdout, &tree, &arg_print, ioreg_predictor_explain, p);
         }
         r = fetch(arg_plane, &tree, NULL);
         if (r < 0)
                 return r;
-        return ioreg_explain(stdout, &tree, &arg_print);
+        return ioreg_explain(stdout, &tree, &arg_print, ioreg_explain_from_daemon, NULL);
 }
 
 int main(int argc, char *argv[]) {
@@ -303,10 +345,15 @@ int main(int argc, char *argv[]) {
         int r;
 
         r = parse_argv(argc, argv);
-        if (r <= 0)
+        if (r <= 0) {
+                free(arg_personalities);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        if (arg_explain)
-                return run_explain() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        if (arg_explain) {
+                r = run_explain();
+                free(arg_personalities);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
         if (arg_monitor)
                 return run_monitor() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (arg_from)

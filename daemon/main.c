@@ -15,6 +15,7 @@ static bool arg_no_udev;
 static char **arg_personality_dirs; /* owned strv */
 static const char *arg_snapshot;
 static const char *arg_snapshot_plane = "IOService";
+static bool arg_snapshot_set_aside = false;
 static unsigned arg_notify_limit;
 static uint64_t arg_power_poll_usec; /* 0: the default; UINT64_MAX: never */
 static const char *arg_logind_bus;
@@ -39,6 +40,9 @@ static void help(void) {
                "     --snapshot=FILE        Serve a saved macOS registry (ioreg text dump or\n"
                "                            -a archive) instead of this machine's devices\n"
                "     --snapshot-plane=PLANE The plane the dump shows (default: IOService)\n"
+               "     --mac-drivers=keep|aside With --snapshot: the saved Mac's own drivers hold\n"
+               "                            their match categories (keep, the default), or are\n"
+               "                            set aside to see who would win in their place\n"
                "     --notify-limit=N       Events pending per subscription before it\n"
                "                            overflows (default: 1024, as Apple)\n"
                "     --power-poll=MSEC      Read devices' runtime PM status every MSEC\n"
@@ -71,7 +75,7 @@ static int strv_extend(char ***l, const char *s) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
-               ARG_SNAPSHOT_PLANE, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
+               ARG_SNAPSHOT_PLANE, ARG_MAC_DRIVERS, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
                ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT, ARG_TRUST };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -82,6 +86,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "personalities", required_argument, NULL, ARG_PERSONALITIES },
                 { "snapshot", required_argument, NULL, ARG_SNAPSHOT },
                 { "snapshot-plane", required_argument, NULL, ARG_SNAPSHOT_PLANE },
+                { "mac-drivers", required_argument, NULL, ARG_MAC_DRIVERS },
                 { "notify-limit", required_argument, NULL, ARG_NOTIFY_LIMIT },
                 { "power-poll", required_argument, NULL, ARG_POWER_POLL },
                 { "logind-bus", required_argument, NULL, ARG_LOGIND_BUS },
@@ -118,6 +123,11 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_SNAPSHOT_PLANE:
                         arg_snapshot_plane = optarg;
+                        break;
+                case ARG_MAC_DRIVERS:
+                        if (!streq(optarg, "keep") && !streq(optarg, "aside"))
+                                return log_error_errno(EINVAL, "--mac-drivers takes keep or aside, not '%s'.", optarg);
+                        arg_snapshot_set_aside = streq(optarg, "aside");
                         break;
                 case ARG_NOTIFY_LIMIT: {
                         char *end;
@@ -202,6 +212,7 @@ int main(int argc, char *argv[]) {
         config.personality_dirs = arg_personality_dirs;
         config.snapshot = arg_snapshot;
         config.snapshot_plane = arg_snapshot_plane;
+        config.snapshot_set_aside = arg_snapshot_set_aside;
         config.notify_limit = arg_notify_limit;
         config.power_poll_usec = arg_power_poll_usec;
         config.logind_bus = arg_logind_bus;

@@ -29,6 +29,7 @@ typedef struct ManagerConfig {
                                         * directories, read after the vendor's and the admin's */
         const char *snapshot;    /* borrowed; a saved registry to serve instead of udev, or NULL */
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
+        bool snapshot_set_aside;    /* the snapshot's own drivers hold no category (--mac-drivers=aside) */
         unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
         uint64_t power_poll_usec; /* runtime PM poll interval; 0: the default (1 s), UINT64_MAX: never */
         const char *logind_bus;  /* borrowed; where logind is: NULL the daemon's own bus, "system",
@@ -52,6 +53,7 @@ typedef struct Manager {
         bool no_udev;
         char *snapshot;            /* owned, NULL unless serving a saved registry */
         char *snapshot_plane;      /* owned, with snapshot */
+        bool snapshot_set_aside;
         char *sysfs_root;          /* owned */
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */

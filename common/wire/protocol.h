@@ -59,6 +59,7 @@
 #define IOREG_ERROR_NO_SUCH_SUBSCRIPTION "org.ioreg.Error.NoSuchSubscription" /* unknown, or another client's */
 #define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"              /* interest in an entry being terminated */
 #define IOREG_ERROR_FAILED "org.ioreg.Error.Failed"
+#define IOREG_ERROR_CHANGED "org.ioreg.Error.Changed"              /* GetPlanePage: the registry changed, start again */
 /* A provider opened by another client, or not opened by this one; a busy driver. */
 #define IOREG_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
 #define IOREG_ERROR_NOT_OPEN "org.ioreg.Error.NotOpen"
@@ -88,3 +89,6 @@
 #define IO_MESSAGE_SYSTEM_HAS_POWERED_ON UINT32_C(0xe0000300)
 #define IO_MESSAGE_SYSTEM_WILL_RESTART UINT32_C(0xe0000310)
 #define IO_MESSAGE_SYSTEM_WILL_POWER_ON UINT32_C(0xe0000320)
+
+/* In a record or signal whose property table does not fit one message: the table's size (t) in its place. */
+#define IOREG_PROPERTIES_OMITTED_KEY "IORegistryPropertiesOmitted"

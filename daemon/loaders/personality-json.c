@@ -73,7 +73,7 @@ int personality_json_load(PersonalityLoader *l, const char *buf, size_t len) {
         json_auto_t *root = NULL;
         json_error_t error;
         json_t *bundle_id, *personalities, *item; /* borrowed */
-        const char *name;
+        const char *name, *key;
         int r;
 
         /* Duplicate keys are refused: in a personality, which one was meant is a guess. */
@@ -98,11 +98,14 @@ int personality_json_load(PersonalityLoader *l, const char *buf, size_t len) {
                 personality_loader_error(l, NULL, "CFBundleIdentifier", "expected a string, got %s",
                                          json_type_phrase(bundle_id));
 
-        personalities = json_object_get(root, "IOKitPersonalities");
+        key = PERSONALITIES_ARCH_KEY;
+        personalities = json_object_get(root, key);
+        if (!personalities)
+                personalities = json_object_get(root, key = "IOKitPersonalities");
         if (!personalities)
                 return 0; /* a bundle without personalities (a library) is fine */
         if (!json_is_object(personalities)) {
-                personality_loader_error(l, NULL, "IOKitPersonalities", "expected a dictionary, got %s",
+                personality_loader_error(l, NULL, key, "expected a dictionary, got %s",
                                          json_type_phrase(personalities));
                 return 0;
         }

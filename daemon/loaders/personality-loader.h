@@ -36,6 +36,23 @@ void personality_loader_convert_error(PersonalityLoader *l, const char *personal
                                       const char *key, const ConvertError *e);
 
 /*
+ * The key of this architecture's personalities. Apple's kext loader reads
+ * "IOKitPersonalities_<arch>" (x86_64, arm64, ...) in place of
+ * "IOKitPersonalities" when a bundle has it (OSKext's per-architecture
+ * Info.plist keys); the readers do the same for this machine's
+ * architecture.
+ */
+#if defined(__x86_64__)
+#define PERSONALITIES_ARCH_KEY "IOKitPersonalities_x86_64"
+#elif defined(__aarch64__)
+#define PERSONALITIES_ARCH_KEY "IOKitPersonalities_arm64"
+#elif defined(__i386__)
+#define PERSONALITIES_ARCH_KEY "IOKitPersonalities_i386"
+#else
+#define PERSONALITIES_ARCH_KEY "IOKitPersonalities"
+#endif
+
+/*
  * Readers: each parses the contents of l->path, buf (len bytes, borrowed; no
  * NUL needed). They return 0 (errors went to l), or -ENOMEM.
  */

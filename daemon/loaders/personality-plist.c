@@ -257,6 +257,7 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
         _cleanup_(plist_freep) plist_t root = NULL;
         plist_t node, personalities; /* borrowed from root */
         plist_dict_iter it = NULL;
+        const char *key;
         int r = 0;
 
         if (len > UINT32_MAX) {
@@ -294,11 +295,14 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
                 personality_loader_error(l, NULL, "CFBundleIdentifier", "expected a string, got %s",
                                          plist_type_phrase(node));
 
-        personalities = plist_dict_get_item(root, "IOKitPersonalities");
+        key = PERSONALITIES_ARCH_KEY;
+        personalities = plist_dict_get_item(root, key);
+        if (!personalities)
+                personalities = plist_dict_get_item(root, key = "IOKitPersonalities");
         if (!personalities)
                 return 0; /* a bundle without personalities (a library) is fine */
         if (plist_get_node_type(personalities) != PLIST_DICT) {
-                personality_loader_error(l, NULL, "IOKitPersonalities", "expected a dictionary, got %s",
+                personality_loader_error(l, NULL, key, "expected a dictionary, got %s",
                                          plist_type_phrase(personalities));
                 return 0;
         }

@@ -43,7 +43,10 @@ RULES = {
     # bus-client.h); of the value model only what turns a saved registry's Values into that
     # form, and the MacRoman names ioreg prints.
     'cli': COMMON + ['common/wire:json-form.h', 'common/value:value-json.h', 'common/value:macroman.h',
-                     'daemon/core/registry', 'daemon/loaders:snapshot.h'],
+                     'daemon/core/registry', 'daemon/loaders:snapshot.h',
+                     # ioreg --from --personalities --explain: the matcher's prediction in process.
+                     'daemon/core/matching', 'daemon/loaders:personality-dirs.h',
+                     'daemon/loaders:personality-file.h'],
 }
 # System headers the pure core must not see: it takes no I/O and no bus.
 CORE_FORBIDDEN = re.compile(r'^(systemd/|libudev\.h|plist/|dirent\.h|fcntl\.h|sys/stat\.h|sys/socket\.h)')

@@ -417,20 +417,28 @@ int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem *
         CatalogueItem **items;
 
         n_keys = nub_keys(nub, keys);
-        for (const Class *k = nub->klass; k; k = k->super, chain++) {
-                Bucket *b = hashmap_get(&c->buckets, k->name);
+        for (const Class *k = nub->klass; k; k = k->super, chain++)
+                for (unsigned a = 0; a <= c->classes->n_aliases; a++) {
+                        /* The class's own bucket, then one per alias: a personality filed before the
+                         * alias was defined (the families define theirs after the catalogue is built)
+                         * sits under the name it was written with. */
+                        const char *name = a == 0 ? k->name : c->classes->aliases[a - 1];
+                        Bucket *b;
 
-                if (!b)
-                        continue;
-                if (add_list(&cands, &n, &cap, &b->general, chain) < 0)
-                        return -ENOMEM;
-                for (unsigned i = 0; i < n_keys; i++) {
-                        KeyedList *l = hashmap_get(&b->by_key, &keys[i]);
-
-                        if (l && add_list(&cands, &n, &cap, &l->list, chain) < 0)
+                        if (a > 0 && class_table_find(c->classes, name) != k)
+                                continue;
+                        b = hashmap_get(&c->buckets, name);
+                        if (!b)
+                                continue;
+                        if (add_list(&cands, &n, &cap, &b->general, chain) < 0)
                                 return -ENOMEM;
+                        for (unsigned i = 0; i < n_keys; i++) {
+                                KeyedList *l = hashmap_get(&b->by_key, &keys[i]);
+
+                                if (l && add_list(&cands, &n, &cap, &l->list, chain) < 0)
+                                        return -ENOMEM;
+                        }
                 }
-        }
         if (n > 1)
                 qsort(cands, n, sizeof(*cands), candidate_compare);
         items = malloc(sizeof(*items) * (n ? n : 1));

@@ -26,13 +26,20 @@ bool match_resources(Registry *reg _unused_, Entry *e, const Value *table, int32
 }
 
 MatchFamilyHook match_family_hook(const Entry *e) {
-        /* Most-derived first: an interface class never derives from the device class, but be explicit. */
-        if (entry_conforms_to(e, "IOUSBHostInterface"))
+        /*
+         * Most-derived first: an interface class never derives from the device class, but be explicit.
+         * IOUSBDevice/IOUSBInterface are aliases in a live registry, but the nubs' own classes in a
+         * saved registry from OS X before 10.11 (IOUSBFamily scored them the same way).
+         */
+        if (entry_conforms_to(e, "IOUSBHostInterface") || entry_conforms_to(e, "IOUSBInterface"))
                 return match_usb_interface;
-        if (entry_conforms_to(e, "IOUSBHostDevice"))
+        if (entry_conforms_to(e, "IOUSBHostDevice") || entry_conforms_to(e, "IOUSBDevice"))
                 return match_usb_device;
         if (entry_conforms_to(e, "IOPCIDevice"))
                 return match_pci;
+        if (entry_conforms_to(e, "IOHIDDevice") || entry_conforms_to(e, "IOHIDInterface") ||
+            entry_conforms_to(e, "IOHIDEventService"))
+                return match_hid;
         if (entry_conforms_to(e, "IOResources"))
                 return match_resources;
         if (entry_conforms_to(e, "IOSerialBSDClient"))

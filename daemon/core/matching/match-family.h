@@ -20,6 +20,7 @@ MatchFamilyHook match_family_hook(const Entry *e);
 bool match_usb_device(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_usb_interface(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_pci(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
+bool match_hid(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_resources(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 bool match_serial(Registry *reg, Entry *e, const Value *table, int32_t *score, const char **failed_key);
 

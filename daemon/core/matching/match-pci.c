@@ -7,6 +7,12 @@
  * IOPCISecondaryMatch only one of them; IOPCIClassMatch compares the
  * class-code register as config space holds it (class << 8, the revision
  * byte ignored). Every key present must match. Scores are not changed.
+ *
+ * On a tunnelled device (the nub has IOPCITunnelled: behind Thunderbolt),
+ * IOPCIBridge::matchNubWithPropertyTable takes only drivers whose
+ * personality says IOPCITunnelCompatible = true (with the configurator's
+ * default, kIOPCIConfiguratorCheckTunnel); PCI-PCI bridges
+ * (IOPCI2PCIBridge) and tables without IOClass (a client's query) pass.
  */
 
 #include <errno.h>
@@ -84,6 +90,16 @@ static bool pair(const Entry *e, const char *vendor_key, const char *device_key,
         return true;
 }
 
+static bool tunnel_allows(const Entry *e, const Value *table) {
+        Value *cls = value_dict_get(table, "IOClass"), *ok;
+
+        if (!entry_get_property(e, "IOPCITunnelled") || !cls || value_type(cls) != VALUE_STRING ||
+            streq(value_string(cls, NULL), "IOPCI2PCIBridge"))
+                return true;
+        ok = value_dict_get(table, "IOPCITunnelCompatible");
+        return ok && value_type(ok) == VALUE_BOOLEAN && value_boolean(ok);
+}
+
 bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
                const char **failed_key) {
         uint32_t primary = 0, secondary = 0, class_code = 0;
@@ -110,6 +126,10 @@ bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *sc
         if ((v = value_dict_get(table, "IOPCIClassMatch")) &&
             !(has_class && list_matches(v, (class_code & 0xffffff) << 8, 0xffffff00))) {
                 *failed_key = "IOPCIClassMatch";
+                return false;
+        }
+        if (!tunnel_allows(e, table)) {
+                *failed_key = "IOPCITunnelCompatible";
                 return false;
         }
         return true;

@@ -7,6 +7,15 @@
  * 9000) is added; −1000 per "*" wildcard among the rule's keys, −500 when
  * idProductMask was needed. A table with no USB key is left to the generic
  * keys (IOServiceMatching("IOUSBDevice") matches every device).
+ *
+ * The modern family (IOUSBHostFamily, closed source) also compares
+ * USBPortType (tIOUSBHostPortType: standard, captive, internal, ...) and
+ * USBSpeed (tIOUSBHostConnectionSpeed) with the nub's: a table naming one
+ * matches only a nub with the same value, so that Apple's internal-hub
+ * personalities fail on external hubs. They add nothing to the score: a
+ * real Mac records IOProbeScore 90100 for AppleUSB20InternalIntelHub
+ * (idVendor, idProductArray, USBPortType: the 90000 rule plus its own 100),
+ * and 50000 for AppleUSB20Hub (the bare class rule).
  */
 
 #include "match-family.h"
@@ -128,6 +137,24 @@ static const char *first_failed_key(const UsbKeys *k) {
         return "USB key combination";
 }
 
+/* USBPortType and USBSpeed: equal to the nub's when present. */
+static bool port_keys_match(Entry *e, const Value *table, const char **failed_key) {
+        static const char *const keys[] = { "USBPortType", "USBSpeed" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                Value *want = value_dict_get(table, keys[i]), *mine;
+
+                if (!want)
+                        continue;
+                mine = entry_get_property(e, keys[i]);
+                if (!mine || !value_equal(want, mine)) {
+                        *failed_key = keys[i];
+                        return false;
+                }
+        }
+        return true;
+}
+
 static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *rules, size_t n_rules,
                       const char *class_key, int32_t *score, const char **failed_key) {
         const char *category;
@@ -135,6 +162,8 @@ static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *r
         uint64_t nub_class = 0;
         bool vendor_class;
 
+        if (!port_keys_match(e, table, failed_key))
+                return false;
         read_keys(e, table, k);
         if (!k->present) {
                 /* Apple gives the user-client merge personalities a fixed score. */

@@ -87,6 +87,52 @@ static int explain_kernel_driver(const Matcher *m, Entry *nub, ExplainItem *x) {
         return x->kernel_driver && x->category ? 1 : -ENOMEM;
 }
 
+void matcher_set_prediction(Matcher *m, bool keep_saved_drivers) {
+        m->predict = true;
+        m->set_aside_saved = !keep_saved_drivers;
+}
+
+/* IOResourceMatch names a resource the saved IOResources does not show (one without properties shows none). */
+static bool resource_missing(const Matcher *m, const Value *table) {
+        Value *v = value_dict_get(table, "IOResourceMatch");
+        const Value *props = m->resources ? m->resources->properties : NULL;
+
+        if (!v || !props || value_dict_size(props) == 0)
+                return false;
+        if (value_type(v) == VALUE_STRING)
+                return !value_dict_get(props, value_string(v, NULL));
+        for (size_t i = 0; value_type(v) == VALUE_ARRAY && i < value_array_size(v); i++) {
+                Value *k = value_array_get(v, i);
+
+                if (value_type(k) == VALUE_STRING && !value_dict_get(props, value_string(k, NULL)))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * Prediction: among the candidates not held, merged or failed, the best
+ * family score of each category wins (the first in catalogue order on a
+ * tie, as the stable sort of a pass does); the others lose to it.
+ */
+static void predict(ExplainItem *items, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                ExplainItem *x = &items[i];
+                unsigned best = i;
+
+                if (x->outcome != EXPLAIN_NOT_RUN)
+                        continue;
+                for (unsigned k = 0; k < n; k++)
+                        if (items[k].outcome == EXPLAIN_NOT_RUN && streq(items[k].category, x->category) &&
+                            (items[k].passive_score > items[best].passive_score ||
+                             (items[k].passive_score == items[best].passive_score && k < best)))
+                                best = k;
+                for (unsigned k = 0; k < n; k++)
+                        if (items[k].outcome == EXPLAIN_NOT_RUN && streq(items[k].category, x->category))
+                                items[k].outcome = k == best ? EXPLAIN_WINNER : EXPLAIN_LOST;
+        }
+}
+
 int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) {
         _cleanup_free_ CatalogueItem **items = NULL;
         const PassRecord *rec = hashmap_get(&m->records, &nub->id);
@@ -126,6 +172,11 @@ int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) 
                         continue;
                 }
                 x->passive_score = x->probe_score = res.score;
+                if (m->predict && !rec && resource_missing(m, p->dict)) {
+                        x->outcome = EXPLAIN_NO_MATCH; /* its start would wait for ever */
+                        x->failed_key = "IOResourceMatch";
+                        continue;
+                }
                 if (!matcher_wants_host(m, p) && matcher_is_merge_only(p)) {
                         x->outcome = EXPLAIN_MERGED;
                         continue;
@@ -151,6 +202,8 @@ int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) 
                     !matcher_may_replace_kernel_driver(m, p))
                         x->failed_key = KERNEL_DRIVER_REPLACE_KEY;
         }
+        if (m->predict && !rec)
+                predict(out + kernel, n);
         *ret = out;
         *ret_n = kernel + n;
         return 0;

@@ -86,6 +86,8 @@ struct Matcher {
         Hashmap jobs;           /* nub ID → MatchJob * (owned) */
         Hashmap drivers;        /* driver entry ID → MatcherDriver * (owned): started and starting */
         Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
+        bool predict;           /* a saved registry: explain predicts (matcher_set_prediction()) */
+        bool set_aside_saved;   /* ... with the saved registry's drivers holding nothing */
 };
 
 /* matcher-records.c */
@@ -104,7 +106,12 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
 bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p);
 /* A driver server must run p. */
 bool matcher_wants_host(const Matcher *m, const Personality *p);
-/* p is only there to merge IOProviderMergeProperties into its provider. */
+/* p is only there to merge IOProviderMergeProperties into its provider (or IOProviderParentMergeProperties). */
 bool matcher_is_merge_only(const Personality *p);
+/*
+ * Merges table's IOProviderMergeProperties into nub, and its
+ * IOProviderParentMergeProperties into nub's provider (IOProviderPropertyMerger).
+ */
+int matcher_merge_properties(Matcher *m, Entry *nub, const Value *table);
 /* Keeps what the pass j found, for explain (replacing the nub's last pass). */
 void matcher_record_pass(MatchJob *j);

@@ -82,6 +82,8 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
 
                 if (children[i]->state & ENTRY_STATE_INACTIVE)
                         continue;
+                if (!d && m->set_aside_saved)
+                        continue; /* a saved registry's driver, set aside (matcher_set_prediction()) */
                 if (!d && matcher_kernel_driver_holds(children[i])) {
                         /* Said last: a driver that replaced it holds the category while its unbind is under way. */
                         if (streq(category, DEFAULT_CATEGORY) && !kernel)
@@ -111,8 +113,30 @@ bool matcher_wants_host(const Matcher *m, const Personality *p) {
  */
 bool matcher_is_merge_only(const Personality *p) {
         Value *merge = value_dict_get(p->dict, "IOProviderMergeProperties");
+        Value *parent = value_dict_get(p->dict, "IOProviderParentMergeProperties");
 
-        return merge && value_type(merge) == VALUE_DICTIONARY;
+        return (merge && value_type(merge) == VALUE_DICTIONARY) || (parent && value_type(parent) == VALUE_DICTIONARY);
+}
+
+static int merge_into(Entry *e, const Value *merge) {
+        if (!e || !merge || value_type(merge) != VALUE_DICTIONARY)
+                return 0;
+        for (size_t i = 0; i < value_dict_size(merge); i++) {
+                int r = entry_set_property(e, value_dict_key_at(merge, i), value_dict_value_at(merge, i));
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int matcher_merge_properties(Matcher *m, Entry *nub, const Value *table) {
+        int r = merge_into(nub, value_dict_get(table, "IOProviderMergeProperties"));
+
+        if (r >= 0)
+                r = merge_into(entry_get_parent(nub, m->registry->service_plane),
+                               value_dict_get(table, "IOProviderParentMergeProperties"));
+        return r;
 }
 
 void matcher_record_pass(MatchJob *j) {

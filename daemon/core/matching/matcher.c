@@ -96,16 +96,6 @@ unsigned matcher_n_pending(const Matcher *m) {
 
 
 
-static int merge_into_nub(Entry *nub, const Value *merge) {
-        for (size_t i = 0; i < value_dict_size(merge); i++) {
-                int r = entry_set_property(nub, value_dict_key_at(merge, i), value_dict_value_at(merge, i));
-
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 /* Pass 1: the passive filter, in catalogue order; survivors sorted by family score. */
 static int gather_candidates(MatchJob *j) {
         Matcher *m = j->matcher;
@@ -140,7 +130,7 @@ static int gather_candidates(MatchJob *j) {
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
                         continue;
                 if (!matcher_wants_host(m, p) && matcher_is_merge_only(p)) {
-                        r = merge_into_nub(j->nub, value_dict_get(p->dict, "IOProviderMergeProperties"));
+                        r = matcher_merge_properties(m, j->nub, p->dict);
                         if (r < 0)
                                 return r;
                         continue;
@@ -281,10 +271,7 @@ static void finish_start(MatchJob *j, int r) {
         MatcherDriver *d = hashmap_get(&m->drivers, &drv->id);
 
         if (r >= 0 && d && !(drv->state & ENTRY_STATE_INACTIVE)) {
-                Value *merge = value_dict_get(c->table, "IOProviderMergeProperties");
-
-                if (merge && value_type(merge) == VALUE_DICTIONARY)
-                        (void) merge_into_nub(j->nub, merge);
+                (void) matcher_merge_properties(m, j->nub, c->table);
                 entry_set_state(drv, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH |
                                              ENTRY_STATE_FIRST_MATCH, 0);
                 /* A started driver registers itself (registerService), so subscribers see it arrive. */

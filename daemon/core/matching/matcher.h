@@ -106,6 +106,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Matcher *, matcher_free);
 
 void matcher_set_host(Matcher *m, const DriverHostOps *ops, void *host);
 
+/*
+ * A saved registry (ioregd --snapshot, ioreg --from): no pass runs, and
+ * matcher_explain() says what would happen: per category, the candidate
+ * with the best family score "winner", the others "lost". The Mac's own
+ * drivers (entries the matcher did not start, with an IOMatchCategory)
+ * hold their categories when keep_saved_drivers, else they are set aside
+ * to see who would win in their place.
+ */
+void matcher_set_prediction(Matcher *m, bool keep_saved_drivers);
+
 /* registerService: start a match pass on nub (or ask the running one to go again). */
 int matcher_register_service(Matcher *m, Entry *nub);
 

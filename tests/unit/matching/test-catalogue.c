@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "catalogue.h"
+#include "family.h"
 #include "match-fixture.h"
 #include "personality-file.h"
 
@@ -333,6 +334,45 @@ static void test_real_usb(void **state) {
                           "Apple 2000FPS Mouse", "Apple DFU Interface Range");
 }
 
+/*
+ * The daemon builds its catalogue before the families define their classes
+ * and aliases (issue 16, cause 1): a personality written for IOUSBDevice is
+ * filed under that name, and must still be a candidate for IOUSBHostDevice
+ * nubs once the alias exists. Real MergeNub personalities.
+ */
+static void test_aliases_defined_later(void **state _unused_) {
+        _cleanup_(personality_list_done) PersonalityList list = {};
+        Registry *reg = NULL;
+        Catalogue *cat = NULL;
+        CatalogueItem **items = NULL;
+        Entry *hub;
+        unsigned n = 0;
+        bool smsc = false, dfu = false;
+
+        assert_int_equal(registry_new(&reg), 0);
+        assert_int_equal(catalogue_new(reg->classes, &cat), 0);
+        assert_int_equal(personality_file_load(PLIST("apple-IOUSBFamily-AppleUSBMergeNub.plist"), &list, NULL,
+                                               NULL, NULL), 0);
+        assert_int_equal(catalogue_replace(cat, &list, NULL, NULL), 0);
+        assert_string_equal(catalogue_item(cat, 0)->provider_class, "IOUSBDevice"); /* not yet an alias */
+
+        assert_int_equal(family_define_classes(reg->classes), 0);
+        assert_int_equal(registry_create_entry(reg, "IOUSBHostDevice", &hub), 0);
+        assert_int_equal(entry_set_property_take(hub, "idVendor", value_new_unsigned(1060, 32)), 0);
+        assert_int_equal(entry_set_property_take(hub, "idProduct", value_new_unsigned(9492, 32)), 0);
+        assert_int_equal(catalogue_find_drivers(cat, hub, &items, &n), 0);
+        for (unsigned i = 0; i < n; i++) {
+                smsc = smsc || streq(items[i]->personality->name, "SMSC2514i");
+                dfu = dfu || streq(items[i]->personality->name, "Apple DFU Device Range");
+        }
+        assert_true(smsc);
+        assert_true(dfu);
+        assert_int_equal(n, 8);
+        free(items);
+        catalogue_free(cat);
+        registry_free(reg);
+}
+
 static void test_real_pci(void **state) {
         MatchFixture *f = *state;
 
@@ -356,6 +396,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_reload, match_fixture_setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_real_usb, match_fixture_setup, match_fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_real_pci, match_fixture_setup, match_fixture_teardown),
+                cmocka_unit_test(test_aliases_defined_later),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
