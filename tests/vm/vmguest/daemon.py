@@ -18,6 +18,7 @@ class Daemon:
     def __init__(self, build, src, extra_env=None, name="ioregd", args=()):
         self.build, self.src = build, src
         self.dir = tempfile.mkdtemp(prefix=name + "-")
+        os.chmod(self.dir, 0o755)  # the bus socket's folder: driver servers run as nobody
         self.log_path = os.path.join(self.dir, "ioregd.log")
         with open(os.path.join(src, "tests/data/private-bus.conf.in")) as f:
             conf = f.read().replace("@DIR@", self.dir)
