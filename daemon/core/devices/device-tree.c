@@ -390,12 +390,28 @@ static int remove_device(DeviceTree *t, DeviceNode *n) {
         return 1;
 }
 
+/* Copies key from e's table into the new description when only e has it. */
+static int keep_key(const Entry *e, NubDescription *nub, const char *key) {
+        Value *v = value_dict_get(e->properties, key);
+
+        if (!v || value_dict_get(nub->properties, key))
+                return 0;
+        return value_dict_set(nub->properties, key, v);
+}
+
 static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub, bool power) {
         Entry *e = n->nub;
         bool same;
         int r, changed, planes;
 
         n->sweep = t->sweep;
+        /*
+         * The driver host's mark of a crash loop is the daemon's, not the kernel's: a change (the kernel
+         * driver bound again after the loop, DESIGN.md) keeps it.
+         */
+        r = keep_key(e, nub, "IOUserServerCrashLoop");
+        if (r < 0)
+                return r;
         same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&
                streq_ptr(nub->location, entry_get_location(e, NULL)) && value_equal(nub->properties, e->properties);
         if (!same && !streq_ptr(nub->class_name, e->klass->name)) {

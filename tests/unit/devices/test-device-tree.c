@@ -258,6 +258,21 @@ static void test_bind_leaves_drivers_below_nub(void **state) {
         assert_ptr_equal(service_parent(f, user), a);
 }
 
+static void test_change_keeps_crash_loop_mark(void **state) {
+        Fixture *f = *state;
+        Entry *a;
+
+        assert_int_equal(add(&f->tree, DEV_A), 1);
+        a = device_tree_find(&f->tree, DEV_A);
+        /* The driver host marked a crash loop; then the kernel's driver is bound again (a change). */
+        assert_int_equal(entry_set_property_take(a, "IOUserServerCrashLoop", value_new_string("org.example.server")), 0);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "i8042" }),
+                1);
+        assert_string_equal(value_string(entry_get_property(a, "IOUserServerCrashLoop"), NULL), "org.example.server");
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "DRIVER"), NULL), "i8042");
+}
+
 static void test_change(void **state) {
         Fixture *f = *state;
         Entry *a;
@@ -425,6 +440,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_add_finds_parents, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bind_unbind, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bind_leaves_drivers_below_nub, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_change_keeps_crash_loop_mark, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_move, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_remove_subtree, setup, teardown),
