@@ -95,6 +95,7 @@ struct DriverServer {
         unsigned n_instances;       /* instances started or starting */
         bool retiring;              /* its last instance stopped: it exits by itself */
         bool signalled;             /* we sent it SIGTERM or SIGKILL */
+        bool retry;                 /* given up on, reset by a reload: its crash-looped nubs are matched again */
         DriverBackoff backoff;
         uint64_t *rematch;          /* owned: nub IDs to match again after the back-off */
         unsigned n_rematch, cap_rematch;
