@@ -58,8 +58,10 @@ static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSo
                 fprintf(f, "  %-24s \"%s\" (%s)", json_string_value(json_object_get(c, "category")) ?: "",
                         json_string_value(json_object_get(c, "name")) ?: "",
                         json_string_value(json_object_get(c, "bundle")) ?: "");
-                if (key[0])
+                if (key[0] && streq(outcome, "no-match"))
                         fprintf(f, " failed at %s", key);
+                else if (key[0]) /* a kernel driver holds it, and the personality lacks the key to replace it */
+                        fprintf(f, " held by 0x%llx (no %s)", (unsigned long long) driver, key);
                 else if (driver)
                         fprintf(f, " %s 0x%llx", streq(outcome, "winner") ? "started" : "held by",
                                 (unsigned long long) driver);
