@@ -386,12 +386,32 @@ static int remove_device(DeviceTree *t, DeviceNode *n) {
         return 1;
 }
 
+/*
+ * Keys a nub gets from the driver host, not from its device (driver-server.c: a server's crash loop):
+ * a new description of the device keeps them. A kernel driver bound again after the crash loop sends a
+ * bind, which would otherwise wipe the mark at once.
+ */
+static int keep_host_keys(const Entry *e, NubDescription *nub) {
+        static const char *const keys[] = { "IOUserServerCrashLoop" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                Value *v = value_dict_get(e->properties, keys[i]);
+
+                if (v && !value_dict_get(nub->properties, keys[i]) && value_dict_set(nub->properties, keys[i], v) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub, bool power) {
         Entry *e = n->nub;
         bool same;
         int r, changed, planes;
 
         n->sweep = t->sweep;
+        r = keep_host_keys(e, nub);
+        if (r < 0)
+                return r;
         same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&
                streq_ptr(nub->location, entry_get_location(e, NULL)) && value_equal(nub->properties, e->properties);
         if (!same && !streq_ptr(nub->class_name, e->klass->name)) {
