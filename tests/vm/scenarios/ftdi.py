@@ -252,6 +252,9 @@ def run(ctx):
         if not system.wait_until(lambda: crash_looped(daemon), 60):
             problems.append("crash loop: no interface with IOUserServerCrashLoop")
         problems += give_back(ctx, daemon, "crash loop")
+        # ftdi_sio back after all that: its tty moves bytes as before.
+        if interface_driver() == "ftdi_sio":
+            problems += both_ways(ctx, "/dev/ttyUSB0", "ftdi_sio after the crash loop")
         os.unlink(os.path.join(folder, PERSONALITY))
         reload(daemon)
     finally:
