@@ -306,11 +306,8 @@ void driver_host_reset_crash_loops(DriverHost *h) {
 int driver_host_check_in(DriverHost *h, const char *sender, pid_t pid, uid_t uid, const char *server_name) {
         DriverServer *s = hashmap_get(&h->servers, server_name);
 
-        if (!s || s->state != SERVER_LAUNCHING || s->pid != pid || s->uid != uid) {
-                log_warning("Refused a check-in as driver server %s from %s (PID %d, UID %u): not the process "
-                            "ioregd launched.", server_name, sender, (int) pid, (unsigned) uid);
-                return -EACCES;
-        }
+        if (!s || s->state != SERVER_LAUNCHING || s->pid != pid || s->uid != uid)
+                return -EACCES; /* logged by the caller, rate-limited */
         s->unique_name = strdup(sender);
         if (!s->unique_name)
                 return -ENOMEM;
@@ -464,4 +461,8 @@ pid_t driver_host_server_pid(const DriverHost *h, const char *server_name) {
         DriverServer *s = hashmap_get(&h->servers, server_name);
 
         return s ? s->pid : 0;
+}
+
+bool driver_host_provider_is_open(const DriverHost *h, const Entry *nub) {
+        return h && nub && hashmap_get(&h->opens, &nub->id) != NULL;
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,12 @@
         "\"IOUserClass\": \"" cls "\", \"IOUserServerName\": \"org.ioreg.test.drivers\", "                   \
         "\"IOUserServerExecutable\": \"@SERVER@\", \"IOMatchCategory\": \"" cat "\", "                       \
         "\"IOUserServerEnvironment\": { \"TEST_STOP_DIR\": \"@STOPDIR@\" }" extra " }"
+
+static int64_t stat_uid(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) < 0 ? -1 : (int64_t) st.st_uid;
+}
 
 static int teardown(void **state) {
         DriverTest *t = *state;
@@ -112,7 +119,21 @@ static void test_match_launch_start(void **state) {
         pid = driver_test_number(t, drv, "TestServerPID");
         uid = driver_test_number(t, drv, "TestServerUID");
         assert_true(pid > 0 && pid_alive((pid_t) pid));
-        assert_int_equal(uid, geteuid() == 0 ? 65534 : (int64_t) geteuid());
+        if (geteuid() == 0) {
+                /* A user of its own (driver-user.h), which the system knows while it runs (nss-systemd). */
+                struct passwd *pw;
+                char name[64];
+
+                assert_in_range(uid, 61184, 65519);
+                pw = getpwuid((uid_t) uid);
+                assert_non_null(pw);
+                snprintf(name, sizeof(name), "ioreg-driver-%u", (unsigned) uid);
+                assert_string_equal(pw->pw_name, name);
+                /* Not dumpable: /proc/PID belongs to root, not to its user. */
+                snprintf(name, sizeof(name), "/proc/%d/environ", (int) pid);
+                assert_int_equal(stat_uid(name), 0);
+        } else
+                assert_int_equal(uid, (int64_t) geteuid());
 
         /* Its nub, published from start, is registered below it. */
         assert_int_equal(driver_test_find_one(t, "TestChildNub", &nub), 1);
