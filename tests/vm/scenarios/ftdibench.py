@@ -19,7 +19,7 @@ import tty
 from scenarios import ftdi
 from vmguest import system
 
-SIZE = int(os.environ.get("ioreg_vm_ftdi_bench_kib", "1024")) * 1024
+SIZE = 1024 * 1024
 ROUNDS = 3
 PATTERN = bytes(range(256)) * (SIZE // 256)
 
