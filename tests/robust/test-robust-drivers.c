@@ -276,6 +276,37 @@ static void test_property_cap(void **state) {
         assert_in_range(n, 10, 16);
 }
 
+static bool started(DriverTest *t, const void *arg) {
+        uint64_t id = 0;
+
+        return driver_test_find_one(t, "RobustDriver", &id) == 1;
+}
+
+/*
+ * Where the system cannot know a user of the server's own (its record in a folder nss-systemd
+ * does not read), the server runs as nobody, as before, with a warning; the records are gone.
+ */
+static void test_userdb_fallback(void **state) {
+        char dir[] = "/tmp/test-robust-userdb-XXXXXX";
+        RobustTest *r;
+        struct stat st;
+        uint64_t id = 0;
+
+        if (geteuid() != 0)
+                skip();
+        assert_non_null(mkdtemp(dir));
+        setenv("IOREG_USERDB_DIR", dir, 1);
+        r = *state = start(ROBUST_DRIVER("none"));
+        unsetenv("IOREG_USERDB_DIR");
+        assert_true(wait_for(&r->t, started, NULL, 10000));
+        assert_int_equal(driver_test_find_one(&r->t, "RobustDriver", &id), 1);
+        assert_int_equal(log_count(r, "no user of its own"), 1);
+        assert_true(log_count(r, "UID 65534)") >= 1);
+        /* No record left behind: the folder is empty. */
+        assert_int_equal(rmdir(dir), 0);
+        assert_true(stat(dir, &st) < 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_fork_crash, teardown),
@@ -284,6 +315,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_refused_check_in_flood, teardown),
                 cmocka_unit_test_teardown(test_caps, teardown),
                 cmocka_unit_test_teardown(test_property_cap, teardown),
+                cmocka_unit_test_teardown(test_userdb_fallback, teardown),
         };
 
         return cmocka_run_group_tests_name("driver servers that misbehave", tests, NULL, NULL);
