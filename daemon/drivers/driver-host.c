@@ -105,9 +105,18 @@ static DriverServer *server_for(DriverHost *h, const Personality *p, int *ret_er
         DriverServer *s;
 
         s = name ? hashmap_get(&h->servers, name) : NULL;
+        rec = name ? hashmap_get(&h->specs, name) : NULL;
+        if (s && rec && s->state == SERVER_IDLE && !driver_spec_equal(&s->spec, &rec->spec)) {
+                /* A reload changed the server's spec (program, environment, user): its next launch takes it. */
+                DriverSpec copy;
+
+                if (driver_spec_copy(&rec->spec, &copy) >= 0) {
+                        driver_spec_done(&s->spec);
+                        s->spec = copy;
+                }
+        }
         if (s)
                 return s;
-        rec = name ? hashmap_get(&h->specs, name) : NULL;
         if (!rec) {
                 /* driver_host_load_specs() refused it, or never saw it. */
                 log_warning("%s: personality %s: driver server %s has no valid spec loaded.", p->source ?: "?",
@@ -452,4 +461,8 @@ pid_t driver_host_server_pid(const DriverHost *h, const char *server_name) {
         DriverServer *s = hashmap_get(&h->servers, server_name);
 
         return s ? s->pid : 0;
+}
+
+bool driver_host_provider_is_open(const DriverHost *h, const Entry *nub) {
+        return h && nub && hashmap_get(&h->opens, &nub->id) != NULL;
 }
