@@ -4,6 +4,8 @@
  * Registry, line by line. Object lines give the tree, property blocks the
  * properties in Apple's value syntax (snapshot-value.c); `-f` blocks are
  * read back into their bytes. See snapshot.h for what the text loses.
+ * Also read: dumps printed to a terminal (clipped lines, a shell prompt
+ * before or after), and the one-line-per-entry "class: A:B:C" form.
  */
 
 #include <ctype.h>
@@ -30,6 +32,11 @@ typedef struct Loader {
         char **pending;          /* owned strv: those lines */
         char *open_line;         /* owned: a property line whose string holds newlines, so far */
         unsigned n_pending, cap_pending;
+        size_t clip_width;       /* the terminal width the dump was clipped at, 0 if it was not */
+        bool clipped;            /* the current line is clipped: it ends in the '$' ioreg put there */
+        bool trailing;           /* the dump ended (a shell prompt after it): the rest is ignored */
+        uint64_t *ids;           /* owned, sorted: the whole IDs of a clipped dump (cut ones avoid them) */
+        size_t n_ids;
 } Loader;
 
 _printf_(3, 4) static int fail_at(Loader *l, int r, const char *format, ...) {
@@ -86,17 +93,134 @@ static int define_chain(Registry *reg, char *classes, const char **ret) {
         return 0;
 }
 
+/*
+ * "+-o Name class: A:B:C", what `ioreg -i | sed` leaves of an object line
+ * (one line per entry: no id, state or properties): the chain is defined
+ * as shown; the entry gets the next free ID (Root keeps Root's).
+ */
+static int parse_chain_line(Loader *l, const char *s, const char *info, unsigned depth) {
+        _cleanup_free_ char *head = strndup(s, info - s), *chain = strdup(info + 8);
+        SnapshotRecord rec = { .depth = depth };
+        char *at;
+        int r;
+
+        if (!head || !chain)
+                return -ENOMEM;
+        if ((at = strrchr(head, '@'))) {
+                *at = 0;
+                rec.location = at + 1;
+        }
+        rec.name = head;
+        rec.is_service = strstr(chain, "IOService") != NULL;
+        r = define_chain(l->builder.registry, chain, &rec.class_name);
+        if (r < 0)
+                return fail_at(l, r, "cannot define the classes of '%s'", rec.name);
+        if (depth == 0 && l->builder.n_records == 0 && streq(rec.name, "Root"))
+                rec.id = REGISTRY_ROOT_ID;
+        r = snapshot_builder_add(&l->builder, &rec, l->err);
+        if (r < 0 && l->err)
+                l->err->line = l->line;
+        return r;
+}
+
+/* An object line clipped before its "  <class": the name as shown (with its '$'), nothing else known. */
+static int parse_clipped_name(Loader *l, const char *s, unsigned depth) {
+        SnapshotRecord rec = { .depth = depth, .name = s, .class_name = "IORegistryEntry" };
+        int r = snapshot_builder_add(&l->builder, &rec, l->err);
+
+        if (r < 0 && l->err)
+                l->err->line = l->line;
+        return r;
+}
+
+/*
+ * The last field of a clipped object line, cut anywhere: a state word
+ * whose visible part names one word only, a count or time with the digits
+ * it shows, an id with the digits it shows completed to the kernel's nine
+ * with the lowest ones still free. Whatever else was cut is not known.
+ */
+static int id_compare(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static bool id_taken(const Loader *l, uint64_t id) {
+        return registry_get_entry(l->builder.registry, id) ||
+               (l->n_ids && bsearch(&id, l->ids, l->n_ids, sizeof(*l->ids), id_compare));
+}
+
+static void cut_field(const Loader *l, const char *field, SnapshotRecord *rec) {
+        static const struct {
+                const char *word;
+                uint32_t set;
+                bool service;
+        } words[] = {
+                { "registered", ENTRY_STATE_REGISTERED, true }, { "!registered", 0, true },
+                { "matched", ENTRY_STATE_MATCHED, false },      { "!matched", 0, false },
+                { "inactive", ENTRY_STATE_INACTIVE, false },    { "active", 0, false },
+        };
+        unsigned long long v;
+        const char *p;
+        size_t n = strlen(field);
+        int len;
+
+        if (n == 0)
+                return;
+        if (sscanf(field, "id 0x%llx%n", &v, &len) == 1 && (size_t) len == n) {
+                for (unsigned digits = n - 5; digits < 9; digits++)
+                        v <<= 4;
+                while (id_taken(l, v))
+                        v++;
+                rec->id = v;
+                return;
+        }
+        if (sscanf(field, "busy %llu", &v) == 1) {
+                rec->busy = (uint32_t) v;
+                if ((p = strchr(field, '(')) && sscanf(p, "(%llu", &v) == 1)
+                        rec->busy_time_nsec = v ? v * 1000000ULL : 1;
+                else if (field[n - 1] == ' ' || p)
+                        rec->busy_time_nsec = 1; /* a time followed, its digits cut */
+                return;
+        }
+        if (sscanf(field, "retain %llu", &v) == 1) {
+                rec->retain = (uint32_t) v;
+                return;
+        }
+        /* The one word the visible letters begin ("r" could be "registered" or "retain": neither). */
+        size_t found = SIZE_MAX;
+        unsigned count = strncmp("id", field, n) == 0 || strncmp("retain", field, n) == 0 ||
+                         strncmp("busy", field, n) == 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strncmp(words[i].word, field, n) == 0) {
+                        found = i;
+                        count++;
+                }
+        if (count == 1 && found != SIZE_MAX) {
+                rec->state |= words[found].set;
+                rec->is_service = rec->is_service || words[found].service;
+        }
+}
+
 static int parse_object_line(Loader *l, const char *s, unsigned depth) {
         _cleanup_free_ char *head = NULL, *klass = NULL;
         SnapshotRecord rec = { .depth = depth };
         const char *info = strstr(s, "  <class "), *p;
         char *at, *field, *save = NULL;
+        size_t n_info;
         int r;
 
-        if (!info || info[strlen(info) - 1] != '>')
+        if (!info && (p = strstr(s, " class: ")))
+                return parse_chain_line(l, s, p, depth);
+        if (!info && l->clipped)
+                return parse_clipped_name(l, s, depth);
+        if (!info || (info[strlen(info) - 1] != '>' && !l->clipped))
                 return fail_at(l, -EBADMSG, "object line without \"  <class …>\"");
         head = strndup(s, info - s);
-        klass = strndup(info + 9, strlen(info + 9) - 1);
+        /* A clipped line keeps what it shows: its last, cut field is dropped below. */
+        n_info = strlen(info + 9) - (info[strlen(info) - 1] == '>' ? 1 : 0);
+        klass = strndup(info + 9, n_info);
         if (!head || !klass)
                 return -ENOMEM;
         at = strrchr(head, '@');
@@ -121,6 +245,11 @@ static int parse_object_line(Loader *l, const char *s, unsigned depth) {
 
                 while (*field == ' ')
                         field++;
+                if (l->clipped && field[0] && field[strlen(field) - 1] == '$') {
+                        field[strlen(field) - 1] = 0;
+                        cut_field(l, field, &rec);
+                        break;
+                }
                 if (sscanf(field, "id 0x%llx", &v) == 1)
                         rec.id = v;
                 else if (streq(field, "registered") || streq(field, "!registered")) {
@@ -144,8 +273,10 @@ static int parse_object_line(Loader *l, const char *s, unsigned depth) {
                 else
                         return fail_at(l, -EBADMSG, "unknown field '%s'", field);
         }
-        if (!rec.id)
+        if (!rec.id && !l->clipped)
                 return fail_at(l, -EBADMSG, "object line without an id");
+        if (!rec.id && depth == 0 && l->builder.n_records == 0 && streq(rec.name, "Root"))
+                rec.id = REGISTRY_ROOT_ID;
         r = snapshot_builder_add(&l->builder, &rec, l->err);
         if (r < 0 && l->err)
                 l->err->line = l->line;
@@ -203,6 +334,32 @@ static int parse_property_line(Loader *l, const char *s) {
         return value_dict_set_take(l->props, key, v);
 }
 
+/*
+ * A property line clipped at the terminal's width (its last byte is the
+ * '$'): the key and as much of the value as shows (snapshot-clip.c); a key
+ * cut before its " = " keeps the '$' and gets the value "".
+ */
+static int parse_clipped_property(Loader *l, const char *s) {
+        _cleanup_free_ char *key = NULL;
+        size_t n = strlen(s) - 1;
+        const char *sep;
+        Value *v;
+        int r;
+
+        if (strncmp(s, "  \"", 3) != 0)
+                return fail_at(l, -EBADMSG, "expected a property");
+        sep = strstr(s + 3, "\" = ");
+        r = macroman_to_utf8(s + 3, sep ? (size_t) (sep - (s + 3)) : n + 1 - 3, &key);
+        if (r < 0)
+                return r;
+        if (!sep)
+                return value_dict_set_take(l->props, key, value_new_string(""));
+        r = snapshot_parse_clipped_value(sep + 4, s + n - (sep + 4), &v);
+        if (r < 0)
+                return r;
+        return value_dict_set_take(l->props, key, v);
+}
+
 static int end_properties(Loader *l) {
         SnapshotBuilder *b = &l->builder;
         Entry *e = b->stack[b->n_stack - 1];
@@ -255,6 +412,9 @@ static int parse_line(Loader *l, const char *s) {
         int d;
         size_t skip;
 
+        l->clipped = l->clip_width > 0 && strlen(s) == l->clip_width && s[l->clip_width - 1] == '$';
+        if (l->trailing)
+                return 0;
         if (l->open_line)
                 return continue_open_line(l, s);
         d = object_depth(s);
@@ -266,10 +426,12 @@ static int parse_line(Loader *l, const char *s) {
                 l->depth = (unsigned) d;
                 return parse_object_line(l, s + 2 * d + 4, (unsigned) d);
         }
-        if (!l->have_node) {
-                if (*s == 0)
-                        return 0;
-                return fail_at(l, -EBADMSG, "text before the first object line");
+        /* A shell prompt and the command before the dump, or a prompt after it, are not the dump's. */
+        if (!l->have_node)
+                return 0;
+        if (!l->props && *s && *s != ' ' && *s != '|') {
+                l->trailing = true;
+                return 0;
         }
         /* Property lines are indented by the node's columns and two more. */
         skip = 2 * (l->depth + 2);
@@ -301,6 +463,8 @@ static int parse_line(Loader *l, const char *s) {
         int r = pending_flush(l);
         if (r < 0)
                 return r;
+        if (l->clipped)
+                return parse_clipped_property(l, s);
         if (string_is_open(s)) {
                 l->open_line = strdup(s);
                 return l->open_line ? 0 : -ENOMEM;
@@ -308,11 +472,67 @@ static int parse_line(Loader *l, const char *s) {
         return parse_property_line(l, s);
 }
 
+/*
+ * The width a dump printed to a terminal was clipped at: ioreg cuts a
+ * longer line to width - 1 columns and a '$'. The longest lines, when at
+ * least two of them end in '$' (one could be a value's own '$'); else 0.
+ */
+static size_t clip_width(const char *text, size_t len) {
+        const char *p = text, *end = text + len;
+        size_t width = 0;
+        unsigned n = 0;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', end - p) ?: end;
+                size_t k = nl - p - (nl > p && nl[-1] == '\r');
+
+                if (k > width) {
+                        width = k;
+                        n = 0;
+                }
+                if (k == width && k > 0 && p[k - 1] == '$')
+                        n++;
+                p = nl + 1;
+        }
+        return n >= 2 ? width : 0;
+}
+
+/* Every "id 0x…" that the clip left whole (followed by ',' or '>'), sorted. */
+static int whole_ids(const char *text, size_t len, uint64_t **ret, size_t *ret_n) {
+        const char *p = text, *end = text + len;
+        uint64_t *ids = NULL;
+        unsigned n = 0, cap = 0;
+
+        while ((p = memmem(p, end - p, ", id 0x", 7))) {
+                uint64_t v = 0;
+                const char *q = p + 7;
+
+                for (; q < end && isxdigit((unsigned char) *q) && q - p < 7 + 16; q++)
+                        v = v << 4 | (uint64_t) (isdigit((unsigned char) *q) ? *q - '0' : (*q | 0x20) - 'a' + 10);
+                if (q < end && (*q == ',' || *q == '>')) {
+                        if (GROW(ids, cap, n + 1) < 0) {
+                                free(ids);
+                                return -ENOMEM;
+                        }
+                        ids[n++] = v;
+                }
+                p = q;
+        }
+        if (n > 1)
+                qsort(ids, n, sizeof(*ids), id_compare);
+        *ret = ids;
+        *ret_n = n;
+        return 0;
+}
+
 int snapshot_load_text(Registry *reg, const Plane *plane, const char *text, size_t len, SnapshotError *err) {
         _cleanup_free_ char *line = NULL;
-        Loader l = { .err = err };
+        Loader l = { .err = err, .clip_width = clip_width(text, len) };
         const char *p = text, *end = text + len;
         int r = 0;
+
+        if (l.clip_width > 0 && whole_ids(text, len, &l.ids, &l.n_ids) < 0)
+                return -ENOMEM;
 
         snapshot_builder_init(&l.builder, reg, plane);
         while (p < end && r >= 0) {
@@ -343,6 +563,7 @@ int snapshot_load_text(Registry *reg, const Plane *plane, const char *text, size
                 r = fail_at(&l, -EBADMSG, "no object lines");
         pending_clear(&l);
         free(l.pending);
+        free(l.ids);
         value_unref(l.props);
         snapshot_builder_done(&l.builder);
         return r;

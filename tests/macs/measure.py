@@ -5,7 +5,9 @@
 For every real macOS ioreg dump in the folders given:
   load      ioreg --from=DUMP loads it (exit status 0);
   reprint   ioreg --from=DUMP with the options the dump was made with
-            (inferred from its shape, below) prints it again: the share of
+            (inferred from its shape, below; a dump printed to a
+            terminal is reprinted at its width, without the shell prompt
+            around it) prints it again: the share of
             the dump's lines that come back identical (difflib's matching
             blocks), and whether the whole file is identical. Retain counts
             are normalised (the kernel reads them anew for every line, a
@@ -68,23 +70,43 @@ def parse_dump(lines):
     return nodes
 
 
+def dump_lines(lines):
+    """The dump without a shell prompt and command before it, or a prompt after it."""
+    first = next((i for i, l in enumerate(lines) if OBJECT.match(l) or l.startswith('+-o ')), 0)
+    out = []
+    for l in lines[first:]:
+        if out and l and l[0] not in ' |+':
+            break
+        out.append(l)
+    return out
+
+
+def clip_width(lines):
+    """The terminal width the dump was clipped at (lines cut to width - 1 and a '$'), or 0."""
+    width = max((len(l) for l in lines), default=0)
+    return width if sum(1 for l in lines if len(l) == width and l.endswith('$')) >= 2 else 0
+
+
 def infer_options(lines, nodes):
     """The ioreg options that printed the dump, from its shape; None when no ioreg prints it."""
     text = '\n'.join(lines)
-    if re.search(r'<class [^,>]*:[^,>]*>?', text) and not re.search(r', id 0x', text):
-        return None  # post-processed class chains
+    if not re.search(r'  <class ', text):
+        return None  # post-processed: "+-o Name class: A:B:C"
     opts = []
     first = next((l for l in lines if OBJECT.match(l)), '')
     if not first.startswith('+-o Root'):
         opts.append('-r')
     with_props = [n for n in nodes if n['props']]
-    if nodes and len(with_props) >= len([n for n in nodes if n['id']]) * 0.9:
+    classes = sorted({n['class'] for n in with_props})
+    if '-r' in opts and len(classes) == 1:
+        # -r -c CLASS: the subtrees of CLASS's objects; only the top ones shown: -d 1.
+        opts += ['-c', classes[0]]
+        if max(n['depth'] for n in nodes) == 0:
+            opts += ['-d', '1']
+    elif nodes and len(with_props) >= len([n for n in nodes if n['id']]) * 0.9:
         opts.append('-l')
     elif with_props:
-        classes = sorted({n['class'] for n in with_props})
         opts += ['-c', classes[0]]
-        if '-r' in opts and max(n['depth'] for n in nodes) <= 1:
-            opts += ['-d', '1']
     if re.search(r'^[ |]*    [0-9A-F]{8}: ', text, re.M):
         opts.append('-f')
     if re.search(r'<class [A-Za-z0-9_]+:[A-Za-z0-9_:]+, id', text):
@@ -94,7 +116,8 @@ def infer_options(lines, nodes):
     top = [n for n in nodes if n['depth'] == 1]
     if first.startswith('+-o Root') and top and all('USB' in n['class'] for n in top):
         opts += ['-p', 'IOUSB']
-    return opts + ['-w0']
+    width = clip_width(lines)
+    return opts + ([f'-w{width}'] if width else ['-w0'])
 
 
 def normalise(lines):
@@ -253,7 +276,7 @@ def main():
     tot = {'files': 0, 'loaded': 0, 'same': 0, 'lines': 0, 'identical': 0, 'reprinted': 0,
            'checked': 0, 'agree': 0, 'ties': 0}
     for path in files:
-        lines = read_lines(path)
+        lines = dump_lines(read_lines(path))
         nodes = parse_dump(lines)
         opts = infer_options(lines, nodes)
         tot['files'] += 1
