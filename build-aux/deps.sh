@@ -3,13 +3,15 @@
 # and how to get them. Sourced by ./run, ./test and ./bench. The QEMU rig
 # (tests/vm) boots linux-image-amd64 under qemu-system-x86 with a busybox-static
 # initramfs, and runs systemd-udevd (udev), ip (iproute2) and modprobe (kmod) in the guest.
+# libusb-1.0-0-dev: the FTDI example driver (examples/driver-ftdi, skipped without it).
 
 IOREG_PACKAGES=(
         build-essential pkg-config meson ninja-build python3
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
-        dbus-daemon umockdev libumockdev-dev scdoc
+        dbus-daemon umockdev libumockdev-dev scdoc libusb-1.0-0-dev
         usb.ids pci.ids
         qemu-system-x86 linux-image-amd64 busybox-static udev iproute2 kmod
+        libusb-1.0-0-dev
 )
 
 # What only ./bench uses, and can do without: udevadm (Debian package udev, which the

@@ -10,6 +10,7 @@
 #include "bus-driver.h"
 #include "bus-flow.h"
 #include "bus-notify.h"
+#include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-user-client.h"
 #include "bus-registry.h"
@@ -393,6 +394,10 @@ int manager_connect_bus(Manager *m, const char *address) {
                         return log_error_errno(r, "Failed to connect to the system bus: %m");
         }
         manager_fill_bus_context(m);
+        /* Before the objects: the notifications and system power listen to clients leaving. */
+        r = bus_peers_new(m->bus, m->event, &m->ctx.peers);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up client tracking: %m");
         r = bus_registry_register(&m->ctx);
         if (r >= 0)
                 r = bus_catalogue_register(&m->ctx);
@@ -425,7 +430,7 @@ int manager_connect_bus(Manager *m, const char *address) {
         if (r < 0)
                 return r;
         /* One flooding client must not hold every other client's answers behind its own. */
-        r = bus_flow_new(m->bus, m->event, &m->ctx.flow);
+        r = bus_flow_new(m->bus, m->event, m->ctx.peers, &m->ctx.flow);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up flow control: %m");
         /* Exported first, then named: a client that sees the name finds the objects. */

@@ -2,6 +2,7 @@
 /* driver-calls.c: what a driver asks of ioregd (org.ioreg.DriverHost1), and its accessors. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 
 #include "driver-internal.h"
@@ -111,6 +112,27 @@ ioreg_return_t ioreg_driver_open_provider(ioreg_driver *driver) {
 
 ioreg_return_t ioreg_driver_close_provider(ioreg_driver *driver) {
         return lib_driver_call(driver, "CloseProvider", NULL, NULL);
+}
+
+ioreg_return_t ioreg_driver_copy_provider_fd(ioreg_driver *driver, int *ret_fd) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ioreg_return_t ret;
+        int r, fd;
+
+        if (!ret_fd)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        ret = lib_driver_call(driver, IOREG_DRIVER_HOST_COPY_PROVIDER_FD, &reply, NULL);
+        if (ret != IOREG_RETURN_SUCCESS)
+                return ret;
+        r = sd_bus_message_read(reply, "h", &fd);
+        if (r < 0)
+                return lib_return_from_errno(r);
+        /* The message owns the fd it read: the caller gets its own. */
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return lib_return_from_errno(-errno);
+        *ret_fd = fd;
+        return IOREG_RETURN_SUCCESS;
 }
 
 ioreg_return_t ioreg_driver_register_nub(ioreg_driver *driver, const char *class_name, const char *name,

@@ -2,6 +2,7 @@
 /* bus-value.c: see bus-value.h. */
 
 #include <assert.h>
+#include <string.h>
 
 #include "bus-value.h"
 
@@ -396,4 +397,46 @@ int bus_message_read_dict(sd_bus_message *m, Value **ret) {
                 return r;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+/* --- sizes on the wire (an upper bound: every item counted with its worst padding) --- */
+
+static uint64_t string_wire_size(size_t len) {
+        return 8 + len + 1; /* length, bytes, NUL, up to 7 bytes of padding before the next */
+}
+
+uint64_t bus_value_wire_size(const Value *v) {
+        uint64_t n = 8 + 8; /* the variant's signature (short for every type but deep ones) and padding */
+        const char *sig = bus_value_signature(v);
+        size_t len;
+
+        n += strlen(sig);
+        switch (value_type(v)) {
+        case VALUE_STRING:
+                (void) value_string(v, &len);
+                return n + string_wire_size(len);
+        case VALUE_DATA:
+                (void) value_data(v, &len);
+                return n + 8 + len;
+        case VALUE_ARRAY:
+                n += 8;
+                for (size_t i = 0; i < value_array_size(v); i++)
+                        n += bus_value_wire_size(value_array_get(v, i));
+                return n;
+        case VALUE_DICTIONARY:
+                return n + bus_dict_wire_size(v);
+        default:
+                return n + 8;
+        }
+}
+
+uint64_t bus_dict_wire_size(const Value *d) {
+        uint64_t n = 8; /* the array's length and the padding of its first entry */
+
+        if (!d || value_type(d) != VALUE_DICTIONARY)
+                return n;
+        for (size_t i = 0; i < value_dict_size(d); i++)
+                n += 8 + string_wire_size(strlen(value_dict_key_at(d, i))) +
+                     bus_value_wire_size(value_dict_value_at(d, i));
+        return n;
 }

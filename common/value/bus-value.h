@@ -33,3 +33,11 @@ int bus_message_append_dict(sd_bus_message *m, const Value *d);
 int bus_message_read_variant(sd_bus_message *m, Value **ret);
 /* Reads an `a{sv}` into a new dictionary. */
 int bus_message_read_dict(sd_bus_message *m, Value **ret);
+
+/*
+ * Bytes v takes on the wire as a variant, and d as an a{sv}: an upper bound
+ * (each item with its worst padding), for keeping a message under the bus's
+ * limit before it is built and for counting what a client was sent.
+ */
+uint64_t bus_value_wire_size(const Value *v);
+uint64_t bus_dict_wire_size(const Value *d);

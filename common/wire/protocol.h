@@ -26,6 +26,8 @@
 #define IOREG_DRIVER_HOST_INTERFACE "org.ioreg.DriverHost1"
 #define IOREG_DRIVER_SERVER_PATH "/org/ioreg/DriverServer1"
 #define IOREG_DRIVER_SERVER_INTERFACE "org.ioreg.DriverServer1"
+/* DriverHost1's method that gives a driver its provider's device fd (issue 17, docs/drivers.md). */
+#define IOREG_DRIVER_HOST_COPY_PROVIDER_FD "CopyProviderFD"
 
 /* ---- environment ---- */
 /* Another bus than the system bus, for the daemon, the library, the CLI and driver servers. */
@@ -57,10 +59,13 @@
 #define IOREG_ERROR_NO_SUCH_SUBSCRIPTION "org.ioreg.Error.NoSuchSubscription" /* unknown, or another client's */
 #define IOREG_ERROR_NOT_READY "org.ioreg.Error.NotReady"              /* interest in an entry being terminated */
 #define IOREG_ERROR_FAILED "org.ioreg.Error.Failed"
+#define IOREG_ERROR_CHANGED "org.ioreg.Error.Changed"              /* GetPlanePage: the registry changed, start again */
 /* A provider opened by another client, or not opened by this one; a busy driver. */
 #define IOREG_ERROR_EXCLUSIVE_ACCESS "org.ioreg.Error.ExclusiveAccess"
 #define IOREG_ERROR_NOT_OPEN "org.ioreg.Error.NotOpen"
 #define IOREG_ERROR_BUSY "org.ioreg.Error.Busy"
+/* The device is gone (its node cannot be opened any more): kIOReturnNoDevice. */
+#define IOREG_ERROR_NO_DEVICE "org.ioreg.Error.NoDevice"
 
 /* ---- message numbers (IOMessage.h: iokit_common_msg(x) = 0xe0000000 | x) ---- */
 #define IO_MESSAGE_SERVICE_IS_TERMINATED UINT32_C(0xe0000010)
@@ -84,3 +89,6 @@
 #define IO_MESSAGE_SYSTEM_HAS_POWERED_ON UINT32_C(0xe0000300)
 #define IO_MESSAGE_SYSTEM_WILL_RESTART UINT32_C(0xe0000310)
 #define IO_MESSAGE_SYSTEM_WILL_POWER_ON UINT32_C(0xe0000320)
+
+/* In a record or signal whose property table does not fit one message: the table's size (t) in its place. */
+#define IOREG_PROPERTIES_OMITTED_KEY "IORegistryPropertiesOmitted"

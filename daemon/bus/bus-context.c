@@ -5,6 +5,7 @@
 #include "bus-context.h"
 #include "bus-flow.h"
 #include "bus-notify.h"
+#include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
@@ -20,4 +21,5 @@ void bus_context_done(BusContext *c) {
         c->polkit = bus_polkit_free(c->polkit);
         c->flow = bus_flow_free(c->flow);
         c->user_clients = user_client_broker_free(c->user_clients);
+        c->peers = bus_peers_free(c->peers); /* last: the others listen to it */
 }

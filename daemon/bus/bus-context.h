@@ -23,6 +23,7 @@ typedef struct BusAnnounce BusAnnounce;
 typedef struct BusSystemPower BusSystemPower;
 typedef struct BusPolkit BusPolkit;
 typedef struct BusFlow BusFlow;
+typedef struct BusPeers BusPeers;
 typedef struct QuietWaiter QuietWaiter;
 typedef struct DriverHost DriverHost;
 typedef struct UserClientBroker UserClientBroker;
@@ -34,6 +35,12 @@ typedef struct BusAdminOps {
         int (*reload_catalogue)(void *userdata);
 } BusAdminOps;
 
+/*
+ * No message the daemon sends is larger (an upper bound, bus-value.h): half of
+ * dbus-daemon's 32 MiB on the system bus, which drops a sender that goes over.
+ */
+#define BUS_DEFAULT_MAX_MESSAGE (16u << 20)
+
 typedef struct BusContext {
         /* Borrowed from the manager, which outlives every bus object. */
         sd_event *event;
@@ -43,6 +50,7 @@ typedef struct BusContext {
         Matcher *matcher;          /* NULL when serving a snapshot */
         DriverHost *driver_host;   /* NULL when serving a snapshot */
         unsigned notify_limit;     /* 0: Apple's default */
+        uint64_t max_message_bytes; /* no reply or signal larger; 0: BUS_DEFAULT_MAX_MESSAGE */
         uint64_t sleep_timeout_usec;
         const BusAdminOps *admin;  /* static */
         void *admin_userdata;      /* the manager */
@@ -53,6 +61,7 @@ typedef struct BusContext {
         BusSystemPower *system_power; /* org.ioreg.SystemPower1 and logind, NULL before the bus */
         BusPolkit *polkit;         /* polkit questions in flight, NULL when none yet */
         BusFlow *flow;             /* parks calls while the bus does not read our replies */
+        BusPeers *peers;           /* the clients: UIDs, unread bytes, ends (bus-peers.h), once on the bus */
         QuietWaiter *quiet_waiters; /* pending WaitQuiet calls */
         UserClientBroker *user_clients; /* IOServiceOpen's entries (user-client-broker.h), NULL until one */
 } BusContext;

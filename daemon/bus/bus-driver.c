@@ -2,6 +2,7 @@
 /* bus-driver.c: see bus-driver.h. */
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "bus-driver.h"
 #include "bus-errors.h"
@@ -129,6 +130,37 @@ static int method_close_provider(sd_bus_message *call, void *userdata, sd_bus_er
         return sd_bus_reply_method_return(call, NULL);
 }
 
+static int method_copy_provider_fd(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        BusContext *m = userdata;
+        Entry *drv;
+        uint64_t id;
+        int r, fd;
+
+        r = read_instance(call, m, &id, &drv, error);
+        if (r < 0)
+                return r;
+        r = driver_host_copy_provider_fd(m->driver_host, drv, &fd);
+        switch (-r) {
+        case 0:
+                /* sd-bus sends a dup: the daemon keeps its own copy, to revoke (device-access.h). */
+                return sd_bus_reply_method_return(call, "h", fd);
+        case EBUSY:
+        case ESTALE:
+                return reply_host_error(error, r, id);
+        case ENODEV:
+                return sd_bus_error_setf(error, IOREG_ERROR_NOT_SUPPORTED,
+                                         "The provider of 0x%" PRIx64 " has no device node.", id);
+        case ENOENT:
+        case ENXIO:
+                return sd_bus_error_setf(error, IOREG_ERROR_NO_DEVICE,
+                                         "The device of 0x%" PRIx64 "'s provider is gone.", id);
+        default:
+                log_warning_errno(r, "Cannot open the device of driver 0x%" PRIx64 "'s provider: %m", id);
+                return sd_bus_error_setf(error, IOREG_ERROR_FAILED, "Cannot open the device of 0x%" PRIx64 ": %s.",
+                                         id, strerror(-r));
+        }
+}
+
 static int method_register_nub(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_value_ Value *props = NULL;
         BusContext *m = userdata;
@@ -189,6 +221,8 @@ static const sd_bus_vtable driver_host_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CloseProvider", SD_BUS_ARGS("t", driver), SD_BUS_NO_RESULT, method_close_provider,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(IOREG_DRIVER_HOST_COPY_PROVIDER_FD, SD_BUS_ARGS("t", driver), SD_BUS_RESULT("h", fd),
+                                method_copy_provider_fd, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RegisterNub",
                                 SD_BUS_ARGS("t", driver, "s", class_name, "s", name, "a{sv}", properties),
                                 SD_BUS_RESULT("t", nub), method_register_nub, SD_BUS_VTABLE_UNPRIVILEGED),

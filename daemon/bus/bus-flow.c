@@ -9,6 +9,7 @@
 
 #include "bus-errors.h"
 #include "bus-flow.h"
+#include "bus-peers.h"
 #include "hashmap.h"
 #include "log.h"
 
@@ -26,6 +27,7 @@ struct FlowSender {
 struct BusFlow {
         sd_bus *bus;             /* borrowed */
         sd_event *event;         /* borrowed */
+        BusPeers *peers;         /* borrowed, may be NULL: unread bytes per client */
         sd_bus_slot *filter;     /* owned */
         sd_event_source *post;   /* owned: releases after each loop iteration while anything is parked */
         Hashmap senders;         /* name → FlowSender (owned, only those with parked calls) */
@@ -90,6 +92,38 @@ static int refuse(BusFlow *f, sd_bus_message *m, const char *sender) {
                 f->stats.n_dropped++;
         if ((f->stats.n_refused + f->stats.n_dropped) % 1000 == 1)
                 log_warning("Client %s sends calls faster than it reads the answers: refusing some "
+                            "(%" PRIu64 " refused, %" PRIu64 " dropped so far).",
+                            sender, f->stats.n_refused, f->stats.n_dropped);
+        return 1;
+}
+
+/* Calls that only lower what a client holds, or cost a few bytes: let through even over its budget. */
+static bool is_relief(sd_bus_message *m) {
+        return sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Ack") ||
+               sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Unsubscribe") ||
+               sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Resync") ||
+               sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Peer", NULL);
+}
+
+/*
+ * A client that has not read what it was sent (bus-peers.h): a small error while it is
+ * little over, then nothing (each error is more for it to read; its call stays pending at
+ * the bus, which counts it against the client's own limit of pending calls).
+ */
+static int refuse_unread(BusFlow *f, sd_bus_message *m, const char *sender, int reason) {
+        if (bus_peers_unread(f->peers, sender) < BUS_PEER_MAX_UNREAD + BUS_FLOW_UNREAD_ERRORS &&
+            sd_bus_message_get_expect_reply(m)) {
+                f->stats.n_refused++;
+                bus_peers_charge(f->peers, sender, BUS_FLOW_ERROR_BYTES);
+                (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
+                                                  "%s has not read what it was sent (%s): read first.", sender,
+                                                  reason == -ENOBUFS ? "its own limit" :
+                                                  reason == -EDQUOT  ? "its user's limit" :
+                                                                       "the daemon's limit");
+        } else
+                f->stats.n_dropped++;
+        if ((f->stats.n_refused + f->stats.n_dropped) % 1000 == 1)
+                log_warning("Client %s does not read its answers: refusing its calls "
                             "(%" PRIu64 " refused, %" PRIu64 " dropped so far).",
                             sender, f->stats.n_refused, f->stats.n_dropped);
         return 1;
@@ -189,6 +223,12 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         sender = sd_bus_message_get_sender(m);
         if (!sender)
                 return 0; /* a direct connection: nobody to be fair to */
+        if (f->peers) {
+                (void) bus_peers_track(f->peers, sender); /* on ENOMEM: only its budget is not kept */
+                r = is_relief(m) ? 0 : bus_peers_check_send(f->peers, sender);
+                if (r < 0)
+                        return refuse_unread(f, m, sender, r);
+        }
         s = hashmap_get(&f->senders, sender);
         /* Keep one sender's order: behind its parked calls. Others only while the queue is long. */
         if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW)
@@ -203,7 +243,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         return 1;
 }
 
-int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret) {
+int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
         BusFlow *f;
         int r;
 
@@ -213,6 +253,7 @@ int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret) {
                 return -ENOMEM;
         f->bus = bus;
         f->event = event;
+        f->peers = peers;
         f->senders = HASHMAP_INIT(&string_hash_ops);
         r = sd_event_add_post(event, &f->post, on_post, f);
         if (r >= 0)

@@ -18,6 +18,11 @@
  * answers cannot be written (BUS_FLOW_WQUEUE_HARD), dropped unanswered
  * (the caller's bus library times out). The order of one sender's calls is
  * kept. Nothing changes while the bus keeps up: the filter only counts.
+ *
+ * The filter also keeps bus-peers.h's budgets: every caller is tracked, and
+ * a call from a client that has not read what it was sent is refused with
+ * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
+ * dropped; Ack, Unsubscribe, Resync and Peer calls always go through.
  */
 #pragma once
 
@@ -28,8 +33,11 @@
 #define BUS_FLOW_WQUEUE_HARD 4096             /* above this, calls over the limits are dropped, not refused */
 #define BUS_FLOW_MAX_PARKED_PER_SENDER 256    /* twice dbus-daemon's default pending replies per connection */
 #define BUS_FLOW_MAX_PARKED 16384
+#define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
+#define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
 
 typedef struct BusFlow BusFlow;
+typedef struct BusPeers BusPeers;
 
 typedef struct BusFlowStats {
         uint64_t n_parked;    /* calls parked so far */
@@ -38,7 +46,7 @@ typedef struct BusFlowStats {
         unsigned max_parked;  /* most calls parked at once */
 } BusFlowStats;
 
-/* Installs the filter on bus (borrowed; must outlive the BusFlow). */
-int bus_flow_new(sd_bus *bus, sd_event *event, BusFlow **ret);
+/* Installs the filter on bus (borrowed; must outlive the BusFlow); peers (borrowed) may be NULL. */
+int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret);
 /* Forgets the parked calls (unanswered). NULL-safe. */
 BusFlow *bus_flow_free(BusFlow *f);

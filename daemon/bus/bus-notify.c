@@ -8,6 +8,7 @@
 
 #include "bus-errors.h"
 #include "bus-notify.h"
+#include "bus-peers.h"
 #include "bus-registry.h"
 #include "bus-value.h"
 #include "notify-hub.h"
@@ -17,82 +18,47 @@
 
 /* As deep as passive matching follows IOParentMatch; a real matching dictionary needs a few levels. */
 #define NOTIFY_MAX_MATCHING_DEPTH 16u
-
-/* One client with notifiers: its subscriptions end when it leaves the bus. */
-typedef struct OwnerTrack {
-        char *name;             /* owned; the key in BusNotify.tracks */
-        sd_bus_track *track;    /* owned */
-        BusNotify *notify;      /* weak: it frees its tracks */
-} OwnerTrack;
+/* A signal's header and fixed fields, counted as sent (bus-peers.h), besides its properties. */
+#define NOTIFY_SIGNAL_BYTES 256u
 
 struct BusNotify {
         BusContext *ctx;       /* weak: the bus context outlives us */
         NotifyHub *hub;         /* owned */
-        Hashmap tracks;         /* unique name → OwnerTrack * (owned) */
         sd_bus_slot *slot;      /* owned: the vtable */
 };
 
-static OwnerTrack *owner_track_free(OwnerTrack *t) {
-        if (!t)
-                return NULL;
-        sd_bus_track_unref(t->track);
-        free(t->name);
-        free(t);
-        return NULL;
+/* Clients leave and read through bus-peers.h: one match for all, not one per client. */
+static void on_owner_gone(void *userdata, const char *name) {
+        BusNotify *b = userdata;
+        unsigned n = notify_hub_drop_owner(b->hub, name);
+
+        if (n > 0)
+                log_debug("notify: %s left the bus; %u subscriptions ended", name, n);
 }
 
-DEFINE_HASHMAP_FREE_FUNC(owner_track_free_void, OwnerTrack, owner_track_free);
-static const HashmapOps tracks_ops = HASHMAP_OPS_STRING(owner_track_free_void);
+static void on_owner_readable(void *userdata, const char *name) {
+        BusNotify *b = userdata;
 
-static void forget_owner(BusNotify *b, const char *owner) {
-        hashmap_delete(&b->tracks, owner);
+        notify_hub_owner_pump(b->hub, name);
 }
 
-/* Drops the track once the client holds nothing any more. */
-static void forget_owner_if_idle(BusNotify *b, const char *owner) {
-        if (notify_hub_count(b->hub, owner) == 0)
-                forget_owner(b, owner);
+static const BusPeersHooks notify_peer_hooks = {
+        .gone = on_owner_gone,
+        .readable = on_owner_readable,
+};
+
+static bool may_send(void *userdata, const char *owner) {
+        BusNotify *b = userdata;
+
+        return !b->ctx->peers || bus_peers_check_send(b->ctx->peers, owner) >= 0;
 }
 
-static int on_owner_gone(sd_bus_track *track, void *userdata) {
-        OwnerTrack *t = userdata;
-        BusNotify *b = t->notify;
-        _cleanup_free_ char *name = strdup(t->name);
-        unsigned n;
+static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, uint64_t bytes) {
+        int r = sd_bus_send(b->ctx->bus, msg, NULL);
 
-        if (!name)
-                return 0; /* leaves the track in place; freed with the daemon */
-        n = notify_hub_drop_owner(b->hub, name);
-        log_debug("notify: %s left the bus; %u subscriptions ended", name, n);
-        forget_owner(b, name); /* sd-bus holds the track across this call */
-        return 0;
-}
-
-static int track_owner(BusNotify *b, const char *owner) {
-        OwnerTrack *t;
-        int r;
-
-        if (hashmap_get(&b->tracks, owner))
-                return 0;
-        t = calloc(1, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        t->notify = b;
-        t->name = strdup(owner);
-        if (!t->name) {
-                owner_track_free(t);
-                return -ENOMEM;
-        }
-        r = sd_bus_track_new(b->ctx->bus, &t->track, on_owner_gone, t);
-        if (r >= 0)
-                r = sd_bus_track_add_name(t->track, owner);
-        if (r >= 0)
-                r = hashmap_put(&b->tracks, t->name, t);
-        if (r < 0) {
-                owner_track_free(t);
-                return r;
-        }
-        return 0;
+        if (r >= 0 && b->ctx->peers)
+                bus_peers_charge(b->ctx->peers, owner, bytes);
+        return r;
 }
 
 /* --- signals --- */
@@ -129,7 +95,8 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
         r = bus_message_append_dict(msg, e->properties);
         if (r < 0)
                 return r;
-        return sd_bus_send(b->ctx->bus, msg, NULL);
+        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + strlen(entry_get_name(e, NULL)) +
+                                                   strlen(e->klass->name) + bus_dict_wire_size(e->properties));
 }
 
 static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
@@ -151,7 +118,8 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
                 r = sd_bus_message_append(msg, "a{sv}", 0);
         if (r < 0)
                 return r;
-        return sd_bus_send(b->ctx->bus, msg, NULL);
+        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE ?
+                                                                          bus_dict_wire_size(e->properties) : 0));
 }
 
 static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
@@ -165,13 +133,14 @@ static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_
         r = sd_bus_message_append(msg, "tt", id, last_seq);
         if (r < 0)
                 return r;
-        return sd_bus_send(b->ctx->bus, msg, NULL);
+        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES);
 }
 
 static const NotifyHubOps hub_ops = {
         .send_matching = send_matching,
         .send_interest = send_interest,
         .send_overflow = send_overflow,
+        .may_send = may_send,
 };
 
 /* --- methods --- */
@@ -224,6 +193,23 @@ static const char *sender_of(sd_bus_message *call, sd_bus_error *error) {
         return sender;
 }
 
+/* Per connection the hub's NOTIFY_MAX_PER_OWNER; per user, bus-peers.h's. */
+static int check_quota(BusNotify *b, const char *sender, sd_bus_error *error) {
+        if (!b->ctx->peers)
+                return 0;
+        (void) bus_peers_track(b->ctx->peers, sender);
+        if (bus_peers_subscriptions_full(b->ctx->peers, sender))
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "At most %u subscriptions per user, over all its connections.",
+                                         BUS_UID_MAX_SUBSCRIPTIONS);
+        return 0;
+}
+
+static void counted(BusNotify *b, const char *sender, int delta) {
+        if (b->ctx->peers)
+                bus_peers_add_subscriptions(b->ctx->peers, sender, delta);
+}
+
 static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(value_unrefp) Value *matching = NULL;
         BusNotify *b = userdata;
@@ -241,24 +227,21 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
         if (match_notification_from_string(type_name, &type) < 0)
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "Unknown notification type '%s'.",
                                          type_name);
-        r = bus_message_read_dict(call, &matching);
+        /* The same limits as every matching dictionary (GetMatchingServices): each event meets all of it. */
+        r = bus_read_dict_checked(call, &bus_limits_matching, &matching, error);
         if (r < 0)
-                return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
-                                         r == -ELOOP ? "Matching dictionary nested deeper than %d levels." :
-                                                       "Matching dictionary has a value of no registry type.",
-                                         BUS_VALUE_MAX_DEPTH);
+                return r;
         if (value_depth(matching) > NOTIFY_MAX_MATCHING_DEPTH)
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT,
                                          "Matching dictionary nested deeper than %u levels.",
                                          NOTIFY_MAX_MATCHING_DEPTH);
-        r = track_owner(b, sender);
+        r = check_quota(b, sender, error);
         if (r < 0)
                 return r;
         r = notify_hub_subscribe(b->hub, sender, type, matching, &id);
-        if (r < 0) {
-                forget_owner_if_idle(b, sender);
+        if (r < 0)
                 return reply_hub_error(error, r, 0);
-        }
+        counted(b, sender, +1);
         /*
          * The reply goes out before the replay: the client knows the ID before any event
          * carries it. One connection keeps its order on the bus, and no registry change can
@@ -266,8 +249,8 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
          */
         r = sd_bus_reply_method_return(call, "t", id);
         if (r < 0) {
-                (void) notify_hub_unsubscribe(b->hub, sender, id);
-                forget_owner_if_idle(b, sender);
+                if (notify_hub_unsubscribe(b->hub, sender, id) >= 0)
+                        counted(b, sender, -1);
                 return r;
         }
         notify_hub_flush(b->hub, id);
@@ -291,12 +274,11 @@ static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus
         if (type < 0)
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "Unknown interest type '%s'.",
                                          type_name);
-        r = track_owner(b, sender);
+        r = check_quota(b, sender, error);
         if (r < 0)
                 return r;
         r = notify_hub_register_interest(b->hub, sender, entry_id, type, &id);
         if (r < 0) {
-                forget_owner_if_idle(b, sender);
                 if (r == -ENOENT)
                         return sd_bus_error_setf(error, IOREG_ERROR_NO_SUCH_ENTRY, "No entry 0x%" PRIx64 ".",
                                                  entry_id);
@@ -305,6 +287,7 @@ static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus
                                                  "Entry 0x%" PRIx64 " is being terminated.", entry_id);
                 return reply_hub_error(error, r, 0);
         }
+        counted(b, sender, +1);
         return sd_bus_reply_method_return(call, "t", id);
 }
 
@@ -323,7 +306,7 @@ static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error
         r = notify_hub_unsubscribe(b->hub, sender, id);
         if (r < 0)
                 return reply_hub_error(error, r, id);
-        forget_owner_if_idle(b, sender);
+        counted(b, sender, -1);
         return sd_bus_reply_method_return(call, NULL);
 }
 
@@ -430,8 +413,12 @@ int bus_notify_register(BusContext *m) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->ctx = m;
-        b->tracks = HASHMAP_INIT(&tracks_ops);
         m->notify = b;
+        if (m->peers) {
+                r = bus_peers_listen(m->peers, &notify_peer_hooks, b);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch clients leaving: %m");
+        }
         r = notify_hub_new(m->registry, &hub_ops, b, m->notify_limit, &b->hub);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up notifications: %m");
@@ -445,7 +432,6 @@ BusNotify *bus_notify_free(BusNotify *b) {
         if (!b)
                 return NULL;
         sd_bus_slot_unref(b->slot);
-        hashmap_done(&b->tracks);
         notify_hub_free(b->hub);
         free(b);
         return NULL;

@@ -6,7 +6,7 @@
  * unicast signals to the subscriber alone. The decisions (what, when, how
  * many) are notify-hub.h's; this file speaks D-Bus: it reads and checks
  * the calls, sends the signals, and ends a client's subscriptions when it
- * leaves the bus (sd_bus_track).
+ * leaves the bus (bus-peers.h: one match for every client).
  */
 #pragma once
 

@@ -2,11 +2,16 @@
 /* bus-registry.c: see bus-registry.h. */
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "bus-admin.h"
 #include "bus-announce.h"
 #include "bus-entry.h"
+#include "bus-peers.h"
 #include "bus-query.h"
 #include "bus-registry.h"
 #include "bus-value.h"
@@ -15,6 +20,12 @@
 
 /* The record GetPlane returns per entry; see the interface XML for the field meanings. */
 #define ENTRY_RECORD_SIGNATURE "tussasuutua{sv}"
+/* GetPlanePage: a page's size when the caller leaves it to us, and the least it may ask for. */
+#define PAGE_DEFAULT_BYTES (1u << 20)
+#define PAGE_MIN_BYTES (64u << 10)
+/* A cursor is (record index << PAGE_CURSOR_CHECK_BITS) | check. */
+#define PAGE_CURSOR_CHECK_BITS 24
+#define PAGE_CURSOR_CHECK_MASK ((1ULL << PAGE_CURSOR_CHECK_BITS) - 1)
 
 struct QuietWaiter {
         BusContext *ctx;        /* weak: the bus context outlives us */
@@ -53,7 +64,29 @@ static int append_class_chain(sd_bus_message *reply, const Class *c) {
         return sd_bus_message_close_container(reply);
 }
 
-static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plane *plane, unsigned depth) {
+/* An upper bound of a record's bytes on the wire (bus-value.h's counting). */
+static uint64_t entry_record_size(const Entry *e, const Plane *plane) {
+        const char *loc = entry_get_location(e, plane);
+        uint64_t n = 64 + strlen(entry_get_name(e, plane)) + (loc ? strlen(loc) : 0);
+
+        for (const Class *c = e->klass; c; c = c->super)
+                n += 8 + strlen(c->name) + 1;
+        return n + bus_dict_wire_size(e->properties);
+}
+
+/* A record whose properties alone do not fit a message: the table's size in their place. */
+static int append_omitted(sd_bus_message *reply, uint64_t size) {
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", IOREG_PROPERTIES_OMITTED_KEY, "t", size);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plane *plane, unsigned depth,
+                               bool omit_properties) {
         const char *loc = entry_get_location(e, plane);
         int r;
 
@@ -69,67 +102,189 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
         r = sd_bus_message_append(reply, "uutu", e->state, e->busy, entry_busy_time_nsec(e), entry_retain_count(e));
         if (r < 0)
                 return r;
-        r = bus_message_append_dict(reply, e->properties);
+        r = omit_properties ? append_omitted(reply, bus_dict_wire_size(e->properties)) :
+                              bus_message_append_dict(reply, e->properties);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
 }
+
+/* One walk of a plane, appending the records from index first on while they fit budget bytes. */
+typedef struct PlaneWalk {
+        sd_bus_message *reply;  /* borrowed */
+        const Plane *plane;     /* borrowed */
+        uint64_t first;         /* records before this one are walked over, not appended */
+        uint64_t index;         /* records walked so far */
+        uint64_t budget, used;  /* bytes (bus-value.h's upper bound) */
+        uint64_t next;          /* the first record that did not fit; 0 while everything fits */
+} PlaneWalk;
 
 /*
  * Pre-order, children in attach order. An entry with several parents is
  * listed under each of them, as ioreg's own child-iterator walk shows it.
  * Depth is bounded by the tree: attach refuses cycles.
  */
-static int append_subtree(sd_bus_message *reply, const Entry *e, const Plane *plane, unsigned depth) {
+static int walk_subtree(PlaneWalk *w, const Entry *e, unsigned depth) {
         Entry *const *children;
         unsigned n;
         int r;
 
-        r = append_entry_record(reply, e, plane, depth);
-        if (r < 0)
-                return r;
-        children = entry_get_children(e, plane, &n);
+        if (w->next)
+                return 0;
+        if (w->index >= w->first) {
+                uint64_t size = entry_record_size(e, w->plane);
+                bool omit = size > w->budget; /* alone too large: sent without its table */
+
+                if (omit)
+                        size = entry_record_size(e, w->plane) - bus_dict_wire_size(e->properties) + 64;
+                if (w->used > 0 && w->used + size > w->budget) {
+                        w->next = w->index;
+                        return 0;
+                }
+                r = append_entry_record(w->reply, e, w->plane, depth, omit);
+                if (r < 0)
+                        return r;
+                w->used += size;
+        }
+        w->index++;
+        children = entry_get_children(e, w->plane, &n);
         for (unsigned i = 0; i < n; i++) {
-                r = append_subtree(reply, children[i], plane, depth + 1);
+                r = walk_subtree(w, children[i], depth + 1);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+static uint64_t max_message(const BusContext *m) {
+        return m->max_message_bytes ?: BUS_DEFAULT_MAX_MESSAGE;
+}
+
+/* Sends a reply built by a walk, counted against the caller's unread bytes (bus-peers.h). */
+static int send_counted(BusContext *m, sd_bus_message *call, sd_bus_message *reply, uint64_t bytes) {
+        int r = sd_bus_send(NULL, reply, NULL);
+
+        if (r >= 0 && m->peers)
+                bus_peers_charge(m->peers, sd_bus_message_get_sender(call), bytes + 256);
+        return r;
+}
+
+static int start_plane_reply(BusContext *m, sd_bus_message *call, const char *name, const Plane **ret_plane,
+                             sd_bus_message **ret_reply, sd_bus_error *error) {
+        int r;
+
+        r = bus_find_plane(m->registry, name, false, ret_plane, error);
+        if (r < 0)
+                return r;
+        /* Root's class counts, as of now (ioclasscount reads them). */
+        r = registry_update_diagnostics(m->registry);
+        if (r < 0)
+                return r;
+        return sd_bus_message_new_method_return(call, ret_reply);
+}
+
 static int method_get_plane(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *m = userdata;
-        Registry *reg = m->registry;
         const Plane *plane;
         const char *name;
+        PlaneWalk w;
         int r;
 
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_find_plane(reg, name, false, &plane, error);
-        if (r < 0)
-                return r;
-        /* Root's class counts, as of now (ioclasscount reads them). */
-        r = registry_update_diagnostics(reg);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_return(call, &reply);
+        r = start_plane_reply(m, call, name, &plane, &reply, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
         if (r < 0)
                 return r;
-        /* From Root: the client rebuilds the tree from the depths. */
-        r = append_subtree(reply, reg->root, plane, 0);
+        /* From Root: the client rebuilds the tree from the depths. The whole plane, or an error. */
+        w = (PlaneWalk) { .reply = reply, .plane = plane, .budget = max_message(m) - 4096 };
+        r = walk_subtree(&w, m->registry->root, 0);
         if (r < 0)
                 return r;
+        if (w.next)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "The %s plane does not fit one message of %" PRIu64 " bytes: "
+                                         "read it with GetPlanePage.", plane->name, max_message(m));
         r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return send_counted(m, call, reply, w.used);
+}
+
+/* A cursor: the index of the next record, and a check that ties it to this caller and generation. */
+static uint64_t cursor_check(const BusContext *m, const char *sender, uint64_t index) {
+        static uint64_t secret;
+        struct {
+                uint64_t secret, generation, index, sender;
+        } k;
+
+        if (secret == 0 && getrandom(&secret, sizeof(secret), 0) != sizeof(secret)) {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                secret = (uint64_t) ts.tv_nsec << 32 ^ (uint64_t) ts.tv_sec;
+        }
+        k = (typeof(k)) { secret, m->registry->generation, index, sender ? string_hash(sender) : 0 };
+        return hash_bytes(&k, sizeof(k)) & PAGE_CURSOR_CHECK_MASK;
+}
+
+static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *sender = sd_bus_message_get_sender(call);
+        BusContext *m = userdata;
+        uint64_t cursor, first = 0, next = 0;
+        const Plane *plane;
+        const char *name;
+        uint32_t max_bytes;
+        PlaneWalk w;
+        int r;
+
+        r = sd_bus_message_read(call, "stu", &name, &cursor, &max_bytes);
+        if (r < 0)
+                return r;
+        if (cursor != 0) {
+                first = cursor >> PAGE_CURSOR_CHECK_BITS;
+                if ((cursor & PAGE_CURSOR_CHECK_MASK) != cursor_check(m, sender, first))
+                        return sd_bus_error_set(error, IOREG_ERROR_CHANGED,
+                                                "The registry changed since the previous page (or the cursor is "
+                                                "not one the daemon gave this caller): start again from 0.");
+                /* Only the previous page's reply held the cursor: the caller read it. */
+                if (m->peers)
+                        bus_peers_confirm(m->peers, sender);
+        }
+        r = start_plane_reply(m, call, name, &plane, &reply, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "t", m->registry->generation);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
+        if (r < 0)
+                return r;
+        w = (PlaneWalk) {
+                .reply = reply,
+                .plane = plane,
+                .first = first,
+                .budget = max_bytes ? max_bytes : PAGE_DEFAULT_BYTES,
+        };
+        if (w.budget < PAGE_MIN_BYTES)
+                w.budget = PAGE_MIN_BYTES;
+        if (w.budget > max_message(m) - 4096)
+                w.budget = max_message(m) - 4096;
+        r = walk_subtree(&w, m->registry->root, 0);
+        if (r < 0)
+                return r;
+        if (w.next)
+                next = (w.next << PAGE_CURSOR_CHECK_BITS) | cursor_check(m, sender, w.next);
+        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "t", next);
+        if (r < 0)
+                return r;
+        return send_counted(m, call, reply, w.used);
 }
 
 static int quiet_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -249,6 +404,10 @@ static const sd_bus_vtable registry_vtable[] = {
                                 SD_BUS_ARGS("s", plane),
                                 SD_BUS_RESULT("a(" ENTRY_RECORD_SIGNATURE ")", entries),
                                 method_get_plane, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPlanePage",
+                                SD_BUS_ARGS("s", plane, "t", cursor, "u", max_bytes),
+                                SD_BUS_RESULT("t", generation, "a(" ENTRY_RECORD_SIGNATURE ")", entries, "t", next),
+                                method_get_plane_page, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WaitQuiet",
                                 SD_BUS_ARGS("t", timeout_usec),
                                 SD_BUS_NO_RESULT,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bus-errors.h"
+#include "bus-peers.h"
 #include "bus-system-power.h"
 #include "logind.h"
 #include "notify-hub.h"
@@ -17,7 +18,6 @@
 typedef struct PowerClient {
         uint64_t id;            /* the subscriptions key */
         char *owner;            /* owned: the client's unique name */
-        sd_bus_track *track;    /* owned: ends the registration when the client leaves */
         bool pending;           /* told WillSleep, not answered yet */
         BusSystemPower *b;      /* weak */
 } PowerClient;
@@ -36,7 +36,6 @@ struct BusSystemPower {
 static PowerClient *client_free(PowerClient *c) {
         if (!c)
                 return NULL;
-        sd_bus_track_unref(c->track);
         free(c->owner);
         free(c);
         return NULL;
@@ -147,13 +146,25 @@ static void client_remove(BusSystemPower *b, PowerClient *c) {
         hashmap_delete(&b->clients, &c->id); /* frees c */
 }
 
-static int on_client_gone(sd_bus_track *track, void *userdata) {
-        PowerClient *c = userdata;
+/* bus-peers.h tells: one match for every client, not a match rule per registration. */
+static void on_client_gone(void *userdata, const char *name) {
+        BusSystemPower *b = userdata;
+        void *v;
 
-        log_debug("system power: %s left the bus, registration %" PRIu64 " ended", c->owner, c->id);
-        client_remove(c->b, c); /* sd-bus holds the track across this call */
-        return 0;
+        for (unsigned i = 0; hashmap_next(&b->clients, &i, NULL, &v);) {
+                PowerClient *c = v;
+
+                if (!streq(c->owner, name))
+                        continue;
+                log_debug("system power: %s left the bus, registration %" PRIu64 " ended", c->owner, c->id);
+                client_remove(b, c);
+                i = 0; /* the map changed: from the start (a client holds at most a few) */
+        }
 }
+
+static const BusPeersHooks power_peer_hooks = {
+        .gone = on_client_gone,
+};
 
 static PowerClient *find_owned(BusSystemPower *b, sd_bus_message *call, uint64_t id) {
         PowerClient *c = hashmap_get(&b->clients, &id);
@@ -184,11 +195,7 @@ static int method_register(sd_bus_message *call, void *userdata, sd_bus_error *e
         c->b = b;
         c->id = ++b->next_id;
         c->owner = strdup(sender);
-        r = c->owner ? sd_bus_track_new(sd_bus_message_get_bus(call), &c->track, on_client_gone, c) : -ENOMEM;
-        if (r >= 0)
-                r = sd_bus_track_add_sender(c->track, call);
-        if (r >= 0)
-                r = hashmap_put(&b->clients, &c->id, c);
+        r = c->owner ? hashmap_put(&b->clients, &c->id, c) : -ENOMEM;
         if (r < 0) {
                 client_free(c);
                 return r;
@@ -309,6 +316,11 @@ int bus_system_power_register(BusContext *m, sd_bus *logind_bus) {
         b->ctx = m;
         b->clients = HASHMAP_INIT(&clients_ops);
         m->system_power = b;
+        if (m->peers) {
+                r = bus_peers_listen(m->peers, &power_peer_hooks, b);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch clients leaving: %m");
+        }
         /* Armed on each WillSleep; until then it waits forever, disabled. */
         r = sd_event_add_time(m->event, &b->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timeout, b);
         if (r >= 0)

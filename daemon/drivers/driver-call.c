@@ -121,9 +121,15 @@ void driver_server_send_termination(DriverServer *s, Entry *driver) {
                                 .driver_id = driver->id,
                                 .message = IO_MESSAGE_SERVICE_IS_TERMINATED,
                         };
+                if (c && c->kind == CALL_STOP && driver->registry) {
+                        /* Apple's phase 2: the entry (and so its nub) stays until Stop has returned or timed out. */
+                        entry_hold_removal(driver);
+                        c->ends_access = true;
+                }
                 if (!c || call_send(c) < 0) {
                         driver_call_free(c);
                         log_warning("Driver server %s: cannot send it Stop, sending SIGTERM.", s->name);
+                        driver_host_end_access(s->host, driver->id);
                         driver_server_kill(s, SIGTERM);
                         return;
                 }

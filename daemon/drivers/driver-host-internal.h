@@ -55,6 +55,8 @@ typedef struct HostCall {
         int32_t score;
         uint32_t message;
         bool instance;              /* start: holds one of the server's instances until it replies */
+        bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
+                                     * the driver's entry, held until then, leave the registry */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */
@@ -91,6 +93,7 @@ struct DriverServer {
 typedef struct OpenRecord {
         uint64_t nub_id;            /* the map key */
         uint64_t driver_id;         /* who opened it */
+        int access_fd;              /* owned: the device's fd (device-access.h), -EBADF until asked for */
 } OpenRecord;
 
 /* The spec of one server name, as the personalities loaded it. */
@@ -122,8 +125,14 @@ void driver_call_free(HostCall *c);
 void driver_call_complete(HostCall *c, int r, int32_t score);
 void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
+/* Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed. */
+void driver_open_record_free(void *p);
+/* Closes driver_id's provider, if it has one open: its access ends (revoked, closed). */
+void driver_host_end_access(DriverHost *h, uint64_t driver_id);
 /* The instance of driver_id on s ends: its record forgets s, its provider is closed. */
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
+/* The same with the provider left open: the Stop under way ends the access when it ends. */
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id);
 /* A start call's instance ends (nothing when it has none left). */
 void driver_host_release_call_instance(DriverHost *h, HostCall *c);
 /* The children a failed instance registered go with it. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device-access.h"
 #include "driver-host-internal.h"
 #include "log.h"
 
@@ -30,7 +31,7 @@ DEFINE_HASHMAP_FREE_FUNC(spec_record_free_void, SpecRecord, spec_record_free);
 DEFINE_HASHMAP_FREE_FUNC(server_free_void, DriverServer, driver_server_free);
 static const HashmapOps specs_ops = HASHMAP_OPS_STRING(spec_record_free_void);
 static const HashmapOps servers_ops = HASHMAP_OPS_STRING(server_free_void);
-static const HashmapOps opens_ops = HASHMAP_OPS_U64(free);
+static const HashmapOps opens_ops = HASHMAP_OPS_U64(driver_open_record_free);
 
 /*
  * Adds p's spec to specs: 1 added or the same as the one there, 0 refused
@@ -200,7 +201,11 @@ static void host_stop(void *userdata, MatcherDriver *driver) {
 
         if (!s)
                 return; /* its server crashed, or its start never completed */
-        driver_host_release_instance(h, s, driver->id);
+        if (s->state == SERVER_RUNNING)
+                /* Its access ends when Stop does (driver_server_send_termination()), not before. */
+                driver_host_forget_instance(h, s, driver->id);
+        else
+                driver_host_release_instance(h, s, driver->id);
         if (s->n_instances == 0)
                 s->retiring = true; /* it exits by itself after this Stop */
         /* Phase 1 reaches the driver as a message from its provider, then stop (reference §1.10). */
@@ -325,24 +330,67 @@ int driver_host_authorize(DriverHost *h, const char *sender, uint64_t driver_id,
         return 0;
 }
 
-int driver_host_open_provider(DriverHost *h, Entry *driver) {
+/* The open record of driver's provider, made when it has none: -EBUSY opened by another, -ESTALE gone. */
+static int open_record(DriverHost *h, Entry *driver, OpenRecord **ret) {
         Entry *nub = entry_get_parent(driver, h->registry->service_plane);
         OpenRecord *o;
 
         if (!nub || (nub->state & ENTRY_STATE_INACTIVE))
                 return -ESTALE;
         o = hashmap_get(&h->opens, &nub->id);
-        if (o)
-                return o->driver_id == driver->id ? 0 : -EBUSY;
+        if (o) {
+                if (o->driver_id != driver->id)
+                        return -EBUSY;
+                *ret = o;
+                return 0;
+        }
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
-        *o = (OpenRecord) { .nub_id = nub->id, .driver_id = driver->id };
+        *o = (OpenRecord) { .nub_id = nub->id, .driver_id = driver->id, .access_fd = -EBADF };
         if (hashmap_put(&h->opens, &o->nub_id, o) < 0) {
                 free(o);
                 return -ENOMEM;
         }
+        *ret = o;
+        return 1;
+}
+
+int driver_host_open_provider(DriverHost *h, Entry *driver) {
+        OpenRecord *o;
+        int r;
+
+        r = open_record(h, driver, &o);
+        return r < 0 ? r : 0;
+}
+
+static int open_access(DriverHost *h, Entry *driver, unsigned flags, int *ret_fd) {
+        Entry *nub = entry_get_parent(driver, h->registry->service_plane);
+        OpenRecord *o;
+        int r, created;
+
+        created = r = open_record(h, driver, &o);
+        if (r < 0)
+                return r;
+        if (o->access_fd < 0) {
+                r = device_access_open(nub, flags, &o->access_fd);
+                if (r < 0) {
+                        if (created)
+                                hashmap_delete(&h->opens, &o->nub_id);
+                        return r;
+                }
+        }
+        if (ret_fd)
+                *ret_fd = o->access_fd;
         return 0;
+}
+
+int driver_host_prepare_access(DriverHost *h, Entry *driver, unsigned flags) {
+        return open_access(h, driver, flags, NULL);
+}
+
+int driver_host_copy_provider_fd(DriverHost *h, Entry *driver, int *ret_fd) {
+        return open_access(h, driver, 0, ret_fd);
 }
 
 int driver_host_close_provider(DriverHost *h, Entry *driver) {

@@ -113,6 +113,17 @@ int driver_host_open_provider(DriverHost *h, Entry *driver);
 int driver_host_close_provider(DriverHost *h, Entry *driver);
 
 /*
+ * Device access (device-access.h): opens the instance's provider (exclusive, as
+ * driver_host_open_provider()) and, unless done already, its device node (flags: DEVICE_ACCESS_*), kept in
+ * the open record until the driver closes its provider or stops (then revoked where the kernel can, and
+ * closed). Called before Start by the kernel-driver arbitration. -EBUSY opened by another, -ESTALE the nub
+ * went, -ENODEV the nub has no device node, or the open's errno (-ENOENT, -ENXIO, -EACCES, ...).
+ */
+int driver_host_prepare_access(DriverHost *h, Entry *driver, unsigned flags);
+/* CopyProviderFD: the same with no flags; *ret_fd is the record's, borrowed (the bus sends a dup of it). */
+int driver_host_copy_provider_fd(DriverHost *h, Entry *driver, int *ret_fd);
+
+/*
  * A nub of class_name (defined below IOService when new) with props (a
  * dictionary, a new reference is taken) and name (NULL: the class name),
  * attached below driver and registered (matched like any other).

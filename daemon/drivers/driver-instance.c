@@ -6,9 +6,13 @@
  * (host slot = the server running it), with the providers they opened.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "device-access.h"
 #include "driver-host-internal.h"
+#include "log.h"
 
 /* -------------------------------------------------------------------------- */
 /* Calls. */
@@ -16,6 +20,12 @@
 void driver_call_free(HostCall *c) {
         if (!c)
                 return;
+        if (c->ends_access) {
+                /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
+                c->ends_access = false;
+                driver_host_end_access(c->server->host, c->driver_id);
+                entry_release_removal(c->driver);
+        }
         sd_bus_slot_unref(c->slot);
         entry_unref(c->nub);
         entry_unref(c->driver);
@@ -53,6 +63,23 @@ void driver_call_complete(HostCall *c, int r, int32_t score) {
 /* -------------------------------------------------------------------------- */
 /* Instances. */
 
+void driver_open_record_free(void *p) {
+        OpenRecord *o = p;
+        int r;
+
+        if (!o)
+                return;
+        if (o->access_fd >= 0) {
+                /* The server's dup shares the open file: what can be revoked is revoked for it too. */
+                r = device_access_revoke(o->access_fd);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot revoke the access of driver 0x%" PRIx64 ", ignoring: %m",
+                                        o->driver_id);
+                close(o->access_fd);
+        }
+        free(o);
+}
+
 static void release_opens(DriverHost *h, uint64_t driver_id) {
         void *v;
 
@@ -61,6 +88,19 @@ static void release_opens(DriverHost *h, uint64_t driver_id) {
                         hashmap_delete_current(&h->opens, i);
                         return; /* one provider per driver */
                 }
+}
+
+void driver_host_end_access(DriverHost *h, uint64_t driver_id) {
+        release_opens(h, driver_id);
+}
+
+void driver_host_forget_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {
+        MatcherDriver *d = matcher_find_driver(h->matcher, driver_id);
+
+        if (d && d->host == s)
+                d->host = NULL;
+        if (s->n_instances > 0)
+                s->n_instances--;
 }
 
 void driver_host_release_instance(DriverHost *h, DriverServer *s, uint64_t driver_id) {

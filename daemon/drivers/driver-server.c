@@ -59,13 +59,14 @@ DriverServer *driver_server_free(DriverServer *s) {
         }
         server_stop_sources(s);
         s->backoff_timer = sd_event_source_disable_unref(s->backoff_timer);
-        /* The matcher is torn down with us and abandons its jobs: nobody is told. */
+        /* The matcher is torn down with us and abandons its jobs: nobody is told, no entry let go. */
         while ((c = s->queued)) {
                 s->queued = c->next;
                 driver_call_free(c);
         }
         while ((c = s->sent)) {
                 s->sent = c->next;
+                c->ends_access = false;
                 driver_call_free(c);
         }
         driver_spec_done(&s->spec);

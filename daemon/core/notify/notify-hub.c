@@ -15,9 +15,13 @@ typedef enum NotifierKind {
         NOTIFIER_INTEREST,
 } NotifierKind;
 
+typedef struct Notifier Notifier;
+
+/* The owner's notifiers are a list of their own, so that its end costs what it held. */
 typedef struct Owner {
         char *name;       /* owned; the key in hub->owners */
         unsigned n;       /* notifiers held */
+        Notifier *head;   /* borrowed (hub->notifiers owns them), linked by owner_prev/owner_next */
 } Owner;
 
 /* One event waiting for the window. */
@@ -28,7 +32,7 @@ typedef struct QueueItem {
         bool replay;      /* replayed state: does not count against the live bound */
 } QueueItem;
 
-typedef struct Notifier {
+struct Notifier {
         uint64_t id;            /* the key in hub->notifiers */
         NotifierKind kind;
         Owner *owner;           /* borrowed from hub->owners */
@@ -43,13 +47,19 @@ typedef struct Notifier {
         unsigned q_head, q_len, q_cap;
         unsigned n_live;        /* queued items that are not replay */
         Hashmap queued;         /* entry id → entry (borrowed; the queue holds it): publish-like merging */
-} Notifier;
+        bool linked;            /* in its NotifierList (by_type or interests) */
+        Notifier *prev, *next;  /* weak: in that list */
+        Notifier *owner_prev, *owner_next; /* weak: in its Owner's list */
+};
 
-/* The notifiers of one kind of event, in subscription order. */
+/*
+ * The notifiers of one kind of event, in subscription order: a doubly linked
+ * list, so that a removal costs the same with 10 or 100,000 subscribers.
+ */
 typedef struct NotifierList {
         uint64_t key;           /* entry id, for the per-entry interest lists */
-        Notifier **items;       /* borrowed */
-        unsigned n, cap;
+        Notifier *head, *tail;  /* borrowed */
+        unsigned n;
 } NotifierList;
 
 struct NotifyHub {
@@ -118,30 +128,53 @@ static bool in_required_state(const Entry *e, MatchNotification type) {
 
 /* --- lists --- */
 
-static int list_add(NotifierList *l, Notifier *n) {
-        if (GROW(l->items, l->cap, l->n + 1) < 0)
-                return -ENOMEM;
-        l->items[l->n++] = n;
-        return 0;
+static void list_add(NotifierList *l, Notifier *n) {
+        n->prev = l->tail;
+        n->next = NULL;
+        if (l->tail)
+                l->tail->next = n;
+        else
+                l->head = n;
+        l->tail = n;
+        l->n++;
 }
 
 /* Keeps the order: delivery follows subscription order. */
 static void list_remove(NotifierList *l, Notifier *n) {
-        for (unsigned i = 0; i < l->n; i++)
-                if (l->items[i] == n) {
-                        memmove(l->items + i, l->items + i + 1, (l->n - i - 1) * sizeof(*l->items));
-                        l->n--;
-                        return;
-                }
+        if (n->prev)
+                n->prev->next = n->next;
+        else
+                l->head = n->next;
+        if (n->next)
+                n->next->prev = n->prev;
+        else
+                l->tail = n->prev;
+        n->prev = n->next = NULL;
+        l->n--;
+}
+
+static void owner_link(Owner *o, Notifier *n) {
+        n->owner_prev = NULL;
+        n->owner_next = o->head;
+        if (o->head)
+                o->head->owner_prev = n;
+        o->head = n;
+        o->n++;
+}
+
+static void owner_unlink(Owner *o, Notifier *n) {
+        if (n->owner_prev)
+                n->owner_prev->owner_next = n->owner_next;
+        else
+                o->head = n->owner_next;
+        if (n->owner_next)
+                n->owner_next->owner_prev = n->owner_prev;
+        n->owner_prev = n->owner_next = NULL;
+        o->n--;
 }
 
 static void interest_list_free(void *v) {
-        NotifierList *l = v;
-
-        if (!l)
-                return;
-        free(l->items);
-        free(l);
+        free(v);
 }
 
 static void owner_free(void *v) {
@@ -225,7 +258,8 @@ static void overflow(NotifyHub *hub, Notifier *n, uint64_t dropped) {
 }
 
 static bool window_open(const NotifyHub *hub, const Notifier *n) {
-        return !n->overflowed && n->sent - n->acked < hub->limit;
+        return !n->overflowed && n->sent - n->acked < hub->limit &&
+               (!hub->ops->may_send || hub->ops->may_send(hub->userdata, n->owner->name));
 }
 
 static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
@@ -338,19 +372,24 @@ static const HashmapOps notifiers_ops = HASHMAP_OPS_U64(notifier_release);
 static void notifier_free(NotifyHub *hub, Notifier *n) {
         if (!n)
                 return;
-        if (n->kind == NOTIFIER_MATCHING)
-                list_remove(&hub->by_type[n->type], n);
-        else {
-                NotifierList *l = hashmap_get(&hub->interests, &n->entry_id);
+        if (n->linked) {
+                if (n->kind == NOTIFIER_MATCHING)
+                        list_remove(&hub->by_type[n->type], n);
+                else {
+                        NotifierList *l = hashmap_get(&hub->interests, &n->entry_id);
 
-                if (l) {
-                        list_remove(l, n);
-                        if (l->n == 0)
-                                hashmap_delete(&hub->interests, &l->key);
+                        if (l) {
+                                list_remove(l, n);
+                                if (l->n == 0)
+                                        hashmap_delete(&hub->interests, &l->key);
+                        }
                 }
         }
-        if (n->owner && --n->owner->n == 0)
-                hashmap_delete(&hub->owners, n->owner->name);
+        if (n->owner) {
+                owner_unlink(n->owner, n);
+                if (n->owner->n == 0)
+                        hashmap_delete(&hub->owners, n->owner->name);
+        }
         notifier_release(n);
 }
 
@@ -389,7 +428,7 @@ static int notifier_new(NotifyHub *hub, const char *owner, NotifierKind kind, No
                 }
         }
         n->owner = o;
-        o->n++;
+        owner_link(o, n);
         /* From here on notifier_free() undoes everything, the owner included. */
         if (hashmap_put(&hub->notifiers, &n->id, n) < 0) {
                 notifier_free(hub, n);
@@ -428,8 +467,6 @@ int notify_hub_new(Registry *reg, const NotifyHubOps *ops, void *userdata, unsig
 NotifyHub *notify_hub_free(NotifyHub *hub) {
         if (!hub)
                 return NULL;
-        for (unsigned t = 0; t < _MATCH_NOTIFY_MAX; t++)
-                free(hub->by_type[t].items);
         hashmap_done(&hub->notifiers);
         hashmap_done(&hub->owners);
         hashmap_done(&hub->interests);
@@ -450,9 +487,9 @@ int notify_hub_subscribe(NotifyHub *hub, const char *owner, MatchNotification ty
                 return r;
         n->type = type;
         n->matching = value_ref(matching);
-        r = list_add(&hub->by_type[type], n);
-        if (r >= 0)
-                r = queue_replay(hub, n);
+        list_add(&hub->by_type[type], n);
+        n->linked = true;
+        r = queue_replay(hub, n);
         if (r < 0) {
                 notifier_remove(hub, n);
                 return r;
@@ -490,9 +527,8 @@ int notify_hub_register_interest(NotifyHub *hub, const char *owner, uint64_t ent
         if (r >= 0) {
                 n->interest = type;
                 n->entry_id = entry_id;
-                r = list_add(l, n);
-                if (r < 0)
-                        notifier_remove(hub, n);
+                list_add(l, n);
+                n->linked = true;
         }
         if (r < 0) {
                 if (l->n == 0)
@@ -558,23 +594,24 @@ void notify_hub_flush(NotifyHub *hub, uint64_t id) {
                 pump(hub, n);
 }
 
+void notify_hub_owner_pump(NotifyHub *hub, const char *owner) {
+        Owner *o = hashmap_get(&hub->owners, owner);
+
+        /* pump() never removes a notifier: the owner's list stays as it is. */
+        for (Notifier *n = o ? o->head : NULL; n; n = n->owner_next)
+                pump(hub, n);
+}
+
 unsigned notify_hub_drop_owner(NotifyHub *hub, const char *owner) {
-        unsigned removed = 0;
-        Owner *o;
+        Owner *o = hashmap_get(&hub->owners, owner);
+        unsigned removed = 0, n;
 
-        /* Each removal may rehash nothing but the notifier map: restart the scan after each. */
-        while ((o = hashmap_get(&hub->owners, owner))) {
-                void *v;
-
-                for (unsigned i = 0; hashmap_next(&hub->notifiers, &i, NULL, &v);) {
-                        Notifier *n = v;
-
-                        if (n->owner == o) {
-                                notifier_remove(hub, n);
-                                removed++;
-                                break;
-                        }
-                }
+        if (!o)
+                return 0;
+        /* Its own list: each removal is O(1), and the last one frees the owner. */
+        for (n = o->n; n > 0; n--) {
+                notifier_remove(hub, o->head);
+                removed++;
         }
         return removed;
 }
@@ -610,9 +647,9 @@ static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32
 
         if (!l)
                 return;
-        for (unsigned i = 0; i < l->n; i++)
-                if (l->items[i]->interest == type)
-                        deliver(hub, l->items[i], e, message, argument);
+        for (Notifier *n = l->head; n; n = n->next)
+                if (n->interest == type)
+                        deliver(hub, n, e, message, argument);
 }
 
 void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type) {
@@ -621,9 +658,8 @@ void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type)
 
         assert(type < _MATCH_NOTIFY_MAX);
         l = &hub->by_type[type];
-        /* By index: a sender callback never changes the lists (removals come from the bus later). */
-        for (unsigned i = 0; i < l->n; i++) {
-                Notifier *n = l->items[i];
+        /* A sender callback never changes the lists (removals come from the bus later). */
+        for (Notifier *n = l->head; n; n = n->next) {
                 MatchResult res;
 
                 match_result_init(&res, n->matching);

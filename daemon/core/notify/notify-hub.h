@@ -89,6 +89,11 @@ typedef struct NotifyHubOps {
                              uint32_t message, uint64_t argument);
         /* Notifier id overflowed after its sequence last_seq. */
         int (*send_overflow)(void *userdata, const char *owner, uint64_t id, uint64_t last_seq);
+        /*
+         * Optional: false while owner must not be sent more (it has not read what it was sent);
+         * its events wait in their queues, as behind a closed window, until notify_hub_owner_pump().
+         */
+        bool (*may_send)(void *userdata, const char *owner);
 } NotifyHubOps;
 
 /* reg and ops are borrowed and must outlive the hub. limit 0 means NOTIFY_DEFAULT_LIMIT. */
@@ -119,7 +124,9 @@ int notify_hub_ack(NotifyHub *hub, const char *owner, uint64_t id, uint64_t seq)
 int notify_hub_resync(NotifyHub *hub, const char *owner, uint64_t id, uint64_t *ret_dropped);
 /* Sends what notifier id's window allows (after subscribe or resync). */
 void notify_hub_flush(NotifyHub *hub, uint64_t id);
-/* Removes every notifier of owner's (it left the bus). Returns how many. */
+/* Sends what the windows of owner's notifiers allow (it may be sent more again). */
+void notify_hub_owner_pump(NotifyHub *hub, const char *owner);
+/* Removes every notifier of owner's (it left the bus), in time proportional to their number. Returns how many. */
 unsigned notify_hub_drop_owner(NotifyHub *hub, const char *owner);
 
 /* Notifiers held by owner (NULL: by everyone). */

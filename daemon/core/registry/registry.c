@@ -434,6 +434,36 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         hashmap_delete(&reg->by_id, &e->id); /* drops the registry's reference: last, e may go */
 }
 
+/* Phase 2: e leaves once it was visited, nothing holds it and no terminated child waits below it. */
+static void finish_termination(Registry *reg, Entry *e) {
+        _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
+        _cleanup_free_ Entry **providers = NULL;
+        Entry *const *links;
+        unsigned n;
+
+        if (e->registry != reg || e->termination != ENTRY_LEAVING || e->removal_holds > 0)
+                return;
+        links = entry_get_children(e, reg->service_plane, &n);
+        for (unsigned i = 0; i < n; i++)
+                if (links[i]->termination != ENTRY_LIVE)
+                        return;
+        /* Its providers that wait for it (their own termination) may go after it. */
+        links = entry_get_parents(e, reg->service_plane, &n);
+        if (n > 0) {
+                providers = calloc(n, sizeof(*providers));
+                if (!providers)
+                        n = 0; /* they stay: better than gone too early */
+                for (unsigned i = 0; i < n; i++)
+                        providers[i] = entry_ref(links[i]);
+        }
+        registry_remove_entry(reg, e);
+        for (unsigned i = 0; i < n; i++) {
+                if (providers[i]->termination == ENTRY_LEAVING)
+                        finish_termination(reg, providers[i]);
+                entry_unref(providers[i]);
+        }
+}
+
 unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata) {
         /* Held so that e outlives the removal of its last child's link to it. */
@@ -441,10 +471,11 @@ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *u
         unsigned n = 0, n_children;
         Entry *const *children;
 
-        if (e->registry != reg || e == reg->root)
+        if (e->registry != reg || e == reg->root || e->termination != ENTRY_LIVE)
                 return 0;
         /* Mark first so that nothing below treats e as a live provider. */
         e->state |= ENTRY_STATE_INACTIVE;
+        e->termination = ENTRY_TERMINATING;
         for (;;) {
                 Entry *victim = NULL;
 
@@ -453,7 +484,7 @@ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *u
                         unsigned n_parents;
 
                         (void) entry_get_parents(children[i - 1], reg->service_plane, &n_parents);
-                        if (n_parents == 1) {
+                        if (n_parents == 1 && children[i - 1]->termination == ENTRY_LIVE) {
                                 victim = children[i - 1];
                                 break;
                         }
@@ -464,8 +495,21 @@ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *u
         }
         if (visit)
                 visit(userdata, e);
-        registry_remove_entry(reg, e);
+        e->termination = ENTRY_LEAVING;
+        finish_termination(reg, e);
         return n + 1;
+}
+
+void entry_hold_removal(Entry *e) {
+        if (e->registry)
+                e->removal_holds++;
+}
+
+void entry_release_removal(Entry *e) {
+        if (e->removal_holds == 0 || --e->removal_holds > 0)
+                return;
+        if (e->registry)
+                finish_termination(e->registry, e);
 }
 
 /* --- names, locations, properties --- */

@@ -71,7 +71,16 @@ struct Entry {
         uint64_t busy_since_nsec; /* when busy last went 0 → 1 */
         uint64_t busy_time_nsec;  /* accumulated busy time */
         uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
+        uint8_t termination;      /* EntryTermination */
+        uint32_t removal_holds;   /* entry_hold_removal() count: a terminated entry stays while > 0 */
 };
+
+/* Where an entry is in registry_terminate_entry(). */
+typedef enum EntryTermination {
+        ENTRY_LIVE,
+        ENTRY_TERMINATING, /* its subtree is being terminated, it has not been visited yet */
+        ENTRY_LEAVING,     /* visited: it leaves once nothing holds it and no terminated child waits below it */
+} EntryTermination;
 
 /*
  * IOService's notifications (reference §1.6, §1.10), as the matcher tells
@@ -174,10 +183,21 @@ void registry_remove_entry(Registry *reg, Entry *e);
 /*
  * Removes e and, children first, every descendant in the service plane that
  * has no other provider left (reference §1.10). Calls visit(entry) for each
- * before its removal, when given. Returns the number removed.
+ * before its removal, when given. Returns the number terminated (visited).
+ *
+ * Apple's two phases: every entry is marked inactive and visited at once
+ * (phase 1: notifications, the driver told to stop); each leaves the
+ * registry (phase 2, registry_remove_entry()) once nothing holds it
+ * (entry_hold_removal(): a driver's Stop under way) and its terminated
+ * children have left, so a nub stays until its driver has stopped. An
+ * entry terminated already is not terminated again (0).
  */
 unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata);
+/* Holds a terminated (or terminating) entry in the registry until entry_release_removal(); nothing on a removed one. */
+void entry_hold_removal(Entry *e);
+/* Drops one hold; the last lets e leave if it was terminated, then its terminated providers waiting for it. */
+void entry_release_removal(Entry *e);
 
 Entry *entry_ref(Entry *e);
 Entry *entry_unref(Entry *e);

@@ -88,6 +88,21 @@ ioreg_return_t ioreg_driver_open_provider(ioreg_driver *driver);
 /** close() of its provider: IOREG_RETURN_NOT_OPEN when it had not opened it. */
 ioreg_return_t ioreg_driver_close_provider(ioreg_driver *driver);
 /**
+ * Opens the provider (as ioreg_driver_open_provider) and gives a file
+ * descriptor for its device, opened by ioregd (docs/drivers.md "Device
+ * access": a USB device's usbfs node, a USB interface's device node with the
+ * interface claimed, hidraw, the tty, or the nub's device node). It is the
+ * server's only access to the device; it ends when the driver closes its
+ * provider or stops (revoked where the kernel can). Each call gives a new
+ * descriptor for the same open file.
+ * @param ret_fd the descriptor (close-on-exec), the caller's to close;
+ *        untouched on failure
+ * @return IOREG_RETURN_EXCLUSIVE_ACCESS (another driver has the provider
+ *         open), IOREG_RETURN_UNSUPPORTED (the nub has no device node),
+ *         IOREG_RETURN_NO_DEVICE (the device is gone)
+ */
+ioreg_return_t ioreg_driver_copy_provider_fd(ioreg_driver *driver, int *ret_fd);
+/**
  * Publishes a nub of class_name below the driver and registers it (it is
  * matched like any other nub).
  * @param name the nub's name, NULL for its class name

@@ -127,11 +127,88 @@ static void test_terminate_shared_child_loses_all_providers(void **state) {
         assert_ptr_equal(v.order[3], a);
 }
 
+static void hold_driver(void *userdata, Entry *e) {
+        Entry *driver = userdata;
+
+        /* What the driver host does when it sends the driver Stop. */
+        if (e == driver)
+                entry_hold_removal(e);
+}
+
+static void record_removal(void *userdata, Entry *e) {
+        Visits *v = userdata;
+
+        assert_true(v->n < ELEMENTSOF(v->order));
+        v->ids[v->n++] = e->id;
+}
+
+static const RegistryObserver removal_observer = { .entry_removed = record_removal };
+
+static void test_terminate_waits_for_hold(void **state) {
+        Registry *reg = *state;
+        const Plane *svc = reg->service_plane;
+        /* Root ── N ── D ── K: D is a driver whose Stop is under way, K a nub it published. */
+        Entry *n = new_service(reg, reg->root, "N"), *d = new_service(reg, n, "D"), *k = new_service(reg, d, "K");
+        uint64_t n_id = n->id, d_id = d->id, k_id = k->id;
+        _cleanup_(entry_unrefp) _unused_ Entry *keep_n = entry_ref(n), *keep_d = entry_ref(d);
+        Visits removed = {};
+
+        assert_int_equal(registry_add_observer(reg, &removal_observer, &removed), 0);
+        assert_int_equal(registry_terminate_entry(reg, n, hold_driver, d), 3);
+
+        /* Phase 1 is done for all three; K left, D is held, and N waits for D. */
+        assert_null(registry_get_entry(reg, k_id));
+        assert_ptr_equal(registry_get_entry(reg, d_id), d);
+        assert_ptr_equal(registry_get_entry(reg, n_id), n);
+        assert_true(n->state & ENTRY_STATE_INACTIVE);
+        assert_true(d->state & ENTRY_STATE_INACTIVE);
+        assert_ptr_equal(entry_get_parent(d, svc), n);
+        assert_children(reg->root, svc, &n, 1);
+        assert_int_equal(removed.n, 1);
+        assert_int_equal(removed.ids[0], k_id);
+        /* Terminating what is terminated already does nothing. */
+        assert_int_equal(registry_terminate_entry(reg, n, hold_driver, d), 0);
+        assert_int_equal(registry_terminate_entry(reg, d, hold_driver, d), 0);
+        assert_int_equal(d->removal_holds, 1);
+
+        /* Stop returned: D leaves, then N. */
+        entry_release_removal(d);
+        assert_null(registry_get_entry(reg, d_id));
+        assert_null(registry_get_entry(reg, n_id));
+        assert_int_equal(removed.n, 3);
+        assert_int_equal(removed.ids[1], d_id);
+        assert_int_equal(removed.ids[2], n_id);
+        assert_children(reg->root, svc, NULL, 0);
+        /* A release too many, or on a removed entry, does nothing. */
+        entry_release_removal(d);
+        entry_hold_removal(d);
+        assert_int_equal(d->removal_holds, 0);
+}
+
+static void test_hold_on_live_entry(void **state) {
+        Registry *reg = *state;
+        Entry *n = new_service(reg, reg->root, "N"), *d = new_service(reg, n, "D");
+        uint64_t n_id = n->id, d_id = d->id;
+
+        /* A hold taken before termination (two of them) keeps D and N until the last is released. */
+        entry_hold_removal(d);
+        entry_hold_removal(d);
+        entry_release_removal(d); /* not terminated: nothing happens */
+        assert_ptr_equal(registry_get_entry(reg, d_id), d);
+        assert_int_equal(registry_terminate_entry(reg, n, NULL, NULL), 2);
+        assert_ptr_equal(registry_get_entry(reg, n_id), n);
+        entry_release_removal(d);
+        assert_null(registry_get_entry(reg, d_id));
+        assert_null(registry_get_entry(reg, n_id));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 T(test_remove_entry),
                 T(test_terminate_entry),
                 T(test_terminate_shared_child_loses_all_providers),
+                T(test_terminate_waits_for_hold),
+                T(test_hold_on_live_entry),
         };
 
         return cmocka_run_group_tests_name("registry-removal", tests, NULL, NULL);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-peers.c: see bus-peers.h. */
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-peers.h"
+#include "hashmap.h"
+#include "log.h"
+#include "macro.h"
+
+#define MATCH_RETRY_USEC (5ULL * 1000 * 1000)
+#define NAME_OWNER_CHANGED_MATCH                                                                          \
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"                    \
+        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg2=''"
+
+typedef struct UidUsage {
+        uint64_t uid;             /* the key in BusPeers.uids */
+        unsigned n_peers;         /* peers with this UID known */
+        uint64_t unread;
+        unsigned subscriptions;
+} UidUsage;
+
+typedef struct Peer {
+        char *name;               /* owned; the key in BusPeers.peers */
+        BusPeers *peers;          /* weak: it frees its peers */
+        UidUsage *usage;          /* borrowed from BusPeers.uids; NULL until the UID is known */
+        sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
+        sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
+        uint64_t charged;         /* bytes sent, all told */
+        uint64_t confirmed;       /* of those, proven read */
+        uint64_t ping_mark;       /* charged when the ping in flight was sent */
+        unsigned subscriptions;
+} Peer;
+
+struct BusPeers {
+        sd_bus *bus;              /* borrowed */
+        sd_event *event;          /* borrowed */
+        sd_bus_slot *match;       /* owned */
+        sd_event_source *retry;   /* owned: re-installs a refused match */
+        Hashmap peers;            /* name → Peer (owned) */
+        Hashmap uids;             /* uid → UidUsage (owned, while it has peers) */
+        uint64_t unread;          /* all peers together */
+        struct {
+                const BusPeersHooks *hooks;
+                void *userdata;
+        } listeners[BUS_PEERS_MAX_HOOKS];
+        unsigned n_listeners;
+        BusPeersStats stats;
+        bool ping_denied_logged;
+};
+
+static uint64_t peer_unread(const Peer *p) {
+        return p->charged - p->confirmed;
+}
+
+static void usage_free(void *v) {
+        free(v);
+}
+
+static Peer *peer_free(Peer *p) {
+        if (!p)
+                return NULL;
+        sd_bus_slot_unref(p->uid_query);
+        sd_bus_slot_unref(p->ping);
+        free(p->name);
+        free(p);
+        return NULL;
+}
+
+static void peer_free_void(void *v) {
+        peer_free(v);
+}
+
+static const HashmapOps peers_ops = HASHMAP_OPS_STRING(peer_free_void);
+static const HashmapOps uids_ops = HASHMAP_OPS_U64(usage_free);
+
+/* Takes p's figures off its UID and the total, and frees it (it left). */
+static void peer_forget(BusPeers *ps, Peer *p) {
+        uint64_t unread = peer_unread(p);
+
+        ps->unread -= unread;
+        if (p->usage) {
+                p->usage->unread -= unread;
+                p->usage->subscriptions -= p->subscriptions;
+                if (--p->usage->n_peers == 0)
+                        hashmap_delete(&ps->uids, &p->usage->uid);
+        }
+        hashmap_delete(&ps->peers, p->name);
+}
+
+static void peer_gone(BusPeers *ps, const char *name) {
+        _cleanup_free_ char *copy = strdup(name);
+        Peer *p = hashmap_get(&ps->peers, name);
+
+        if (!p || !copy)
+                return;
+        peer_forget(ps, p);
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->gone)
+                        ps->listeners[i].hooks->gone(ps->listeners[i].userdata, copy);
+        /* A client that held much (subscriptions, queued events) leaves holes in the heap. */
+        (void) malloc_trim(0);
+}
+
+static void peer_confirm_upto(BusPeers *ps, Peer *p, uint64_t mark) {
+        uint64_t delta;
+
+        if (mark <= p->confirmed)
+                return;
+        delta = mark - p->confirmed;
+        p->confirmed = mark;
+        ps->unread -= delta;
+        if (p->usage)
+                p->usage->unread -= delta;
+        ps->stats.n_receipts++;
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->readable)
+                        ps->listeners[i].hooks->readable(ps->listeners[i].userdata, p->name);
+}
+
+/* --- the bus's answers --- */
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeers *ps = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (name[0] == ':' && new_owner[0] == '\0')
+                peer_gone(ps, name);
+        return 0;
+}
+
+static int install_match(BusPeers *ps);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusPeers *ps = userdata;
+
+        ps->retry = sd_event_source_disable_unref(ps->retry);
+        (void) install_match(ps);
+        return 0;
+}
+
+/* A refused match is not the end of the connection (sd-bus's default): log, try again later. */
+static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeers *ps = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        int r;
+
+        if (!e)
+                return 0;
+        log_warning("The bus refused the match on clients leaving (%s: %s); clients' subscriptions are "
+                    "not ended when they leave until it is installed; trying again in %llu s.",
+                    e->name, e->message, MATCH_RETRY_USEC / 1000000);
+        ps->match = sd_bus_slot_unref(ps->match);
+        r = sd_event_add_time_relative(ps->event, &ps->retry, CLOCK_MONOTONIC, MATCH_RETRY_USEC, 0, on_retry,
+                                       ps);
+        if (r < 0)
+                log_warning_errno(r, "Cannot arm the retry of the match, ignoring: %m");
+        return 0;
+}
+
+static int install_match(BusPeers *ps) {
+        int r = sd_bus_add_match_async(ps->bus, &ps->match, NAME_OWNER_CHANGED_MATCH, on_name_owner_changed,
+                                       on_match_installed, ps);
+
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch clients leaving, ignoring: %m");
+        return r;
+}
+
+static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        BusPeers *ps = p->peers;
+        UidUsage *u;
+        uint32_t uid;
+        uint64_t key;
+
+        p->uid_query = sd_bus_slot_unref(p->uid_query);
+        if (sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
+                /* Gone before we asked: its NameOwnerChanged came before it was tracked. */
+                peer_gone(ps, p->name);
+                return 0;
+        }
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0)
+                return 0; /* no UID: only its own budget applies */
+        key = uid;
+        u = hashmap_get(&ps->uids, &key);
+        if (!u) {
+                u = calloc(1, sizeof(*u));
+                if (!u)
+                        return 0;
+                u->uid = key;
+                if (hashmap_put(&ps->uids, &u->uid, u) < 0) {
+                        free(u);
+                        return 0;
+                }
+        }
+        u->n_peers++;
+        u->unread += peer_unread(p);
+        u->subscriptions += p->subscriptions;
+        p->usage = u;
+        return 0;
+}
+
+static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        BusPeers *ps = p->peers;
+        uint64_t mark = p->ping_mark;
+        const char *sender = sd_bus_message_get_sender(m);
+
+        p->ping = sd_bus_slot_unref(p->ping);
+        /* Any answer from the peer itself, an error too, comes after it read what came before. */
+        if (sender && streq(sender, p->name)) {
+                peer_confirm_upto(ps, p, mark);
+                return 0;
+        }
+        if (sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.AccessDenied") &&
+            !ps->ping_denied_logged) {
+                ps->ping_denied_logged = true;
+                log_warning("The bus policy does not let ioregd ping its clients (org.freedesktop.DBus.Peer): "
+                            "clients that do not read their answers are refused for good.");
+        }
+        return 0;
+}
+
+static void maybe_ping(BusPeers *ps, Peer *p) {
+        int r;
+
+        if (p->ping || p->charged - p->confirmed < BUS_PEER_PING_BYTES)
+                return;
+        r = sd_bus_call_method_async(ps->bus, &p->ping, p->name, "/", "org.freedesktop.DBus.Peer", "Ping",
+                                     on_pong, p, NULL);
+        if (r < 0) {
+                log_debug("bus-peers: cannot ping %s: %s", p->name, strerror(-r));
+                return;
+        }
+        p->ping_mark = p->charged;
+        ps->stats.n_pings++;
+}
+
+/* --- the interface --- */
+
+int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret) {
+        BusPeers *ps;
+
+        assert(bus && event && ret);
+        ps = calloc(1, sizeof(*ps));
+        if (!ps)
+                return -ENOMEM;
+        ps->bus = bus;
+        ps->event = event;
+        ps->peers = HASHMAP_INIT(&peers_ops);
+        ps->uids = HASHMAP_INIT(&uids_ops);
+        (void) install_match(ps); /* failures are logged and retried */
+        *ret = ps;
+        return 0;
+}
+
+BusPeers *bus_peers_free(BusPeers *ps) {
+        if (!ps)
+                return NULL;
+        sd_bus_slot_unref(ps->match);
+        sd_event_source_disable_unref(ps->retry);
+        hashmap_done(&ps->peers);
+        hashmap_done(&ps->uids);
+        free(ps);
+        return NULL;
+}
+
+int bus_peers_listen(BusPeers *ps, const BusPeersHooks *hooks, void *userdata) {
+        if (ps->n_listeners >= BUS_PEERS_MAX_HOOKS)
+                return -ENOSPC;
+        ps->listeners[ps->n_listeners].hooks = hooks;
+        ps->listeners[ps->n_listeners].userdata = userdata;
+        ps->n_listeners++;
+        return 0;
+}
+
+int bus_peers_track(BusPeers *ps, const char *name) {
+        Peer *p;
+        int r;
+
+        if (!name || name[0] != ':' || hashmap_get(&ps->peers, name))
+                return 0;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->peers = ps;
+        p->name = strdup(name);
+        if (!p->name || hashmap_put(&ps->peers, p->name, p) < 0) {
+                peer_free(p);
+                return -ENOMEM;
+        }
+        r = sd_bus_call_method_async(ps->bus, &p->uid_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus", "GetConnectionUnixUser", on_uid, p, "s", name);
+        if (r < 0)
+                log_debug("bus-peers: cannot ask the UID of %s: %s", name, strerror(-r));
+        return 0;
+}
+
+void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return;
+        p->charged += bytes;
+        ps->unread += bytes;
+        if (p->usage)
+                p->usage->unread += bytes;
+        maybe_ping(ps, p);
+}
+
+void bus_peers_confirm(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (p)
+                peer_confirm_upto(ps, p, p->charged);
+}
+
+int bus_peers_check_send(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+        uint64_t unread;
+        int r = 0;
+
+        if (!p)
+                return 0;
+        unread = peer_unread(p);
+        if (unread >= BUS_PEER_MAX_UNREAD)
+                r = -ENOBUFS;
+        else if (p->usage && p->usage->unread >= BUS_UID_MAX_UNREAD)
+                r = -EDQUOT;
+        else if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
+                r = -EBUSY;
+        if (r < 0) {
+                ps->stats.n_refused++;
+                maybe_ping(ps, p);
+        }
+        return r;
+}
+
+uint64_t bus_peers_unread(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p ? peer_unread(p) : 0;
+}
+
+void bus_peers_add_subscriptions(BusPeers *ps, const char *name, int delta) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return;
+        p->subscriptions += delta;
+        if (p->usage)
+                p->usage->subscriptions += delta;
+}
+
+bool bus_peers_subscriptions_full(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p && p->usage && p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS;
+}
+
+void bus_peers_stats(BusPeers *ps, BusPeersStats *ret) {
+        *ret = ps->stats;
+        ret->n_peers = hashmap_size(&ps->peers);
+        ret->unread = ps->unread;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-peers.h: what the daemon knows of each client connection (a unique
+ * name) that calls it: its UID, the bytes sent to it that it has not been
+ * seen to read, its subscriptions, and its end.
+ *
+ * Ends: one match on the bus driver's NameOwnerChanged with an empty new
+ * owner (arg2='') serves every client. A match rule per client
+ * (sd_bus_track) ran into dbus-daemon's 512 match rules per connection, and
+ * sd-bus closes the connection when an install fails; this one is installed
+ * with a callback of its own, and retried when the bus refuses it. A peer
+ * is made on its first call and its UID asked of the bus
+ * (GetConnectionUnixUser, asynchronously); a peer already gone by then
+ * (its calls were parked, bus-flow.h) is ended by that answer.
+ *
+ * Unread bytes (dbus-daemon charges what a client has not read to the
+ * sender, and stops reading the sender at 127 MB: one client that never
+ * reads would stall every other). A client reads its messages in order, so
+ * its answer to org.freedesktop.DBus.Peer.Ping (every D-Bus library
+ * answers it by itself, from its dispatch loop) proves that it read all
+ * that was sent before the ping; so does a call that carries the cursor of
+ * the page before (GetPlanePage). The daemon pings a peer once it has
+ * BUS_PEER_PING_BYTES unconfirmed. A peer over BUS_PEER_MAX_UNREAD, one
+ * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
+ * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
+ * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
+ * notifications wait in their queues (notify-hub.h). A client that calls
+ * synchronously and never runs its dispatch loop meets that after
+ * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
+ *
+ * Quotas per UID (dbus-broker's model: a user's connections share one):
+ * BUS_UID_MAX_SUBSCRIPTIONS notifiers; per connection NOTIFY_MAX_PER_OWNER.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#define BUS_PEER_PING_BYTES (512u << 10)
+#define BUS_PEER_MAX_UNREAD (8u << 20)
+#define BUS_UID_MAX_UNREAD (16u << 20)
+#define BUS_ALL_MAX_UNREAD (64u << 20)   /* below dbus-daemon's max_incoming_bytes, 127 MB */
+#define BUS_UID_MAX_SUBSCRIPTIONS 8192u
+
+typedef struct BusPeers BusPeers;
+
+typedef struct BusPeersHooks {
+        void (*gone)(void *userdata, const char *name);     /* left the bus: forget what it held */
+        void (*readable)(void *userdata, const char *name); /* read what it had: may be sent more */
+} BusPeersHooks;
+
+/* bus and event are borrowed and must outlive it. Installs the match (asynchronously). */
+int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret);
+BusPeers *bus_peers_free(BusPeers *p);
+/* Adds a listener (at most BUS_PEERS_MAX_HOOKS); hooks is static, userdata borrowed. */
+#define BUS_PEERS_MAX_HOOKS 4
+int bus_peers_listen(BusPeers *p, const BusPeersHooks *hooks, void *userdata);
+
+/* Starts tracking name (no-op when tracked). 0 or -ENOMEM. */
+int bus_peers_track(BusPeers *p, const char *name);
+/* bytes were sent to name (tracked or not: untracked names are ignored). */
+void bus_peers_charge(BusPeers *p, const char *name, uint64_t bytes);
+/* name has read everything sent to it so far (it proved it: a page cursor). */
+void bus_peers_confirm(BusPeers *p, const char *name);
+/* 0 when name may be sent more; -ENOBUFS over its own budget, -EDQUOT over its UID's, -EBUSY over all. */
+int bus_peers_check_send(BusPeers *p, const char *name);
+/* Its unread bytes (0 when untracked). */
+uint64_t bus_peers_unread(BusPeers *p, const char *name);
+
+/* Subscriptions of name's UID: delta added to name's count. */
+void bus_peers_add_subscriptions(BusPeers *p, const char *name, int delta);
+/* True when name's UID holds BUS_UID_MAX_SUBSCRIPTIONS (false while its UID is not known yet). */
+bool bus_peers_subscriptions_full(BusPeers *p, const char *name);
+
+/* Figures for logs and tests. */
+typedef struct BusPeersStats {
+        unsigned n_peers;
+        uint64_t unread;          /* all together */
+        uint64_t n_pings, n_receipts;
+        uint64_t n_refused;       /* check_send said no */
+} BusPeersStats;
+void bus_peers_stats(BusPeers *p, BusPeersStats *ret);

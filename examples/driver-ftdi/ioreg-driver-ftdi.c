@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ioreg-driver-ftdi: a user-space driver for FTDI FT232 USB serial
+ * adapters (the chip QEMU's usb-serial emulates), in place of the kernel's
+ * ftdi_sio. Its personality (personalities/org.ioreg.driver-ftdi.json)
+ * matches the adapter's interface 0 with IOUserServerReplacesKernelDriver,
+ * so ioregd detaches ftdi_sio before Start; Start takes the device's usbfs
+ * fd from ioregd (the server runs as nobody and can open no device node),
+ * makes a pseudo-terminal and publishes it as an IOSerialBSDClient nub
+ * below the driver; ftdi-engine.c moves the bytes.
+ *
+ *   ioreg-driver-ftdi                   a driver server, launched by ioregd
+ *   ioreg-driver-ftdi --device PATH     standalone, as root: opens the usbfs node PATH itself
+ *                                       (/dev/bus/usb/BBB/DDD), detaches ftdi_sio, prints the pty
+ *
+ * Test hooks (set through the personality's IOUserServerEnvironment, tests/vm/scenarios/ftdi.py):
+ * IOREG_FTDI_TRY_OPEN=PATH[:PATH...] tries to open each at Start and reports the outcome in the
+ * driver's IORegFTDITryOpen property; IOREG_FTDI_CRASH_AT_START=1 aborts in Start.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ioreg/ioreg.h>
+
+#include "ftdi-engine.h"
+
+#define KIO_MESSAGE_SERVICE_IS_TERMINATED 0xe0000010u
+#define DEFAULT_BAUD 115200
+
+typedef struct Port {
+        ioreg_driver *driver;   /* borrowed: NULL when standalone */
+        sd_event *event;        /* borrowed */
+        FtdiPty pty;            /* owned */
+        FtdiEngine *engine;     /* owned */
+        bool standalone;
+} Port;
+
+static Port *port_free(Port *p) {
+        if (!p)
+                return NULL;
+        p->engine = ftdi_engine_free(p->engine);
+        ftdi_pty_close(&p->pty);
+        free(p);
+        return NULL;
+}
+
+static void on_gone(FtdiEngine *e, int error, void *userdata) {
+        Port *p = userdata;
+
+        /* Under ioregd the nub's termination follows and stops us; alone, nothing else will. */
+        printf("the adapter is gone (%s); %s\n", strerror(-error),
+               p->standalone ? "exiting" : "waiting for Stop");
+        fflush(stdout);
+        if (p->standalone)
+                (void) sd_event_exit(p->event, 0);
+}
+
+static void on_line_coding(FtdiEngine *e, const FtdiLineCoding *lc, void *userdata) {
+        Port *p = userdata;
+        char text[64];
+        json_t *props;
+
+        ftdi_line_coding_format(lc, text, sizeof(text));
+        printf("line coding %s\n", text);
+        fflush(stdout);
+        if (!p->driver)
+                return;
+        props = json_pack("{s:s}", "IORegFTDILineCoding", text);
+        if (props)
+                (void) ioreg_driver_set_properties(p->driver, props);
+        json_decref(props);
+}
+
+static const FtdiEngineCallbacks engine_callbacks = {
+        .gone = on_gone,
+        .line_coding = on_line_coding,
+};
+
+/* IOREG_FTDI_TRY_OPEN: what opening other device nodes gives this process ("EACCES", or "opened"). */
+static void try_open_others(ioreg_driver *driver) {
+        const char *list = getenv("IOREG_FTDI_TRY_OPEN");
+        json_t *results, *props;
+        char *copy, *save = NULL;
+
+        if (!list || !*list || !(copy = strdup(list)))
+                return;
+        results = json_object();
+        for (char *path = strtok_r(copy, ":", &save); path && results; path = strtok_r(NULL, ":", &save)) {
+                int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+                const char *outcome = fd >= 0 ? "opened" : strerrorname_np(errno);
+
+                printf("open %s: %s\n", path, fd >= 0 ? "opened" : strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                json_object_set_new(results, path, json_string(outcome ? outcome : "?"));
+        }
+        fflush(stdout);
+        props = results ? json_pack("{s:O}", "IORegFTDITryOpen", results) : NULL;
+        if (props)
+                (void) ioreg_driver_set_properties(driver, props);
+        json_decref(props);
+        json_decref(results);
+        free(copy);
+}
+
+/* Apple's FTDI driver names its port usbserial-SERIAL; the pty's number stands in for a missing serial. */
+static json_t *nub_properties(const FtdiPty *pty) {
+        const char *num = strrchr(pty->path, '/');
+
+        num = num ? num + 1 : pty->path;
+        return json_pack("{s:s, s:s, s:s+, s:s, s:s, s:s}",
+                         "IOTTYBaseName", "usbserial-pts",
+                         "IOTTYSuffix", num,
+                         "IOTTYDevice", "usbserial-pts", num,
+                         "IOCalloutDevice", pty->path,
+                         "IODialinDevice", pty->path,
+                         "IOSerialBSDClientType", "IORS232SerialStream");
+}
+
+static int port_start(Port *p, int usb_fd, int interface, unsigned flags) {
+        int r;
+
+        r = ftdi_pty_open(&p->pty, DEFAULT_BAUD);
+        if (r < 0) {
+                close(usb_fd);
+                fprintf(stderr, "cannot make a pseudo-terminal: %s\n", strerror(-r));
+                return r;
+        }
+        r = ftdi_engine_new(&p->engine, p->event, usb_fd, interface, &p->pty, flags, &engine_callbacks, p);
+        if (r < 0) {
+                fprintf(stderr, "cannot drive the adapter: %s\n", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+static ioreg_return_t ftdi_start(ioreg_driver *driver, void *userdata) {
+        json_t *interface_number = json_object_get(ioreg_driver_get_properties(driver), "bInterfaceNumber");
+        json_t *nub;
+        uint64_t nub_id = 0;
+        ioreg_return_t ret;
+        Port *p;
+        int fd = -1, r;
+
+        if (getenv("IOREG_FTDI_CRASH_AT_START"))
+                abort();        /* the test of the crash loop: the device must go back to ftdi_sio */
+        try_open_others(driver);
+#ifdef IOREG_FTDI_NO_FD_HANDOFF
+        ret = IOREG_RETURN_UNSUPPORTED;
+#else
+        ret = ioreg_driver_copy_provider_fd(driver, &fd);
+#endif
+        if (ret != IOREG_RETURN_SUCCESS) {
+                fprintf(stderr, "cannot get my adapter's device: %s\n", ioreg_return_string(ret));
+                return ret;
+        }
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+                close(fd);
+                return IOREG_RETURN_NO_MEMORY;
+        }
+        p->driver = driver;
+        p->event = ioreg_driver_get_event(driver);
+        p->pty = FTDI_PTY_NULL;
+        r = port_start(p, fd, json_is_integer(interface_number) ? (int) json_integer_value(interface_number) : 0, 0);
+        if (r < 0) {
+                port_free(p);
+                (void) ioreg_driver_close_provider(driver);
+                return r == -ENODEV ? IOREG_RETURN_NO_DEVICE : IOREG_RETURN_ERROR;
+        }
+        ioreg_driver_set_context(driver, p);
+        nub = nub_properties(&p->pty);
+        ret = nub ? ioreg_driver_register_nub(driver, "IOSerialBSDClient", "IOSerialBSDClient", nub, &nub_id)
+                  : IOREG_RETURN_NO_MEMORY;
+        json_decref(nub);
+        if (ret != IOREG_RETURN_SUCCESS) {
+                fprintf(stderr, "cannot publish my serial port: %s\n", ioreg_return_string(ret));
+                ioreg_driver_set_context(driver, NULL);
+                port_free(p);
+                (void) ioreg_driver_close_provider(driver);
+                return ret;
+        }
+        printf("driving interface 0x%llx: %s, serial nub 0x%llx\n",
+               (unsigned long long) ioreg_driver_get_provider_id(driver), p->pty.path, (unsigned long long) nub_id);
+        fflush(stdout);
+        return IOREG_RETURN_SUCCESS;
+}
+
+static void ftdi_message(ioreg_driver *driver, uint32_t type, uint64_t argument, void *userdata) {
+        if (type == KIO_MESSAGE_SERVICE_IS_TERMINATED) {
+                printf("my adapter is going\n");
+                fflush(stdout);
+        }
+}
+
+static void ftdi_stop(ioreg_driver *driver, void *userdata) {
+        Port *p = ioreg_driver_get_context(driver);
+        uint64_t in = 0, out = 0;
+
+        if (p && p->engine)
+                ftdi_engine_counters(p->engine, &in, &out);
+        ioreg_driver_set_context(driver, NULL);
+        port_free(p);
+        (void) ioreg_driver_close_provider(driver);
+        printf("stopped after %llu bytes in, %llu out\n", (unsigned long long) in, (unsigned long long) out);
+        fflush(stdout);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run_standalone(const char *path, int interface) {
+        sd_event *event = NULL;
+        sigset_t mask;
+        Port *p;
+        int fd, r;
+
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "%s: %s\n", path, strerror(errno));
+                return 1;
+        }
+        p = calloc(1, sizeof(*p));
+        if (!p || sd_event_default(&event) < 0) {
+                close(fd);
+                free(p);
+                return 1;
+        }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
+        p->event = event;
+        p->pty = FTDI_PTY_NULL;
+        p->standalone = true;
+        r = port_start(p, fd, interface, FTDI_ENGINE_DETACH_KERNEL_DRIVER);
+        if (r >= 0) {
+                printf("pty %s\n", p->pty.path);
+                fflush(stdout);
+                r = sd_event_loop(event);
+        }
+        port_free(p);
+        sd_event_unref(event);
+        return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+        static const ioreg_driver_class classes[] = {
+                { .name = "IORegFTDISerialDriver", .start = ftdi_start, .stop = ftdi_stop, .message = ftdi_message },
+        };
+        static const struct option options[] = {
+                { "device", required_argument, NULL, 'd' },
+                { "interface", required_argument, NULL, 'i' },
+                {}
+        };
+        const char *device = NULL;
+        int interface = 0, c;
+
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        device = optarg;
+                        break;
+                case 'i':
+                        interface = atoi(optarg);
+                        break;
+                default:
+                        fprintf(stderr, "usage: %s [--device /dev/bus/usb/BBB/DDD [--interface N]]\n", argv[0]);
+                        return 2;
+                }
+        if (device)
+                return run_standalone(device, interface);
+        return ioreg_driver_server_run(classes, 1, NULL);
+}
