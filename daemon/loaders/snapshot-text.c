@@ -123,9 +123,11 @@ static int parse_chain_line(Loader *l, const char *s, const char *info, unsigned
         return r;
 }
 
+static uint64_t free_id(const Loader *l);
+
 /* An object line clipped before its "  <class": the name as shown (with its '$'), nothing else known. */
 static int parse_clipped_name(Loader *l, const char *s, unsigned depth) {
-        SnapshotRecord rec = { .depth = depth, .name = s, .class_name = "IORegistryEntry" };
+        SnapshotRecord rec = { .depth = depth, .name = s, .class_name = "IORegistryEntry", .id = free_id(l) };
         int r = snapshot_builder_add(&l->builder, &rec, l->err);
 
         if (r < 0 && l->err)
@@ -148,6 +150,15 @@ static int id_compare(const void *a, const void *b) {
 static bool id_taken(const Loader *l, uint64_t id) {
         return registry_get_entry(l->builder.registry, id) ||
                (l->n_ids && bsearch(&id, l->ids, l->n_ids, sizeof(*l->ids), id_compare));
+}
+
+/* An ID for an entry whose own the clip cut off: the next one free in the registry and the dump. */
+static uint64_t free_id(const Loader *l) {
+        uint64_t id = l->builder.registry->last_id + 1;
+
+        while (id_taken(l, id))
+                id++;
+        return id;
 }
 
 static void cut_field(const Loader *l, const char *field, SnapshotRecord *rec) {
@@ -230,9 +241,18 @@ static int parse_object_line(Loader *l, const char *s, unsigned depth) {
         }
         rec.name = head;
 
-        /* "Class, id 0x…[, registered, matched, active, busy N (T ms)], retain N" */
-        field = strtok_r(klass, ",", &save);
-        if (!field) /* "<class >" or "<class ,,>": no class name at all */
+        /*
+         * "Class, id 0x…[, registered, matched, active, busy N (T ms)], retain N". The class ends at
+         * ", id 0x": a class from an archive (IOObjectClass) may hold commas.
+         */
+        at = strstr(klass, ", id 0x");
+        if (at) {
+                *at = 0;
+                save = at + 1;
+                field = klass;
+        } else
+                field = strtok_r(klass, ",", &save);
+        if (!field || !*field) /* "<class >" or "<class ,,>": no class name at all */
                 return fail_at(l, -EBADMSG, "object line without a class name");
         rec.class_name = field;
         if (strchr(field, ':')) {
@@ -277,6 +297,8 @@ static int parse_object_line(Loader *l, const char *s, unsigned depth) {
                 return fail_at(l, -EBADMSG, "object line without an id");
         if (!rec.id && depth == 0 && l->builder.n_records == 0 && streq(rec.name, "Root"))
                 rec.id = REGISTRY_ROOT_ID;
+        else if (!rec.id)
+                rec.id = free_id(l);
         r = snapshot_builder_add(&l->builder, &rec, l->err);
         if (r < 0 && l->err)
                 l->err->line = l->line;

@@ -25,7 +25,7 @@ For every real macOS ioreg dump in the folders given:
             a bundle (CFBundleIdentifier) or a driver class the dump shows.
 
 usage: measure.py --ioreg PATH [--personalities DIR]... [--markdown] [--min-loaded-share F]
-                  [--min-identical F] [--min-agreement F] DUMP_OR_DIR...
+                  [--min-identical F] [--min-agreement F] [--max-by-accident N] DUMP_OR_DIR...
 With a --min-* option it exits 1 when a figure is below it (for tests).
 """
 import argparse
@@ -73,12 +73,8 @@ def parse_dump(lines):
 def dump_lines(lines):
     """The dump without a shell prompt and command before it, or a prompt after it."""
     first = next((i for i, l in enumerate(lines) if OBJECT.match(l) or l.startswith('+-o ')), 0)
-    out = []
-    for l in lines[first:]:
-        if out and l and l[0] not in ' |+':
-            break
-        out.append(l)
-    return out
+    last = max((i for i, l in enumerate(lines) if l[:1] in ('+', ' ', '|')), default=len(lines) - 1)
+    return lines[first:last + 1]
 
 
 def clip_width(lines):
@@ -202,6 +198,12 @@ def parse_explain(text):
     return out
 
 
+def same_bundle(plist_id, mac_id):
+    """An Info.plist checked in before Xcode expanded it names its bundle "x.${PRODUCT_NAME…}"."""
+    m = re.search(r'\$[({]', plist_id)
+    return plist_id == mac_id or (m is not None and mac_id.startswith(plist_id[:m.start()]))
+
+
 def check_matching(ioreg, path, opts, files, classes, nodes, report):
     plane = opts[opts.index('-p') + 1] if '-p' in opts else 'IOService'
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,7 +227,7 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         drv_bundle = drv_props.get('CFBundleIdentifier', '').strip('"')
         mine = [c for c in cands.get(nub['id'], [])
                 if classes.get((c['name'], c['bundle']), ('', True)) == (drv_class, False) and
-                (not drv_bundle or c['bundle'] == drv_bundle)]
+                (not drv_bundle or same_bundle(c['bundle'], drv_bundle))]
         # Without the driver's own properties, only a personality of ours that matches says it was
         # the one the Mac used (the Mac may have had another with the same IOClass).
         if not drv_bundle:
@@ -262,6 +264,7 @@ def main():
     ap.add_argument('--min-loaded-share', type=float)
     ap.add_argument('--min-identical', type=float)
     ap.add_argument('--min-agreement', type=float)
+    ap.add_argument('--max-by-accident', type=int)
     ap.add_argument('dumps', nargs='+')
     args = ap.parse_args()
 
@@ -331,7 +334,8 @@ def main():
         print(line)
     failed = ((args.min_loaded_share is not None and share_loaded < args.min_loaded_share) or
               (args.min_identical is not None and share_same < args.min_identical) or
-              (args.min_agreement is not None and share_agree < args.min_agreement))
+              (args.min_agreement is not None and share_agree < args.min_agreement) or
+              (args.max_by_accident is not None and tot['ties'] > args.max_by_accident))
     return 1 if failed else 0
 
 
