@@ -20,7 +20,10 @@ For every real macOS ioreg dump in the folders given:
             properties), is the predicted winner of that
             personality's category the Mac's driver? An agreement is "by
             accident" when another candidate of the category had the same
-            score (catalogue order decided). As on the Mac, the catalogue
+            score (catalogue order decided). A driver counts when a
+            personality with its IOClass (from its CFBundleIdentifier's
+            kext, and its IOPersonalityPublisher's plist when it shows one)
+            is among the candidates. As on the Mac, the catalogue
             holds only the kexts that Mac loaded: the personality files with
             a bundle (CFBundleIdentifier) or a driver class the dump shows.
 
@@ -145,7 +148,7 @@ def personality_classes(dirs):
                 continue
             bundle = value.get('CFBundleIdentifier', top.get('CFBundleIdentifier', ''))
             merge = 'IOProviderMergeProperties' in value and 'IOUserServerName' not in value
-            out[(key, bundle)] = (value.get('IOClass', 'IOService'), merge)
+            out[(key, bundle)] = (value.get('IOClass', 'IOService'), merge, top.get('CFBundleIdentifier', ''))
             f = files.setdefault(path, (set(), set()))
             f[0].add(bundle)
             f[1].add(value.get('IOClass', 'IOService'))
@@ -201,10 +204,11 @@ def parse_explain(text):
 def same_bundle(plist_id, mac_id):
     """An Info.plist checked in before Xcode expanded it names its bundle "x.${PRODUCT_NAME…}"."""
     m = re.search(r'\$[({]', plist_id)
-    return plist_id == mac_id or (m is not None and mac_id.startswith(plist_id[:m.start()]))
+    # Only a variable ("$(PRODUCT_BUNDLE_IDENTIFIER)"): nothing to compare, so not the same.
+    return plist_id == mac_id or (m is not None and m.start() > 0 and mac_id.startswith(plist_id[:m.start()]))
 
 
-def check_matching(ioreg, path, opts, files, classes, nodes, report):
+def check_matching(ioreg, path, opts, files, classes, nodes, report, report_scores, score_counts):
     plane = opts[opts.index('-p') + 1] if '-p' in opts else 'IOService'
     with tempfile.TemporaryDirectory() as tmp:
         for i, f in enumerate(loaded_files(files, nodes)):
@@ -225,9 +229,12 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         drv_props = by_id[d['id']]['props']
         drv_class = drv_props.get('IOClass', '').strip('"') or d['class']
         drv_bundle = drv_props.get('CFBundleIdentifier', '').strip('"')
+        # The kext whose Info.plist held the personality, when the Mac says (IOPersonalityPublisher).
+        publisher = drv_props.get('IOPersonalityPublisher', '').strip('"')
         mine = [c for c in cands.get(nub['id'], [])
-                if classes.get((c['name'], c['bundle']), ('', True)) == (drv_class, False) and
-                (not drv_bundle or same_bundle(c['bundle'], drv_bundle))]
+                if classes.get((c['name'], c['bundle']), ('', True))[:2] == (drv_class, False) and
+                (not drv_bundle or same_bundle(c['bundle'], drv_bundle)) and
+                (not publisher or same_bundle(classes[(c['name'], c['bundle'])][2], publisher))]
         # Without the driver's own properties, only a personality of ours that matches says it was
         # the one the Mac used (the Mac may have had another with the same IOClass).
         if not drv_bundle:
@@ -240,7 +247,12 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         ok = winner is not None and classes.get((winner['name'], winner['bundle']), ('',))[0] == drv_class
         tie = ok and any(c is not winner and c['score'] == winner['score'] for c in in_cat)
         got = f'"{winner["name"]}" ({winner["bundle"]})' if winner else 'nothing'
-        v = (ok and not tie, ok and tie, f'{nub["name"]} ({nub["id"]}): Mac {drv_class}, predicted {got}')
+        recorded = drv_props.get('IOProbeScore')
+        # The score the Mac recorded on its driver (IOProbeScore after probe) against the predicted one.
+        score_same = None if recorded is None or not ok else str(winner['score']) == recorded
+        v = (ok and not tie, ok and tie, f'{nub["name"]} ({nub["id"]}): Mac {drv_class}, predicted {got}',
+             score_same, f'{nub["name"]} ({nub["id"]}): {drv_class} recorded {recorded}, predicted '
+             f'{winner["score"] if winner else "-"}')
         # A driver shown under several parents (it opened more than one provider) agrees on any of them.
         prev = verdicts.get(d['id'])
         if not prev or (v[0], v[1]) > (prev[0], prev[1]):
@@ -248,6 +260,11 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
     checked = len(verdicts)
     agree = sum(1 for v in verdicts.values() if v[0])
     ties = sum(1 for v in verdicts.values() if v[1])
+    scores = [v[3] for v in verdicts.values() if v[3] is not None]
+    report_scores.extend(f'  score differs: {os.path.basename(path)}: {v[4]}' for v in verdicts.values()
+                         if v[3] is False)
+    score_counts[0] += sum(scores)
+    score_counts[1] += len(scores)
     for v in verdicts.values():
         if v[1]:
             report.append(f'  tie: {os.path.basename(path)}: {v[2]}')
@@ -275,7 +292,7 @@ def main():
         else:
             files.append(d)
     classes, pfiles = personality_classes(args.personalities)
-    rows, report = [], []
+    rows, report, report_scores, score_counts = [], [], [], [0, 0]
     tot = {'files': 0, 'loaded': 0, 'same': 0, 'lines': 0, 'identical': 0, 'reprinted': 0,
            'checked': 0, 'agree': 0, 'ties': 0}
     for path in files:
@@ -301,7 +318,8 @@ def main():
         else:
             row += ['-', '-']
         if loaded and args.personalities:
-            c, a, t = check_matching(args.ioreg, path, opts or ['-w0'], pfiles, classes, nodes, report)
+            c, a, t = check_matching(args.ioreg, path, opts or ['-w0'], pfiles, classes, nodes, report,
+                                     report_scores, score_counts)
             tot['checked'] += c
             tot['agree'] += a
             tot['ties'] += t
@@ -330,7 +348,9 @@ def main():
         print(f'(nub, driver) pairs checked: {tot["checked"]}, agree: {tot["agree"]} '
               f'({100.0 * share_agree:.2f} %), agree by accident: {tot["ties"]}, '
               f'disagree: {tot["checked"] - tot["agree"] - tot["ties"]}')
-    for line in report:
+        print(f'of the agreeing drivers that show their IOProbeScore, the same score predicted: '
+              f'{score_counts[0]}/{score_counts[1]}')
+    for line in report + report_scores:
         print(line)
     failed = ((args.min_loaded_share is not None and share_loaded < args.min_loaded_share) or
               (args.min_identical is not None and share_same < args.min_identical) or
