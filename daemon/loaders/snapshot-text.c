@@ -35,6 +35,8 @@ typedef struct Loader {
         size_t clip_width;       /* the terminal width the dump was clipped at, 0 if it was not */
         bool clipped;            /* the current line is clipped: it ends in the '$' ioreg put there */
         bool trailing;           /* the dump ended (a shell prompt after it): the rest is ignored */
+        bool pending_clipped;    /* a line of the -f block being read was clipped */
+        bool lost;               /* an object line cut inside its tree columns: skip to the next one */
         uint64_t *ids;           /* owned, sorted: the whole IDs of a clipped dump (cut ones avoid them) */
         size_t n_ids;
 } Loader;
@@ -55,8 +57,50 @@ static void pending_clear(Loader *l) {
         for (size_t i = 0; i < l->n_pending; i++)
                 free(l->pending[i]);
         l->n_pending = 0;
+        l->pending_clipped = false;
         free(l->pending_key);
         l->pending_key = NULL;
+}
+
+/*
+ * A line of a -f block cut by the clip: a hex-dump line keeps its whole
+ * bytes, with the ASCII column they give; a cell line its whole 8-digit
+ * cells. Owned; NULL on ENOMEM.
+ */
+static char *clipped_block_line(const char *s) {
+        size_t n = strlen(s) - 1; /* without the '$' */
+        char *out = strndup(s, n), *q;
+
+        if (!out)
+                return NULL;
+        if (n > 13 && out[12] == ':') {
+                /* "    OFFSET: XX XX …": the whole " XX" groups, then a space and their characters. */
+                size_t end = 13, k = 0;
+                char ascii[256];
+
+                while (end + 3 <= n && out[end] == ' ' && isxdigit((unsigned char) out[end + 1]) &&
+                       isxdigit((unsigned char) out[end + 2]) && (end + 3 == n || out[end + 3] == ' ') &&
+                       k < sizeof(ascii) - 1) {
+                        unsigned v = (unsigned) strtoul((char[]) { out[end + 1], out[end + 2], 0 }, NULL, 16);
+
+                        ascii[k++] = v >= 0x20 && v < 0x7f ? (char) v : '.';
+                        end += 3;
+                }
+                ascii[k] = 0;
+                out[end] = 0;
+                q = realloc(out, end + 2 + k);
+                if (!q) {
+                        free(out);
+                        return NULL;
+                }
+                strcat(strcat(q, " "), ascii);
+                return q;
+        }
+        /* Cells: drop a last one shorter than its 8 digits. */
+        q = strrchr(out, ' ');
+        if (q && strlen(q + 1) < 8)
+                *q = 0;
+        return out;
 }
 
 static int pending_flush(Loader *l) {
@@ -66,9 +110,15 @@ static int pending_flush(Loader *l) {
         if (!l->pending_key)
                 return 0;
         if (l->n_pending == 0)
-                v = value_new_string(MACROMAN_UNPRINTABLE); /* `"key" = ` and nothing: see macroman.h */
+                /* `"key" = ` and nothing (see macroman.h), or a key cut before its value: "". */
+                v = value_new_string(l->pending_clipped ? "" : MACROMAN_UNPRINTABLE);
         else
                 r = snapshot_parse_format_block(l->pending, l->n_pending, &v);
+        if (r == -EBADMSG && l->pending_clipped) {
+                /* A cut the block cannot be read through: the value is not known, and marked so. */
+                v = value_new_string("$");
+                r = v ? 0 : -ENOMEM;
+        }
         if (r < 0)
                 return fail_at(l, r, "cannot read the formatted value of \"%s\"", l->pending_key);
         r = value_dict_set_take(l->props, l->pending_key, v);
@@ -369,13 +419,25 @@ static int parse_clipped_property(Loader *l, const char *s) {
         int r;
 
         if (strncmp(s, "  \"", 3) != 0)
-                return fail_at(l, -EBADMSG, "expected a property");
+                return strspn(s, " ") == n ? 0 : fail_at(l, -EBADMSG, "expected a property"); /* cut before its key */
         sep = strstr(s + 3, "\" = ");
+        if (!sep && n >= 6 && strncmp(s + n - 3, "\" =", 3) == 0) {
+                /* -f's `"key" = ` cut at its last space: the value follows on the lines below. */
+                r = macroman_to_utf8(s + 3, n - 3 - 3, &key);
+                if (r < 0)
+                        return r;
+                l->pending_key = TAKE_PTR(key);
+                return 0;
+        }
         r = macroman_to_utf8(s + 3, sep ? (size_t) (sep - (s + 3)) : n + 1 - 3, &key);
         if (r < 0)
                 return r;
-        if (!sep)
-                return value_dict_set_take(l->props, key, value_new_string(""));
+        if (!sep) {
+                /* Its value is not shown; a -f block below it (indented lines) is read as its value. */
+                l->pending_key = TAKE_PTR(key);
+                l->pending_clipped = true;
+                return 0;
+        }
         r = snapshot_parse_clipped_value(sep + 4, s + n - (sep + 4), &v);
         if (r < 0)
                 return r;
@@ -441,9 +503,26 @@ static int parse_line(Loader *l, const char *s) {
                 return continue_open_line(l, s);
         d = object_depth(s);
 
+        if (d < 0 && l->clipped && l->have_node && !l->open_line && !l->pending_key &&
+            strncmp("+-o", s + strspn(s, " |"), strlen(s) - 1 - strspn(s, " |")) == 0 &&
+            strlen(s) - 1 - strspn(s, " |") <= 3) {
+                /*
+                 * Cut inside the tree's columns: an object line whose "+-o" did not fit (its entry is
+                 * lost, and what is below it, deeper still), or a property line of such an entry.
+                 */
+                l->lost = true;
+                l->props = value_unref(l->props);
+                return 0;
+        }
+        if (d < 0 && l->lost)
+                return 0;
+        /* A clipped dump from one printed without a width: the rest of a cut string's lines. */
+        if (d < 0 && l->clip_width > 0 && l->props && *s != ' ' && *s != '|')
+                return 0;
         if (d >= 0) {
                 if (l->props)
                         return fail_at(l, -EBADMSG, "object line inside a property block");
+                l->lost = false;
                 l->have_node = true;
                 l->depth = (unsigned) d;
                 return parse_object_line(l, s + 2 * d + 4, (unsigned) d);
@@ -459,9 +538,9 @@ static int parse_line(Loader *l, const char *s) {
         skip = 2 * (l->depth + 2);
         if (strlen(s) <= skip) {
                 for (const char *q = s; *q; q++)
-                        if (*q != ' ' && *q != '|')
+                        if (*q != ' ' && *q != '|' && !(l->clipped && q[1] == 0))
                                 return fail_at(l, -EBADMSG, "unexpected text");
-                return 0; /* the blank line after a block, or between -r subtrees */
+                return 0; /* the blank line after a block, or between -r subtrees; or cut before its text */
         }
         s += skip;
         if (!l->props) {
@@ -476,7 +555,8 @@ static int parse_line(Loader *l, const char *s) {
                 int r = GROW(l->pending, l->cap_pending, l->n_pending + 1);
                 if (r < 0)
                         return r;
-                l->pending[l->n_pending] = strdup(s);
+                l->pending_clipped = l->pending_clipped || l->clipped;
+                l->pending[l->n_pending] = l->clipped ? clipped_block_line(s) : strdup(s);
                 if (!l->pending[l->n_pending])
                         return -ENOMEM;
                 l->n_pending++;
@@ -496,8 +576,9 @@ static int parse_line(Loader *l, const char *s) {
 
 /*
  * The width a dump printed to a terminal was clipped at: ioreg cuts a
- * longer line to width - 1 columns and a '$'. The longest lines, when at
- * least two of them end in '$' (one could be a value's own '$'); else 0.
+ * longer line to width - 1 columns and a '$'. The longest lines ending in
+ * '$', when there are at least two (one could be a value's own '$'); else
+ * 0. A shell prompt around the dump is not ioreg's and may be longer.
  */
 static size_t clip_width(const char *text, size_t len) {
         const char *p = text, *end = text + len;
@@ -508,12 +589,14 @@ static size_t clip_width(const char *text, size_t len) {
                 const char *nl = memchr(p, '\n', end - p) ?: end;
                 size_t k = nl - p - (nl > p && nl[-1] == '\r');
 
-                if (k > width) {
-                        width = k;
-                        n = 0;
+                if (k > 0 && p[k - 1] == '$') {
+                        if (k > width) {
+                                width = k;
+                                n = 0;
+                        }
+                        if (k == width)
+                                n++;
                 }
-                if (k == width && k > 0 && p[k - 1] == '$')
-                        n++;
                 p = nl + 1;
         }
         return n >= 2 ? width : 0;

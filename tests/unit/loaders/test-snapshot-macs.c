@@ -105,6 +105,40 @@ static void test_terminal_dump(void **state _unused_) {
         assert_true(pe->state & ENTRY_STATE_MATCHED);
 }
 
+/*
+ * Every real dump, as a terminal of any width shows it, loads: down to 10
+ * columns, where object lines lose their "+-o" (those entries are lost,
+ * not invented) and values their text.
+ */
+static void test_every_width(void **state _unused_) {
+        static const char *const dumps[] = {
+                DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"),     DUMP("hackintosh-Macmini8,1-ioreg-l.txt"),
+                DUMP("hackintosh-Macmini8,1-ioreg-p-IOUSB-l.txt"),       DUMP("hackintosh-MacBookPro15,2-ioreg-tree.txt"),
+                DUMP("glpi-ioreg-IOUSBDevice1.txt"),                     DUMP("glpi-ioreg-AppleCLCD2.txt"),
+                DUMP("robre-archive-ioreg-MacBookPro18,3-A2442-13.1-iw0-classchain.txt"),
+        };
+        static const size_t widths[] = { 132, 80, 60, 40, 20, 10 };
+
+        for (size_t i = 0; i < ELEMENTSOF(dumps); i++) {
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+
+                text = read_all(dumps[i], &len);
+                for (size_t w = 0; w < ELEMENTSOF(widths); w++) {
+                        _cleanup_(registry_freep) Registry *reg = NULL;
+                        _cleanup_free_ char *shown = clip(text, widths[w]);
+                        SnapshotError err = {};
+                        int r;
+
+                        assert_int_equal(registry_new(&reg), 0);
+                        r = snapshot_load_text(reg, reg->service_plane, shown, strlen(shown), &err);
+                        if (r < 0)
+                                fail_msg("%s at %zu columns: line %u: %s", dumps[i], widths[w], err.line, err.message);
+                        assert_true(registry_n_entries(reg) >= 2);
+                }
+        }
+}
+
 static void test_prompt_only_is_not_a_dump(void **state _unused_) {
         _cleanup_(registry_freep) Registry *reg = NULL;
         static const char text[] = "user@Mac ~ % ioreg -l\nzsh: command not found: ioreg\nuser@Mac ~ % \n";
@@ -168,6 +202,7 @@ static void test_inferred_chains(void **state _unused_) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_terminal_dump),
+                cmocka_unit_test(test_every_width),
                 cmocka_unit_test(test_prompt_only_is_not_a_dump),
                 cmocka_unit_test(test_class_chain_dumps),
                 cmocka_unit_test(test_inferred_chains),
