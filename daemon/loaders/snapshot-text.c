@@ -580,15 +580,29 @@ static int parse_line(Loader *l, const char *s) {
  * '$', when there are at least two (one could be a value's own '$'); else
  * 0. A shell prompt around the dump is not ioreg's and may be longer.
  */
+/* object_depth() for a line of k bytes that need not end in a NUL. */
+static bool is_object_line(const char *p, size_t k) {
+        size_t i = 0;
+
+        while (i + 2 <= k && (p[i] == '|' || p[i] == ' ') && p[i + 1] == ' ')
+                i += 2;
+        return i + 4 <= k && memcmp(p + i, "+-o ", 4) == 0;
+}
+
 static size_t clip_width(const char *text, size_t len) {
         const char *p = text, *end = text + len;
-        size_t width = 0;
+        size_t width = 0, longest = 0;
         unsigned n = 0;
+        bool tree = false;
 
         while (p < end) {
                 const char *nl = memchr(p, '\n', end - p) ?: end;
                 size_t k = nl - p - (nl > p && nl[-1] == '\r');
 
+                /* From the first object line on, the dump's own lines (a prompt after it may be longer). */
+                tree = tree || is_object_line(p, k);
+                if (tree && k > 0 && (*p == ' ' || *p == '|' || *p == '+') && k > longest)
+                        longest = k;
                 if (k > 0 && p[k - 1] == '$') {
                         if (k > width) {
                                 width = k;
@@ -599,7 +613,8 @@ static size_t clip_width(const char *text, size_t len) {
                 }
                 p = nl + 1;
         }
-        return n >= 2 ? width : 0;
+        /* A dump printed without a width has longer lines than the ones that end in '$'. */
+        return n >= 2 && longest <= width ? width : 0;
 }
 
 /* Every "id 0x…" that the clip left whole (followed by ',' or '>'), sorted. */

@@ -83,6 +83,8 @@ def dump_lines(lines):
 def clip_width(lines):
     """The terminal width the dump was clipped at (lines cut to width - 1 and a '$'), or 0."""
     width = max((len(l) for l in lines if l.endswith('$')), default=0)
+    if max((len(l) for l in lines), default=0) > width:
+        return 0  # printed without a width: longer lines than those ending in '$'
     return width if sum(1 for l in lines if len(l) == width and l.endswith('$')) >= 2 else 0
 
 
