@@ -61,6 +61,9 @@ int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char *
                                         *ret_bad_key = matcher_keys[k];
                                 return -EPERM;
                         }
+        /* What the bus carries (value.h), whoever sends it. */
+        if (value_nesting(dict, VALUE_MAX_NESTING + 1) > VALUE_MAX_NESTING + 1)
+                return -ELOOP;
         /*
          * Into a copy, swapped in whole: all keys or none, and the table the
          * entry shares with the matcher's record of the match stays as it was.
@@ -73,5 +76,8 @@ int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char *
                 if (r < 0)
                         return r;
         }
+        /* One entry cannot grow without end, call by call (issue 23, H). */
+        if (value_memory_size(merged) > ENTRY_MAX_PROPERTY_BYTES)
+                return -E2BIG;
         return entry_set_properties(e, merged);
 }

@@ -111,7 +111,9 @@ int manager_terminate_entry(Manager *m, Entry *e);
  * the keys are merged into the entry's properties, all or none (the driver
  * host will forward them to the driver). -EOPNOTSUPP for any other entry,
  * -EPERM with *ret_bad_key (static) for a key the matcher owns (IOClass,
- * IOProviderClass, IOMatchCategory, IOProbeScore, ...).
+ * IOProviderClass, IOMatchCategory, IOProbeScore, ...). -ELOOP for values
+ * nested deeper than VALUE_MAX_NESTING, -E2BIG when the entry's properties
+ * would take more than ENTRY_MAX_PROPERTY_BYTES (registry.h).
  */
 bool manager_entry_accepts_properties(const Manager *m, const Entry *e);
 int manager_set_entry_properties(Manager *m, Entry *e, Value *dict, const char **ret_bad_key);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "driver-internal.h"
 #include "protocol.h"
@@ -223,6 +224,13 @@ int ioreg_driver_server_run(const ioreg_driver_class *classes, unsigned n_classe
 
         if (!classes || n_classes == 0 || !address || !name)
                 return 1; /* not launched by ioregd */
+        /*
+         * Non-dumpable first: no other process of its user may ptrace it or read its memory, and it
+         * leaves no core with a driver's secrets. The launcher cannot set this for it: execve()
+         * resets the flag for a readable executable (docs/drivers.md).
+         */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return 1;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);

@@ -5,6 +5,22 @@
 #include <string.h>
 
 #include "bus-value.h"
+#include "utf8.h"
+
+/*
+ * A string as D-Bus can carry it. The edges repair what they read (utf8.h), so this is the
+ * last line: one bad string must not fail a whole reply (GetPlane) for every client.
+ */
+static int append_string(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *repaired = NULL;
+
+        if (utf8_is_valid(s, strlen(s)))
+                return sd_bus_message_append_basic(m, 's', s);
+        repaired = utf8_escape_invalid(s, strlen(s));
+        if (!repaired)
+                return -ENOMEM;
+        return sd_bus_message_append_basic(m, 's', repaired);
+}
 
 const char *bus_value_signature(const Value *v) {
         switch (value_type(v)) {
@@ -45,7 +61,7 @@ static int append_plain(sd_bus_message *m, const Value *v) {
                 return -EINVAL;
         switch (value_type(v)) {
         case VALUE_STRING:
-                return sd_bus_message_append_basic(m, 's', value_string(v, NULL));
+                return append_string(m, value_string(v, NULL));
         case VALUE_NUMBER:
                 switch (sig[0]) {
                 case 'y': {
@@ -128,7 +144,7 @@ int bus_message_append_dict(sd_bus_message *m, const Value *d) {
                 r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append_basic(m, 's', value_dict_key_at(d, i));
+                r = append_string(m, value_dict_key_at(d, i));
                 if (r < 0)
                         return r;
                 r = bus_message_append_variant(m, value_dict_value_at(d, i));

@@ -474,6 +474,25 @@ int value_dict_remove(Value *d, const char *key) {
         return 1;
 }
 
+unsigned value_nesting(const Value *v, unsigned limit) {
+        unsigned deepest = 0;
+        size_t n;
+
+        if (!v || (value_type(v) != VALUE_ARRAY && value_type(v) != VALUE_DICTIONARY))
+                return 0;
+        if (limit == 0)
+                return 1; /* deeper than allowed already: no need to look further */
+        n = value_type(v) == VALUE_ARRAY ? value_array_size(v) : value_dict_size(v);
+        for (size_t i = 0; i < n && deepest < limit; i++) {
+                const Value *item = value_type(v) == VALUE_ARRAY ? value_array_get(v, i) : value_dict_value_at(v, i);
+                unsigned d = value_nesting(item, limit - 1);
+
+                if (d > deepest)
+                        deepest = d;
+        }
+        return deepest + 1;
+}
+
 Value *value_copy(Value *v) {
         _cleanup_value_ Value *c = NULL;
 

@@ -77,6 +77,20 @@ int value_dict_set_take(Value *d, const char *key, Value *v);
 /* Returns 1 when removed, 0 when absent. Keeps the order of the rest. */
 int value_dict_remove(Value *d, const char *key);
 
+/*
+ * How deep a property value may nest, counting each array and dictionary (a
+ * scalar is 0, a flat dictionary 1). On D-Bus each level costs a container
+ * and a variant (bus-value.h counts two per level, and so does libioreg's
+ * reader, both against 32) inside the property table's own a{sv}: 15 is
+ * what `ioreg -l` and GetPlane carry. A property table (an entry's, a
+ * personality) may nest one more. Every edge that takes values from outside
+ * refuses deeper ones (issue 23, G).
+ */
+#define VALUE_MAX_NESTING 15
+
+/* The nesting of v as above, but no more than limit + 1 (it stops looking there: bounded recursion). */
+unsigned value_nesting(const Value *v, unsigned limit);
+
 /* A deep copy: scalars are shared, containers are new. */
 Value *value_copy(Value *v);
 

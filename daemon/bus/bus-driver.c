@@ -11,6 +11,29 @@
 #include "driver-host.h"
 #include "log.h"
 #include "protocol.h"
+#include "ratelimit.h"
+
+/*
+ * Refused check-ins in the log: any local process may call CheckIn, so a flood of them must not
+ * flood the log (issue 23, N). One limit for the daemon: a few lines per interval and a count.
+ */
+/*
+ * Nubs one driver instance may publish below itself (issue 23, H: 20,000 nubs took 1.3 GB and made
+ * GetPlane's reply too big for the bus). A real driver publishes a handful.
+ */
+#define DRIVER_MAX_NUBS 256u
+
+static RateLimit refused_check_ins = RATELIMIT_INIT(10 * 1000000ULL, 10);
+
+static void log_refused_check_in(const char *name, const char *sender, pid_t pid, uid_t uid) {
+        unsigned suppressed = ratelimit_take_suppressed(&refused_check_ins);
+
+        if (suppressed > 0)
+                log_warning("Refused %u more check-ins as driver servers (not logged one by one).", suppressed);
+        if (ratelimit_below(&refused_check_ins))
+                log_warning("Refused a check-in as driver server %s from %s (PID %d, UID %u): not the process "
+                            "ioregd launched.", name, sender, (int) pid, (unsigned) uid);
+}
 
 static int reply_host_error(sd_bus_error *error, int r, uint64_t id) {
         switch (-r) {
@@ -65,9 +88,11 @@ static int method_check_in(sd_bus_message *call, void *userdata, sd_bus_error *e
         if (r < 0 || !sender)
                 return sd_bus_error_set(error, IOREG_ERROR_ACCESS_DENIED, "The caller's credentials are unknown.");
         r = driver_host_check_in(m->driver_host, sender, pid, uid, name);
-        if (r == -EACCES)
+        if (r == -EACCES) {
+                log_refused_check_in(name, sender, pid, uid);
                 return sd_bus_error_setf(error, IOREG_ERROR_ACCESS_DENIED,
                                          "PID %d is not the driver server %s that ioregd launched.", (int) pid, name);
+        }
         if (r < 0)
                 return bus_error_set_errno(error, r, "check-in");
         r = sd_bus_reply_method_return(call, NULL);
@@ -166,6 +191,7 @@ static int method_register_nub(sd_bus_message *call, void *userdata, sd_bus_erro
         BusContext *m = userdata;
         const char *class_name, *name;
         uint64_t id, nub_id;
+        unsigned n_children = 0;
         Entry *drv;
         int r;
 
@@ -185,6 +211,17 @@ static int method_register_nub(sd_bus_message *call, void *userdata, sd_bus_erro
         r = bus_read_dict_checked(call, &bus_limits_properties, &props, error);
         if (r < 0)
                 return r;
+        if (value_nesting(props, VALUE_MAX_NESTING + 1) > VALUE_MAX_NESTING + 1)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "The nub's properties nest deeper than %u levels.", VALUE_MAX_NESTING + 1);
+        if (value_memory_size(props) > ENTRY_MAX_PROPERTY_BYTES)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "The nub's properties are larger than %u bytes.", ENTRY_MAX_PROPERTY_BYTES);
+        (void) entry_get_children(drv, m->registry->service_plane, &n_children);
+        if (n_children >= DRIVER_MAX_NUBS)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "Driver 0x%" PRIx64 " has published %u nubs, the most one driver may.", id,
+                                         DRIVER_MAX_NUBS);
         r = driver_host_register_nub(m->driver_host, drv, class_name, *name ? name : NULL, props, &nub_id);
         if (r == -EOPNOTSUPP)
                 return sd_bus_error_setf(error, IOREG_ERROR_INVALID_ARGUMENT, "%s is not an IOService class.",

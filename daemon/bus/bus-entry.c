@@ -9,6 +9,7 @@
 
 #include "bus-entry.h"
 #include "bus-errors.h"
+#include "bus-restricted.h"
 #include "bus-value.h"
 #include "registry-iterator.h"
 #include "registry-path.h"
@@ -139,7 +140,7 @@ static int property_get_properties(sd_bus *bus, const char *path, const char *in
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Entry *e = userdata;
 
-        return bus_message_append_dict(reply, e->properties);
+        return bus_append_entry_properties(reply, e->properties);
 }
 
 /* --- methods --- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-errors.h"
+#include "bus-restricted.h"
 #include "bus-notify.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
@@ -92,7 +93,7 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
                                   entry_get_name(e, NULL), e->klass->name);
         if (r < 0)
                 return r;
-        r = bus_message_append_dict(msg, e->properties);
+        r = bus_append_entry_properties(msg, e->properties);
         if (r < 0)
                 return r;
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + strlen(entry_get_name(e, NULL)) +
@@ -113,7 +114,7 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
                 return r;
         /* The new properties with PropertyChange; nothing with the other messages. */
         if (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE)
-                r = bus_message_append_dict(msg, e->properties);
+                r = bus_append_entry_properties(msg, e->properties);
         else
                 r = sd_bus_message_append(msg, "a{sv}", 0);
         if (r < 0)

@@ -14,6 +14,7 @@
 #include "bus-peers.h"
 #include "bus-query.h"
 #include "bus-registry.h"
+#include "bus-restricted.h"
 #include "bus-value.h"
 #include "registry-diagnostics.h"
 #include "log.h"
@@ -103,7 +104,7 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
         if (r < 0)
                 return r;
         r = omit_properties ? append_omitted(reply, bus_dict_wire_size(e->properties)) :
-                              bus_message_append_dict(reply, e->properties);
+                              bus_append_entry_properties(reply, e->properties);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);

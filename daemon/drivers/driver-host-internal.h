@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include "ratelimit.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +28,14 @@
 #include "driver-spec.h"
 
 #define DRIVER_LINE_MAX_LEN 1024
+/*
+ * A server's output (stdout and stderr together), per second: this many bytes are read, then
+ * reading pauses until the second is over (the server blocks in write(): the daemon does not
+ * spin on a flood); this many lines are logged, the rest counted in one line (issue 23, I).
+ */
+#define DRIVER_OUTPUT_INTERVAL_USEC (UINT64_C(1) * 1000000)
+#define DRIVER_OUTPUT_BYTES (64u * 1024u)
+#define DRIVER_OUTPUT_LINES 100u
 
 typedef enum ServerState {
         SERVER_IDLE,      /* no process; calls may be queued (the bus is not there yet) */
@@ -88,6 +98,11 @@ struct DriverServer {
         DriverBackoff backoff;
         uint64_t *rematch;          /* owned: nub IDs to match again after the back-off */
         unsigned n_rematch, cap_rematch;
+        RateLimit output_lines;     /* its output lines in the log */
+        uint64_t output_begin;      /* CLOCK_MONOTONIC start of the output interval */
+        size_t output_bytes;        /* read in it */
+        sd_event_source *output_resume; /* owned: reading paused until the interval ends */
+        bool dynamic_uid;           /* uid is its own (driver-launch.h): its processes are all its */
 };
 
 typedef struct OpenRecord {

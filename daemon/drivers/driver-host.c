@@ -105,9 +105,18 @@ static DriverServer *server_for(DriverHost *h, const Personality *p, int *ret_er
         DriverServer *s;
 
         s = name ? hashmap_get(&h->servers, name) : NULL;
+        rec = name ? hashmap_get(&h->specs, name) : NULL;
+        if (s && rec && s->state == SERVER_IDLE && !driver_spec_equal(&s->spec, &rec->spec)) {
+                /* A reload changed the server's spec (program, environment, user): its next launch takes it. */
+                DriverSpec copy;
+
+                if (driver_spec_copy(&rec->spec, &copy) >= 0) {
+                        driver_spec_done(&s->spec);
+                        s->spec = copy;
+                }
+        }
         if (s)
                 return s;
-        rec = name ? hashmap_get(&h->specs, name) : NULL;
         if (!rec) {
                 /* driver_host_load_specs() refused it, or never saw it. */
                 log_warning("%s: personality %s: driver server %s has no valid spec loaded.", p->source ?: "?",
@@ -297,11 +306,8 @@ void driver_host_reset_crash_loops(DriverHost *h) {
 int driver_host_check_in(DriverHost *h, const char *sender, pid_t pid, uid_t uid, const char *server_name) {
         DriverServer *s = hashmap_get(&h->servers, server_name);
 
-        if (!s || s->state != SERVER_LAUNCHING || s->pid != pid || s->uid != uid) {
-                log_warning("Refused a check-in as driver server %s from %s (PID %d, UID %u): not the process "
-                            "ioregd launched.", server_name, sender, (int) pid, (unsigned) uid);
-                return -EACCES;
-        }
+        if (!s || s->state != SERVER_LAUNCHING || s->pid != pid || s->uid != uid)
+                return -EACCES; /* logged by the caller, rate-limited */
         s->unique_name = strdup(sender);
         if (!s->unique_name)
                 return -ENOMEM;

@@ -11,20 +11,24 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "driver-launch.h"
 #include "protocol.h"
 
-int driver_launch_credentials(const DriverSpec *spec, uid_t *ret_uid, gid_t *ret_gid) {
+int driver_launch_credentials(const DriverSpec *spec, uid_t dynamic_uid, uid_t *ret_uid, gid_t *ret_gid) {
         const char *user = spec->user;
         struct passwd *pw = NULL;
         uid_t uid = geteuid();
         gid_t gid = getegid();
 
-        if (!user && uid == 0)
-                user = DRIVER_DEFAULT_ROOT_USER;
-        if (user) {
+        if (!user && uid == 0) {
+                if (dynamic_uid == DRIVER_UID_INVALID)
+                        return -EUSERS;
+                uid = dynamic_uid;
+                gid = (gid_t) dynamic_uid;
+        } else if (user) {
                 errno = 0;
                 pw = getpwnam(user);
                 if (!pw)
@@ -48,6 +52,41 @@ int driver_launch_credentials(const DriverSpec *spec, uid_t *ret_uid, gid_t *ret
         *ret_uid = uid;
         *ret_gid = gid;
         return 0;
+}
+
+/* Runs fn(uid) in a child that took uid (and nothing else); its result, or -errno. */
+static int as_user(uid_t uid, int (*fn)(void)) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                if (setgroups(0, NULL) < 0 || setresgid((gid_t) uid, (gid_t) uid, (gid_t) uid) < 0 ||
+                    setresuid(uid, uid, uid) < 0)
+                        _exit(2);
+                _exit(fn());
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+static int kill_all_sig; /* read by the child of as_user() */
+
+/* In the child of as_user(): every process of its UID but itself gets the signal. */
+static int kill_all(void) {
+        return kill(-1, kill_all_sig) == 0 || errno == ESRCH ? 0 : 1;
+}
+
+void driver_launch_kill_tree(pid_t leader, uid_t uid, bool dynamic, int sig) {
+        if (leader > 0)
+                (void) kill(-leader, sig);
+        if (dynamic && geteuid() == 0) {
+                kill_all_sig = sig;
+                (void) as_user(uid, kill_all);
+        }
 }
 
 static char **build_env(const DriverSpec *spec, const char *bus_address) {
@@ -89,6 +128,9 @@ __attribute__((noreturn)) static void child(const DriverSpec *spec, char **env, 
         (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) /* the daemon died before the line above */
                 _exit(1);
+        /* A session and process group of its own: what it forks goes with it (driver_launch_kill_tree()). */
+        if (setsid() < 0)
+                _exit(126);
         null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
             dup2(err, STDERR_FILENO) < 0)
@@ -111,7 +153,7 @@ fail:
         _exit(126);
 }
 
-int driver_launch(const DriverSpec *spec, const char *bus_address, DriverProcess *ret) {
+int driver_launch(const DriverSpec *spec, const char *bus_address, uid_t dynamic_uid, DriverProcess *ret) {
         _cleanup_strv_free_ char **env = NULL;
         int out[2] = { -1, -1 }, err[2] = { -1, -1 };
         pid_t parent = getpid(), pid;
@@ -119,7 +161,7 @@ int driver_launch(const DriverSpec *spec, const char *bus_address, DriverProcess
         gid_t gid;
         int r;
 
-        r = driver_launch_credentials(spec, &uid, &gid);
+        r = driver_launch_credentials(spec, dynamic_uid, &uid, &gid);
         if (r < 0)
                 return r;
         env = build_env(spec, bus_address);
@@ -140,7 +182,8 @@ int driver_launch(const DriverSpec *spec, const char *bus_address, DriverProcess
         close(err[1]);
         (void) fcntl(out[0], F_SETFL, O_NONBLOCK);
         (void) fcntl(err[0], F_SETFL, O_NONBLOCK);
-        *ret = (DriverProcess) { .pid = pid, .uid = uid, .gid = gid, .out_fd = out[0], .err_fd = err[0] };
+        *ret = (DriverProcess) { .pid = pid, .uid = uid, .gid = gid, .dynamic = dynamic_uid != DRIVER_UID_INVALID && uid == dynamic_uid,
+                                 .out_fd = out[0], .err_fd = err[0] };
         return 0;
 fail:
         for (int i = 0; i < 2; i++) {

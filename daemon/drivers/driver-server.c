@@ -16,6 +16,7 @@
 
 #include "driver-host-internal.h"
 #include "driver-launch.h"
+#include "driver-user.h"
 #include "trust.h"
 #include "log.h"
 
@@ -38,6 +39,7 @@ DriverServer *driver_server_new(DriverHost *h, const DriverSpec *spec) {
         }
         s->host = h;
         driver_backoff_init(&s->backoff);
+        s->output_lines = RATELIMIT_INIT(DRIVER_OUTPUT_INTERVAL_USEC, DRIVER_OUTPUT_LINES);
         return s;
 }
 
@@ -46,6 +48,7 @@ static void server_stop_sources(DriverServer *s) {
         s->out_io = sd_event_source_disable_unref(s->out_io);
         s->err_io = sd_event_source_disable_unref(s->err_io);
         s->timer = sd_event_source_disable_unref(s->timer);
+        s->output_resume = sd_event_source_disable_unref(s->output_resume);
 }
 
 DriverServer *driver_server_free(DriverServer *s) {
@@ -54,8 +57,10 @@ DriverServer *driver_server_free(DriverServer *s) {
         if (!s)
                 return NULL;
         if (s->pid > 0 && s->child) {
-                /* The daemon goes: so do its servers (they would die with it anyway, PDEATHSIG). */
-                (void) kill(s->pid, SIGTERM);
+                /* The daemon goes: so do its servers and what they forked (PDEATHSIG reaches the servers only). */
+                driver_launch_kill_tree(s->pid, s->uid, s->dynamic_uid, SIGTERM);
+                if (s->dynamic_uid)
+                        driver_user_release(s->uid);
         }
         server_stop_sources(s);
         s->backoff_timer = sd_event_source_disable_unref(s->backoff_timer);
@@ -88,6 +93,12 @@ static void rematch_add(DriverServer *s, uint64_t nub_id) {
 /* -------------------------------------------------------------------------- */
 /* Timeouts and signals. */
 
+/* The server and its process group (the leader, right after fork(), may not have made it yet). */
+static void signal_tree(pid_t pid, int sig) {
+        (void) kill(pid, sig);
+        (void) kill(-pid, sig);
+}
+
 static int on_kill_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         DriverServer *s = userdata;
 
@@ -97,7 +108,7 @@ static int on_kill_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         if (s->state == SERVER_LAUNCHING) {
                 log_warning("Driver server %s (PID %d) did not check in, sending SIGKILL.", s->name, (int) s->pid);
                 s->signalled = true;
-                (void) kill(s->pid, SIGKILL);
+                signal_tree(s->pid, SIGKILL);
         } else if (!s->signalled) {
                 if (s->n_instances == 0 && !s->retiring)
                         log_info("Driver server %s (PID %d) holds no driver, sending SIGTERM.", s->name, (int) s->pid);
@@ -107,7 +118,7 @@ static int on_kill_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         } else {
                 log_warning("Driver server %s (PID %d) did not exit after SIGTERM, sending SIGKILL.", s->name,
                             (int) s->pid);
-                (void) kill(s->pid, SIGKILL);
+                signal_tree(s->pid, SIGKILL);
         }
         return 0;
 }
@@ -122,7 +133,7 @@ void driver_server_kill(DriverServer *s, int sig) {
         if (s->pid <= 0)
                 return;
         s->signalled = true;
-        (void) kill(s->pid, sig);
+        signal_tree(s->pid, sig); /* it and what it forked */
         driver_server_arm_timer(s, DRIVER_KILL_TIMEOUT_USEC);
 }
 
@@ -136,21 +147,65 @@ void driver_server_check_idle(DriverServer *s) {
 /* -------------------------------------------------------------------------- */
 /* Its output, line by line in the log under its name. */
 
+static void log_line(DriverServer *s, int level, const char *line, size_t len) {
+        unsigned suppressed = ratelimit_take_suppressed(&s->output_lines);
+
+        if (suppressed > 0)
+                log_warning("%s[%d]: %u lines of its output not logged (more than %u a second).", s->name,
+                            (int) s->pid, suppressed, DRIVER_OUTPUT_LINES);
+        if (ratelimit_below(&s->output_lines))
+                log_full_errno(level, 0, "%s[%d]: %.*s", s->name, (int) s->pid, (int) len, line);
+}
+
 static void log_lines(DriverServer *s, LineBuffer *b, bool flush, int level) {
         size_t start = 0;
 
         for (size_t i = 0; i < b->len; i++)
                 if (b->buf[i] == '\n') {
-                        log_full_errno(level, 0, "%s[%d]: %.*s", s->name, (int) s->pid, (int) (i - start),
-                                       b->buf + start);
+                        log_line(s, level, b->buf + start, i - start);
                         start = i + 1;
                 }
         if (start == 0 && (flush || b->len == sizeof(b->buf)) && b->len > 0) {
-                log_full_errno(level, 0, "%s[%d]: %.*s", s->name, (int) s->pid, (int) b->len, b->buf);
+                log_line(s, level, b->buf, b->len);
                 start = b->len;
         }
         memmove(b->buf, b->buf + start, b->len - start);
         b->len -= start;
+}
+
+/* Bytes it may still write in this interval (a new interval starts when the last is over). */
+static size_t output_budget(DriverServer *s) {
+        uint64_t now = ratelimit_now_usec();
+
+        if (s->output_begin == 0 || now - s->output_begin >= DRIVER_OUTPUT_INTERVAL_USEC) {
+                s->output_begin = now;
+                s->output_bytes = 0;
+        }
+        return s->output_bytes < DRIVER_OUTPUT_BYTES ? DRIVER_OUTPUT_BYTES - s->output_bytes : 0;
+}
+
+static int on_output_resume(sd_event_source *src, uint64_t usec, void *userdata) {
+        DriverServer *s = userdata;
+
+        s->output_resume = sd_event_source_disable_unref(s->output_resume);
+        if (s->out_io)
+                (void) sd_event_source_set_enabled(s->out_io, SD_EVENT_ON);
+        if (s->err_io)
+                (void) sd_event_source_set_enabled(s->err_io, SD_EVENT_ON);
+        return 0;
+}
+
+/* Its budget is spent: no reading until the interval is over (its pipes fill, its writes block). */
+static void pause_output(DriverServer *s) {
+        if (s->output_resume)
+                return;
+        if (sd_event_add_time(s->host->event, &s->output_resume, CLOCK_MONOTONIC,
+                              s->output_begin + DRIVER_OUTPUT_INTERVAL_USEC, 0, on_output_resume, s) < 0)
+                return; /* no timer: reading goes on, bounded per wake-up still */
+        if (s->out_io)
+                (void) sd_event_source_set_enabled(s->out_io, SD_EVENT_OFF);
+        if (s->err_io)
+                (void) sd_event_source_set_enabled(s->err_io, SD_EVENT_OFF);
 }
 
 static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -160,9 +215,16 @@ static int on_output(sd_event_source *src, int fd, uint32_t revents, void *userd
         int level = err ? LOG_NOTICE : LOG_INFO;
 
         for (;;) {
-                ssize_t n = read(fd, b->buf + b->len, sizeof(b->buf) - b->len);
+                size_t want = sizeof(b->buf) - b->len, budget = output_budget(s);
+                ssize_t n;
 
+                if (budget == 0) {
+                        pause_output(s);
+                        return 0;
+                }
+                n = read(fd, b->buf + b->len, want < budget ? want : budget);
                 if (n > 0) {
+                        s->output_bytes += (size_t) n;
                         b->len += n;
                         log_lines(s, b, false, level);
                         continue;
@@ -277,6 +339,15 @@ static void server_exited(DriverServer *s, const siginfo_t *si) {
         else
                 log_full_errno(crashed ? LOG_WARNING : LOG_INFO, 0, "Driver server %s (PID %d) was killed by signal %d%s.",
                                s->name, (int) s->pid, si->si_status, crashed ? ": it crashed" : "");
+        /*
+         * What it forked ends with it, whether it crashed or stopped (issue 23, J): its process group,
+         * and with a UID of its own every process of that UID. It is a zombie until this returns, so
+         * its group's ID is not reused.
+         */
+        driver_launch_kill_tree(s->pid, s->uid, s->dynamic_uid, SIGKILL);
+        if (s->dynamic_uid)
+                driver_user_release(s->uid);
+        s->dynamic_uid = false;
         /* What it had left to say. */
         drain(s, s->out_io);
         drain(s, s->err_io);
@@ -378,10 +449,25 @@ static int watch_process(DriverServer *s, DriverProcess *proc) {
         return r;
 }
 
+/* Another server of this daemon runs as uid, its own. */
+static bool uid_taken(uid_t uid, void *userdata) {
+        DriverHost *h = userdata;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&h->servers, &i, NULL, &v);) {
+                DriverServer *o = v;
+
+                if (o->pid > 0 && o->dynamic_uid && o->uid == uid)
+                        return true;
+        }
+        return false;
+}
+
 int driver_server_launch(DriverServer *s) {
         DriverHost *h = s->host;
         DriverProcess proc;
         const char *address = NULL;
+        uid_t dynamic_uid;
         int r;
 
         if (!h->bus)
@@ -393,18 +479,29 @@ int driver_server_launch(DriverServer *s) {
         r = trust_check_path(s->spec.executable);
         if (r < 0)
                 goto fail;
-        r = driver_launch(&s->spec, address, &proc);
-        if (r < 0)
+        /* Root and no IOUserServerUser: a user of its own (driver-user.h). */
+        dynamic_uid = DRIVER_UID_INVALID;
+        if (!s->spec.user && geteuid() == 0) {
+                r = driver_user_allocate(s->name, uid_taken, h, &dynamic_uid);
+                if (r < 0)
+                        goto fail;
+        }
+        r = driver_launch(&s->spec, address, dynamic_uid, &proc);
+        if (r < 0) {
+                if (dynamic_uid != DRIVER_UID_INVALID)
+                        driver_user_release(dynamic_uid);
                 goto fail;
+        }
         s->pid = proc.pid;
         s->uid = proc.uid;
+        s->dynamic_uid = proc.dynamic;
         s->state = SERVER_LAUNCHING;
         s->retiring = s->signalled = false;
         s->out_line.len = s->err_line.len = 0;
         r = watch_process(s, &proc);
         if (r < 0) {
                 log_error_errno(r, "Cannot watch driver server %s (PID %d): %m", s->name, (int) proc.pid);
-                (void) kill(proc.pid, SIGKILL);
+                signal_tree(proc.pid, SIGKILL);
                 if (!s->child) {
                         (void) waitpid(proc.pid, NULL, 0);
                         s->pid = 0;
@@ -413,8 +510,8 @@ int driver_server_launch(DriverServer *s) {
                 return r; /* the child source reports the exit */
         }
         driver_server_arm_timer(s, DRIVER_CHECKIN_TIMEOUT_USEC);
-        log_info("Launched driver server %s (PID %d, UID %u): %s", s->name, (int) s->pid, (unsigned) s->uid,
-                 s->spec.executable);
+        log_info("Launched driver server %s (PID %d, UID %u%s): %s", s->name, (int) s->pid, (unsigned) s->uid,
+                 s->dynamic_uid ? ", its own" : "", s->spec.executable);
         return 0;
 
 fail:

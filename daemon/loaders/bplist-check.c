@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bplist-check.h"
+#include "macro.h"
 
 #define BPLIST_HEADER "bplist00"
 #define BPLIST_HEADER_SIZE 8
@@ -115,11 +117,112 @@ static int check_key(const BPlist *b, uint64_t index, const char **ret_reason) {
         return -EBADMSG;
 }
 
+/*
+ * The references an array (0xa0), set (0xc0) or dictionary (0xd0, its values only) holds:
+ * *ret_refs and *ret_n, and 1; 0 for other objects. -EBADMSG when they run past the object area.
+ */
+static int container_refs(const BPlist *b, uint64_t index, const uint8_t **ret_refs, uint64_t *ret_n) {
+        uint64_t count;
+        size_t off, body;
+        uint8_t type;
+
+        *ret_n = 0;
+        if (object_offset(b, index, &off) < 0 || object_header(b, off, &type, &count, &body) < 0)
+                return -EBADMSG;
+        if (type != 0xa0 && type != 0xc0 && type != 0xd0)
+                return 0;
+        if (count > (b->objects_end - body) / b->ref_size / (type == 0xd0 ? 2 : 1))
+                return -EBADMSG;
+        *ret_refs = b->data + body + (type == 0xd0 ? count * b->ref_size : 0);
+        *ret_n = count;
+        return 1;
+}
+
+typedef struct DepthFrame {
+        uint64_t index;   /* the container */
+        uint64_t next;    /* its next reference to follow */
+        unsigned deepest; /* the deepest container below it so far */
+} DepthFrame;
+
+/*
+ * How deep containers nest from the root, without recursion: a depth-first walk on a stack of at
+ * most BPLIST_MAX_NESTING frames, each object's depth remembered once known (shared objects are
+ * walked once), a reference back into the walk refused as a cycle.
+ */
+static int check_depth(const BPlist *b, uint64_t root, const char **ret_reason) {
+        _cleanup_free_ uint16_t *depth = NULL; /* per object: 0 unknown, UINT16_MAX in the walk, else depth */
+        DepthFrame stack[BPLIST_MAX_NESTING];
+        unsigned n = 0;
+        const uint8_t *refs;
+        uint64_t count;
+        int r;
+
+        depth = calloc(b->n_objects, sizeof(*depth));
+        if (!depth) {
+                *ret_reason = "out of memory";
+                return -ENOMEM;
+        }
+        if (container_refs(b, root, &refs, &count) < 0)
+                goto broken;
+        stack[n++] = (DepthFrame) { .index = root };
+        depth[root] = UINT16_MAX;
+        while (n > 0) {
+                DepthFrame *top = &stack[n - 1];
+                uint64_t child;
+
+                if (container_refs(b, top->index, &refs, &count) < 0)
+                        goto broken;
+                if (top->next == count) {
+                        unsigned d = top->deepest + 1;
+
+                        depth[top->index] = (uint16_t) d;
+                        n--;
+                        if (n > 0 && d > stack[n - 1].deepest)
+                                stack[n - 1].deepest = d;
+                        continue;
+                }
+                child = read_be(refs + top->next++ * b->ref_size, b->ref_size);
+                if (child >= b->n_objects)
+                        goto broken;
+                if (depth[child] == UINT16_MAX) {
+                        *ret_reason = "an object contains itself (a reference cycle)";
+                        return -EBADMSG;
+                }
+                if (depth[child] > 0) {
+                        if (depth[child] > top->deepest)
+                                top->deepest = depth[child];
+                        continue;
+                }
+                r = container_refs(b, child, &refs, &count);
+                if (r < 0)
+                        goto broken;
+                if (r == 0)
+                        continue; /* a scalar */
+                /* The child is the (n + 1)th container on this path. */
+                if (n == BPLIST_MAX_NESTING) {
+                        *ret_reason = "containers nest deeper than " BPLIST_MAX_NESTING_TEXT " levels";
+                        return -EBADMSG;
+                }
+                if (count == 0) {
+                        if (top->deepest < 1)
+                                top->deepest = 1; /* empty: nothing to walk */
+                        continue;
+                }
+                depth[child] = UINT16_MAX;
+                stack[n++] = (DepthFrame) { .index = child };
+        }
+        return 0;
+broken:
+        *ret_reason = "a container refers outside the object table";
+        return -EBADMSG;
+}
+
 int bplist_check(const void *buf, size_t len, const char **ret_reason) {
         const uint8_t *t;
         uint64_t table, root;
         BPlist b = { .data = buf, .size = len };
         const char *dummy;
+        int r;
 
         if (!ret_reason)
                 ret_reason = &dummy;
@@ -159,12 +262,16 @@ int bplist_check(const void *buf, size_t len, const char **ret_reason) {
                         return -EBADMSG;
                 }
                 for (uint64_t k = 0; k < count; k++) {
-                        int r = check_key(&b, read_be(b.data + body + k * b.ref_size, b.ref_size), ret_reason);
+                        r = check_key(&b, read_be(b.data + body + k * b.ref_size, b.ref_size), ret_reason);
 
                         if (r < 0)
                                 return r;
                 }
         }
+        /* libplist and the converters recurse once per level: bounded here, before they run. */
+        r = check_depth(&b, root, ret_reason);
+        if (r < 0)
+                return r;
         *ret_reason = NULL;
         return 0;
 }

@@ -15,6 +15,12 @@
 
 #include "bplist-check.h"
 #include "personality-loader.h"
+#include "utf8.h"
+#include "xplist-check.h"
+
+static bool key_is_utf8(const char *key) {
+        return key && utf8_is_valid(key, strlen(key));
+}
 
 static void plist_freep(plist_t *p) {
         if (*p)
@@ -51,7 +57,10 @@ static int value_from_plist(plist_t node, Value **ret, ConvertError *err);
 /*
  * A copy of a string node's text. -EINVAL when it holds a NUL byte (&#0; in
  * XML, or a binary plist's counted string): no C string can carry it, and
- * libplist's plist_get_string_val() asserts on it (libplist 2.2).
+ * libplist's plist_get_string_val() asserts on it (libplist 2.2). -EILSEQ
+ * when it is not UTF-8 (a Latin-1 byte in an XML file, which libplist
+ * passes on): D-Bus could not carry it, and a repaired copy would match
+ * other strings than the author wrote.
  */
 static int string_from_plist(plist_t node, char **ret) {
         uint64_t len = 0;
@@ -62,6 +71,8 @@ static int string_from_plist(plist_t node, char **ret) {
                 return -ENOMEM;
         if (memchr(p, 0, len))
                 return -EINVAL;
+        if (!utf8_is_valid(p, len))
+                return -EILSEQ;
         s = strndup(p, len);
         if (!s)
                 return -ENOMEM;
@@ -88,6 +99,11 @@ static int dict_from_plist(plist_t node, Value **ret, ConvertError *err) {
                 plist_dict_next_item(node, it, &key, &item);
                 if (!item)
                         break;
+                if (!key_is_utf8(key)) {
+                        err->what = "a key that is not UTF-8";
+                        r = -EINVAL;
+                        break;
+                }
                 r = value_from_plist(item, &v, err);
                 if (r == -EINVAL && convert_error_prepend_key(err, key) < 0)
                         r = -ENOMEM;
@@ -139,6 +155,10 @@ static int value_from_plist(plist_t node, Value **ret, ConvertError *err) {
                 r = string_from_plist(node, &s);
                 if (r == -EINVAL)
                         err->what = "a string with a NUL byte";
+                if (r == -EILSEQ) {
+                        err->what = "a string that is not UTF-8";
+                        r = -EINVAL;
+                }
                 if (r < 0)
                         return r;
                 *ret = value_new_string(s);
@@ -206,6 +226,11 @@ static int load_personality(PersonalityLoader *l, const char *name, plist_t node
                 plist_dict_next_item(node, it, &key, &item);
                 if (!item)
                         break;
+                if (!key_is_utf8(key)) {
+                        personality_loader_error(l, name, NULL, "a key that is not UTF-8");
+                        free(it);
+                        return 0;
+                }
                 r = value_from_plist(item, &v, &err);
                 if (r == -EINVAL) {
                         personality_loader_convert_error(l, name, key, &err);
@@ -268,8 +293,19 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
         if (bplist_is_binary(buf, len)) {
                 const char *reason;
 
-                if (bplist_check(buf, len, &reason) < 0) {
+                r = bplist_check(buf, len, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
                         personality_loader_error(l, NULL, NULL, "not a valid binary property list: %s", reason);
+                        return 0;
+                }
+        } else {
+                const char *reason;
+
+                /* libplist's XML reader recurses per element: bounded first (xplist-check.h). */
+                if (xplist_check(buf, len, &reason) < 0) {
+                        personality_loader_error(l, NULL, NULL, "not a usable XML property list: %s", reason);
                         return 0;
                 }
         }
@@ -290,7 +326,8 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
-                        personality_loader_error(l, NULL, "CFBundleIdentifier", "a string with a NUL byte");
+                        personality_loader_error(l, NULL, "CFBundleIdentifier", "%s",
+                                                 r == -EILSEQ ? "a string that is not UTF-8" : "a string with a NUL byte");
         } else if (node)
                 personality_loader_error(l, NULL, "CFBundleIdentifier", "expected a string, got %s",
                                          plist_type_phrase(node));
@@ -316,6 +353,12 @@ int personality_plist_load(PersonalityLoader *l, const char *buf, size_t len) {
                 plist_dict_next_item(personalities, it, &name, &item);
                 if (!item)
                         break;
+                if (!key_is_utf8(name)) {
+                        _cleanup_free_ char *shown = utf8_escape_invalid(name, strlen(name));
+
+                        personality_loader_error(l, shown ?: "?", NULL, "a personality name that is not UTF-8");
+                        continue;
+                }
                 r = load_personality(l, name, item);
                 if (r < 0)
                         break;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "platform-info.h"
+#include "utf8.h"
 
 /* Reads a small sysfs attribute; *ret = NULL when absent or empty. Keeps NULs, strips the last newline. */
 static int read_attr(const char *root, const char *rel, char **ret, size_t *ret_len) {
@@ -36,6 +37,15 @@ static int read_attr(const char *root, const char *rel, char **ret, size_t *ret_
         buf[n] = '\0';
         if (ret_len)
                 *ret_len = (size_t) n;
+        else if (!utf8_is_valid(buf, strlen(buf))) {
+                /* A DMI string in another code page: shown repaired (utf8.h), as the bus needs it. */
+                char *repaired = utf8_escape_invalid(buf, strlen(buf));
+
+                if (!repaired)
+                        return -ENOMEM;
+                free(buf);
+                buf = repaired;
+        }
         *ret = TAKE_PTR(buf);
         return 0;
 }

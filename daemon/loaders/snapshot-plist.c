@@ -15,6 +15,8 @@
 
 #include "bplist-check.h"
 #include "snapshot.h"
+#include "utf8.h"
+#include "xplist-check.h"
 
 static plist_t plist_free_null(plist_t p) {
         if (p)
@@ -41,9 +43,21 @@ static bool is_archive_key(const char *key) {
 static int value_from_plist(plist_t p, Value **ret) {
         *ret = NULL;
         switch (plist_get_node_type(p)) {
-        case PLIST_STRING:
-                *ret = value_new_string(plist_get_string_ptr(p, NULL));
+        case PLIST_STRING: {
+                uint64_t len = 0;
+                const char *s = plist_get_string_ptr(p, &len);
+                _cleanup_free_ char *repaired = NULL;
+
+                /* A dump is shown, not matched: bytes that are not UTF-8 are repaired (utf8.h). */
+                if (s && !utf8_is_valid(s, strnlen(s, len))) {
+                        repaired = utf8_escape_invalid(s, strnlen(s, len));
+                        if (!repaired)
+                                return -ENOMEM;
+                        s = repaired;
+                }
+                *ret = value_new_string(s);
                 break;
+        }
         case PLIST_BOOLEAN: {
                 uint8_t b = 0;
 
@@ -219,8 +233,19 @@ int snapshot_load_plist(Registry *reg, const Plane *plane, const char *data, siz
         if (bplist_is_binary(data, len)) {
                 const char *reason;
 
-                if (bplist_check(data, len, &reason) < 0) {
+                r = bplist_check(data, len, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
                         snprintf(err->message, sizeof(err->message), "not a valid binary property list: %s", reason);
+                        return -EBADMSG;
+                }
+        } else {
+                const char *reason;
+
+                /* libplist's XML reader recurses per element: bounded first (xplist-check.h). */
+                if (xplist_check(data, len, &reason) < 0) {
+                        snprintf(err->message, sizeof(err->message), "not a usable XML property list: %s", reason);
                         return -EBADMSG;
                 }
         }

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "udev-source.h"
 #include "protocol.h"
+#include "uevent-screen.h"
+#include "utf8.h"
 
 struct UdevSource {
         struct udev *udev;             /* owned */
@@ -24,12 +26,21 @@ struct UdevSource {
         UdevSourceStats stats;
 };
 
+/* A string that was not UTF-8: its name (attribute, "udev:KEY" or field) and its bytes. */
+typedef struct RawString {
+        char *name;  /* owned */
+        char *bytes; /* owned */
+        size_t len;
+} RawString;
+
 /* A DeviceRecord over a udev_device, with its ancestors and the attribute copies it hands out. */
 typedef struct UdevRecord {
         DeviceRecord record;
         struct udev_device *device;    /* borrowed from the caller, or from the child (parents) */
         char **stripped;               /* owned strv: attribute values with trailing whitespace cut, resolved links */
         unsigned n_stripped, cap_stripped;
+        RawString *raw;                /* owned: the strings repaired to UTF-8, as they were */
+        unsigned n_raw, cap_raw;
         struct UdevRecord *parent;     /* owned; made by record_get_parent() on first use */
         bool parent_looked_up;         /* parent is what udev_device_get_parent() gave, or NULL */
         bool use_properties;           /* udevd runs: its properties go into the Linux dictionary */
@@ -42,6 +53,11 @@ static void udev_record_free(UdevRecord *r) {
         for (unsigned i = 0; i < r->n_stripped; i++)
                 free(r->stripped[i]);
         free(r->stripped);
+        for (unsigned i = 0; i < r->n_raw; i++) {
+                free(r->raw[i].name);
+                free(r->raw[i].bytes);
+        }
+        free(r->raw);
         free(r);
 }
 
@@ -57,27 +73,81 @@ static const char *record_keep(UdevRecord *r, char *s) {
         return s;
 }
 
+/*
+ * v as the bus can carry it: itself when it is UTF-8, else a repaired copy kept by the record,
+ * its bytes remembered under name for the Linux dictionary's RawStrings. NULL on ENOMEM.
+ */
+static const char *record_utf8(UdevRecord *r, const char *name, const char *v, size_t len) {
+        RawString *raw;
+
+        if (utf8_is_valid(v, len))
+                return v;
+        for (unsigned i = 0; i < r->n_raw; i++)
+                if (streq(r->raw[i].name, name))
+                        goto repair; /* asked for again: remembered once */
+        if (GROW(r->raw, r->cap_raw, r->n_raw + 1) < 0)
+                return NULL;
+        raw = &r->raw[r->n_raw];
+        raw->name = strdup(name);
+        raw->bytes = malloc(len ? len : 1);
+        if (raw->bytes)
+                memcpy(raw->bytes, v, len);
+        raw->len = len;
+        if (!raw->name || !raw->bytes) {
+                free(raw->name);
+                free(raw->bytes);
+                return NULL;
+        }
+        r->n_raw++;
+repair:
+        return record_keep(r, utf8_escape_invalid(v, len));
+}
+
 static const char *record_get_attr(const DeviceRecord *d, const char *name) {
         UdevRecord *r = d->userdata;
         const char *v = udev_device_get_sysattr_value(r->device, name);
-        size_t len;
-        char *copy;
+        size_t len, full;
 
         if (!v)
                 return NULL;
-        len = strlen(v);
-        if (len == 0 || (v[len - 1] != '\n' && v[len - 1] != ' ' && v[len - 1] != '\t'))
-                return v;
+        len = full = strlen(v);
         while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == ' ' || v[len - 1] == '\t'))
                 len--;
-        copy = strndup(v, len);
-        return record_keep(r, copy);
+        if (!utf8_is_valid(v, len))
+                return record_utf8(r, name, v, len);
+        if (len == full)
+                return v;
+        return record_keep(r, strndup(v, len));
+}
+
+static const char *record_udev_utf8(UdevRecord *r, const char *key, const char *v) {
+        _cleanup_free_ char *name = NULL;
+
+        if (!v || utf8_is_valid(v, strlen(v)))
+                return v;
+        if (asprintf(&name, "udev:%s", key) < 0)
+                return NULL;
+        return record_utf8(r, name, v, strlen(v));
 }
 
 static const char *record_get_property(const DeviceRecord *d, const char *key) {
         UdevRecord *r = d->userdata;
 
-        return r->use_properties ? udev_device_get_property_value(r->device, key) : NULL;
+        if (!r->use_properties)
+                return NULL;
+        return record_udev_utf8(r, key, udev_device_get_property_value(r->device, key));
+}
+
+static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, const void *, size_t, void *), void *ud) {
+        UdevRecord *r = d->userdata;
+        int ret;
+
+        for (unsigned i = 0; i < r->n_raw; i++) {
+                ret = fn(r->raw[i].name, r->raw[i].bytes, r->raw[i].len, ud);
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
 }
 
 /* Only udev's own properties: the kernel's (ACTION, DEVPATH, ...) are already in the record. */
@@ -105,6 +175,13 @@ static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *
 
                 if (!key || !value || !is_udev_property(key))
                         continue;
+                if (!utf8_is_valid(key, strlen(key))) {
+                        log_debug("A udev property of %s has a name that is not UTF-8, ignoring.", d->syspath);
+                        continue;
+                }
+                value = record_udev_utf8(r, key, value);
+                if (!value)
+                        return -ENOMEM;
                 ret = fn(key, value, ud);
                 if (ret < 0)
                         return ret;
@@ -227,11 +304,39 @@ static UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action,
                 .get_link = record_get_link,
                 .get_node_id = record_get_node_id,
                 .is_gone = record_is_gone,
+                .foreach_raw = record_foreach_raw,
                 .userdata = r,
         };
+        /* The names families show (the path fields stay raw: they are how sysfs is read). */
+        struct {
+                const char **field;
+                const char *name;
+        } shown[] = {
+                { &r->record.sysname, "SYSNAME" },     { &r->record.subsystem, "SUBSYSTEM" },
+                { &r->record.devtype, "DEVTYPE" },     { &r->record.driver, "DRIVER" },
+                { &r->record.devname, "DEVNAME" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(shown); i++) {
+                const char *v = *shown[i].field;
+
+                if (!v)
+                        continue;
+                *shown[i].field = record_utf8(r, shown[i].name, v, strlen(v));
+                if (!*shown[i].field) {
+                        udev_record_free(r);
+                        return NULL;
+                }
+        }
         /* A removed device has left sysfs: its record needs the syspath only. */
         if (!r->record.modalias && action != DEVICE_ACTION_REMOVE)
                 r->record.modalias = udev_device_get_sysattr_value(dev, "modalias");
+        if (r->record.modalias) {
+                r->record.modalias = record_utf8(r, "MODALIAS", r->record.modalias, strlen(r->record.modalias));
+                if (!r->record.modalias) {
+                        udev_record_free(r);
+                        return NULL;
+                }
+        }
         return r;
 }
 
@@ -264,6 +369,19 @@ static bool is_device_event(UdevSource *s, struct udev_device *dev, DeviceAction
         if (asprintf(&uevent, "%s/uevent", syspath) < 0)
                 return true; /* out of memory: let the tree decide */
         return access(uevent, F_OK) >= 0;
+}
+
+/*
+ * The device's parent device is in sysfs (libudev found it) but not in the tree: events were lost
+ * or came out of order (a parent's remove before its children's, a child's add before its
+ * parent's). The tree cannot place the device where sysfs has it, and the parent's subtree may be
+ * incomplete: only a resync can tell (issue 23, K).
+ */
+static bool parent_missing(UdevSource *s, struct udev_device *dev) {
+        struct udev_device *parent = udev_device_get_parent(dev); /* borrowed from dev */
+        const char *syspath = parent ? udev_device_get_syspath(parent) : NULL;
+
+        return syspath && !device_tree_find(s->tree, syspath);
 }
 
 /* Applies one device; logs and swallows its failure. Returns > 0 when the registry changed. */
@@ -334,6 +452,7 @@ int udev_source_resync(UdevSource *s, const char *reason) {
 
 static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         UdevSource *s = userdata;
+        int r;
 
         /* Drain what is queued; POLLERR with POLLIN still means "readable" (pyudev#35). */
         for (unsigned n = 0; n < 4096; n++) {
@@ -341,6 +460,21 @@ static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void 
                 DeviceAction action;
                 uint64_t seqnum;
 
+                /* An impossible field would abort libsystemd: read off and dropped first. */
+                r = uevent_screen_socket(fd, &seqnum);
+                if (r == -EAGAIN)
+                        break;
+                if (r == -ENOBUFS) {
+                        log_warning("The uevent stream overflowed (ENOBUFS): events were lost.");
+                        (void) udev_source_resync(s, "receive buffer overflow");
+                        continue;
+                }
+                if (r > 0) {
+                        s->stats.bad_events++;
+                        if (seqnum > s->stats.last_seqnum)
+                                s->stats.last_seqnum = seqnum; /* refused, not lost: no resync */
+                        continue;
+                }
                 errno = 0;
                 dev = udev_monitor_receive_device(s->monitor);
                 if (!dev) {
@@ -371,9 +505,11 @@ static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void 
                 }
                 if (seqnum > s->stats.last_seqnum)
                         s->stats.last_seqnum = seqnum;
-                if (is_device_event(s, dev, action))
+                if (is_device_event(s, dev, action)) {
+                        if (action != DEVICE_ACTION_REMOVE && parent_missing(s, dev))
+                                (void) udev_source_resync(s, "an event for a device whose parent the registry lacks");
                         (void) apply_device(s, dev, action);
-                else
+                } else
                         s->stats.skipped++;
                 udev_device_unref(dev);
         }

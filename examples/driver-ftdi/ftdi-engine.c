@@ -20,10 +20,10 @@
 #include "ftdi-engine.h"
 #include "usb-event.h"
 
-#define N_IN 4
-#define N_OUT 2
-#define IN_SIZE 512             /* eight 64-byte packets, each with its two status bytes */
-#define OUT_SIZE 4096
+#define N_IN FTDI_N_IN
+#define N_OUT FTDI_N_OUT
+#define IN_SIZE FTDI_IN_SIZE
+#define OUT_SIZE FTDI_OUT_SIZE
 #define TO_PTY_CAP (4 * IN_SIZE)
 #define TERMIOS_POLL_USEC (200 * 1000)
 #define LATENCY_MS 16           /* ftdi_sio's default latency timer */
@@ -156,6 +156,8 @@ static void on_in(struct libusb_transfer *t) {
         flush_to_pty(e);
 }
 
+static void pty_to_usb(FtdiEngine *e);
+
 static void on_out(struct libusb_transfer *t) {
         FtdiEngine *e = t->user_data;
 
@@ -169,18 +171,28 @@ static void on_out(struct libusb_transfer *t) {
                 return;
         }
         e->n_out += (uint64_t) t->actual_length;
-        update_pty_events(e);
+        /* Refill at once: the writer is usually ahead (waiting for the next loop turn costs a wake-up). */
+        pty_to_usb(e);
 }
 
 static void pty_to_usb(FtdiEngine *e) {
         int i;
 
         while (!e->dead && (i = free_out_slot(e)) >= 0) {
-                ssize_t n = read(e->pty->master, e->out[i]->buffer, OUT_SIZE);
+                size_t len = 0;
 
-                if (n <= 0)
-                        break;  /* EAGAIN: nothing more written on the slave for now */
-                e->out[i]->length = (int) n;
+                /* A pty read gives at most what the line discipline holds (4 KiB): fill the transfer
+                 * from several while the writer keeps up, one URB for them all. */
+                while (len < OUT_SIZE) {
+                        ssize_t n = read(e->pty->master, e->out[i]->buffer + len, OUT_SIZE - len);
+
+                        if (n <= 0)
+                                break;  /* EAGAIN: nothing more written on the slave for now */
+                        len += (size_t) n;
+                }
+                if (len == 0)
+                        break;
+                e->out[i]->length = (int) len;
                 if (submit(e, e->out[i], &e->out_busy[i]) < 0)
                         return;
         }
@@ -223,8 +235,11 @@ static int on_termios_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 if (r < 0 && r == -ENODEV)
                         engine_fail(e, r);
         }
-        if (!e->dead)
+        if (!e->dead) {
+                /* A timer source fires once: armed again for the next poll. */
                 (void) sd_event_source_set_time_relative(s, TERMIOS_POLL_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
         return 0;
 }
 

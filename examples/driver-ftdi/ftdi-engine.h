@@ -20,6 +20,12 @@
 
 typedef struct FtdiEngine FtdiEngine;
 
+/* Transfers in flight and their sizes (tests/vm/ftdi-libusb-peer.c, the benchmark's peer, uses the same). */
+#define FTDI_N_IN 4
+#define FTDI_IN_SIZE 512        /* eight 64-byte packets, each with its two status bytes */
+#define FTDI_N_OUT 2
+#define FTDI_OUT_SIZE 4096
+
 typedef struct FtdiEngineCallbacks {
         /* The device stopped answering (unplugged: -ENODEV) or failed; the engine moves no more bytes. */
         void (*gone)(FtdiEngine *e, int error, void *userdata);

@@ -15,7 +15,7 @@
  *
  * Test hooks (set through the personality's IOUserServerEnvironment, tests/vm/scenarios/ftdi.py):
  * IOREG_FTDI_TRY_OPEN=PATH[:PATH...] tries to open each at Start and reports the outcome in the
- * driver's IORegFTDITryOpen property; IOREG_FTDI_CRASH_AT_START=1 aborts in Start.
+ * driver's IORegFTDITryOpen property; IOREG_FTDI_CRASH_AFTER_START=1 aborts once Start has returned.
  */
 
 #include <errno.h>
@@ -141,6 +141,10 @@ static int port_start(Port *p, int usb_fd, int interface, unsigned flags) {
         return 0;
 }
 
+static int crash_now(sd_event_source *s, uint64_t usec, void *userdata) {
+        abort();
+}
+
 static ioreg_return_t ftdi_start(ioreg_driver *driver, void *userdata) {
         json_t *interface_number = json_object_get(ioreg_driver_get_properties(driver), "bInterfaceNumber");
         json_t *nub;
@@ -149,8 +153,6 @@ static ioreg_return_t ftdi_start(ioreg_driver *driver, void *userdata) {
         Port *p;
         int fd = -1, r;
 
-        if (getenv("IOREG_FTDI_CRASH_AT_START"))
-                abort();        /* the test of the crash loop: the device must go back to ftdi_sio */
         try_open_others(driver);
 #ifdef IOREG_FTDI_NO_FD_HANDOFF
         ret = IOREG_RETURN_UNSUPPORTED;
@@ -190,6 +192,9 @@ static ioreg_return_t ftdi_start(ioreg_driver *driver, void *userdata) {
         printf("driving interface 0x%llx: %s, serial nub 0x%llx\n",
                (unsigned long long) ioreg_driver_get_provider_id(driver), p->pty.path, (unsigned long long) nub_id);
         fflush(stdout);
+        if (getenv("IOREG_FTDI_CRASH_AFTER_START"))
+                /* The crash-loop test: a crash of a started driver (one inside Start is a failed start). */
+                (void) sd_event_add_time_relative(p->event, NULL, CLOCK_MONOTONIC, 100 * 1000, 0, crash_now, NULL);
         return IOREG_RETURN_SUCCESS;
 }
 

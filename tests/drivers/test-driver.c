@@ -14,7 +14,9 @@
  * - a crash: the instance is terminated and rematched after a back-off in
  *   a new process; at the crash-loop limit the nub says so;
  * - termination reaches the driver (ServiceIsTerminated, then Stop) and a
- *   server whose last instance stopped exits.
+ *   server whose last instance stopped exits;
+ * - a reload that changes a server's spec (its environment) reaches its
+ *   next launch.
  */
 
 #include <setjmp.h>
@@ -22,10 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver-test.h"
@@ -37,6 +42,12 @@
         "\"IOUserClass\": \"" cls "\", \"IOUserServerName\": \"org.ioreg.test.drivers\", "                   \
         "\"IOUserServerExecutable\": \"@SERVER@\", \"IOMatchCategory\": \"" cat "\", "                       \
         "\"IOUserServerEnvironment\": { \"TEST_STOP_DIR\": \"@STOPDIR@\" }" extra " }"
+
+static int64_t stat_uid(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) < 0 ? -1 : (int64_t) st.st_uid;
+}
 
 static int teardown(void **state) {
         DriverTest *t = *state;
@@ -108,7 +119,21 @@ static void test_match_launch_start(void **state) {
         pid = driver_test_number(t, drv, "TestServerPID");
         uid = driver_test_number(t, drv, "TestServerUID");
         assert_true(pid > 0 && pid_alive((pid_t) pid));
-        assert_int_equal(uid, geteuid() == 0 ? 65534 : (int64_t) geteuid());
+        if (geteuid() == 0) {
+                /* A user of its own (driver-user.h), which the system knows while it runs (nss-systemd). */
+                struct passwd *pw;
+                char name[64];
+
+                assert_in_range(uid, 61184, 65519);
+                pw = getpwuid((uid_t) uid);
+                assert_non_null(pw);
+                snprintf(name, sizeof(name), "ioreg-driver-%u", (unsigned) uid);
+                assert_string_equal(pw->pw_name, name);
+                /* Not dumpable: /proc/PID belongs to root, not to its user. */
+                snprintf(name, sizeof(name), "/proc/%d/environ", (int) pid);
+                assert_int_equal(stat_uid(name), 0);
+        } else
+                assert_int_equal(uid, (int64_t) geteuid());
 
         /* Its nub, published from start, is registered below it. */
         assert_int_equal(driver_test_find_one(t, "TestChildNub", &nub), 1);
@@ -315,6 +340,83 @@ static void test_termination_stop_exit(void **state) {
         assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 0);
 }
 
+static bool started_once(DriverTest *t, const void *arg) {
+        uint64_t drv = 0;
+
+        return driver_test_find_one(t, "TestDriver", &drv) == 1 && drv != *(const uint64_t *) arg;
+}
+
+static bool stopped_in(DriverTest *t, const void *arg) {
+        return access((const char *) arg, F_OK) == 0;
+}
+
+/* Writes the personalities file again with every `from` replaced by `to` (or empty with from NULL). */
+static void rewrite_personalities(DriverTest *t, const char *from, const char *to) {
+        _cleanup_free_ char *text = NULL, *out = NULL;
+        char path[512];
+        size_t n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/test.json", t->pdir);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        assert_true(getdelim(&text, &n, '\0', f) > 0);
+        fclose(f);
+        if (from) {
+                char *at = strstr(text, from);
+
+                assert_non_null(at);
+                assert_true(asprintf(&out, "%.*s%s%s", (int) (at - text), text, to, at + strlen(from)) > 0);
+        } else
+                out = strdup("{ \"CFBundleIdentifier\": \"org.ioreg.test.drivers\", \"IOKitPersonalities\": {} }\n");
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs(out, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void test_reload_changes_server(void **state) {
+        DriverTest *t = *state = start(RESOURCES_DRIVER("TestDriver", "TestCategory", ""));
+        char second[512], stop[600], saved[8192];
+        uint64_t drv = 0, drv2 = 0;
+        FILE *f;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                skip(); /* ReloadCatalogue is root's */
+        assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 1);
+        pid = (pid_t) driver_test_number(t, drv, "TestServerPID");
+        snprintf(stop, sizeof(stop), "%s/test.json", t->pdir);
+        f = fopen(stop, "re");
+        assert_non_null(f);
+        saved[fread(saved, 1, sizeof(saved) - 1, f)] = '\0';
+        fclose(f);
+
+        /* Its personality goes: the server stops its driver and exits. */
+        rewrite_personalities(t, NULL, NULL);
+        assert_true(reload(t) >= 0);
+        assert_true(driver_test_wait(t, stopped, &drv, 5000));
+        assert_true(driver_test_wait(t, gone, &pid, 5000));
+
+        /* It comes back with another environment: the new server has it (not the first launch's). */
+        snprintf(second, sizeof(second), "%s/second", t->stop_dir);
+        assert_int_equal(mkdir(second, 0777), 0);
+        assert_int_equal(chmod(second, 0777), 0); /* the server runs as nobody */
+        f = fopen(stop, "we");
+        assert_non_null(f);
+        fputs(saved, f);
+        assert_int_equal(fclose(f), 0);
+        rewrite_personalities(t, t->stop_dir, second);
+        assert_true(reload(t) >= 0);
+        assert_true(driver_test_wait(t, started_once, &drv, 5000));
+        assert_int_equal(driver_test_find_one(t, "TestDriver", &drv2), 1);
+        rewrite_personalities(t, NULL, NULL);
+        assert_true(reload(t) >= 0);
+        snprintf(stop, sizeof(stop), "%s/stop-%" PRIx64, second, drv2);
+        assert_true(driver_test_wait(t, stopped_in, stop, 5000));
+        assert_false(driver_test_stop_file(t, "stop", drv2));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_match_launch_start, teardown),
@@ -323,6 +425,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_poser_refused, teardown),
                 cmocka_unit_test_teardown(test_crash_rematch_backoff, teardown),
                 cmocka_unit_test_teardown(test_termination_stop_exit, teardown),
+                cmocka_unit_test_teardown(test_reload_changes_server, teardown),
         };
 
         return cmocka_run_group_tests_name("driver servers", tests, NULL, NULL);

@@ -465,6 +465,93 @@ static void test_bad_events_are_ignored(void **state) {
         g_free(junk);
 }
 
+/* Appends line to the uevent file of syspath in the testbed (what the next uevent carries). */
+static void append_to_uevent(Fixture *f, const char *syspath, const char *line) {
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *uevent = g_build_filename(sys, syspath + strlen("/sys"), "uevent", NULL);
+        g_autofree char *contents = NULL, *out = NULL;
+
+        assert_true(g_file_get_contents(uevent, &contents, NULL, NULL));
+        out = g_strdup_printf("%s%s\n", contents, line);
+        assert_true(g_file_set_contents(uevent, out, -1, NULL));
+}
+
+/*
+ * Impossible fields (issue 23, L): a DEVNAME outside /dev made libsystemd abort in an assertion
+ * when the source asked for the device node. The datagram is dropped with a log line before
+ * libudev parses it, counted as a bad event, not as a loss (no resync), and the next good event
+ * is applied.
+ */
+static void test_impossible_fields_are_dropped(void **state) {
+        Fixture *f = *state;
+        const UdevSourceStats *stats = udev_source_stats(f->source);
+        const char *sys = umockdev_testbed_get_sys_dir(f->testbed);
+        g_autofree char *uevent = g_build_filename(sys, KBD_DEV + strlen("/sys"), "uevent", NULL);
+        g_autofree char *saved = NULL;
+        const char *const bad[] = { "DEVNAME=/tmp/evil", "DEVNAME=/dev/../etc/shadow", "DEVNAME=" };
+        uint64_t n;
+
+        assert_true(g_file_get_contents(uevent, &saved, NULL, NULL));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                append_to_uevent(f, KBD_DEV, bad[i]);
+                umockdev_testbed_set_attribute(f->testbed, KBD_DEV, "product", "Not Applied");
+                umockdev_testbed_uevent(f->testbed, KBD_DEV, "change");
+                n = i + 1;
+                assert_true(fixture_run_until(f, has_bad_events, &n));
+                assert_false(product_is(f, "Not Applied"));
+                assert_true(g_file_set_contents(uevent, saved, -1, NULL));
+        }
+        /* A relative DEVNAME is below /dev: fine. */
+        append_to_uevent(f, KBD_DEV, "DEVNAME=input/event9");
+        umockdev_testbed_set_attribute(f->testbed, KBD_DEV, "product", "Applied");
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "change");
+        assert_true(fixture_run_until(f, product_is, "Applied"));
+        assert_int_equal(stats->bad_events, ELEMENTSOF(bad));
+        assert_int_equal(stats->resyncs, 0);
+}
+
+/*
+ * Events in the wrong order (issue 23, K): a parent's remove before its children's, then the
+ * children's add before the parent's. Whatever the order, the registry ends as sysfs is (a fresh
+ * coldplug); where an event cannot be placed (a child whose parent the registry does not have),
+ * the source reads sysfs again.
+ */
+static void test_events_out_of_order(void **state) {
+        Fixture *f = *state;
+        const char *intf = KBD_DEV "/1-1.5.4.2:1.0";
+
+        /* The hub's remove first: its subtree goes; then the removes of its children (unknown now). */
+        umockdev_testbed_uevent(f->testbed, KBD_HUB3, "remove");
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "remove");
+        umockdev_testbed_uevent(f->testbed, intf, "remove");
+        fixture_drain(f);
+        assert_null(device_tree_find(&f->tree, KBD_HUB3));
+        assert_null(device_tree_find(&f->tree, KBD_DEV));
+        /* The devices come back, children first. */
+        umockdev_testbed_uevent(f->testbed, intf, "add");
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "add");
+        umockdev_testbed_uevent(f->testbed, KBD_HUB3, "add");
+        fixture_drain(f);
+        assert_true(fixture_run_until(f, fixture_has_device, KBD_HUB3));
+        fixture_drain(f);
+        fixture_assert_equals_fresh_coldplug(f);
+        /* The interface's add could not be placed: the source read sysfs. */
+        assert_int_equal(udev_source_stats(f->source)->resyncs, 1);
+
+        /* A child's add while its parent is gone from the registry but not from sysfs. */
+        umockdev_testbed_uevent(f->testbed, KBD_HUB3, "remove");
+        fixture_drain(f);
+        umockdev_testbed_uevent(f->testbed, intf, "change");
+        umockdev_testbed_uevent(f->testbed, KBD_DEV, "add");
+        fixture_drain(f);
+        umockdev_testbed_uevent(f->testbed, KBD_HUB3, "add");
+        fixture_drain(f);
+        assert_true(fixture_run_until(f, fixture_has_device, KBD_HUB3));
+        fixture_drain(f);
+        fixture_assert_equals_fresh_coldplug(f);
+        assert_int_equal(udev_source_stats(f->source)->resyncs, 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_coldplug_usb_topology, setup_kbd, fixture_teardown),
@@ -477,6 +564,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_resync_after_lost_events, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_resync_after_changes_behind_our_back, setup_kbd, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_bad_events_are_ignored, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_impossible_fields_are_dropped, setup_kbd, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_events_out_of_order, setup_kbd, fixture_teardown),
         };
 
         return cmocka_run_group_tests_name("udev source on umockdev", tests, NULL, NULL);

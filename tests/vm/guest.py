@@ -35,10 +35,10 @@ class Context:
             subprocess.run(["udevadm", "settle", "--timeout=30"], check=False)
         return system.settle(quiet=quiet, loader=self.loader)
 
-    def start_daemon(self, extra_env=None, name="ioregd"):
+    def start_daemon(self, extra_env=None, name="ioregd", args=()):
         env = {"IOREG_UDEV_MODE": self.mode}
         env.update(extra_env or {})
-        return Daemon(self.build, self.src, env, name)
+        return Daemon(self.build, self.src, env, name, args)
 
 
 def start_udevd():
@@ -54,6 +54,9 @@ def main():
     os.environ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
+    # Pseudo-terminals (the FTDI driver's port): devtmpfs has /dev/ptmx, not the devpts behind it.
+    os.makedirs("/dev/pts", exist_ok=True)
+    subprocess.run(["mount", "-t", "devpts", "-o", "gid=5,mode=620,ptmxmode=666", "devpts", "/dev/pts"], check=False)
     if ctx.mode == "udev":
         start_udevd()
     else:

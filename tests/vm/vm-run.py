@@ -14,6 +14,7 @@ Exit status: 0 all scenarios passed, 1 one failed, 77 no QEMU or no kernel.
 """
 
 import argparse
+import base64
 import gzip
 import json
 import os
@@ -280,6 +281,23 @@ class Machine:
             self.ftdi = None
         return {"return": {}}
 
+    def read_ftdi(self, size, timeout, quiet=False):
+        """What the guest sent to the adapter's chardev: size bytes, or fewer after timeout seconds
+        (quiet: timeout counts from the last byte)."""
+        data = bytearray()
+        deadline = time.monotonic() + timeout
+        while len(data) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.ftdi], [], [], left)[0]:
+                break
+            chunk = self.ftdi.recv(min(65536, size - len(data)))
+            if not chunk:
+                break
+            data += chunk
+            if quiet:
+                deadline = time.monotonic() + timeout
+        return bytes(data)
+
     def handle(self, req):
         cmd = req.get("cmd")
         if cmd == "qmp":
@@ -294,8 +312,31 @@ class Machine:
         if cmd == "ftdi-write":
             if not self.ftdi:
                 return {"error": {"desc": "ftdi unplugged"}}
-            self.ftdi.sendall(req["data"].encode())
+            self.ftdi.sendall(base64.b64decode(req["data64"]) if "data64" in req else req["data"].encode())
             return {"return": {}}
+        if cmd == "ftdi-read":
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            return {"return": {"data64": base64.b64encode(self.read_ftdi(req["size"], req.get("timeout", 10))).decode()}}
+        if cmd == "ftdi-sink":  # the benchmark: counts what arrives, from the request to the last byte
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            t0, got = time.monotonic(), 0
+            while got < req["size"] and select.select([self.ftdi], [], [], req.get("timeout", 60))[0]:
+                chunk = self.ftdi.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+            return {"return": {"size": got, "seconds": time.monotonic() - t0}}
+        if cmd == "ftdi-source":  # the benchmark: size bytes into the chardev, as fast as QEMU takes them
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            self.ftdi.sendall(bytes(range(256)) * (req["size"] // 256) + bytes(req["size"] % 256))
+            return {"return": {}}
+        if cmd == "ftdi-drain":
+            if not self.ftdi:
+                return {"error": {"desc": "ftdi unplugged"}}
+            return {"return": {"size": len(self.read_ftdi(1 << 30, req.get("quiet", 0.3), quiet=True))}}
         return {"error": {"desc": "unknown command " + str(cmd)}}
 
     def close(self):

@@ -93,6 +93,13 @@ struct DeviceRecord {
          * read after they (or the folder) are gone. May be NULL: never.
          */
         bool (*is_gone)(const DeviceRecord *d);
+        /*
+         * Calls fn for each string the source repaired because it was not UTF-8 (utf8.h), with
+         * its raw bytes: name is the attribute's ("product"), "udev:KEY" for a udev property, or
+         * the field's ("SYSNAME", "DRIVER", ...). Only those read so far. May be NULL.
+         */
+        int (*foreach_raw)(const DeviceRecord *d, int (*fn)(const char *name, const void *raw, size_t len, void *ud),
+                           void *ud);
         void *userdata;           /* borrowed; the callbacks' */
 };
 

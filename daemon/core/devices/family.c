@@ -69,6 +69,10 @@ static int add_udev_property(const char *key, const char *value, void *ud) {
         return value_dict_set_take(ud, key, value_new_string(value));
 }
 
+static int add_raw_string(const char *name, const void *raw, size_t len, void *ud) {
+        return value_dict_set_take(ud, name, value_new_data(raw, len));
+}
+
 static Value *linux_dictionary(const DeviceRecord *d) {
         _cleanup_value_ Value *l = value_new_dictionary();
         const struct {
@@ -94,6 +98,15 @@ static Value *linux_dictionary(const DeviceRecord *d) {
                 if (!props || d->foreach_property(d, add_udev_property, props) < 0)
                         return NULL;
                 if (value_dict_size(props) > 0 && value_dict_set(l, "udev", props) < 0)
+                        return NULL;
+        }
+        /* Strings that were not UTF-8 are shown repaired; their bytes as they were are here. */
+        if (d->foreach_raw) {
+                _cleanup_value_ Value *raw = value_new_dictionary();
+
+                if (!raw || d->foreach_raw(d, add_raw_string, raw) < 0)
+                        return NULL;
+                if (value_dict_size(raw) > 0 && value_dict_set(l, "RawStrings", raw) < 0)
                         return NULL;
         }
         return TAKE_PTR(l);

@@ -147,6 +147,12 @@ int personality_check(const Value *dict, const char **ret_key, char **ret_messag
         assert(dict && ret_key && ret_message);
         assert(value_type(dict) == VALUE_DICTIONARY);
 
+        /* A started driver's entry copies it: it must stay what the bus can carry (value.h). */
+        if (value_nesting(dict, VALUE_MAX_NESTING + 1) > VALUE_MAX_NESTING + 1) {
+                *ret_key = NULL;
+                return fail(ret_message, "nested deeper than %u levels (more than D-Bus carries)",
+                            VALUE_MAX_NESTING + 1);
+        }
         /* Without a provider class the catalogue has nowhere to file it, and nothing matches it. */
         if (!value_dict_get(dict, "IOProviderClass")) {
                 *ret_key = "IOProviderClass";

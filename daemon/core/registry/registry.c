@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "registry.h"
+#include "utf8.h"
 
 /* Tells every observer that has member (in the order they were added). */
 #define REGISTRY_NOTIFY(reg, member, ...)                                                     \
@@ -514,11 +515,12 @@ void entry_release_removal(Entry *e) {
 
 /* --- names, locations, properties --- */
 
+/* Names and locations go on the bus as they are: bytes that are not UTF-8 are repaired (utf8.h). */
 static int set_string(char **field, const char *s) {
         char *copy = NULL;
 
         if (s) {
-                copy = strdup(s);
+                copy = utf8_is_valid(s, strlen(s)) ? strdup(s) : utf8_escape_invalid(s, strlen(s));
                 if (!copy)
                         return -ENOMEM;
         }

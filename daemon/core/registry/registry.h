@@ -217,6 +217,13 @@ Entry *entry_get_parent(const Entry *e, const Plane *plane); /* the first parent
 Entry *const *entry_get_children(const Entry *e, const Plane *plane, unsigned *ret_n);
 Entry *const *entry_get_parents(const Entry *e, const Plane *plane, unsigned *ret_n);
 
+/*
+ * The most an entry's properties may take (value_memory_size()) when they come from outside:
+ * SetProperties, a driver's set_properties and RegisterNub (issue 23, H). Families and
+ * personalities stay far below it.
+ */
+#define ENTRY_MAX_PROPERTY_BYTES (1024u * 1024u)
+
 /* Names and locations: plane NULL sets the global one. NULL clears. */
 int entry_set_name(Entry *e, const Plane *plane, const char *name);
 int entry_set_location(Entry *e, const Plane *plane, const char *location);

@@ -15,9 +15,10 @@ from .system import wait_until
 class Daemon:
     """A private dbus-daemon and the build's ioregd on it."""
 
-    def __init__(self, build, src, extra_env=None, name="ioregd"):
+    def __init__(self, build, src, extra_env=None, name="ioregd", args=()):
         self.build, self.src = build, src
         self.dir = tempfile.mkdtemp(prefix=name + "-")
+        os.chmod(self.dir, 0o755)  # the bus socket's folder: driver servers run as nobody
         self.log_path = os.path.join(self.dir, "ioregd.log")
         with open(os.path.join(src, "tests/data/private-bus.conf.in")) as f:
             conf = f.read().replace("@DIR@", self.dir)
@@ -33,7 +34,7 @@ class Daemon:
         self.env.update(extra_env or {})
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([build + "/daemon/ioregd", "--bus-address=" + self.address,
-                                      "--power-poll=0"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+                                      "--power-poll=0", *args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.ioreg(["--wait-quiet=60", "-d", "1"])
 
     def ioreg(self, args, check=True):

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """host.py: the guest's channel to vm-run.py on the second serial port, one JSON object a line."""
 
+import base64
 import json
 import os
 import tty
@@ -32,6 +33,10 @@ class Host:
 
     def request(self, obj):
         self.send(obj)
+        return self.reply(obj)
+
+    def reply(self, obj):
+        """The answer to obj, sent before with send() (so that the guest works while the host does)."""
         reply = self._readline()
         if "error" in reply:
             raise HostError(f"{obj}: {reply['error'].get('desc', reply['error'])}")
@@ -50,6 +55,18 @@ class Host:
     def ftdi(self, plug):
         """QEMU's FTDI adapter is attached while the host holds its chardev open."""
         return self.request({"cmd": "ftdi", "plug": plug})
+
+    def ftdi_write(self, data):
+        """Bytes into the adapter's chardev: the guest reads them from the adapter's bulk IN."""
+        return self.request({"cmd": "ftdi-write", "data64": base64.b64encode(data).decode()})
+
+    def ftdi_read(self, size, timeout=10):
+        """Up to size bytes the guest sent to the adapter (bulk OUT), waiting at most timeout seconds."""
+        return base64.b64decode(self.request({"cmd": "ftdi-read", "size": size, "timeout": timeout})["data64"])
+
+    def ftdi_drain(self, quiet=0.3):
+        """Throws away what the chardev holds (until quiet seconds pass without a byte); returns how much."""
+        return self.request({"cmd": "ftdi-drain", "quiet": quiet})["size"]
 
     def log(self, text):
         self.send({"cmd": "log", "text": text})

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-restricted.c: see bus-restricted.h. */
+
+#include "bus-restricted.h"
+#include "bus-value.h"
+#include "macro.h"
+
+static const char *const restricted_keys[] = {
+        "IOPlatformSerialNumber", /* /sys/class/dmi/id/product_serial, 0400 */
+        "IOPlatformUUID",         /* /sys/class/dmi/id/product_uuid, 0400 */
+};
+
+bool bus_restricted_key(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(restricted_keys); i++)
+                if (streq(key, restricted_keys[i]))
+                        return true;
+        return false;
+}
+
+static bool holds_restricted(const Value *props) {
+        for (size_t i = 0; i < ELEMENTSOF(restricted_keys); i++)
+                if (value_dict_get(props, restricted_keys[i]))
+                        return true;
+        return false;
+}
+
+/* m goes to one connection, and the bus says its effective UID is 0. */
+static bool destination_is_root(sd_bus_message *m) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *dest = sd_bus_message_get_destination(m);
+        uid_t uid;
+
+        if (!dest || dest[0] != ':')
+                return false; /* a broadcast, or a well-known name: anyone may read it */
+        if (sd_bus_get_name_creds(sd_bus_message_get_bus(m), dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return false;
+        return uid == 0;
+}
+
+int bus_append_entry_properties(sd_bus_message *m, const Value *props) {
+        _cleanup_value_ Value *shown = NULL;
+
+        if (!holds_restricted(props) || destination_is_root(m))
+                return bus_message_append_dict(m, props);
+        shown = value_new_dictionary();
+        if (!shown)
+                return -ENOMEM;
+        for (size_t i = 0; i < value_dict_size(props); i++) {
+                const char *key = value_dict_key_at(props, i);
+                int r;
+
+                if (bus_restricted_key(key))
+                        continue;
+                r = value_dict_set(shown, key, value_dict_value_at(props, i));
+                if (r < 0)
+                        return r;
+        }
+        return bus_message_append_dict(m, shown);
+}

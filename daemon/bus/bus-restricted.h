@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-restricted.h: properties that Linux keeps root-only, shown to root
+ * only (issue 23, M). The platform expert's IOPlatformSerialNumber and
+ * IOPlatformUUID come from DMI's product_serial and product_uuid, which
+ * the kernel makes readable by root alone (0400); ioregd reads them as root
+ * and must not hand them to every user. Every message that carries an
+ * entry's properties goes through bus_append_entry_properties(): a message
+ * addressed to a connection whose effective UID is 0 (a reply, a unicast
+ * signal) gets them; any other (another user, a broadcast) gets the table
+ * without those keys, as if the entry had none. Only tables that hold one
+ * of them cost a question to the bus (the UID behind the destination).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "value.h"
+
+/* The key is one of the root-only ones. */
+bool bus_restricted_key(const char *key);
+
+/* Appends props as `a{sv}` to m, without the root-only keys unless m goes to a connection of UID 0. */
+int bus_append_entry_properties(sd_bus_message *m, const Value *props);

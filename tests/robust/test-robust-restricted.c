@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-robust-restricted.c: properties Linux keeps root-only (issue 23, M).
+ * The real ioregd on a private dbus-daemon reads the machine's identity from
+ * tests/data/sysfs-dmi (its product_serial and product_uuid): root sees
+ * IOPlatformSerialNumber and IOPlatformUUID on the platform expert, in
+ * GetPlane and in its Properties; a caller running as nobody sees the rest
+ * of the entry without them, in both. Needs root (to be nobody): skipped
+ * otherwise.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bus-value.h"
+#include "entry-query.h"
+#include "macro.h"
+#include "protocol.h"
+#include "registry-query.h"
+#include "test-bus.h"
+#include "test-daemon.h"
+
+#define NOBODY 65534
+
+static TestBus test_bus;
+static TestDaemon daemon_;
+
+static int setup(void **state) {
+        const char *args[] = { "--sysfs-root=" TEST_DATA "/sysfs-dmi", NULL };
+
+        if (test_bus_start(&test_bus) < 0)
+                return -1;
+        return test_daemon_start(&daemon_, &test_bus, args) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state) {
+        return test_daemon_stop_with_bus(&daemon_, &test_bus) < 0 ? -1 : 0;
+}
+
+/*
+ * What b sees of the platform expert: 1 per key found, in its Properties (bit 0 serial, bit 1
+ * UUID) and in GetPlane (bit 2 serial, bit 3 UUID); bit 4 when its model (not restricted) shows
+ * in both. Negative errno on failure.
+ */
+static int visible(sd_bus *b) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_value_ Value *props = NULL;
+        _cleanup_free_ uint64_t *ids = NULL;
+        unsigned n = 0;
+        int seen = 0, models = 0, r;
+
+        r = plane_ids(b, "IOPlatformExpertDevice", 0, &ids, &n);
+        if (r < 0)
+                return r;
+        if (n != 1)
+                return -ENOENT;
+        r = entry_properties(b, ids[0], &props);
+        if (r < 0)
+                return r;
+        seen |= value_dict_get(props, "IOPlatformSerialNumber") ? 1 : 0;
+        seen |= value_dict_get(props, "IOPlatformUUID") ? 2 : 0;
+        models += value_dict_get(props, "model") != NULL;
+        /* GetPlane: the records are (tussasuutua{sv}); the platform expert's is the one with its ID. */
+        r = sd_bus_call_method(b, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", &error, &reply,
+                               "s", "IOService");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
+                _cleanup_value_ Value *p = NULL;
+                uint64_t id;
+
+                r = sd_bus_message_read(reply, "t", &id);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_skip(reply, "ussasuutu");
+                if (r < 0)
+                        return r;
+                r = bus_message_read_dict(reply, &p);
+                if (r < 0)
+                        return r;
+                if (id == ids[0]) {
+                        seen |= value_dict_get(p, "IOPlatformSerialNumber") ? 4 : 0;
+                        seen |= value_dict_get(p, "IOPlatformUUID") ? 8 : 0;
+                        models += value_dict_get(p, "model") != NULL;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return seen | (models == 2 ? 16 : 0);
+}
+
+static void test_root_sees_them(void **state) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *b = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(test_bus_connect(&test_bus, &b), 0);
+        assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16);
+}
+
+static void test_nobody_does_not(void **state) {
+        pid_t pid;
+        int status;
+
+        if (geteuid() != 0)
+                skip();
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                sd_bus *b = NULL;
+                int v;
+
+                if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+                    setresuid(NOBODY, NOBODY, NOBODY) < 0)
+                        _exit(100);
+                if (test_bus_connect(&test_bus, &b) < 0)
+                        _exit(101);
+                v = visible(b);
+                _exit(v < 0 ? 102 : v);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        /* The model, not the serial number or the UUID. */
+        assert_int_equal(WEXITSTATUS(status), 16);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_root_sees_them),
+                cmocka_unit_test(test_nobody_does_not),
+        };
+
+        return cmocka_run_group_tests_name("root-only properties", tests, setup, teardown);
+}
