@@ -6,7 +6,7 @@
 # libusb-1.0-0-dev: the FTDI example driver (examples/driver-ftdi, skipped without it).
 
 IOREG_PACKAGES=(
-        build-essential pkg-config meson ninja-build python3
+        build-essential pkg-config meson ninja-build python3 usbutils
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
         dbus-daemon umockdev libumockdev-dev scdoc libusb-1.0-0-dev
         usb.ids pci.ids

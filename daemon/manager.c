@@ -13,6 +13,7 @@
 #include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-user-client.h"
+#include "bus-usb.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
@@ -410,6 +411,8 @@ int manager_connect_bus(Manager *m, const char *address) {
                 r = bus_driver_register(&m->ctx);
                 if (r >= 0)
                         r = bus_user_client_register(&m->ctx);
+                if (r >= 0)
+                        r = bus_usb_register(&m->ctx);
                 if (r < 0)
                         return r;
         }

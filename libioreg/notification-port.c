@@ -142,20 +142,43 @@ static ioreg_return_t take_stop(ioreg_notification_port_t port, ioreg_return_t r
         return r == IOREG_RETURN_SUCCESS ? IOREG_RETURN_ABORTED : r;
 }
 
+void lib_port_destroy_soon(ioreg_notification_port_t port) {
+        if (!port)
+                return;
+        if (port->dispatching > 0)
+                port->destroy_pending = true;
+        else
+                ioreg_notification_port_destroy(port);
+}
+
+/* The end of a dispatch: true when the port was destroyed (a destroy came from inside). */
+static bool dispatch_done(ioreg_notification_port_t port) {
+        if (--port->dispatching > 0 || !port->destroy_pending)
+                return false;
+        ioreg_notification_port_destroy(port);
+        return true;
+}
+
 ioreg_return_t ioreg_notification_port_dispatch(ioreg_notification_port_t port) {
+        ioreg_return_t ret = IOREG_RETURN_SUCCESS;
         int r;
 
         if (!port)
                 return IOREG_RETURN_BAD_ARGUMENT;
+        port->dispatching++;
         /* Until nothing is left, bounded so that a flood cannot starve the caller's other work. */
-        for (unsigned i = 0; i < 256; i++) {
+        for (unsigned i = 0; i < 256 && !port->destroy_pending; i++) {
                 r = sd_event_run(port->event, 0);
-                if (r < 0)
-                        return take_stop(port, lib_return_from_errno(r));
+                if (r < 0) {
+                        ret = lib_return_from_errno(r);
+                        break;
+                }
                 if (r == 0)
                         break;
         }
-        return take_stop(port, IOREG_RETURN_SUCCESS);
+        if (dispatch_done(port))
+                return ret;
+        return take_stop(port, ret);
 }
 
 ioreg_return_t ioreg_notification_port_stop(ioreg_notification_port_t port) {
@@ -183,7 +206,10 @@ ioreg_return_t ioreg_notification_port_run(ioreg_notification_port_t port, uint6
                                                : (int) ((timeout_usec + 999) / 1000);
         p = (struct pollfd) { .fd = ioreg_notification_port_get_fd(port), .events = POLLIN };
         /* Work may already be due (sd-event's prepare step arms timers): one pass first. */
+        port->dispatching++;
         r = sd_event_run(port->event, 0);
+        if (dispatch_done(port))
+                return IOREG_RETURN_SUCCESS;
         if (r < 0)
                 return lib_return_from_errno(r);
         if (r > 0)

@@ -107,6 +107,8 @@ struct ioreg_notification_port {
         int stop_fd;                     /* owned: eventfd written by ioreg_notification_port_stop() from any thread */
         sd_event_source *stop_source;    /* owned */
         bool stop_requested;             /* a stop was read: the current dispatch or run returns ABORTED */
+        unsigned dispatching;            /* depth of dispatch/run calls under way on this port */
+        bool destroy_pending;            /* lib_port_destroy_soon() inside a dispatch: destroy when it ends */
         sd_event_source *reconnect_timer; /* owned; NULL when no reconnection is due */
         uint64_t backoff_usec;           /* the next reconnection's delay */
         sd_event_source *outer_source;   /* owned: the port's fd in the caller's sd-event loop */
@@ -153,6 +155,13 @@ void lib_port_remove_signal_match(LibSignalMatch *m);
 int lib_port_add_hooks(ioreg_notification_port_t port, const LibPortHooks *hooks);
 /* Removes the hooks of userdata; safe from inside a hook (the slot is emptied, not moved). */
 void lib_port_remove_hooks(ioreg_notification_port_t port, void *userdata);
+
+/*
+ * Destroys port now, or, when called from inside the port's own dispatch
+ * (an object that owns its port released from a callback: usb-io.c), as
+ * that dispatch returns.
+ */
+void lib_port_destroy_soon(ioreg_notification_port_t port);
 
 /* reconnect.c: the connection's life, and the work handler. */
 int lib_port_connect(ioreg_notification_port_t port);

@@ -18,6 +18,7 @@
 #include "ioreg/plugin.h"
 #include "lib-internal.h"
 #include "protocol.h"
+#include "usb-internal.h"
 
 /* dlopen() and the search path are process-wide; one load at a time. */
 static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -105,17 +106,27 @@ ioreg_return_t ioreg_create_plugin_interface_for_service(ioreg_service_t service
                         if (strcasecmp(key, plugin_type) == 0)
                                 where = v;
         }
-        if (!json_is_string(where))
-                return IOREG_RETURN_UNSUPPORTED;
-        path = plugin_resolve(json_string_value(where));
-        if (!path)
-                return IOREG_RETURN_BAD_ARGUMENT;
+        if (json_is_string(where)) {
+                path = plugin_resolve(json_string_value(where));
+                if (!path)
+                        return IOREG_RETURN_BAD_ARGUMENT;
+                pthread_mutex_lock(&plugin_lock);
+                r = plugin_factories(path, &table);
+                pthread_mutex_unlock(&plugin_lock);
+                if (r != IOREG_RETURN_SUCCESS)
+                        return r;
+        } else if (strcasecmp(plugin_type, IOREG_USB_DEVICE_USER_CLIENT_TYPE_ID) == 0 ||
+                   strcasecmp(plugin_type, IOREG_USB_INTERFACE_USER_CLIENT_TYPE_ID) == 0) {
+                /* Built in, as IOUSBLib is on macOS; a service's own IOCFPlugInTypes entry still wins. */
+                static const ioreg_plugin_factory usb_factories[] = {
+                        { IOREG_USB_DEVICE_USER_CLIENT_TYPE_ID, NULL, lib_usb_plugin_factory },
+                        { IOREG_USB_INTERFACE_USER_CLIENT_TYPE_ID, NULL, lib_usb_plugin_factory },
+                        {},
+                };
 
-        pthread_mutex_lock(&plugin_lock);
-        r = plugin_factories(path, &table);
-        pthread_mutex_unlock(&plugin_lock);
-        if (r != IOREG_RETURN_SUCCESS)
-                return r;
+                table = usb_factories;
+        } else
+                return IOREG_RETURN_UNSUPPORTED;
 
         for (const ioreg_plugin_factory *f = table; f->type_uuid; f++) {
                 ioreg_cf_plugin_interface **o;

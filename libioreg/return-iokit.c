@@ -23,6 +23,8 @@ static const uint32_t iokit_returns[_IOREG_RETURN_MAX] = {
         [IOREG_RETURN_OVERRUN] = kIOReturnOverrun,
         [IOREG_RETURN_BUSY] = kIOReturnBusy,
         [IOREG_RETURN_IPC_ERROR] = kIOReturnIPCError,
+        [IOREG_RETURN_NOT_RESPONDING] = kIOReturnNotResponding,
+        [IOREG_RETURN_PIPE_STALLED] = kIOUSBPipeStalled,
 };
 
 uint32_t ioreg_return_to_iokit(ioreg_return_t r) {

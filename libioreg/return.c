@@ -27,6 +27,8 @@ static const char *const return_strings[_IOREG_RETURN_MAX] = {
         [IOREG_RETURN_OVERRUN] = "data overrun",
         [IOREG_RETURN_BUSY] = "device busy",
         [IOREG_RETURN_IPC_ERROR] = "IPC error",
+        [IOREG_RETURN_NOT_RESPONDING] = "device not responding",
+        [IOREG_RETURN_PIPE_STALLED] = "pipe is stalled",
 };
 
 const char *ioreg_return_string(ioreg_return_t r) {

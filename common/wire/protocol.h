@@ -46,6 +46,15 @@
 #define IOREG_ACTION_TERMINATE_ENTRY "org.ioreg.terminate-entry"
 #define IOREG_ACTION_RELOAD_CATALOGUE "org.ioreg.reload-catalogue"
 
+/* ---- user-space USB for applications (systemd/org.ioreg.USB1.xml, on IOREG_OBJECT_PATH) ---- */
+#define IOREG_USB_INTERFACE "org.ioreg.USB1"
+#define IOREG_USB_COPY_DESCRIPTORS "CopyDescriptors" /* (t entry) → (ay descriptors) */
+#define IOREG_USB_OPEN "Open"                        /* (t entry, u options) → (h usbfs fd) */
+#define IOREG_USB_CLOSE "Close"                      /* (t entry) → () */
+#define IOREG_USB_OPEN_SEIZE UINT32_C(0x1)           /* Open's option: detach a bound kernel driver */
+#define IOREG_ACTION_USB_DEVICE_OPEN "org.ioreg.usb-device-open"
+#define IOREG_ACTION_USB_DEVICE_SEIZE "org.ioreg.usb-device-seize"
+
 /* ---- errors (org.ioreg.Error.*) ---- */
 #define IOREG_ERROR_NO_SUCH_PLANE "org.ioreg.Error.NoSuchPlane"       /* unknown plane name */
 #define IOREG_ERROR_NO_SUCH_ENTRY "org.ioreg.Error.NoSuchEntry"       /* unknown or terminated entry ID */

@@ -9,6 +9,7 @@
 #include "bus-polkit.h"
 #include "bus-registry.h"
 #include "bus-system-power.h"
+#include "bus-usb.h"
 #include "user-client-broker.h"
 
 void bus_context_done(BusContext *c) {
@@ -21,5 +22,6 @@ void bus_context_done(BusContext *c) {
         c->polkit = bus_polkit_free(c->polkit);
         c->flow = bus_flow_free(c->flow);
         c->user_clients = user_client_broker_free(c->user_clients);
+        c->usb = bus_usb_free(c->usb);
         c->peers = bus_peers_free(c->peers); /* last: the others listen to it */
 }

@@ -27,6 +27,7 @@ typedef struct BusPeers BusPeers;
 typedef struct QuietWaiter QuietWaiter;
 typedef struct DriverHost DriverHost;
 typedef struct UserClientBroker UserClientBroker;
+typedef struct BusUsb BusUsb;
 
 /* The manager's privileged operations (manager.h says what each does). */
 typedef struct BusAdminOps {
@@ -64,6 +65,7 @@ typedef struct BusContext {
         BusPeers *peers;           /* the clients: UIDs, unread bytes, ends (bus-peers.h), once on the bus */
         QuietWaiter *quiet_waiters; /* pending WaitQuiet calls */
         UserClientBroker *user_clients; /* IOServiceOpen's entries (user-client-broker.h), NULL until one */
+        BusUsb *usb;               /* applications' USB holds (bus-usb.h), NULL until the first open */
 } BusContext;
 
 /* Frees what the bus layer owns; the borrowed pointers are left alone. */

@@ -31,9 +31,11 @@ typedef struct Peer {
         UidUsage *usage;          /* borrowed from BusPeers.uids; NULL until the UID is known */
         sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
         sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
+        sd_bus_slot *stats;       /* owned: the bus's GetConnectionStats in flight */
         uint64_t charged;         /* bytes sent, all told */
         uint64_t confirmed;       /* of those, proven read */
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
+        uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
 } Peer;
 
@@ -52,6 +54,7 @@ struct BusPeers {
         unsigned n_listeners;
         BusPeersStats stats;
         bool ping_denied_logged;
+        bool no_stats;            /* the bus has no GetConnectionStats for us: pings only */
 };
 
 static uint64_t peer_unread(const Peer *p) {
@@ -67,6 +70,7 @@ static Peer *peer_free(Peer *p) {
                 return NULL;
         sd_bus_slot_unref(p->uid_query);
         sd_bus_slot_unref(p->ping);
+        sd_bus_slot_unref(p->stats);
         free(p->name);
         free(p);
         return NULL;
@@ -229,10 +233,68 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return 0;
 }
 
+/* The bus's own count of what it holds for the peer: little means the peer reads its socket. */
+static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        BusPeers *ps = p->peers;
+        uint64_t mark = p->stats_mark;
+        uint32_t queued = UINT32_MAX;
+        const char *key;
+        int r;
+
+        p->stats = sd_bus_slot_unref(p->stats);
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                if (!sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
+                        ps->no_stats = true;
+                        log_debug("bus-peers: no connection statistics from the bus (%s): pings only.",
+                                  sd_bus_message_get_error(m)->name);
+                }
+                return 0;
+        }
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                if (sd_bus_message_read(m, "s", &key) < 0)
+                        return 0;
+                if (streq(key, "OutgoingBytes")) {
+                        if (sd_bus_message_read(m, "v", "u", &queued) < 0)
+                                return 0;
+                } else if (sd_bus_message_skip(m, "v") < 0)
+                        return 0;
+                if (sd_bus_message_exit_container(m) < 0)
+                        return 0;
+        }
+        if (queued <= BUS_PEER_QUEUED_READING)
+                peer_confirm_upto(ps, p, mark);
+        return 0;
+}
+
+/*
+ * A client that reads its socket but never runs its dispatch loop (sd_bus_call, libdbus's blocking calls,
+ * busctl, scripts) never answers Ping: the bus daemon's statistics (dbus-daemon's Debug.Stats, root only)
+ * tell that it holds nothing for it.
+ */
+static void maybe_ask_stats(BusPeers *ps, Peer *p) {
+        int r;
+
+        if (ps->no_stats || p->stats)
+                return;
+        r = sd_bus_call_method_async(ps->bus, &p->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                     "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats, p,
+                                     "s", p->name);
+        if (r < 0) {
+                log_debug("bus-peers: cannot ask the bus about %s: %s", p->name, strerror(-r));
+                return;
+        }
+        p->stats_mark = p->charged;
+}
+
 static void maybe_ping(BusPeers *ps, Peer *p) {
         int r;
 
-        if (p->ping || p->charged - p->confirmed < BUS_PEER_PING_BYTES)
+        if (p->charged - p->confirmed < BUS_PEER_PING_BYTES)
+                return;
+        maybe_ask_stats(ps, p);
+        if (p->ping)
                 return;
         r = sd_bus_call_method_async(ps->bus, &p->ping, p->name, "/", "org.freedesktop.DBus.Peer", "Ping",
                                      on_pong, p, NULL);

@@ -20,7 +20,10 @@
  * answers it by itself, from its dispatch loop) proves that it read all
  * that was sent before the ping; so does a call that carries the cursor of
  * the page before (GetPlanePage). The daemon pings a peer once it has
- * BUS_PEER_PING_BYTES unconfirmed. A peer over BUS_PEER_MAX_UNREAD, one
+ * BUS_PEER_PING_BYTES unconfirmed, and asks the bus daemon how much it holds
+ * for the peer (dbus-daemon's Debug.Stats GetConnectionStats, OutgoingBytes):
+ * a client that reads its socket but never dispatches (blocking calls in
+ * sd-bus, libdbus, busctl) never answers a ping, and is confirmed that way. A peer over BUS_PEER_MAX_UNREAD, one
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
@@ -41,6 +44,7 @@
 
 #define BUS_PEER_PING_BYTES (512u << 10)
 #define BUS_PEER_MAX_UNREAD (8u << 20)
+#define BUS_PEER_QUEUED_READING (256u << 10) /* the bus holds no more for a peer that reads */
 #define BUS_UID_MAX_UNREAD (16u << 20)
 #define BUS_ALL_MAX_UNREAD (64u << 20)   /* below dbus-daemon's max_incoming_bytes, 127 MB */
 #define BUS_UID_MAX_SUBSCRIPTIONS 8192u

@@ -462,3 +462,7 @@ pid_t driver_host_server_pid(const DriverHost *h, const char *server_name) {
 
         return s ? s->pid : 0;
 }
+
+bool driver_host_provider_is_open(const DriverHost *h, const Entry *nub) {
+        return h && nub && hashmap_get(&h->opens, &nub->id) != NULL;
+}

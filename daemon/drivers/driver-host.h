@@ -111,6 +111,8 @@ int driver_host_authorize(DriverHost *h, const char *sender, uint64_t driver_id,
 /* open()/close() of the instance's provider: exclusive. -EBUSY opened by another, -ENOTCONN not open. */
 int driver_host_open_provider(DriverHost *h, Entry *driver);
 int driver_host_close_provider(DriverHost *h, Entry *driver);
+/* Some driver instance has nub open (an application's USBDeviceOpen is refused then: bus-usb.h). */
+bool driver_host_provider_is_open(const DriverHost *h, const Entry *nub);
 
 /*
  * Device access (device-access.h): opens the instance's provider (exclusive, as

@@ -8,7 +8,8 @@
  * same USB device:
  * - the IOResources example server starts in its own match category;
  * - the USB serial example starts on the IOUSBHostDevice, opens it (the
- *   test driver's open in another category is refused), and publishes an
+ *   test driver's open in another category is refused, and so is an
+ *   application's org.ioreg.USB1.Open), and publishes an
  *   IOSerialBSDClient nub that a codeless personality matches in turn;
  * - removing the device: the drivers hear ServiceIsTerminated and Stop
  *   before their entries go, the nub and its subtree go, and both USB
@@ -29,6 +30,7 @@
 #include "driver-test.h"
 #include "testbed.h"
 #include "macro.h"
+#include "protocol.h"
 
 #define XPERIA "/sys/devices/pci0000:00/0000:00:1a.0/usb1/1-1/1-1.5/1-1.5.2/1-1.5.2.4"
 
@@ -126,6 +128,15 @@ static void test_shipped_servers_and_removal(void **state) {
         assert_string_equal(string_of(mine, "TestOpenResult"), "exclusive access and device already open");
         test_pid = (pid_t) driver_test_number(t, test_drv, "TestServerPID");
         assert_true(test_pid > 0 && pid_alive(test_pid));
+        /* An application's USBDeviceOpen (org.ioreg.USB1, bus-usb.h): refused while the driver server has it open. */
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                assert_true(sd_bus_call_method(t->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_USB_INTERFACE,
+                                               IOREG_USB_OPEN, &error, NULL, "tu", usb, UINT32_C(0)) < 0);
+                assert_string_equal(error.name, IOREG_ERROR_EXCLUSIVE_ACCESS);
+                assert_non_null(strstr(error.message, "driver server"));
+        }
 
         /* The device goes: termination reaches the drivers, the subtree goes, the servers exit. */
         umockdev_testbed_uevent(u->testbed, XPERIA, "remove");

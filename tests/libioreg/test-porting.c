@@ -44,6 +44,7 @@ static void test_iokit_return_numbers(void **state) {
                 { kIOReturnOverrun, 0x2e8, IOREG_RETURN_OVERRUN },
                 { kIOReturnAborted, 0x2eb, IOREG_RETURN_ABORTED },
                 { kIOReturnNotFound, 0x2f0, IOREG_RETURN_NOT_FOUND },
+                { kIOReturnNotResponding, 0x2ed, IOREG_RETURN_NOT_RESPONDING },
         };
         unsigned seen = 0;
 
@@ -56,10 +57,15 @@ static void test_iokit_return_numbers(void **state) {
                 assert_int_equal(ioreg_return_from_iokit(apple), table[i].ours);
                 seen |= 1u << table[i].ours;
         }
+        /* IOUSBLib's stall (iokit_usb_err(0x4f): sub_iokit_usb is 1). */
+        assert_int_equal(kIOUSBPipeStalled, (UINT32_C(0x38) << 26) | (1u << 14) | 0x4f);
+        assert_int_equal(ioreg_return_to_iokit(IOREG_RETURN_PIPE_STALLED), kIOUSBPipeStalled);
+        assert_int_equal(ioreg_return_from_iokit(kIOUSBPipeStalled), IOREG_RETURN_PIPE_STALLED);
+        seen |= 1u << IOREG_RETURN_PIPE_STALLED;
         /* Every code libioreg has is in the table: none is left without Apple's number. */
         assert_int_equal(seen, (1u << _IOREG_RETURN_MAX) - 1);
         /* Numbers libioreg has no code for, and codes it does not define. */
-        assert_int_equal(ioreg_return_from_iokit(iokit_common_err(0x2ed)), IOREG_RETURN_ERROR); /* NotResponding */
+        assert_int_equal(ioreg_return_from_iokit(iokit_common_err(0x2e4)), IOREG_RETURN_ERROR); /* IsoTooOld */
         assert_int_equal(ioreg_return_from_iokit(1), IOREG_RETURN_ERROR);
         assert_int_equal(ioreg_return_to_iokit(_IOREG_RETURN_MAX), kIOReturnError);
         assert_int_equal(ioreg_return_to_iokit((ioreg_return_t) -1), kIOReturnError);
@@ -68,6 +74,13 @@ static void test_iokit_return_numbers(void **state) {
 /* The names a port greps for, with the strings of Apple's headers (and of the daemon's registry). */
 static void test_key_names(void **state) {
         assert_string_equal(kUSBVendorID, "idVendor");
+        /* IOUSBLib's UUIDs, as IOUSBLib.h spells them in its comments. */
+        assert_string_equal(kIOUSBDeviceUserClientTypeID, "9DC7B780-9EC0-11D4-A54F-000A27052861");
+        assert_string_equal(kIOUSBInterfaceUserClientTypeID, "2D9786C6-9EF3-11D4-AD51-000A27052861");
+        assert_string_equal(kIOUSBDeviceInterfaceID300, "396104F7-943D-4893-90F1-69BD6CF5C2EB");
+        assert_string_equal(kIOUSBInterfaceInterfaceID300, "BCEAADDC-884D-4F27-8340-36D69FAB90F6");
+        assert_int_equal(sizeof(IOUSBConfigurationDescriptor), 9);
+        assert_int_equal(offsetof(IOUSBDevRequestTO, noDataTimeout), offsetof(IOUSBDevRequest, wLenDone) + 4);
         assert_string_equal(kUSBProductID, "idProduct");
         assert_string_equal(kUSBDevicePropertyLocationID, "locationID");
         assert_string_equal(kUSBDevicePropertySpeed, "Device Speed");

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <ioreg/return.h>
+#include <ioreg/usb.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,9 @@ extern "C" {
 #define kIOReturnOverrun 0xe00002e8u         /* data overrun */
 #define kIOReturnAborted 0xe00002ebu         /* operation aborted */
 #define kIOReturnNotFound 0xe00002f0u        /* data was not found */
+#define kIOReturnNotResponding 0xe00002edu   /* device not responding */
+/* IOUSBLib's own (iokit_usb_err, sub_iokit_usb): a stalled endpoint. */
+#define kIOUSBPipeStalled 0xe000404fu
 
 /*
  * Apple's number for r (kIOReturnSuccess for IOREG_RETURN_SUCCESS);
@@ -157,6 +161,20 @@ ioreg_return_t ioreg_return_from_iokit(uint32_t iokit_return);
 #define kUSBDevicePropertyBusPowerAvailable "Bus Power Available"
 #define kUSBDevicePropertyAddress "USB Address"
 #define kUSBDevicePropertyLocationID "locationID"
+
+/* IOUSBLib.h (ioreg/usb.h): the plug-in types and the interface IDs as strings, the request types. */
+#define kIOUSBDeviceUserClientTypeID IOREG_USB_DEVICE_USER_CLIENT_TYPE_ID
+#define kIOUSBInterfaceUserClientTypeID IOREG_USB_INTERFACE_USER_CLIENT_TYPE_ID
+#define kIOUSBDeviceInterfaceID300 IOREG_USB_DEVICE_INTERFACE_ID300
+#define kIOUSBInterfaceInterfaceID300 IOREG_USB_INTERFACE_INTERFACE_ID300
+#define kIOCFPlugInInterfaceID IOREG_CF_PLUGIN_INTERFACE_ID
+#define kIOUSBFindInterfaceDontCare IOREG_USB_FIND_INTERFACE_DONT_CARE
+typedef ioreg_usb_dev_request IOUSBDevRequest;
+typedef ioreg_usb_dev_request_to IOUSBDevRequestTO;
+typedef ioreg_usb_find_interface_request IOUSBFindInterfaceRequest;
+typedef ioreg_usb_configuration_descriptor IOUSBConfigurationDescriptor;
+typedef ioreg_usb_device_interface IOUSBDeviceInterface300;
+typedef ioreg_usb_interface_interface IOUSBInterfaceInterface300;
 
 #ifdef __cplusplus
 }

@@ -23,3 +23,4 @@
 #include <ioreg/user-client.h>
 #include <ioreg/connect.h>
 #include <ioreg/system-power.h>
+#include <ioreg/usb.h>

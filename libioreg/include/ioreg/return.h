@@ -31,6 +31,8 @@ typedef enum ioreg_return {
         IOREG_RETURN_OVERRUN = 15,         /* kIOReturnOverrun: a notification queue overflowed */
         IOREG_RETURN_BUSY = 16,            /* kIOReturnBusy */
         IOREG_RETURN_IPC_ERROR = 17,       /* kIOReturnIPCError: the bus failed */
+        IOREG_RETURN_NOT_RESPONDING = 18,  /* kIOReturnNotResponding: a USB device did not answer (EPROTO) */
+        IOREG_RETURN_PIPE_STALLED = 19,    /* kIOUSBPipeStalled: the endpoint answered STALL (EPIPE) */
         _IOREG_RETURN_MAX,
 } ioreg_return_t;
 
