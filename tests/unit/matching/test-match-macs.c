@@ -311,6 +311,27 @@ static void test_parent_merge(void **state _unused_) {
         mac_done(&mac);
 }
 
+/*
+ * A saved IOResources says which resources were published: a candidate
+ * waiting for one the Mac did not have would never start (Macmini8,1 has
+ * IORTC, not "NoSuchResource").
+ */
+static void test_prediction_resources(void **state _unused_) {
+        Mac mac;
+        Entry *glan;
+
+        mac_load(&mac, DUMP("hackintosh-Macmini8,1-ioreg-l.txt"), false, NULL,
+                 "Needs RTC", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOClass\": \"A\", \"IOMatchCategory\": \"rtc\","
+                 " \"IOPCIMatch\": \"0x0d4f8086\", \"IOResourceMatch\": \"IORTC\"}",
+                 "Needs nothing there", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOClass\": \"B\","
+                 " \"IOMatchCategory\": \"none\", \"IOPCIMatch\": \"0x0d4f8086\", \"IOResourceMatch\": \"NoSuchResource\"}",
+                 NULL);
+        glan = mac_entry(&mac, "GLAN", "IOPCIDevice", 0);
+        assert_verdict(&mac, glan, "Needs RTC", "winner", 0);
+        assert_fails_at(&mac, glan, "Needs nothing there", "IOResourceMatch");
+        mac_done(&mac);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iousbdevice_scored),
@@ -319,6 +340,7 @@ int main(void) {
                 cmocka_unit_test(test_hid_scores),
                 cmocka_unit_test(test_pci_tunnel),
                 cmocka_unit_test(test_parent_merge),
+                cmocka_unit_test(test_prediction_resources),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
