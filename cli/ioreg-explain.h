@@ -6,6 +6,8 @@
  * entries are those -c, -k and -n select, else every service that has a
  * candidate. Per entry, its object line, then one line per candidate:
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
+ * and, on a winner that another candidate lost to at the same score, "(a tie:
+ * catalogue order decided)".
  */
 #pragma once
 

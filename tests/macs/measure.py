@@ -44,7 +44,8 @@ import tempfile
 OBJECT = re.compile(r'^([ |]*)\+-o (.*?)  <class ([^,>]+)(?:, id (0x[0-9a-f]+))?')
 PROPERTY = re.compile(r'^[ |]*  "([^"]+)" = (.*)$')
 HEADER = re.compile(r'^(.*)  <class (.+), id (0x[0-9a-f]+)>$')
-CANDIDATE = re.compile(r'^  (\S+) +(-|-?\d+) +(-|-?\d+)  (\S+) +"(.*)" \((.*?)\)(?: (failed at|started|held by) (.*))?$')
+CANDIDATE = re.compile(r'^  (\S+) +(-|-?\d+) +(-|-?\d+)  (\S+) +"(.*)" \((.*?)\)(?: (failed at|started|held by) (\S*))?'
+                       r'(?: \(a tie: catalogue order decided\))?$')
 
 
 def read_lines(path):

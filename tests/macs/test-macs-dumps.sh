@@ -90,6 +90,18 @@ grep -Eq '^  winner +1000 +1000  IODefaultMatchCategory +"IntelMausi" ' "$work/c
         fail "IntelMausi would not win: $(cat "$work/cli-aside.txt")"
 grep -Eq '^  no-match .*"itlwm" .* failed at IOPCIMatch$' "$work/cli-aside.txt" ||
         fail "AirportItlwm's verdict: $(cat "$work/cli-aside.txt")"
+# Two personalities at the same score: the winner says catalogue order decided.
+mkdir -p "$work/tie"
+cat > "$work/tie/tie.json" <<'JSON'
+{ "CFBundleIdentifier": "org.ioreg.test.tie", "IOKitPersonalities": {
+        "First": { "IOProviderClass": "IOPCIDevice", "IOClass": "A", "IOPCIMatch": "0x0d4f8086" },
+        "Second": { "IOProviderClass": "IOPCIDevice", "IOClass": "B", "IOPCIMatch": "0x0d4f8086" } } }
+JSON
+"$ioreg" --from="$mini" --personalities="$work/tie" --mac-drivers=aside --explain -n GLAN > "$work/tie.txt"
+grep -Eq '^  winner +0 +0  IODefaultMatchCategory +"First" \(org.ioreg.test.tie\) \(a tie: catalogue order decided\)$' \
+        "$work/tie.txt" || fail "no tie note: $(cat "$work/tie.txt")"
+grep -Eq '^  lost +0 +0  IODefaultMatchCategory +"Second" \(org.ioreg.test.tie\)$' "$work/tie.txt" ||
+        fail "the second of a tie: $(cat "$work/tie.txt")"
 start_private_bus
 for drivers in keep aside; do
         ioregd_log=$work/ioregd-$drivers.log start_ioregd --snapshot="$mini" --personalities="$work/kexts" \
