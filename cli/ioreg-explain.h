@@ -8,6 +8,8 @@
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
  * A nub's kernel driver comes first, as "name" (IOLinuxKernelDriver): winner
  * while bound, lost (held by its replacement) once replaced.
+ * On a winner that another candidate lost to at the same score, "(a tie:
+ * catalogue order decided)".
  */
 #pragma once
 

@@ -67,6 +67,7 @@ typedef struct HostCall {
         bool instance;              /* start: holds one of the server's instances until it replies */
         bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
                                      * the driver's entry, held until then, leave the registry */
+        bool holds_entry;           /* start: the driver's entry (so its nub) stays until the call ends */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */

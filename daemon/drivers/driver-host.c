@@ -242,7 +242,10 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
                 .instance = true,
                 .done = done,
                 .token = token,
+                .holds_entry = true,
         };
+        /* A nub that goes during Start waits for the Stop that follows it (on_start_reply()). */
+        entry_hold_removal(driver->entry);
         driver_server_submit(s, c);
 }
 

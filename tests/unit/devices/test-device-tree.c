@@ -311,6 +311,18 @@ static void test_change(void **state) {
         assert_int_equal(f->tree.n_changed, 1);
         assert_int_equal(f->n_changed, 1);
 
+        /* The driver host's crash-loop mark is no description of the device: a change keeps it. */
+        assert_int_equal(entry_set_property_take(a, "IOUserServerCrashLoop", value_new_string("org.example")), 0);
+        assert_int_equal(
+                apply(&f->tree,
+                      (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A, .modalias = "platform:b" }),
+                1);
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "MODALIAS"), NULL),
+                            "platform:b");
+        assert_string_equal(value_string(entry_get_property(a, "IOUserServerCrashLoop"), NULL), "org.example");
+        f->tree.n_changed = 1;
+        f->n_changed = 1;
+
         /* A change of a device never seen adds it. */
         assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_E }), 1);
         assert_ptr_equal(service_parent(f, device_tree_find(&f->tree, DEV_E)), a);
