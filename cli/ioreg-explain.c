@@ -31,6 +31,26 @@ int ioreg_explain_from_daemon(void *userdata _unused_, uint64_t id, json_t **ret
         return 0;
 }
 
+/*
+ * A winner that another candidate of its category lost to at the same
+ * probe score: catalogue order decided (Apple's stable sort), not the score.
+ */
+static bool won_by_order(json_t *candidates, json_t *winner) {
+        const char *category = json_string_value(json_object_get(winner, "category"));
+        json_int_t score = json_integer_value(json_object_get(winner, "probe_score"));
+        json_t *c; /* borrowed */
+        size_t i;
+
+        if (!category || !streq(json_string_value(json_object_get(winner, "outcome")) ?: "", "winner"))
+                return false;
+        json_array_foreach(candidates, i, c)
+                if (c != winner && streq(json_string_value(json_object_get(c, "outcome")) ?: "", "lost") &&
+                    streq(json_string_value(json_object_get(c, "category")) ?: "", category) &&
+                    json_integer_value(json_object_get(c, "probe_score")) == score)
+                        return true;
+        return false;
+}
+
 /* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
 static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSource source, void *userdata) {
         json_auto_t *candidates = NULL;
@@ -58,11 +78,15 @@ static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSo
                 fprintf(f, "  %-24s \"%s\" (%s)", json_string_value(json_object_get(c, "category")) ?: "",
                         json_string_value(json_object_get(c, "name")) ?: "",
                         json_string_value(json_object_get(c, "bundle")) ?: "");
-                if (key[0])
+                if (key[0] && streq(outcome, "no-match"))
                         fprintf(f, " failed at %s", key);
+                else if (key[0]) /* a kernel driver holds it, and the personality lacks the key to replace it */
+                        fprintf(f, " held by 0x%llx (no %s)", (unsigned long long) driver, key);
                 else if (driver)
                         fprintf(f, " %s 0x%llx", streq(outcome, "winner") ? "started" : "held by",
                                 (unsigned long long) driver);
+                if (won_by_order(candidates, c))
+                        fputs(" (a tie: catalogue order decided)", f);
                 fputc('\n', f);
         }
         if (json_array_size(candidates) == 0 && always) {
@@ -72,11 +96,51 @@ static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSo
         return 0;
 }
 
+/*
+ * -j: one object, {"schema": "org.ioreg.explain/1", "entries": [{"id", "name", "class",
+ * "candidates": [what the source answers, as ioreg_catalogue_explain() hands it out]}]}.
+ */
+static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                        void *userdata) {
+        json_auto_t *top = json_pack("{s:s, s:[]}", "schema", "org.ioreg.explain/1", "entries");
+        json_t *entries = json_object_get(top, "entries"); /* borrowed */
+        bool selected = selection_given(o);
+
+        if (!top)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                const IoregNode *n = &t->nodes[i];
+                json_t *candidates = NULL; /* owned until packed */
+                char id[24];
+                int r;
+
+                if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
+                        continue;
+                r = source(userdata, n->id, &candidates);
+                if (r < 0)
+                        return r;
+                if (json_array_size(candidates) == 0 && !selected) {
+                        json_decref(candidates);
+                        continue;
+                }
+                snprintf(id, sizeof(id), "0x%llx", (unsigned long long) n->id);
+                if (json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", n->name,
+                                                             "class", n->classes && n->classes[0] ? n->classes[0] : "?",
+                                                             "candidates", candidates)) < 0)
+                        return -ENOMEM;
+        }
+        if (json_dumpf(top, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF)
+                return -EIO;
+        return 0;
+}
+
 int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
-                  void *userdata) {
+                  void *userdata, bool json) {
         bool selected = selection_given(o);
         int ret = 0;
 
+        if (json)
+                return explain_json(f, t, o, source, userdata);
         fprintf(f, "  %-14s %8s %8s  %-24s %s\n", "OUTCOME", "PASSIVE", "PROBE", "CATEGORY", "PERSONALITY");
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const IoregNode *n = &t->nodes[i];

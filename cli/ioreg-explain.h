@@ -6,6 +6,10 @@
  * entries are those -c, -k and -n select, else every service that has a
  * candidate. Per entry, its object line, then one line per candidate:
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
+ * A nub's kernel driver comes first, as "name" (IOLinuxKernelDriver): winner
+ * while bound, lost (held by its replacement) once replaced.
+ * On a winner that another candidate lost to at the same score, "(a tie:
+ * catalogue order decided)".
  */
 #pragma once
 
@@ -22,6 +26,6 @@ typedef int (*IoregExplainSource)(void *userdata, uint64_t id, json_t **ret);
 /* The daemon, through libioreg (ioreg_catalogue_explain()). */
 int ioreg_explain_from_daemon(void *userdata, uint64_t id, json_t **ret);
 
-/* Asks source entry by entry. */
+/* Asks source entry by entry; json: one JSON object (docs/ioreg-json.md). */
 int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
-                  void *userdata);
+                  void *userdata, bool json);

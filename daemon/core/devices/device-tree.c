@@ -92,6 +92,9 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
 }
 
 void device_tree_done(DeviceTree *t) {
+        for (unsigned i = 0; i < t->n_anchors; i++)
+                entry_unref(t->anchors[i].entry);
+        t->n_anchors = 0;
         power_plane_done(&t->power);
         firmware_tree_done(&t->firmware);
         hashmap_done(&t->by_syspath);
@@ -128,9 +131,50 @@ static DeviceNode *find_ancestor(const DeviceTree *t, const char *syspath) {
         return NULL;
 }
 
-static Entry *service_parent_for(const DeviceTree *t, const DeviceNode *ancestor) {
+static void publish(DeviceTree *t, Entry *e, unsigned state);
+
+/*
+ * The anchor of a top-level device's folder (device-tree.h), made and published on first use;
+ * NULL for other folders, or when it cannot be made (the device then hangs below the platform).
+ */
+static Entry *anchor_for(DeviceTree *t, const char *syspath) {
+        const char *p = strstr(syspath, "/devices/"), *end;
+        const char *klass;
+        char folder[32];
+        Entry *e;
+
+        if (!p)
+                return NULL;
+        p += strlen("/devices/");
+        end = strchrnul(p, '/');
+        if (!*end || (size_t) (end - p) >= sizeof(folder))
+                return NULL; /* the folder itself is the device: it is no anchor's */
+        memcpy(folder, p, end - p);
+        folder[end - p] = '\0';
+        if (strncmp(folder, "pci", 3) == 0 && strchr(folder, ':'))
+                klass = "IOPCIBridge";
+        else if (streq(folder, "virtual"))
+                klass = "IOLinuxDevice";
+        else
+                return NULL;
+        for (unsigned i = 0; i < t->n_anchors; i++)
+                if (streq(t->anchors[i].folder, folder))
+                        return t->anchors[i].entry;
+        if (t->n_anchors >= ELEMENTSOF(t->anchors) || registry_create_entry(t->registry, klass, &e) < 0)
+                return NULL;
+        if (entry_set_name(e, NULL, folder) < 0 || entry_attach(e, t->platform, t->registry->service_plane) < 0) {
+                registry_remove_entry(t->registry, e);
+                return NULL;
+        }
+        snprintf(t->anchors[t->n_anchors].folder, sizeof(t->anchors[0].folder), "%s", folder);
+        t->anchors[t->n_anchors++].entry = entry_ref(e);
+        publish(t, e, NUB_STATE);
+        return e;
+}
+
+static Entry *service_parent_for(DeviceTree *t, const DeviceNode *ancestor, const char *syspath) {
         if (!ancestor)
-                return t->platform;
+                return anchor_for(t, syspath) ?: t->platform;
         return ancestor->driver ?: ancestor->nub;
 }
 
@@ -221,13 +265,17 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        /* The nubs below the device now hang below its driver, as on a Mac. */
+        /*
+         * The nubs below the device now hang below its driver, as on a Mac. Only the devices' nubs: a
+         * driver the matcher started on this nub (a user-space driver, whose claim of a USB interface
+         * binds usbfs) stays below its provider.
+         */
         for (;;) {
                 Entry *child = NULL;
 
                 children = entry_get_children(n->nub, t->registry->service_plane, &count);
                 for (unsigned i = 0; i < count; i++)
-                        if (children[i] != drv) {
+                        if (children[i] != drv && hashmap_get(&t->by_entry, &children[i]->id)) {
                                 child = children[i];
                                 break;
                         }
@@ -300,7 +348,9 @@ static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool
 }
 
 static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
-        DeviceNode *n, *ancestor;
+        /* First: an anchor made here comes before the nub, in IDs and in publication. */
+        Entry *parent = service_parent_for(t, find_ancestor(t, d->syspath), d->syspath);
+        DeviceNode *n;
         Entry *e;
         int r, q;
 
@@ -319,8 +369,7 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         r = n->syspath ? apply_description(e, nub) : -ENOMEM;
         if (r < 0)
                 goto fail;
-        ancestor = find_ancestor(t, d->syspath);
-        r = entry_attach(e, service_parent_for(t, ancestor), t->registry->service_plane);
+        r = entry_attach(e, parent, t->registry->service_plane);
         if (r < 0)
                 goto fail;
         if (n->usb_device) {
@@ -386,21 +435,13 @@ static int remove_device(DeviceTree *t, DeviceNode *n) {
         return 1;
 }
 
-/*
- * Keys a nub gets from the driver host, not from its device (driver-server.c: a server's crash loop):
- * a new description of the device keeps them. A kernel driver bound again after the crash loop sends a
- * bind, which would otherwise wipe the mark at once.
- */
-static int keep_host_keys(const Entry *e, NubDescription *nub) {
-        static const char *const keys[] = { "IOUserServerCrashLoop" };
+/* Copies key from e's table into the new description when only e has it. */
+static int keep_key(const Entry *e, NubDescription *nub, const char *key) {
+        Value *v = value_dict_get(e->properties, key);
 
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                Value *v = value_dict_get(e->properties, keys[i]);
-
-                if (v && !value_dict_get(nub->properties, keys[i]) && value_dict_set(nub->properties, keys[i], v) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
+        if (!v || value_dict_get(nub->properties, key))
+                return 0;
+        return value_dict_set(nub->properties, key, v);
 }
 
 static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub, bool power) {
@@ -409,7 +450,11 @@ static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, Nu
         int r, changed, planes;
 
         n->sweep = t->sweep;
-        r = keep_host_keys(e, nub);
+        /*
+         * The driver host's mark of a crash loop is the daemon's, not the kernel's: a change (the kernel
+         * driver bound again after the loop, DESIGN.md) keeps it.
+         */
+        r = keep_key(e, nub, "IOUserServerCrashLoop");
         if (r < 0)
                 return r;
         same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&

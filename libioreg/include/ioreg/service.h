@@ -79,6 +79,13 @@ ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec);
  * the time ran out; NO_DEVICE when there is no bus.
  */
 ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec);
+/**
+ * (ioregd addition) Whether ioregd can be reached, for an error message that
+ * says what to do: @return SUCCESS when it owns its name on the bus,
+ * NO_DEVICE when the bus answers but ioregd is not on it, IPC_ERROR when
+ * the bus itself cannot be reached.
+ */
+ioreg_return_t ioreg_kit_check_daemon(void);
 
 /**
  * (ioregd addition) The matcher's verdict on every candidate personality of
@@ -86,9 +93,13 @@ ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec);
  * @param candidates on success a new array (the caller's) of objects:
  *        "name", "bundle", "source", "outcome" (no-match, category-held,
  *        merged, probe-refused, start-failed, lost, winner, not-run),
- *        "failed_key" ("" unless no-match), "passive_score", "probe_score",
- *        "driver" (the entry ID it started or that holds its category, 0
- *        when none), "category"; untouched on failure.
+ *        "failed_key" ("" unless no-match, or
+ *        "IOUserServerReplacesKernelDriver" when a kernel driver holds the
+ *        category and the personality lacks that key), "passive_score",
+ *        "probe_score", "driver" (the entry ID it started or that holds its
+ *        category, 0 when none), "category"; untouched on failure. A bound
+ *        (or replaced) kernel driver comes first, with "bundle"
+ *        "IOLinuxKernelDriver" and "source" "" (docs/drivers.md).
  * @return NOT_FOUND for an unknown ID.
  */
 ioreg_return_t ioreg_catalogue_explain(uint64_t entry_id, json_t **candidates);

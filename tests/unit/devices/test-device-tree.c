@@ -138,7 +138,7 @@ static unsigned n_service_children(Fixture *f, Entry *e) {
 static void test_add_finds_parents(void **state) {
         Fixture *f = *state;
         unsigned base = registry_n_entries(f->registry);
-        Entry *a, *b, *c;
+        Entry *a, *b, *c, *anchor, *bridge;
 
         assert_int_equal(device_tree_size(&f->tree), 0);
         /* Nothing known above it: below the platform expert. */
@@ -162,19 +162,29 @@ static void test_add_finds_parents(void **state) {
         assert_ptr_equal(service_parent(f, c), b);
         assert_null(device_tree_find(&f->tree, DEV_B "/x"));
 
-        /* An unknown parent elsewhere in sysfs: top level again. */
+        /* An unknown parent in sysfs's virtual folder: below the one "virtual" anchor (device-tree.h). */
         assert_int_equal(add(&f->tree, "/sys/devices/virtual/misc/lonely"), 1);
-        assert_ptr_equal(service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/lonely")),
-                         f->platform);
+        anchor = service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/lonely"));
+        assert_string_equal(entry_get_name(anchor, NULL), "virtual");
+        assert_ptr_equal(service_parent(f, anchor), f->platform);
+        assert_null(entry_get_property(anchor, "Linux")); /* a folder, not a device: no SYSPATH */
+        assert_int_equal(add(&f->tree, "/sys/devices/virtual/misc/other"), 1);
+        assert_ptr_equal(service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/other")), anchor);
+        /* A PCI host bridge's folder: an IOPCIBridge named after it. */
+        assert_int_equal(add(&f->tree, "/sys/devices/pci0000:00/0000:00:1f.2"), 1);
+        bridge = service_parent(f, device_tree_find(&f->tree, "/sys/devices/pci0000:00/0000:00:1f.2"));
+        assert_string_equal(entry_get_name(bridge, NULL), "pci0000:00");
+        assert_string_equal(bridge->klass->name, "IOPCIBridge");
+        assert_ptr_equal(service_parent(f, bridge), f->platform);
 
-        assert_int_equal(device_tree_size(&f->tree), 4);
-        assert_int_equal(f->tree.n_added, 4);
-        assert_int_equal(registry_n_entries(f->registry), base + 4);
+        assert_int_equal(device_tree_size(&f->tree), 6);
+        assert_int_equal(f->tree.n_added, 6);
+        assert_int_equal(registry_n_entries(f->registry), base + 8);
 
         /* The same add again describes nothing new: no change, no new entry. */
         assert_int_equal(add(&f->tree, DEV_A), 0);
         assert_ptr_equal(device_tree_find(&f->tree, DEV_A), a);
-        assert_int_equal(registry_n_entries(f->registry), base + 4);
+        assert_int_equal(registry_n_entries(f->registry), base + 8);
         assert_int_equal(f->n_changed, 0);
 }
 
@@ -229,6 +239,48 @@ static void test_bind_unbind(void **state) {
         assert_string_equal(entry_get_name(drv, NULL), "two");
         assert_int_equal(n_service_children(f, a), 1);
         assert_int_equal(registry_n_entries(f->registry), base + 4);
+}
+
+static void test_bind_leaves_drivers_below_nub(void **state) {
+        Fixture *f = *state;
+        Entry *a, *b, *user, *drv;
+
+        assert_int_equal(add(&f->tree, DEV_A), 1);
+        assert_int_equal(add(&f->tree, DEV_B), 1);
+        a = device_tree_find(&f->tree, DEV_A);
+        b = device_tree_find(&f->tree, DEV_B);
+        /* A driver the matcher started on A (a user-space driver): not a device's nub. */
+        assert_int_equal(registry_create_entry(f->registry, "IOService", &user), 0);
+        assert_int_equal(entry_attach(user, a, f->registry->service_plane), 0);
+
+        /* Its claim binds a kernel driver (usbfs): B moves below that driver, the user-space driver does not. */
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "usbfs" }),
+                1);
+        drv = service_parent(f, b);
+        assert_string_equal(entry_get_name(drv, NULL), "usbfs");
+        assert_ptr_equal(service_parent(f, drv), a);
+        assert_ptr_equal(service_parent(f, user), a);
+        assert_int_equal(n_service_children(f, a), 2);
+
+        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_UNBIND, .syspath = DEV_A }), 1);
+        assert_ptr_equal(service_parent(f, b), a);
+        assert_ptr_equal(service_parent(f, user), a);
+}
+
+static void test_change_keeps_crash_loop_mark(void **state) {
+        Fixture *f = *state;
+        Entry *a;
+
+        assert_int_equal(add(&f->tree, DEV_A), 1);
+        a = device_tree_find(&f->tree, DEV_A);
+        /* The driver host marked a crash loop; then the kernel's driver is bound again (a change). */
+        assert_int_equal(entry_set_property_take(a, "IOUserServerCrashLoop", value_new_string("org.example.server")), 0);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "i8042" }),
+                1);
+        assert_string_equal(value_string(entry_get_property(a, "IOUserServerCrashLoop"), NULL), "org.example.server");
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "DRIVER"), NULL), "i8042");
 }
 
 static void test_change(void **state) {
@@ -409,6 +461,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_add_finds_parents, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bind_unbind, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bind_leaves_drivers_below_nub, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_change_keeps_crash_loop_mark, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_move, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_remove_subtree, setup, teardown),
