@@ -8,6 +8,7 @@ import re, sys
 
 src = sys.argv[1]
 dumps = [  # oldest first: a later chain replaces an earlier one
+    'tests/data/macs/robre-archive-ioreg-MacBookAir9,1-11.0.1-iw0-classchain.txt',  # Intel, macOS 11.0.1
     'tests/data/ioreg/robre-archive-ioreg-MacBookAir10,1-A2337-11.2.3-iw0-classchain.txt',
     'tests/data/ioreg/robre-archive-ioreg-MacBookPro18,3-A2442-13.1-iw0-classchain.txt',
 ]

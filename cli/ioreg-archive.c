@@ -24,20 +24,32 @@ static int compare_keys(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Fills dict from v's keys in sorted order. */
-static void dict_fill_sorted(plist_t dict, json_t *v) {
-        _cleanup_free_ const char **keys = calloc(json_object_size(v) ?: 1, sizeof(char *));
+#define CHILDREN_KEY "IORegistryEntryChildren"
+
+/*
+ * Fills dict from v's keys in sorted order; children (taken, may be NULL)
+ * goes in at its own key's sorted place, as in Apple's XML.
+ */
+static void dict_fill_sorted(plist_t dict, json_t *v, plist_t children) {
+        _cleanup_free_ const char **keys = calloc(json_object_size(v) + 1, sizeof(char *));
         const char *key;
         json_t *item; /* borrowed */
         size_t n = 0;
 
-        if (!keys)
+        if (!keys) {
+                plist_free(children);
                 return;
+        }
         json_object_foreach(v, key, item)
-                keys[n++] = key;
+                if (!children || !streq(key, CHILDREN_KEY))
+                        keys[n++] = key;
+        if (children)
+                keys[n++] = CHILDREN_KEY;
         qsort(keys, n, sizeof(char *), compare_keys);
         for (size_t i = 0; i < n; i++)
-                plist_dict_set_item(dict, keys[i], plist_from_json(json_object_get(v, keys[i])));
+                plist_dict_set_item(dict, keys[i],
+                                    children && streq(keys[i], CHILDREN_KEY) ? children
+                                                                            : plist_from_json(json_object_get(v, keys[i])));
 }
 
 static plist_t plist_from_json(json_t *v) {
@@ -68,7 +80,7 @@ static plist_t plist_from_json(json_t *v) {
         case JSON_FORM_DICTIONARY: {
                 plist_t d = plist_new_dict();
 
-                dict_fill_sorted(d, v);
+                dict_fill_sorted(d, v, NULL);
                 return d;
         }
         default:
@@ -77,14 +89,16 @@ static plist_t plist_from_json(json_t *v) {
         return plist_new_string("<unknown object>");
 }
 
-/* archive(): one entry without its children. */
-static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOptions *o) {
+/* archive(): one entry, with children (taken, NULL for none) under IORegistryEntryChildren. */
+static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOptions *o, plist_t children) {
         const IoregNode *n = &t->nodes[i];
         json_auto_t *all = ioreg_node_shows_properties(n, o) ? json_copy(n->properties) : json_object();
         plist_t d;
 
-        if (!all)
+        if (!all) {
+                plist_free(children);
                 return NULL;
+        }
         /* o: a new reference, taken (a NULL one fails the call and is left out, as before). */
         (void) json_object_set_new(all, "IORegistryEntryName", json_string(n->name));
         if (n->location)
@@ -114,22 +128,21 @@ static plist_t archive_node(const IoregTree *t, size_t i, const IoregPrintOption
                 (void) json_object_set_new(all, "IOServiceBusyTime", json_form_unsigned(n->busy_time_nsec));
         }
         d = plist_new_dict();
-        dict_fill_sorted(d, all);
+        dict_fill_sorted(d, all, children);
         return d;
 }
 
 /* archive_scan(): i and its children down to the depth limit. */
 static plist_t archive_scan(const IoregTree *t, size_t i, unsigned depth, unsigned limit, const IoregPrintOptions *o) {
         size_t end = ioreg_tree_subtree_end(t, i);
-        plist_t d = archive_node(t, i, o), children;
+        plist_t children = NULL;
 
-        if (!d || !(limit == 0 || limit > depth + 1) || i + 1 >= end)
-                return d;
-        children = plist_new_array();
-        for (size_t c = i + 1; c < end; c = ioreg_tree_subtree_end(t, c))
-                plist_array_append_item(children, archive_scan(t, c, depth + 1, limit, o));
-        plist_dict_set_item(d, "IORegistryEntryChildren", children);
-        return d;
+        if ((limit == 0 || limit > depth + 1) && i + 1 < end) {
+                children = plist_new_array();
+                for (size_t c = i + 1; c < end; c = ioreg_tree_subtree_end(t, c))
+                        plist_array_append_item(children, archive_scan(t, c, depth + 1, limit, o));
+        }
+        return archive_node(t, i, o, children);
 }
 
 typedef struct Search {
@@ -149,12 +162,8 @@ static int archive_match(size_t i, void *userdata) {
         }
         d = archive_scan(s->t, i, depth, s->o->depth_limit ? s->o->depth_limit + depth : 0, s->o);
         /* Wrapped in its ancestors; as Apple's, each holds the next one itself, not in an array. */
-        for (size_t a = ioreg_tree_parent(s->t, i); a != SIZE_MAX; a = ioreg_tree_parent(s->t, a)) {
-                plist_t parent = archive_node(s->t, a, s->o);
-
-                plist_dict_set_item(parent, "IORegistryEntryChildren", d);
-                d = parent;
-        }
+        for (size_t a = ioreg_tree_parent(s->t, i); a != SIZE_MAX; a = ioreg_tree_parent(s->t, a))
+                d = archive_node(s->t, a, s->o, d);
         plist_array_append_item(s->array, d);
         return 0;
 }

@@ -31,6 +31,26 @@ int ioreg_explain_from_daemon(void *userdata _unused_, uint64_t id, json_t **ret
         return 0;
 }
 
+/*
+ * A winner that another candidate of its category lost to at the same
+ * probe score: catalogue order decided (Apple's stable sort), not the score.
+ */
+static bool won_by_order(json_t *candidates, json_t *winner) {
+        const char *category = json_string_value(json_object_get(winner, "category"));
+        json_int_t score = json_integer_value(json_object_get(winner, "probe_score"));
+        json_t *c; /* borrowed */
+        size_t i;
+
+        if (!category || !streq(json_string_value(json_object_get(winner, "outcome")) ?: "", "winner"))
+                return false;
+        json_array_foreach(candidates, i, c)
+                if (c != winner && streq(json_string_value(json_object_get(c, "outcome")) ?: "", "lost") &&
+                    streq(json_string_value(json_object_get(c, "category")) ?: "", category) &&
+                    json_integer_value(json_object_get(c, "probe_score")) == score)
+                        return true;
+        return false;
+}
+
 /* Prints one entry's candidates; 0 candidates prints nothing unless asked for by name. */
 static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSource source, void *userdata) {
         json_auto_t *candidates = NULL;
@@ -58,11 +78,15 @@ static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSo
                 fprintf(f, "  %-24s \"%s\" (%s)", json_string_value(json_object_get(c, "category")) ?: "",
                         json_string_value(json_object_get(c, "name")) ?: "",
                         json_string_value(json_object_get(c, "bundle")) ?: "");
-                if (key[0])
+                if (key[0] && streq(outcome, "no-match"))
                         fprintf(f, " failed at %s", key);
+                else if (key[0]) /* a kernel driver holds it, and the personality lacks the key to replace it */
+                        fprintf(f, " held by 0x%llx (no %s)", (unsigned long long) driver, key);
                 else if (driver)
                         fprintf(f, " %s 0x%llx", streq(outcome, "winner") ? "started" : "held by",
                                 (unsigned long long) driver);
+                if (won_by_order(candidates, c))
+                        fputs(" (a tie: catalogue order decided)", f);
                 fputc('\n', f);
         }
         if (json_array_size(candidates) == 0 && always) {

@@ -6,6 +6,10 @@
  * entries are those -c, -k and -n select, else every service that has a
  * candidate. Per entry, its object line, then one line per candidate:
  *   outcome  passive-score  probe-score  category  "name" (bundle) [key or driver]
+ * A nub's kernel driver comes first, as "name" (IOLinuxKernelDriver): winner
+ * while bound, lost (held by its replacement) once replaced.
+ * On a winner that another candidate lost to at the same score, "(a tie:
+ * catalogue order decided)".
  */
 #pragma once
 

@@ -122,9 +122,13 @@ static void ranges(Printer *p, size_t node, unsigned depth, uint64_t bits, const
                 counts[1] = dt_search_cell(dt, ioreg_tree_parent(dt, self), "#address-cells");
                 counts[2] = dt_search_cell(dt, self, "#size-cells");
         } else {
-                /* Not in the device tree: only the entry's own cells are known, as on a Mac. */
-                (void) data_cell(p->t->nodes[node].properties, "#address-cells", &counts[0]);
-                (void) data_cell(p->t->nodes[node].properties, "#size-cells", &counts[2]);
+                /*
+                 * Not in the device tree (a saved one-plane dump): the plane printed stands in for it,
+                 * the parent's cells from the nearest ancestor that has them, as the Mac found them.
+                 */
+                counts[0] = dt_search_cell(p->t, node, "#address-cells");
+                counts[1] = dt_search_cell(p->t, ioreg_tree_parent(p->t, node), "#address-cells");
+                counts[2] = dt_search_cell(p->t, node, "#size-cells");
         }
         out_endl(p);
         out_indent(p, false, depth, bits);

@@ -2,6 +2,7 @@
 /* main.c: ioregd, the I/O Registry daemon. */
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,6 +18,7 @@ static const char *arg_snapshot;
 static const char *arg_snapshot_plane = "IOService";
 static bool arg_snapshot_set_aside = false;
 static unsigned arg_notify_limit;
+static uint64_t arg_max_message; /* 0: the default */
 static uint64_t arg_power_poll_usec; /* 0: the default; UINT64_MAX: never */
 static const char *arg_logind_bus;
 static uint64_t arg_sleep_timeout_usec; /* 0: the default */
@@ -45,6 +47,8 @@ static void help(void) {
                "                            set aside to see who would win in their place\n"
                "     --notify-limit=N       Events pending per subscription before it\n"
                "                            overflows (default: 1024, as Apple)\n"
+               "     --max-message-size=BYTES  No answer or signal larger (default: 16 MiB;\n"
+               "                            keep it under the bus's own limit)\n"
                "     --power-poll=MSEC      Read devices' runtime PM status every MSEC\n"
                "                            milliseconds (default: 1000; 0: never)\n"
                "     --logind-bus=ADDRESS   Where logind is: system, none, or a bus address\n"
@@ -76,7 +80,7 @@ static int strv_extend(char ***l, const char *s) {
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_BUS_ADDRESS, ARG_SYSFS_ROOT, ARG_NO_UDEV, ARG_PERSONALITIES, ARG_SNAPSHOT,
                ARG_SNAPSHOT_PLANE, ARG_MAC_DRIVERS, ARG_NOTIFY_LIMIT, ARG_POWER_POLL,
-               ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT, ARG_TRUST };
+               ARG_LOGIND_BUS, ARG_SLEEP_TIMEOUT, ARG_TRUST, ARG_MAX_MESSAGE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -89,6 +93,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "mac-drivers", required_argument, NULL, ARG_MAC_DRIVERS },
                 { "notify-limit", required_argument, NULL, ARG_NOTIFY_LIMIT },
                 { "power-poll", required_argument, NULL, ARG_POWER_POLL },
+                { "max-message-size", required_argument, NULL, ARG_MAX_MESSAGE },
                 { "logind-bus", required_argument, NULL, ARG_LOGIND_BUS },
                 { "sleep-timeout", required_argument, NULL, ARG_SLEEP_TIMEOUT },
                 { "trust", required_argument, NULL, ARG_TRUST },
@@ -140,6 +145,21 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         arg_notify_limit = n;
+                        break;
+                }
+                case ARG_MAX_MESSAGE: {
+                        char *end;
+                        unsigned long long n;
+
+                        errno = 0;
+                        n = strtoull(optarg, &end, 10);
+                        /* Below 128 KiB a page would hold little; D-Bus allows 128 MiB at most. */
+                        if (errno != 0 || end == optarg || *end || n < (128u << 10) || n > (128u << 20)) {
+                                log_error("Invalid --max-message-size '%s': bytes from %u to %u.", optarg,
+                                          128u << 10, 128u << 20);
+                                return -EINVAL;
+                        }
+                        arg_max_message = n;
                         break;
                 }
                 case ARG_POWER_POLL: {
@@ -202,6 +222,11 @@ int main(int argc, char *argv[]) {
         ManagerConfig config = {};
         int r;
 
+        /*
+         * A fixed threshold: glibc raises it after each large free, and then a client's large
+         * answers come from the heap, where they leave it fragmented after the client has gone.
+         */
+        (void) mallopt(M_MMAP_THRESHOLD, 4 * 1024);
         r = parse_argv(argc, argv);
         personality_dirs = arg_personality_dirs; /* freed on return */
         if (r <= 0)
@@ -214,6 +239,7 @@ int main(int argc, char *argv[]) {
         config.snapshot_plane = arg_snapshot_plane;
         config.snapshot_set_aside = arg_snapshot_set_aside;
         config.notify_limit = arg_notify_limit;
+        config.max_message_bytes = arg_max_message;
         config.power_poll_usec = arg_power_poll_usec;
         config.logind_bus = arg_logind_bus;
         config.sleep_timeout_usec = arg_sleep_timeout_usec;

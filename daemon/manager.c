@@ -15,6 +15,7 @@
 #include "bus-user-client.h"
 #include "bus-usb.h"
 #include "bus-registry.h"
+#include "bus-restricted.h"
 #include "bus-system-power.h"
 #include "driver-host.h"
 #include "manager.h"
@@ -89,6 +90,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                         return log_error_errno(ENOMEM, "Out of memory.");
         }
         m->notify_limit = config->notify_limit;
+        m->max_message_bytes = config->max_message_bytes;
         m->power_poll_usec = config->power_poll_usec == 0 ? POWER_POLL_DEFAULT_USEC :
                              config->power_poll_usec == UINT64_MAX ? 0 : config->power_poll_usec;
         m->sleep_timeout_usec = config->sleep_timeout_usec ?: SYSTEM_POWER_DEFAULT_TIMEOUT_USEC;
@@ -121,6 +123,8 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        manager_watchdog_stop(m); /* before the bus its question is on */
+        bus_restricted_use_peers(NULL); /* freed with the bus context below */
         m->driver_host = driver_host_free(m->driver_host); /* before the matcher and the bus it uses */
         bus_context_done(&m->ctx);
         if (m->logind_bus != m->bus)
@@ -405,6 +409,7 @@ int manager_connect_bus(Manager *m, const char *address) {
         r = bus_peers_new(m->bus, m->event, &m->ctx.peers);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up client tracking: %m");
+        bus_restricted_use_peers(m->ctx.peers);
         r = bus_registry_register(&m->ctx);
         if (r >= 0)
                 r = bus_catalogue_register(&m->ctx);
@@ -477,6 +482,7 @@ void manager_fill_bus_context(Manager *m) {
         m->ctx.matcher = m->matcher;
         m->ctx.driver_host = m->driver_host;
         m->ctx.notify_limit = m->notify_limit;
+        m->ctx.max_message_bytes = m->max_message_bytes;
         m->ctx.sleep_timeout_usec = m->sleep_timeout_usec;
         m->ctx.admin = &admin;
         m->ctx.admin_userdata = m;
@@ -508,8 +514,8 @@ int manager_run(Manager *m) {
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
-        /* WATCHDOG=1 at half of $WATCHDOG_USEC, from the loop itself: a stuck loop stops the pings. */
-        r = sd_event_set_watchdog(m->event, true);
+        /* WATCHDOG=1 on the bus's answers (manager-watchdog.c): a stuck loop or bus stops the pings. */
+        r = manager_watchdog_start(m);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the watchdog, ignoring: %m");
         manager_ready_check(m);

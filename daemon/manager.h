@@ -31,6 +31,7 @@ typedef struct ManagerConfig {
         const char *snapshot_plane; /* borrowed; the plane the snapshot shows */
         bool snapshot_set_aside;    /* the snapshot's own drivers hold no category (--mac-drivers=aside) */
         unsigned notify_limit;   /* events pending per subscription; 0: Apple's 1024 */
+        uint64_t max_message_bytes; /* no answer or signal larger; 0: BUS_DEFAULT_MAX_MESSAGE */
         uint64_t power_poll_usec; /* runtime PM poll interval; 0: the default (1 s), UINT64_MAX: never */
         const char *logind_bus;  /* borrowed; where logind is: NULL the daemon's own bus, "system",
                                   * "none", or a bus address */
@@ -58,6 +59,7 @@ typedef struct Manager {
         char **personality_dirs;   /* owned strv, lowest priority first */
         PersonalityList personalities; /* owned: the catalogue's input, from personality_dirs */
         unsigned notify_limit;     /* 0: the default */
+        uint64_t max_message_bytes; /* 0: the default */
         PowerPoll *power_poll;     /* owned: runtime PM polling, NULL without devices */
         uint64_t power_poll_usec;  /* 0: never */
         sd_bus *logind_bus;        /* owned reference (may be bus), NULL without logind */
@@ -66,6 +68,8 @@ typedef struct Manager {
         DriverHost *driver_host;   /* owned: driver servers (driver-host.h); NULL with a snapshot */
         BusContext ctx;            /* the bus objects' view (bus-context.h); owns their state */
         bool ready_sent;           /* READY=1 went to the service manager (manager-ready.c) */
+        sd_event_source *watchdog; /* owned: asks the bus, feeds WATCHDOG=1 on its answer (manager-watchdog.c) */
+        sd_bus_slot *watchdog_ask; /* owned: the question in flight */
 } Manager;
 
 int manager_new(const ManagerConfig *config, Manager **ret);
@@ -78,6 +82,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  * 0, or -ENOMEM (the old list is kept). For start-up and reloads.
  */
 int manager_load_personalities(Manager *m);
+
+/*
+ * WATCHDOG=1 while the daemon is healthy on the bus (manager-watchdog.c): not from the loop
+ * alone, but on the bus's answer to a question asked every third of $WATCHDOG_USEC. A bus that
+ * stops reading or answering the daemon stops the pings, and systemd restarts it. 0 when the
+ * service manager wants no watchdog.
+ */
+int manager_watchdog_start(Manager *m);
+void manager_watchdog_stop(Manager *m);
 /*
  * Reads the personality directories again and hands the result to the
  * matcher: new personalities are matched against registered nubs, removed

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * plane.c: a whole plane in one call (Registry1.GetPlane), for tools that
- * show the registry: `ioreg -l` reads every entry with its properties in one
- * round trip instead of one per entry.
+ * plane.c: a whole plane (Registry1.GetPlanePage, page after page), for
+ * tools that show the registry: `ioreg -l` reads every entry with its
+ * properties in a few round trips instead of one per entry, and a registry
+ * of any size in answers that each fit a D-Bus message.
  */
 
 #include "lib-internal.h"
 #include "protocol.h"
 #include "wire-json.h"
+
+/* A walk that the registry's changes keep restarting gives up after this many restarts. */
+#define PAGE_RESTARTS 16
 
 /* One GetPlane record, (tussasuutua{sv}) entered, as an object. */
 static int read_entry(sd_bus_message *reply, json_t **ret) {
@@ -58,24 +62,10 @@ static int read_entry(sd_bus_message *reply, json_t **ret) {
         return 0;
 }
 
-ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries) {
-        _cleanup_bus_unlock_ sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        json_auto_t *a = NULL;
-        ioreg_return_t rr;
+/* Appends the records of the array the reply is at to a. */
+static int read_records(sd_bus_message *reply, json_t *a) {
         int r;
 
-        if (!plane || !entries)
-                return IOREG_RETURN_BAD_ARGUMENT;
-        a = json_array();
-        if (!a)
-                return IOREG_RETURN_NO_MEMORY;
-        rr = lib_bus_lock(&bus);
-        if (rr != IOREG_RETURN_SUCCESS)
-                return rr;
-        rr = lib_call(bus, &reply, NULL, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", "s", plane);
-        if (rr != IOREG_RETURN_SUCCESS)
-                return rr;
         r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
                 json_t *e = NULL;
@@ -86,6 +76,84 @@ ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries) 
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
         }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        return r;
+}
+
+/*
+ * The plane page by page (GetPlanePage, systemd/org.ioreg.Registry1.xml): no answer is larger
+ * than the daemon's page, whatever the registry's size. *ret_unknown when the daemon has no
+ * GetPlanePage (an older one).
+ */
+static ioreg_return_t read_pages(sd_bus *bus, const char *plane, json_t *a, bool *ret_unknown) {
+        unsigned restarts = 0;
+        uint64_t cursor = 0;
+
+        *ret_unknown = false;
+        do {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                uint64_t generation;
+                int r;
+
+                r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
+                                                   "GetPlanePage");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "stu", plane, cursor, (uint32_t) 0);
+                if (r < 0)
+                        return lib_return_from_errno(r);
+                r = sd_bus_call(bus, m, 0, &error, &reply);
+                if (r < 0 && sd_bus_error_has_name(&error, IOREG_ERROR_CHANGED) && restarts++ < PAGE_RESTARTS) {
+                        /* The registry changed under the walk: from the start, with nothing kept. */
+                        json_array_clear(a);
+                        cursor = 0;
+                        continue;
+                }
+                if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        *ret_unknown = true;
+                        return IOREG_RETURN_UNSUPPORTED;
+                }
+                if (r < 0)
+                        return lib_return_from_bus_error(&error, r);
+                r = sd_bus_message_read(reply, "t", &generation);
+                if (r >= 0)
+                        r = read_records(reply, a);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "t", &cursor);
+                if (r < 0)
+                        return lib_return_from_errno(r);
+        } while (cursor != 0);
+        return IOREG_RETURN_SUCCESS;
+}
+
+ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries) {
+        _cleanup_bus_unlock_ sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_auto_t *a = NULL;
+        ioreg_return_t rr;
+        bool unknown;
+        int r;
+
+        if (!plane || !entries)
+                return IOREG_RETURN_BAD_ARGUMENT;
+        a = json_array();
+        if (!a)
+                return IOREG_RETURN_NO_MEMORY;
+        rr = lib_bus_lock(&bus);
+        if (rr != IOREG_RETURN_SUCCESS)
+                return rr;
+        rr = read_pages(bus, plane, a, &unknown);
+        if (rr == IOREG_RETURN_SUCCESS || !unknown) {
+                if (rr == IOREG_RETURN_SUCCESS)
+                        *entries = TAKE_PTR(a);
+                return rr;
+        }
+        /* A daemon from before pages: the whole plane in one answer. */
+        rr = lib_call(bus, &reply, NULL, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", "s", plane);
+        if (rr != IOREG_RETURN_SUCCESS)
+                return rr;
+        r = read_records(reply, a);
         if (r < 0)
                 return lib_return_from_errno(r);
         *entries = TAKE_PTR(a);

@@ -159,7 +159,12 @@ static void *slot_remove(Hashmap *h, HashmapSlot *s) {
 
         s->key = HASHMAP_TOMBSTONE;
         s->value = NULL;
-        h->n_items--;
+        /* The last item out: the slots go too (a map that held many keeps no tombstones). */
+        if (--h->n_items == 0) {
+                free(h->slots);
+                h->slots = NULL;
+                h->n_slots = h->n_used = 0;
+        }
         return v;
 }
 

@@ -2,6 +2,7 @@
 /* bus-value.c: see bus-value.h. */
 
 #include <assert.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bus-value.h"
@@ -267,12 +268,24 @@ static int read_array(sd_bus_message *m, const char *contents, unsigned depth, V
         return 0;
 }
 
+/* Values a read may still make (bus_message_read_dict_limited()); per thread, as reads are. */
+static _Thread_local size_t read_budget = SIZE_MAX;
+
 static int read_plain(sd_bus_message *m, char type, const char *contents, unsigned depth, Value **ret) {
         Value *v = NULL;
         int r;
 
         if (depth > BUS_VALUE_MAX_DEPTH)
                 return -ELOOP;
+        /*
+         * Counted as they are read (a variant is not a value of its own: its content is), so
+         * that a dictionary of a million values stops at the limit, unbuilt.
+         */
+        if (type != 'v') {
+                if (read_budget == 0)
+                        return -E2BIG;
+                read_budget--;
+        }
         switch (type) {
         case 's':
         case 'o':
@@ -394,6 +407,15 @@ int bus_message_read_variant(sd_bus_message *m, Value **ret) {
         if (r == 0 || type != 'v')
                 return -ENXIO;
         return read_plain(m, type, contents, 0, ret);
+}
+
+int bus_message_read_dict_limited(sd_bus_message *m, size_t max_values, Value **ret) {
+        int r;
+
+        read_budget = max_values + 1; /* the dictionary itself counts */
+        r = bus_message_read_dict(m, ret);
+        read_budget = SIZE_MAX;
+        return r;
 }
 
 int bus_message_read_dict(sd_bus_message *m, Value **ret) {

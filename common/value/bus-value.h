@@ -33,6 +33,8 @@ int bus_message_append_dict(sd_bus_message *m, const Value *d);
 int bus_message_read_variant(sd_bus_message *m, Value **ret);
 /* Reads an `a{sv}` into a new dictionary. */
 int bus_message_read_dict(sd_bus_message *m, Value **ret);
+/* The same, stopping with -E2BIG at the value after max_values (containers count), before building more. */
+int bus_message_read_dict_limited(sd_bus_message *m, size_t max_values, Value **ret);
 
 /*
  * Bytes v takes on the wire as a variant, and d as an a{sv}: an upper bound

@@ -21,9 +21,11 @@ static int property_get_generation(sd_bus *bus, const char *path, const char *in
 static int append_item(sd_bus_message *reply, const ExplainItem *x) {
         const Personality *p = x->personality;
 
-        return sd_bus_message_append(reply, "(" EXPLAIN_RECORD_SIGNATURE ")", p->name, p->bundle_id ?: "",
-                                     p->source ?: "", explain_outcome_to_string(x->outcome), x->failed_key ?: "",
-                                     x->passive_score, x->probe_score, x->driver_id, x->category);
+        /* A kernel driver's item: its name, and its class as the bundle (matcher.h). */
+        return sd_bus_message_append(reply, "(" EXPLAIN_RECORD_SIGNATURE ")", p ? p->name : x->kernel_driver,
+                                     p ? p->bundle_id ?: "" : KERNEL_DRIVER_CLASS, p ? p->source ?: "" : "",
+                                     explain_outcome_to_string(x->outcome), x->failed_key ?: "", x->passive_score,
+                                     x->probe_score, x->driver_id, x->category);
 }
 
 static int method_explain(sd_bus_message *call, void *userdata, sd_bus_error *error) {

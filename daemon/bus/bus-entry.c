@@ -136,10 +136,18 @@ static int property_get_retain(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_append(reply, "u", entry_retain_count(e));
 }
 
+/* The BusContext's limit, from bus_entry_register() (the property getters see the entry only). */
+static uint64_t max_message = BUS_DEFAULT_MAX_MESSAGE;
+
 static int property_get_properties(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Entry *e = userdata;
 
+        /* A table too large for one message is refused, not sent (the bus would drop the daemon). */
+        if (bus_dict_wire_size(e->properties) > max_message - 4096)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "The properties of 0x%" PRIx64 " do not fit one message; read them "
+                                         "with GetPlanePage.", e->id);
         return bus_append_entry_properties(reply, e->properties);
 }
 
@@ -321,7 +329,8 @@ static const sd_bus_vtable entry_vtable[] = {
         SD_BUS_PROPERTY("Busy", "u", NULL, offsetof(Entry, busy), 0),
         SD_BUS_PROPERTY("BusyTime", "t", property_get_busy_time, 0, 0),
         SD_BUS_PROPERTY("RetainCount", "u", property_get_retain, 0, 0),
-        SD_BUS_PROPERTY("Properties", "a{sv}", property_get_properties, 0, 0),
+        /* Explicit: not in GetAll, InterfacesAdded nor GetManagedObjects, which would hold every table. */
+        SD_BUS_PROPERTY("Properties", "a{sv}", property_get_properties, 0, SD_BUS_VTABLE_PROPERTY_EXPLICIT),
         SD_BUS_METHOD_WITH_ARGS("GetName", SD_BUS_ARGS("s", plane), SD_BUS_RESULT("s", name), method_get_name, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetLocation", SD_BUS_ARGS("s", plane), SD_BUS_RESULT("s", location),
                                 method_get_location, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -342,6 +351,8 @@ static const sd_bus_vtable entry_vtable[] = {
 int bus_entry_register(BusContext *m) {
         int r;
 
+        if (m->max_message_bytes)
+                max_message = m->max_message_bytes;
         r = sd_bus_add_fallback_vtable(m->bus, NULL, IOREG_ENTRY_PATH_PREFIX, IOREG_ENTRY_INTERFACE, entry_vtable,
                                        entry_find, m);
         if (r < 0)

@@ -140,7 +140,10 @@ int bus_read_dict_checked(sd_bus_message *m, const BusValueLimits *limits, Value
         _cleanup_value_ Value *d = NULL;
         int r;
 
-        r = bus_message_read_dict(m, &d);
+        r = bus_message_read_dict_limited(m, limits->max_values, &d);
+        if (r == -E2BIG)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "The dictionary holds more than %zu values.", limits->max_values);
         if (r == -ELOOP)
                 return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED, "The dictionary nests more than %u containers deep.",
                                          BUS_VALUE_MAX_DEPTH);

@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <time.h>
 
 #include "bus-errors.h"
 #include "bus-flow.h"
@@ -30,11 +32,13 @@ struct BusFlow {
         BusPeers *peers;         /* borrowed, may be NULL: unread bytes per client */
         sd_bus_slot *filter;     /* owned */
         sd_event_source *post;   /* owned: releases after each loop iteration while anything is parked */
+        sd_event_source *kick;   /* owned: one more iteration (post sources run only after another source) */
         Hashmap senders;         /* name → FlowSender (owned, only those with parked calls) */
         FlowSender *rr_head, *rr_tail; /* senders with parked calls, next to serve first */
         unsigned n_parked;
         sd_bus_message *released[MAX_RELEASED]; /* weak: let through once by the filter */
         unsigned n_released;
+        uint64_t last_release;   /* usec of on_post's last round */
         BusFlowStats stats;
 };
 
@@ -49,11 +53,16 @@ static FlowSender *flow_sender_free(FlowSender *s) {
         return NULL;
 }
 
+unsigned bus_flow_parked(const BusFlow *f) {
+        return f ? f->n_parked : 0;
+}
+
 BusFlow *bus_flow_free(BusFlow *f) {
         if (!f)
                 return NULL;
         sd_bus_slot_unref(f->filter);
         sd_event_source_disable_unref(f->post);
+        sd_event_source_disable_unref(f->kick);
         while (f->rr_head) {
                 FlowSender *s = f->rr_head;
 
@@ -63,6 +72,13 @@ BusFlow *bus_flow_free(BusFlow *f) {
         hashmap_done(&f->senders);
         free(f);
         return NULL;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static uint64_t queued_writes(BusFlow *f) {
@@ -97,11 +113,14 @@ static int refuse(BusFlow *f, sd_bus_message *m, const char *sender) {
         return 1;
 }
 
-/* Calls that only lower what a client holds, or cost a few bytes: let through even over its budget. */
+/*
+ * Calls whose answers are a few bytes: let through even over the client's budget. The
+ * notifications' own traffic (a subscription's replay) waits in the hub instead (notify-hub.h's
+ * may_send), so a client may subscribe several times before it reads the first replay.
+ */
 static bool is_relief(sd_bus_message *m) {
-        return sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Ack") ||
-               sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Unsubscribe") ||
-               sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Resync") ||
+        return sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, NULL) ||
+               sd_bus_message_is_method_call(m, IOREG_SYSTEM_POWER_INTERFACE, NULL) ||
                sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Peer", NULL);
 }
 
@@ -163,7 +182,35 @@ static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender
         f->stats.n_parked++;
         if (f->n_parked > f->stats.max_parked)
                 f->stats.max_parked = f->n_parked;
+        /*
+         * The post source runs after another source's dispatch: with a short write queue (a call
+         * parked for its sender's burst) nothing else may come, so ask for one more iteration.
+         */
+        (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT);
         return sd_event_source_set_enabled(f->post, SD_EVENT_ON);
+}
+
+/*
+ * The first sender that may run: one whose UID the bus has told (a call that carries entries'
+ * properties needs it, bus-restricted.h, and it is not asked synchronously). Others go to the
+ * tail. NULL when none may.
+ */
+static FlowSender *next_sender(BusFlow *f) {
+        for (FlowSender *first = NULL; f->rr_head && f->rr_head != first;) {
+                FlowSender *s = f->rr_head;
+
+                if (!f->peers || bus_peers_identified(f->peers, s->name))
+                        return s;
+                if (!first)
+                        first = s;
+                if (s == f->rr_tail)
+                        return NULL;
+                f->rr_head = s->next;
+                s->next = NULL;
+                f->rr_tail->next = s;
+                f->rr_tail = s;
+        }
+        return NULL;
 }
 
 /* One call of the sender at the head, which then goes to the tail (or away, when it has no more). */
@@ -199,16 +246,52 @@ static int release_one(BusFlow *f) {
         return 0;
 }
 
+/* Calls wait in the bus socket: reading them (and parking them, cheap) comes before running parked ones. */
+static bool input_pending(BusFlow *f) {
+        struct pollfd pfd = { .fd = sd_bus_get_fd(f->bus), .events = POLLIN };
+
+        return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
 static int on_post(sd_event_source *source, void *userdata) {
         BusFlow *f = userdata;
+        uint64_t now = now_usec();
+
+        /*
+         * A client that sent thousands of calls at once has them in the socket ahead of other
+         * clients' calls: read on (each is parked behind its sender's) until the others' are
+         * parked too, then serve round-robin; but never hold parked calls longer than
+         * BUS_FLOW_READ_FIRST_USEC for that.
+         */
+        if (input_pending(f) && now - f->last_release < BUS_FLOW_READ_FIRST_USEC)
+                return 0; /* the bus's input source runs again, and this after it */
+        f->last_release = now;
 
         while (f->rr_head && f->n_released < MAX_RELEASED &&
-               queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW)
+               queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW && next_sender(f))
                 (void) release_one(f);
         if (!f->rr_head)
                 (void) sd_event_source_set_enabled(f->post, SD_EVENT_OFF);
+        else if (queued_writes(f) + f->n_released < BUS_FLOW_WQUEUE_LOW && next_sender(f))
+                (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT); /* more to release, nothing to wait for */
         return 0;
 }
+
+static int on_kick(sd_event_source *source, void *userdata) {
+        return 0;
+}
+
+/* The bus told a client's UID: its parked calls may run. */
+static void on_identified(void *userdata, const char *name) {
+        BusFlow *f = userdata;
+
+        if (hashmap_get(&f->senders, name))
+                (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT);
+}
+
+static const BusPeersHooks flow_peer_hooks = {
+        .identified = on_identified,
+};
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusFlow *f = userdata;
@@ -230,8 +313,16 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                         return refuse_unread(f, m, sender, r);
         }
         s = hashmap_get(&f->senders, sender);
-        /* Keep one sender's order: behind its parked calls. Others only while the queue is long. */
-        if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW)
+        /*
+         * Keep one sender's order: behind its parked calls. Others only while the queue is long,
+         * or while this sender has made more than its burst of calls in the current window: a
+         * client that sends thousands of calls at once must not keep others waiting behind them
+         * in the bus's read order (they are read and parked, which is cheap, and run round-robin).
+         */
+        if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW &&
+            (!f->peers ||
+             (bus_peers_identified(f->peers, sender) &&
+              bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST)))
                 return 0;
         if ((s && s->n >= BUS_FLOW_MAX_PARKED_PER_SENDER) || f->n_parked >= BUS_FLOW_MAX_PARKED)
                 return refuse(f, m, sender);
@@ -258,6 +349,12 @@ int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
         r = sd_event_add_post(event, &f->post, on_post, f);
         if (r >= 0)
                 r = sd_event_source_set_enabled(f->post, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &f->kick, on_kick, f);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(f->kick, SD_EVENT_OFF);
+        if (r >= 0 && peers)
+                r = bus_peers_listen(peers, &flow_peer_hooks, f);
         if (r >= 0)
                 r = sd_bus_add_filter(bus, &f->filter, on_message, f);
         if (r < 0) {

@@ -11,6 +11,13 @@
  * queue per sender, and released round-robin across senders whenever the
  * write queue is short again. A client that floods waits behind its own
  * calls; others get their turn after at most one call of each busy sender.
+ * The same happens to a sender that makes more than BUS_FLOW_BURST calls in
+ * BUS_PEER_CALL_WINDOW_USEC, whatever the write queue: the bus hands us
+ * calls in the order they came, and thousands of one client's calls would
+ * otherwise run before the next client's. A client's first calls wait (a
+ * bus round trip) until the bus has told its UID (bus-peers.h): answers
+ * that carry properties depend on it (bus-restricted.h), and it is never
+ * asked synchronously, which would hold the loop behind a busy bus.
  *
  * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender
  * and BUS_FLOW_MAX_PARKED in all; a call beyond them is answered at once
@@ -22,7 +29,8 @@
  * The filter also keeps bus-peers.h's budgets: every caller is tracked, and
  * a call from a client that has not read what it was sent is refused with
  * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
- * dropped; Ack, Unsubscribe, Resync and Peer calls always go through.
+ * dropped; Notifications1, SystemPower1 and Peer calls (small answers)
+ * always go through.
  */
 #pragma once
 
@@ -33,6 +41,8 @@
 #define BUS_FLOW_WQUEUE_HARD 4096             /* above this, calls over the limits are dropped, not refused */
 #define BUS_FLOW_MAX_PARKED_PER_SENDER 256    /* twice dbus-daemon's default pending replies per connection */
 #define BUS_FLOW_MAX_PARKED 16384
+#define BUS_FLOW_READ_FIRST_USEC (50ULL * 1000) /* parked calls wait at most this for reading to end */
+#define BUS_FLOW_BURST 16                     /* calls of one sender run at once per window (bus-peers.h) */
 #define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
 #define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
 
@@ -48,5 +58,7 @@ typedef struct BusFlowStats {
 
 /* Installs the filter on bus (borrowed; must outlive the BusFlow); peers (borrowed) may be NULL. */
 int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret);
+/* Calls parked now (0 for NULL). */
+unsigned bus_flow_parked(const BusFlow *f);
 /* Forgets the parked calls (unanswered). NULL-safe. */
 BusFlow *bus_flow_free(BusFlow *f);

@@ -8,6 +8,7 @@
 
 #include "bus-errors.h"
 #include "bus-restricted.h"
+#include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
@@ -21,12 +22,21 @@
 #define NOTIFY_MAX_MATCHING_DEPTH 16u
 /* A signal's header and fixed fields, counted as sent (bus-peers.h), besides its properties. */
 #define NOTIFY_SIGNAL_BYTES 256u
+/* Signals queued for writing at most; beyond, events wait in their notifiers' queues. */
+#define NOTIFY_WQUEUE_MAX 256u
 
 struct BusNotify {
         BusContext *ctx;       /* weak: the bus context outlives us */
         NotifyHub *hub;         /* owned */
         sd_bus_slot *slot;      /* owned: the vtable */
+        Hashmap held;           /* owner names (owned keys) held back by the write queue */
+        sd_event_source *drain; /* owned: pumps them once the write queue is short again */
 };
+
+static void held_free(void *v) {
+        free(v);
+}
+static const HashmapOps held_ops = HASHMAP_OPS_STRING(held_free);
 
 /* Clients leave and read through bus-peers.h: one match for all, not one per client. */
 static void on_owner_gone(void *userdata, const char *name) {
@@ -48,10 +58,56 @@ static const BusPeersHooks notify_peer_hooks = {
         .readable = on_owner_readable,
 };
 
+static uint64_t queued_writes(BusNotify *b) {
+        uint64_t n = 0;
+
+        (void) sd_bus_get_n_queued_write(b->ctx->bus, &n);
+        return n;
+}
+
+/*
+ * Signals wait in the hub, not in the bus's write queue, once it is long: every answer to any
+ * client is written after what is queued before it (one connection, first in first out).
+ */
+/* Calls wait (bus-flow.h) until the write queue is short: signals do not keep it long. */
+static bool write_queue_full(BusNotify *b) {
+        uint64_t n = queued_writes(b);
+
+        return n >= NOTIFY_WQUEUE_MAX || (n >= BUS_FLOW_WQUEUE_LOW && bus_flow_parked(b->ctx->flow) > 0);
+}
+
 static bool may_send(void *userdata, const char *owner) {
         BusNotify *b = userdata;
 
+        if (write_queue_full(b)) {
+                if (!hashmap_get(&b->held, owner)) {
+                        char *name = strdup(owner);
+
+                        if (name && hashmap_put(&b->held, name, name) < 0)
+                                free(name);
+                }
+                (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
+                return false;
+        }
         return !b->ctx->peers || bus_peers_check_send(b->ctx->peers, owner) >= 0;
+}
+
+static int on_drain(sd_event_source *s, void *userdata) {
+        BusNotify *b = userdata;
+        void *v;
+
+        if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4 || write_queue_full(b))
+                return 0;
+        (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
+        /* Each owner once: a pump may hold it back again (and re-enable this source). */
+        for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v); i = 0) {
+                _cleanup_free_ char *owner = hashmap_remove_current(&b->held, i);
+
+                notify_hub_owner_pump(b->hub, owner);
+                if (write_queue_full(b))
+                        break;
+        }
+        return 0;
 }
 
 static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, uint64_t bytes) {
@@ -79,10 +135,37 @@ static int new_signal(BusNotify *b, const char *owner, const char *member, sd_bu
         return 0;
 }
 
+static uint64_t max_message(const BusNotify *b) {
+        return b->ctx->max_message_bytes ?: BUS_DEFAULT_MAX_MESSAGE;
+}
+
+/*
+ * e's properties, or, when they alone would make the signal larger than a message may be (the
+ * bus drops a sender that goes over), their size in their place (IOREG_PROPERTIES_OMITTED_KEY):
+ * the client reads them with GetPlanePage. Returns the bytes appended (an upper bound).
+ */
+static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
+        uint64_t size = bus_dict_wire_size(e->properties);
+        int r;
+
+        if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
+                *ret_bytes = size;
+                return bus_append_entry_properties(msg, e->properties); /* root-only keys to root only */
+        }
+        r = sd_bus_message_open_container(msg, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "{sv}", IOREG_PROPERTIES_OMITTED_KEY, "t", size);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        *ret_bytes = 64;
+        return r;
+}
+
 static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
                          Entry *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
+        uint64_t bytes = 0;
         int r;
 
         r = new_signal(b, owner, "Notification", &msg);
@@ -93,17 +176,18 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
                                   entry_get_name(e, NULL), e->klass->name);
         if (r < 0)
                 return r;
-        r = bus_append_entry_properties(msg, e->properties);
+        r = append_properties(b, msg, e, &bytes);
         if (r < 0)
                 return r;
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + strlen(entry_get_name(e, NULL)) +
-                                                   strlen(e->klass->name) + bus_dict_wire_size(e->properties));
+                                                   strlen(e->klass->name) + bytes);
 }
 
 static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
                          uint64_t argument) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
+        uint64_t bytes = 0;
         int r;
 
         r = new_signal(b, owner, "Interest", &msg);
@@ -114,13 +198,12 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
                 return r;
         /* The new properties with PropertyChange; nothing with the other messages. */
         if (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE)
-                r = bus_append_entry_properties(msg, e->properties);
+                r = append_properties(b, msg, e, &bytes);
         else
                 r = sd_bus_message_append(msg, "a{sv}", 0);
         if (r < 0)
                 return r;
-        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE ?
-                                                                          bus_dict_wire_size(e->properties) : 0));
+        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + bytes);
 }
 
 static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
@@ -433,7 +516,13 @@ int bus_notify_register(BusContext *m) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->ctx = m;
+        b->held = HASHMAP_INIT(&held_ops);
         m->notify = b;
+        r = sd_event_add_post(m->event, &b->drain, on_drain, b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up notification flow: %m");
         if (m->peers) {
                 r = bus_peers_listen(m->peers, &notify_peer_hooks, b);
                 if (r < 0)
@@ -452,6 +541,8 @@ BusNotify *bus_notify_free(BusNotify *b) {
         if (!b)
                 return NULL;
         sd_bus_slot_unref(b->slot);
+        sd_event_source_disable_unref(b->drain);
+        hashmap_done(&b->held);
         notify_hub_free(b->hub);
         free(b);
         return NULL;

@@ -14,6 +14,7 @@
 #include "macro.h"
 
 #define MATCH_RETRY_USEC (5ULL * 1000 * 1000)
+#define TRIM_DELAY_USEC (1000ULL * 1000)
 #define NAME_OWNER_CHANGED_MATCH                                                                          \
         "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"                    \
         "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg2=''"
@@ -37,6 +38,9 @@ typedef struct Peer {
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
         uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
+        bool identified;          /* the UID question was answered (or cannot be asked) */
+        uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
+        unsigned window_calls;
 } Peer;
 
 struct BusPeers {
@@ -44,6 +48,7 @@ struct BusPeers {
         sd_event *event;          /* borrowed */
         sd_bus_slot *match;       /* owned */
         sd_event_source *retry;   /* owned: re-installs a refused match */
+        sd_event_source *trim;    /* owned: gives the heap back a while after a client left */
         Hashmap peers;            /* name → Peer (owned) */
         Hashmap uids;             /* uid → UidUsage (owned, while it has peers) */
         uint64_t unread;          /* all peers together */
@@ -54,7 +59,7 @@ struct BusPeers {
         unsigned n_listeners;
         BusPeersStats stats;
         bool ping_denied_logged;
-        bool no_stats;            /* the bus has no GetConnectionStats for us: pings only */
+        bool no_stats;            /* the bus has no GetConnectionStats for us: pings alone */
 };
 
 static uint64_t peer_unread(const Peer *p) {
@@ -97,6 +102,14 @@ static void peer_forget(BusPeers *ps, Peer *p) {
         hashmap_delete(&ps->peers, p->name);
 }
 
+static int on_trim(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusPeers *ps = userdata;
+
+        ps->trim = sd_event_source_disable_unref(ps->trim);
+        (void) malloc_trim(0);
+        return 0;
+}
+
 static void peer_gone(BusPeers *ps, const char *name) {
         _cleanup_free_ char *copy = strdup(name);
         Peer *p = hashmap_get(&ps->peers, name);
@@ -107,8 +120,13 @@ static void peer_gone(BusPeers *ps, const char *name) {
         for (unsigned i = 0; i < ps->n_listeners; i++)
                 if (ps->listeners[i].hooks->gone)
                         ps->listeners[i].hooks->gone(ps->listeners[i].userdata, copy);
-        /* A client that held much (subscriptions, queued events) leaves holes in the heap. */
-        (void) malloc_trim(0);
+        /*
+         * A client that held much (subscriptions, queued events) leaves holes in the heap, and
+         * what was queued for it is freed once written: give the pages back a little later.
+         */
+        if (!ps->trim &&
+            sd_event_add_time_relative(ps->event, &ps->trim, CLOCK_MONOTONIC, TRIM_DELAY_USEC, 0, on_trim, ps) < 0)
+                (void) malloc_trim(0);
 }
 
 static void peer_confirm_upto(BusPeers *ps, Peer *p, uint64_t mark) {
@@ -178,6 +196,13 @@ static int install_match(BusPeers *ps) {
         return r;
 }
 
+static void peer_identified(BusPeers *ps, Peer *p) {
+        p->identified = true;
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->identified)
+                        ps->listeners[i].hooks->identified(ps->listeners[i].userdata, p->name);
+}
+
 static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Peer *p = userdata;
         BusPeers *ps = p->peers;
@@ -191,17 +216,19 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
                 peer_gone(ps, p->name);
                 return 0;
         }
-        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0)
-                return 0; /* no UID: only its own budget applies */
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0) {
+                peer_identified(ps, p); /* no UID: only its own budget applies */
+                return 0;
+        }
         key = uid;
         u = hashmap_get(&ps->uids, &key);
         if (!u) {
                 u = calloc(1, sizeof(*u));
-                if (!u)
-                        return 0;
-                u->uid = key;
-                if (hashmap_put(&ps->uids, &u->uid, u) < 0) {
+                if (u)
+                        u->uid = key; /* the map keeps a pointer to it */
+                if (!u || hashmap_put(&ps->uids, &u->uid, u) < 0) {
                         free(u);
+                        peer_identified(ps, p); /* out of memory: as if the bus had not said */
                         return 0;
                 }
         }
@@ -209,6 +236,7 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         u->unread += peer_unread(p);
         u->subscriptions += p->subscriptions;
         p->usage = u;
+        peer_identified(ps, p);
         return 0;
 }
 
@@ -233,58 +261,58 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return 0;
 }
 
-/* The bus's own count of what it holds for the peer: little means the peer reads its socket. */
+/*
+ * The bus's own figure (dbus-daemon's Debug.Stats): OutgoingBytes is what it holds for the
+ * peer, from every sender. What we had sent by the query and is not among them has been read.
+ */
 static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Peer *p = userdata;
         BusPeers *ps = p->peers;
         uint64_t mark = p->stats_mark;
-        uint32_t queued = UINT32_MAX;
+        uint32_t outgoing = UINT32_MAX;
         const char *key;
         int r;
 
         p->stats = sd_bus_slot_unref(p->stats);
         if (sd_bus_message_is_method_error(m, NULL)) {
-                if (!sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
+                const sd_bus_error *e = sd_bus_message_get_error(m);
+
+                /* Not this bus's (dbus-broker), or its policy says no: read receipts by ping only. */
+                if (!sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
+                        log_debug("bus-peers: no GetConnectionStats from the bus (%s), pings only", e->name);
                         ps->no_stats = true;
-                        log_debug("bus-peers: no connection statistics from the bus (%s): pings only.",
-                                  sd_bus_message_get_error(m)->name);
                 }
                 return 0;
         }
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                if (sd_bus_message_read(m, "s", &key) < 0)
-                        return 0;
-                if (streq(key, "OutgoingBytes")) {
-                        if (sd_bus_message_read(m, "v", "u", &queued) < 0)
-                                return 0;
-                } else if (sd_bus_message_skip(m, "v") < 0)
-                        return 0;
-                if (sd_bus_message_exit_container(m) < 0)
-                        return 0;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0 && streq(key, "OutgoingBytes"))
+                        r = sd_bus_message_read(m, "v", "u", &outgoing);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = 1;
         }
-        if (queued <= BUS_PEER_QUEUED_READING)
-                peer_confirm_upto(ps, p, mark);
+        if (r < 0 || outgoing == UINT32_MAX)
+                return 0;
+        if (mark > outgoing)
+                peer_confirm_upto(ps, p, mark - outgoing);
         return 0;
 }
 
-/*
- * A client that reads its socket but never runs its dispatch loop (sd_bus_call, libdbus's blocking calls,
- * busctl, scripts) never answers Ping: the bus daemon's statistics (dbus-daemon's Debug.Stats, root only)
- * tell that it holds nothing for it.
- */
-static void maybe_ask_stats(BusPeers *ps, Peer *p) {
+static void ask_stats(BusPeers *ps, Peer *p) {
         int r;
 
         if (ps->no_stats || p->stats)
                 return;
         r = sd_bus_call_method_async(ps->bus, &p->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats, p,
-                                     "s", p->name);
-        if (r < 0) {
-                log_debug("bus-peers: cannot ask the bus about %s: %s", p->name, strerror(-r));
+                                     "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats, p, "s",
+                                     p->name);
+        if (r < 0)
                 return;
-        }
         p->stats_mark = p->charged;
 }
 
@@ -293,7 +321,8 @@ static void maybe_ping(BusPeers *ps, Peer *p) {
 
         if (p->charged - p->confirmed < BUS_PEER_PING_BYTES)
                 return;
-        maybe_ask_stats(ps, p);
+        /* A client that calls synchronously reads its socket but answers no ping: the bus knows. */
+        ask_stats(ps, p);
         if (p->ping)
                 return;
         r = sd_bus_call_method_async(ps->bus, &p->ping, p->name, "/", "org.freedesktop.DBus.Peer", "Ping",
@@ -329,6 +358,7 @@ BusPeers *bus_peers_free(BusPeers *ps) {
                 return NULL;
         sd_bus_slot_unref(ps->match);
         sd_event_source_disable_unref(ps->retry);
+        sd_event_source_disable_unref(ps->trim);
         hashmap_done(&ps->peers);
         hashmap_done(&ps->uids);
         free(ps);
@@ -361,9 +391,28 @@ int bus_peers_track(BusPeers *ps, const char *name) {
         }
         r = sd_bus_call_method_async(ps->bus, &p->uid_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                      "org.freedesktop.DBus", "GetConnectionUnixUser", on_uid, p, "s", name);
-        if (r < 0)
+        if (r < 0) {
                 log_debug("bus-peers: cannot ask the UID of %s: %s", name, strerror(-r));
+                p->identified = true; /* nothing to wait for */
+        }
         return 0;
+}
+
+int bus_peers_uid(BusPeers *ps, const char *name, uid_t *ret_uid) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return -ENOENT;
+        if (!p->usage)
+                return -ENODATA;
+        *ret_uid = (uid_t) p->usage->uid;
+        return 0;
+}
+
+bool bus_peers_identified(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return !p || p->identified;
 }
 
 void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
@@ -406,6 +455,18 @@ int bus_peers_check_send(BusPeers *ps, const char *name) {
         return r;
 }
 
+unsigned bus_peers_note_call(BusPeers *ps, const char *name, uint64_t now_usec) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return 0;
+        if (now_usec - p->window_start >= BUS_PEER_CALL_WINDOW_USEC) {
+                p->window_start = now_usec;
+                p->window_calls = 0;
+        }
+        return ++p->window_calls;
+}
+
 uint64_t bus_peers_unread(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
 
@@ -425,7 +486,10 @@ void bus_peers_add_subscriptions(BusPeers *ps, const char *name, int delta) {
 bool bus_peers_subscriptions_full(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
 
-        return p && p->usage && p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS;
+        if (!p)
+                return false;
+        return p->usage ? p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS :
+                          p->subscriptions >= BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID;
 }
 
 void bus_peers_stats(BusPeers *ps, BusPeersStats *ret) {

@@ -20,10 +20,12 @@
  * answers it by itself, from its dispatch loop) proves that it read all
  * that was sent before the ping; so does a call that carries the cursor of
  * the page before (GetPlanePage). The daemon pings a peer once it has
- * BUS_PEER_PING_BYTES unconfirmed, and asks the bus daemon how much it holds
- * for the peer (dbus-daemon's Debug.Stats GetConnectionStats, OutgoingBytes):
- * a client that reads its socket but never dispatches (blocking calls in
- * sd-bus, libdbus, busctl) never answers a ping, and is confirmed that way. A peer over BUS_PEER_MAX_UNREAD, one
+ * BUS_PEER_PING_BYTES unconfirmed, and asks the bus too: dbus-daemon's
+ * GetConnectionStats (Debug.Stats) tells how many bytes it holds for the
+ * peer, so what was sent before the question and is not held any more was
+ * read; that covers clients that call synchronously and dispatch nothing
+ * (sd_bus_call() reads the socket but does not answer the ping). A bus
+ * without it (dbus-broker) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
@@ -32,28 +34,33 @@
  * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
  *
  * Quotas per UID (dbus-broker's model: a user's connections share one):
- * BUS_UID_MAX_SUBSCRIPTIONS notifiers; per connection NOTIFY_MAX_PER_OWNER.
+ * BUS_UID_MAX_SUBSCRIPTIONS notifiers (subscriptions and interest); per
+ * connection NOTIFY_MAX_PER_OWNER. Each replaying subscription holds the
+ * registry's matching entries in its queue until they are sent: the quota
+ * bounds that memory.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#define BUS_PEER_PING_BYTES (512u << 10)
-#define BUS_PEER_MAX_UNREAD (8u << 20)
-#define BUS_PEER_QUEUED_READING (256u << 10) /* the bus holds no more for a peer that reads */
-#define BUS_UID_MAX_UNREAD (16u << 20)
+#define BUS_PEER_PING_BYTES (1u << 20)
+#define BUS_PEER_MAX_UNREAD (16u << 20)
+#define BUS_UID_MAX_UNREAD (32u << 20)
 #define BUS_ALL_MAX_UNREAD (64u << 20)   /* below dbus-daemon's max_incoming_bytes, 127 MB */
-#define BUS_UID_MAX_SUBSCRIPTIONS 8192u
+#define BUS_UID_MAX_SUBSCRIPTIONS 2048u
+#define BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID 64u /* until the bus told its UID */
 
 typedef struct BusPeers BusPeers;
 
 typedef struct BusPeersHooks {
         void (*gone)(void *userdata, const char *name);     /* left the bus: forget what it held */
         void (*readable)(void *userdata, const char *name); /* read what it had: may be sent more */
+        void (*identified)(void *userdata, const char *name); /* the bus told its UID (or could not) */
 } BusPeersHooks;
 
 /* bus and event are borrowed and must outlive it. Installs the match (asynchronously). */
@@ -71,12 +78,22 @@ void bus_peers_charge(BusPeers *p, const char *name, uint64_t bytes);
 void bus_peers_confirm(BusPeers *p, const char *name);
 /* 0 when name may be sent more; -ENOBUFS over its own budget, -EDQUOT over its UID's, -EBUSY over all. */
 int bus_peers_check_send(BusPeers *p, const char *name);
+/* Counts a call of name's: how many it made in the current window of BUS_PEER_CALL_WINDOW_USEC. */
+#define BUS_PEER_CALL_WINDOW_USEC (20ULL * 1000)
+unsigned bus_peers_note_call(BusPeers *p, const char *name, uint64_t now_usec);
+/*
+ * Its UID: 0 and *ret_uid when the bus told it, -ENODATA when not yet (or never: the bus would
+ * not say), -ENOENT when untracked. bus_peers_identified(): the bus has answered (either way).
+ */
+int bus_peers_uid(BusPeers *p, const char *name, uid_t *ret_uid);
+bool bus_peers_identified(BusPeers *p, const char *name);
 /* Its unread bytes (0 when untracked). */
 uint64_t bus_peers_unread(BusPeers *p, const char *name);
 
 /* Subscriptions of name's UID: delta added to name's count. */
 void bus_peers_add_subscriptions(BusPeers *p, const char *name, int delta);
-/* True when name's UID holds BUS_UID_MAX_SUBSCRIPTIONS (false while its UID is not known yet). */
+/* True when name's UID holds BUS_UID_MAX_SUBSCRIPTIONS, or, while its UID is not known yet, name holds
+ * BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID. */
 bool bus_peers_subscriptions_full(BusPeers *p, const char *name);
 
 /* Figures for logs and tests. */

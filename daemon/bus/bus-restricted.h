@@ -21,5 +21,13 @@
 /* The key is one of the root-only ones. */
 bool bus_restricted_key(const char *key);
 
+typedef struct BusPeers BusPeers;
+
+/*
+ * Where the UIDs come from: the daemon's client table (bus-peers.h, borrowed; NULL to forget it).
+ * Without it, or for a destination it does not track, the bus is asked synchronously.
+ */
+void bus_restricted_use_peers(BusPeers *peers);
+
 /* Appends props as `a{sv}` to m, without the root-only keys unless m goes to a connection of UID 0. */
 int bus_append_entry_properties(sd_bus_message *m, const Value *props);

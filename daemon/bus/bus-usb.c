@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bus-usb.c: see bus-usb.h. */
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "bus-errors.h"
+#include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-usb.h"
 #include "driver-host.h"
@@ -23,7 +25,6 @@ struct UsbHold {
         int fd;              /* owned: ioregd's copy of the application's open file */
         int interface;       /* claimed on fd; -1 for a device */
         bool seized;         /* a kernel driver was detached: bind it again at the end */
-        sd_bus_track *track; /* owned: ends the hold when the sender leaves the bus */
         UsbHold *next;
 };
 
@@ -37,7 +38,6 @@ static void hold_free(UsbHold *h) {
         log_debug("USB hold of entry 0x%" PRIx64 " by %s ends%s.", h->nub->id, h->sender,
                   h->seized ? ", kernel driver bound again" : "");
         usb_access_release(h->nub, h->fd, h->interface, h->seized);
-        sd_bus_track_unref(h->track);
         entry_unref(h->nub);
         free(h->sender);
         free(h);
@@ -64,14 +64,25 @@ BusUsb *bus_usb_free(BusUsb *u) {
         return NULL;
 }
 
-/* The sender left the bus: its hold ends. */
-static int on_track_empty(sd_bus_track *track, void *userdata) {
-        UsbHold *h = userdata;
+/* A client left the bus (bus-peers.h: one match serves every client): its holds end. */
+static void on_peer_gone(void *userdata, const char *name) {
+        BusUsb *u = userdata;
 
-        hold_unlink(h->owner, h);
-        hold_free(h);
-        return 0;
+        for (UsbHold **p = &u->holds; *p;) {
+                UsbHold *h = *p;
+
+                if (!streq(h->sender, name)) {
+                        p = &h->next;
+                        continue;
+                }
+                *p = h->next;
+                hold_free(h);
+        }
 }
+
+static const BusPeersHooks usb_peer_hooks = {
+        .gone = on_peer_gone,
+};
 
 /* Holds of nubs that went (the device was unplugged) end now: their fds name nothing. */
 static void prune(BusUsb *u) {
@@ -162,11 +173,6 @@ static int method_open(sd_bus_message *call, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        if (!m->usb) {
-                m->usb = calloc(1, sizeof(BusUsb));
-                if (!m->usb)
-                        return -ENOMEM;
-        }
         prune(m->usb);
         for (h = m->usb->holds; h; h = h->next) {
                 if (h->nub == nub)
@@ -204,9 +210,8 @@ static int method_open(sd_bus_message *call, void *userdata, sd_bus_error *error
         }
         *h = (UsbHold) { .owner = m->usb, .nub = entry_ref(nub), .fd = fd, .interface = interface, .seized = seize };
         h->sender = strdup(sender);
-        r = h->sender ? sd_bus_track_new(m->bus, &h->track, on_track_empty, h) : -ENOMEM;
-        if (r >= 0)
-                r = sd_bus_track_add_sender(h->track, call);
+        /* Tracked already by the flow control of every call; again here in case it was out of memory then. */
+        r = !h->sender ? -ENOMEM : m->peers ? bus_peers_track(m->peers, sender) : 0;
         if (r < 0) {
                 hold_free(h);
                 return r;
@@ -251,6 +256,15 @@ static const sd_bus_vtable usb_vtable[] = {
 int bus_usb_register(BusContext *m) {
         int r;
 
+        assert(m && m->bus && !m->usb);
+        m->usb = calloc(1, sizeof(BusUsb));
+        if (!m->usb)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        if (m->peers) {
+                r = bus_peers_listen(m->peers, &usb_peer_hooks, m->usb);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch clients leaving: %m");
+        }
         r = sd_bus_add_object_vtable(m->bus, NULL, IOREG_OBJECT_PATH, IOREG_USB_INTERFACE, usb_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to export %s: %m", IOREG_USB_INTERFACE);

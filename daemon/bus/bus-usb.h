@@ -32,7 +32,7 @@
 
 typedef struct BusUsb BusUsb;
 
-/* Adds the interface to c->bus; c->usb is made on the first open and freed by bus_context_done(). */
+/* Adds the interface to c->bus and makes c->usb (freed by bus_context_done()); watches c->peers for ends. */
 int bus_usb_register(BusContext *c);
 
 /* Ends every hold (kernel drivers bound again). NULL-safe. */

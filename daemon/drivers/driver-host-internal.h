@@ -67,6 +67,7 @@ typedef struct HostCall {
         bool instance;              /* start: holds one of the server's instances until it replies */
         bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
                                      * the driver's entry, held until then, leave the registry */
+        bool holds_entry;           /* start: the driver's entry (so its nub) stays until the call ends */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */
@@ -110,6 +111,9 @@ typedef struct OpenRecord {
         uint64_t nub_id;            /* the map key */
         uint64_t driver_id;         /* who opened it */
         int access_fd;              /* owned: the device's fd (device-access.h), -EBADF until asked for */
+        Entry *kernel_nub;          /* owned reference: the nub whose kernel driver was detached for this
+                                     * driver, bound again when the record goes (kernel-driver.h); or NULL */
+        char *kernel_driver;        /* owned: that kernel driver's name, for the log */
 } OpenRecord;
 
 /* The spec of one server name, as the personalities loaded it. */
@@ -141,7 +145,10 @@ void driver_call_free(HostCall *c);
 void driver_call_complete(HostCall *c, int r, int32_t score);
 void driver_call_list_append(HostCall **list, HostCall *c);
 bool driver_call_list_unlink(HostCall **list, HostCall *c);
-/* Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed. */
+/*
+ * Frees an OpenRecord (the opens map's destructor): its access fd is revoked and closed; a kernel driver
+ * detached for it is bound again, unless its nub is going.
+ */
 void driver_open_record_free(void *p);
 /* Closes driver_id's provider, if it has one open: its access ends (revoked, closed). */
 void driver_host_end_access(DriverHost *h, uint64_t driver_id);

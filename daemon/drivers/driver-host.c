@@ -13,6 +13,7 @@
 
 #include "device-access.h"
 #include "driver-host-internal.h"
+#include "kernel-driver.h"
 #include "log.h"
 
 /* -------------------------------------------------------------------------- */
@@ -169,6 +170,38 @@ static void host_probe(void *userdata, Entry *nub, const Personality *p, const V
         driver_server_submit(s, c);
 }
 
+/*
+ * Detaches the nub's kernel driver for driver, before its Start (kernel-driver.h): a USB interface through
+ * the driver's access fd (USBDEVFS_DISCONNECT_CLAIM: detached and claimed for it in one step), any other
+ * nub through sysfs. The driver has its provider open from then on; the open record binds the kernel
+ * driver again when it goes (driver_open_record_free()).
+ */
+static int take_from_kernel_driver(DriverHost *h, Entry *nub, MatcherDriver *driver) {
+        bool usbfs = kernel_driver_by_usbfs(nub);
+        OpenRecord *o;
+        int r;
+
+        if (usbfs)
+                r = driver_host_prepare_access(h, driver->entry, DEVICE_ACCESS_DETACH_KERNEL_DRIVER);
+        else
+                r = driver_host_open_provider(h, driver->entry);
+        o = r >= 0 ? hashmap_get(&h->opens, &nub->id) : NULL;
+        if (r >= 0 && !usbfs) {
+                r = kernel_driver_detach(nub);
+                if (r < 0)
+                        (void) driver_host_close_provider(h, driver->entry);
+        }
+        if (r < 0)
+                return log_warning_errno(r, "Cannot detach kernel driver %s from %s for %s: %m", driver->kernel_driver,
+                                         entry_get_name(nub, NULL), driver->personality->name);
+        assert(o && o->driver_id == driver->id);
+        o->kernel_nub = entry_ref(nub);
+        o->kernel_driver = strdup(driver->kernel_driver); /* for the log only: NULL says "?" */
+        log_info("Detached kernel driver %s from %s: %s replaces it.", driver->kernel_driver, entry_get_name(nub, NULL),
+                 driver->personality->name);
+        return 0;
+}
+
 static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, MatcherDone done, void *token) {
         DriverHost *h = userdata;
         DriverServer *s;
@@ -189,6 +222,15 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
                 done(token, -ENOMEM, 0);
                 return;
         }
+        /* It replaces the nub's kernel driver (matcher.h): detached before Start. */
+        if (driver->kernel_driver) {
+                r = take_from_kernel_driver(h, nub, driver);
+                if (r < 0) {
+                        free(c);
+                        done(token, r, 0);
+                        return;
+                }
+        }
         /* The instance: the record's host slot from now on, and the start call's until it replies. */
         driver->host = s;
         s->n_instances++;
@@ -200,7 +242,10 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
                 .instance = true,
                 .done = done,
                 .token = token,
+                .holds_entry = true,
         };
+        /* A nub that goes during Start waits for the Stop that follows it (on_start_reply()). */
+        entry_hold_removal(driver->entry);
         driver_server_submit(s, c);
 }
 

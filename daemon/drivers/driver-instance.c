@@ -12,6 +12,7 @@
 
 #include "device-access.h"
 #include "driver-host-internal.h"
+#include "kernel-driver.h"
 #include "log.h"
 
 /* -------------------------------------------------------------------------- */
@@ -21,9 +22,13 @@ void driver_call_free(HostCall *c) {
         if (!c)
                 return;
         if (c->ends_access) {
-                /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
+                /* The Stop ended (returned, failed, timed out, its server went): access ends, the entry may go. */
                 c->ends_access = false;
                 driver_host_end_access(c->server->host, c->driver_id);
+                entry_release_removal(c->driver);
+        }
+        if (c->holds_entry) {
+                c->holds_entry = false;
                 entry_release_removal(c->driver);
         }
         sd_bus_slot_unref(c->slot);
@@ -63,6 +68,24 @@ void driver_call_complete(HostCall *c, int r, int32_t score) {
 /* -------------------------------------------------------------------------- */
 /* Instances. */
 
+/*
+ * The driver that replaced the nub's kernel driver has let go of it (closed its provider, stopped, crashed,
+ * gave up, or its start failed): the kernel's driver gets the device back, unless the nub is going.
+ */
+static void give_back_kernel_driver(OpenRecord *o) {
+        Entry *nub = o->kernel_nub;
+        int r;
+
+        if (!nub->registry || (nub->state & ENTRY_STATE_INACTIVE))
+                return;
+        r = kernel_driver_bind(nub);
+        if (r < 0)
+                log_warning_errno(r, "Cannot bind kernel driver %s to %s again, ignoring: %m", o->kernel_driver ?: "?",
+                                  entry_get_name(nub, NULL));
+        else
+                log_info("Bound kernel driver %s to %s again.", o->kernel_driver ?: "?", entry_get_name(nub, NULL));
+}
+
 void driver_open_record_free(void *p) {
         OpenRecord *o = p;
         int r;
@@ -77,6 +100,11 @@ void driver_open_record_free(void *p) {
                                         o->driver_id);
                 close(o->access_fd);
         }
+        /* After the revoke and the close: a USB interface's claim is released, the kernel may bind it. */
+        if (o->kernel_nub)
+                give_back_kernel_driver(o);
+        entry_unref(o->kernel_nub);
+        free(o->kernel_driver);
         free(o);
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "driver-launch.h"
+#include "driver-user.h"
 #include "protocol.h"
 
 int driver_launch_credentials(const DriverSpec *spec, uid_t dynamic_uid, uid_t *ret_uid, gid_t *ret_gid) {
@@ -23,12 +24,12 @@ int driver_launch_credentials(const DriverSpec *spec, uid_t dynamic_uid, uid_t *
         uid_t uid = geteuid();
         gid_t gid = getegid();
 
-        if (!user && uid == 0) {
-                if (dynamic_uid == DRIVER_UID_INVALID)
-                        return -EUSERS;
+        if (!user && uid == 0 && dynamic_uid != DRIVER_UID_INVALID) {
                 uid = dynamic_uid;
                 gid = (gid_t) dynamic_uid;
-        } else if (user) {
+        } else if (user || uid == 0) {
+                if (!user)
+                        user = DRIVER_FALLBACK_USER; /* no user of its own could be made (driver-user.h) */
                 errno = 0;
                 pw = getpwnam(user);
                 if (!pw)

@@ -46,8 +46,8 @@ typedef struct DriverProcess {
 
 /*
  * Whom spec runs as. dynamic_uid is the server's own UID (driver_user_allocate()), used when
- * spec names no user and the daemon is root; DRIVER_UID_INVALID otherwise. -ESRCH unknown user
- * or group, -EPERM another user while not root, -EUSERS no dynamic UID given where one is needed.
+ * spec names no user and the daemon is root; DRIVER_UID_INVALID otherwise (then such a server
+ * runs as DRIVER_FALLBACK_USER). -ESRCH unknown user or group, -EPERM another user while not root.
  */
 int driver_launch_credentials(const DriverSpec *spec, uid_t dynamic_uid, uid_t *ret_uid, gid_t *ret_gid);
 

@@ -67,11 +67,12 @@ DriverServer *driver_server_free(DriverServer *s) {
         /* The matcher is torn down with us and abandons its jobs: nobody is told, no entry let go. */
         while ((c = s->queued)) {
                 s->queued = c->next;
+                c->holds_entry = false;
                 driver_call_free(c);
         }
         while ((c = s->sent)) {
                 s->sent = c->next;
-                c->ends_access = false;
+                c->ends_access = c->holds_entry = false;
                 driver_call_free(c);
         }
         driver_spec_done(&s->spec);
@@ -483,7 +484,14 @@ int driver_server_launch(DriverServer *s) {
         dynamic_uid = DRIVER_UID_INVALID;
         if (!s->spec.user && geteuid() == 0) {
                 r = driver_user_allocate(s->name, uid_taken, h, &dynamic_uid);
-                if (r < 0)
+                if (r == -ENXIO || r == -EROFS || r == -EACCES || r == -EPERM) {
+                        /* The system cannot know such a user: the shared one, as before (docs/drivers.md). */
+                        log_warning_errno(r, "Driver server %s: no user of its own (%s), running it as %s: %m",
+                                          s->name, r == -ENXIO ? "no nss-systemd to serve " DRIVER_USERDB_DIR :
+                                                                 DRIVER_USERDB_DIR " is not writable",
+                                          DRIVER_FALLBACK_USER);
+                        dynamic_uid = DRIVER_UID_INVALID;
+                } else if (r < 0)
                         goto fail;
         }
         r = driver_launch(&s->spec, address, dynamic_uid, &proc);

@@ -146,6 +146,8 @@ int driver_user_allocate(const char *server_name, bool (*taken)(uid_t uid, void 
                 if ((taken && taken(uid, userdata)) || !uid_unknown_or_ours(uid) || uid_has_processes(uid))
                         continue;
                 r = write_records(uid);
+                if (r >= 0 && !getpwuid(uid))
+                        r = -ENXIO; /* no nss-systemd: the records make no user the system knows */
                 if (r < 0) {
                         driver_user_release(uid);
                         return r;

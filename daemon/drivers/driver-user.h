@@ -15,7 +15,9 @@
  * record, each also linked as "UID.user" and "UID.group". dbus-daemon
  * refuses a connection whose UID it cannot look up, so the record is what
  * lets the server check in. Records of this prefix that a previous run left
- * are taken over. $IOREG_USERDB_DIR names another folder (tests).
+ * are taken over. $IOREG_USERDB_DIR names another folder (tests). Where the
+ * system cannot know such a user (no nss-systemd, or /run/userdb not
+ * writable), servers run as DRIVER_FALLBACK_USER as before, with a warning.
  */
 #pragma once
 
@@ -27,11 +29,13 @@
 #define DRIVER_USER_PREFIX "ioreg-driver-"
 #define DRIVER_USERDB_DIR "/run/userdb"
 #define DRIVER_USERDB_DIR_ENV "IOREG_USERDB_DIR"
+#define DRIVER_FALLBACK_USER "nobody"
 
 /*
  * A free UID for server_name, its user and group records written. taken(uid, userdata) says
- * whether another server of this daemon holds it. -EUSERS when the range is full; another
- * negative errno when the records cannot be written.
+ * whether another server of this daemon holds it. -EUSERS when the range is full; -ENXIO when
+ * the records are written but getpwuid() does not find the user (no nss-systemd); another
+ * negative errno when the records cannot be written. On failure no record is left.
  */
 int driver_user_allocate(const char *server_name, bool (*taken)(uid_t uid, void *userdata), void *userdata,
                          uid_t *ret);

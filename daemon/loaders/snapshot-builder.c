@@ -37,9 +37,15 @@ void snapshot_builder_done(SnapshotBuilder *b) {
         b->n_stack = b->cap_stack = 0;
 }
 
-/* Defines class_name from the known Apple chains, else below IOService or IORegistryEntry. */
-static int define_class(ClassTable *t, const char *class_name, bool is_service) {
+#define MAX_INFERRED 8 /* inferred superclasses in a row (each a known shape: this ends anyway) */
+
+/*
+ * Defines class_name from the known Apple chains, else from a known class
+ * named the same but for its numbers, else below IOService or IORegistryEntry.
+ */
+static int define_class_depth(ClassTable *t, const char *class_name, bool is_service, unsigned inferred) {
         const char *super = NULL;
+        char buf[256];
         int r;
 
         if (class_table_find(t, class_name))
@@ -49,13 +55,19 @@ static int define_class(ClassTable *t, const char *class_name, bool is_service) 
                         super = snapshot_known_classes[i][1];
                         break;
                 }
+        if (!super && inferred < MAX_INFERRED && (super = snapshot_infer_superclass(class_name, buf, sizeof(buf))))
+                inferred++;
         if (super) {
-                r = define_class(t, super, is_service);
+                r = define_class_depth(t, super, is_service, inferred);
                 if (r < 0)
                         return r;
         } else
                 super = is_service ? "IOService" : "IORegistryEntry";
         return class_table_define(t, class_name, super, NULL);
+}
+
+static int define_class(ClassTable *t, const char *class_name, bool is_service) {
+        return define_class_depth(t, class_name, is_service, 0);
 }
 
 /* Properties are taken as shown: the entry's dictionary is replaced, keeping the dump's order. */

@@ -23,7 +23,9 @@
  *    quote that is followed by what may follow a value there.
  *  - Sets ([a,b]) load as arrays.
  *  - Classes: only the class name is shown. Apple classes in the known
- *    table (snapshot.c) get their real superclass chain; any other class is
+ *    table (snapshot-classes.c, generated from real `-i` dumps) get their
+ *    real superclass chain; a class named like a known one but for its
+ *    numbers gets that one's chain (snapshot-infer.c); any other class is
  *    defined as a subclass of IOService when the line shows service state,
  *    else of IORegistryEntry.
  *  - -f blocks (hex dumps of data, phys.hi address tables, ranges tables)
@@ -85,6 +87,13 @@ int snapshot_load_plist(Registry *reg, const Plane *plane, const char *data, siz
 int snapshot_load_file(Registry *reg, const char *plane_name, const char *path, SnapshotError *err);
 /* The same for contents already in memory (data, len bytes, borrowed; no NUL needed). */
 int snapshot_load_buffer(Registry *reg, const char *plane_name, const char *data, size_t len, SnapshotError *err);
+
+/*
+ * The superclass of a class the known chains do not list, inferred from a
+ * known class whose name differs only in its numbers (snapshot-infer.c),
+ * written into buf; NULL when there is none.
+ */
+const char *snapshot_infer_superclass(const char *name, char *buf, size_t size);
 
 /* Parses one value in Apple's text syntax (exposed for tests). *ret owned. */
 int snapshot_parse_value(const char *text, Value **ret);

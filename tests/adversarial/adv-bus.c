@@ -133,33 +133,58 @@ static int append_record(sd_bus_message *reply, FILE *out) {
         return 0;
 }
 
+/* The IOService plane page by page (GetPlanePage): any size of registry, as libioreg reads it. */
 int adv_registry_fingerprint(sd_bus *bus, char **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *text = NULL;
+        uint64_t cursor = 0;
         size_t size = 0;
         FILE *out;
-        int r;
+        int r = 0;
 
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlane", &error,
-                               &reply, "s", "IOService");
-        if (r < 0) {
-                fprintf(stderr, "GetPlane: %s: %s\n", error.name ?: "", error.message ?: strerror(-r));
-                return r;
-        }
         out = open_memstream(&text, &size);
         if (!out)
                 return -errno;
-        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
-                r = append_record(reply, out);
+        do {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                uint64_t generation;
+
+                r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlanePage",
+                                       &error, &reply, "stu", "IOService", cursor, (uint32_t) 0);
+                if (r < 0) {
+                        fprintf(stderr, "GetPlanePage: %s: %s\n", error.name ?: "", error.message ?: strerror(-r));
+                        break;
+                }
+                r = sd_bus_message_read(reply, "t", &generation);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "(tussasuutua{sv})");
+                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "tussasuutua{sv}")) > 0) {
+                        r = append_record(reply, out);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
-        }
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "t", &cursor);
+        } while (r >= 0 && cursor != 0);
         if (fclose(out) != 0 && r >= 0)
                 r = -errno;
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(text);
+        return 0;
+}
+
+int adv_registry_entries(Adv *adv, unsigned *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint32_t n;
+        int r;
+
+        r = sd_bus_get_property_trivial(adv_bus(adv), IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "Entries",
+                                        &error, 'u', &n);
+        if (r < 0)
+                return r;
+        *ret = n;
         return 0;
 }

@@ -28,6 +28,10 @@ static uint64_t now_usec(void) {
 }
 
 /* Alternately a method call and a property read: both paths through the daemon. */
+static uint64_t probe_start_usec;
+
+static uint64_t now_usec(void);
+
 static int probe_call(sd_bus *bus, unsigned i) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -45,8 +49,9 @@ static int probe_call(sd_bus *bus, unsigned i) {
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, call, PROBE_TIMEOUT_USEC, &error, &reply);
-        if (r < 0 && i < 8)
-                fprintf(stderr, "probe: call %u: %s\n", i, error.name ?: strerror(-r));
+        if (r < 0)
+                fprintf(stderr, "probe: call %u failed at +%.1f s: %s\n", i, (now_usec() - probe_start_usec) / 1e6,
+                        error.name ?: strerror(-r));
         return r;
 }
 
@@ -55,6 +60,7 @@ static void *probe_thread(void *userdata) {
         sd_bus *bus = NULL;
         int r;
 
+        probe_start_usec = now_usec();
         r = test_bus_connect_address(p->address, &bus);
         for (unsigned i = 0;; i++) {
                 uint64_t t0 = now_usec();

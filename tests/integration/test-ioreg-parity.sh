@@ -23,20 +23,16 @@ normalise() {
                 END { n = NR; while (n > 0 && lines[n] ~ /^[ |]*$/) n--; for (i = 1; i <= n; i++) print lines[i] }'
 }
 
-# M17xR2 (-f) only:
-#  - "ranges" tables: their column split comes from #address-cells in the
-#    IODeviceTree plane, which a one-plane dump does not hold;
+# M17xR2 (-f) only ("ranges" tables need no normalising: without the
+# IODeviceTree plane their columns come from the nearest ancestor's
+# #address-cells, as the Mac's did):
 #  - the ASCII column of hex dumps: the dump's author replaced the serial
 #    number there, but not in the hex bytes we print it from;
 #  - DebugState, HIDIdleTime and CursorState of IOHIDSystem, which the dump shows under
 #    two parents read at two moments: a snapshot is one entry with one value.
 normalise_format() {
         sed -E -e 's/^([ |]*    [0-9A-F]{8}:( [0-9A-F]{2})+) .*$/\1/' \
-               -e 's/^([ |]*  "(DebugState|HIDIdleTime|CursorState)" = ).*$/\1…/' | awk '
-                /"ranges" = $/ { print; skip = 1; next }
-                skip && /^[ |]*    [-0-9a-f]/ { next }
-                { skip = 0 }
-                { print }'
+               -e 's/^([ |]*  "(DebugState|HIDIdleTime|CursorState)" = ).*$/\1…/'
 }
 
 pass=0

@@ -5,7 +5,9 @@
 For every real macOS ioreg dump in the folders given:
   load      ioreg --from=DUMP loads it (exit status 0);
   reprint   ioreg --from=DUMP with the options the dump was made with
-            (inferred from its shape, below) prints it again: the share of
+            (inferred from its shape, below; a dump printed to a
+            terminal is reprinted at its width, without the shell prompt
+            around it) prints it again: the share of
             the dump's lines that come back identical (difflib's matching
             blocks), and whether the whole file is identical. Retain counts
             are normalised (the kernel reads them anew for every line, a
@@ -18,12 +20,15 @@ For every real macOS ioreg dump in the folders given:
             properties), is the predicted winner of that
             personality's category the Mac's driver? An agreement is "by
             accident" when another candidate of the category had the same
-            score (catalogue order decided). As on the Mac, the catalogue
+            score (catalogue order decided). A driver counts when a
+            personality with its IOClass (from its CFBundleIdentifier's
+            kext, and its IOPersonalityPublisher's plist when it shows one)
+            is among the candidates. As on the Mac, the catalogue
             holds only the kexts that Mac loaded: the personality files with
             a bundle (CFBundleIdentifier) or a driver class the dump shows.
 
 usage: measure.py --ioreg PATH [--personalities DIR]... [--markdown] [--min-loaded-share F]
-                  [--min-identical F] [--min-agreement F] DUMP_OR_DIR...
+                  [--min-identical F] [--min-agreement F] [--max-by-accident N] DUMP_OR_DIR...
 With a --min-* option it exits 1 when a figure is below it (for tests).
 """
 import argparse
@@ -39,7 +44,8 @@ import tempfile
 OBJECT = re.compile(r'^([ |]*)\+-o (.*?)  <class ([^,>]+)(?:, id (0x[0-9a-f]+))?')
 PROPERTY = re.compile(r'^[ |]*  "([^"]+)" = (.*)$')
 HEADER = re.compile(r'^(.*)  <class (.+), id (0x[0-9a-f]+)>$')
-CANDIDATE = re.compile(r'^  (\S+) +(-|-?\d+) +(-|-?\d+)  (\S+) +"(.*)" \((.*?)\)(?: (failed at|started|held by) (.*))?$')
+CANDIDATE = re.compile(r'^  (\S+) +(-|-?\d+) +(-|-?\d+)  (\S+) +"(.*)" \((.*?)\)(?: (failed at|started|held by) (\S*))?'
+                       r'(?: \(a tie: catalogue order decided\))?$')
 
 
 def read_lines(path):
@@ -68,23 +74,41 @@ def parse_dump(lines):
     return nodes
 
 
+def dump_lines(lines):
+    """The dump without a shell prompt and command before it, or a prompt after it."""
+    first = next((i for i, l in enumerate(lines) if OBJECT.match(l) or l.startswith('+-o ')), 0)
+    last = max((i for i, l in enumerate(lines) if l[:1] in ('+', ' ', '|')), default=len(lines) - 1)
+    return lines[first:last + 1]
+
+
+def clip_width(lines):
+    """The terminal width the dump was clipped at (lines cut to width - 1 and a '$'), or 0."""
+    width = max((len(l) for l in lines if l.endswith('$')), default=0)
+    if max((len(l) for l in lines), default=0) > width:
+        return 0  # printed without a width: longer lines than those ending in '$'
+    return width if sum(1 for l in lines if len(l) == width and l.endswith('$')) >= 2 else 0
+
+
 def infer_options(lines, nodes):
     """The ioreg options that printed the dump, from its shape; None when no ioreg prints it."""
     text = '\n'.join(lines)
-    if re.search(r'<class [^,>]*:[^,>]*>?', text) and not re.search(r', id 0x', text):
-        return None  # post-processed class chains
+    if not re.search(r'  <class ', text):
+        return None  # post-processed: "+-o Name class: A:B:C"
     opts = []
     first = next((l for l in lines if OBJECT.match(l)), '')
     if not first.startswith('+-o Root'):
         opts.append('-r')
     with_props = [n for n in nodes if n['props']]
-    if nodes and len(with_props) >= len([n for n in nodes if n['id']]) * 0.9:
+    classes = sorted({n['class'] for n in with_props})
+    if '-r' in opts and len(classes) == 1:
+        # -r -c CLASS: the subtrees of CLASS's objects; only the top ones shown: -d 1.
+        opts += ['-c', classes[0]]
+        if max(n['depth'] for n in nodes) == 0:
+            opts += ['-d', '1']
+    elif nodes and len(with_props) >= len([n for n in nodes if n['id']]) * 0.9:
         opts.append('-l')
     elif with_props:
-        classes = sorted({n['class'] for n in with_props})
         opts += ['-c', classes[0]]
-        if '-r' in opts and max(n['depth'] for n in nodes) <= 1:
-            opts += ['-d', '1']
     if re.search(r'^[ |]*    [0-9A-F]{8}: ', text, re.M):
         opts.append('-f')
     if re.search(r'<class [A-Za-z0-9_]+:[A-Za-z0-9_:]+, id', text):
@@ -94,7 +118,8 @@ def infer_options(lines, nodes):
     top = [n for n in nodes if n['depth'] == 1]
     if first.startswith('+-o Root') and top and all('USB' in n['class'] for n in top):
         opts += ['-p', 'IOUSB']
-    return opts + ['-w0']
+    width = clip_width(lines)
+    return opts + ([f'-w{width}'] if width else ['-w0'])
 
 
 def normalise(lines):
@@ -126,7 +151,7 @@ def personality_classes(dirs):
                 continue
             bundle = value.get('CFBundleIdentifier', top.get('CFBundleIdentifier', ''))
             merge = 'IOProviderMergeProperties' in value and 'IOUserServerName' not in value
-            out[(key, bundle)] = (value.get('IOClass', 'IOService'), merge)
+            out[(key, bundle)] = (value.get('IOClass', 'IOService'), merge, top.get('CFBundleIdentifier', ''))
             f = files.setdefault(path, (set(), set()))
             f[0].add(bundle)
             f[1].add(value.get('IOClass', 'IOService'))
@@ -179,7 +204,14 @@ def parse_explain(text):
     return out
 
 
-def check_matching(ioreg, path, opts, files, classes, nodes, report):
+def same_bundle(plist_id, mac_id):
+    """An Info.plist checked in before Xcode expanded it names its bundle "x.${PRODUCT_NAME…}"."""
+    m = re.search(r'\$[({]', plist_id)
+    # Only a variable ("$(PRODUCT_BUNDLE_IDENTIFIER)"): nothing to compare, so not the same.
+    return plist_id == mac_id or (m is not None and m.start() > 0 and mac_id.startswith(plist_id[:m.start()]))
+
+
+def check_matching(ioreg, path, opts, files, classes, nodes, report, report_scores, score_counts):
     plane = opts[opts.index('-p') + 1] if '-p' in opts else 'IOService'
     with tempfile.TemporaryDirectory() as tmp:
         for i, f in enumerate(loaded_files(files, nodes)):
@@ -200,9 +232,12 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         drv_props = by_id[d['id']]['props']
         drv_class = drv_props.get('IOClass', '').strip('"') or d['class']
         drv_bundle = drv_props.get('CFBundleIdentifier', '').strip('"')
+        # The kext whose Info.plist held the personality, when the Mac says (IOPersonalityPublisher).
+        publisher = drv_props.get('IOPersonalityPublisher', '').strip('"')
         mine = [c for c in cands.get(nub['id'], [])
-                if classes.get((c['name'], c['bundle']), ('', True)) == (drv_class, False) and
-                (not drv_bundle or c['bundle'] == drv_bundle)]
+                if classes.get((c['name'], c['bundle']), ('', True))[:2] == (drv_class, False) and
+                (not drv_bundle or same_bundle(c['bundle'], drv_bundle)) and
+                (not publisher or same_bundle(classes[(c['name'], c['bundle'])][2], publisher))]
         # Without the driver's own properties, only a personality of ours that matches says it was
         # the one the Mac used (the Mac may have had another with the same IOClass).
         if not drv_bundle:
@@ -215,7 +250,12 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
         ok = winner is not None and classes.get((winner['name'], winner['bundle']), ('',))[0] == drv_class
         tie = ok and any(c is not winner and c['score'] == winner['score'] for c in in_cat)
         got = f'"{winner["name"]}" ({winner["bundle"]})' if winner else 'nothing'
-        v = (ok and not tie, ok and tie, f'{nub["name"]} ({nub["id"]}): Mac {drv_class}, predicted {got}')
+        recorded = drv_props.get('IOProbeScore')
+        # The score the Mac recorded on its driver (IOProbeScore after probe) against the predicted one.
+        score_same = None if recorded is None or not ok else str(winner['score']) == recorded
+        v = (ok and not tie, ok and tie, f'{nub["name"]} ({nub["id"]}): Mac {drv_class}, predicted {got}',
+             score_same, f'{nub["name"]} ({nub["id"]}): {drv_class} recorded {recorded}, predicted '
+             f'{winner["score"] if winner else "-"}')
         # A driver shown under several parents (it opened more than one provider) agrees on any of them.
         prev = verdicts.get(d['id'])
         if not prev or (v[0], v[1]) > (prev[0], prev[1]):
@@ -223,6 +263,11 @@ def check_matching(ioreg, path, opts, files, classes, nodes, report):
     checked = len(verdicts)
     agree = sum(1 for v in verdicts.values() if v[0])
     ties = sum(1 for v in verdicts.values() if v[1])
+    scores = [v[3] for v in verdicts.values() if v[3] is not None]
+    report_scores.extend(f'  score differs: {os.path.basename(path)}: {v[4]}' for v in verdicts.values()
+                         if v[3] is False)
+    score_counts[0] += sum(scores)
+    score_counts[1] += len(scores)
     for v in verdicts.values():
         if v[1]:
             report.append(f'  tie: {os.path.basename(path)}: {v[2]}')
@@ -239,6 +284,7 @@ def main():
     ap.add_argument('--min-loaded-share', type=float)
     ap.add_argument('--min-identical', type=float)
     ap.add_argument('--min-agreement', type=float)
+    ap.add_argument('--max-by-accident', type=int)
     ap.add_argument('dumps', nargs='+')
     args = ap.parse_args()
 
@@ -249,11 +295,11 @@ def main():
         else:
             files.append(d)
     classes, pfiles = personality_classes(args.personalities)
-    rows, report = [], []
+    rows, report, report_scores, score_counts = [], [], [], [0, 0]
     tot = {'files': 0, 'loaded': 0, 'same': 0, 'lines': 0, 'identical': 0, 'reprinted': 0,
            'checked': 0, 'agree': 0, 'ties': 0}
     for path in files:
-        lines = read_lines(path)
+        lines = dump_lines(read_lines(path))
         nodes = parse_dump(lines)
         opts = infer_options(lines, nodes)
         tot['files'] += 1
@@ -275,7 +321,8 @@ def main():
         else:
             row += ['-', '-']
         if loaded and args.personalities:
-            c, a, t = check_matching(args.ioreg, path, opts or ['-w0'], pfiles, classes, nodes, report)
+            c, a, t = check_matching(args.ioreg, path, opts or ['-w0'], pfiles, classes, nodes, report,
+                                     report_scores, score_counts)
             tot['checked'] += c
             tot['agree'] += a
             tot['ties'] += t
@@ -304,11 +351,14 @@ def main():
         print(f'(nub, driver) pairs checked: {tot["checked"]}, agree: {tot["agree"]} '
               f'({100.0 * share_agree:.2f} %), agree by accident: {tot["ties"]}, '
               f'disagree: {tot["checked"] - tot["agree"] - tot["ties"]}')
-    for line in report:
+        print(f'of the agreeing drivers that show their IOProbeScore, the same score predicted: '
+              f'{score_counts[0]}/{score_counts[1]}')
+    for line in report + report_scores:
         print(line)
     failed = ((args.min_loaded_share is not None and share_loaded < args.min_loaded_share) or
               (args.min_identical is not None and share_same < args.min_identical) or
-              (args.min_agreement is not None and share_agree < args.min_agreement))
+              (args.min_agreement is not None and share_agree < args.min_agreement) or
+              (args.max_by_accident is not None and tot['ties'] > args.max_by_accident))
     return 1 if failed else 0
 
 

@@ -81,6 +81,28 @@ static int teardown(void **state) {
         return ret < 0 ? -1 : 0;
 }
 
+/*
+ * Runs the test connection's dispatch: it answers the daemon's pings, which tell the daemon that
+ * it read what it was sent (bus-peers.h: a connection that never dispatches is refused after
+ * 8 MiB of answers).
+ */
+static void dispatch(DriverTest *t) {
+        while (sd_bus_process(t->bus, NULL) > 0)
+                ;
+}
+
+/* driver_test_wait(), dispatching between the polls. */
+static bool wait_for(DriverTest *t, bool (*cond)(DriverTest *t, const void *arg), const void *arg, unsigned timeout_ms) {
+        for (unsigned i = 0; i < timeout_ms / 20; i++) {
+                dispatch(t);
+                if (cond(t, arg))
+                        return true;
+                usleep(20 * 1000);
+        }
+        dispatch(t);
+        return cond(t, arg);
+}
+
 /* Lines of the daemon's log holding needle. */
 static unsigned log_count(RobustTest *r, const char *needle) {
         _cleanup_fclose_ FILE *f = fopen(r->log, "re");
@@ -193,6 +215,7 @@ static void test_output_flood(void **state) {
                 /* The daemon answers as before (a whole GetPlane each time). */
                 assert_int_equal(driver_test_find_one(&r->t, "RobustDriver", &id), 1);
                 took[n++] = now_msec() - c0;
+                dispatch(&r->t);
                 usleep(100 * 1000);
         }
         qsort(took, n, sizeof(took[0]), compare_u64);
@@ -234,7 +257,7 @@ static void test_caps(void **state) {
         _cleanup_value_ Value *props = NULL;
         uint64_t id = 0;
 
-        assert_true(driver_test_wait(&r->t, property_set, "RobustNubs", 20000));
+        assert_true(wait_for(&r->t, property_set, "RobustNubs", 20000));
         assert_int_equal(driver_test_find_one(&r->t, "RobustDriver", &id), 1);
         assert_int_equal(driver_test_number(&r->t, id, "RobustNubs"), 256);
         assert_int_equal(driver_test_properties(&r->t, id, &props), 0);
@@ -246,11 +269,42 @@ static void test_property_cap(void **state) {
         uint64_t id = 0;
         int64_t n;
 
-        assert_true(driver_test_wait(&r->t, property_set, "RobustPropsSet", 20000));
+        assert_true(wait_for(&r->t, property_set, "RobustPropsSet", 20000));
         assert_int_equal(driver_test_find_one(&r->t, "RobustDriver", &id), 1);
         /* 64 KiB each: the sixteenth or so crosses 1 MiB. */
         n = driver_test_number(&r->t, id, "RobustPropsSet");
         assert_in_range(n, 10, 16);
+}
+
+static bool started(DriverTest *t, const void *arg) {
+        uint64_t id = 0;
+
+        return driver_test_find_one(t, "RobustDriver", &id) == 1;
+}
+
+/*
+ * Where the system cannot know a user of the server's own (its record in a folder nss-systemd
+ * does not read), the server runs as nobody, as before, with a warning; the records are gone.
+ */
+static void test_userdb_fallback(void **state) {
+        char dir[] = "/tmp/test-robust-userdb-XXXXXX";
+        RobustTest *r;
+        struct stat st;
+        uint64_t id = 0;
+
+        if (geteuid() != 0)
+                skip();
+        assert_non_null(mkdtemp(dir));
+        setenv("IOREG_USERDB_DIR", dir, 1);
+        r = *state = start(ROBUST_DRIVER("none"));
+        unsetenv("IOREG_USERDB_DIR");
+        assert_true(wait_for(&r->t, started, NULL, 10000));
+        assert_int_equal(driver_test_find_one(&r->t, "RobustDriver", &id), 1);
+        assert_int_equal(log_count(r, "no user of its own"), 1);
+        assert_true(log_count(r, "UID 65534)") >= 1);
+        /* No record left behind: the folder is empty. */
+        assert_int_equal(rmdir(dir), 0);
+        assert_true(stat(dir, &st) < 0);
 }
 
 int main(void) {
@@ -261,6 +315,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_refused_check_in_flood, teardown),
                 cmocka_unit_test_teardown(test_caps, teardown),
                 cmocka_unit_test_teardown(test_property_cap, teardown),
+                cmocka_unit_test_teardown(test_userdb_fallback, teardown),
         };
 
         return cmocka_run_group_tests_name("driver servers that misbehave", tests, NULL, NULL);

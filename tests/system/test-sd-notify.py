@@ -9,7 +9,10 @@ pointing at a datagram socket this test binds and WATCHDOG_USEC=400000:
  - the registry is quiet when READY=1 arrives (WaitQuiet with timeout 0
    succeeds at once; the entry count in STATUS is the daemon's);
  - WATCHDOG=1 keeps coming (at least three after READY=1);
- - without umockdev, with --no-udev, the same READY=1 (nothing to wait for).
+ - without umockdev, with --no-udev, the same READY=1 (nothing to wait for);
+ - the watchdog is fed on the bus's answers, not by the loop alone: with
+   its bus stopped (SIGSTOP to a dbus-daemon of its own), WATCHDOG=1 stops
+   within a watchdog interval, and comes again after SIGCONT.
 The bus is tests/fixture/private-bus.sh's, through with-private-bus.sh.
 Usage: with-private-bus.sh SOURCE_DIR test-sd-notify.py BUILD_DIR SOURCE_DIR
 """
@@ -46,7 +49,7 @@ def busctl(address, *args):
     return subprocess.run(["busctl", "--address=" + address] + list(args), capture_output=True, text=True)
 
 
-def run(name, address, wrapper, extra):
+def run(name, address, wrapper, extra, stall_bus=None):
     sock_path = os.path.join(work, name + ".notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(sock_path)
@@ -86,6 +89,28 @@ def run(name, address, wrapper, extra):
             print("%s: %s" % (name, status[0]))
         elif "WATCHDOG=1" in lines and ready_at is not None:
             watchdogs_after += 1
+    if stall_bus:
+        # The bus stops: the daemon's loop runs on, the watchdog must starve.
+        stall_bus.send_signal(19)  # SIGSTOP
+        sock.settimeout(0.1)
+        fed = 0
+        end = time.monotonic() + 1.2
+        while time.monotonic() < end:
+            try:
+                if "WATCHDOG=1" in sock.recv(4096).decode().split("\n") and time.monotonic() > end - 0.8:
+                    fed += 1
+            except socket.timeout:
+                pass
+        stall_bus.send_signal(18)  # SIGCONT
+        if fed:
+            fail("%s: WATCHDOG=1 %d times while the bus was stopped" % (name, fed))
+        sock.settimeout(5)
+        try:
+            while "WATCHDOG=1" not in sock.recv(4096).decode().split("\n"):
+                pass
+        except socket.timeout:
+            fail("%s: no WATCHDOG=1 after the bus came back" % name)
+        print("%s: no WATCHDOG=1 while the bus was stopped, fed again after" % name)
     p.terminate()
     p.wait(10)
     sock.close()
@@ -104,6 +129,12 @@ try:
         print("umockdev-run or the recording missing: that part skipped")
     msgs = run("no-udev", address, [], ["--no-udev", "--sysfs-root=" + os.path.join(src, "tests/data/sysfs-empty")])
     print("no-udev: %d messages" % len(msgs))
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE,
+                           text=True)
+    procs.append(bus)
+    own_address = bus.stdout.readline().strip()
+    run("stalled-bus", own_address, [], ["--no-udev", "--sysfs-root=" + os.path.join(src, "tests/data/sysfs-empty")],
+        stall_bus=bus)
 finally:
     cleanup()
 print("PASS")

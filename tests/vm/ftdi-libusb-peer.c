@@ -114,8 +114,14 @@ int main(int argc, char **argv) {
                 if (libusb_submit_transfer(t[i]) == 0)
                         p.n_busy++;
         }
-        while (p.done < p.size && !p.error && p.n_busy > 0)
-                libusb_handle_events(ctx);
+        /* Gives up after 20 s without a byte moved (a stalled device must not hang the benchmark). */
+        for (size_t last = 0, idle = 0; p.done < p.size && !p.error && p.n_busy > 0 && idle < 20;) {
+                struct timeval tv = { 1, 0 };
+
+                libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+                idle = p.done == last ? idle + 1 : 0;
+                last = p.done;
+        }
         printf("done %zu\n", p.done);
         fflush(stdout);
         for (int i = 0; i < n; i++)

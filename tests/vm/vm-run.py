@@ -331,7 +331,14 @@ class Machine:
         if cmd == "ftdi-source":  # the benchmark: size bytes into the chardev, as fast as QEMU takes them
             if not self.ftdi:
                 return {"error": {"desc": "ftdi unplugged"}}
-            self.ftdi.sendall(bytes(range(256)) * (req["size"] // 256) + bytes(req["size"] % 256))
+            # Bounded: a guest that stopped reading the adapter must not hang the rig.
+            self.ftdi.settimeout(req.get("timeout", 60))
+            try:
+                self.ftdi.sendall(bytes(range(256)) * (req["size"] // 256) + bytes(req["size"] % 256))
+            except socket.timeout:
+                return {"error": {"desc": "ftdi-source: the chardev took no more for %d s" % req.get("timeout", 60)}}
+            finally:
+                self.ftdi.settimeout(None)
             return {"return": {}}
         if cmd == "ftdi-drain":
             if not self.ftdi:

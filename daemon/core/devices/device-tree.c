@@ -265,13 +265,17 @@ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
                 registry_remove_entry(t->registry, drv);
                 return r;
         }
-        /* The nubs below the device now hang below its driver, as on a Mac. */
+        /*
+         * The nubs below the device now hang below its driver, as on a Mac. Only the devices' nubs: a
+         * driver the matcher started on this nub (a user-space driver, whose claim of a USB interface
+         * binds usbfs) stays below its provider.
+         */
         for (;;) {
                 Entry *child = NULL;
 
                 children = entry_get_children(n->nub, t->registry->service_plane, &count);
                 for (unsigned i = 0; i < count; i++)
-                        if (children[i] != drv) {
+                        if (children[i] != drv && hashmap_get(&t->by_entry, &children[i]->id)) {
                                 child = children[i];
                                 break;
                         }
@@ -431,12 +435,28 @@ static int remove_device(DeviceTree *t, DeviceNode *n) {
         return 1;
 }
 
+/* Copies key from e's table into the new description when only e has it. */
+static int keep_key(const Entry *e, NubDescription *nub, const char *key) {
+        Value *v = value_dict_get(e->properties, key);
+
+        if (!v || value_dict_get(nub->properties, key))
+                return 0;
+        return value_dict_set(nub->properties, key, v);
+}
+
 static int change_device(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, NubDescription *nub, bool power) {
         Entry *e = n->nub;
         bool same;
         int r, changed, planes;
 
         n->sweep = t->sweep;
+        /*
+         * The driver host's mark of a crash loop is the daemon's, not the kernel's: a change (the kernel
+         * driver bound again after the loop, DESIGN.md) keeps it.
+         */
+        r = keep_key(e, nub, "IOUserServerCrashLoop");
+        if (r < 0)
+                return r;
         same = streq_ptr(nub->class_name, e->klass->name) && streq_ptr(nub->name, entry_get_name(e, NULL)) &&
                streq_ptr(nub->location, entry_get_location(e, NULL)) && value_equal(nub->properties, e->properties);
         if (!same && !streq_ptr(nub->class_name, e->klass->name)) {

@@ -15,7 +15,8 @@
  *   first use, have no Linux dictionary (they are folders, not devices:
  *   no SYSPATH, so tests/vm's "registry equals sysfs" ignores them) and stay.
  * - Kernel drivers: a bound driver is an IOLinuxKernelDriver entry named
- *   after the driver, between the nub and the nubs below it.
+ *   after the driver, between the nub and the nubs below it (drivers the
+ *   matcher started on the nub stay below the nub).
  * - IOUSB: USB devices below their parent USB device; root hubs below Root.
  * - IOPower: power-managed nubs below their power parents, devlinks as
  *   further power parents, IOPowerManagement (power-plane.h).

@@ -4,8 +4,11 @@
  * MatchPropertyTable, used by IOHIDDevice, IOHIDInterface and
  * IOHIDEventService). Each key the table has must equal the nub's:
  * Transport (+1000), LocationID (+2000, counted only with Transport),
- * VendorID (+5000), ProductID (+1000), VersionNumber, Manufacturer and
- * SerialNumber (+100 each; these three count only with VendorID),
+ * VendorID (+5000), the product (ProductID +1000, else a ProductIDArray
+ * entry +975, else ProductID under ProductIDMask +950, else a
+ * ProductIDArray entry under the mask +925), VersionNumber, Manufacturer,
+ * SerialNumber and PhysicalDeviceUniqueID (+100 each; the product and these
+ * count only with VendorID),
  * PrimaryUsagePage (+1100) and PrimaryUsage (+100), counted only when no
  * device usage matched, DeviceUsagePairs (any one pair) and
  * DeviceUsagePage/DeviceUsage (against the nub's DeviceUsagePairs: +100 for
@@ -27,6 +30,9 @@ enum {
         USAGE_SCORE = 100,
         VENDOR_SCORE = 5000,
         PRODUCT_SCORE = 1000,
+        PRODUCT_ARRAY_SCORE = 975,
+        PRODUCT_MASK_SCORE = 950,
+        PRODUCT_ARRAY_MASK_SCORE = 925,
         VERSION_SCORE = 100,
 };
 
@@ -95,6 +101,54 @@ static bool compare_usage_pairs(const Entry *e, const Value *table, int32_t *sco
         return matches;
 }
 
+static bool number_of(const Value *v, uint32_t *ret) {
+        if (!v || value_type(v) != VALUE_NUMBER)
+                return false;
+        *ret = (uint32_t) value_unsigned(v);
+        return true;
+}
+
+/* An entry of the table's ProductIDArray equal to the nub's ProductID under mask; -1 without the array. */
+static int product_in_array(const Value *array, bool have_mine, uint32_t mine, uint32_t mask) {
+        uint32_t want;
+
+        if (!array || value_type(array) != VALUE_ARRAY)
+                return -1;
+        for (size_t i = 0; have_mine && i < value_array_size(array); i++)
+                if (number_of(value_array_get(array, i), &want) && (want & mask) == (mine & mask))
+                        return 1;
+        return 0;
+}
+
+/*
+ * CompareProductID: the best of ProductID, ProductIDArray, ProductIDMask
+ * and the array under the mask that matched; false when a key present
+ * matched nothing and none matched.
+ */
+static bool compare_product(const Entry *e, const Value *table, int32_t *score) {
+        Value *single = value_dict_get(table, "ProductID"), *array = value_dict_get(table, "ProductIDArray");
+        Value *mask_v = value_dict_get(table, "ProductIDMask"), *nub = entry_get_property(e, "ProductID");
+        uint32_t mine = 0, want, mask = 0;
+        bool have_mine = number_of(nub, &mine), have_mask = number_of(mask_v, &mask);
+        bool single_ok = !single || (nub && value_equal(single, nub));
+        int in_array = product_in_array(array, have_mine, mine, UINT32_MAX);
+        int in_masked = have_mask ? product_in_array(array, have_mine, mine, mask) : -1;
+        bool mask_ok = !(single && have_mask && number_of(single, &want)) || (have_mine && (want & mask) == (mine & mask));
+        bool mask_scored = single && have_mask && number_of(single, &want) && have_mine && (want & mask) == (mine & mask);
+
+        if (single && single_ok)
+                *score += PRODUCT_SCORE;
+        else if (in_array == 1)
+                *score += PRODUCT_ARRAY_SCORE;
+        else if (mask_scored)
+                *score += PRODUCT_MASK_SCORE;
+        else if (in_masked == 1)
+                *score += PRODUCT_ARRAY_MASK_SCORE;
+        else
+                return single_ok && in_array != 0 && mask_ok && in_masked != 0;
+        return true;
+}
+
 /* The entry whose properties answer: an interface asks its device unless it is one of several. */
 static const Entry *answering_entry(Registry *reg, const Entry *e) {
         Entry *provider;
@@ -123,14 +177,18 @@ bool match_hid(Registry *reg, Entry *nub, const Value *table, int32_t *score, co
                 failed = "LocationID";
         else if (!compare(e, table, "VendorID", &vendor, VENDOR_SCORE))
                 failed = "VendorID";
-        else if (!compare(e, table, "ProductID", &product, PRODUCT_SCORE))
-                failed = "ProductID";
+        else if (!compare_product(e, table, &product))
+                failed = value_dict_get(table, "ProductIDArray") && !value_dict_get(table, "ProductID")
+                                 ? "ProductIDArray"
+                                 : "ProductID";
         else if (!compare(e, table, "VersionNumber", &version, VERSION_SCORE))
                 failed = "VersionNumber";
         else if (!compare(e, table, "Manufacturer", &version, VERSION_SCORE))
                 failed = "Manufacturer";
         else if (!compare(e, table, "SerialNumber", &version, VERSION_SCORE))
                 failed = "SerialNumber";
+        else if (!compare(e, table, "PhysicalDeviceUniqueID", &version, VERSION_SCORE))
+                failed = "PhysicalDeviceUniqueID";
         else if (!compare(e, table, "PrimaryUsagePage", &page, USAGE_BASE))
                 failed = "PrimaryUsagePage";
         else if (!compare(e, table, "PrimaryUsage", &primary, USAGE_SCORE))

@@ -24,6 +24,7 @@ const char *explain_outcome_to_string(ExplainOutcome o) {
 void explain_items_free(ExplainItem *items, unsigned n) {
         for (unsigned i = 0; i < n; i++) {
                 personality_unref(items[i].personality);
+                free(items[i].kernel_driver);
                 free(items[i].category);
         }
         free(items);
@@ -49,6 +50,41 @@ static ExplainOutcome outcome_of(CandidateState s) {
         default:
                 return EXPLAIN_NOT_RUN;
         }
+}
+
+/* The driver the matcher started on nub in place of its kernel driver, or NULL. */
+static const MatcherDriver *find_replacer(const Matcher *m, const Entry *nub) {
+        MatcherDriver *d;
+
+        for (unsigned i = 0; matcher_next_driver(m, &i, &d);)
+                if (d->nub_id == nub->id && d->kernel_driver && !(d->entry->state & ENTRY_STATE_INACTIVE))
+                        return d;
+        return NULL;
+}
+
+/*
+ * The kernel driver's item, first (matcher.h): the winner while it holds the
+ * default category, lost to the driver that replaced it. 0 when it has none.
+ */
+static int explain_kernel_driver(const Matcher *m, Entry *nub, ExplainItem *x) {
+        const MatcherDriver *d = find_replacer(m, nub);
+        Entry *holder = matcher_category_holder(m, nub, DEFAULT_CATEGORY);
+        const char *name;
+
+        if (d) {
+                name = d->kernel_driver;
+                x->outcome = EXPLAIN_LOST;
+                x->driver_id = d->id;
+        } else if (holder && matcher_kernel_driver_holds(holder) && !matcher_find_driver(m, holder->id)) {
+                name = entry_get_name(holder, NULL);
+                x->outcome = EXPLAIN_WINNER;
+                x->driver_id = holder->id;
+        } else
+                return 0;
+        x->passive_score = x->probe_score = KERNEL_DRIVER_PROBE_SCORE;
+        x->kernel_driver = strdup(name ?: "?");
+        x->category = strdup(DEFAULT_CATEGORY);
+        return x->kernel_driver && x->category ? 1 : -ENOMEM;
 }
 
 void matcher_set_prediction(Matcher *m, bool keep_saved_drivers) {
@@ -101,26 +137,32 @@ int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) 
         _cleanup_free_ CatalogueItem **items = NULL;
         const PassRecord *rec = hashmap_get(&m->records, &nub->id);
         ExplainItem *out;
-        unsigned n;
+        unsigned n, kernel;
         int r;
 
         r = catalogue_find_drivers(m->catalogue, nub, &items, &n);
         if (r < 0)
                 return r;
-        out = calloc(n ? n : 1, sizeof(*out));
+        out = calloc(n + 1, sizeof(*out));
         if (!out)
                 return -ENOMEM;
+        r = explain_kernel_driver(m, nub, &out[0]);
+        if (r < 0) {
+                explain_items_free(out, 1);
+                return r;
+        }
+        kernel = r;
         for (unsigned i = 0; i < n; i++) {
                 Personality *p = items[i]->personality;
                 const PassRecordItem *ri = record_find(rec, p);
-                ExplainItem *x = &out[i];
+                ExplainItem *x = &out[kernel + i];
                 MatchResult res;
                 Entry *holder;
 
                 x->personality = personality_ref(p);
                 x->category = strdup(matcher_category_of(p->dict));
                 if (!x->category) {
-                        explain_items_free(out, i + 1);
+                        explain_items_free(out, kernel + i + 1);
                         return -ENOMEM;
                 }
                 match_result_init(&res, p->dict);
@@ -154,10 +196,15 @@ int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n) 
                         x->driver_id = holder->id;
                 } else
                         x->outcome = EXPLAIN_NOT_RUN;
+                /* Held by a kernel driver: say which key would have let it replace it. */
+                if ((x->outcome == EXPLAIN_CATEGORY_HELD || x->outcome == EXPLAIN_LOST) && holder &&
+                    holder->id == x->driver_id && matcher_kernel_driver_holds(holder) &&
+                    !matcher_may_replace_kernel_driver(m, p))
+                        x->failed_key = KERNEL_DRIVER_REPLACE_KEY;
         }
         if (m->predict && !rec)
-                predict(out, n);
+                predict(out + kernel, n);
         *ret = out;
-        *ret_n = n;
+        *ret_n = kernel + n;
         return 0;
 }

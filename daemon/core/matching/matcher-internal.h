@@ -34,6 +34,7 @@ typedef struct Candidate {
         char *category;           /* owned */
         int32_t passive_score, score;
         bool hosted;
+        bool replaces_kernel;     /* may take the nub from a kernel driver (KERNEL_DRIVER_REPLACE_KEY) */
         CandidateState state;
         uint64_t driver_id;
 } Candidate;
@@ -101,6 +102,8 @@ void matcher_driver_drop(Matcher *m, uint64_t id);
 const char *matcher_category_of(const Value *table);
 /* The active client of nub holding category, or NULL (copyClientWithCategory). */
 Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *category);
+/* p may take a nub from its kernel driver: a driver server runs it and it says so (matcher.h). */
+bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p);
 /* A driver server must run p. */
 bool matcher_wants_host(const Matcher *m, const Personality *p);
 /* p is only there to merge IOProviderMergeProperties into its provider (or IOProviderParentMergeProperties). */

@@ -25,6 +25,7 @@ void matcher_driver_free(void *v) {
         entry_unref(d->entry);
         personality_unref(d->personality);
         free(d->category);
+        free(d->kernel_driver);
         free(d);
 }
 
@@ -48,13 +49,30 @@ const char *matcher_category_of(const Value *table) {
         return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : DEFAULT_CATEGORY;
 }
 
+bool matcher_kernel_driver_holds(const Entry *e) {
+        const char *name = entry_get_name(e, NULL);
+
+        return entry_conforms_to(e, KERNEL_DRIVER_CLASS) && !streq_ptr(name, KERNEL_DRIVER_USB_GENERIC);
+}
+
+bool matcher_kernel_driver_replaceable(const Entry *e) {
+        return matcher_kernel_driver_holds(e) && !streq_ptr(entry_get_name(e, NULL), KERNEL_DRIVER_USBFS);
+}
+
+bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p) {
+        Value *v = value_dict_get(p->dict, KERNEL_DRIVER_REPLACE_KEY);
+
+        return v && value_type(v) == VALUE_BOOLEAN && value_boolean(v) && matcher_wants_host(m, p);
+}
+
 /*
  * The active client of nub holding category, or NULL (copyClientWithCategory).
- * The matcher's record says it for the drivers it starts; a client it did not
- * start (a saved registry's) says it with its IOMatchCategory property.
+ * The matcher's record says it for the drivers it starts; a bound kernel
+ * driver holds the default category (matcher.h); a client it did not start
+ * (a saved registry's) says it with its IOMatchCategory property.
  */
 Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *category) {
-        Entry *const *children;
+        Entry *const *children, *kernel = NULL;
         unsigned n;
 
         children = entry_get_children(nub, m->registry->service_plane, &n);
@@ -66,6 +84,12 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
                         continue;
                 if (!d && m->set_aside_saved)
                         continue; /* a saved registry's driver, set aside (matcher_set_prediction()) */
+                if (!d && matcher_kernel_driver_holds(children[i])) {
+                        /* Said last: a driver that replaced it holds the category while its unbind is under way. */
+                        if (streq(category, DEFAULT_CATEGORY) && !kernel)
+                                kernel = children[i];
+                        continue;
+                }
                 if (!d) {
                         Value *v = entry_get_property(children[i], "IOMatchCategory");
 
@@ -74,7 +98,7 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
                 if (held && streq(held, category))
                         return children[i];
         }
-        return NULL;
+        return kernel;
 }
 
 bool matcher_wants_host(const Matcher *m, const Personality *p) {

@@ -120,7 +120,11 @@ static int gather_candidates(MatchJob *j) {
                 _cleanup_value_ Value *table = NULL;
                 MatchResult res;
 
-                if (matcher_category_holder(m, j->nub, category))
+                Entry *holder = matcher_category_holder(m, j->nub, category);
+                bool replaces = matcher_may_replace_kernel_driver(m, p);
+
+                /* A kernel driver's category is skipped too, unless p says it replaces it (matcher.h). */
+                if (holder && !(replaces && matcher_kernel_driver_replaceable(holder)))
                         continue;
                 match_result_init(&res, p->dict);
                 if (!match_passive(m->registry, j->nub, p->dict, MATCH_SKIP_PROVIDER_CLASS, &res))
@@ -146,6 +150,7 @@ static int gather_candidates(MatchJob *j) {
                         .passive_score = res.score,
                         .score = res.score,
                         .hosted = matcher_wants_host(m, p),
+                        .replaces_kernel = replaces,
                 };
                 j->n_cands++;
                 if (!c->category)
@@ -216,9 +221,11 @@ static int define_driver_class(ClassTable *classes, const Value *table, const ch
 
 /*
  * Creates the driver entry under the nub, not yet registered (startCandidate's
- * attach), and its record.
+ * attach), and its record (naming kernel, the kernel driver it takes the nub
+ * from, when not NULL).
  */
-static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret, MatcherDriver **ret_record) {
+static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry *kernel, Entry **ret,
+                               MatcherDriver **ret_record) {
         const char *class_name;
         Entry *drv;
         int r;
@@ -238,6 +245,14 @@ static int create_driver_entry(Matcher *m, Candidate *c, Entry *nub, Entry **ret
         r = entry_attach(drv, nub, m->registry->service_plane);
         if (r >= 0)
                 r = matcher_driver_add(m, drv, c, nub, ret_record);
+        if (r >= 0 && kernel) {
+                /* The host detaches it before Start (driver-host.c, kernel-driver.h). */
+                (*ret_record)->kernel_driver = strdup(entry_get_name(kernel, NULL));
+                if (!(*ret_record)->kernel_driver) {
+                        matcher_driver_drop(m, drv->id);
+                        r = -ENOMEM;
+                }
+        }
         if (r < 0) {
                 registry_remove_entry(m->registry, drv);
                 return r;
@@ -350,7 +365,7 @@ static bool job_probe_step(MatchJob *j) {
 static bool job_start_step(MatchJob *j) {
         Matcher *m = j->matcher;
         MatcherDriver *d;
-        Entry *holder;
+        Entry *holder, *kernel = NULL;
         Candidate *c;
         int r;
 
@@ -364,7 +379,11 @@ static bool job_start_step(MatchJob *j) {
                 return false;
         }
         holder = matcher_category_holder(m, j->nub, c->category);
-        if (holder) {
+        /* A kernel driver is outscored only by a candidate that may replace it (matcher.h). */
+        if (holder && matcher_kernel_driver_replaceable(holder) && c->replaces_kernel &&
+            c->score > KERNEL_DRIVER_PROBE_SCORE)
+                kernel = holder;
+        else if (holder) {
                 c->state = CAND_LOST;
                 c->driver_id = holder->id;
                 j->next++;
@@ -376,7 +395,7 @@ static bool job_start_step(MatchJob *j) {
         }
         j->waiting_resource = false;
 
-        r = create_driver_entry(m, c, j->nub, &j->starting, &d);
+        r = create_driver_entry(m, c, j->nub, kernel, &j->starting, &d);
         if (r < 0) {
                 log_warning("matcher: cannot create the driver entry for %s: %s", c->personality->name, strerror(-r));
                 c->state = CAND_START_FAILED;
@@ -543,7 +562,12 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
                 if (!d->started || !personality_in(&removed, d->personality))
                         continue;
                 nub = entry_get_parent(d->entry, m->registry->service_plane);
-                if (nub && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
+                /*
+                 * One that replaced a kernel driver gives the nub back to it (the host binds it again, and
+                 * its entry returns with the bind uevent): matching the nub before then would let another
+                 * personality take the category the kernel driver holds.
+                 */
+                if (nub && !d->kernel_driver && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
                         rematch[n_rematch++] = nub->id;
                 registry_terminate_entry(m->registry, d->entry, terminate_visit, m); /* frees d */
         }

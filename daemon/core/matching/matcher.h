@@ -35,6 +35,29 @@
 
 typedef struct Matcher Matcher;
 
+/*
+ * Kernel drivers (docs/drivers.md, "Kernel drivers"). A bound Linux driver,
+ * the IOLinuxKernelDriver entry the device tree makes below its nub, holds
+ * the nub's IODefaultMatchCategory as a driver started there with probe
+ * score KERNEL_DRIVER_PROBE_SCORE would: it was there first, so a candidate
+ * must score above it (Apple's order keeps the first on a tie). Only a
+ * personality run by a driver server that carries
+ * IOUserServerReplacesKernelDriver = true may take the nub from it; without
+ * the key a personality never does, whatever its score (it may still match
+ * in a category of its own). The one exception is the USB core's device
+ * driver "usb" (usb_generic), which Linux keeps bound under every usbfs
+ * user, as a device's configuration driver: it holds no category. And usbfs
+ * (an interface claimed by some process through /dev/bus/usb) holds the
+ * category but is never replaced: that is another program's driver. When a
+ * candidate takes the nub, its record names the kernel driver and the host
+ * detaches it before Start and binds it again when the driver ends.
+ */
+#define KERNEL_DRIVER_CLASS "IOLinuxKernelDriver"
+#define KERNEL_DRIVER_PROBE_SCORE 0
+#define KERNEL_DRIVER_REPLACE_KEY "IOUserServerReplacesKernelDriver"
+#define KERNEL_DRIVER_USB_GENERIC "usb"
+#define KERNEL_DRIVER_USBFS "usbfs"
+
 const char *match_notification_to_string(MatchNotification n); /* Apple's IOService* type string */
 
 /* Completion of a host call: r < 0 refuses (probe) or fails (start); score is the post-probe score. */
@@ -57,6 +80,7 @@ typedef struct MatcherDriver {
         bool hosted;              /* a driver host runs it (wants() said so) */
         bool started;             /* start succeeded: registered and matched */
         void *host;               /* weak: the host's slot (driver-host.c: the server running it), or NULL */
+        char *kernel_driver;      /* owned: the kernel driver it took the nub from (its name), or NULL */
 } MatcherDriver;
 
 typedef struct DriverHostOps {
@@ -104,11 +128,17 @@ void matcher_service_terminated(Matcher *m, Entry *e);
 
 /*
  * Replaces the catalogue with list: instances of removed personalities are
- * terminated (their nubs are matched again), registered nubs that an added
+ * terminated (their nubs are matched again, except those given back to their
+ * kernel driver), registered nubs that an added
  * personality matches are matched again, unchanged ones are left alone.
  * Returns the number of personalities added plus removed.
  */
 int matcher_reload(Matcher *m, const PersonalityList *list);
+
+/* e is a kernel driver's entry (IOLinuxKernelDriver) that holds its nub's default category. */
+bool matcher_kernel_driver_holds(const Entry *e);
+/* ... and that a personality with the key may replace (not usbfs). */
+bool matcher_kernel_driver_replaceable(const Entry *e);
 
 /* publishResource: sets key on IOResources (consuming value) and matches IOResources again; resumes starts waiting for it. */
 int matcher_publish_resource(Matcher *m, const char *key, Value *value);
@@ -132,13 +162,16 @@ typedef enum ExplainOutcome {
         EXPLAIN_LOST,          /* passed, but a better candidate won its category */
         EXPLAIN_WINNER,        /* started and running */
         EXPLAIN_NOT_RUN,       /* passed, no pass has run since (e.g. a reload just added it) */
+        /* (a kernel driver's item: EXPLAIN_WINNER while it holds the category, EXPLAIN_LOST once replaced) */
         _EXPLAIN_OUTCOME_MAX,
 } ExplainOutcome;
 
 typedef struct ExplainItem {
-        Personality *personality; /* owned reference */
+        Personality *personality; /* owned reference; NULL for a kernel driver's item */
+        char *kernel_driver;      /* owned: the kernel driver's name for its item, else NULL */
         ExplainOutcome outcome;
-        const char *failed_key;   /* static, for EXPLAIN_NO_MATCH */
+        const char *failed_key;   /* static, for EXPLAIN_NO_MATCH; KERNEL_DRIVER_REPLACE_KEY when a kernel
+                                   * driver holds the category and the personality lacks the key */
         int32_t passive_score;    /* after the family hook */
         int32_t probe_score;      /* after probe, when probed */
         char *category;           /* owned */
@@ -146,6 +179,9 @@ typedef struct ExplainItem {
 } ExplainItem;
 
 const char *explain_outcome_to_string(ExplainOutcome o);
-/* Candidates in catalogue order for the nub (best first). Free with explain_items_free(). */
+/*
+ * Candidates in catalogue order for the nub (best first), after the nub's kernel driver (bound, or replaced
+ * by a driver the matcher started) when it has one. Free with explain_items_free().
+ */
 int matcher_explain(Matcher *m, Entry *nub, ExplainItem **ret, unsigned *ret_n);
 void explain_items_free(ExplainItem *items, unsigned n);

@@ -16,6 +16,7 @@ typedef enum Want {
         WANT_STRINGS,     /* a string, or an array of strings (any one of them) */
         WANT_DICTIONARIES, /* a dictionary, or an array of dictionaries (any one of them) */
         WANT_STRING_OR_DICTIONARY,
+        WANT_BOOLEAN,
 } Want;
 
 /* The keys xnu's matchInternal/matchPassive and the catalogue read, and their types. */
@@ -40,6 +41,7 @@ static const struct {
         { "IOUserClientClass", WANT_STRING },
         { "IOUserClass", WANT_STRING },
         { "IOUserServerName", WANT_STRING },
+        { "IOUserServerReplacesKernelDriver", WANT_BOOLEAN }, /* ioregd's (matcher.h, kernel drivers) */
         { "IOKitDebug", WANT_INTEGER },
         { "IOPCIMatch", WANT_STRING },
         { "IOPCIPrimaryMatch", WANT_STRING },
@@ -136,6 +138,8 @@ static int check_one(const Value *v, Want want, char **ret_message) {
                 if (t == VALUE_STRING || t == VALUE_DICTIONARY)
                         return 0;
                 return fail(ret_message, "expected a string or a dictionary, got %s", got);
+        case WANT_BOOLEAN:
+                return t == VALUE_BOOLEAN ? 0 : fail(ret_message, "expected a boolean, got %s", got);
         }
         assert(!"unreachable");
         return -EINVAL;

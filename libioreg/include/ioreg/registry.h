@@ -47,13 +47,16 @@ extern "C" {
 /**
  * (ioregd addition) A whole plane in one call, with every property (what
  * `ioreg -l` shows): the entries in pre-order from Root, an entry with
- * several parents under each of them, one consistent picture.
+ * several parents under each of them, one consistent picture (read in
+ * pages, Registry1.GetPlanePage; the walk starts again when the registry
+ * changes under it, and gives up with NOT_READY after 16 such restarts).
  * @param entries on success a new array (the caller's) of objects: "id",
  *        "depth" (0 for Root), "name" and "location" (absent when none) in
  *        the plane, "classes" (the class, then its superclasses), "state"
  *        (the daemon's state bits), "busy", "busy_time_ns", "retain",
  *        "properties" (JSON as above); untouched on failure.
- * @return BAD_ARGUMENT for an unknown plane.
+ * @return BAD_ARGUMENT for an unknown plane, NOT_READY for a registry that
+ *         kept changing.
  */
 ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries);
 

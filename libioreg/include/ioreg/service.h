@@ -93,9 +93,13 @@ ioreg_return_t ioreg_kit_check_daemon(void);
  * @param candidates on success a new array (the caller's) of objects:
  *        "name", "bundle", "source", "outcome" (no-match, category-held,
  *        merged, probe-refused, start-failed, lost, winner, not-run),
- *        "failed_key" ("" unless no-match), "passive_score", "probe_score",
- *        "driver" (the entry ID it started or that holds its category, 0
- *        when none), "category"; untouched on failure.
+ *        "failed_key" ("" unless no-match, or
+ *        "IOUserServerReplacesKernelDriver" when a kernel driver holds the
+ *        category and the personality lacks that key), "passive_score",
+ *        "probe_score", "driver" (the entry ID it started or that holds its
+ *        category, 0 when none), "category"; untouched on failure. A bound
+ *        (or replaced) kernel driver comes first, with "bundle"
+ *        "IOLinuxKernelDriver" and "source" "" (docs/drivers.md).
  * @return NOT_FOUND for an unknown ID.
  */
 ioreg_return_t ioreg_catalogue_explain(uint64_t entry_id, json_t **candidates);

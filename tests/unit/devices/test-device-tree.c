@@ -241,6 +241,48 @@ static void test_bind_unbind(void **state) {
         assert_int_equal(registry_n_entries(f->registry), base + 4);
 }
 
+static void test_bind_leaves_drivers_below_nub(void **state) {
+        Fixture *f = *state;
+        Entry *a, *b, *user, *drv;
+
+        assert_int_equal(add(&f->tree, DEV_A), 1);
+        assert_int_equal(add(&f->tree, DEV_B), 1);
+        a = device_tree_find(&f->tree, DEV_A);
+        b = device_tree_find(&f->tree, DEV_B);
+        /* A driver the matcher started on A (a user-space driver): not a device's nub. */
+        assert_int_equal(registry_create_entry(f->registry, "IOService", &user), 0);
+        assert_int_equal(entry_attach(user, a, f->registry->service_plane), 0);
+
+        /* Its claim binds a kernel driver (usbfs): B moves below that driver, the user-space driver does not. */
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "usbfs" }),
+                1);
+        drv = service_parent(f, b);
+        assert_string_equal(entry_get_name(drv, NULL), "usbfs");
+        assert_ptr_equal(service_parent(f, drv), a);
+        assert_ptr_equal(service_parent(f, user), a);
+        assert_int_equal(n_service_children(f, a), 2);
+
+        assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_UNBIND, .syspath = DEV_A }), 1);
+        assert_ptr_equal(service_parent(f, b), a);
+        assert_ptr_equal(service_parent(f, user), a);
+}
+
+static void test_change_keeps_crash_loop_mark(void **state) {
+        Fixture *f = *state;
+        Entry *a;
+
+        assert_int_equal(add(&f->tree, DEV_A), 1);
+        a = device_tree_find(&f->tree, DEV_A);
+        /* The driver host marked a crash loop; then the kernel's driver is bound again (a change). */
+        assert_int_equal(entry_set_property_take(a, "IOUserServerCrashLoop", value_new_string("org.example.server")), 0);
+        assert_int_equal(
+                apply(&f->tree, (Device) { .action = DEVICE_ACTION_BIND, .syspath = DEV_A, .driver = "i8042" }),
+                1);
+        assert_string_equal(value_string(entry_get_property(a, "IOUserServerCrashLoop"), NULL), "org.example.server");
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "DRIVER"), NULL), "i8042");
+}
+
 static void test_change(void **state) {
         Fixture *f = *state;
         Entry *a;
@@ -268,6 +310,18 @@ static void test_change(void **state) {
                 0);
         assert_int_equal(f->tree.n_changed, 1);
         assert_int_equal(f->n_changed, 1);
+
+        /* The driver host's crash-loop mark is no description of the device: a change keeps it. */
+        assert_int_equal(entry_set_property_take(a, "IOUserServerCrashLoop", value_new_string("org.example")), 0);
+        assert_int_equal(
+                apply(&f->tree,
+                      (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_A, .modalias = "platform:b" }),
+                1);
+        assert_string_equal(value_string(value_dict_get(entry_get_property(a, "Linux"), "MODALIAS"), NULL),
+                            "platform:b");
+        assert_string_equal(value_string(entry_get_property(a, "IOUserServerCrashLoop"), NULL), "org.example");
+        f->tree.n_changed = 1;
+        f->n_changed = 1;
 
         /* A change of a device never seen adds it. */
         assert_int_equal(apply(&f->tree, (Device) { .action = DEVICE_ACTION_CHANGE, .syspath = DEV_E }), 1);
@@ -407,6 +461,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_add_finds_parents, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bind_unbind, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bind_leaves_drivers_below_nub, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_change_keeps_crash_loop_mark, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_change, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_move, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_remove_subtree, setup, teardown),

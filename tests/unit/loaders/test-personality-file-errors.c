@@ -82,6 +82,7 @@ static void test_malformed_json(void **state) {
                 "personality 'Data with company': key 'Blob': invalid $data: expected {\"$data\": \"BASE64\"} and nothing else",
                 "personality 'Data personality': expected a dictionary, got data",
                 "personality 'Score string': key 'IOProbeScore': expected an integer, got a string",
+                "personality 'Replaces string': key 'IOUserServerReplacesKernelDriver': expected a boolean, got a string",
                 "personality 'Array': expected a dictionary, got an array",
         };
         const char *path = PERSONALITIES "/malformed.json";

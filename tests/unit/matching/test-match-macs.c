@@ -223,11 +223,21 @@ static void test_arch_personalities(void **state _unused_) {
  * touch-display personalities fail at their HID keys.
  */
 static void test_hid_scores(void **state _unused_) {
-        static const char *const plists[] = { PLIST("apple-IOHIDFamily-IOHIDEventDriver-Info.plist"), NULL };
+        static const char *const plists[] = {
+                PLIST("apple-IOHIDFamily-IOHIDEventDriver-Info.plist"),
+                PLIST("voodooi2c-VoodooI2C-Info.plist"),
+                NULL,
+        };
         Mac mac;
         Entry *kbd;
 
-        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, plists, NULL);
+        /* The keyboard is 05ac:ffff: VendorID +5000, a ProductIDArray entry +975 (not +1000), usage 6: +1200. */
+        mac_load(&mac, DUMP("hackintosh-M17xR2-MacBookPro8,3-ioreg-l.txt"), false, plists,
+                 "Array", "{\"IOProviderClass\": \"IOHIDInterface\", \"IOClass\": \"K\", \"IOMatchCategory\": \"a\","
+                 " \"VendorID\": 1452, \"ProductIDArray\": [1, 65535], \"DeviceUsagePage\": 1, \"DeviceUsage\": 6}",
+                 "Masked", "{\"IOProviderClass\": \"IOHIDInterface\", \"IOClass\": \"K\", \"IOMatchCategory\": \"m\","
+                 " \"VendorID\": 1452, \"ProductID\": 255, \"ProductIDMask\": 255}",
+                 NULL);
         kbd = registry_get_entry(mac.registry, 0x100000330);
         assert_non_null(kbd);
         assert_string_equal(kbd->klass->name, "IOHIDInterface");
@@ -238,6 +248,10 @@ static void test_hid_scores(void **state _unused_) {
                          1200);
         assert_fails_at(&mac, kbd, "HID Buttons", "DeviceUsagePairs");
         assert_fails_at(&mac, kbd, "Peppy Touch Display", "Transport");
+        assert_verdict(&mac, kbd, "Array", "winner", 5000 + 975 + 100 + 1100);
+        assert_verdict(&mac, kbd, "Masked", "winner", 5000 + 950);
+        /* VoodooI2C's trackpad personality: Apple's vendor, but not product 628. */
+        assert_fails_at(&mac, kbd, "Custom MT2 Personality", "ProductIDArray");
         mac_done(&mac);
 }
 
@@ -297,6 +311,27 @@ static void test_parent_merge(void **state _unused_) {
         mac_done(&mac);
 }
 
+/*
+ * A saved IOResources says which resources were published: a candidate
+ * waiting for one the Mac did not have would never start (Macmini8,1 has
+ * IORTC, not "NoSuchResource").
+ */
+static void test_prediction_resources(void **state _unused_) {
+        Mac mac;
+        Entry *glan;
+
+        mac_load(&mac, DUMP("hackintosh-Macmini8,1-ioreg-l.txt"), false, NULL,
+                 "Needs RTC", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOClass\": \"A\", \"IOMatchCategory\": \"rtc\","
+                 " \"IOPCIMatch\": \"0x0d4f8086\", \"IOResourceMatch\": \"IORTC\"}",
+                 "Needs nothing there", "{\"IOProviderClass\": \"IOPCIDevice\", \"IOClass\": \"B\","
+                 " \"IOMatchCategory\": \"none\", \"IOPCIMatch\": \"0x0d4f8086\", \"IOResourceMatch\": \"NoSuchResource\"}",
+                 NULL);
+        glan = mac_entry(&mac, "GLAN", "IOPCIDevice", 0);
+        assert_verdict(&mac, glan, "Needs RTC", "winner", 0);
+        assert_fails_at(&mac, glan, "Needs nothing there", "IOResourceMatch");
+        mac_done(&mac);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iousbdevice_scored),
@@ -305,6 +340,7 @@ int main(void) {
                 cmocka_unit_test(test_hid_scores),
                 cmocka_unit_test(test_pci_tunnel),
                 cmocka_unit_test(test_parent_merge),
+                cmocka_unit_test(test_prediction_resources),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

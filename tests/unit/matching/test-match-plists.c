@@ -113,6 +113,13 @@ static bool has_driver(Fixture *f, Entry *nub, const char *name) {
         return driver_of(f, nub, name) != NULL;
 }
 
+/* The recording's Linux driver bound to nub (an IOLinuxKernelDriver entry named after it). */
+static bool has_kernel_driver(Fixture *f, Entry *nub, const char *name) {
+        Entry *drv = driver_of(f, nub, "IOLinuxKernelDriver");
+
+        return drv && streq_ptr(entry_get_name(drv, NULL), name);
+}
+
 static int64_t driver_score(Fixture *f, Entry *nub, const char *name) {
         Entry *drv = driver_of(f, nub, name);
 
@@ -198,29 +205,41 @@ static void test_recording_usb_keyboard(void **state) {
         assert_non_null(interface);
         assert_non_null(hub);
 
-        /* class 0x0c0320: AppleUSBEHCI's IOPCIClassMatch; any Intel device: itlwm's masked IOPCIPrimaryMatch. */
-        /* Codeless, itlwm cannot refuse in probe() as the real kext does, so it takes every Intel device. */
-        assert_true(has_driver(f, ehci, "itlwm"));
+        /*
+         * class 0x0c0320: AppleUSBEHCI's IOPCIClassMatch; any Intel device: itlwm's masked IOPCIPrimaryMatch.
+         * Linux's ehci-pci is bound: it holds the default category (matcher.h, kernel drivers) and neither
+         * codeless kext takes the controller; explain shows the kernel driver first, then why they did not.
+         */
+        assert_false(has_driver(f, ehci, "itlwm"));
         assert_false(has_driver(f, ehci, "AppleUSBEHCI"));
+        assert_true(has_kernel_driver(f, ehci, "ehci-pci"));
         {
                 ExplainItem *x;
                 unsigned n;
 
                 assert_int_equal(matcher_explain(f->matcher, ehci, &x, &n), 0);
-                /* Both in the default category at score 0 and 2000: itlwm (2000) wins, EHCI lost to it. */
-                assert_int_equal(explain_find(x, n, "itlwm", "itlwm")->outcome, EXPLAIN_WINNER);
-                assert_int_equal(explain_find(x, n, "AppleUSBEHCI", "AppleUSBEHCI")->outcome, EXPLAIN_LOST);
-                assert_int_equal(explain_find(x, n, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->outcome, EXPLAIN_NO_MATCH);
-                assert_string_equal(explain_find(x, n, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->failed_key, "IOPCIClassMatch");
+                assert_true(n > 0);
+                assert_null(x[0].personality);
+                assert_string_equal(x[0].kernel_driver, "ehci-pci");
+                assert_int_equal(x[0].outcome, EXPLAIN_WINNER);
+                assert_int_equal(explain_find(x + 1, n - 1, "itlwm", "itlwm")->outcome, EXPLAIN_CATEGORY_HELD);
+                assert_string_equal(explain_find(x + 1, n - 1, "itlwm", "itlwm")->failed_key,
+                                    "IOUserServerReplacesKernelDriver");
+                assert_int_equal(explain_find(x + 1, n - 1, "AppleUSBEHCI", "AppleUSBEHCI")->outcome,
+                                 EXPLAIN_CATEGORY_HELD);
+                assert_int_equal(explain_find(x + 1, n - 1, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->outcome,
+                                 EXPLAIN_NO_MATCH);
+                assert_string_equal(explain_find(x + 1, n - 1, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->failed_key,
+                                    "IOPCIClassMatch");
                 explain_items_free(x, n);
         }
 
         /* The keyboard: class 0 → IOUSBCompositeDriver (50000); IOUSBUserClientInit merged its user client. */
         assert_true(has_driver(f, keyboard, "IOUSBCompositeDriver"));
         assert_string_equal(value_string(entry_get_property(keyboard, "IOUserClientClass"), NULL), "IOUSBDeviceUserClientV2");
-        /* Its interface, HID boot keyboard 3/1/1 → IOUSBHIDDriver1 (50000); "Generic Mouse" wants protocol 2. */
-        assert_true(has_driver(f, interface, "IOUSBHIDDriver"));
-        assert_int_equal(driver_score(f, interface, "IOUSBHIDDriver"), 50000);
+        /* Its interface, HID boot keyboard 3/1/1: IOUSBHIDDriver1 would score 50000, but usbhid is bound. */
+        assert_false(has_driver(f, interface, "IOUSBHIDDriver"));
+        assert_true(has_kernel_driver(f, interface, "usbhid"));
         /* Hubs (class 9) have no driver among these personalities; the user-client merge still happened. */
         assert_false(has_driver(f, hub, "IOUSBCompositeDriver"));
         assert_non_null(entry_get_property(hub, "IOUserClientClass"));

@@ -126,6 +126,11 @@ def uid_of(pid):
     return None
 
 
+def unprivileged(uid):
+    """A driver server's user (daemon/drivers/driver-user.h: 61184-65519), or nobody."""
+    return uid is not None and (uid == 65534 or 61184 <= uid <= 65519)
+
+
 def write_personality(ctx, folder, env):
     with open(os.path.join(ctx.src, "personalities", PERSONALITY)) as f:
         doc = json.load(f)
@@ -169,10 +174,10 @@ def with_daemon(ctx, daemon, folder):
     if not port.startswith("/dev/pts/") or any(nprops.get(k) != v for k, v in want.items()) or \
             nprops.get("IOTTYDevice") != nprops.get("IOTTYBaseName", "") + nprops.get("IOTTYSuffix", "?"):
         problems.append(f"nub properties: {nprops}")
-    # The server: nobody, and nothing but its fd.
+    # The server: unprivileged (a user of its own in systemd's dynamic range, or nobody), and nothing but its fd.
     pids = server_pids()
-    if len(pids) != 1 or uid_of(pids[0]) != 65534:
-        problems.append(f"servers {pids}, uids {[uid_of(p) for p in pids]} (want one, nobody's 65534)")
+    if len(pids) != 1 or not unprivileged(uid_of(pids[0])):
+        problems.append(f"servers {pids}, uids {[uid_of(p) for p in pids]} (want one, unprivileged)")
     tried = props.get("IORegFTDITryOpen", {})
     if tried != {"/dev/ttyS0": "EACCES", node: "EACCES"}:
         problems.append(f"the server's opens of other nodes: {tried} (want EACCES for /dev/ttyS0 and {node})")
@@ -252,6 +257,9 @@ def run(ctx):
         if not system.wait_until(lambda: crash_looped(daemon), 60):
             problems.append("crash loop: no interface with IOUserServerCrashLoop")
         problems += give_back(ctx, daemon, "crash loop")
+        # ftdi_sio back after all that: its tty moves bytes as before.
+        if interface_driver() == "ftdi_sio":
+            problems += both_ways(ctx, "/dev/ttyUSB0", "ftdi_sio after the crash loop")
         os.unlink(os.path.join(folder, PERSONALITY))
         reload(daemon)
     finally:
