@@ -8,7 +8,7 @@
 IOREG_PACKAGES=(
         build-essential pkg-config meson ninja-build python3 usbutils
         libsystemd-dev libudev-dev libjansson-dev libcmocka-dev libplist-dev
-        dbus-daemon umockdev libumockdev-dev scdoc libusb-1.0-0-dev
+        dbus-daemon dbus-broker umockdev libumockdev-dev scdoc libusb-1.0-0-dev
         usb.ids pci.ids
         qemu-system-x86 linux-image-amd64 busybox-static udev iproute2 kmod
         libusb-1.0-0-dev

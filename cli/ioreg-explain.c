@@ -72,11 +72,51 @@ static int explain_node(FILE *f, const IoregNode *n, bool always, IoregExplainSo
         return 0;
 }
 
+/*
+ * -j: one object, {"schema": "org.ioreg.explain/1", "entries": [{"id", "name", "class",
+ * "candidates": [what the source answers, as ioreg_catalogue_explain() hands it out]}]}.
+ */
+static int explain_json(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
+                        void *userdata) {
+        json_auto_t *top = json_pack("{s:s, s:[]}", "schema", "org.ioreg.explain/1", "entries");
+        json_t *entries = json_object_get(top, "entries"); /* borrowed */
+        bool selected = selection_given(o);
+
+        if (!top)
+                return -ENOMEM;
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                const IoregNode *n = &t->nodes[i];
+                json_t *candidates = NULL; /* owned until packed */
+                char id[24];
+                int r;
+
+                if (selected ? !ioreg_node_matches(n, o) : !ioreg_node_is_service(n))
+                        continue;
+                r = source(userdata, n->id, &candidates);
+                if (r < 0)
+                        return r;
+                if (json_array_size(candidates) == 0 && !selected) {
+                        json_decref(candidates);
+                        continue;
+                }
+                snprintf(id, sizeof(id), "0x%llx", (unsigned long long) n->id);
+                if (json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", n->name,
+                                                             "class", n->classes && n->classes[0] ? n->classes[0] : "?",
+                                                             "candidates", candidates)) < 0)
+                        return -ENOMEM;
+        }
+        if (json_dumpf(top, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF)
+                return -EIO;
+        return 0;
+}
+
 int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
-                  void *userdata) {
+                  void *userdata, bool json) {
         bool selected = selection_given(o);
         int ret = 0;
 
+        if (json)
+                return explain_json(f, t, o, source, userdata);
         fprintf(f, "  %-14s %8s %8s  %-24s %s\n", "OUTCOME", "PASSIVE", "PROBE", "CATEGORY", "PERSONALITY");
         for (size_t i = 0; i < t->n_nodes; i++) {
                 const IoregNode *n = &t->nodes[i];

@@ -22,6 +22,6 @@ typedef int (*IoregExplainSource)(void *userdata, uint64_t id, json_t **ret);
 /* The daemon, through libioreg (ioreg_catalogue_explain()). */
 int ioreg_explain_from_daemon(void *userdata, uint64_t id, json_t **ret);
 
-/* Asks source entry by entry. */
+/* Asks source entry by entry; json: one JSON object (docs/ioreg-json.md). */
 int ioreg_explain(FILE *f, const IoregTree *t, const IoregPrintOptions *o, IoregExplainSource source,
-                  void *userdata);
+                  void *userdata, bool json);

@@ -6,7 +6,8 @@
  * "properties", -r makes "entries" the matched subtrees, -d limits depth.
  * Property values are in the project's one JSON form, as libioreg hands
  * them out (json-form.h: data as {"$data": base64}, big unsigned numbers as
- * {"$unsigned": digits}).
+ * {"$unsigned": digits}); with -x every number is a "0x..." string instead,
+ * as the text shows it. -L adds each entry's "linux" object (linux-facts.h).
  */
 
 #include <errno.h>
@@ -14,6 +15,46 @@
 #include <stdlib.h>
 
 #include "ioreg-print.h"
+#include "json-form.h"
+#include "linux-facts.h"
+
+/*
+ * -x: a copy of v with every number as a "0x..." string (an unsigned one above
+ * INT64_MAX too), as the text shows them; data keeps its one form. NULL: ENOMEM.
+ */
+static json_t *hex_numbers(json_t *v) {
+        char buf[24];
+
+        switch (json_form_type(v)) {
+        case JSON_FORM_NUMBER:
+                snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long) json_form_number(v));
+                return json_string(buf);
+        case JSON_FORM_ARRAY: {
+                json_t *a = json_array(), *item; /* item borrowed */
+                size_t i;
+
+                json_array_foreach(v, i, item)
+                        if (!a || json_array_append_new(a, hex_numbers(item)) < 0) {
+                                json_decref(a);
+                                return NULL;
+                        }
+                return a;
+        }
+        case JSON_FORM_DICTIONARY: {
+                json_t *d = json_object(), *item; /* item borrowed */
+                const char *key;
+
+                json_object_foreach(v, key, item)
+                        if (!d || json_object_set_new(d, key, hex_numbers(item)) < 0) {
+                                json_decref(d);
+                                return NULL;
+                        }
+                return d;
+        }
+        default:
+                return json_incref(v);
+        }
+}
 
 static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *o) {
         const IoregNode *n = &t->nodes[i];
@@ -43,7 +84,16 @@ static json_t *json_node(const IoregTree *t, size_t i, const IoregPrintOptions *
                 json_object_set_new(node, "busy_time_ms", json_integer((json_int_t) (n->busy_time_nsec / 1000000)));
         }
         if (ioreg_node_shows_properties(n, o))
-                json_object_set(node, "properties", n->properties);
+                json_object_set_new(node, "properties", o->hex ? hex_numbers(n->properties)
+                                                               : json_incref(n->properties));
+        if (o->linux_view) {
+                LinuxFacts f;
+
+                linux_facts_read(n->properties, true, &f);
+                if (!linux_facts_empty(&f) || f.subsystem)
+                        json_object_set_new(node, "linux", linux_facts_to_json(&f));
+                linux_facts_done(&f);
+        }
         return node;
 }
 

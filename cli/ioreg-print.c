@@ -8,8 +8,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ioreg-output.h"
+#include "linux-facts.h"
 
 static void show_class(Printer *p, const IoregNode *n) {
         size_t k = 0;
@@ -22,6 +24,27 @@ static void show_class(Printer *p, const IoregNode *n) {
                 k++;
         for (size_t i = k; i > 0; i--)
                 out_printf(p, "%s%s", n->classes[i - 1], i > 1 ? ":" : "");
+}
+
+/* -L: lsusb's and lspci's facts on the object line, after Apple's part of it. */
+static void show_linux(Printer *p, const IoregNode *n) {
+        LinuxFacts f;
+
+        linux_facts_read(n->properties, true, &f);
+        if (f.ids[0]) {
+                out_printf(p, "  ID %s", f.ids);
+                if (f.vendor)
+                        out_printf(p, " %s", f.vendor);
+                if (f.product)
+                        out_printf(p, " %s", f.product);
+        }
+        if (f.pci_address)
+                out_printf(p, "  pci %s", f.pci_address);
+        if (f.devnode)
+                out_printf(p, "  %s", f.devnode);
+        if (f.driver)
+                out_printf(p, "  driver %s", f.driver);
+        linux_facts_done(&f);
 }
 
 static void show(Printer *p, size_t i, unsigned depth, uint64_t bits) {
@@ -47,6 +70,8 @@ static void show(Printer *p, size_t i, unsigned depth, uint64_t bits) {
                         out_printf(p, " (%llu ms)", (unsigned long long) (n->busy_time_nsec / 1000000));
         }
         out_printf(p, ", retain %u>", n->retain);
+        if (p->o->linux_view)
+                show_linux(p, n);
         out_endl(p);
 
         if (!ioreg_node_shows_properties(n, p->o))
@@ -122,8 +147,8 @@ int ioreg_print_tree(FILE *f, const IoregTree *t, const IoregPrintOptions *o) {
         Printer p = { .f = f, .t = t, .o = o, .left = o->width, .bold_on = "", .bold_off = "" };
         const char *term = getenv("TERM");
 
-        /* termcap md/me as every terminal ioreg meets has them; nothing on a dumb one. */
-        if (o->bold && term && *term && !streq(term, "dumb")) {
+        /* termcap md/me as every terminal ioreg meets has them; nothing on a dumb one, nor into a pipe. */
+        if (o->bold && term && *term && !streq(term, "dumb") && isatty(fileno(f))) {
                 p.bold_on = "\033[1m";
                 p.bold_off = "\033[0m";
         }

@@ -24,6 +24,7 @@ typedef struct IoregPrintOptions {
         bool root;            /* -r: subtrees rooted at the matches */
         bool tree;            /* -t: with -r, the ancestors of each match too */
         bool no_dext_classes; /* -y: -c looks at the class, never IOUserClasses */
+        bool linux_view;      /* -L: what Linux knows after each object line (linux-facts.h); -j: a "linux" object */
         const char *class_name; /* -c, borrowed */
         const char *key;        /* -k, borrowed */
         const char *name;       /* -n, borrowed */

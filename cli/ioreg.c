@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ioreg/registry.h>
 #include <ioreg/service.h>
 
+#include "cli-bus.h"
 #include "ioreg-explain.h"
 #include "ioreg-monitor.h"
 #include "ioreg-predict.h"
@@ -32,7 +34,7 @@ static unsigned arg_monitor_count;    /* stop after this many events; 0: never *
 
 static void usage(FILE *f) {
         fprintf(f,
-                "usage: ioreg [-abfijlrsStxy] [-c class] [-d depth] [-k key] [-n name] [-p plane] [-w width]\n"
+                "usage: ioreg [-abfijlLrsStxy] [-c class] [-d depth] [-k key] [-n name] [-p plane] [-w width]\n"
                 "where options are:\n"
                 "\t-a archive output\n"
                 "\t-b show object name in bold\n"
@@ -40,7 +42,7 @@ static void usage(FILE *f) {
                 "\t-d limit tree to the specified depth\n"
                 "\t-f enable smart formatting\n"
                 "\t-i show object inheritance\n"
-                "\t-j JSON output (schema: docs/ioreg-json.md)\n"
+                "\t-j JSON output (schema: " IOREG_DOC_DIR "/ioreg-json.md)\n"
                 "\t-k list properties of objects with the specified key\n"
                 "\t-l list properties of all objects\n"
                 "\t-n list properties of objects with the specified name\n"
@@ -66,7 +68,13 @@ static void usage(FILE *f) {
                 "\t                   stop after COUNT events\n"
                 "\t--wait-quiet[=SEC] first wait up to SEC seconds (default 30) for the daemon\n"
                 "\t                   to be on the bus and the registry to be quiet\n"
-                "\t--help             show this help\n"
+                "\t-L, --linux        Linux's names after each object: vendor:product in hex with\n"
+                "\t                   the hwdb's names, PCI address, device node, kernel driver\n"
+                "\t                   (-j: a \"linux\" object in each entry)\n"
+                "\t-H, --host=[USER@]HOST[:PORT]\n"
+                "\t                   ask ioregd on HOST, over ssh (as busctl -H)\n"
+                "\t-h, --help         show this help\n"
+                "\t--version          show the version\n"
                 "\n"
                 "The registry is read from the ioregd daemon on $IOREG_BUS_ADDRESS, else the system bus.\n");
 }
@@ -84,10 +92,13 @@ static int parse_unsigned(const char *s, unsigned *ret) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_HELP, ARG_EXPLAIN, ARG_MONITOR, ARG_PERSONALITIES,
-               ARG_MAC_DRIVERS };
+        enum { ARG_WAIT_QUIET = 0x100, ARG_FROM, ARG_EXPLAIN, ARG_MONITOR, ARG_PERSONALITIES, ARG_MAC_DRIVERS,
+               ARG_VERSION };
         static const struct option options[] = {
-                { "help", no_argument, NULL, ARG_HELP },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "host", required_argument, NULL, 'H' },
+                { "linux", no_argument, NULL, 'L' },
                 { "wait-quiet", optional_argument, NULL, ARG_WAIT_QUIET },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "monitor", optional_argument, NULL, ARG_MONITOR },
@@ -99,12 +110,21 @@ static int parse_argv(int argc, char *argv[]) {
         bool width_set = false;
         int c;
 
-        /* Apple's option string, plus -j. */
-        while ((c = getopt_long(argc, argv, ":abc:d:fijk:ln:p:rsStw:xy", options, NULL)) >= 0)
+        /* Apple's option string, plus -j, -h, -H and -L. */
+        while ((c = getopt_long(argc, argv, ":abc:d:fhH:ijk:lLn:p:rsStw:xy", options, NULL)) >= 0)
                 switch (c) {
-                case ARG_HELP:
+                case 'h':
                         usage(stdout);
                         return 0;
+                case ARG_VERSION:
+                        printf("ioreg (ioregd) %s\n", IOREG_VERSION);
+                        return 0;
+                case 'H':
+                        if (cli_set_remote_host(optarg) < 0) {
+                                fprintf(stderr, "ioreg: invalid host '%s' (expected [USER@]HOST[:PORT])\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 case ARG_EXPLAIN:
                         arg_explain = true;
                         break;
@@ -184,6 +204,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'l':
                         arg_print.all_properties = true;
                         break;
+                case 'L':
+                        arg_print.linux_view = true;
+                        break;
                 case 'p':
                         arg_plane = optarg;
                         break;
@@ -243,15 +266,47 @@ static int parse_argv(int argc, char *argv[]) {
 static int wait_quiet(unsigned seconds) {
         ioreg_return_t rr = ioreg_kit_wait_for_daemon_quiet((uint64_t) seconds * 1000000);
 
+        if (rr == IOREG_RETURN_TIMEOUT && ioreg_kit_check_daemon() == IOREG_RETURN_NO_DEVICE) {
+                fprintf(stderr, "ioreg: ioregd did not appear on the bus within %u s\n", seconds);
+                (void) cli_explain_unreachable("ioreg");
+                return -ETIMEDOUT;
+        }
         if (rr == IOREG_RETURN_TIMEOUT) {
-                fprintf(stderr, "ioreg: the registry did not become quiet within %u s\n", seconds);
+                fprintf(stderr, "ioreg: the registry did not become quiet within %u s "
+                                "(ioreg --monitor shows what keeps it busy)\n", seconds);
                 return -ETIMEDOUT;
         }
         if (rr != IOREG_RETURN_SUCCESS) {
+                if (cli_explain_unreachable("ioreg"))
+                        return -EIO;
                 fprintf(stderr, "ioreg: waiting for the registry failed: %s\n", ioreg_return_string(rr));
                 return -EIO;
         }
         return 0;
+}
+
+/* -p with a plane the registry does not have: the planes it has, from Root's IORegistryPlanes. */
+static void print_invalid_plane(const char *plane) {
+        ioreg_registry_entry_t root = arg_from ? NULL : ioreg_registry_get_root_entry();
+        json_auto_t *planes = root ? ioreg_registry_entry_create_property(root, "IORegistryPlanes", 0) : NULL;
+        const char *name;
+        json_t *v; /* borrowed */
+        bool first = true;
+
+        if (root)
+                ioreg_object_release(root);
+        fprintf(stderr, "ioreg: invalid plane '%s'", plane);
+        if (!json_is_object(planes) || json_object_size(planes) == 0)
+                fprintf(stderr, " (the planes are IOService, IOPower, IOUSB and IODeviceTree)");
+        else {
+                fprintf(stderr, " (the registry's planes:");
+                json_object_foreach(planes, name, v) {
+                        fprintf(stderr, "%s %s", first ? "" : ",", name);
+                        first = false;
+                }
+                fprintf(stderr, ")");
+        }
+        fputc('\n', stderr);
 }
 
 /* ioreg --from: the saved registry, in memory, through the same walk as the daemon's GetPlane. */
@@ -287,9 +342,11 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         }
         r = ioreg_tree_fetch(plane, &error, ret);
         if (r == -ENXIO) {
-                fprintf(stderr, "ioreg: invalid plane '%s'\n", plane);
+                print_invalid_plane(plane);
                 return r;
         }
+        if (r < 0 && cli_explain_unreachable("ioreg"))
+                return r;
         if (r < 0) {
                 fprintf(stderr, "ioreg: cannot read the registry: %s\n",
                         error ? ioreg_return_string(error) : strerror(-r));
@@ -299,6 +356,34 @@ static int fetch(const char *plane, IoregTree *ret, IoregTree *ret_device_tree) 
         if (ret_device_tree && ioreg_tree_fetch(PLANE_DEVICE_TREE, NULL, ret_device_tree) < 0)
                 *ret_device_tree = (IoregTree) {};
         return 0;
+}
+
+/*
+ * -c/-k/-n that select nothing: Apple's ioreg prints nothing and exits 0, and
+ * scripts rely on that (`ioreg -rc X | grep`); a note on stderr says why.
+ */
+static void note_no_match(const IoregTree *t) {
+        bool class_known = false;
+
+        if (!arg_print.class_name && !arg_print.key && !arg_print.name)
+                return;
+        for (size_t i = 0; i < t->n_nodes; i++) {
+                if (ioreg_node_matches(&t->nodes[i], &arg_print))
+                        return;
+                for (char **c = t->nodes[i].classes; arg_print.class_name && c && *c; c++)
+                        class_known = class_known || streq(*c, arg_print.class_name);
+        }
+        fprintf(stderr, "ioreg: nothing in the %s plane matches", arg_plane);
+        if (arg_print.class_name)
+                fprintf(stderr, " -c %s", arg_print.class_name);
+        if (arg_print.key)
+                fprintf(stderr, " -k %s", arg_print.key);
+        if (arg_print.name)
+                fprintf(stderr, " -n %s", arg_print.name);
+        if (arg_print.class_name && !class_known)
+                fprintf(stderr, " (no entry of class %s in this plane; ioclasscount lists the classes)",
+                        arg_print.class_name);
+        fputc('\n', stderr);
 }
 
 static int run_monitor(void) {
@@ -313,7 +398,10 @@ static int run_monitor(void) {
                 if (r < 0)
                         return r;
         }
-        return ioreg_monitor(arg_json, arg_monitor_count);
+        /* Before subscribing: a missing daemon is said plainly, not as a failed subscription. */
+        if (cli_explain_unreachable("ioreg"))
+                return -EIO;
+        return ioreg_monitor(arg_json, arg_monitor_count, &arg_print);
 }
 
 static int run_explain(void) {
@@ -332,12 +420,12 @@ static int run_explain(void) {
                         r = ioreg_predictor_tree(p, arg_plane, &tree);
                 if (r < 0)
                         return r;
-                return ioreg_explain(stdout, &tree, &arg_print, ioreg_predictor_explain, p);
+                return ioreg_explain(stdout, &tree, &arg_print, ioreg_predictor_explain, p, arg_json);
         }
         r = fetch(arg_plane, &tree, NULL);
         if (r < 0)
                 return r;
-        return ioreg_explain(stdout, &tree, &arg_print, ioreg_explain_from_daemon, NULL);
+        return ioreg_explain(stdout, &tree, &arg_print, ioreg_explain_from_daemon, NULL, arg_json);
 }
 
 int main(int argc, char *argv[]) {
@@ -361,12 +449,13 @@ int main(int argc, char *argv[]) {
         else
                 r = fetch(arg_plane, &tree, arg_print.format ? &device_tree : NULL);
         if (r == -ENXIO && arg_from)
-                fprintf(stderr, "ioreg: invalid plane '%s'\n", arg_plane);
+                print_invalid_plane(arg_plane);
         else if (r < 0 && arg_from && r != -EBADMSG)
                 fprintf(stderr, "ioreg: cannot load %s: %s\n", arg_from, strerror(-r));
         if (r < 0)
                 return EXIT_FAILURE;
         arg_print.device_tree = device_tree.n_nodes > 0 ? &device_tree : NULL;
+        note_no_match(&tree);
         if (arg_archive)
                 r = ioreg_print_archive(stdout, &tree, &arg_print);
         else if (arg_json)

@@ -274,6 +274,12 @@ int manager_reload_catalogue(Manager *m) {
         r = matcher_reload(m->matcher, &m->personalities);
         if (r < 0)
                 return log_error_errno(r, "Failed to reload the catalogue: %m");
+        if (m->driver_host) {
+                unsigned n = driver_host_retry_crash_loops(m->driver_host);
+
+                if (n > 0)
+                        log_info("Matching %u nubs of crash-looped driver servers again.", n);
+        }
         log_info("Catalogue reloaded: %d personalities added or removed, %u in all.", r,
                  catalogue_size(m->catalogue));
         return 0;

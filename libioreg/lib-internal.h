@@ -56,6 +56,8 @@ typedef struct LibEntry {
         _Atomic uint64_t run;
         char *key;               /* owned: "class\nname\nsyspath" when the port made it, else NULL */
         json_t *last_properties; /* owned: the properties a terminated notification carried, else NULL */
+        json_t *notified_properties; /* owned: what the publish/match notification that delivered it carried; set
+                                      * before delivery, never changed after, else NULL */
 } LibEntry;
 
 /* A snapshot iterator over entry IDs (matching services, children, parents). */
@@ -80,6 +82,9 @@ ioreg_object_t lib_object_unref(ioreg_object_t o);
  * for any other entry (or out of memory).
  */
 char *lib_entry_terminated_field(const LibEntry *e, unsigned field);
+/* The same for any entry a notification delivered (the key is set), terminated or not: for when the
+ * daemon no longer answers for it (published and gone at once). NULL otherwise. */
+char *lib_entry_notified_field(const LibEntry *e, unsigned field);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
 char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties);
 

@@ -227,6 +227,22 @@ ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec) {
         }
 }
 
+ioreg_return_t ioreg_kit_check_daemon(void) {
+        _cleanup_bus_unlock_ sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r, has_owner = 0;
+
+        if (lib_bus_lock(&bus) != IOREG_RETURN_SUCCESS)
+                return IOREG_RETURN_IPC_ERROR;
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", IOREG_BUS_NAME);
+        if (r >= 0)
+                r = sd_bus_message_read_basic(reply, 'b', &has_owner);
+        if (r < 0)
+                return IOREG_RETURN_IPC_ERROR;
+        return has_owner ? IOREG_RETURN_SUCCESS : IOREG_RETURN_NO_DEVICE;
+}
+
 ioreg_return_t ioreg_service_wait_quiet(ioreg_service_t service, uint64_t timeout_usec) {
         if (!lib_entry_cast(service))
                 return IOREG_RETURN_BAD_ARGUMENT;

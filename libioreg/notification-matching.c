@@ -67,6 +67,7 @@ struct LibMatching {
         Queued *queue;                  /* owned: queue[head..n_queue) are waiting */
         unsigned head, n_queue, cap_queue;
         bool armed, overflowed, wake, replaying;
+        bool replay_ended;              /* the daemon's ReplayEnd for sub came (since Subscribe or Resync) */
         bool linked;                    /* in port->matchings */
         Hashmap known;                  /* id → Known (owned) */
 };
@@ -249,6 +250,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props
                 r = known_put(n, e, NULL);
                 if (r < 0)
                         return r;
+                e->notified_properties = json_incref(props); /* its own reference */
         }
         r = queue_push(n, (LibEntry *) lib_object_ref(&e->base), seq);
         if (r < 0) {
@@ -278,6 +280,13 @@ static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_mes
                         n->wake = true;
                 }
                 lib_port_wake(port);
+                return 0;
+        }
+        if (sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "ReplayEnd")) {
+                if (sd_bus_message_read(m, "tt", &sub, &seq) < 0 || !(n = find_subscription(port, sub, &shadow)))
+                        return 0;
+                if (!shadow)
+                        n->replay_ended = true;
                 return 0;
         }
         if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification"))
@@ -341,6 +350,7 @@ static ioreg_return_t subscribe_all(LibMatching *n) {
         ioreg_return_t rr;
 
         n->received_seq = n->acked_seq = n->shadow_seq = n->shadow_acked_seq = 0;
+        n->replay_ended = false;
         if (n->terminate_type) {
                 /* First the shadow: an entry terminated in between is then in known when its Terminated comes. */
                 rr = subscribe(n, IOREG_PUBLISH_NOTIFICATION, &n->shadow);
@@ -469,6 +479,12 @@ ioreg_object_t lib_matching_next(ioreg_object_t o) {
         return &e->base;
 }
 
+int ioreg_notification_replay_ended(ioreg_iterator_t notification) {
+        if (!notification || notification->kind != LIB_OBJECT_MATCHING)
+                return 0;
+        return ((LibMatching *) notification)->replay_ended;
+}
+
 int lib_matching_is_valid(ioreg_object_t o) {
         return !((LibMatching *) o)->overflowed;
 }
@@ -488,6 +504,7 @@ void lib_matching_reset(ioreg_object_t o) {
         queue_clear(n);
         n->acked_seq = n->received_seq;
         n->overflowed = false;
+        n->replay_ended = false; /* the Resync's replay ends with one more ReplayEnd */
         n->armed = false;
         n->wake = false;
         (void) lib_port_drain(n->port);

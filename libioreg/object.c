@@ -50,9 +50,13 @@ char *lib_entry_key_make(const char *class_name, const char *name, json_t *prope
 }
 
 char *lib_entry_terminated_field(const LibEntry *e, unsigned field) {
+        return e->last_properties ? lib_entry_notified_field(e, field) : NULL;
+}
+
+char *lib_entry_notified_field(const LibEntry *e, unsigned field) {
         const char *s = e->key, *end;
 
-        if (!e->last_properties || !s)
+        if (!s)
                 return NULL;
         for (; field > 0; field--) {
                 s = strchr(s, '\n');
@@ -71,6 +75,7 @@ static void object_free(ioreg_object_t o) {
 
                 free(e->key);
                 json_decref(e->last_properties);
+                json_decref(e->notified_properties);
                 free(e);
                 break;
         }
@@ -179,7 +184,14 @@ static ioreg_return_t object_class(ioreg_object_t object, char **ret) {
         r = lib_bus_lock(&bus);
         if (r != IOREG_RETURN_SUCCESS)
                 return r;
-        return entry_class(bus, e, ret);
+        r = entry_class(bus, e, ret);
+        /* Gone since its notification (published and terminated at once): its class never changes. */
+        if (r == IOREG_RETURN_NO_DEVICE || r == IOREG_RETURN_NOT_FOUND) {
+                *ret = lib_entry_notified_field(e, 0);
+                if (*ret)
+                        return IOREG_RETURN_SUCCESS;
+        }
+        return r;
 }
 
 ioreg_return_t ioreg_object_get_class(ioreg_object_t object, ioreg_name_t class_name) {

@@ -45,6 +45,16 @@ ioreg_return_t ioreg_registry_entry_create_properties(ioreg_registry_entry_t ent
         return r < 0 ? lib_return_from_errno(r) : IOREG_RETURN_SUCCESS;
 }
 
+json_t *ioreg_registry_entry_copy_notification_properties(ioreg_registry_entry_t entry) {
+        LibEntry *e = lib_entry_cast(entry);
+        json_t *props; /* borrowed */
+
+        if (!e)
+                return NULL;
+        props = e->notified_properties ? e->notified_properties : e->last_properties;
+        return props ? json_deep_copy(props) : NULL;
+}
+
 json_t *ioreg_registry_entry_search_property(ioreg_registry_entry_t entry, const char *plane, const char *key,
                                              uint32_t options) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;

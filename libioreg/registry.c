@@ -59,6 +59,12 @@ static ioreg_return_t entry_string(ioreg_registry_entry_t entry, const char *mem
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         rr = lib_entry_call(bus, e, &reply, member, "s", plane ? plane : "");
+        /* Gone since its notification: the name it had then (as a terminated one keeps it). */
+        if ((rr == IOREG_RETURN_NO_DEVICE || rr == IOREG_RETURN_NOT_FOUND) && !plane && streq(member, "GetName")) {
+                *ret = lib_entry_notified_field(e, 1);
+                if (*ret)
+                        return IOREG_RETURN_SUCCESS;
+        }
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         r = sd_bus_message_read_basic(reply, 's', &s);

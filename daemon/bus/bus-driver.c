@@ -170,6 +170,9 @@ static int method_copy_provider_fd(sd_bus_message *call, void *userdata, sd_bus_
                 /* sd-bus sends a dup: the daemon keeps its own copy, to revoke (device-access.h). */
                 return sd_bus_reply_method_return(call, "h", fd);
         case EBUSY:
+                return sd_bus_error_setf(error, IOREG_ERROR_EXCLUSIVE_ACCESS,
+                                         "The provider of 0x%" PRIx64 " is open by another client, or a kernel "
+                                         "driver holds its interface.", id);
         case ESTALE:
                 return reply_host_error(error, r, id);
         case ENODEV:

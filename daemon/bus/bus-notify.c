@@ -137,10 +137,26 @@ static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES);
 }
 
+/* ReplayEnd: what existed is out; what follows happened after the subscription. */
+static int send_replay_end(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        BusNotify *b = userdata;
+        int r;
+
+        r = new_signal(b, owner, "ReplayEnd", &msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(msg, "tt", id, last_seq);
+        if (r < 0)
+                return r;
+        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES);
+}
+
 static const NotifyHubOps hub_ops = {
         .send_matching = send_matching,
         .send_interest = send_interest,
         .send_overflow = send_overflow,
+        .send_replay_end = send_replay_end,
         .may_send = may_send,
 };
 
@@ -400,6 +416,9 @@ static const sd_bus_vtable notify_vtable[] = {
                                             "t", argument, "a{sv}", properties),
                                 0),
         SD_BUS_SIGNAL_WITH_ARGS("Overflow",
+                                SD_BUS_ARGS("t", subscription, "t", sequence),
+                                0),
+        SD_BUS_SIGNAL_WITH_ARGS("ReplayEnd",
                                 SD_BUS_ARGS("t", subscription, "t", sequence),
                                 0),
         SD_BUS_VTABLE_END,

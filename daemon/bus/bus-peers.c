@@ -263,8 +263,10 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                 if (sd_bus_message_exit_container(m) < 0)
                         return 0;
         }
-        if (queued <= BUS_PEER_QUEUED_READING)
-                peer_confirm_upto(ps, p, mark);
+        /* What the bus still holds of what was sent by then is unread; the rest reached the peer's socket. */
+        if (queued == UINT32_MAX)
+                return 0;
+        peer_confirm_upto(ps, p, queued <= BUS_PEER_QUEUED_READING ? mark : mark - ((uint64_t) queued < mark ? (uint64_t) queued : mark));
         return 0;
 }
 

@@ -18,6 +18,10 @@
 #include "device-access.h"
 #include "log.h"
 
+#ifndef HIDIOCREVOKE
+#define HIDIOCREVOKE _IOW('H', 0x0D, int) /* Linux 6.12; Debian 12's headers predate it */
+#endif
+
 #define USB_DEVICE_MAJOR 189 /* usbfs character devices (linux/usb.h) */
 #define INPUT_MAJOR 13
 #define USB_MAX_INTERFACES 32
@@ -95,6 +99,15 @@ static int child_node(const char *dir, const char *prefix, const char *devdir, c
         return r;
 }
 
+/* DEVNAME as a path: the kernel's uevent gives it relative to /dev, udev absolute. */
+static int devname_path(const char *devname, char **ret) {
+        if (devname[0] == '/')
+                return (*ret = strdup(devname)) ? 0 : -ENOMEM;
+        if (strstr(devname, ".."))
+                return -EINVAL;
+        return asprintf(ret, "/dev/%s", devname) < 0 ? -ENOMEM : 0;
+}
+
 int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
         const char *syspath = linux_key(nub, "SYSPATH"), *subsystem = linux_key(nub, "SUBSYSTEM");
         const char *devtype = linux_key(nub, "DEVTYPE"), *devname = linux_key(nub, "DEVNAME");
@@ -121,8 +134,8 @@ int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
                 interface = (int) n;
         } else if (streq_ptr(subsystem, "usb") && streq_ptr(devtype, "usb_device")) {
                 r = usbfs_path(syspath, &path);
-                if (r == -ENODEV && devname)
-                        r = (path = strdup(devname)) ? 0 : -ENOMEM;
+                if (r == -ENODEV && devname && *devname)
+                        r = devname_path(devname, &path);
         } else if (streq_ptr(subsystem, "hid")) {
                 if (asprintf(&dir, "%s/hidraw", syspath) < 0)
                         return -ENOMEM;
@@ -130,7 +143,7 @@ int device_access_path(const Entry *nub, char **ret_path, int *ret_interface) {
         } else if (streq_ptr(subsystem, "input") && !devname)
                 r = child_node(syspath, "event", "input/", &path);
         else if (devname && *devname)
-                r = (path = strdup(devname)) ? 0 : -ENOMEM;
+                r = devname_path(devname, &path);
         else
                 r = -ENODEV;
         if (r < 0)
@@ -200,6 +213,21 @@ int device_access_open(const Entry *nub, unsigned flags, int *ret_fd) {
         return 0;
 }
 
+/* Whether the character device rdev is a hidraw node (its major is dynamic: sysfs says). */
+static bool is_hidraw(dev_t rdev) {
+        char path[64], target[PATH_MAX];
+        const char *slash;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/subsystem", major(rdev), minor(rdev));
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+                return false;
+        target[n] = '\0';
+        slash = strrchr(target, '/');
+        return streq(slash ? slash + 1 : target, "hidraw");
+}
+
 int device_access_revoke(int fd) {
         struct stat st;
         int revoked = 0;
@@ -221,6 +249,11 @@ int device_access_revoke(int fd) {
                                 revoked = 1;
                 return revoked;
         default:
-                return 0;
+                if (!is_hidraw(st.st_rdev))
+                        return 0;
+                /* Older kernels have no HIDIOCREVOKE: the server's copy lasts until it exits. */
+                if (ioctl(fd, HIDIOCREVOKE, NULL) < 0)
+                        return errno == EINVAL || errno == ENOTTY ? 0 : -errno;
+                return 1;
         }
 }

@@ -47,9 +47,10 @@ int device_access_path(const Entry *nub, char **ret_path, int *ret_interface);
 
 /*
  * Ends what the kernel lets us end of the access through fd, for every holder of the same open file
- * (the server's dup included): evdev EVIOCREVOKE; usbfs: the interfaces claimed through it are released.
- * Other nodes (ttys, hidraw on kernels without a revoke) keep working until the server closes its dup:
- * the server is stopped, and killed if it does not stop. Does not close fd. Returns 1 when something was
- * revoked, 0 when the node has no revoke, or a negative errno.
+ * (the server's dup included): evdev EVIOCREVOKE; hidraw HIDIOCREVOKE (Linux 6.12 and later); usbfs:
+ * the interfaces claimed through it are released. Other nodes (ttys, block devices, hidraw on older
+ * kernels) keep working until the server closes its dup: the server is stopped, and killed if it does not
+ * stop. Does not close fd. Returns 1 when something was revoked, 0 when the node has no revoke, or a
+ * negative errno.
  */
 int device_access_revoke(int fd);

@@ -122,7 +122,7 @@ void driver_server_send_termination(DriverServer *s, Entry *driver) {
                                 .message = IO_MESSAGE_SERVICE_IS_TERMINATED,
                         };
                 if (c && c->kind == CALL_STOP && driver->registry) {
-                        /* Apple's phase 2: the entry (and so its nub) stays until Stop has returned or timed out. */
+                        /* Apple's phase 2: the entry (so its nub) stays until Stop has returned or timed out. */
                         entry_hold_removal(driver);
                         c->ends_access = true;
                 }

@@ -67,6 +67,7 @@ typedef struct HostCall {
         bool instance;              /* start: holds one of the server's instances until it replies */
         bool ends_access;           /* stop: its end (reply, timeout, exit) closes the provider and lets
                                      * the driver's entry, held until then, leave the registry */
+        bool holds_entry;           /* start: the driver's entry (so its nub) stays until the call ends */
         MatcherDone done;           /* probe and start: told exactly once */
         void *token;                /* borrowed */
         sd_bus_slot *slot;          /* owned while sent */
@@ -95,6 +96,7 @@ struct DriverServer {
         unsigned n_instances;       /* instances started or starting */
         bool retiring;              /* its last instance stopped: it exits by itself */
         bool signalled;             /* we sent it SIGTERM or SIGKILL */
+        bool retry;                 /* given up on, reset by a reload: its crash-looped nubs are matched again */
         DriverBackoff backoff;
         uint64_t *rematch;          /* owned: nub IDs to match again after the back-off */
         unsigned n_rematch, cap_rematch;

@@ -200,7 +200,10 @@ static void host_start(void *userdata, Entry *nub, MatcherDriver *driver, Matche
                 .instance = true,
                 .done = done,
                 .token = token,
+                .holds_entry = true,
         };
+        /* A nub that goes during Start waits for the Stop that follows it (on_start_reply()). */
+        entry_hold_removal(driver->entry);
         driver_server_submit(s, c);
 }
 
@@ -298,9 +301,38 @@ void driver_host_reset_crash_loops(DriverHost *h) {
                 DriverServer *s = v;
 
                 driver_backoff_reset(&s->backoff);
-                if (s->state == SERVER_FAILED)
+                if (s->state == SERVER_FAILED) {
                         s->state = SERVER_IDLE;
+                        s->retry = true;
+                }
         }
+}
+
+unsigned driver_host_retry_crash_loops(DriverHost *h) {
+        _cleanup_free_ Entry **nubs = NULL;
+        unsigned n = 0, cap = 0;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&h->registry->by_id, &i, NULL, &v);) {
+                Entry *e = v;
+                const char *name = value_string(entry_get_property(e, "IOUserServerCrashLoop"), NULL);
+                DriverServer *s = name ? hashmap_get(&h->servers, name) : NULL;
+
+                if (!s || !s->retry || (e->state & ENTRY_STATE_INACTIVE) || GROW(nubs, cap, n + 1) < 0)
+                        continue;
+                nubs[n++] = entry_ref(e);
+        }
+        for (unsigned i = 0; hashmap_next(&h->servers, &i, NULL, &v);)
+                ((DriverServer *) v)->retry = false;
+        /* Outside the walk: matching may add and remove entries. */
+        for (unsigned i = 0; i < n; i++) {
+                if (entry_remove_property(nubs[i], "IOUserServerCrashLoop") >= 0)
+                        entry_announce_properties(nubs[i]);
+                if (nubs[i]->registry && !(nubs[i]->state & ENTRY_STATE_INACTIVE))
+                        (void) matcher_register_service(h->matcher, nubs[i]);
+                entry_unref(nubs[i]);
+        }
+        return n;
 }
 
 int driver_host_check_in(DriverHost *h, const char *sender, pid_t pid, uid_t uid, const char *server_name) {

@@ -88,8 +88,15 @@ int driver_host_load_specs(DriverHost *h, PersonalityList *list);
 /* The daemon is on the bus: servers can be launched and called now (the ones waiting are launched). */
 int driver_host_attach_bus(DriverHost *h, sd_bus *bus);
 
-/* The catalogue was reloaded: servers given up on may be tried again. */
+/* The catalogue is being reloaded: servers given up on may be tried again. */
 void driver_host_reset_crash_loops(DriverHost *h);
+/*
+ * After the reload's rematch: each nub marked IOUserServerCrashLoop by a server
+ * driver_host_reset_crash_loops() reset loses the mark and is matched again, so
+ * that an unchanged personality is retried (its server may have been fixed on
+ * disk). Returns how many nubs.
+ */
+unsigned driver_host_retry_crash_loops(DriverHost *h);
 
 /*
  * CheckIn from sender (a unique bus name) whose bus credentials are pid

@@ -21,9 +21,13 @@ void driver_call_free(HostCall *c) {
         if (!c)
                 return;
         if (c->ends_access) {
-                /* The Stop ended (returned, failed, timed out, or its server went): access ends, the entry may go. */
+                /* The Stop ended (returned, failed, timed out, its server went): access ends, the entry may go. */
                 c->ends_access = false;
                 driver_host_end_access(c->server->host, c->driver_id);
+                entry_release_removal(c->driver);
+        }
+        if (c->holds_entry) {
+                c->holds_entry = false;
                 entry_release_removal(c->driver);
         }
         sd_bus_slot_unref(c->slot);

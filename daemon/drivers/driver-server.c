@@ -67,11 +67,12 @@ DriverServer *driver_server_free(DriverServer *s) {
         /* The matcher is torn down with us and abandons its jobs: nobody is told, no entry let go. */
         while ((c = s->queued)) {
                 s->queued = c->next;
+                c->holds_entry = false;
                 driver_call_free(c);
         }
         while ((c = s->sent)) {
                 s->sent = c->next;
-                c->ends_access = false;
+                c->ends_access = c->holds_entry = false;
                 driver_call_free(c);
         }
         driver_spec_done(&s->spec);

@@ -14,8 +14,14 @@
 
 #include "personality-file.h"
 
-#define PERSONALITY_DIR_VENDOR "/usr/share/ioreg/personalities"
-#define PERSONALITY_DIR_ADMIN "/etc/ioreg/personalities"
+/*
+ * ${datadir}/ioreg/personalities and ${sysconfdir}/ioreg/personalities of the
+ * build's prefix: meson defines them for this layer and every user of it
+ * (daemon/meson.build), so an installed daemon reads where it was installed.
+ */
+#if !defined(PERSONALITY_DIR_VENDOR) || !defined(PERSONALITY_DIR_ADMIN)
+#error "PERSONALITY_DIR_VENDOR and PERSONALITY_DIR_ADMIN come from meson (ioreg_loaders_dep)"
+#endif
 
 /* Recognised entry names: *.json and *.plist files, *.kext and *.dext bundle folders. */
 bool personality_dirs_entry_name_valid(const char *name);

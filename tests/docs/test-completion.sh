@@ -87,7 +87,7 @@ if [ "$mode" = static ]; then
         expect_words "ioregd --personalities=" "$work/dumps" ioregd --personalities = "$work/dum"
         expect_words "ioregd --snapshot-plane=" "IODeviceTree" ioregd --snapshot-plane = IOD
         expect_has "ioregd --" "--personalities=" ioregd --
-        expect_words "ioclasscount --h" "--help" ioclasscount --h
+        expect_words "ioclasscount --h" "--help --host=" ioclasscount --h
 
         # Class names from a saved registry on the line, through the build's tools.
         dump=$src/tests/data/ioreg/qemu-MacPro7,1-ioreg-tree.txt

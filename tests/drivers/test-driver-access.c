@@ -16,10 +16,15 @@
  * - the UART goes while its driver hangs in Stop: the nub stays in the
  *   registry until the Stop times out, the server is killed, then the nub
  *   goes; the FIDO key goes with a driver that stops at once: its Stop has
- *   returned before its nub leaves.
+ *   returned before its nub leaves;
+ * - a UART plugged in goes while its driver's Start is under way: the nub
+ *   stays until Start returned (a Start that succeeds gets Stop, and the
+ *   nub waits for that too).
  */
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -73,7 +78,27 @@ static const char uart_recording[] =
         "\"AccessUSB\": { \"IOProviderClass\": \"IOUSBHostDevice\", \"idVendor\": 4176, \"idProduct\": 288, "  \
         "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestAccessUSBDriver\", "                          \
         "\"IOUserServerName\": \"org.ioreg.test.access-usb\", \"IOUserServerExecutable\": \"@SERVER@\", "    \
-        "\"TestCopyFD\": \"\", \"TestReadFD\": true, " SERVER_ENV " }"
+        "\"TestCopyFD\": \"\", \"TestReadFD\": true, " SERVER_ENV " }, "                               \
+        "\"AccessSlow\": { \"IOProviderClass\": \"IOSerialBSDClient\", \"IOTTYDevice\": \"ttyS5\", "             \
+        "\"IOClass\": \"IOUserService\", \"IOUserClass\": \"TestSlowDriver\", "                               \
+        "\"IOUserServerName\": \"org.ioreg.test.access-slow\", \"IOUserServerExecutable\": \"@SERVER@\", "   \
+        "\"TestStartSleepMs\": 2000, " SERVER_ENV " }"
+
+/* Another UART, plugged in during the test (its driver is slow to start). */
+static const char uart2_recording[] =
+        "P: /devices/pnp0/00:05\n"
+        "E: SUBSYSTEM=pnp\n"
+        "E: DRIVER=serial\n"
+        "\n"
+        "P: /devices/pnp0/00:05/tty/ttyS5\n"
+        "N: ttyS5\n"
+        "E: DEVNAME=/dev/ttyS5\n"
+        "E: SUBSYSTEM=tty\n"
+        "E: MAJOR=4\n"
+        "E: MINOR=69\n"
+        "A: dev=4:69\n"
+        "A: type=4\n";
+#define UART2 "/sys/devices/pnp0/00:05/tty/ttyS5"
 
 typedef struct AccessTest {
         UMockdevTestbed *testbed; /* owned */
@@ -174,6 +199,30 @@ static bool read_descriptor(DriverTest *t, const void *arg) {
                memcmp(buf, fido_device_descriptor, sizeof(fido_device_descriptor)) == 0;
 }
 
+/* How many of pid's descriptors are open on the file named target (readlink of /proc/PID/fd/N). */
+static unsigned fds_on(pid_t pid, const char *target) {
+        char dir[64], path[384], link[256];
+        struct dirent *de;
+        unsigned n = 0;
+        DIR *d;
+
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int) pid);
+        d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                ssize_t len;
+
+                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+                len = readlink(path, link, sizeof(link) - 1);
+                if (len <= 0)
+                        continue;
+                link[len] = '\0';
+                n += streq(link, target);
+        }
+        closedir(d);
+        return n;
+}
+
 /* Reads what the driver sent to the device (the controlling side of its node), within 10 s. */
 static void expect_from_driver(int dev_fd, const char *want) {
         struct pollfd p = { .fd = dev_fd, .events = POLLIN };
@@ -204,7 +253,9 @@ static void test_access(void **state) {
         AccessTest *a = *state;
         DriverTest *t = &a->t;
         uint64_t tty_drv, hid_a, hid_b, usb_drv, tty_nub, hid_nub;
-        _cleanup_free_ char *res_a = NULL, *res_b = NULL, *res_usb = NULL;
+        _cleanup_free_ char *res_a = NULL, *res_b = NULL, *res_usb = NULL, *node = NULL;
+        char pts_path[64];
+        unsigned pts;
         _cleanup_free_ uint64_t *found = NULL;
         unsigned n_found = 0;
         int tty_fd, hid_fd;
@@ -262,6 +313,13 @@ static void test_access(void **state) {
         assert_string_equal(res_a, "success");
         assert_string_equal(res_b, "exclusive access and device already open");
 
+        /* ioregd keeps its own copy of the tty's fd (the pty's slave side umockdev made) while the driver runs. */
+        node = string_prop(t, tty_drv, "TestFDNode");
+        assert_non_null(node);
+        assert_true(sscanf(node, "136:%u", &pts) == 1);
+        snprintf(pts_path, sizeof(pts_path), "/dev/pts/%u", pts);
+        assert_int_equal(fds_on(t->daemon.pid, pts_path), 1);
+
         /* The UART goes while its driver hangs in Stop: the nub waits for the Stop's timeout (5 s). */
         tty_nub = driver_test_parent(t, tty_drv);
         tty_pid = (pid_t) driver_test_number(t, tty_drv, "TestServerPID");
@@ -276,8 +334,9 @@ static void test_access(void **state) {
         waited = now_msec() - t0;
         assert_true(waited >= 4000); /* DRIVER_STOP_TIMEOUT_USEC, less the time to see the stop file */
         assert_true(gone(t, &tty_drv));
-        /* It ignored SIGTERM (blocked in its loop): killed. */
+        /* It ignored SIGTERM (blocked in its loop): killed. ioregd's copy of the fd was closed. */
         assert_true(driver_test_wait(t, exited, &tty_pid, 10000));
+        assert_int_equal(fds_on(t->daemon.pid, pts_path), 0);
 
         /* The FIDO key goes; its driver stops at once: its Stop returned before the nub left. */
         hid_nub = driver_test_parent(t, hid_a);
@@ -293,9 +352,50 @@ static void test_access(void **state) {
         assert_true(driver_test_wait(t, exited, &hid_pid, 10000));
 }
 
+/* The driver's "starting-ID" file is there: *arg is ID. */
+static bool starting(DriverTest *t, const void *arg) {
+        char pattern[512];
+        glob_t g = {};
+        bool found;
+
+        snprintf(pattern, sizeof(pattern), "%s/starting-*", t->stop_dir);
+        found = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1;
+        if (found)
+                *(uint64_t *) arg = strtoull(strrchr(g.gl_pathv[0], '-') + 1, NULL, 16);
+        globfree(&g);
+        return found;
+}
+
+/* The device goes while its driver's Start is under way: the nub waits for Start, then for Stop. */
+static void test_removal_during_start(void **state) {
+        AccessTest *a = *state;
+        DriverTest *t = &a->t;
+        GError *error = NULL;
+        uint64_t drv = 0, nub, t0;
+
+        assert_true(umockdev_testbed_add_from_string(a->testbed, uart2_recording, &error));
+        umockdev_testbed_uevent(a->testbed, "/sys/devices/pnp0/00:05", "add");
+        umockdev_testbed_uevent(a->testbed, UART2, "add");
+        /* Start is under way (it sleeps 2 s): the device goes now. */
+        assert_true(driver_test_wait(t, starting, &drv, 10000));
+        t0 = now_msec();
+        nub = driver_test_parent(t, drv);
+        assert_true(nub != 0);
+        umockdev_testbed_uevent(a->testbed, UART2, "remove");
+        umockdev_testbed_remove_device(a->testbed, UART2);
+        /* The nub stays until Start returned (here it fails: its instance is gone when it sets properties). */
+        usleep(500 * 1000);
+        assert_false(gone(t, &nub));
+        assert_false(gone(t, &drv));
+        assert_true(driver_test_wait(t, gone, &nub, 10000));
+        assert_true(now_msec() - t0 >= 1500); /* Start's 2 s, less the time to see its file */
+        assert_true(gone(t, &drv));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_access, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_removal_during_start, setup, teardown),
         };
 
         return cmocka_run_group_tests_name("device access for driver servers", tests, NULL, NULL);

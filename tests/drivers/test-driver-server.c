@@ -17,9 +17,14 @@
  *                              and leaves what it reads back within 10 s in
  *                              the file "read-ID", so the test sees both ways
  *   TestReadFD true            with TestCopyFD "": reads without writing
+ *                              (a failed read leaves "error ERRNO")
+ *   TestReadTimeoutMs N        how long the read waits (default 10 s)
+ *   TestTryDetach true         tries USBDEVFS_DISCONNECT of interface 0
+ *                              through the fd: TestDetachErrno (0 or errno)
  *   TestCopyFDAfterOther true  waits (up to 10 s) for another instance's
  *                              "fd-ID" file first (see below)
  *   TestHangInStop true        stop never returns (the daemon must kill it)
+ *   TestStartSleepMs N         start leaves "starting-ID", then sleeps N ms
  *
  * A started instance sets TestStarted, TestServerPID, TestServerUID and
  * TestServerGroups (its number of supplementary groups) on its entry. With $TEST_STOP_DIR (IOUserServerEnvironment), stop and the
@@ -28,13 +33,15 @@
  * taken leaves "fd-ID".
  */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <poll.h>
+#include <linux/usbdevice_fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -91,21 +98,32 @@ static void wait_for_other_fd(void) {
 
 /* What comes back through fd within 10 s, into the file "read-ID" (a child reads: start must not wait). */
 static void read_back(ioreg_driver *d, int fd) {
+        json_t *timeout = json_object_get(ioreg_driver_get_properties(d), "TestReadTimeoutMs");
         const char *dir = getenv("TEST_STOP_DIR");
-        struct pollfd p = { .fd = fd, .events = POLLIN };
         char path[512], buf[256];
-        ssize_t n;
+        ssize_t n = -1;
         int out;
 
         if (!dir || fork() != 0)
                 return;
-        if (poll(&p, 1, 10000) == 1 && (n = read(fd, buf, sizeof(buf))) > 0) {
-                snprintf(path, sizeof(path), "%s/read-%llx", dir, (unsigned long long) ioreg_driver_get_id(d));
-                out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (out >= 0 && write(out, buf, (size_t) n) == n)
-                        close(out);
-        }
+        /* A blocking read (usbfs has no POLLIN for its descriptors); SIGALRM ends the wait. */
+        alarm(json_is_integer(timeout) ? (unsigned) (json_integer_value(timeout) / 1000) : 10);
+        n = read(fd, buf, sizeof(buf));
+        /* A read that fails says why (a revoked evdev node: ENODEV). */
+        if (n < 0)
+                n = snprintf(buf, sizeof(buf), "error %d\n", errno);
+        snprintf(path, sizeof(path), "%s/read-%llx", dir, (unsigned long long) ioreg_driver_get_id(d));
+        out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out >= 0 && n > 0 && write(out, buf, (size_t) n) == n)
+                close(out);
         _exit(0);
+}
+
+/* Detaching interface 0's kernel driver through the fd: EACCES when ioregd dropped its privileges. */
+static int try_detach(int fd) {
+        struct usbdevfs_ioctl cmd = { .ifno = 0, .ioctl_code = USBDEVFS_DISCONNECT };
+
+        return ioctl(fd, USBDEVFS_IOCTL, &cmd) < 0 ? errno : 0;
 }
 
 /* The provider's fd: its node recorded, TEXT written, what comes back read (the test is the device). */
@@ -126,6 +144,8 @@ static void copy_fd(ioreg_driver *d, const char *text, json_t *mine) {
                 snprintf(node, sizeof(node), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
                 json_object_set_new(mine, "TestFDNode", json_string(node));
         }
+        if (json_is_true(json_object_get(ioreg_driver_get_properties(d), "TestTryDetach")))
+                json_object_set_new(mine, "TestDetachErrno", json_integer(try_detach(fd)));
         if (*text && write(fd, text, strlen(text)) != (ssize_t) strlen(text))
                 fprintf(stderr, "cannot write to the provider's fd: %m\n");
         if (*text || json_is_true(json_object_get(ioreg_driver_get_properties(d), "TestReadFD")))
@@ -138,6 +158,10 @@ static ioreg_return_t test_start(ioreg_driver *d, void *userdata) {
         const char *nub_class = json_string_value(json_object_get(props, "TestRegisterNub"));
         ioreg_return_t r;
 
+        if (json_is_integer(json_object_get(props, "TestStartSleepMs"))) {
+                touch("starting", d);
+                usleep((useconds_t) json_integer_value(json_object_get(props, "TestStartSleepMs")) * 1000);
+        }
         if (strcmp(behavior(d), "fail-start") == 0) {
                 fprintf(stderr, "failing start as asked\n");
                 return IOREG_RETURN_ERROR;
@@ -191,6 +215,7 @@ int main(void) {
                 { "TestAccessDriver", test_probe, test_start, test_stop, test_message },
                 { "TestAccessDriverB", test_probe, test_start, test_stop, test_message },
                 { "TestAccessUSBDriver", test_probe, test_start, test_stop, test_message },
+                { "TestSlowDriver", test_probe, test_start, test_stop, test_message },
         };
 
         return ioreg_driver_server_run(classes, sizeof(classes) / sizeof(classes[0]), NULL);

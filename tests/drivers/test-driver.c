@@ -249,6 +249,14 @@ static bool crash_loop_shown(DriverTest *t, const void *arg) {
         return s && strcmp(s, "org.ioreg.test.drivers") == 0;
 }
 
+static int reload(DriverTest *t);
+
+static bool running_again(DriverTest *t, const void *arg) {
+        uint64_t drv = 0, res = *(const uint64_t *) arg;
+
+        return driver_test_find_one(t, "TestDriver", &drv) == 1 && !crash_loop_shown(t, &res);
+}
+
 static void test_crash_rematch_backoff(void **state) {
         DriverTest *t = *state = start(RESOURCES_DRIVER("TestDriver", "TestCategory", ""));
         uint64_t res = resources_id(t), drv = 0;
@@ -277,6 +285,11 @@ static void test_crash_rematch_backoff(void **state) {
         /* The limit (driver-backoff.h: 5 crashes in a minute), no more, and nothing runs it now. */
         assert_int_equal(kills, 5);
         assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 0);
+
+        /* A reload with the personality unchanged tries the server again (issue 20): the nub is matched
+         * again, the driver runs, and IOUserServerCrashLoop is gone from the nub. */
+        assert_true(reload(t) >= 0);
+        assert_true(driver_test_wait(t, running_again, &res, 15000));
 }
 
 static bool stopped(DriverTest *t, const void *arg) {

@@ -57,6 +57,17 @@ grep -Eq '^  winner +42 +42  BSDWaiter +"Waiter" \(org.ioreg.test.waiter\) start
 grep -Eq '^  no-match .*"Never" \(org.ioreg.test.waiter\) failed at IOResourceMatch$' "$work/explain.txt" ||
         fail "no no-match line for Never: $(cat "$work/explain.txt")"
 [ -z "$(entry_id NeverStarts)" ] || fail "a personality waiting for a missing resource started"
+# The same as JSON (issue 20: JSON everywhere).
+"$ioreg" --explain -j -c IOResources | python3 -c '
+import json, sys
+top = json.load(sys.stdin)
+assert top["schema"] == "org.ioreg.explain/1", top
+[entry] = top["entries"]
+assert entry["class"] == "IOResources" and entry["id"].startswith("0x"), entry
+by_name = {c["name"]: c for c in entry["candidates"]}
+assert by_name["Waiter"]["outcome"] == "winner" and by_name["Waiter"]["passive_score"] == 42, by_name
+assert by_name["Never"]["outcome"] == "no-match" and by_name["Never"]["failed_key"] == "IOResourceMatch", by_name
+' || fail "ioreg --explain -j: $("$ioreg" --explain -j -c IOResources)"
 
 # 2. A new personality on SIGHUP is matched; the unchanged one keeps its driver.
 cat > "$work/personalities/second.json" <<'JSON'

@@ -42,8 +42,8 @@ RULES = {
     # snapshot loader for --from. It reads the JSON form, never the bus (no wire-json.h, no
     # bus-client.h); of the value model only what turns a saved registry's Values into that
     # form, and the MacRoman names ioreg prints.
-    'cli': COMMON + ['common/wire:json-form.h', 'common/value:value-json.h', 'common/value:macroman.h',
-                     'daemon/core/registry', 'daemon/loaders:snapshot.h',
+    'cli': COMMON + ['common/wire:json-form.h', 'common/wire:protocol.h', 'common/value:value-json.h',
+                     'common/value:macroman.h', 'daemon/core/registry', 'daemon/loaders:snapshot.h',
                      # ioreg --from --personalities --explain: the matcher's prediction in process.
                      'daemon/core/matching', 'daemon/loaders:personality-dirs.h',
                      'daemon/loaders:personality-file.h'],

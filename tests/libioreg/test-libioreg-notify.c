@@ -84,6 +84,13 @@ static void test_matching_notification_contract(void **state) {
         assert_int_equal(ioreg_object_get_class(it, name), IOREG_RETURN_SUCCESS);
         assert_string_equal(name, "IOServiceUserNotification");
         assert_int_equal(drain(term), 0); /* terminate types replay nothing */
+        /* The daemon's ReplayEnd: the replay of each is over (it fits the window: it came with the priming). */
+        for (unsigned i = 0; i < 50 && !(ioreg_notification_replay_ended(it) && ioreg_notification_replay_ended(term));
+             i++)
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+        assert_int_equal(ioreg_notification_replay_ended(it), 1);
+        assert_int_equal(ioreg_notification_replay_ended(term), 1);
+        assert_int_equal(ioreg_notification_replay_ended(NULL), 0);
         /* Not drained yet: a new device is queued but makes no callback. */
         mouse = add_mouse(7);
         wait_for_count(mouse_matching(), 1);

@@ -92,6 +92,9 @@ int device_tree_init(DeviceTree *t, Registry *reg, Entry *platform) {
 }
 
 void device_tree_done(DeviceTree *t) {
+        for (unsigned i = 0; i < t->n_anchors; i++)
+                entry_unref(t->anchors[i].entry);
+        t->n_anchors = 0;
         power_plane_done(&t->power);
         firmware_tree_done(&t->firmware);
         hashmap_done(&t->by_syspath);
@@ -128,9 +131,50 @@ static DeviceNode *find_ancestor(const DeviceTree *t, const char *syspath) {
         return NULL;
 }
 
-static Entry *service_parent_for(const DeviceTree *t, const DeviceNode *ancestor) {
+static void publish(DeviceTree *t, Entry *e, unsigned state);
+
+/*
+ * The anchor of a top-level device's folder (device-tree.h), made and published on first use;
+ * NULL for other folders, or when it cannot be made (the device then hangs below the platform).
+ */
+static Entry *anchor_for(DeviceTree *t, const char *syspath) {
+        const char *p = strstr(syspath, "/devices/"), *end;
+        const char *klass;
+        char folder[32];
+        Entry *e;
+
+        if (!p)
+                return NULL;
+        p += strlen("/devices/");
+        end = strchrnul(p, '/');
+        if (!*end || (size_t) (end - p) >= sizeof(folder))
+                return NULL; /* the folder itself is the device: it is no anchor's */
+        memcpy(folder, p, end - p);
+        folder[end - p] = '\0';
+        if (strncmp(folder, "pci", 3) == 0 && strchr(folder, ':'))
+                klass = "IOPCIBridge";
+        else if (streq(folder, "virtual"))
+                klass = "IOLinuxDevice";
+        else
+                return NULL;
+        for (unsigned i = 0; i < t->n_anchors; i++)
+                if (streq(t->anchors[i].folder, folder))
+                        return t->anchors[i].entry;
+        if (t->n_anchors >= ELEMENTSOF(t->anchors) || registry_create_entry(t->registry, klass, &e) < 0)
+                return NULL;
+        if (entry_set_name(e, NULL, folder) < 0 || entry_attach(e, t->platform, t->registry->service_plane) < 0) {
+                registry_remove_entry(t->registry, e);
+                return NULL;
+        }
+        snprintf(t->anchors[t->n_anchors].folder, sizeof(t->anchors[0].folder), "%s", folder);
+        t->anchors[t->n_anchors++].entry = entry_ref(e);
+        publish(t, e, NUB_STATE);
+        return e;
+}
+
+static Entry *service_parent_for(DeviceTree *t, const DeviceNode *ancestor, const char *syspath) {
         if (!ancestor)
-                return t->platform;
+                return anchor_for(t, syspath) ?: t->platform;
         return ancestor->driver ?: ancestor->nub;
 }
 
@@ -300,7 +344,9 @@ static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool
 }
 
 static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
-        DeviceNode *n, *ancestor;
+        /* First: an anchor made here comes before the nub, in IDs and in publication. */
+        Entry *parent = service_parent_for(t, find_ancestor(t, d->syspath), d->syspath);
+        DeviceNode *n;
         Entry *e;
         int r, q;
 
@@ -319,8 +365,7 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         r = n->syspath ? apply_description(e, nub) : -ENOMEM;
         if (r < 0)
                 goto fail;
-        ancestor = find_ancestor(t, d->syspath);
-        r = entry_attach(e, service_parent_for(t, ancestor), t->registry->service_plane);
+        r = entry_attach(e, parent, t->registry->service_plane);
         if (r < 0)
                 goto fail;
         if (n->usb_device) {

@@ -7,7 +7,13 @@
  * Placement (DESIGN.md, issue "udev → registry"):
  * - IOService: each nub below the nub of its nearest sysfs ancestor that has
  *   one, or below that ancestor's kernel-driver entry when a driver is
- *   bound; top-level devices below the platform expert.
+ *   bound; top-level devices below the platform expert, except that the
+ *   devices of a PCI host bridge's folder (/sys/devices/pci0000:00) hang
+ *   below an IOPCIBridge entry named after it (a Mac's PCI root) and those
+ *   of /sys/devices/virtual below one IOLinuxDevice entry "virtual", so the
+ *   hardware is not buried among virtual devices. These anchors are made on
+ *   first use, have no Linux dictionary (they are folders, not devices:
+ *   no SYSPATH, so tests/vm's "registry equals sysfs" ignores them) and stay.
  * - Kernel drivers: a bound driver is an IOLinuxKernelDriver entry named
  *   after the driver, between the nub and the nubs below it.
  * - IOUSB: USB devices below their parent USB device; root hubs below Root.
@@ -39,6 +45,11 @@ typedef struct DeviceTree {
         Hashmap by_entry;        /* nub or driver entry id → DeviceNode * (borrowed) */
         PowerPlane power;        /* the IOPower plane's links and root */
         FirmwareTree firmware;   /* the IODeviceTree plane's nodes */
+        struct {
+                char folder[32];  /* "pci0000:00", "virtual" */
+                Entry *entry;     /* owned reference */
+        } anchors[16];           /* top-level folders with an entry of their own (above) */
+        unsigned n_anchors;
         uint64_t sweep;          /* resync generation */
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */

@@ -16,6 +16,7 @@ static const Family *const families[] = {
 /* Class, superclass: Apple's chains, shortened to what Linux can show. */
 static const char *const classes[][2] = {
         { "IOPCIDevice", "IOService" },
+        { "IOPCIBridge", "IOService" },
         { "IOUSBHostDevice", "IOService" },
         { "IOUSBHostInterface", "IOService" },
         { "IOSerialBSDClient", "IOService" },

@@ -155,7 +155,11 @@ int power_plane_init(PowerPlane *p, Registry *reg, Entry *root_domain, PowerPlan
                 .userdata = userdata,
         };
         p->states = power_states_new();
-        return p->states ? 0 : -ENOMEM;
+        if (!p->states)
+                return -ENOMEM;
+        /* Once, on the root domain: the same three states for every device, and in each
+         * entry's IOPowerManagement they made most of `ioreg -l` (a Mac shows none there). */
+        return entry_set_property(root_domain, "PowerStates", p->states);
 }
 
 void power_plane_done(PowerPlane *p) {
@@ -185,8 +189,6 @@ static Value *pm_dict_new(const PowerPlane *p, const char *status, const char *c
                 r = value_dict_set_take(pm, "RuntimeStatus", value_new_string(status));
         if (r >= 0 && control)
                 r = value_dict_set_take(pm, "Control", value_new_string(control));
-        if (r >= 0)
-                r = value_dict_set(pm, "PowerStates", p->states);
         return r < 0 ? NULL : TAKE_PTR(pm);
 }
 

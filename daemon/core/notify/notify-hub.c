@@ -46,6 +46,8 @@ struct Notifier {
         QueueItem *queue;       /* owned ring buffer */
         unsigned q_head, q_len, q_cap;
         unsigned n_live;        /* queued items that are not replay */
+        unsigned replay_left;   /* replay items still queued */
+        bool replay_end_due;    /* the replay's end is still to be told (send_replay_end) */
         Hashmap queued;         /* entry id → entry (borrowed; the queue holds it): publish-like merging */
         bool linked;            /* in its NotifierList (by_type or interests) */
         Notifier *prev, *next;  /* weak: in that list */
@@ -192,7 +194,7 @@ static const HashmapOps interests_ops = HASHMAP_OPS_U64(interest_list_free);
 static void queue_clear(Notifier *n) {
         for (unsigned i = 0; i < n->q_len; i++)
                 entry_unref(n->queue[(n->q_head + i) % n->q_cap].entry);
-        n->q_head = n->q_len = n->n_live = 0;
+        n->q_head = n->q_len = n->n_live = n->replay_left = 0;
         hashmap_done(&n->queued);
         n->queued = HASHMAP_INIT(&u64_hash_ops);
 }
@@ -280,18 +282,39 @@ static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uin
         return 0;
 }
 
+/* The replay's marker, once its last item is out: before any live event, whatever the window. */
+static void end_replay_if_done(NotifyHub *hub, Notifier *n) {
+        int r;
+
+        if (!n->replay_end_due || n->replay_left > 0 || n->overflowed)
+                return;
+        n->replay_end_due = false;
+        if (!hub->ops->send_replay_end)
+                return;
+        r = hub->ops->send_replay_end(hub->userdata, n->owner->name, n->id, n->sent);
+        if (r < 0)
+                log_debug("notify: cannot send the replay end of %" PRIu64 " to %s: %s", n->id, n->owner->name,
+                          strerror(-r));
+}
+
 /* Sends queued events while the window is open. */
 static void pump(NotifyHub *hub, Notifier *n) {
+        end_replay_if_done(hub, n);
         while (n->q_len > 0 && window_open(hub, n)) {
                 QueueItem item = queue_pop(n);
+
+                if (item.replay && n->replay_left > 0)
+                        n->replay_left--;
 
                 if (n->kind == NOTIFIER_MATCHING && match_notification_has_replay(n->type) &&
                     !in_required_state(item.entry, n->type)) {
                         entry_unref(item.entry); /* left the state before its turn */
+                        end_replay_if_done(hub, n);
                         continue;
                 }
                 (void) send_one(hub, n, item.entry, item.message, item.argument);
                 entry_unref(item.entry);
+                end_replay_if_done(hub, n);
         }
 }
 
@@ -330,6 +353,9 @@ static int queue_replay(NotifyHub *hub, Notifier *n) {
         unsigned n_found = 0, cap = 0;
         void *v;
 
+        /* Told at the next pump (notify_hub_flush), once what is queued here is out. */
+        n->replay_end_due = true;
+        n->replay_left = 0;
         if (!match_notification_has_replay(n->type))
                 return 0;
         for (unsigned i = 0; hashmap_next(&hub->registry->by_id, &i, NULL, &v);) {
@@ -352,6 +378,7 @@ static int queue_replay(NotifyHub *hub, Notifier *n) {
 
                 if (r < 0)
                         return r;
+                n->replay_left++;
         }
         return 0;
 }

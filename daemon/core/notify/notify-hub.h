@@ -18,7 +18,12 @@
  * live event. A live publish-like event for an entry that is still queued is
  * merged with the queued one (one delivery, no duplicate); a queued entry
  * that left the state before its turn (terminated) is skipped. Terminated
- * and WillTerminate replay nothing.
+ * and WillTerminate replay nothing. Once the replay is out (its last item
+ * sent or skipped; at once for a replay of nothing, and for the terminate
+ * types), the sender is told (send_replay_end, with the sequence of the last
+ * replayed event, 0 when none): a subscriber knows where what existed ends
+ * and what happens begins. The marker takes no sequence number and no room
+ * in the window; a resync's replay ends with one too.
  *
  * Flow control (Apple's kMaxOutstanding is 1024 per notification). Each
  * event sent gets the notifier's next sequence number (1, 2, ...); the owner
@@ -89,6 +94,8 @@ typedef struct NotifyHubOps {
                              uint32_t message, uint64_t argument);
         /* Notifier id overflowed after its sequence last_seq. */
         int (*send_overflow)(void *userdata, const char *owner, uint64_t id, uint64_t last_seq);
+        /* Optional: matching notifier id's replay is out; last_seq is its last replayed event's (0: none). */
+        int (*send_replay_end)(void *userdata, const char *owner, uint64_t id, uint64_t last_seq);
         /*
          * Optional: false while owner must not be sent more (it has not read what it was sent);
          * its events wait in their queues, as behind a closed window, until notify_hub_owner_pump().

@@ -156,6 +156,17 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
                                                        json_t *matching, ioreg_service_matching_callback_t callback,
                                                        void *refcon, ioreg_iterator_t *notification);
 /**
+ * (ioregd addition) 1 once the daemon has sent every service that was
+ * already in the notification's state when it was added (or reset with
+ * ioreg_iterator_reset()): the daemon's ReplayEnd, read by the port's
+ * dispatch. Services the iterator delivers after the caller drained it
+ * then happened after the subscription. 0 before, and for any object that
+ * is not a matching notification. The terminate types replay nothing: 1 as
+ * soon as the daemon said so.
+ */
+int ioreg_notification_replay_ended(ioreg_iterator_t notification);
+
+/**
  * IOServiceAddInterestNotification: notifies callback of the interest
  * messages of interest_type (IOREG_*_INTEREST) about service.
  * *notification is the notifier; releasing it cancels. Nothing comes after

@@ -57,6 +57,15 @@ extern "C" {
  */
 ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries);
 
+/**
+ * (ioregd addition) The properties of entry as the matching notification
+ * that delivered it carried them, at that event (a new reference), or NULL
+ * when entry did not come from a notification. No round trip: a service
+ * published and gone at once is still described, where
+ * ioreg_registry_entry_create_properties() asks the daemon for the present.
+ */
+json_t *ioreg_registry_entry_copy_notification_properties(ioreg_registry_entry_t entry);
+
 /** IORegistryGetRootEntry: the root entry (a new reference), or NULL when the daemon is not reachable. */
 ioreg_registry_entry_t ioreg_registry_get_root_entry(void);
 /**

@@ -79,6 +79,13 @@ ioreg_return_t ioreg_kit_wait_quiet(uint64_t timeout_usec);
  * the time ran out; NO_DEVICE when there is no bus.
  */
 ioreg_return_t ioreg_kit_wait_for_daemon_quiet(uint64_t timeout_usec);
+/**
+ * (ioregd addition) Whether ioregd can be reached, for an error message that
+ * says what to do: @return SUCCESS when it owns its name on the bus,
+ * NO_DEVICE when the bus answers but ioregd is not on it, IPC_ERROR when
+ * the bus itself cannot be reached.
+ */
+ioreg_return_t ioreg_kit_check_daemon(void);
 
 /**
  * (ioregd addition) The matcher's verdict on every candidate personality of

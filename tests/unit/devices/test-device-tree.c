@@ -138,7 +138,7 @@ static unsigned n_service_children(Fixture *f, Entry *e) {
 static void test_add_finds_parents(void **state) {
         Fixture *f = *state;
         unsigned base = registry_n_entries(f->registry);
-        Entry *a, *b, *c;
+        Entry *a, *b, *c, *anchor, *bridge;
 
         assert_int_equal(device_tree_size(&f->tree), 0);
         /* Nothing known above it: below the platform expert. */
@@ -162,19 +162,29 @@ static void test_add_finds_parents(void **state) {
         assert_ptr_equal(service_parent(f, c), b);
         assert_null(device_tree_find(&f->tree, DEV_B "/x"));
 
-        /* An unknown parent elsewhere in sysfs: top level again. */
+        /* An unknown parent in sysfs's virtual folder: below the one "virtual" anchor (device-tree.h). */
         assert_int_equal(add(&f->tree, "/sys/devices/virtual/misc/lonely"), 1);
-        assert_ptr_equal(service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/lonely")),
-                         f->platform);
+        anchor = service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/lonely"));
+        assert_string_equal(entry_get_name(anchor, NULL), "virtual");
+        assert_ptr_equal(service_parent(f, anchor), f->platform);
+        assert_null(entry_get_property(anchor, "Linux")); /* a folder, not a device: no SYSPATH */
+        assert_int_equal(add(&f->tree, "/sys/devices/virtual/misc/other"), 1);
+        assert_ptr_equal(service_parent(f, device_tree_find(&f->tree, "/sys/devices/virtual/misc/other")), anchor);
+        /* A PCI host bridge's folder: an IOPCIBridge named after it. */
+        assert_int_equal(add(&f->tree, "/sys/devices/pci0000:00/0000:00:1f.2"), 1);
+        bridge = service_parent(f, device_tree_find(&f->tree, "/sys/devices/pci0000:00/0000:00:1f.2"));
+        assert_string_equal(entry_get_name(bridge, NULL), "pci0000:00");
+        assert_string_equal(bridge->klass->name, "IOPCIBridge");
+        assert_ptr_equal(service_parent(f, bridge), f->platform);
 
-        assert_int_equal(device_tree_size(&f->tree), 4);
-        assert_int_equal(f->tree.n_added, 4);
-        assert_int_equal(registry_n_entries(f->registry), base + 4);
+        assert_int_equal(device_tree_size(&f->tree), 6);
+        assert_int_equal(f->tree.n_added, 6);
+        assert_int_equal(registry_n_entries(f->registry), base + 8);
 
         /* The same add again describes nothing new: no change, no new entry. */
         assert_int_equal(add(&f->tree, DEV_A), 0);
         assert_ptr_equal(device_tree_find(&f->tree, DEV_A), a);
-        assert_int_equal(registry_n_entries(f->registry), base + 4);
+        assert_int_equal(registry_n_entries(f->registry), base + 8);
         assert_int_equal(f->n_changed, 0);
 }
 

@@ -136,6 +136,10 @@ static void test_hid_input_tty(void **state) {
         /* A tty, and any other nub with a node: DEVNAME. */
         assert_path(nub(f, "tty/ttyS4", "tty", NULL, "/dev/ttyS4"), "/dev/ttyS4", -1);
         assert_path(nub(f, "block/sda", "block", "disk", "/dev/sda"), "/dev/sda", -1);
+        /* The kernel's own DEVNAME is relative to /dev. */
+        assert_path(nub(f, "tty/ttyUSB0", "tty", NULL, "ttyUSB0"), "/dev/ttyUSB0", -1);
+        assert_int_equal(device_access_path(nub(f, "tty/x", "tty", NULL, "../etc/shadow"), &(char *) { NULL }, NULL),
+                         -EINVAL);
         /* No node: a platform device, or a nub that is not a device's. */
         assert_int_equal(device_access_path(nub(f, "platform/i8042", "platform", NULL, NULL), &(char *) { NULL }, NULL),
                          -ENODEV);

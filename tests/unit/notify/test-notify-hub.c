@@ -18,7 +18,7 @@
 #include "match-fixture.h"
 #include "notify-hub.h"
 
-typedef enum SentKind { SENT_MATCHING, SENT_INTEREST, SENT_OVERFLOW } SentKind;
+typedef enum SentKind { SENT_MATCHING, SENT_INTEREST, SENT_OVERFLOW, SENT_REPLAY_END } SentKind;
 
 typedef struct Sent {
         SentKind kind;
@@ -81,6 +81,19 @@ static const NotifyHubOps ops = {
         .send_overflow = send_overflow,
 };
 
+static int send_replay_end(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+        record(SENT_REPLAY_END, owner, id, last_seq);
+        return 0;
+}
+
+/* The same, telling where each replay ends (the other tests count without the marker). */
+static const NotifyHubOps ops_replay_end = {
+        .send_matching = send_matching,
+        .send_interest = send_interest,
+        .send_overflow = send_overflow,
+        .send_replay_end = send_replay_end,
+};
+
 typedef struct HubFixture {
         MatchFixture *m;
         NotifyHub *hub;
@@ -97,14 +110,14 @@ static void on_busy(void *userdata, Entry *e, bool busy) {
 /* What the manager subscribes the hub to. */
 static const RegistryObserver hub_observer = { .busy_changed = on_busy, .service_notification = on_notify };
 
-static int setup_with_limit(void **state, unsigned limit) {
+static int setup_with_ops(void **state, unsigned limit, const NotifyHubOps *hub_ops) {
         HubFixture *f = calloc(1, sizeof(*f));
         void *m;
 
         if (!f || match_fixture_setup(&m) < 0)
                 return -1;
         f->m = m;
-        if (notify_hub_new(f->m->registry, &ops, NULL, limit, &f->hub) < 0)
+        if (notify_hub_new(f->m->registry, hub_ops, NULL, limit, &f->hub) < 0)
                 return -1;
         if (registry_add_observer(f->m->registry, &hub_observer, f->hub) < 0)
                 return -1;
@@ -114,8 +127,16 @@ static int setup_with_limit(void **state, unsigned limit) {
         return 0;
 }
 
+static int setup_with_limit(void **state, unsigned limit) {
+        return setup_with_ops(state, limit, &ops);
+}
+
 static int setup(void **state) {
         return setup_with_limit(state, 0);
+}
+
+static int setup_replay_end_limit4(void **state) {
+        return setup_with_ops(state, 4, &ops_replay_end);
 }
 
 static int setup_limit4(void **state) {
@@ -173,7 +194,7 @@ static unsigned sent_to(uint64_t id, uint64_t *entries, unsigned max) {
         unsigned n = 0;
 
         for (unsigned i = 0; i < n_sent; i++)
-                if (sent[i].id == id && sent[i].kind != SENT_OVERFLOW) {
+                if (sent[i].id == id && sent[i].kind != SENT_OVERFLOW && sent[i].kind != SENT_REPLAY_END) {
                         assert_true(n < max);
                         entries[n] = sent[i].entry;
                         n++;
@@ -328,6 +349,68 @@ static void test_big_replay_is_paced(void **state) {
         }
         for (unsigned i = 0; i < n_sent; i++)
                 assert_int_not_equal(sent[i].kind, SENT_OVERFLOW);
+}
+
+/* The index in sent[] of id's replay end, or -1. */
+static int replay_end_at(uint64_t id) {
+        int at = -1;
+
+        for (unsigned i = 0; i < n_sent; i++)
+                if (sent[i].id == id && sent[i].kind == SENT_REPLAY_END) {
+                        assert_int_equal(at, -1); /* once */
+                        at = (int) i;
+                }
+        return at;
+}
+
+/*
+ * The replay's end (issue 20): after the last replayed entry, paced by the window like the replay,
+ * before the live events queued behind it; at once for a type that replays nothing; again after a
+ * Resync's replay.
+ */
+static void test_replay_end_marker(void **state) {
+        HubFixture *f = *state; /* limit 4, with send_replay_end */
+        uint64_t id, term, got[32], dropped;
+        Entry *live;
+        char name[8];
+        int at;
+
+        for (unsigned i = 0; i < 10; i++) {
+                snprintf(name, sizeof(name), "d%u", i);
+                (void) add_device(f, name);
+        }
+        n_sent = 0;
+        id = subscribe(f, ":1.1", MATCH_NOTIFY_MATCHED, "IOUSBHostDevice");
+        term = subscribe(f, ":1.1", MATCH_NOTIFY_TERMINATED, "IOUSBHostDevice");
+        assert_int_equal(n_sent, 0); /* nothing before the flush, not even the marker */
+        notify_hub_flush(f->hub, term);
+        assert_int_equal(replay_end_at(term), 0);
+        assert_int_equal(sent[0].seq, 0); /* nothing replayed */
+
+        notify_hub_flush(f->hub, id);
+        live = add_device(f, "live"); /* queued behind the replay */
+        assert_int_equal(replay_end_at(id), -1); /* 4 of 10 out: the window is shut */
+        for (uint64_t acked = 4; replay_end_at(id) < 0; acked += 4) {
+                assert_true(acked <= 12);
+                assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+        }
+        at = replay_end_at(id);
+        assert_int_equal(sent[at].seq, 10); /* after the tenth, the last replayed */
+        assert_int_equal(sent_to(id, got, 32), 11);
+        assert_int_equal(got[10], live->id);
+        /* The live event after the marker, in what was sent. */
+        for (unsigned i = 0; i < n_sent; i++)
+                if (sent[i].kind == SENT_MATCHING && sent[i].entry == live->id)
+                        assert_true((int) i > at);
+
+        /* A resync replays again and ends again: one more marker, after its replay. */
+        n_sent = 0;
+        assert_int_equal(notify_hub_resync(f->hub, ":1.1", id, &dropped), 0);
+        notify_hub_flush(f->hub, id);
+        assert_int_equal(replay_end_at(id), -1);
+        for (uint64_t acked = 15; replay_end_at(id) < 0; acked += 4)
+                assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+        assert_int_equal(sent[replay_end_at(id)].seq, 22); /* 11 more after the 11 before */
 }
 
 /* Apple's 1024: sent and not acknowledged, plus 1024 live events waiting; then one overflow. */
@@ -509,6 +592,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_terminated_children_first_with_properties, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_window_and_ack, setup_limit4, teardown),
                 cmocka_unit_test_setup_teardown(test_big_replay_is_paced, setup_limit4, teardown),
+                cmocka_unit_test_setup_teardown(test_replay_end_marker, setup_replay_end_limit4, teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_at_1024_counts_every_drop, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_on_send_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_interest, setup, teardown),

@@ -44,7 +44,7 @@ def run(ctx):
         problems.append(f"before: --explain lists {explained_ids(ctx)}, the registry {before}")
     watch = Watch(ctx.daemon, [("drv", "IOServiceTerminate", DRIVER), ("drv", "IOServiceMatched", DRIVER),
                                ("tty", "IOServiceTerminate", TTY), ("tty", "IOServicePublish", TTY)])
-    # The text form says when it is subscribed (on stderr); each line: TYPE ID CLASS NAME.
+    # The text form says when it is subscribed (on stderr); each line: TIME TYPE ID CLASS NAME [IDS] [NODE]...
     monitor = subprocess.Popen([ctx.build + "/cli/ioreg", "--monitor"], env=ctx.daemon.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if not select.select([monitor.stderr], [], [], 30)[0] or "monitoring" not in monitor.stderr.readline():
@@ -87,8 +87,8 @@ def run(ctx):
     seen = {}
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) >= 2 and fields[1].startswith("0x"):
-            seen.setdefault(fields[0], set()).add(fields[1])
+        if len(fields) >= 3 and fields[2].startswith("0x"):
+            seen.setdefault(fields[1], set()).add(fields[2])
     if not before <= seen.get("TERMINATED", set()) or not after <= seen.get("MATCHED", set()):
         problems.append(f"ioreg --monitor disagrees: terminated {sorted(seen.get('TERMINATED', []))}, "
                         f"matched {sorted(seen.get('MATCHED', []))}")
