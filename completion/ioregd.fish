@@ -9,7 +9,7 @@ complete -c ioregd -l snapshot -r -F -d 'serve a saved macOS registry'
 complete -c ioregd -l mac-drivers -x -a 'keep aside' -d "with --snapshot: the saved Mac's own drivers"
 complete -c ioregd -l snapshot-plane -x -a 'IOService IOPower IOUSB IODeviceTree' -d 'the plane the dump shows'
 complete -c ioregd -l notify-limit -x -d 'events pending per subscription'
-complete -c ioregd -l max-message-size -x -d 'largest message sent on the bus, in bytes'
+complete -c ioregd -l max-message-size -x -d 'no answer or signal larger, bytes'
 complete -c ioregd -l power-poll -x -d 'runtime PM poll interval in ms'
 complete -c ioregd -l logind-bus -x -a 'system none unix:path=' -d 'where logind is'
 complete -c ioregd -l sleep-timeout -x -d 'how long sleep waits, in ms'

@@ -35,7 +35,7 @@ struct FtdiEngine {
         UsbEvent *usb_event;                    /* owned */
         int usb_fd;                             /* owned */
         int interface;
-        bool claimed, detach;
+        bool claimed;                           /* released at the end (ioregd's claim too: one open file) */
         FtdiPty *pty;                           /* borrowed */
         sd_event_source *pty_source;            /* owned */
         sd_event_source *termios_timer;         /* owned */

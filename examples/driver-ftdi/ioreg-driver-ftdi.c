@@ -154,11 +154,7 @@ static ioreg_return_t ftdi_start(ioreg_driver *driver, void *userdata) {
         int fd = -1, r;
 
         try_open_others(driver);
-#ifdef IOREG_FTDI_NO_FD_HANDOFF
-        ret = IOREG_RETURN_UNSUPPORTED;
-#else
         ret = ioreg_driver_copy_provider_fd(driver, &fd);
-#endif
         if (ret != IOREG_RETURN_SUCCESS) {
                 fprintf(stderr, "cannot get my adapter's device: %s\n", ioreg_return_string(ret));
                 return ret;

@@ -190,12 +190,19 @@ static void test_two_categories(void **state) {
 }
 
 static void test_poser_refused(void **state) {
-        DriverTest *t = *state = start(RESOURCES_DRIVER("TestDriver", "TestCategory", ""));
+        DriverTest *t = *state = start(RESOURCES_DRIVER("TestDriver", "TestCategory", ", \"TestCopyFD\": \"\""));
         sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_value_ Value *props = NULL;
         uint64_t drv = 0;
+        Value *v;
         int r;
 
         assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 1);
+        /* IOResources has no device node: its driver's CopyProviderFD is unsupported (issue 17). */
+        assert_int_equal(driver_test_properties(t, drv, &props), 0);
+        v = value_dict_get(props, "TestFDResult");
+        assert_non_null(v);
+        assert_string_equal(value_string(v, NULL), "unsupported function");
         /* This process was not launched by ioregd: its check-in is refused, for a running server or another. */
         r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
                                "CheckIn", &error, NULL, "s", "org.ioreg.test.drivers");
@@ -215,6 +222,11 @@ static void test_poser_refused(void **state) {
         sd_bus_error_free(&error);
         r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
                                "OpenProvider", &error, NULL, "t", drv);
+        assert_true(r < 0);
+        assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
+        sd_bus_error_free(&error);
+        r = sd_bus_call_method(t->bus, IOREG_BUS_NAME, "/org/ioreg/DriverHost1", "org.ioreg.DriverHost1",
+                               "CopyProviderFD", &error, NULL, "t", drv);
         assert_true(r < 0);
         assert_string_equal(error.name, "org.ioreg.Error.AccessDenied");
         sd_bus_error_free(&error);

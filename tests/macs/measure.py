@@ -45,7 +45,7 @@ OBJECT = re.compile(r'^([ |]*)\+-o (.*?)  <class ([^,>]+)(?:, id (0x[0-9a-f]+))?
 PROPERTY = re.compile(r'^[ |]*  "([^"]+)" = (.*)$')
 HEADER = re.compile(r'^(.*)  <class (.+), id (0x[0-9a-f]+)>$')
 CANDIDATE = re.compile(r'^  (\S+) +(-|-?\d+) +(-|-?\d+)  (\S+) +"(.*)" \((.*?)\)(?: (failed at|started|held by) (\S*))?'
-                       r'(?: \(a tie: catalogue order decided\))?$')
+                       r'(?: \(no \S+\))?(?: \(a tie: catalogue order decided\))?$')
 
 
 def read_lines(path):

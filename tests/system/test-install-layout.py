@@ -90,6 +90,15 @@ for page in ["ioreg.8", "ioregd.8", "ioclasscount.8"]:
     check("@docdir@" not in text and "@datadir@" not in text, f"{page}: unsubstituted @...@")
     check(not re.search(r"\b(docs|daemon)/[\w-]+\.(md|h)", text), f"{page} points at a source-tree file")
 
+# The Python binding: where the system's python3 finds it, once the prefix is /usr (the README's).
+module = [p for p in installed if p.endswith("/ioreg/__init__.py")]
+check(len(module) == 1, f"the Python binding is not installed: {module}")
+if module and os.path.exists("/usr/bin/python3"):
+    syspath = subprocess.run(["/usr/bin/python3", "-c", "import sys; print('\\n'.join(sys.path))"],
+                             capture_output=True, text=True).stdout.split()
+    where = "/usr" + os.path.dirname(os.path.dirname(module[0]))[len(prefix):]
+    check(where in syspath, f"{where} (the binding with --prefix=/usr) is not in python3's path {syspath}")
+
 dump = subprocess.run(["meson", "devenv", "-C", build, "--dump"], capture_output=True, text=True).stdout
 check(f"{build}/examples/driver-resources" in dump and "IOREG_DRIVER_PATH" in dump,
       "meson devenv sets no IOREG_DRIVER_PATH to the example driver servers")

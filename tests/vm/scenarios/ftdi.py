@@ -249,6 +249,9 @@ def run(ctx):
         os.unlink(os.path.join(folder, PERSONALITY))
         reload(daemon)
         problems += give_back(ctx, daemon, "personality removed")
+        # Handed back working: ftdi_sio's tty moves bytes.
+        if interface_driver() == "ftdi_sio":
+            problems += both_ways(ctx, "/dev/ttyUSB0", "ftdi_sio after the personality's removal")
         if server_pids():
             problems.append(f"personality removed: servers {server_pids()} still run")
         # A server that crashes after each Start: its crash loop gives the adapter back.
@@ -257,9 +260,8 @@ def run(ctx):
         if not system.wait_until(lambda: crash_looped(daemon), 60):
             problems.append("crash loop: no interface with IOUserServerCrashLoop")
         problems += give_back(ctx, daemon, "crash loop")
-        # ftdi_sio back after all that: its tty moves bytes as before.
-        if interface_driver() == "ftdi_sio":
-            problems += both_ways(ctx, "/dev/ttyUSB0", "ftdi_sio after the crash loop")
+        # No bytes through ftdi_sio here: a process killed with bulk IN transfers in flight leaves
+        # QEMU's usb-serial IN dead for the next user, ioregd or not (README.md, "What the rig found").
         os.unlink(os.path.join(folder, PERSONALITY))
         reload(daemon)
     finally:

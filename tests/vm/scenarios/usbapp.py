@@ -6,6 +6,8 @@ flow through libioreg's IOUSBLib plug-ins, on QEMU's devices.
   ftdi_sio is detached; a second application is refused; FTDI vendor requests through DeviceRequest;
   1 KiB each way through the bulk pipes to and from QEMU's chardev, compared; after quit no fd is
   left in the application or the daemon, and ftdi_sio has /dev/ttyUSB0 again.
+- A daemon of its own with the FTDI driver's personality (examples/driver-ftdi): while its server
+  holds the interface, an application is refused (kIOReturnExclusiveAccess), seize or not.
 - The keyboard unplugged under a pending ReadPipeAsync: the callback gets an error, nothing leaks.
 - examples/libusb-darwin-port (libusb's macOS enumeration and hotplug, ported to libioreg) lists the
   devices `lsusb` lists (bus, address, IDs) on the ports `lsusb -t` shows, and sees the stick leave
@@ -15,6 +17,7 @@ import os
 import re
 import select
 import subprocess
+import tempfile
 import time
 
 from vmguest import devices, system
@@ -26,9 +29,9 @@ EXCLUSIVE, NO_DEVICE = "e00002c5", "e00002c0"
 class App:
     """examples/usb-app, talked to one line at a time."""
 
-    def __init__(self, ctx, ids, *args):
+    def __init__(self, ctx, ids, *args, daemon=None):
         self.proc = subprocess.Popen([ctx.build + "/examples/usb-app", "%04x" % ids[0], "%04x" % ids[1], *args],
-                                     env=ctx.daemon.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=(daemon or ctx.daemon).env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.buf, self.lines = b"", []
 
@@ -236,6 +239,45 @@ def check_ftdi(ctx):
     return problems
 
 
+def check_driver_server(ctx):
+    """The FTDI driver server (a daemon of its own with the personality) holds the interface: refused."""
+    from scenarios import ftdi as ftdi_scenario
+
+    problems = []
+    path = devices.usb_path("ftdi")
+    intf = os.path.basename(path) + ":1.0"
+    # ftdi_sio is let go by hand: this checks the open record, not the kernel-driver arbitration.
+    if ftdi_driver(path) == "ftdi_sio":
+        with open("/sys/bus/usb/drivers/ftdi_sio/unbind", "w") as f:
+            f.write(intf)
+    folder = tempfile.mkdtemp(prefix="usbapp-personalities-")
+    ftdi_scenario.write_personality(ctx, folder, {})
+    daemon = ctx.start_daemon(name="ioregd-usbapp", args=["--personalities=" + folder])
+    try:
+        if not system.wait_until(lambda: ftdi_scenario.driver_and_nub(daemon)[2], 30):
+            return [f"driver server: no FTDI driver and nub; the interface's driver is "
+                    f"{ftdi_scenario.interface_driver()}; its daemon's log:\n{daemon.log_text()[-3000:]}"]
+        for args in ((), ("--seize",)):
+            app = App(ctx, FTDI, "--interface-only", *args, daemon=daemon)
+            status, _ = app.finish()
+            if app.field("interface-open ") != ["interface-open " + EXCLUSIVE] or status != 2:
+                problems.append(f"driver server holds it, usb-app {args}: {app.lines[-4:]} (status {status})")
+        ctx.host.log(f"usbapp: under the FTDI driver server: {app.field('interface-open ')}")
+    finally:
+        if os.path.exists(os.path.join(folder, ftdi_scenario.PERSONALITY)):
+            os.unlink(os.path.join(folder, ftdi_scenario.PERSONALITY))
+            ftdi_scenario.reload(daemon)
+        if not daemon.alive():
+            problems.append("ioregd-usbapp died; its log:\n" + daemon.log_text()[-3000:])
+        daemon.stop()
+        if system.wait_until(lambda: ftdi_driver(path) is None, 10):
+            with open("/sys/bus/usb/drivers/ftdi_sio/bind", "w") as f:
+                f.write(intf)
+    problems += ftdi_scenario.give_back(ctx, daemon, "usbapp: personality removed")
+    ctx.settle()
+    return problems
+
+
 def check_async_removal(ctx):
     problems = []
     app = App(ctx, KBD, "--seize")
@@ -347,6 +389,7 @@ def run(ctx):
     problems += check_descriptors(ctx, "kbd", KBD)
     problems += check_descriptors(ctx, "storage", STORAGE)
     problems += check_ftdi(ctx)
+    problems += check_driver_server(ctx)
     problems += check_async_removal(ctx)
     problems += check_darwin_port(ctx)
     if not ctx.daemon.alive():
