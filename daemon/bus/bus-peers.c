@@ -316,10 +316,15 @@ static void ask_stats(BusPeers *ps, Peer *p) {
         p->stats_mark = p->charged;
 }
 
-static void maybe_ping(BusPeers *ps, Peer *p) {
+/*
+ * any: ask whatever it has unconfirmed. A UID's or everyone's limit can be reached by many
+ * peers each under BUS_PEER_PING_BYTES (100 subscribers of one user, 335 bytes a signal): no
+ * one would ever be asked, and their notifications would wait for good.
+ */
+static void maybe_ping(BusPeers *ps, Peer *p, bool any) {
         int r;
 
-        if (p->charged - p->confirmed < BUS_PEER_PING_BYTES)
+        if (p->charged - p->confirmed < (any ? 1 : BUS_PEER_PING_BYTES))
                 return;
         /* A client that calls synchronously reads its socket but answers no ping: the bus knows. */
         ask_stats(ps, p);
@@ -424,7 +429,7 @@ void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
         ps->unread += bytes;
         if (p->usage)
                 p->usage->unread += bytes;
-        maybe_ping(ps, p);
+        maybe_ping(ps, p, false);
 }
 
 void bus_peers_confirm(BusPeers *ps, const char *name) {
@@ -450,7 +455,7 @@ int bus_peers_check_send(BusPeers *ps, const char *name) {
                 r = -EBUSY;
         if (r < 0) {
                 ps->stats.n_refused++;
-                maybe_ping(ps, p);
+                maybe_ping(ps, p, r != -ENOBUFS);
         }
         return r;
 }
