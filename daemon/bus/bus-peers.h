@@ -20,7 +20,9 @@
  * answers it by itself, from its dispatch loop) proves that it read all
  * that was sent before the ping; so does a call that carries the cursor of
  * the page before (GetPlanePage). The daemon pings a peer once it has
- * BUS_PEER_PING_BYTES unconfirmed, and asks the bus too: dbus-daemon's
+ * BUS_PEER_PING_BYTES unconfirmed, or any when it is refused for its UID's
+ * or everyone's limit (many peers can reach those each under the
+ * threshold), and asks the bus too: dbus-daemon's
  * GetConnectionStats (Debug.Stats) tells how many bytes it holds for the
  * peer, so what was sent before the question and is not held any more was
  * read; that covers clients that call synchronously and dispatch nothing
