@@ -277,6 +277,18 @@ static int on_post(sd_event_source *source, void *userdata) {
         return 0;
 }
 
+/*
+ * Answers that keep a client's stream going: an Ack opens its notification window, a Peer
+ * answer proves it reads, a power answer lets sleep go on. They cost a few bytes and no reply; parked behind the client's own
+ * burst or dropped with the overflow, one lost Ack would stall its subscription for good.
+ */
+static bool is_answer(sd_bus_message *m) {
+        return sd_bus_message_is_method_call(m, IOREG_NOTIFY_INTERFACE, "Ack") ||
+               sd_bus_message_is_method_call(m, IOREG_SYSTEM_POWER_INTERFACE, "AllowPowerChange") ||
+               sd_bus_message_is_method_call(m, IOREG_SYSTEM_POWER_INTERFACE, "CancelPowerChange") ||
+               sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Peer", NULL);
+}
+
 static int on_kick(sd_event_source *source, void *userdata) {
         return 0;
 }
@@ -306,6 +318,8 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         sender = sd_bus_message_get_sender(m);
         if (!sender)
                 return 0; /* a direct connection: nobody to be fair to */
+        if (is_answer(m))
+                return 0; /* out of its sender's order: an Ack names a subscription already answered */
         if (f->peers) {
                 (void) bus_peers_track(f->peers, sender); /* on ENOMEM: only its budget is not kept */
                 r = is_relief(m) ? 0 : bus_peers_check_send(f->peers, sender);
