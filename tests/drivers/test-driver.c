@@ -251,6 +251,12 @@ static bool restarted(DriverTest *t, const void *arg) {
         return pid > 0 && pid != r->old_pid;
 }
 
+static bool server_pid_set(DriverTest *t, const void *arg) {
+        uint64_t id = 0;
+
+        return driver_test_find_one(t, "TestDriver", &id) == 1 && driver_test_number(t, id, "TestServerPID") > 0;
+}
+
 static bool crash_loop_shown(DriverTest *t, const void *arg) {
         _cleanup_value_ Value *props = NULL;
         const char *s;
@@ -284,6 +290,9 @@ static void test_crash_rematch_backoff(void **state) {
                         assert_true(driver_test_wait(t, crash_loop_shown, &res, 5000));
                         break;
                 }
+                /* The server sets its PID in Start, which may still be under way for the first one. */
+                assert_true(driver_test_wait(t, server_pid_set, NULL, 5000));
+                assert_int_equal(driver_test_find_one(t, "TestDriver", &drv), 1);
                 before.old_id = drv;
                 before.old_pid = driver_test_number(t, drv, "TestServerPID");
                 assert_true(before.old_pid > 0);
