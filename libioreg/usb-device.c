@@ -15,36 +15,7 @@
 #include "ioreg/value.h"
 #include "usb-internal.h"
 
-/* NumVersion of IOUSBFamily 3.0.0, final stage (0x80): the interface version this library answers. */
-#define LIB_USB_VERSION 0x03008000u
-
 #define DEVICE(self) lib_usb_from_face(self)
-#define OUT_CHECK(p)                                          \
-        do {                                                  \
-                if (!(p))                                     \
-                        return IOREG_RETURN_BAD_ARGUMENT;     \
-        } while (0)
-
-static ioreg_return_t create_source(void *self, ioreg_notification_port_t *source) {
-        OUT_CHECK(source);
-        return lib_usb_create_port(DEVICE(self), source);
-}
-
-static ioreg_notification_port_t get_source(void *self) {
-        return DEVICE(self)->port;
-}
-
-static ioreg_return_t device_open(void *self) {
-        return lib_usb_open(DEVICE(self), false);
-}
-
-static ioreg_return_t device_open_seize(void *self) {
-        return lib_usb_open(DEVICE(self), true);
-}
-
-static ioreg_return_t device_close(void *self) {
-        return lib_usb_close(DEVICE(self));
-}
 
 /* Byte i of the device descriptor. */
 static ioreg_return_t desc_u8(void *self, unsigned i, uint8_t *ret) {
@@ -325,12 +296,12 @@ const ioreg_usb_device_interface lib_usb_device_table = {
         .QueryInterface = lib_usb_query_interface,
         .AddRef = lib_usb_add_ref,
         .Release = lib_usb_release,
-        .CreateDeviceAsyncEventSource = create_source,
-        .GetDeviceAsyncEventSource = get_source,
-        .CreateDeviceAsyncPort = create_source,
-        .GetDeviceAsyncPort = get_source,
-        .USBDeviceOpen = device_open,
-        .USBDeviceClose = device_close,
+        .CreateDeviceAsyncEventSource = lib_usb_face_create_source,
+        .GetDeviceAsyncEventSource = lib_usb_face_get_source,
+        .CreateDeviceAsyncPort = lib_usb_face_create_source,
+        .GetDeviceAsyncPort = lib_usb_face_get_source,
+        .USBDeviceOpen = lib_usb_face_open,
+        .USBDeviceClose = lib_usb_face_close,
         .GetDeviceClass = get_class,
         .GetDeviceSubClass = get_subclass,
         .GetDeviceProtocol = get_protocol,
@@ -350,7 +321,7 @@ const ioreg_usb_device_interface lib_usb_device_table = {
         .DeviceRequest = device_request,
         .DeviceRequestAsync = device_request_async,
         .CreateInterfaceIterator = create_interface_iterator,
-        .USBDeviceOpenSeize = device_open_seize,
+        .USBDeviceOpenSeize = lib_usb_face_open_seize,
         .DeviceRequestTO = device_request_to,
         .DeviceRequestAsyncTO = device_request_async_to,
         .USBDeviceSuspend = device_suspend,

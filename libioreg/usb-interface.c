@@ -15,35 +15,7 @@
 #include "ioreg/value.h"
 #include "usb-internal.h"
 
-#define LIB_USB_VERSION 0x03008000u
-
 #define INTF(self) lib_usb_from_face(self)
-#define OUT_CHECK(p)                                          \
-        do {                                                  \
-                if (!(p))                                     \
-                        return IOREG_RETURN_BAD_ARGUMENT;     \
-        } while (0)
-
-static ioreg_return_t create_source(void *self, ioreg_notification_port_t *source) {
-        OUT_CHECK(source);
-        return lib_usb_create_port(INTF(self), source);
-}
-
-static ioreg_notification_port_t get_source(void *self) {
-        return INTF(self)->port;
-}
-
-static ioreg_return_t intf_open(void *self) {
-        return lib_usb_open(INTF(self), false);
-}
-
-static ioreg_return_t intf_open_seize(void *self) {
-        return lib_usb_open(INTF(self), true);
-}
-
-static ioreg_return_t intf_close(void *self) {
-        return lib_usb_close(INTF(self));
-}
 
 /* The interface descriptor of the current alternate setting (in the active configuration), or NULL. */
 static const uint8_t *interface_descriptor(LibUsb *u, const ioreg_usb_configuration_descriptor **ret_config,
@@ -466,12 +438,12 @@ const ioreg_usb_interface_interface lib_usb_interface_table = {
         .QueryInterface = lib_usb_query_interface,
         .AddRef = lib_usb_add_ref,
         .Release = lib_usb_release,
-        .CreateInterfaceAsyncEventSource = create_source,
-        .GetInterfaceAsyncEventSource = get_source,
-        .CreateInterfaceAsyncPort = create_source,
-        .GetInterfaceAsyncPort = get_source,
-        .USBInterfaceOpen = intf_open,
-        .USBInterfaceClose = intf_close,
+        .CreateInterfaceAsyncEventSource = lib_usb_face_create_source,
+        .GetInterfaceAsyncEventSource = lib_usb_face_get_source,
+        .CreateInterfaceAsyncPort = lib_usb_face_create_source,
+        .GetInterfaceAsyncPort = lib_usb_face_get_source,
+        .USBInterfaceOpen = lib_usb_face_open,
+        .USBInterfaceClose = lib_usb_face_close,
         .GetInterfaceClass = get_class,
         .GetInterfaceSubClass = get_subclass,
         .GetInterfaceProtocol = get_protocol,
@@ -506,7 +478,7 @@ const ioreg_usb_interface_interface lib_usb_interface_table = {
         .ReadPipeAsyncTO = read_pipe_async_to,
         .WritePipeAsyncTO = write_pipe_async_to,
         .USBInterfaceGetStringIndex = get_string_index,
-        .USBInterfaceOpenSeize = intf_open_seize,
+        .USBInterfaceOpenSeize = lib_usb_face_open_seize,
         .ClearPipeStallBothEnds = clear_stall_both,
         .SetPipePolicy = set_pipe_policy,
         .GetBandwidthAvailable = get_bandwidth,

@@ -87,6 +87,16 @@ typedef struct LibUsb {
         unsigned n_pipes;             /* pipe 0 included */
 } LibUsb;
 
+/* NumVersion of IOUSBFamily 3.0.0, final stage (0x80): the interface version this library answers. */
+#define LIB_USB_VERSION 0x03008000u
+
+/* A method's out pointer must be given. */
+#define OUT_CHECK(p)                                          \
+        do {                                                  \
+                if (!(p))                                     \
+                        return IOREG_RETURN_BAD_ARGUMENT;     \
+        } while (0)
+
 /* ---- usb-object.c ---- */
 /* A new object with one reference (its faces' tables are static); NULL when out of memory. teardown: what
  * the last Release runs before freeing (usb-io.c's, passed down by usb-plugin.c). */
@@ -133,6 +143,12 @@ ioreg_return_t lib_usb_submit(LibUsb *u, uint8_t pipe, ioreg_usb_dev_request *re
 ioreg_return_t lib_usb_abort(LibUsb *u, uint8_t pipe);
 /* The async event source: the object's notification port, made on first call. */
 ioreg_return_t lib_usb_create_port(LibUsb *u, ioreg_notification_port_t *ret);
+/* The methods both faces' tables share (the device's and the interface's async source, open, seize, close). */
+ioreg_return_t lib_usb_face_create_source(void *self, ioreg_notification_port_t *source);
+ioreg_notification_port_t lib_usb_face_get_source(void *self);
+ioreg_return_t lib_usb_face_open(void *self);
+ioreg_return_t lib_usb_face_open_seize(void *self);
+ioreg_return_t lib_usb_face_close(void *self);
 /* A usbfs ioctl on the open fd: NOT_OPEN when closed. */
 ioreg_return_t lib_usb_ioctl(LibUsb *u, unsigned long request, void *arg);
 /* errno of a usbfs call as a return code. */

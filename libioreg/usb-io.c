@@ -510,3 +510,26 @@ void lib_usb_teardown_io(LibUsb *u) {
                 u->port = NULL;
         }
 }
+
+/* --- the methods both faces share --- */
+
+ioreg_return_t lib_usb_face_create_source(void *self, ioreg_notification_port_t *source) {
+        OUT_CHECK(source);
+        return lib_usb_create_port(lib_usb_from_face(self), source);
+}
+
+ioreg_notification_port_t lib_usb_face_get_source(void *self) {
+        return lib_usb_from_face(self)->port;
+}
+
+ioreg_return_t lib_usb_face_open(void *self) {
+        return lib_usb_open(lib_usb_from_face(self), false);
+}
+
+ioreg_return_t lib_usb_face_open_seize(void *self) {
+        return lib_usb_open(lib_usb_from_face(self), true);
+}
+
+ioreg_return_t lib_usb_face_close(void *self) {
+        return lib_usb_close(lib_usb_from_face(self));
+}
