@@ -206,33 +206,27 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + bytes);
 }
 
-static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+/* A signal of a subscription's stream that carries only its ID and a sequence number. */
+static int send_mark(BusNotify *b, const char *owner, const char *member, uint64_t id, uint64_t seq) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        BusNotify *b = userdata;
         int r;
 
-        r = new_signal(b, owner, "Overflow", &msg);
+        r = new_signal(b, owner, member, &msg);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(msg, "tt", id, last_seq);
+        r = sd_bus_message_append(msg, "tt", id, seq);
         if (r < 0)
                 return r;
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES);
 }
 
+static int send_overflow(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
+        return send_mark(userdata, owner, "Overflow", id, last_seq);
+}
+
 /* ReplayEnd: what existed is out; what follows happened after the subscription. */
 static int send_replay_end(void *userdata, const char *owner, uint64_t id, uint64_t last_seq) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        BusNotify *b = userdata;
-        int r;
-
-        r = new_signal(b, owner, "ReplayEnd", &msg);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(msg, "tt", id, last_seq);
-        if (r < 0)
-                return r;
-        return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES);
+        return send_mark(userdata, owner, "ReplayEnd", id, last_seq);
 }
 
 static const NotifyHubOps hub_ops = {
