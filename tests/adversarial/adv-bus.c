@@ -2,7 +2,6 @@
 /* adv-bus.c: the system-like bus of a case, and the registry's fingerprint. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,43 +48,15 @@ static int write_config(const char *dir, const char *limits, char **ret_path) {
         return 0;
 }
 
-static int read_address(int fd, char **ret) {
-        char buf[512];
-        size_t len = 0;
-        ssize_t n;
-
-        while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-                len += (size_t) n;
-                if (memchr(buf, '\n', len))
-                        break;
-        }
-        buf[len] = '\0';
-        if (!strchr(buf, '\n'))
-                return -EIO;
-        *strchr(buf, '\n') = '\0';
-        *ret = strdup(buf);
-        return *ret ? 0 : -ENOMEM;
-}
-
 int adv_bus_start(TestBus *b, const char *dir, const char *limits) {
-        _cleanup_free_ char *config = NULL, *config_arg = NULL;
-        int pipefd[2], r;
+        _cleanup_free_ char *config = NULL;
+        int r;
 
         *b = (TestBus) {};
         r = write_config(dir, limits, &config);
         if (r < 0)
                 return r;
-        if (asprintf(&config_arg, "--config-file=%s", config) < 0)
-                return -ENOMEM;
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        char *const argv[] = { (char *) "dbus-daemon", config_arg, (char *) "--nofork",
-                               (char *) "--print-address=3", NULL };
-        r = process_spawn(argv, true, pipefd[1], false, &b->pid);
-        close(pipefd[1]);
-        if (r >= 0)
-                r = read_address(pipefd[0], &b->address);
-        close(pipefd[0]);
+        r = test_bus_spawn_daemon(b, config);
         if (r < 0) {
                 fprintf(stderr, "cannot start dbus-daemon: %s\n", strerror(-r));
                 (void) process_stop(&b->pid, "dbus-daemon");
