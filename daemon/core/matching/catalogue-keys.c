@@ -7,10 +7,17 @@
 
 #include "catalogue-keys.h"
 
-static uint64_t key_mix(KeyType type, uint64_t a, uint64_t b) {
-        const uint64_t x[3] = { type, a, b };
+/* splitmix64's finalizer: every bit of x moves the whole result. */
+static uint64_t mix64(uint64_t x) {
+        x ^= x >> 30;
+        x *= UINT64_C(0xbf58476d1ce4e5b9);
+        x ^= x >> 27;
+        x *= UINT64_C(0x94d049bb133111eb);
+        return x ^ (x >> 31);
+}
 
-        return hash_bytes(x, sizeof(x));
+static uint64_t key_mix(KeyType type, uint64_t a, uint64_t b) {
+        return mix64(mix64(mix64(type) ^ a) ^ b);
 }
 
 static uint64_t key_bytes(KeyType type, const void *p, size_t n, uint64_t b) {
@@ -243,18 +250,27 @@ void nub_keys_done(NubKeys *k) {
         free(k->names);
 }
 
-CatalogueKind nub_keys_kind(NubKeys *k) {
-        MatchFamilyHook hook;
-
-        if (k->have_kind)
-                return k->kind;
-        hook = match_family_hook(k->nub);
-        k->kind = hook == match_usb_device      ? CATALOGUE_KIND_USB_DEVICE
-                  : hook == match_usb_interface ? CATALOGUE_KIND_USB_INTERFACE
-                  : hook == match_pci           ? CATALOGUE_KIND_PCI
-                                                : _CATALOGUE_KIND_MAX; /* none of the indexed families */
-        k->have_kind = true;
-        return k->kind;
+bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind) {
+        /*
+         * The nub conforms to the bucket's class, so match_family_hook() picks kind's hook unless a
+         * hook it tries first applies too: the interface's comes first, the device's second, PCI's third.
+         */
+        if (kind == CATALOGUE_KIND_ANY || kind == CATALOGUE_KIND_USB_INTERFACE)
+                return true;
+        if (!k->have_kind) {
+                k->have_kind = true;
+                k->usb_interface = entry_conforms_to(k->nub, "IOUSBHostInterface") ||
+                                   entry_conforms_to(k->nub, "IOUSBInterface");
+        }
+        if (k->usb_interface)
+                return false;
+        if (kind == CATALOGUE_KIND_USB_DEVICE)
+                return true;
+        if (!k->have_device_kind) {
+                k->have_device_kind = true;
+                k->usb_device = entry_conforms_to(k->nub, "IOUSBHostDevice") || entry_conforms_to(k->nub, "IOUSBDevice");
+        }
+        return !k->usb_device;
 }
 
 static int name_add(NubKeys *k, const char *p, size_t len) {
@@ -306,46 +322,41 @@ int nub_keys_names(NubKeys *k, const uint64_t **ret) {
         return (int) k->n_names;
 }
 
-static void usb_compute(NubKeys *k) {
-        uint64_t vendor, product, klass;
-
+/* idVendor and idProduct; read_product() wants the nub's idProduct a number too. */
+static void usb_ids(NubKeys *k) {
         k->have_usb = true;
-        if (number_of(entry_get_property(k->nub, "idVendor"), &vendor)) {
-                k->has_usb_vendor = true;
-                k->usb_vendor = key_mix(KEY_TYPE_USB_VENDOR, vendor, 0);
-                /* read_product(): the nub's idProduct must be a number. */
-                if (number_of(entry_get_property(k->nub, "idProduct"), &product)) {
-                        k->has_usb_product = true;
-                        k->usb_product = key_mix(KEY_TYPE_USB_PRODUCT, vendor, product);
-                }
-        }
-        for (unsigned i = 0; i < 2; i++)
-                if (number_of(entry_get_property(k->nub, i == 0 ? "bDeviceClass" : "bInterfaceClass"), &klass)) {
-                        k->has_usb_class[i] = true;
-                        k->usb_class[i] = key_mix(KEY_TYPE_USB_CLASS, klass,
-                                                  i == 0 ? CATALOGUE_KIND_USB_DEVICE : CATALOGUE_KIND_USB_INTERFACE);
-                }
+        k->has_usb_vendor = number_of(entry_get_property(k->nub, "idVendor"), &k->usb_vendor);
+        k->has_usb_product = k->has_usb_vendor && number_of(entry_get_property(k->nub, "idProduct"), &k->usb_product);
 }
 
 bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
-        if (!k->have_usb)
-                usb_compute(k);
-        switch (type) {
-        case KEY_TYPE_USB_PRODUCT:
-                *ret = k->usb_product;
-                return k->has_usb_product;
-        case KEY_TYPE_USB_VENDOR:
-                *ret = k->usb_vendor;
-                return k->has_usb_vendor;
-        case KEY_TYPE_USB_CLASS: {
-                unsigned i = kind == CATALOGUE_KIND_USB_DEVICE ? 0 : 1;
+        unsigned i = kind == CATALOGUE_KIND_USB_DEVICE ? 0 : 1;
+        uint64_t klass;
 
+        if (type == KEY_TYPE_USB_CLASS) {
+                if (!k->have_usb_class[i]) {
+                        k->have_usb_class[i] = true;
+                        k->has_usb_class[i] = number_of(
+                                entry_get_property(k->nub, i == 0 ? "bDeviceClass" : "bInterfaceClass"), &klass);
+                        if (k->has_usb_class[i])
+                                k->usb_class[i] = key_mix(KEY_TYPE_USB_CLASS, klass,
+                                                          i == 0 ? CATALOGUE_KIND_USB_DEVICE :
+                                                                   CATALOGUE_KIND_USB_INTERFACE);
+                }
                 *ret = k->usb_class[i];
                 return k->has_usb_class[i];
         }
-        default:
-                return false;
+        if (!k->have_usb)
+                usb_ids(k);
+        if (type == KEY_TYPE_USB_PRODUCT && k->has_usb_product) {
+                *ret = key_mix(KEY_TYPE_USB_PRODUCT, k->usb_vendor, k->usb_product);
+                return true;
         }
+        if (type == KEY_TYPE_USB_VENDOR && k->has_usb_vendor) {
+                *ret = key_mix(KEY_TYPE_USB_VENDOR, k->usb_vendor, 0);
+                return true;
+        }
+        return false;
 }
 
 bool nub_keys_pci(NubKeys *k, const KeyProbe *probe, uint64_t *ret) {

@@ -75,11 +75,11 @@ int catalogue_item_keys(const Value *d, CatalogueKind kind, ItemKeys *ret);
 /* A nub's keys, each computed on first use. */
 typedef struct NubKeys {
         const Entry *nub; /* borrowed */
-        bool have_kind, have_names, have_usb, have_pci;
-        CatalogueKind kind; /* of the nub's own family hook */
-        uint64_t *names;    /* owned */
+        bool have_kind, have_device_kind, have_names, have_usb, have_usb_class[2], have_pci;
+        bool usb_interface, usb_device; /* conforms to the USB families' classes */
+        uint64_t *names;                /* owned */
         unsigned n_names, cap_names;
-        uint64_t usb_product, usb_vendor, usb_class[2]; /* class: [0] device, [1] interface */
+        uint64_t usb_product, usb_vendor, usb_class[2]; /* the nub's numbers; class keys: [0] device, [1] interface */
         bool has_usb_product, has_usb_vendor, has_usb_class[2];
         uint32_t pci[_PCI_REG_MAX];
         bool has_pci[_PCI_REG_MAX];
@@ -87,7 +87,8 @@ typedef struct NubKeys {
 
 void nub_keys_init(NubKeys *k, const Entry *nub);
 void nub_keys_done(NubKeys *k);
-CatalogueKind nub_keys_kind(NubKeys *k);
+/* Whether match_family_hook() gives the nub kind's hook, knowing it conforms to a class of that kind. */
+bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind);
 /* The hashed names IONameMatch compares with (-ENOMEM, or the count; *ret borrowed from k). */
 int nub_keys_names(NubKeys *k, const uint64_t **ret);
 /* The nub's key of type for a bucket of kind; false when it has none. */

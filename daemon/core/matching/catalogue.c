@@ -19,15 +19,23 @@ typedef struct KeyedList {
         ItemArray list;
 } KeyedList;
 
+/*
+ * The personalities filed under one type of key with one probe (a PCI register and mask, a property
+ * name): a nub computes one key per shelf (a name key per name) and looks it up there. One map per
+ * shelf keeps the small shelves' lookups in cache when one shelf holds thousands.
+ */
+typedef struct Shelf {
+        KeyType type;
+        KeyProbe probe;  /* probe.property owned */
+        Hashmap by_key;  /* key (catalogue-keys.h) → KeyedList * (owned) */
+} Shelf;
+
 typedef struct Bucket {
         char *class_name; /* owned; the map key */
         CatalogueKind kind;
         ItemArray general;
-        Hashmap by_key;   /* key (catalogue-keys.h) → KeyedList * (owned) */
-        unsigned n_filed[_KEY_TYPE_MAX]; /* personalities filed by each type of key */
-        KeyProbe *pci_probes;            /* owned: the distinct (register, mask) pairs of PCI keys */
-        unsigned n_pci_probes, cap_pci_probes;
-        Hashmap properties;              /* the distinct property names of PROPERTY keys (owned strings) */
+        Shelf *shelves;   /* owned */
+        unsigned n_shelves, cap_shelves;
 } Bucket;
 
 struct Catalogue {
@@ -57,9 +65,11 @@ static void keyed_list_free(void *v) {
 static void bucket_free(void *v) {
         Bucket *b = v;
 
-        hashmap_done(&b->by_key);
-        hashmap_done(&b->properties);
-        free(b->pci_probes);
+        for (unsigned i = 0; i < b->n_shelves; i++) {
+                hashmap_done(&b->shelves[i].by_key);
+                free((char *) b->shelves[i].probe.property);
+        }
+        free(b->shelves);
         free(b->general.items);
         free(b->class_name);
         free(b);
@@ -67,7 +77,6 @@ static void bucket_free(void *v) {
 
 static const HashmapOps keyed_ops = HASHMAP_OPS_U64(keyed_list_free);
 static const HashmapOps buckets_ops = HASHMAP_OPS_STRING(bucket_free);
-static const HashmapOps names_ops = HASHMAP_OPS_STRING(free);
 
 static int keyed_map_add(Hashmap *h, uint64_t key, CatalogueItem *it) {
         KeyedList *k = hashmap_get(h, &key);
@@ -145,8 +154,6 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
                 return NULL;
         b->class_name = strdup(class_name);
         b->kind = catalogue_kind_of_class(class_name);
-        b->by_key = HASHMAP_INIT(&keyed_ops);
-        b->properties = HASHMAP_INIT(&names_ops);
         if (!b->class_name || hashmap_put(&c->buckets, b->class_name, b) < 0) {
                 free(b->class_name);
                 free(b);
@@ -155,28 +162,24 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
         return b;
 }
 
-/* Remembers what a nub must compute to look up key i of k. */
-static int bucket_add_probe(Bucket *b, const ItemKeys *k, unsigned i) {
-        const KeyProbe *p = &k->probes[i];
-        char *name;
+/* The shelf for key i of k, made on first use. */
+static Shelf *bucket_shelf(Bucket *b, const ItemKeys *k, unsigned i) {
+        KeyProbe probe = k->type == KEY_TYPE_PCI || k->type == KEY_TYPE_PROPERTY ? k->probes[i] : (KeyProbe) {};
+        Shelf *sh;
 
-        if (k->type == KEY_TYPE_PCI) {
-                for (unsigned j = 0; j < b->n_pci_probes; j++)
-                        if (b->pci_probes[j].reg == p->reg && b->pci_probes[j].mask == p->mask)
-                                return 0;
-                if (GROW(b->pci_probes, b->cap_pci_probes, b->n_pci_probes + 1) < 0)
-                        return -ENOMEM;
-                b->pci_probes[b->n_pci_probes++] = (KeyProbe) { .reg = p->reg, .mask = p->mask };
-                return 0;
+        for (unsigned j = 0; j < b->n_shelves; j++) {
+                sh = &b->shelves[j];
+                if (sh->type == k->type && sh->probe.reg == probe.reg && sh->probe.mask == probe.mask &&
+                    streq_ptr(sh->probe.property, probe.property))
+                        return sh;
         }
-        if (hashmap_get(&b->properties, p->property))
-                return 0;
-        name = strdup(p->property);
-        if (!name || hashmap_put(&b->properties, name, name) < 0) {
-                free(name);
-                return -ENOMEM;
-        }
-        return 0;
+        if (GROW(b->shelves, b->cap_shelves, b->n_shelves + 1) < 0)
+                return NULL;
+        if (probe.property && !(probe.property = strdup(probe.property)))
+                return NULL;
+        sh = &b->shelves[b->n_shelves++];
+        *sh = (Shelf) { .type = k->type, .probe = probe, .by_key = HASHMAP_INIT(&keyed_ops) };
+        return sh;
 }
 
 static int index_item(Catalogue *c, CatalogueItem *it) {
@@ -193,15 +196,15 @@ static int index_item(Catalogue *c, CatalogueItem *it) {
                 return r;
         if (k.n == 0)
                 return item_array_add(&b->general, it);
-        b->n_filed[k.type]++;
         for (unsigned i = 0; i < k.n; i++) {
+                Shelf *sh = bucket_shelf(b, &k, i);
                 bool seen = false;
 
-                if ((k.type == KEY_TYPE_PCI || k.type == KEY_TYPE_PROPERTY) && bucket_add_probe(b, &k, i) < 0)
+                if (!sh)
                         return -ENOMEM;
                 for (unsigned j = 0; j < i; j++)
                         seen = seen || k.keys[j] == k.keys[i];
-                if (!seen && keyed_map_add(&b->by_key, k.keys[i], it) < 0)
+                if (!seen && keyed_map_add(&sh->by_key, k.keys[i], it) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -348,86 +351,108 @@ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemArr
         return 0;
 }
 
-static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, uint64_t key,
+static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
                      unsigned chain_index) {
-        KeyedList *l = hashmap_get(&b->by_key, &key);
+        KeyedList *l = hashmap_get(&sh->by_key, &key);
 
         return l ? add_list(cands, n, cap, &l->list, chain_index) : 0;
 }
 
 /* Every personality of the bucket: without the index, or for a nub of another family than its class implies. */
 static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, unsigned chain_index) {
+        int r = add_list(cands, n, cap, &b->general, chain_index);
         const void *key;
         void *v;
-        int r = add_list(cands, n, cap, &b->general, chain_index);
 
-        for (unsigned i = 0; r >= 0 && hashmap_next(&b->by_key, &i, &key, &v);)
-                r = add_list(cands, n, cap, &((KeyedList *) v)->list, chain_index);
+        for (unsigned s = 0; s < b->n_shelves; s++)
+                for (unsigned i = 0; r >= 0 && hashmap_next(&b->shelves[s].by_key, &i, &key, &v);)
+                        r = add_list(cands, n, cap, &((KeyedList *) v)->list, chain_index);
         return r;
 }
 
 /* The bucket's personalities filed under one of the nub's keys, and its general list. */
 static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
                        unsigned chain_index) {
-        static const KeyType usb_types[] = { KEY_TYPE_USB_PRODUCT, KEY_TYPE_USB_VENDOR, KEY_TYPE_USB_CLASS };
-        const uint64_t *names;
-        uint64_t key;
-        int r, n_names;
+        int r = add_list(cands, n, cap, &b->general, chain_index);
 
-        r = add_list(cands, n, cap, &b->general, chain_index);
-        if (r >= 0 && b->n_filed[KEY_TYPE_NAME] > 0) {
-                n_names = nub_keys_names(nk, &names);
-                if (n_names < 0)
-                        return n_names;
-                for (int i = 0; r >= 0 && i < n_names; i++)
-                        r = add_keyed(cands, n, cap, b, names[i], chain_index);
-        }
-        for (size_t t = 0; r >= 0 && t < ELEMENTSOF(usb_types); t++)
-                if (b->n_filed[usb_types[t]] > 0 && nub_keys_usb(nk, usb_types[t], b->kind, &key))
-                        r = add_keyed(cands, n, cap, b, key, chain_index);
-        for (unsigned i = 0; r >= 0 && i < b->n_pci_probes; i++)
-                if (nub_keys_pci(nk, &b->pci_probes[i], &key))
-                        r = add_keyed(cands, n, cap, b, key, chain_index);
-        if (r >= 0 && b->n_filed[KEY_TYPE_PROPERTY] > 0) {
-                const void *name;
+        for (unsigned s = 0; r >= 0 && s < b->n_shelves; s++) {
+                const Shelf *sh = &b->shelves[s];
+                const uint64_t *names;
+                uint64_t key;
+                int n_names;
 
-                for (unsigned i = 0; r >= 0 && hashmap_next(&b->properties, &i, &name, NULL);)
-                        if (nub_keys_property(nk, name, &key))
-                                r = add_keyed(cands, n, cap, b, key, chain_index);
+                switch (sh->type) {
+                case KEY_TYPE_NAME:
+                        n_names = nub_keys_names(nk, &names);
+                        if (n_names < 0)
+                                return n_names;
+                        for (int i = 0; r >= 0 && i < n_names; i++)
+                                r = add_keyed(cands, n, cap, sh, names[i], chain_index);
+                        continue;
+                case KEY_TYPE_PROPERTY:
+                        if (!nub_keys_property(nk, sh->probe.property, &key))
+                                continue;
+                        break;
+                case KEY_TYPE_PCI:
+                        if (!nub_keys_pci(nk, &sh->probe, &key))
+                                continue;
+                        break;
+                default:
+                        if (!nub_keys_usb(nk, sh->type, b->kind, &key))
+                                continue;
+                }
+                r = add_keyed(cands, n, cap, sh, key, chain_index);
         }
         return r;
+}
+
+typedef struct AliasBucket {
+        const Class *klass; /* the class the alias names now */
+        const Bucket *bucket;
+} AliasBucket;
+
+static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk, bool indexed,
+                          unsigned chain_index) {
+        if (indexed && nub_keys_has_hook(nk, b->kind))
+                return add_indexed(cands, n, cap, b, nk, chain_index);
+        return add_bucket(cands, n, cap, b, chain_index);
 }
 
 int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem ***ret, unsigned *ret_n) {
         _cleanup_(nub_keys_done) NubKeys nk;
         _cleanup_free_ Candidate *cands = NULL;
-        unsigned n = 0, cap = 0, chain = 0, out = 0;
+        _cleanup_free_ AliasBucket *aliased = NULL;
+        unsigned n = 0, cap = 0, chain = 0, out = 0, n_aliased = 0, cap_aliased = 0;
         /* A removed nub has no plane to name it in: take every personality of its classes. */
         bool indexed = !c->unindexed && nub->registry;
         CatalogueItem **items;
         int r;
 
         nub_keys_init(&nk, nub);
-        for (const Class *k = nub->klass; k; k = k->super, chain++)
-                for (unsigned a = 0; a <= c->classes->n_aliases; a++) {
-                        /* The class's own bucket, then one per alias: a personality filed before the
-                         * alias was defined (the families define theirs after the catalogue is built)
-                         * sits under the name it was written with. */
-                        const char *name = a == 0 ? k->name : c->classes->aliases[a - 1];
-                        Bucket *b;
+        /*
+         * A personality filed before its class's alias was defined (the families define theirs after the
+         * catalogue is built) sits under the name it was written with: a bucket per such alias.
+         */
+        for (unsigned a = 0; a < c->classes->n_aliases; a++) {
+                Bucket *b = hashmap_get(&c->buckets, c->classes->aliases[a]);
 
-                        if (a > 0 && class_table_find(c->classes, name) != k)
-                                continue;
-                        b = hashmap_get(&c->buckets, name);
-                        if (!b)
-                                continue;
-                        if (indexed && (b->kind == CATALOGUE_KIND_ANY || nub_keys_kind(&nk) == b->kind))
-                                r = add_indexed(&cands, &n, &cap, b, &nk, chain);
-                        else
-                                r = add_bucket(&cands, &n, &cap, b, chain);
-                        if (r < 0)
-                                return r;
-                }
+                if (!b)
+                        continue;
+                if (GROW(aliased, cap_aliased, n_aliased + 1) < 0)
+                        return -ENOMEM;
+                aliased[n_aliased++] = (AliasBucket) { class_table_find(c->classes, c->classes->aliases[a]), b };
+        }
+        for (const Class *k = nub->klass; k; k = k->super, chain++) {
+                /* The class's own bucket, then its aliases'. */
+                Bucket *b = hashmap_get(&c->buckets, k->name);
+
+                r = b ? add_bucket_for(&cands, &n, &cap, b, &nk, indexed, chain) : 0;
+                for (unsigned a = 0; r >= 0 && a < n_aliased; a++)
+                        if (aliased[a].klass == k)
+                                r = add_bucket_for(&cands, &n, &cap, aliased[a].bucket, &nk, indexed, chain);
+                if (r < 0)
+                        return r;
+        }
         if (n > 1)
                 qsort(cands, n, sizeof(*cands), candidate_compare);
         items = malloc(sizeof(*items) * (n ? n : 1));
