@@ -164,7 +164,7 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
 
 /* The shelf for key i of k, made on first use. */
 static Shelf *bucket_shelf(Bucket *b, const ItemKeys *k, unsigned i) {
-        KeyProbe probe = k->type == KEY_TYPE_PCI || k->type == KEY_TYPE_PROPERTY ? k->probes[i] : (KeyProbe) {};
+        KeyProbe probe = k->probes ? k->probes[i] : (KeyProbe) {};
         Shelf *sh;
 
         for (unsigned j = 0; j < b->n_shelves; j++) {
@@ -395,6 +395,10 @@ static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Buck
                         break;
                 case KEY_TYPE_PCI:
                         if (!nub_keys_pci(nk, &sh->probe, &key))
+                                continue;
+                        break;
+                case KEY_TYPE_USB_CLASS:
+                        if (!nub_keys_usb_class(nk, b->kind, sh->probe.reg, &key))
                                 continue;
                         break;
                 default:
