@@ -30,7 +30,10 @@
  * a call from a client that has not read what it was sent is refused with
  * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
  * dropped; Notifications1, SystemPower1 and Peer calls (small answers)
- * always go through.
+ * always go through. A parked call is checked when it arrives and again when
+ * its turn comes: the answers to the calls parked before it may have used
+ * the budget up (dbus-broker, unlike dbus-daemon's system bus, does not cap
+ * a client's pending calls at 128).
  */
 #pragma once
 

@@ -171,9 +171,10 @@ static int append_place(sd_bus_message *msg, const char *plane, const char *name
 }
 
 /*
- * Where e is: ("", its name, its location, "") then, for each plane it is in (or was in when it
- * left the registry), its name, location and path there. A terminated service keeps answering
- * these (libioreg), as its object does on a Mac. Returns the bytes appended in *ret_bytes.
+ * Where e is: ("", its name, its location, "") then, for each plane of the registry, its name,
+ * location and path there (path "" when it is not in that plane; for a removed entry, the planes
+ * it was in when it left). A terminated service keeps answering these (libioreg), as its object
+ * does on a Mac. Returns the bytes appended in *ret_bytes.
  */
 static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
         const Registry *reg = b->ctx->registry;
@@ -191,15 +192,11 @@ static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint
 
                 if (e->registry) {
                         r = registry_entry_get_path(reg, e, plane, &live);
-                        if (r == -ENOENT) {
-                                r = 0;
-                                continue;
-                        }
-                        if (r < 0)
+                        if (r < 0 && r != -ENOENT)
                                 break;
-                        path = live;
-                } else if (!(path = entry_get_last_path(e, plane)))
-                        continue;
+                        path = live ?: "";
+                } else
+                        path = entry_get_last_path(e, plane) ?: "";
                 r = append_place(msg, plane->name, entry_get_name(e, plane), entry_get_location(e, plane), path,
                                  ret_bytes);
         }
