@@ -170,3 +170,31 @@ uint64_t bench_cpu_nsec(pid_t pid) {
         closedir(d);
         return sum;
 }
+
+/* The process named comm among pid's children (dbus-broker-launch runs dbus-broker), or pid. */
+pid_t bench_child_named(pid_t pid, const char *comm) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        pid_t found = pid;
+
+        while (d && (de = readdir(d))) {
+                char file[320], name[64];
+                int child, parent;
+                FILE *f;
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                snprintf(file, sizeof(file), "/proc/%s/stat", de->d_name);
+                f = fopen(file, "re");
+                if (!f)
+                        continue;
+                /* pid (comm) state ppid: comm has no spaces for the names asked here */
+                if (fscanf(f, "%d (%63[^)]) %*c %d", &child, name, &parent) == 3 && parent == pid &&
+                    strcmp(name, comm) == 0)
+                        found = child;
+                fclose(f);
+        }
+        if (d)
+                closedir(d);
+        return found;
+}

@@ -41,5 +41,8 @@ int bench_sender_fire(BenchSender *s, BenchSendKind kind);
 /* Ends the sender and waits for it. */
 void bench_sender_stop(BenchSender *s);
 
+/* The child of pid whose command is comm (dbus-broker under dbus-broker-launch), else pid itself. */
+pid_t bench_child_named(pid_t pid, const char *comm);
+
 /* CPU time of process pid (all its threads) so far, in ns; 0 when it cannot be read. */
 uint64_t bench_cpu_nsec(pid_t pid);

@@ -383,10 +383,10 @@ static pid_t bus_pid(sd_bus *bus) {
         if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                "GetConnectionUnixProcessID", NULL, &reply, "s", "org.freedesktop.DBus") >= 0 &&
             sd_bus_message_read(reply, "u", &pid) >= 0 && pid > 0)
-                return (pid_t) pid;
+                return bench_child_named((pid_t) pid, "dbus-broker");
         /* Otherwise the socket's peer. */
         if (sd_bus_get_owner_creds(bus, SD_BUS_CREDS_PID, &c) >= 0 && sd_bus_creds_get_pid(c, &peer) >= 0)
-                return peer;
+                return bench_child_named(peer, "dbus-broker");
         return 0;
 }
 
