@@ -196,6 +196,7 @@ typedef struct Bench {
         uint64_t last;         /* this round's last arrival */
         sd_bus_message *body;  /* owned: the first remove signal received, for the bare sender */
         const char *bare;      /* borrowed: the bare sender's unique name, acknowledged to it */
+        bool no_ack;           /* this round is not acknowledged (the bus's cost of the signals alone) */
 } Bench;
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -215,6 +216,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 b->lat[b->n_lat++] = now - b->t0;
         b->received++;
         b->last = now;
+        if (b->no_ack)
+                return 0;
         /* The bare sender's copies are acknowledged to it: the same work for the bus and for us. */
         if (sd_bus_message_new_method_call(bus, &ack, bare ? b->bare : IOREG_BUS_NAME, IOREG_OBJECT_PATH,
                                            IOREG_NOTIFY_INTERFACE, "Ack") >= 0 &&
@@ -392,13 +395,13 @@ static pid_t bus_pid(sd_bus *bus) {
 
 static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         _cleanup_close_ int epfd = -EBADF;
-        uint64_t *rtt = NULL, *one = NULL, *all = NULL, *last = NULL, *uni = NULL, *bcast = NULL, start, rtt_p50,
-                 one_p50, last_p50, uni_p50;
+        uint64_t *rtt = NULL, *one = NULL, *all = NULL, *last = NULL, *uni = NULL, *bcast = NULL, *bare_na = NULL,
+                 start, rtt_p50, one_p50, last_p50, uni_p50;
         unsigned n_samples = arg_samples, n_all = 0;
         char **names = NULL;
         Bench b = {};
         BenchSender bare = {};
-        Cpu cpu_real = {}, cpu_uni = {}, cpu_bcast = {};
+        Cpu cpu_real = {}, cpu_uni = {}, cpu_bcast = {}, cpu_na = {};
         sd_bus *pinger = NULL;
         int r;
 
@@ -414,8 +417,9 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         last = calloc(n_samples, sizeof(uint64_t));
         uni = calloc(n_samples, sizeof(uint64_t));
         bcast = calloc(n_samples, sizeof(uint64_t));
+        bare_na = calloc(n_samples, sizeof(uint64_t));
         all = calloc((size_t) n_samples * arg_subscribers, sizeof(uint64_t));
-        if (!b.subs || !b.pub_ids || !b.term_ids || !names || !rtt || !one || !last || !uni || !bcast || !all)
+        if (!b.subs || !b.pub_ids || !b.term_ids || !names || !rtt || !one || !last || !uni || !bcast || !bare_na || !all)
                 return -ENOMEM;
 
         for (unsigned i = 0; i < arg_subscribers; i++) {
@@ -476,8 +480,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                 return r;
         b.bare = bare.name;
         cpu_real.sender = daemon_pid;
-        cpu_uni.sender = cpu_bcast.sender = bare.pid;
-        cpu_real.bus = cpu_uni.bus = cpu_bcast.bus = bus_pid(pinger);
+        cpu_uni.sender = cpu_bcast.sender = cpu_na.sender = bare.pid;
+        cpu_real.bus = cpu_uni.bus = cpu_bcast.bus = cpu_na.bus = bus_pid(pinger);
 
         /* Interleaved: ioregd's add and remove, then the bare sender's unicast and broadcast copies. */
         for (unsigned i = 0; i < n_samples; i++) {
@@ -526,6 +530,21 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                         return r;
                 bcast[i] = b.last - b.t0;
                 cpu_stop(&cpu_bcast);
+
+                /* The unicast copies again, not acknowledged: what routing the signals alone costs the bus. */
+                cpu_start(&cpu_na);
+                b.no_ack = true;
+                b.t0 = bench_now_nsec();
+                r = bench_sender_fire(&bare, BENCH_SEND_UNICAST);
+                if (r >= 0)
+                        r = round_wait(epfd, &b, arg_subscribers, NULL, 0);
+                b.no_ack = false;
+                if (r >= 0)
+                        r = settle(&b, pinger, bare.name);
+                if (r < 0)
+                        return r;
+                bare_na[i] = b.last - b.t0;
+                cpu_stop(&cpu_na);
         }
         bench_sender_stop(&bare);
         b.bare = NULL;
@@ -576,11 +595,14 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         uni_p50 = percentile(uni, n_samples, 50);
         row_latency(bench_fmt("peer: bare sender, 1 broadcast copy → last of %u", arg_subscribers), bcast, n_samples,
                     "-", NULL);
+        row_latency(bench_fmt("peer: bare sender, %u unicast copies, not acknowledged → last", arg_subscribers),
+                    bare_na, n_samples, "-", NULL);
         bench_row("uevent → last of all p50 ÷ bare unicast fan-out p50", bench_fmt("%.2f", (double) last_p50 / uni_p50),
                   "×", "-", "what ioregd adds to the bus's own fan-out");
         row_cpu("CPU per ioregd round (add, remove, their Acks, a Ping)", "ioregd", &cpu_real);
         row_cpu("CPU per bare unicast round (copies, Acks, a Ping)", "sender", &cpu_uni);
         row_cpu("CPU per bare broadcast round (one copy, Acks, a Ping)", "sender", &cpu_bcast);
+        row_cpu("CPU per bare unicast round not acknowledged (copies, a Ping)", "sender", &cpu_na);
 
         for (unsigned i = 0; i < arg_subscribers; i++)
                 sd_bus_flush_close_unref(b.subs[i]);
@@ -596,6 +618,7 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         free(last);
         free(uni);
         free(bcast);
+        free(bare_na);
         return 0;
 }
 
