@@ -129,7 +129,7 @@ static void daemon_rows(void) {
         DaemonTimes *t = &daemon_times;
 
         row_latency("ioregd: uevent pipe written → its handler runs (adds)", t->wake, t->n[0], "-", NULL);
-        row_latency(bench_fmt("ioregd: device_tree_apply() of an add (the hub tests %u dictionaries, 1 signal)",
+        row_latency(bench_fmt("ioregd: device_tree_apply() of an add (%u subscriptions, 1 signal)",
                               arg_subscribers),
                     t->apply[0], t->n[0], "-", NULL);
         row_latency(bench_fmt("ioregd: device_tree_apply() of a remove (%u signals sent)", arg_subscribers),
