@@ -79,13 +79,12 @@ static bool name_in_list_property(const Entry *e, const char *key, const char *p
 static const char *const name_list_keys[] = { "name", "compatible", "device_type", "model" };
 
 static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
-        const char *const *list_keys = name_list_keys;
         const char *name = entry_get_name(e, reg->service_plane);
 
         if (name_equal(pattern, name, strlen(name)))
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(name_list_keys); i++)
-                if (name_in_list_property(e, list_keys[i], pattern))
+                if (name_in_list_property(e, name_list_keys[i], pattern))
                         return true;
         return false;
 }
