@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "bus-errors.h"
@@ -348,6 +349,18 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         return 1;
 }
 
+/*
+ * The kernel's send buffer is a queue too, ahead of sd-bus's and out of our sight: 200 KiB by
+ * default, hundreds of small signals that an answer would wait behind at the bus (issue 23 D).
+ * A small one keeps what waits in sd-bus's queue, where calls and signals are ordered here.
+ */
+static void limit_socket_buffer(sd_bus *bus) {
+        int fd = sd_bus_get_fd(bus), size = BUS_FLOW_SNDBUF;
+
+        if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0)
+                log_debug_errno(errno, "bus-flow: cannot shrink the bus socket's send buffer, ignoring: %m");
+}
+
 int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
         BusFlow *f;
         int r;
@@ -360,6 +373,7 @@ int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
         f->event = event;
         f->peers = peers;
         f->senders = HASHMAP_INIT(&string_hash_ops);
+        limit_socket_buffer(bus);
         r = sd_event_add_post(event, &f->post, on_post, f);
         if (r >= 0)
                 r = sd_event_source_set_enabled(f->post, SD_EVENT_OFF);

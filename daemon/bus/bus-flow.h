@@ -45,6 +45,7 @@
 #define BUS_FLOW_BURST 16                     /* calls of one sender run at once per window (bus-peers.h) */
 #define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
 #define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
+#define BUS_FLOW_SNDBUF (16 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
 
 typedef struct BusFlow BusFlow;
 typedef struct BusPeers BusPeers;

@@ -23,6 +23,7 @@ typedef struct UidUsage {
         uint64_t uid;             /* the key in BusPeers.uids */
         unsigned n_peers;         /* peers with this UID known */
         uint64_t unread;
+        uint64_t unproven;        /* of unread, what its peers that never read anything hold */
         unsigned subscriptions;
 } UidUsage;
 
@@ -39,6 +40,7 @@ typedef struct Peer {
         uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
         bool identified;          /* the UID question was answered (or cannot be asked) */
+        bool proven;              /* a read receipt came: it reads (out of the slow start) */
         uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
         unsigned window_calls;
 } Peer;
@@ -49,6 +51,7 @@ struct BusPeers {
         sd_bus_slot *match;       /* owned */
         sd_event_source *retry;   /* owned: re-installs a refused match */
         sd_event_source *trim;    /* owned: gives the heap back a while after a client left */
+        unsigned trims_left;      /* trims still to come after the last client left */
         Hashmap peers;            /* name → Peer (owned) */
         Hashmap uids;             /* uid → UidUsage (owned, while it has peers) */
         uint64_t unread;          /* all peers together */
@@ -95,6 +98,8 @@ static void peer_forget(BusPeers *ps, Peer *p) {
         ps->unread -= unread;
         if (p->usage) {
                 p->usage->unread -= unread;
+                if (!p->proven)
+                        p->usage->unproven -= unread;
                 p->usage->subscriptions -= p->subscriptions;
                 if (--p->usage->n_peers == 0)
                         hashmap_delete(&ps->uids, &p->usage->uid);
@@ -107,6 +112,11 @@ static int on_trim(sd_event_source *s, uint64_t usec, void *userdata) {
 
         ps->trim = sd_event_source_disable_unref(ps->trim);
         (void) malloc_trim(0);
+        /* Once more later: what was queued for it (signals, answers) is freed as the bus reads it. */
+        if (ps->trims_left > 0 && --ps->trims_left > 0 &&
+            sd_event_add_time_relative(ps->event, &ps->trim, CLOCK_MONOTONIC, 2 * TRIM_DELAY_USEC, 0, on_trim,
+                                       ps) < 0)
+                ps->trims_left = 0;
         return 0;
 }
 
@@ -124,6 +134,7 @@ static void peer_gone(BusPeers *ps, const char *name) {
          * A client that held much (subscriptions, queued events) leaves holes in the heap, and
          * what was queued for it is freed once written: give the pages back a little later.
          */
+        ps->trims_left = 2;
         if (!ps->trim &&
             sd_event_add_time_relative(ps->event, &ps->trim, CLOCK_MONOTONIC, TRIM_DELAY_USEC, 0, on_trim, ps) < 0)
                 (void) malloc_trim(0);
@@ -135,6 +146,9 @@ static void peer_confirm_upto(BusPeers *ps, Peer *p, uint64_t mark) {
         if (mark <= p->confirmed)
                 return;
         delta = mark - p->confirmed;
+        if (!p->proven && p->usage)
+                p->usage->unproven -= peer_unread(p); /* all of it counts as a reader's now */
+        p->proven = true;
         p->confirmed = mark;
         ps->unread -= delta;
         if (p->usage)
@@ -234,6 +248,8 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         }
         u->n_peers++;
         u->unread += peer_unread(p);
+        if (!p->proven)
+                u->unproven += peer_unread(p);
         u->subscriptions += p->subscriptions;
         p->usage = u;
         peer_identified(ps, p);
@@ -427,8 +443,11 @@ void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
                 return;
         p->charged += bytes;
         ps->unread += bytes;
-        if (p->usage)
+        if (p->usage) {
                 p->usage->unread += bytes;
+                if (!p->proven)
+                        p->usage->unproven += bytes;
+        }
         maybe_ping(ps, p, false);
 }
 
@@ -447,9 +466,10 @@ int bus_peers_check_send(BusPeers *ps, const char *name) {
         if (!p)
                 return 0;
         unread = peer_unread(p);
-        if (unread >= BUS_PEER_MAX_UNREAD)
+        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
                 r = -ENOBUFS;
-        else if (p->usage && p->usage->unread >= BUS_UID_MAX_UNREAD)
+        else if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
+                              (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
                 r = -EDQUOT;
         else if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
                 r = -EBUSY;

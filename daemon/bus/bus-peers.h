@@ -31,7 +31,13 @@
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
- * notifications wait in their queues (notify-hub.h). A client that calls
+ * notifications wait in their queues (notify-hub.h). A slow start (issue 23:
+ * every byte sent goes through the one connection to the bus, and answers
+ * to the others wait behind it): a peer that has not yet been seen to read
+ * anything is sent at most BUS_PEER_MAX_UNPROVEN (its ping goes out there),
+ * and such peers of one UID together BUS_UID_MAX_UNPROVEN; its first receipt
+ * lifts it to the budgets above. Clients that never read cost the daemon
+ * and the bus 1 MiB each, 4 MiB per user, instead of 16 and 32. A client that calls
  * synchronously and never runs its dispatch loop meets that after
  * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
  *
@@ -54,6 +60,8 @@
 #define BUS_PEER_MAX_UNREAD (16u << 20)
 #define BUS_UID_MAX_UNREAD (32u << 20)
 #define BUS_ALL_MAX_UNREAD (64u << 20)   /* below dbus-daemon's max_incoming_bytes, 127 MB */
+#define BUS_PEER_MAX_UNPROVEN BUS_PEER_PING_BYTES /* the slow start: until its first read receipt */
+#define BUS_UID_MAX_UNPROVEN (4u << 20)
 #define BUS_UID_MAX_SUBSCRIPTIONS 2048u
 #define BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID 64u /* until the bus told its UID */
 
