@@ -99,12 +99,19 @@ static bool take_released(BusFlow *f, sd_bus_message *m) {
 }
 
 /* Over the limits: a small error while it can still be written, else nothing. */
-static int refuse(BusFlow *f, sd_bus_message *m, const char *sender) {
+static int refuse(BusFlow *f, sd_bus_message *m, const char *sender, int reason) {
         if (queued_writes(f) < BUS_FLOW_WQUEUE_HARD && sd_bus_message_get_expect_reply(m)) {
                 f->stats.n_refused++;
-                (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
-                                                  "Too many calls waiting from %s: read the answers first.",
-                                                  sender);
+                if (reason == -EDQUOT) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                        (void) bus_peers_error_calls(&e, reason);
+                        (void) sd_bus_reply_method_error(m, &e);
+                } else
+                        (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
+                                                          "Too many calls waiting from %s: read the answers "
+                                                          "first.",
+                                                          sender);
         } else
                 f->stats.n_dropped++;
         if ((f->stats.n_refused + f->stats.n_dropped) % 1000 == 1)
@@ -149,7 +156,7 @@ static int refuse_unread(BusFlow *f, sd_bus_message *m, const char *sender, int 
         return 1;
 }
 
-static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
+static int park_store(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
         if (!s) {
                 s = calloc(1, sizeof(*s));
                 if (!s)
@@ -189,6 +196,19 @@ static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender
          */
         (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT);
         return sd_event_source_set_enabled(f->post, SD_EVENT_ON);
+}
+
+static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
+        int r;
+
+        /* A parked call is in flight: counted against its connection's and its user's quota. */
+        r = f->peers ? bus_peers_call_begin(f->peers, sender) : 0;
+        if (r < 0)
+                return r;
+        r = park_store(f, s, m, sender);
+        if (r < 0 && f->peers)
+                bus_peers_call_end(f->peers, sender);
+        return r;
 }
 
 /*
@@ -237,6 +257,9 @@ static int release_one(BusFlow *f) {
                 hashmap_remove(&f->senders, s->name);
                 flow_sender_free(s);
         }
+        /* Its turn: no longer held here (a handler that answers later counts it again). */
+        if (f->peers)
+                bus_peers_call_end(f->peers, sd_bus_message_get_sender(m));
         f->released[f->n_released++] = m;
         r = sd_bus_enqueue_for_read(f->bus, m);
         if (r < 0) {
@@ -340,11 +363,12 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
               bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST)))
                 return 0;
         if ((s && s->n >= BUS_FLOW_MAX_PARKED_PER_SENDER) || f->n_parked >= BUS_FLOW_MAX_PARKED)
-                return refuse(f, m, sender);
+                return refuse(f, m, sender, -EMFILE);
         r = park(f, s, m, sender);
         if (r < 0) {
-                log_warning_errno(r, "Cannot park a call, refusing it: %m");
-                return refuse(f, m, sender);
+                if (r != -EMFILE && r != -EDQUOT)
+                        log_warning_errno(r, "Cannot park a call, refusing it: %m");
+                return refuse(f, m, sender, r);
         }
         return 1;
 }

@@ -19,7 +19,8 @@
  * that carry properties depend on it (bus-restricted.h), and it is never
  * asked synchronously, which would hold the loop behind a busy bus.
  *
- * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender
+ * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender,
+ * bus-peers.h's calls in flight per sender and per user (BUS_UID_MAX_CALLS),
  * and BUS_FLOW_MAX_PARKED in all; a call beyond them is answered at once
  * with org.ioreg.Error.LimitsExceeded (a small error), or, when even small
  * answers cannot be written (BUS_FLOW_WQUEUE_HARD), dropped unanswered

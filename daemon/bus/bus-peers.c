@@ -12,6 +12,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "macro.h"
+#include "protocol.h"
 
 #define MATCH_RETRY_USEC (5ULL * 1000 * 1000)
 #define TRIM_DELAY_USEC (1000ULL * 1000)
@@ -25,6 +26,7 @@ typedef struct UidUsage {
         uint64_t unread;
         uint64_t unproven;        /* of unread, what its peers that never read anything hold */
         unsigned subscriptions;
+        unsigned calls;           /* calls in flight */
 } UidUsage;
 
 typedef struct Peer {
@@ -39,6 +41,7 @@ typedef struct Peer {
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
         uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
+        unsigned calls;           /* calls in flight: parked, or to be answered later */
         bool identified;          /* the UID question was answered (or cannot be asked) */
         bool proven;              /* a read receipt came: it reads (out of the slow start) */
         uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
@@ -101,6 +104,7 @@ static void peer_forget(BusPeers *ps, Peer *p) {
                 if (!p->proven)
                         p->usage->unproven -= unread;
                 p->usage->subscriptions -= p->subscriptions;
+                p->usage->calls -= p->calls;
                 if (--p->usage->n_peers == 0)
                         hashmap_delete(&ps->uids, &p->usage->uid);
         }
@@ -251,6 +255,7 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         if (!p->proven)
                 u->unproven += peer_unread(p);
         u->subscriptions += p->subscriptions;
+        u->calls += p->calls;
         p->usage = u;
         peer_identified(ps, p);
         return 0;
@@ -515,6 +520,45 @@ bool bus_peers_subscriptions_full(BusPeers *ps, const char *name) {
                 return false;
         return p->usage ? p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS :
                           p->subscriptions >= BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID;
+}
+
+int bus_peers_call_begin(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return 0;
+        if (p->calls >= BUS_PEER_MAX_CALLS)
+                return -EMFILE;
+        if (p->usage && p->usage->calls >= BUS_UID_MAX_CALLS)
+                return -EDQUOT;
+        p->calls++;
+        if (p->usage)
+                p->usage->calls++;
+        return 0;
+}
+
+void bus_peers_call_end(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        /* A peer that left was forgotten with its calls. */
+        if (!p || p->calls == 0)
+                return;
+        p->calls--;
+        if (p->usage)
+                p->usage->calls--;
+}
+
+int bus_peers_error_calls(sd_bus_error *error, int r) {
+        if (r == -EDQUOT)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls in flight from your user (at most %u over its "
+                                         "connections).",
+                                         BUS_UID_MAX_CALLS);
+        if (r == -EMFILE)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls in flight from this connection (at most %u).",
+                                         BUS_PEER_MAX_CALLS);
+        return r;
 }
 
 void bus_peers_stats(BusPeers *ps, BusPeersStats *ret) {

@@ -43,7 +43,11 @@
  *
  * Quotas per UID (dbus-broker's model: a user's connections share one):
  * BUS_UID_MAX_SUBSCRIPTIONS notifiers (subscriptions and interest); per
- * connection NOTIFY_MAX_PER_OWNER. Each replaying subscription holds the
+ * connection NOTIFY_MAX_PER_OWNER. Calls in flight, the daemon holding the
+ * call (parked by bus-flow.h, a WaitQuiet waiting, a user client's open
+ * waiting for its driver server): BUS_PEER_MAX_CALLS per connection,
+ * BUS_UID_MAX_CALLS per user; a call over them is answered LimitsExceeded
+ * at once (one user's connections cannot fill the daemon's global park). Each replaying subscription holds the
  * registry's matching entries in its queue until they are sent: the quota
  * bounds that memory.
  */
@@ -64,6 +68,8 @@
 #define BUS_UID_MAX_UNPROVEN (4u << 20)
 #define BUS_UID_MAX_SUBSCRIPTIONS 2048u
 #define BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID 64u /* until the bus told its UID */
+#define BUS_PEER_MAX_CALLS 256u  /* twice dbus-daemon's pending replies per connection (128) */
+#define BUS_UID_MAX_CALLS 1024u
 
 typedef struct BusPeers BusPeers;
 
@@ -105,6 +111,16 @@ void bus_peers_add_subscriptions(BusPeers *p, const char *name, int delta);
 /* True when name's UID holds BUS_UID_MAX_SUBSCRIPTIONS, or, while its UID is not known yet, name holds
  * BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID. */
 bool bus_peers_subscriptions_full(BusPeers *p, const char *name);
+
+/*
+ * A call of name's is held (answered later): 0, -EMFILE over the connection's BUS_PEER_MAX_CALLS,
+ * -EDQUOT over its user's BUS_UID_MAX_CALLS (untracked names: 0, not counted). Each 0 is paired
+ * with one bus_peers_call_end() when the call is answered, dropped or run.
+ */
+int bus_peers_call_begin(BusPeers *p, const char *name);
+void bus_peers_call_end(BusPeers *p, const char *name);
+/* bus_peers_call_begin()'s refusal as org.ioreg.Error.LimitsExceeded in error (other r: returned as is). */
+int bus_peers_error_calls(sd_bus_error *error, int r);
 
 /* Figures for logs and tests. */
 typedef struct BusPeersStats {
