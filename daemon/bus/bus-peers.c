@@ -36,6 +36,7 @@ typedef struct Peer {
         sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
         sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
         sd_bus_slot *stats;       /* owned: the bus's GetConnectionStats in flight */
+        sd_bus_slot *polkit;      /* owned: polkit's CheckAuthorization in flight */
         uint64_t charged;         /* bytes sent, all told */
         uint64_t confirmed;       /* of those, proven read */
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
@@ -44,6 +45,7 @@ typedef struct Peer {
         unsigned calls;           /* calls in flight: parked, or to be answered later */
         bool identified;          /* the UID question was answered (or cannot be asked) */
         bool proven;              /* a read receipt came: it reads (out of the slow start) */
+        bool identity_allowed;    /* polkit allows it IOREG_ACTION_READ_PLATFORM_IDENTITY */
         uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
         unsigned window_calls;
 } Peer;
@@ -82,6 +84,7 @@ static Peer *peer_free(Peer *p) {
         sd_bus_slot_unref(p->uid_query);
         sd_bus_slot_unref(p->ping);
         sd_bus_slot_unref(p->stats);
+        sd_bus_slot_unref(p->polkit);
         free(p->name);
         free(p);
         return NULL;
@@ -221,6 +224,45 @@ static void peer_identified(BusPeers *ps, Peer *p) {
                         ps->listeners[i].hooks->identified(ps->listeners[i].userdata, p->name);
 }
 
+/* polkit's answer, (bba{ss}): only an unconditional yes; no polkit, an error or a timeout is a no. */
+static int on_polkit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        int authorized = 0, challenge = 0;
+
+        p->polkit = sd_bus_slot_unref(p->polkit);
+        if (sd_bus_message_is_method_error(m, NULL))
+                log_debug("bus-peers: polkit did not answer for %s (%s): no platform identity",
+                          p->name, sd_bus_message_get_error(m)->name);
+        else if (sd_bus_message_enter_container(m, 'r', "bba{ss}") >= 0 &&
+                 sd_bus_message_read(m, "bb", &authorized, &challenge) >= 0)
+                p->identity_allowed = authorized;
+        peer_identified(p->peers, p);
+        return 0;
+}
+
+/*
+ * Asks polkit whether p may see what Linux keeps root-only (bus-restricted.h), once per
+ * connection, before its first call runs: every answer it gets then shows the same. Subject: its
+ * bus name (no PID reuse race); no interaction. 0 when asked (identified on the answer).
+ */
+static int ask_polkit(BusPeers *ps, Peer *p) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(ps->bus, &m, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", p->name,
+                                          IOREG_ACTION_READ_PLATFORM_IDENTITY, 0, 0u, "");
+        /* Without polkit activation on the bus, the bus answers at once; a stuck polkit costs this. */
+        if (r >= 0)
+                r = sd_bus_call_async(ps->bus, &p->polkit, m, on_polkit, p, BUS_PEER_POLKIT_TIMEOUT_USEC);
+        if (r < 0)
+                log_debug("bus-peers: cannot ask polkit about %s: %s", p->name, strerror(-r));
+        return r;
+}
+
 static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Peer *p = userdata;
         BusPeers *ps = p->peers;
@@ -257,6 +299,8 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         u->subscriptions += p->subscriptions;
         u->calls += p->calls;
         p->usage = u;
+        if (uid != 0 && ask_polkit(ps, p) >= 0)
+                return 0; /* identified once polkit answered */
         peer_identified(ps, p);
         return 0;
 }
@@ -520,6 +564,12 @@ bool bus_peers_subscriptions_full(BusPeers *ps, const char *name) {
                 return false;
         return p->usage ? p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS :
                           p->subscriptions >= BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID;
+}
+
+bool bus_peers_may_see_restricted(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p && p->usage && (p->usage->uid == 0 || p->identity_allowed);
 }
 
 int bus_peers_call_begin(BusPeers *ps, const char *name) {

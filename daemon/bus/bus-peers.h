@@ -41,6 +41,13 @@
  * synchronously and never runs its dispatch loop meets that after
  * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
  *
+ * Platform identity (issue 23, M): for a peer whose UID is not 0, polkit is
+ * asked (CheckAuthorization, its bus name the subject, no interaction, at
+ * most BUS_PEER_POLKIT_TIMEOUT_USEC) whether it may see the DMI serial number
+ * and UUID (bus-restricted.h); the peer counts as identified, and its calls
+ * run (bus-flow.h), once polkit answered: no polkit on the bus, an error or
+ * a timeout is a no. One question per connection, its answer kept.
+ *
  * Quotas per UID (dbus-broker's model: a user's connections share one):
  * BUS_UID_MAX_SUBSCRIPTIONS notifiers (subscriptions and interest); per
  * connection NOTIFY_MAX_PER_OWNER. Calls in flight, the daemon holding the
@@ -70,6 +77,7 @@
 #define BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID 64u /* until the bus told its UID */
 #define BUS_PEER_MAX_CALLS 256u  /* twice dbus-daemon's pending replies per connection (128) */
 #define BUS_UID_MAX_CALLS 1024u
+#define BUS_PEER_POLKIT_TIMEOUT_USEC (5ULL * 1000 * 1000) /* polkit's answer about the platform identity */
 
 typedef struct BusPeers BusPeers;
 
@@ -103,6 +111,12 @@ unsigned bus_peers_note_call(BusPeers *p, const char *name, uint64_t now_usec);
  */
 int bus_peers_uid(BusPeers *p, const char *name, uid_t *ret_uid);
 bool bus_peers_identified(BusPeers *p, const char *name);
+/*
+ * May name see what Linux keeps root-only (bus-restricted.h)? Its UID is 0, or polkit allowed it
+ * IOREG_ACTION_READ_PLATFORM_IDENTITY (asked once, when its UID came, before its first call ran:
+ * bus_peers_identified() waits for the answer). False while unknown and for untracked names.
+ */
+bool bus_peers_may_see_restricted(BusPeers *p, const char *name);
 /* Its unread bytes (0 when untracked). */
 uint64_t bus_peers_unread(BusPeers *p, const char *name);
 
