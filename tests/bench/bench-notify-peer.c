@@ -142,7 +142,7 @@ void bench_sender_stop(BenchSender *s) {
         s->pid = 0;
 }
 
-uint64_t bench_cpu_nsec(pid_t pid) {
+uint64_t bench_process_cpu_nsec(pid_t pid) {
         char path[64];
         DIR *d;
         struct dirent *de;

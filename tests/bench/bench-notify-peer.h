@@ -9,7 +9,7 @@
  * acknowledging as they do for ioregd, so what it measures is what the bus
  * and the subscribers cost, and ioregd's rows less it are ioregd's.
  *
- * CPU accounting: bench_cpu_nsec() is a process's CPU time so far, from
+ * CPU accounting: bench_process_cpu_nsec() is a process's CPU time so far, from
  * /proc/PID/task/T/schedstat (nanoseconds, every thread).
  */
 #pragma once
@@ -45,4 +45,4 @@ void bench_sender_stop(BenchSender *s);
 pid_t bench_child_named(pid_t pid, const char *comm);
 
 /* CPU time of process pid (all its threads) so far, in ns; 0 when it cannot be read. */
-uint64_t bench_cpu_nsec(pid_t pid);
+uint64_t bench_process_cpu_nsec(pid_t pid);

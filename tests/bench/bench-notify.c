@@ -330,15 +330,15 @@ typedef struct Cpu {
 } Cpu;
 
 static void cpu_start(Cpu *c) {
-        c->t_sender = bench_cpu_nsec(c->sender);
-        c->t_bus = bench_cpu_nsec(c->bus);
-        c->t_self = bench_cpu_nsec(getpid());
+        c->t_sender = bench_process_cpu_nsec(c->sender);
+        c->t_bus = bench_process_cpu_nsec(c->bus);
+        c->t_self = bench_process_cpu_nsec(getpid());
 }
 
 static void cpu_stop(Cpu *c) {
-        c->sum_sender += bench_cpu_nsec(c->sender) - c->t_sender;
-        c->sum_bus += bench_cpu_nsec(c->bus) - c->t_bus;
-        c->sum_self += bench_cpu_nsec(getpid()) - c->t_self;
+        c->sum_sender += bench_process_cpu_nsec(c->sender) - c->t_sender;
+        c->sum_bus += bench_process_cpu_nsec(c->bus) - c->t_bus;
+        c->sum_self += bench_process_cpu_nsec(getpid()) - c->t_self;
         c->rounds++;
 }
 
