@@ -57,6 +57,8 @@ struct FtdiEngine {
         uint64_t bench_in_left, bench_in_size, bench_in_start;
         bool bench_out;                         /* under way: until its last transfer completed */
         bool out_pattern[N_OUT];                /* the buffer holds the benchmark's bytes (filled once) */
+        int out_partial;                        /* an OUT buffer holding pty bytes not yet sent, or -1 */
+        size_t out_partial_len;
         FtdiLineCoding line;
         FtdiEngineCounters n;
         bool dead;
@@ -279,13 +281,23 @@ static size_t bench_fill(FtdiEngine *e, int i) {
         return len;
 }
 
+static bool out_in_flight(const FtdiEngine *e) {
+        for (int i = 0; i < N_OUT; i++)
+                if (e->out_busy[i])
+                        return true;
+        return false;
+}
+
 static void pty_to_usb(FtdiEngine *e) {
         int i;
 
-        while (!e->dead && (i = free_out_slot(e)) >= 0) {
+        while (!e->dead && (i = e->out_partial >= 0 ? e->out_partial : free_out_slot(e)) >= 0) {
                 size_t len = 0;
 
-                if (e->bench_out) {
+                if (i == e->out_partial) {
+                        len = e->out_partial_len;
+                        e->out_partial = -1;
+                } else if (e->bench_out) {
                         len = bench_fill(e, i);
                         if (len == 0)
                                 break;  /* all queued: the pty waits for the last completion */
@@ -302,6 +314,13 @@ static void pty_to_usb(FtdiEngine *e) {
                 }
                 if (len == 0)
                         break;
+                /* Nagle's rule: while a transfer is in flight, a part-filled one waits for more bytes or
+                 * for that completion (one URB, one doorbell per 16 KiB under load; at once when idle). */
+                if (!e->bench_out && len < OUT_SIZE && out_in_flight(e)) {
+                        e->out_partial = i;
+                        e->out_partial_len = len;
+                        break;
+                }
                 e->out[i]->length = (int) len;
                 if (submit(e, e->out[i], &e->out_busy[i]) < 0)
                         return;
@@ -474,6 +493,7 @@ int ftdi_engine_new(FtdiEngine **ret, sd_event *event, int usb_fd, int interface
         e->event = sd_event_ref(event);
         e->usb_fd = usb_fd;
         e->interface = interface;
+        e->out_partial = -1;
         e->pty = pty;
         e->cb = cb ? *cb : (FtdiEngineCallbacks) {};
         e->userdata = userdata;
