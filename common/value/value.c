@@ -36,8 +36,7 @@ struct Value {
         uint8_t bits;      /* numbers: 8, 16, 32, 64 */
         uint8_t is_signed; /* numbers */
         union {
-                uint64_t u; /* numbers: the value, sign-extended when signed */
-                bool b;
+                uint64_t u; /* numbers too wide to be immediate: the value, sign-extended when signed */
                 struct {
                         uint32_t len;
                         char bytes[]; /* strings (NUL-terminated) and data */
@@ -69,6 +68,64 @@ static DictIndex *dict_index(const Value *d) {
 
 static void dict_set_index(Value *d, DictIndex *ix) {
         ((DictValue *) d)->index = ix;
+}
+
+/*
+ * Immediate scalars: every boolean, and every number whose value fits in the
+ * pointer's upper bits, lives in the Value pointer itself, as CoreFoundation
+ * keeps small NSNumbers in tagged pointers. Bit 0 is set (malloc's pointers
+ * are aligned, so no object has it); bit 1: boolean, else number; bits 2-3:
+ * the width (8 << n bits); bit 4: signed; bits 5 up: the value, sign-extended
+ * when signed (a boolean's in bit 5). Nothing is allocated and nothing is
+ * counted: value_ref() and value_unref() leave them alone, and only this file
+ * ever looks inside a Value. Most of an entry's properties are numbers and
+ * booleans: a 32-byte malloc chunk each otherwise.
+ */
+#define IMM_TAG ((uintptr_t) 0x1)
+#define IMM_BOOLEAN ((uintptr_t) 0x2)
+#define IMM_WIDTH_SHIFT 2
+#define IMM_SIGNED ((uintptr_t) 0x10)
+#define IMM_SHIFT 5
+#define IMM_PAYLOAD_BITS (sizeof(uintptr_t) * 8 - IMM_SHIFT)
+
+static bool is_imm(const Value *v) {
+        return ((uintptr_t) v & IMM_TAG) != 0;
+}
+
+static uintptr_t imm_word(const Value *v) {
+        return (uintptr_t) v;
+}
+
+static Value *imm_value(uintptr_t w) {
+        return (Value *) w;
+}
+
+static unsigned width_code(unsigned bits) {
+        return bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : 3;
+}
+
+/* The immediate for a number of these (normalized) bits, or NULL when it does not fit. */
+static Value *imm_number(uint64_t u, unsigned bits, bool is_signed) {
+        uintptr_t w = IMM_TAG | (uintptr_t) width_code(bits) << IMM_WIDTH_SHIFT | (is_signed ? IMM_SIGNED : 0);
+
+        if (is_signed) {
+                int64_t i = (int64_t) u, lo = -(INT64_C(1) << (IMM_PAYLOAD_BITS - 1));
+
+                if (i < lo || i > -(lo + 1))
+                        return NULL;
+        } else if (u >> IMM_PAYLOAD_BITS != 0)
+                return NULL;
+        return imm_value(w | (uintptr_t) u << IMM_SHIFT);
+}
+
+static uint64_t imm_number_value(const Value *v) {
+        if (imm_word(v) & IMM_SIGNED)
+                return (uint64_t) (int64_t) ((intptr_t) imm_word(v) >> IMM_SHIFT); /* arithmetic: sign-extends */
+        return imm_word(v) >> IMM_SHIFT;
+}
+
+static unsigned imm_bits(const Value *v) {
+        return 8u << ((imm_word(v) >> IMM_WIDTH_SHIFT) & 0x3);
 }
 
 /*
@@ -115,39 +172,45 @@ static unsigned normalize_bits(unsigned bits) {
 }
 
 Value *value_new_unsigned(uint64_t u, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        Value *v;
 
+        bits = normalize_bits(bits);
+        if (bits < 64)
+                u &= (UINT64_C(1) << bits) - 1;
+        v = imm_number(u, bits, false);
+        if (v)
+                return v;
+        v = value_alloc(VALUE_NUMBER, sizeof(Value));
         if (!v)
                 return NULL;
-        v->bits = normalize_bits(bits);
-        if (v->bits < 64)
-                u &= (UINT64_C(1) << v->bits) - 1;
+        v->bits = bits;
         v->u = u;
         return v;
 }
 
 Value *value_new_signed(int64_t i, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        Value *v;
 
-        if (!v)
-                return NULL;
-        v->bits = normalize_bits(bits);
-        v->is_signed = true;
-        if (v->bits < 64) {
+        bits = normalize_bits(bits);
+        if (bits < 64) {
                 /* Keep the value in range for its width, sign-extended. */
-                unsigned shift = 64 - v->bits;
+                unsigned shift = 64 - bits;
                 i = (int64_t) ((uint64_t) i << shift) >> shift;
         }
+        v = imm_number((uint64_t) i, bits, true);
+        if (v)
+                return v;
+        v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        if (!v)
+                return NULL;
+        v->bits = bits;
+        v->is_signed = true;
         v->u = (uint64_t) i;
         return v;
 }
 
 Value *value_new_boolean(bool b) {
-        Value *v = value_alloc(VALUE_BOOLEAN, sizeof(Value));
-
-        if (v)
-                v->b = b;
-        return v;
+        return imm_value(IMM_TAG | IMM_BOOLEAN | (b ? (uintptr_t) 1 << IMM_SHIFT : 0));
 }
 
 Value *value_new_data(const void *p, size_t len) {
@@ -173,7 +236,7 @@ Value *value_new_dictionary(void) {
 }
 
 Value *value_ref(Value *v) {
-        if (v) {
+        if (v && !is_imm(v)) {
                 assert(v->n_ref > 0);
                 v->n_ref++;
         }
@@ -181,7 +244,7 @@ Value *value_ref(Value *v) {
 }
 
 Value *value_unref(Value *v) {
-        if (!v)
+        if (!v || is_imm(v))
                 return NULL;
         assert(v->n_ref > 0);
         if (--v->n_ref > 0)
@@ -208,7 +271,11 @@ Value *value_unref(Value *v) {
 }
 
 ValueType value_type(const Value *v) {
-        return v ? (ValueType) v->type : _VALUE_TYPE_INVALID;
+        if (!v)
+                return _VALUE_TYPE_INVALID;
+        if (is_imm(v))
+                return imm_word(v) & IMM_BOOLEAN ? VALUE_BOOLEAN : VALUE_NUMBER;
+        return (ValueType) v->type;
 }
 
 const char *value_type_to_string(ValueType t) {
@@ -221,7 +288,7 @@ const char *value_type_to_string(ValueType t) {
 }
 
 const char *value_string(const Value *v, size_t *ret_len) {
-        if (!v || v->type != VALUE_STRING)
+        if (value_type(v) != VALUE_STRING)
                 return NULL;
         if (ret_len)
                 *ret_len = v->buf.len;
@@ -229,27 +296,33 @@ const char *value_string(const Value *v, size_t *ret_len) {
 }
 
 bool value_number_is_signed(const Value *v) {
-        return v && v->type == VALUE_NUMBER && v->is_signed;
+        if (value_type(v) != VALUE_NUMBER)
+                return false;
+        return is_imm(v) ? (imm_word(v) & IMM_SIGNED) != 0 : v->is_signed;
 }
 
 unsigned value_number_bits(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? v->bits : 0;
+        if (value_type(v) != VALUE_NUMBER)
+                return 0;
+        return is_imm(v) ? imm_bits(v) : v->bits;
 }
 
 uint64_t value_unsigned(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? v->u : 0;
+        if (value_type(v) != VALUE_NUMBER)
+                return 0;
+        return is_imm(v) ? imm_number_value(v) : v->u;
 }
 
 int64_t value_signed(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? (int64_t) v->u : 0;
+        return (int64_t) value_unsigned(v);
 }
 
 bool value_boolean(const Value *v) {
-        return v && v->type == VALUE_BOOLEAN && v->b;
+        return value_type(v) == VALUE_BOOLEAN && (imm_word(v) >> IMM_SHIFT) != 0;
 }
 
 const uint8_t *value_data(const Value *v, size_t *ret_len) {
-        if (!v || v->type != VALUE_DATA)
+        if (value_type(v) != VALUE_DATA)
                 return NULL;
         if (ret_len)
                 *ret_len = v->buf.len;
@@ -257,11 +330,11 @@ const uint8_t *value_data(const Value *v, size_t *ret_len) {
 }
 
 size_t value_array_size(const Value *a) {
-        return a && a->type == VALUE_ARRAY ? a->array.n : 0;
+        return value_type(a) == VALUE_ARRAY ? a->array.n : 0;
 }
 
 Value *value_array_get(const Value *a, size_t i) {
-        if (!a || a->type != VALUE_ARRAY || i >= a->array.n)
+        if (value_type(a) != VALUE_ARRAY || i >= a->array.n)
                 return NULL;
         return a->array.items[i];
 }
@@ -271,7 +344,7 @@ int value_array_append_take(Value *a, Value *item) {
 
         if (!item)
                 return -ENOMEM;
-        if (!a || a->type != VALUE_ARRAY || a == item) {
+        if (value_type(a) != VALUE_ARRAY || a == item) {
                 value_unref(item);
                 return -EINVAL;
         }
@@ -383,26 +456,26 @@ static int dict_grow(Value *d) {
 }
 
 size_t value_dict_size(const Value *d) {
-        return d && d->type == VALUE_DICTIONARY ? d->dict.n : 0;
+        return value_type(d) == VALUE_DICTIONARY ? d->dict.n : 0;
 }
 
 Value *value_dict_get(const Value *d, const char *key) {
         int64_t i;
 
-        if (!d || d->type != VALUE_DICTIONARY || !key)
+        if (value_type(d) != VALUE_DICTIONARY || !key)
                 return NULL;
         i = dict_find(d, symbol_lookup(key));
         return i < 0 ? NULL : d->dict.items[i].value;
 }
 
 const char *value_dict_key_at(const Value *d, size_t i) {
-        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
         return d->dict.items[i].key->str;
 }
 
 Value *value_dict_value_at(const Value *d, size_t i) {
-        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
         return d->dict.items[i].value;
 }
@@ -414,7 +487,7 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
 
         if (!v)
                 return -ENOMEM;
-        if (!d || d->type != VALUE_DICTIONARY || !key || d == v) {
+        if (value_type(d) != VALUE_DICTIONARY || !key || d == v) {
                 value_unref(v);
                 return -EINVAL;
         }
@@ -459,7 +532,7 @@ int value_dict_set(Value *d, const char *key, Value *v) {
 int value_dict_remove(Value *d, const char *key) {
         int64_t i;
 
-        if (!d || d->type != VALUE_DICTIONARY || !key)
+        if (value_type(d) != VALUE_DICTIONARY || !key)
                 return -EINVAL;
         i = dict_find(d, symbol_lookup(key));
         if (i < 0)
@@ -496,9 +569,7 @@ unsigned value_nesting(const Value *v, unsigned limit) {
 Value *value_copy(Value *v) {
         _cleanup_value_ Value *c = NULL;
 
-        if (!v)
-                return NULL;
-        switch (v->type) {
+        switch (value_type(v)) {
         case VALUE_ARRAY:
                 c = value_new_array();
                 if (!c)
@@ -515,6 +586,8 @@ Value *value_copy(Value *v) {
                         if (value_dict_set_take(c, v->dict.items[i].key->str, value_copy(v->dict.items[i].value)) < 0)
                                 return NULL;
                 return TAKE_PTR(c);
+        case _VALUE_TYPE_INVALID:
+                return NULL;
         default:
                 return value_ref(v);
         }
@@ -523,11 +596,11 @@ Value *value_copy(Value *v) {
 /* --- equality --- */
 
 static bool number_equal(const Value *a, const Value *b) {
-        bool a_neg = a->is_signed && (int64_t) a->u < 0;
-        bool b_neg = b->is_signed && (int64_t) b->u < 0;
+        bool a_neg = value_number_is_signed(a) && value_signed(a) < 0;
+        bool b_neg = value_number_is_signed(b) && value_signed(b) < 0;
 
         /* By value: -1 (signed) is not 0xffffffffffffffff (unsigned). */
-        return a_neg == b_neg && a->u == b->u;
+        return a_neg == b_neg && value_unsigned(a) == value_unsigned(b);
 }
 
 static bool bytes_equal(const Value *a, const Value *b) {
@@ -535,7 +608,7 @@ static bool bytes_equal(const Value *a, const Value *b) {
 }
 
 bool value_dict_is_subset(const Value *sub, const Value *super) {
-        if (!sub || !super || sub->type != VALUE_DICTIONARY || super->type != VALUE_DICTIONARY)
+        if (value_type(sub) != VALUE_DICTIONARY || value_type(super) != VALUE_DICTIONARY)
                 return false;
         for (uint32_t i = 0; i < sub->dict.n; i++) {
                 int64_t j = dict_find(super, sub->dict.items[i].key);
@@ -551,21 +624,21 @@ bool value_equal(const Value *a, const Value *b) {
                 return true;
         if (!a || !b)
                 return false;
-        if (a->type != b->type) {
+        if (value_type(a) != value_type(b)) {
                 /* Apple: OSString::isEqualTo(OSData) compares the bytes. */
-                if ((a->type == VALUE_STRING && b->type == VALUE_DATA) ||
-                    (a->type == VALUE_DATA && b->type == VALUE_STRING))
+                if ((value_type(a) == VALUE_STRING && value_type(b) == VALUE_DATA) ||
+                    (value_type(a) == VALUE_DATA && value_type(b) == VALUE_STRING))
                         return bytes_equal(a, b);
                 return false;
         }
-        switch (a->type) {
+        switch (value_type(a)) {
         case VALUE_STRING:
         case VALUE_DATA:
                 return bytes_equal(a, b);
         case VALUE_NUMBER:
                 return number_equal(a, b);
         case VALUE_BOOLEAN:
-                return a->b == b->b;
+                return value_boolean(a) == value_boolean(b);
         case VALUE_ARRAY:
                 if (a->array.n != b->array.n)
                         return false;
@@ -583,8 +656,8 @@ bool value_equal(const Value *a, const Value *b) {
 size_t value_memory_size(const Value *v) {
         size_t n;
 
-        if (!v)
-                return 0;
+        if (!v || is_imm(v))
+                return 0; /* immediate: no heap */
         n = sizeof(Value);
         switch (v->type) {
         case VALUE_STRING:
