@@ -10,6 +10,7 @@
 
 #include "bus-admin.h"
 #include "bus-announce.h"
+#include "bus-blob.h"
 #include "bus-entry.h"
 #include "bus-peers.h"
 #include "bus-query.h"
@@ -113,12 +114,24 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
 /* One walk of a plane, appending the records from index first on while they fit budget bytes. */
 typedef struct PlaneWalk {
         sd_bus_message *reply;  /* borrowed */
+        BusBlob *blob;          /* borrowed; NULL: the records go into reply as a(tussasuutua{sv}) */
+        int to_root;            /* blob: the reply goes to root (root-only keys too); -1 until asked */
         const Plane *plane;     /* borrowed */
         uint64_t first;         /* records before this one are walked over, not appended */
         uint64_t index;         /* records walked so far */
         uint64_t budget, used;  /* bytes (bus-value.h's upper bound) */
         uint64_t next;          /* the first record that did not fit; 0 while everything fits */
 } PlaneWalk;
+
+static int append_record(PlaneWalk *w, const Entry *e, unsigned depth, bool omit) {
+        if (!w->blob)
+                return append_entry_record(w->reply, e, w->plane, depth, omit);
+        /* Whom the reply goes to counts only for a table with a root-only key: asked once. */
+        if (w->to_root < 0 && !omit && bus_restricted_holds(e->properties))
+                w->to_root = bus_restricted_to_root(w->reply);
+        return bus_blob_put_record(w->blob, e, w->plane, depth, omit, bus_dict_wire_size(e->properties),
+                                   w->to_root > 0);
+}
 
 /*
  * Pre-order, children in attach order. An entry with several parents is
@@ -142,7 +155,7 @@ static int walk_subtree(PlaneWalk *w, const Entry *e, unsigned depth) {
                         w->next = w->index;
                         return 0;
                 }
-                r = append_entry_record(w->reply, e, w->plane, depth, omit);
+                r = append_record(w, e, depth, omit);
                 if (r < 0)
                         return r;
                 w->used += size;
@@ -233,10 +246,11 @@ static uint64_t cursor_check(const BusContext *m, const char *sender, uint64_t i
         return hash_bytes(&k, sizeof(k)) & PAGE_CURSOR_CHECK_MASK;
 }
 
-static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+/* GetPlanePage, and GetPlaneBlob when blob: the same walk, pages and cursors; only the records' form differs. */
+static int plane_page(sd_bus_message *call, BusContext *m, bool blob, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(bus_blob_done) BusBlob bytes = {};
         const char *sender = sd_bus_message_get_sender(call);
-        BusContext *m = userdata;
         uint64_t cursor, first = 0, next = 0;
         const Plane *plane;
         const char *name;
@@ -261,12 +275,14 @@ static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_er
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "t", m->registry->generation);
-        if (r >= 0)
+        if (r >= 0 && !blob)
                 r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
         if (r < 0)
                 return r;
         w = (PlaneWalk) {
                 .reply = reply,
+                .blob = blob ? &bytes : NULL,
+                .to_root = -1,
                 .plane = plane,
                 .first = first,
                 .budget = max_bytes ? max_bytes : PAGE_DEFAULT_BYTES,
@@ -280,12 +296,20 @@ static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_er
                 return r;
         if (w.next)
                 next = (w.next << PAGE_CURSOR_CHECK_BITS) | cursor_check(m, sender, w.next);
-        r = sd_bus_message_close_container(reply);
+        r = blob ? sd_bus_message_append_array(reply, 'y', bytes.bytes, bytes.n) : sd_bus_message_close_container(reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "t", next);
         if (r < 0)
                 return r;
-        return send_counted(m, call, reply, w.used);
+        return send_counted(m, call, reply, blob ? bytes.n : w.used);
+}
+
+static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return plane_page(call, userdata, false, error);
+}
+
+static int method_get_plane_blob(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return plane_page(call, userdata, true, error);
 }
 
 static int quiet_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -409,6 +433,10 @@ static const sd_bus_vtable registry_vtable[] = {
                                 SD_BUS_ARGS("s", plane, "t", cursor, "u", max_bytes),
                                 SD_BUS_RESULT("t", generation, "a(" ENTRY_RECORD_SIGNATURE ")", entries, "t", next),
                                 method_get_plane_page, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPlaneBlob",
+                                SD_BUS_ARGS("s", plane, "t", cursor, "u", max_bytes),
+                                SD_BUS_RESULT("t", generation, "ay", records, "t", next),
+                                method_get_plane_blob, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WaitQuiet",
                                 SD_BUS_ARGS("t", timeout_usec),
                                 SD_BUS_NO_RESULT,
