@@ -7,6 +7,7 @@
 
 #include "hashmap.h"
 #include "symbol.h"
+#include "utf8.h"
 #include "value.h"
 
 /*
@@ -35,6 +36,7 @@ struct Value {
         uint8_t type;
         uint8_t bits;      /* numbers: 8, 16, 32, 64 */
         uint8_t is_signed; /* numbers */
+        uint8_t utf8;      /* strings: UTF-8 without an inner NUL (value_string_is_utf8()) */
         union {
                 uint64_t u; /* numbers too wide to be immediate: the value, sign-extended when signed */
                 struct {
@@ -165,6 +167,7 @@ Value *value_new_string_len(const char *s, size_t len) {
         v->buf.len = len;
         memcpy(v->buf.bytes, s, len);
         v->buf.bytes[len] = '\0';
+        v->utf8 = !memchr(s, 0, len) && utf8_is_valid(s, len);
         return v;
 }
 
@@ -298,6 +301,10 @@ const char *value_string(const Value *v, size_t *ret_len) {
         if (ret_len)
                 *ret_len = v->buf.len;
         return v->buf.bytes;
+}
+
+bool value_string_is_utf8(const Value *v) {
+        return value_type(v) == VALUE_STRING && v->utf8;
 }
 
 bool value_number_is_signed(const Value *v) {
@@ -480,6 +487,17 @@ const char *value_dict_key_at(const Value *d, size_t i) {
         if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
         return d->dict.keys[i]->str;
+}
+
+const char *value_dict_key_at_len(const Value *d, size_t i, size_t *ret_len, bool *ret_utf8) {
+        const Symbol *k;
+
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
+                return NULL;
+        k = d->dict.keys[i];
+        *ret_len = k->len;
+        *ret_utf8 = k->utf8;
+        return k->str;
 }
 
 Value *value_dict_value_at(const Value *d, size_t i) {

@@ -84,11 +84,16 @@ static int put_bytes(BusBlob *b, const void *bytes, size_t len) {
         return r;
 }
 
-/* A string as D-Bus could carry it: bytes that are not UTF-8 repaired, as bus-value.c does. */
-static int put_string(BusBlob *b, const char *s) {
+/*
+ * A string as D-Bus could carry it: bytes that are not UTF-8 repaired, as bus-value.c does
+ * (cut at an inner NUL, as a C string). The checked ones (utf8) go as they are.
+ */
+static int put_checked(BusBlob *b, const char *s, size_t len, bool utf8) {
         _cleanup_free_ char *repaired = NULL;
-        size_t len = strlen(s);
 
+        if (utf8)
+                return put_bytes(b, s, len);
+        len = strlen(s);
         if (!utf8_is_valid(s, len)) {
                 repaired = utf8_escape_invalid(s, len);
                 if (!repaired)
@@ -97,6 +102,10 @@ static int put_string(BusBlob *b, const char *s) {
                 len = strlen(s);
         }
         return put_bytes(b, s, len);
+}
+
+static int put_string(BusBlob *b, const char *s) {
+        return put_checked(b, s, 0, false);
 }
 
 static int put_value(BusBlob *b, const Value *v);
@@ -116,11 +125,13 @@ static int put_dictionary(BusBlob *b, const Value *d, bool filter) {
                 return r;
         r = put_u32(b, (uint32_t) shown);
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                const char *key = value_dict_key_at(d, i);
+                size_t len;
+                bool utf8;
+                const char *key = value_dict_key_at_len(d, i, &len, &utf8);
 
                 if (filter && bus_restricted_key(key))
                         continue;
-                r = put_string(b, key);
+                r = put_checked(b, key, len, utf8);
                 if (r >= 0)
                         r = put_value(b, value_dict_value_at(d, i));
         }
@@ -133,9 +144,12 @@ static int put_value(BusBlob *b, const Value *v) {
         int r;
 
         switch (value_type(v)) {
-        case VALUE_STRING:
+        case VALUE_STRING: {
+                const char *s = value_string(v, &len);
+
                 r = put_u8(b, WIRE_BLOB_STRING);
-                return r < 0 ? r : put_string(b, value_string(v, NULL));
+                return r < 0 ? r : put_checked(b, s, len, value_string_is_utf8(v));
+        }
         case VALUE_NUMBER:
                 r = put_u8(b, value_number_is_signed(v) ? WIRE_BLOB_SIGNED : WIRE_BLOB_UNSIGNED);
                 return r < 0 ? r : put_u64(b, value_unsigned(v));

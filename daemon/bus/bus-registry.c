@@ -123,14 +123,31 @@ typedef struct PlaneWalk {
         uint64_t next;          /* the first record that did not fit; 0 while everything fits */
 } PlaneWalk;
 
-static int append_record(PlaneWalk *w, const Entry *e, unsigned depth, bool omit) {
-        if (!w->blob)
-                return append_entry_record(w->reply, e, w->plane, depth, omit);
+/*
+ * GetPlaneBlob: the record's own bytes count against the budget (no upper bound to
+ * compute first); one that alone is over it goes without its table, as GetPlanePage's.
+ */
+static int append_blob_record(PlaneWalk *w, const Entry *e, unsigned depth) {
+        size_t start = w->blob->n;
+        int r;
+
         /* Whom the reply goes to counts only for a table with a root-only key: asked once. */
-        if (w->to_root < 0 && !omit && bus_restricted_holds(e->properties))
+        if (w->to_root < 0 && bus_restricted_holds(e->properties))
                 w->to_root = bus_restricted_to_root(w->reply);
-        return bus_blob_put_record(w->blob, e, w->plane, depth, omit, bus_dict_wire_size(e->properties),
-                                   w->to_root > 0);
+        r = bus_blob_put_record(w->blob, e, w->plane, depth, false, 0, w->to_root > 0);
+        if (r >= 0 && w->blob->n - start > w->budget) {
+                w->blob->n = start;
+                r = bus_blob_put_record(w->blob, e, w->plane, depth, true, bus_dict_wire_size(e->properties), false);
+        }
+        if (r < 0)
+                return r;
+        if (w->used > 0 && w->used + (w->blob->n - start) > w->budget) {
+                w->blob->n = start; /* the first of the next page */
+                w->next = w->index;
+                return 0;
+        }
+        w->used += w->blob->n - start;
+        return 0;
 }
 
 /*
@@ -145,7 +162,11 @@ static int walk_subtree(PlaneWalk *w, const Entry *e, unsigned depth) {
 
         if (w->next)
                 return 0;
-        if (w->index >= w->first) {
+        if (w->index >= w->first && w->blob) {
+                r = append_blob_record(w, e, depth);
+                if (r < 0 || w->next)
+                        return r;
+        } else if (w->index >= w->first) {
                 uint64_t size = entry_record_size(e, w->plane);
                 bool omit = size > w->budget; /* alone too large: sent without its table */
 
@@ -155,7 +176,7 @@ static int walk_subtree(PlaneWalk *w, const Entry *e, unsigned depth) {
                         w->next = w->index;
                         return 0;
                 }
-                r = append_record(w, e, depth, omit);
+                r = append_entry_record(w->reply, e, w->plane, depth, omit);
                 if (r < 0)
                         return r;
                 w->used += size;

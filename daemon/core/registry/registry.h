@@ -61,7 +61,7 @@ typedef struct EntryLinks {
 } EntryLinks;
 
 /*
- * 152 bytes, one 160-byte malloc chunk: the first plane's links (IOService, which
+ * 152 bytes (64-bit), one 160-byte malloc chunk: the first plane's links (IOService, which
  * registry_new() adds first and every entry of a daemon's registry is in) live in
  * the entry, the other planes' behind links[] (BENCHMARKS.md, "Where the memory goes").
  */
