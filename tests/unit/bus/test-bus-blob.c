@@ -129,10 +129,15 @@ static void test_repaired_utf8(void **state) {
         const char *s;
 
         assert_int_equal(entry_set_property_take(f->e, "bad", value_new_string("a\xff" "b")), 0);
+        assert_int_equal(entry_set_property_take(f->e, "key\xff", value_new_string_len("cut\0here", 8)), 0);
         r = round_trip(f->e, false, true, &b);
         s = json_string_value(json_object_get(json_object_get(r, "properties"), "bad"));
         assert_non_null(s);
         assert_string_equal(s, "a\xef\xbf\xbd" "b"); /* U+FFFD, as bus-value.c sends it */
+        /* A key repaired too; a string with a NUL inside ends there, as a C string on D-Bus. */
+        s = json_string_value(json_object_get(json_object_get(r, "properties"), "key\xef\xbf\xbd"));
+        assert_non_null(s);
+        assert_string_equal(s, "cut");
 }
 
 /* Every prefix of a good record is refused, and so is each byte changed to a tag nothing knows. */

@@ -35,6 +35,18 @@ static void test_string_constructors(void **state) {
         assert_int_equal(len, 0);
 
         assert_null(value_new_string(NULL));
+        /* Checked for UTF-8 once (what the D-Bus edges send without looking again). */
+        assert_true(value_string_is_utf8(s));
+        assert_true(value_string_is_utf8(empty));
+        {
+                _cleanup_value_ Value *bad = value_new_string("a\xff"), *nul = value_new_string_len("a\0b", 3),
+                                      *data = value_new_data("ok", 2);
+
+                assert_false(value_string_is_utf8(bad));
+                assert_false(value_string_is_utf8(nul)); /* D-Bus strings end at a NUL */
+                assert_false(value_string_is_utf8(data));
+                assert_false(value_string_is_utf8(NULL));
+        }
         /* A string has no other face. */
         assert_null(value_data(s, NULL));
         assert_int_equal(value_unsigned(s), 0);
