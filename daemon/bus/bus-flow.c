@@ -313,9 +313,17 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        if (take_released(f, m))
-                return 0; /* its turn */
         sender = sd_bus_message_get_sender(m);
+        if (take_released(f, m)) {
+                /*
+                 * Its turn. Checked again: the calls parked with it passed the check on arrival,
+                 * before any was answered (a bus without dbus-daemon's cap on pending replies, as
+                 * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each).
+                 */
+                if (f->peers && !is_relief(m) && (r = bus_peers_check_send(f->peers, sender)) < 0)
+                        return refuse_unread(f, m, sender, r);
+                return 0;
+        }
         if (!sender)
                 return 0; /* a direct connection: nobody to be fair to */
         if (is_answer(m))

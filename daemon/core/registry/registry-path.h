@@ -29,6 +29,15 @@ Entry *registry_plane_root(const Registry *reg, const Plane *plane);
 int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *plane, char **ret);
 
 /*
+ * Keeps e's path in each plane it is attached in (EntryPlace.last_path), for a
+ * terminated service that still answers with its last state (its notifications
+ * carry them; entry_get_last_path()). Called as e leaves the registry, before it
+ * is cut from its planes (the registry observer's entry_removed). -ENOMEM (the
+ * paths kept so far stay).
+ */
+int registry_entry_keep_paths(const Registry *reg, Entry *e);
+
+/*
  * Resolves path. A `Plane:` prefix selects the plane; without one,
  * default_plane is used (-EINVAL when NULL). -ENOENT when nothing matches
  * or a residue is left, -ENXIO for an unknown plane. *ret is borrowed.

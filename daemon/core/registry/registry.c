@@ -30,8 +30,12 @@ static void links_done(EntryLinks *l) {
         if (l->parents != &l->one_parent)
                 free(l->parents);
         free(l->children);
-        free(l->name);
-        free(l->location);
+        if (l->place) {
+                free(l->place->name);
+                free(l->place->location);
+                free(l->place->last_path);
+                free(l->place);
+        }
 }
 
 /* Entry names repeat (siblings share theirs): each is kept once, interned as dictionary keys are. */
@@ -111,6 +115,29 @@ static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
                 e->links[plane->index] = l;
         }
         *ret = l;
+        return 0;
+}
+
+static EntryPlace *entry_place(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        return l ? l->place : NULL;
+}
+
+/* The plane's EntryPlace of e, allocated on first use. */
+static int entry_place_get(Entry *e, const Plane *plane, EntryPlace **ret) {
+        EntryLinks *l;
+        int r;
+
+        r = entry_links_get(e, plane, &l);
+        if (r < 0)
+                return r;
+        if (!l->place) {
+                l->place = calloc(1, sizeof(EntryPlace));
+                if (!l->place)
+                        return -ENOMEM;
+        }
+        *ret = l->place;
         return 0;
 }
 
@@ -576,14 +603,14 @@ static int set_name(const char **field, const char *s) {
 }
 
 int entry_set_name(Entry *e, const Plane *plane, const char *name) {
-        EntryLinks *l;
+        EntryPlace *place;
         int r;
 
         if (plane) {
-                r = entry_links_get(e, plane, &l);
+                r = entry_place_get(e, plane, &place);
                 if (r < 0)
                         return r;
-                r = set_string(&l->name, name);
+                r = set_string(&place->name, name);
         } else
                 r = set_name(&e->name, name);
         if (r >= 0 && e->registry)
@@ -592,14 +619,14 @@ int entry_set_name(Entry *e, const Plane *plane, const char *name) {
 }
 
 int entry_set_location(Entry *e, const Plane *plane, const char *location) {
-        EntryLinks *l;
+        EntryPlace *place;
         int r;
 
         if (plane) {
-                r = entry_links_get(e, plane, &l);
+                r = entry_place_get(e, plane, &place);
                 if (r < 0)
                         return r;
-                r = set_string(&l->location, location);
+                r = set_string(&place->location, location);
         } else
                 r = set_string(&e->location, location);
         if (r >= 0 && e->registry)
@@ -608,19 +635,39 @@ int entry_set_location(Entry *e, const Plane *plane, const char *location) {
 }
 
 const char *entry_get_name(const Entry *e, const Plane *plane) {
-        const EntryLinks *l = entry_links(e, plane);
+        const EntryPlace *place = entry_place(e, plane);
 
-        if (l && l->name)
-                return l->name;
+        if (place && place->name)
+                return place->name;
         return e->name ? e->name : e->klass->name;
 }
 
 const char *entry_get_location(const Entry *e, const Plane *plane) {
-        const EntryLinks *l = entry_links(e, plane);
+        const EntryPlace *place = entry_place(e, plane);
 
-        if (l && l->location)
-                return l->location;
+        if (place && place->location)
+                return place->location;
         return e->location;
+}
+
+int entry_set_last_path_take(Entry *e, const Plane *plane, char *path) {
+        EntryPlace *place;
+        int r;
+
+        r = entry_place_get(e, plane, &place);
+        if (r < 0) {
+                free(path);
+                return r;
+        }
+        free(place->last_path);
+        place->last_path = path;
+        return 0;
+}
+
+const char *entry_get_last_path(const Entry *e, const Plane *plane) {
+        const EntryPlace *place = entry_place(e, plane);
+
+        return place ? place->last_path : NULL;
 }
 
 Value *entry_get_property(const Entry *e, const char *key) {

@@ -46,9 +46,17 @@ typedef struct Plane {
         unsigned index; /* slot in each entry's link table */
 } Plane;
 
+/* What few entries have in a plane: kept apart from EntryLinks, allocated when first set. */
+typedef struct EntryPlace {
+        char *name;       /* owned; overrides the global name in this plane, or NULL */
+        char *location;   /* owned; overrides the global location in this plane, or NULL */
+        char *last_path;  /* owned; the path in this plane when the entry left the registry
+                           * (registry_entry_keep_paths()), or NULL */
+} EntryPlace;
+
 /*
  * An entry's place in one plane. In the plane (attached) when it has a parent,
- * or is the registry root (in every plane).
+ * or is the registry root (in every plane): entry_in_plane().
  */
 typedef struct EntryLinks {
         Entry **parents;    /* borrowed entries, [0] the provider: &one_parent while cap_parents is 1, else owned */
@@ -56,12 +64,11 @@ typedef struct EntryLinks {
         unsigned n_parents, cap_parents;
         unsigned n_children, cap_children;
         Entry *one_parent;  /* borrowed: where parents points while there is room for one (most entries) */
-        char *name;         /* owned; overrides the global name in this plane, or NULL */
-        char *location;     /* owned; overrides the global location in this plane, or NULL */
+        EntryPlace *place;  /* owned, or NULL while the entry has no name, location or last path of its own here */
 } EntryLinks;
 
 /*
- * 152 bytes (64-bit), one 160-byte malloc chunk: the first plane's links (IOService, which
+ * 144 bytes (64-bit), one 160-byte malloc chunk: the first plane's links (IOService, which
  * registry_new() adds first and every entry of a daemon's registry is in) live in
  * the entry, the other planes' behind links[] (BENCHMARKS.md, "Where the memory goes").
  */
@@ -240,6 +247,10 @@ int entry_set_location(Entry *e, const Plane *plane, const char *location);
 /* The plane's override, then the global value; names fall back to the class name. */
 const char *entry_get_name(const Entry *e, const Plane *plane);
 const char *entry_get_location(const Entry *e, const Plane *plane); /* may be NULL */
+/* Keeps path (owned, taken even on error) as e's path in plane once e has left: -ENOMEM. */
+int entry_set_last_path_take(Entry *e, const Plane *plane, char *path);
+/* The path e had in plane when it left the registry, or NULL (borrowed). */
+const char *entry_get_last_path(const Entry *e, const Plane *plane);
 
 Value *entry_get_property(const Entry *e, const char *key); /* borrowed */
 /*
