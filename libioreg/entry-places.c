@@ -54,14 +54,20 @@ ioreg_return_t lib_entry_place(const LibEntry *e, const char *member, const char
 
         if (!e->places)
                 return IOREG_RETURN_NO_DEVICE;
+        /* Every plane of the registry is there: another name is none (the daemon's NoSuchPlane). */
+        if (plane && *plane && !json_object_get(e->places, plane))
+                return IOREG_RETURN_BAD_ARGUMENT;
         if (streq(member, "GetName"))
                 /* As GetName: the plane's name, else the global one (a plane the entry was not in too). */
                 s = place_field(e->places, plane, "name", true);
         else if (streq(member, "GetLocation"))
                 s = place_field(e->places, plane, "location", true);
-        else if (streq(member, "GetPath"))
-                /* No path in a plane it was not in (IORegistryEntryGetPath fails there). */
-                s = plane && *plane ? place_field(e->places, plane, "path", false) : NULL;
+        else if (streq(member, "GetPath")) {
+                if (!plane || !*plane)
+                        return IOREG_RETURN_BAD_ARGUMENT; /* a path is in a plane */
+                /* "" in a plane it was not in: IORegistryEntryGetPath fails there. */
+                s = place_field(e->places, plane, "path", false);
+        }
         else
                 return IOREG_RETURN_UNSUPPORTED;
         if (!s || !*s)

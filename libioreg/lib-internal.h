@@ -93,8 +93,9 @@ char *lib_entry_notified_field(const LibEntry *e, unsigned field);
 int lib_places_read(sd_bus_message *m, json_t **ret);
 /*
  * GetName, GetLocation or GetPath (member) of e in plane (NULL or "": the global name and
- * location) from the places its notification carried: NOT_FOUND when it had none there (no
- * location, a plane it was not in), NO_DEVICE when no notification told them.
+ * location) from the places its notification carried, as the daemon answered: NOT_FOUND when it
+ * had none there (no location, a plane it was not in), BAD_ARGUMENT for a plane the registry
+ * does not have, NO_DEVICE when no notification told them.
  */
 ioreg_return_t lib_entry_place(const LibEntry *e, const char *member, const char *plane, char **ret);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */

@@ -178,7 +178,7 @@ static int put_value(BusBlob *b, const Value *v) {
 }
 
 int bus_blob_put_record(BusBlob *b, const Entry *e, const Plane *plane, unsigned depth, bool omit,
-                        uint64_t omitted_size, bool to_root) {
+                        uint64_t omitted_size, bool may_see) {
         const char *loc = entry_get_location(e, plane);
         unsigned n_classes = 0;
         size_t start = b->n;
@@ -217,7 +217,7 @@ int bus_blob_put_record(BusBlob *b, const Entry *e, const Plane *plane, unsigned
                 if (r >= 0)
                         r = put_u64(b, omitted_size);
         } else if (r >= 0)
-                r = put_dictionary(b, e->properties, !to_root);
+                r = put_dictionary(b, e->properties, !may_see);
         if (r < 0)
                 b->n = start; /* nothing half written */
         return r;

@@ -22,8 +22,9 @@ void bus_blob_done(BusBlob *b);
 
 /*
  * Appends e's record as seen in plane at depth. With omit, the property table is
- * {IORegistryPropertiesOmitted: its size} (too large for a message). to_root: whether
- * the root-only keys go too. -ENOMEM, -EFBIG (a string or table beyond 4 GiB).
+ * {IORegistryPropertiesOmitted: its size} (too large for a message). may_see: whether
+ * the root-only keys go too (bus_restricted_may_see()). -ENOMEM, -EFBIG (a string or
+ * table beyond 4 GiB).
  */
 int bus_blob_put_record(BusBlob *b, const Entry *e, const Plane *plane, unsigned depth, bool omit,
-                        uint64_t omitted_size, bool to_root);
+                        uint64_t omitted_size, bool may_see);

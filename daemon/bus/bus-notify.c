@@ -24,7 +24,9 @@
 /* A signal's header and fixed fields, counted as sent (bus-peers.h), besides its properties. */
 #define NOTIFY_SIGNAL_BYTES 256u
 /* Signals queued for writing at most; beyond, events wait in their notifiers' queues. */
-#define NOTIFY_WQUEUE_MAX 256u
+#define NOTIFY_WQUEUE_MAX 64u
+/* Work per turn of the loop on replays and queues (notify_hub_run(): an ID looked at is 1, a signal 8). */
+#define NOTIFY_TURN_BUDGET 1024u
 
 struct BusNotify {
         BusContext *ctx;       /* weak: the bus context outlives us */
@@ -32,6 +34,7 @@ struct BusNotify {
         sd_bus_slot *slot;      /* owned: the vtable */
         Hashmap held;           /* owner names (owned keys) held back by the write queue */
         sd_event_source *drain; /* owned: pumps them once the write queue is short again */
+        sd_event_source *turn;  /* owned: goes on with the hub's work, a budget per turn of the loop */
 };
 
 static void held_free(void *v) {
@@ -100,15 +103,35 @@ static int on_drain(sd_event_source *s, void *userdata) {
         if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4 || write_queue_full(b))
                 return 0;
         (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
-        /* Each owner once: a pump may hold it back again (and re-enable this source). */
+        /* A pump only schedules (notify_hub_run() sends, a budget per turn): every owner at once. */
         for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v); i = 0) {
                 _cleanup_free_ char *owner = hashmap_remove_current(&b->held, i);
 
                 notify_hub_owner_pump(b->hub, owner);
-                if (write_queue_full(b))
-                        break;
         }
+        (void) sd_event_source_set_enabled(b->turn, SD_EVENT_ON);
         return 0;
+}
+
+/* Replays and queues in slices: no Subscribe, Resync or pump holds the loop (issue 23). */
+static int on_turn(sd_event_source *s, void *userdata) {
+        BusNotify *b = userdata;
+
+        /* Nobody may be sent more until the bus reads: the drain (on the bus's progress) resumes. */
+        if (write_queue_full(b)) {
+                (void) sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
+                return 0;
+        }
+        if (!notify_hub_run(b->hub, NOTIFY_TURN_BUDGET))
+                (void) sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
+        return 0;
+}
+
+static void wake(void *userdata) {
+        BusNotify *b = userdata;
+
+        (void) sd_event_source_set_enabled(b->turn, SD_EVENT_ON);
 }
 
 static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, uint64_t bytes) {
@@ -171,9 +194,10 @@ static int append_place(sd_bus_message *msg, const char *plane, const char *name
 }
 
 /*
- * Where e is: ("", its name, its location, "") then, for each plane it is in (or was in when it
- * left the registry), its name, location and path there. A terminated service keeps answering
- * these (libioreg), as its object does on a Mac. Returns the bytes appended in *ret_bytes.
+ * Where e is: ("", its name, its location, "") then, for each plane of the registry, its name,
+ * location and path there (path "" when it is not in that plane; for a removed entry, the planes
+ * it was in when it left). A terminated service keeps answering these (libioreg), as its object
+ * does on a Mac. Returns the bytes appended in *ret_bytes.
  */
 static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
         const Registry *reg = b->ctx->registry;
@@ -191,15 +215,11 @@ static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint
 
                 if (e->registry) {
                         r = registry_entry_get_path(reg, e, plane, &live);
-                        if (r == -ENOENT) {
-                                r = 0;
-                                continue;
-                        }
-                        if (r < 0)
+                        if (r < 0 && r != -ENOENT)
                                 break;
-                        path = live;
-                } else if (!(path = entry_get_last_path(e, plane)))
-                        continue;
+                        path = live ?: "";
+                } else
+                        path = entry_get_last_path(e, plane) ?: "";
                 r = append_place(msg, plane->name, entry_get_name(e, plane), entry_get_location(e, plane), path,
                                  ret_bytes);
         }
@@ -285,6 +305,7 @@ static const NotifyHubOps hub_ops = {
         .send_overflow = send_overflow,
         .send_replay_end = send_replay_end,
         .may_send = may_send,
+        .wake = wake,
 };
 
 /* --- methods --- */
@@ -565,6 +586,13 @@ int bus_notify_register(BusContext *m) {
         r = sd_event_add_post(m->event, &b->drain, on_drain, b);
         if (r >= 0)
                 r = sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &b->turn, on_turn, b);
+        /* Below the bus's reading and calls: a client's call waits for no replay (issue 23 D). */
+        if (r >= 0)
+                r = sd_event_source_set_priority(b->turn, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up notification flow: %m");
         if (m->peers) {
@@ -586,6 +614,7 @@ BusNotify *bus_notify_free(BusNotify *b) {
                 return NULL;
         sd_bus_slot_unref(b->slot);
         sd_event_source_disable_unref(b->drain);
+        sd_event_source_disable_unref(b->turn);
         hashmap_done(&b->held);
         notify_hub_free(b->hub);
         free(b);

@@ -34,11 +34,14 @@ struct QuietWaiter {
         sd_bus_message *call;    /* owned reference: answered once quiet or timed out */
         sd_event_source *timer;  /* owned, NULL without a timeout */
         QuietWaiter *next;       /* owned by the list */
+        bool counted;             /* in bus-peers.h's calls in flight */
 };
 
 static QuietWaiter *quiet_waiter_free(QuietWaiter *w) {
         if (!w)
                 return NULL;
+        if (w->counted && w->ctx->peers)
+                bus_peers_call_end(w->ctx->peers, sd_bus_message_get_sender(w->call));
         sd_bus_message_unref(w->call);
         sd_event_source_disable_unref(w->timer);
         free(w);
@@ -115,7 +118,7 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
 typedef struct PlaneWalk {
         sd_bus_message *reply;  /* borrowed */
         BusBlob *blob;          /* borrowed; NULL: the records go into reply as a(tussasuutua{sv}) */
-        int to_root;            /* blob: the reply goes to root (root-only keys too); -1 until asked */
+        int may_see;            /* blob: bus_restricted_may_see(reply) (root-only keys too); -1 until asked */
         const Plane *plane;     /* borrowed */
         uint64_t first;         /* records before this one are walked over, not appended */
         uint64_t index;         /* records walked so far */
@@ -132,9 +135,9 @@ static int append_blob_record(PlaneWalk *w, const Entry *e, unsigned depth) {
         int r;
 
         /* Whom the reply goes to counts only for a table with a root-only key: asked once. */
-        if (w->to_root < 0 && bus_restricted_holds(e->properties))
-                w->to_root = bus_restricted_to_root(w->reply);
-        r = bus_blob_put_record(w->blob, e, w->plane, depth, false, 0, w->to_root > 0);
+        if (w->may_see < 0 && bus_restricted_holds(e->properties))
+                w->may_see = bus_restricted_may_see(w->reply);
+        r = bus_blob_put_record(w->blob, e, w->plane, depth, false, 0, w->may_see > 0);
         if (r >= 0 && w->blob->n - start > w->budget) {
                 w->blob->n = start;
                 r = bus_blob_put_record(w->blob, e, w->plane, depth, true, bus_dict_wire_size(e->properties), false);
@@ -303,7 +306,7 @@ static int plane_page(sd_bus_message *call, BusContext *m, bool blob, sd_bus_err
         w = (PlaneWalk) {
                 .reply = reply,
                 .blob = blob ? &bytes : NULL,
-                .to_root = -1,
+                .may_see = -1,
                 .plane = plane,
                 .first = first,
                 .budget = max_bytes ? max_bytes : PAGE_DEFAULT_BYTES,
@@ -360,10 +363,18 @@ static int method_wait_quiet(sd_bus_message *call, void *userdata, sd_bus_error 
                 return sd_bus_error_setf(error, IOREG_ERROR_TIMEOUT, "The registry is busy (%u).",
                                          m->registry->root->busy);
 
+        /* Held until the registry is quiet: a call in flight (bus-peers.h's quotas). */
+        r = m->peers ? bus_peers_call_begin(m->peers, sd_bus_message_get_sender(call)) : 0;
+        if (r < 0)
+                return bus_peers_error_calls(error, r);
         w = calloc(1, sizeof(*w));
-        if (!w)
+        if (!w) {
+                if (m->peers)
+                        bus_peers_call_end(m->peers, sd_bus_message_get_sender(call));
                 return -ENOMEM;
+        }
         w->ctx = m;
+        w->counted = m->peers != NULL;
         w->call = sd_bus_message_ref(call);
         if (timeout != UINT64_MAX) {
                 r = sd_event_add_time_relative(m->event, &w->timer, CLOCK_MONOTONIC, timeout, 0,

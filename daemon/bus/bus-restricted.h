@@ -7,8 +7,10 @@
  * and must not hand them to every user. Every message that carries an
  * entry's properties goes through bus_append_entry_properties(): a message
  * addressed to a connection whose effective UID is 0 (a reply, a unicast
- * signal) gets them; any other (another user, a broadcast) gets the table
- * without those keys, as if the entry had none. Only tables that hold one
+ * signal), or one that polkit allows org.ioreg.read-platform-identity
+ * (bus-peers.h asks once per connection), gets them; any other (another
+ * user, a broadcast) gets the table without those keys, as if the entry
+ * had none. Only tables that hold one
  * of them cost a question to the bus (the UID behind the destination).
  */
 #pragma once
@@ -31,8 +33,11 @@ void bus_restricted_use_peers(BusPeers *peers);
 
 /* props holds one of the root-only keys (then, and only then, the destination's UID counts). */
 bool bus_restricted_holds(const Value *props);
-/* m goes to one connection whose effective UID is 0 (may ask the bus: call it only when it counts). */
-bool bus_restricted_to_root(sd_bus_message *m);
+/*
+ * m goes to one connection whose effective UID is 0, or that polkit allows
+ * (may ask the bus: call it only when it counts).
+ */
+bool bus_restricted_may_see(sd_bus_message *m);
 
-/* Appends props as `a{sv}` to m, without the root-only keys unless m goes to a connection of UID 0. */
+/* Appends props as `a{sv}` to m, without the root-only keys unless bus_restricted_may_see(m). */
 int bus_append_entry_properties(sd_bus_message *m, const Value *props);

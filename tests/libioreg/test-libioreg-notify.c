@@ -141,8 +141,9 @@ static void place_read(ioreg_object_t o, Place *p) {
         p->name_r = p->plane ? ioreg_registry_entry_get_name_in_plane(o, p->plane, p->name)
                              : ioreg_registry_entry_get_name(o, p->name);
         p->location_r = ioreg_registry_entry_get_location_in_plane(o, p->plane, p->location);
-        p->path_r = p->plane ? ioreg_registry_entry_get_path(o, p->plane, p->path) : IOREG_RETURN_BAD_ARGUMENT;
-        p->copied_path = p->plane ? ioreg_registry_entry_copy_path(o, p->plane) : NULL;
+        /* No plane: a path is always in one. */
+        p->path_r = ioreg_registry_entry_get_path(o, p->plane ?: "", p->path);
+        p->copied_path = ioreg_registry_entry_copy_path(o, p->plane ?: "");
 }
 
 static void place_assert_equal(const Place *want, const Place *got) {
@@ -167,7 +168,7 @@ static void place_assert_equal(const Place *want, const Place *got) {
  * object the terminated notification delivered, and the one the publish notification delivered.
  */
 static void test_terminated_service_keeps_its_places(void **state) {
-        static const char *const planes[] = { NULL, "IOService", "IOUSB", "IOPower", "IODeviceTree" };
+        static const char *const planes[] = { NULL, "IOService", "IOUSB", "IOPower", "IODeviceTree", "IOBogus" };
         ioreg_notification_port_t port = ioreg_notification_port_create();
         Seen pub = { .drain = 1 }, term = { .drain = 1 };
         Place live[ELEMENTSOF(planes)] = {}, gone[ELEMENTSOF(planes)] = {}, published[ELEMENTSOF(planes)] = {};
@@ -190,7 +191,7 @@ static void test_terminated_service_keeps_its_places(void **state) {
                 place_read(pub.last, &live[i]);
         }
         /* Live: the mouse on port 6 of the keyboard's first hub, in the service and USB planes only. */
-        for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
+        for (size_t i = 0; i < 5; i++) {
                 assert_int_equal(live[i].name_r, IOREG_RETURN_SUCCESS);
                 assert_string_equal(live[i].name, "USB Optical Mouse");
                 assert_int_equal(live[i].location_r, IOREG_RETURN_SUCCESS);
@@ -204,6 +205,11 @@ static void test_terminated_service_keeps_its_places(void **state) {
         assert_string_equal(live[2].copied_path, live[2].path);
         assert_int_equal(live[3].path_r, IOREG_RETURN_NOT_FOUND);
         assert_int_equal(live[4].path_r, IOREG_RETURN_NOT_FOUND);
+        assert_int_equal(live[0].path_r, IOREG_RETURN_BAD_ARGUMENT);
+        /* No such plane. */
+        assert_int_equal(live[5].name_r, IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(live[5].location_r, IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(live[5].path_r, IOREG_RETURN_BAD_ARGUMENT);
 
         remove_device(mouse);
         g_free(mouse);

@@ -120,19 +120,43 @@ static int property_keys(const Value *v, ItemKeys *k) {
  * or forbid it. So a numeric idVendor must equal the nub's, with a plain idProduct(Array) it too; else
  * a numeric class must.
  */
+static const char *const usb_class_keys[2][3] = {
+        { "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol" },
+        { "bInterfaceClass", "bInterfaceSubClass", "bInterfaceProtocol" },
+};
+
+/* The class key of depth n (1: class, 2: and subclass, 3: and protocol); kind tells the two sets apart. */
+static uint64_t usb_class_key(CatalogueKind kind, unsigned depth, const uint64_t numbers[3]) {
+        return key_mix(KEY_TYPE_USB_CLASS, key_mix(numbers[0], depth > 1 ? numbers[1] : 0, depth > 2 ? numbers[2] : 0),
+                       (uint64_t) kind << 8 | depth);
+}
+
+/*
+ * Without idVendor only the class rules can hold: class and subclass matched, and the protocol when
+ * the table names one (a wildcard "*" matches anything). So the key is as deep as the numbers go.
+ */
+static int usb_class_keys_of(const Value *d, CatalogueKind kind, ItemKeys *k) {
+        const char *const *names = usb_class_keys[kind == CATALOGUE_KIND_USB_DEVICE ? 0 : 1];
+        uint64_t numbers[3] = {};
+        KeyProbe probe = {};
+
+        /* A subclass or protocol that is "*" or absent stops the key there; any other non-number never
+         * matches, so a shallower key is still a superset. */
+        while (probe.reg < 3 && number_of(value_dict_get(d, names[probe.reg]), &numbers[probe.reg]))
+                probe.reg++;
+        if (probe.reg == 0)
+                return 0;
+        k->type = KEY_TYPE_USB_CLASS;
+        return keys_add(k, usb_class_key(kind, probe.reg, numbers), &probe);
+}
+
 static int usb_keys(const Value *d, CatalogueKind kind, bool want_product, ItemKeys *k) {
-        const char *class_key = kind == CATALOGUE_KIND_USB_DEVICE ? "bDeviceClass" : "bInterfaceClass";
         Value *vendor_v = value_dict_get(d, "idVendor");
         Value *single = value_dict_get(d, "idProduct"), *array = value_dict_get(d, "idProductArray");
-        uint64_t vendor, product, klass;
+        uint64_t vendor, product;
 
-        if (!vendor_v) {
-                if (!want_product && number_of(value_dict_get(d, class_key), &klass)) {
-                        k->type = KEY_TYPE_USB_CLASS;
-                        return keys_add(k, key_mix(KEY_TYPE_USB_CLASS, klass, kind), NULL);
-                }
-                return 0;
-        }
+        if (!vendor_v)
+                return want_product ? 0 : usb_class_keys_of(d, kind, k);
         if (!number_of(vendor_v, &vendor))
                 return 0; /* "*" or a type that never matches */
         if (want_product) {
@@ -232,9 +256,10 @@ int catalogue_item_keys(const Value *d, CatalogueKind kind, ItemKeys *ret) {
                 default:
                         r = 0;
                 }
-                if (r < 0) {
-                        item_keys_done(ret);
-                        return r;
+                if (r < 0 || ret->n == 0) {
+                        item_keys_done(ret); /* the next step starts clean */
+                        if (r < 0)
+                                return r;
                 }
         }
         return 0;
@@ -329,23 +354,22 @@ static void usb_ids(NubKeys *k) {
         k->has_usb_product = k->has_usb_vendor && number_of(entry_get_property(k->nub, "idProduct"), &k->usb_product);
 }
 
-bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
+bool nub_keys_usb_class(NubKeys *k, CatalogueKind kind, unsigned depth, uint64_t *ret) {
         unsigned i = kind == CATALOGUE_KIND_USB_DEVICE ? 0 : 1;
-        uint64_t klass;
 
-        if (type == KEY_TYPE_USB_CLASS) {
-                if (!k->have_usb_class[i]) {
-                        k->have_usb_class[i] = true;
-                        k->has_usb_class[i] = number_of(
-                                entry_get_property(k->nub, i == 0 ? "bDeviceClass" : "bInterfaceClass"), &klass);
-                        if (k->has_usb_class[i])
-                                k->usb_class[i] = key_mix(KEY_TYPE_USB_CLASS, klass,
-                                                          i == 0 ? CATALOGUE_KIND_USB_DEVICE :
-                                                                   CATALOGUE_KIND_USB_INTERFACE);
-                }
-                *ret = k->usb_class[i];
-                return k->has_usb_class[i];
+        if (!k->have_usb_class[i]) {
+                k->have_usb_class[i] = true;
+                while (k->n_usb_class[i] < 3 && number_of(entry_get_property(k->nub, usb_class_keys[i][k->n_usb_class[i]]),
+                                                          &k->usb_class[i][k->n_usb_class[i]]))
+                        k->n_usb_class[i]++;
         }
+        if (depth == 0 || depth > k->n_usb_class[i])
+                return false;
+        *ret = usb_class_key(kind, depth, k->usb_class[i]);
+        return true;
+}
+
+bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
         if (!k->have_usb)
                 usb_ids(k);
         if (type == KEY_TYPE_USB_PRODUCT && k->has_usb_product) {

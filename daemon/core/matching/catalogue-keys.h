@@ -18,7 +18,9 @@
  * names); elsewhere a nub of another family ignores them:
  *   USB_PRODUCT  idVendor with idProduct or idProductArray, no mask
  *   USB_VENDOR   idVendor alone (or with a mask or a wildcard product)
- *   USB_CLASS    bDeviceClass / bInterfaceClass without idVendor
+ *   USB_CLASS    without idVendor: bDeviceClass / bInterfaceClass, with the
+ *                subclass and protocol as far as they are numbers (probe.reg:
+ *                the depth, 1 to 3)
  *   PCI          IOPCIPrimaryMatch, IOPCIMatch, IOPCISecondaryMatch or
  *                IOPCIClassMatch: each value & mask, with its register and mask
  * A personality with none of these goes to its bucket's general list.
@@ -50,9 +52,10 @@ typedef enum KeyType {
         _KEY_TYPE_MAX,
 } KeyType;
 
-/* What a nub needs to compute one key: the register and mask of a PCI key, the name of a property key. */
+/* What a nub needs to compute one key: the register and mask of a PCI key, the name of a property key,
+ * the depth of a USB class key. */
 typedef struct KeyProbe {
-        uint8_t reg;          /* PciRegister */
+        uint8_t reg;          /* PciRegister; the depth of a USB class key */
         uint32_t mask;
         const char *property; /* borrowed from the personality's dictionary */
 } KeyProbe;
@@ -79,8 +82,10 @@ typedef struct NubKeys {
         bool usb_interface, usb_device; /* conforms to the USB families' classes */
         uint64_t *names;                /* owned */
         unsigned n_names, cap_names;
-        uint64_t usb_product, usb_vendor, usb_class[2]; /* the nub's numbers; class keys: [0] device, [1] interface */
-        bool has_usb_product, has_usb_vendor, has_usb_class[2];
+        uint64_t usb_product, usb_vendor;
+        uint64_t usb_class[2][3];   /* [0] bDevice*, [1] bInterface*: class, subclass, protocol */
+        unsigned n_usb_class[2];    /* how many of them are numbers, in that order */
+        bool has_usb_product, has_usb_vendor;
         uint32_t pci[_PCI_REG_MAX];
         bool has_pci[_PCI_REG_MAX];
 } NubKeys;
@@ -93,5 +98,6 @@ bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind);
 int nub_keys_names(NubKeys *k, const uint64_t **ret);
 /* The nub's key of type for a bucket of kind; false when it has none. */
 bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret);
+bool nub_keys_usb_class(NubKeys *k, CatalogueKind kind, unsigned depth, uint64_t *ret);
 bool nub_keys_pci(NubKeys *k, const KeyProbe *probe, uint64_t *ret);
 bool nub_keys_property(NubKeys *k, const char *property, uint64_t *ret);

@@ -7,17 +7,9 @@
 #include <string.h>
 
 #include "catalogue-keys.h"
+#include "catalogue-table.h"
 #include "catalogue.h"
 
-typedef struct ItemArray {
-        CatalogueItem **items; /* borrowed from Catalogue.items */
-        unsigned n, cap;
-} ItemArray;
-
-typedef struct KeyedList {
-        uint64_t key; /* the map key points here */
-        ItemArray list;
-} KeyedList;
 
 /*
  * The personalities filed under one type of key with one probe (a PCI register and mask, a property
@@ -27,13 +19,13 @@ typedef struct KeyedList {
 typedef struct Shelf {
         KeyType type;
         KeyProbe probe;  /* probe.property owned */
-        Hashmap by_key;  /* key (catalogue-keys.h) → KeyedList * (owned) */
+        KeyTable by_key; /* key (catalogue-keys.h) → items */
 } Shelf;
 
 typedef struct Bucket {
         char *class_name; /* owned; the map key */
         CatalogueKind kind;
-        ItemArray general;
+        ItemList general;
         Shelf *shelves;   /* owned */
         unsigned n_shelves, cap_shelves;
 } Bucket;
@@ -44,29 +36,15 @@ struct Catalogue {
         CatalogueItem **items;     /* owned, catalogue order */
         unsigned n_items, cap_items;
         Hashmap buckets;           /* class name → Bucket * (owned) */
-        Hashmap by_hash;           /* value hash → KeyedList * (owned), for duplicates */
+        KeyTable by_hash;          /* value hash → items, for duplicates */
         uint64_t generation, next_order;
 };
-
-static int item_array_add(ItemArray *a, CatalogueItem *it) {
-        if (GROW(a->items, a->cap, a->n + 1) < 0)
-                return -ENOMEM;
-        a->items[a->n++] = it;
-        return 0;
-}
-
-static void keyed_list_free(void *v) {
-        KeyedList *k = v;
-
-        free(k->list.items);
-        free(k);
-}
 
 static void bucket_free(void *v) {
         Bucket *b = v;
 
         for (unsigned i = 0; i < b->n_shelves; i++) {
-                hashmap_done(&b->shelves[i].by_key);
+                key_table_done(&b->shelves[i].by_key);
                 free((char *) b->shelves[i].probe.property);
         }
         free(b->shelves);
@@ -75,29 +53,12 @@ static void bucket_free(void *v) {
         free(b);
 }
 
-static const HashmapOps keyed_ops = HASHMAP_OPS_U64(keyed_list_free);
 static const HashmapOps buckets_ops = HASHMAP_OPS_STRING(bucket_free);
-
-static int keyed_map_add(Hashmap *h, uint64_t key, CatalogueItem *it) {
-        KeyedList *k = hashmap_get(h, &key);
-
-        if (!k) {
-                k = calloc(1, sizeof(*k));
-                if (!k)
-                        return -ENOMEM;
-                k->key = key;
-                if (hashmap_put(h, &k->key, k) < 0) {
-                        free(k);
-                        return -ENOMEM;
-                }
-        }
-        return item_array_add(&k->list, it);
-}
 
 /* The index: the buckets by provider class and the items by hash. */
 static void index_free(Catalogue *c) {
         hashmap_done(&c->buckets);
-        hashmap_done(&c->by_hash);
+        key_table_done(&c->by_hash);
 }
 
 static CatalogueItem *item_free(CatalogueItem *it) {
@@ -116,7 +77,6 @@ int catalogue_new(const ClassTable *classes, Catalogue **ret) {
                 return -ENOMEM;
         c->classes = classes;
         c->buckets = HASHMAP_INIT(&buckets_ops);
-        c->by_hash = HASHMAP_INIT(&keyed_ops);
         *ret = c;
         return 0;
 }
@@ -164,7 +124,7 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
 
 /* The shelf for key i of k, made on first use. */
 static Shelf *bucket_shelf(Bucket *b, const ItemKeys *k, unsigned i) {
-        KeyProbe probe = k->type == KEY_TYPE_PCI || k->type == KEY_TYPE_PROPERTY ? k->probes[i] : (KeyProbe) {};
+        KeyProbe probe = k->probes ? k->probes[i] : (KeyProbe) {};
         Shelf *sh;
 
         for (unsigned j = 0; j < b->n_shelves; j++) {
@@ -178,7 +138,7 @@ static Shelf *bucket_shelf(Bucket *b, const ItemKeys *k, unsigned i) {
         if (probe.property && !(probe.property = strdup(probe.property)))
                 return NULL;
         sh = &b->shelves[b->n_shelves++];
-        *sh = (Shelf) { .type = k->type, .probe = probe, .by_key = HASHMAP_INIT(&keyed_ops) };
+        *sh = (Shelf) { .type = k->type, .probe = probe };
         return sh;
 }
 
@@ -189,13 +149,13 @@ static int index_item(Catalogue *c, CatalogueItem *it) {
 
         if (!b)
                 return -ENOMEM;
-        if (keyed_map_add(&c->by_hash, it->hash, it) < 0)
+        if (key_table_add(&c->by_hash, it->hash, it) < 0)
                 return -ENOMEM;
         r = catalogue_item_keys(it->personality->dict, b->kind, &k);
         if (r < 0)
                 return r;
         if (k.n == 0)
-                return item_array_add(&b->general, it);
+                return item_list_add(&b->general, it);
         for (unsigned i = 0; i < k.n; i++) {
                 Shelf *sh = bucket_shelf(b, &k, i);
                 bool seen = false;
@@ -204,18 +164,18 @@ static int index_item(Catalogue *c, CatalogueItem *it) {
                         return -ENOMEM;
                 for (unsigned j = 0; j < i; j++)
                         seen = seen || k.keys[j] == k.keys[i];
-                if (!seen && keyed_map_add(&sh->by_key, k.keys[i], it) < 0)
+                if (!seen && key_table_add(&sh->by_key, k.keys[i], it) < 0)
                         return -ENOMEM;
         }
         return 0;
 }
 
 static CatalogueItem *find_equal_item(const Catalogue *c, const Personality *p, uint64_t hash) {
-        KeyedList *k = hashmap_get(&c->by_hash, &hash);
+        const ItemList *l = key_table_get(&c->by_hash, hash);
 
-        for (unsigned i = 0; k && i < k->list.n; i++)
-                if (value_equal(k->list.items[i]->personality->dict, p->dict))
-                        return k->list.items[i];
+        for (unsigned i = 0; l && i < l->n; i++)
+                if (value_equal(l->items[i]->personality->dict, p->dict))
+                        return l->items[i];
         return NULL;
 }
 
@@ -272,8 +232,8 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
         int r = 0;
 
         /* Keep the old index for lookups of equal items, then rebuild. */
-        Hashmap old_hash = c->by_hash;
-        c->by_hash = HASHMAP_INIT(&keyed_ops);
+        KeyTable old_hash = c->by_hash;
+        c->by_hash = (KeyTable) {};
         hashmap_done(&c->buckets);
         c->buckets = HASHMAP_INIT(&buckets_ops);
         c->n_items = c->cap_items = 0;
@@ -319,7 +279,7 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
                 }
                 item_free(old[j]);
         }
-        hashmap_done(&old_hash);
+        key_table_done(&old_hash);
         if (changed)
                 c->generation++;
         return r;
@@ -342,7 +302,7 @@ static int candidate_compare(const void *a, const void *b) {
         return 0;
 }
 
-static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemArray *a, unsigned chain_index) {
+static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemList *a, unsigned chain_index) {
         for (unsigned i = 0; i < a->n; i++) {
                 if (GROW(*cands, *cap, *n + 1) < 0)
                         return -ENOMEM;
@@ -353,20 +313,18 @@ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemArr
 
 static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
                      unsigned chain_index) {
-        KeyedList *l = hashmap_get(&sh->by_key, &key);
+        const ItemList *l = key_table_get(&sh->by_key, key);
 
-        return l ? add_list(cands, n, cap, &l->list, chain_index) : 0;
+        return l ? add_list(cands, n, cap, l, chain_index) : 0;
 }
 
 /* Every personality of the bucket: without the index, or for a nub of another family than its class implies. */
 static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, unsigned chain_index) {
         int r = add_list(cands, n, cap, &b->general, chain_index);
-        const void *key;
-        void *v;
 
         for (unsigned s = 0; s < b->n_shelves; s++)
-                for (unsigned i = 0; r >= 0 && hashmap_next(&b->shelves[s].by_key, &i, &key, &v);)
-                        r = add_list(cands, n, cap, &((KeyedList *) v)->list, chain_index);
+                for (unsigned i = 0; r >= 0 && i < b->shelves[s].by_key.n_slots; i++)
+                        r = add_list(cands, n, cap, &b->shelves[s].by_key.slots[i].list, chain_index);
         return r;
 }
 
@@ -395,6 +353,10 @@ static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Buck
                         break;
                 case KEY_TYPE_PCI:
                         if (!nub_keys_pci(nk, &sh->probe, &key))
+                                continue;
+                        break;
+                case KEY_TYPE_USB_CLASS:
+                        if (!nub_keys_usb_class(nk, b->kind, sh->probe.reg, &key))
                                 continue;
                         break;
                 default:
