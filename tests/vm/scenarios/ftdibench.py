@@ -204,6 +204,25 @@ def rounded(times):
     return [round(s, 3) if s else s for s in times]
 
 
+def typed_bytes(ctx, port, n=5):
+    """Milliseconds from asking the host to put one byte into the chardev to that byte on port, n times:
+    the interactive latency (the host's channel included, the same for every port)."""
+    fd = ftdi.open_port(port)
+    out = []
+    try:
+        ctx.host.ftdi_drain()
+        for _ in range(n):
+            req = {"cmd": "ftdi-write", "data64": "eA=="}  # b"x"
+            t0 = time.monotonic()
+            ctx.host.send(req)
+            got = select.select([fd], [], [], 5)[0] and os.read(fd, 16)
+            out.append((time.monotonic() - t0) * 1000 if got == b"x" else None)
+            ctx.host.reply(req)
+    finally:
+        os.close(fd)
+    return out
+
+
 def quiet(ctx, daemon):
     """Until the uevents of a detach or attach (the peer's claim, the driver's start) are handled by
     both daemons: on one vCPU that work would otherwise run inside the measurement that follows it."""
@@ -228,9 +247,12 @@ def run(ctx):
     rows = {(d, who): [] for d in ("out", "in") for who in ("driver", "driver-usb", "libusb")}
     rows[("pty", "alone")] = []
     rows[("pty", "alone in")] = []
+    latency = {"ftdi_sio": [], "driver": []}
     try:
         for _ in range(ROUNDS):
             problems += ftdi.give_back(ctx, daemon, "before the libusb peer")
+            quiet(ctx, daemon)
+            latency["ftdi_sio"] += typed_bytes(ctx, "/dev/ttyUSB0")
             for direction in ("out", "in"):
                 start = peer(ctx, direction)
                 quiet(ctx, daemon)
@@ -251,6 +273,7 @@ def run(ctx):
             problems += one(ctx, rows, "driver-usb", "out", EngineBench(port, pids[0], "out").start)
             bench = EngineBench(port, pids[0], "in")
             problems += one(ctx, rows, "driver-usb", "in", bench.start, bench.arm)
+            latency["driver"] += typed_bytes(ctx, port)
             os.unlink(os.path.join(folder, ftdi.PERSONALITY))
             ftdi.reload(daemon)
     finally:
@@ -275,6 +298,12 @@ def run(ctx):
                          f"(best {best[who]:.0f}), libusb {med['libusb']:.0f} KiB/s (best {best['libusb']:.0f}), "
                          f"ratio {ratio:.2f} (best {ratio_best:.2f}) (seconds: {who} "
                          f"{rounded(rows[(direction, who)])}, libusb {rounded(rows[(direction, 'libusb')])})")
+    for who, ms in latency.items():
+        good = [x for x in ms if x is not None]
+        ctx.host.log(f"typed byte {who}: median {statistics.median(good) if good else 0:.1f} ms, "
+                     f"max {max(good) if good else 0:.1f} ms, {len(ms) - len(good)} lost of {len(ms)}")
+        if len(good) != len(ms):
+            problems.append(f"typed byte {who}: {len(ms) - len(good)} of {len(ms)} did not arrive")
     for row, size in (("alone", len(PATTERN)), ("alone in", SIZE["in"])):
         times = [s for s in rows[("pty", row)] if s]
         ctx.host.log(f"pty {row} {size // 1024} KiB: {size / 1024 / statistics.median(times) if times else 0:.0f} "
