@@ -223,6 +223,19 @@ def typed_bytes(ctx, port, n=5):
     return out
 
 
+def handoff_pairs(port, pid):
+    """The server's medians of CopyProviderFD and OpenProvider (µs), timed in turns on SIGHUP."""
+    fd = ftdi.open_port(port)
+    try:
+        os.kill(pid, signal.SIGHUP)
+        line = read_line(fd, b"bench fd ").split()
+    finally:
+        os.close(fd)
+    if len(line) != 4:
+        raise RuntimeError("ftdibench: the driver did not time its fd handoff")
+    return int(line[2]), int(line[3])
+
+
 def quiet(ctx, daemon):
     """Until the uevents of a detach or attach (the peer's claim, the driver's start) are handled by
     both daemons: on one vCPU that work would otherwise run inside the measurement that follows it."""
@@ -248,6 +261,7 @@ def run(ctx):
     rows[("pty", "alone")] = []
     rows[("pty", "alone in")] = []
     latency = {"ftdi_sio": [], "driver": []}
+    handoff = []
     try:
         for _ in range(ROUNDS):
             problems += ftdi.give_back(ctx, daemon, "before the libusb peer")
@@ -267,13 +281,20 @@ def run(ctx):
                 problems.append(f"the driver did not start (servers {pids})")
                 break
             port = found[0].props(found[2])["IOCalloutDevice"]
+            # Each row after the guest is quiet, as the peer's: the one before leaves work (a pty's
+            # hangup, a reader's exit) that would otherwise run inside the next.
             quiet(ctx, daemon)
-            problems += one(ctx, rows, "driver", "out", pty_writer(port))
-            problems += one(ctx, rows, "driver", "in", pty_reader(port))
             problems += one(ctx, rows, "driver-usb", "out", EngineBench(port, pids[0], "out").start)
+            quiet(ctx, daemon)
             bench = EngineBench(port, pids[0], "in")
             problems += one(ctx, rows, "driver-usb", "in", bench.start, bench.arm)
+            quiet(ctx, daemon)
+            problems += one(ctx, rows, "driver", "out", pty_writer(port))
+            quiet(ctx, daemon)
+            problems += one(ctx, rows, "driver", "in", pty_reader(port))
             latency["driver"] += typed_bytes(ctx, port)
+            quiet(ctx, daemon)
+            handoff.append(handoff_pairs(port, pids[0]))
             os.unlink(os.path.join(folder, ftdi.PERSONALITY))
             ftdi.reload(daemon)
     finally:
@@ -304,6 +325,10 @@ def run(ctx):
                      f"max {max(good) if good else 0:.1f} ms, {len(ms) - len(good)} lost of {len(ms)}")
         if len(good) != len(ms):
             problems.append(f"typed byte {who}: {len(ms) - len(good)} of {len(ms)} did not arrive")
+    if handoff:
+        copy, plain = statistics.median(a for a, _ in handoff), statistics.median(b for _, b in handoff)
+        ctx.host.log(f"fd handoff: CopyProviderFD {copy:.0f} us, OpenProvider {plain:.0f} us, added "
+                     f"{copy - plain:.0f} us (medians of the rounds' medians, {handoff})")
     for row, size in (("alone", len(PATTERN)), ("alone in", SIZE["in"])):
         times = [s for s in rows[("pty", row)] if s]
         ctx.host.log(f"pty {row} {size // 1024} KiB: {size / 1024 / statistics.median(times) if times else 0:.0f} "
