@@ -267,12 +267,10 @@ def run(ctx):
             problems += ftdi.give_back(ctx, daemon, "before the libusb peer")
             quiet(ctx, daemon)
             latency["ftdi_sio"] += typed_bytes(ctx, "/dev/ttyUSB0")
-            for direction in ("out", "in"):
+            for direction in ("in", "out"):     # out next to the driver's out, in around them
                 start = peer(ctx, direction)
                 quiet(ctx, daemon)
                 problems += one(ctx, rows, "libusb", direction, start)
-            rows[("pty", "alone")].append(pty_alone())
-            rows[("pty", "alone in")].append(pty_alone_in())
             ftdi.write_personality(ctx, folder, {"IOREG_FTDI_BENCH": f"{SIZE['out']},{SIZE['in']}"})
             ftdi.reload(daemon)
             found = system.wait_until(lambda: (lambda r: r if r[2] else None)(ftdi.driver_and_nub(daemon)), 30)
@@ -297,6 +295,11 @@ def run(ctx):
             handoff.append(handoff_pairs(port, pids[0]))
             os.unlink(os.path.join(folder, ftdi.PERSONALITY))
             ftdi.reload(daemon)
+            # The pty alone last: the peer's rows and the driver's USB path follow each other closely
+            # (the host's load, which reaches the guest's one vCPU, changes from second to second).
+            quiet(ctx, daemon)
+            rows[("pty", "alone")].append(pty_alone())
+            rows[("pty", "alone in")].append(pty_alone_in())
     finally:
         # What the engine did with IN data (its Stop's counters): bytes per pty write is the coalescing.
         for line in daemon.log_text().splitlines():
