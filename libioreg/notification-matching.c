@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hashmap.h"
 #include "notification-port.h"
@@ -68,6 +69,7 @@ struct LibMatching {
         unsigned head, n_queue, cap_queue;
         bool armed, overflowed, wake, replaying;
         bool replay_ended;              /* the daemon's ReplayEnd for sub came (since Subscribe or Resync) */
+        bool shadow_replay_ended;       /* the same for shadow */
         bool linked;                    /* in port->matchings */
         Hashmap known;                  /* id → Known (owned) */
 };
@@ -262,7 +264,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props
 }
 
 static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
-        json_auto_t *props = NULL;
+        json_auto_t *props = NULL, *places = NULL;
         const char *type, *name, *class_name;
         uint64_t sub, seq, id;
         LibEntry *e;
@@ -285,7 +287,9 @@ static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_mes
         if (sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "ReplayEnd")) {
                 if (sd_bus_message_read(m, "tt", &sub, &seq) < 0 || !(n = find_subscription(port, sub, &shadow)))
                         return 0;
-                if (!shadow)
+                if (shadow)
+                        n->shadow_replay_ended = true;
+                else
                         n->replay_ended = true;
                 return 0;
         }
@@ -300,9 +304,13 @@ static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_mes
         r = wire_json_read_dict(m, &props);
         if (r < 0)
                 return r;
+        r = lib_places_read(m, &places);
+        if (r < 0)
+                return r;
         e = lib_entry_new(id, port->run);
         if (!e)
                 return -ENOMEM;
+        e->places = TAKE_PTR(places);
         e->key = lib_entry_key_make(class_name, name, props);
         if (!e->key)
                 r = -ENOMEM;
@@ -350,7 +358,7 @@ static ioreg_return_t subscribe_all(LibMatching *n) {
         ioreg_return_t rr;
 
         n->received_seq = n->acked_seq = n->shadow_seq = n->shadow_acked_seq = 0;
-        n->replay_ended = false;
+        n->replay_ended = n->shadow_replay_ended = false;
         if (n->terminate_type) {
                 /* First the shadow: an entry terminated in between is then in known when its Terminated comes. */
                 rr = subscribe(n, IOREG_PUBLISH_NOTIFICATION, &n->shadow);
@@ -358,6 +366,49 @@ static ioreg_return_t subscribe_all(LibMatching *n) {
                         return rr;
         }
         return subscribe(n, n->type, &n->sub);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Still replaying, and the daemon's window (window) lets it send more before we acknowledge. */
+static bool replay_pending(const LibMatching *n, uint32_t window) {
+        if (!n->sub)
+                return false;
+        if (n->shadow && !n->shadow_replay_ended && !n->shadow_overflowed)
+                return true; /* acknowledged as it comes: never held by the window */
+        return !n->replay_ended && !n->overflowed && n->received_seq - n->acked_seq < window;
+}
+
+/*
+ * The daemon sends a replay in slices, round-robin with other work (issue 23), so it may still be
+ * coming after its Subscribe and a Ping were answered: wait for its ReplayEnd, or until its
+ * window is full (the rest comes as the caller takes services), at most REPLAY_WAIT_USEC.
+ */
+#define REPLAY_WAIT_USEC (30ULL * 1000 * 1000)
+static void wait_replays(ioreg_notification_port_t port) {
+        sd_bus *bus = lib_port_bus(port);
+        uint64_t deadline = now_usec() + REPLAY_WAIT_USEC;
+        uint32_t window = UINT32_MAX;
+        bool pending = true;
+
+        while (bus && pending && now_usec() < deadline) {
+                pending = false;
+                for (LibMatching *n = port->matchings; n && !pending; n = n->next)
+                        pending = replay_pending(n, window);
+                if (!pending)
+                        break;
+                if (window == UINT32_MAX &&
+                    sd_bus_get_property_trivial(bus, port->owner ?: IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                                                IOREG_NOTIFY_INTERFACE, "PendingLimit", NULL, 'u', &window) < 0)
+                        window = 1024; /* Apple's kMaxOutstanding, the daemon's default */
+                if (sd_bus_wait(bus, 100 * 1000) < 0 || lib_port_drain(port) < 0)
+                        break;
+        }
 }
 
 /* After a resubscription's replay: adopted entries were marked seen; the others are gone. */
@@ -383,6 +434,7 @@ static void settle_replay(LibMatching *n) {
                         if (e) {
                                 e->key = k->entry->key ? strdup(k->entry->key) : NULL;
                                 e->last_properties = k->props ? json_incref(k->props) : json_object();
+                                e->places = json_incref(k->entry->places); /* where it was when last seen */
                                 if (queue_push(n, e, 0) < 0)
                                         lib_object_unref(&e->base);
                         }
@@ -408,6 +460,7 @@ static void lib_matching_resubscribe_all(ioreg_notification_port_t port) {
                 }
         }
         (void) lib_port_sync(port);
+        wait_replays(port);
         for (LibMatching *n = port->matchings; n; n = n->next)
                 if (n->replaying)
                         settle_replay(n);
@@ -586,8 +639,9 @@ ioreg_return_t ioreg_service_add_matching_notification(ioreg_notification_port_t
         if (n->next)
                 n->next->prev = n;
         port->matchings = n;
-        /* The replay follows the reply: after the daemon's Ping answer the iterator is primed. */
+        /* The replay follows the reply; once it ended (or fills the window) the iterator is primed. */
         (void) lib_port_sync(port);
+        wait_replays(port);
         *notification = &n->base;
         return IOREG_RETURN_SUCCESS;
 }

@@ -45,6 +45,8 @@
 #define IOREG_ACTION_SET_PROPERTIES "org.ioreg.set-properties"
 #define IOREG_ACTION_TERMINATE_ENTRY "org.ioreg.terminate-entry"
 #define IOREG_ACTION_RELOAD_CATALOGUE "org.ioreg.reload-catalogue"
+/* See the DMI serial number and UUID Linux keeps root-only (daemon/bus/bus-restricted.h). */
+#define IOREG_ACTION_READ_PLATFORM_IDENTITY "org.ioreg.read-platform-identity"
 
 /* ---- user-space USB for applications (systemd/org.ioreg.USB1.xml, on IOREG_OBJECT_PATH) ---- */
 #define IOREG_USB_INTERFACE "org.ioreg.USB1"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "bus-errors.h"
@@ -98,12 +99,19 @@ static bool take_released(BusFlow *f, sd_bus_message *m) {
 }
 
 /* Over the limits: a small error while it can still be written, else nothing. */
-static int refuse(BusFlow *f, sd_bus_message *m, const char *sender) {
+static int refuse(BusFlow *f, sd_bus_message *m, const char *sender, int reason) {
         if (queued_writes(f) < BUS_FLOW_WQUEUE_HARD && sd_bus_message_get_expect_reply(m)) {
                 f->stats.n_refused++;
-                (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
-                                                  "Too many calls waiting from %s: read the answers first.",
-                                                  sender);
+                if (reason == -EDQUOT) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                        (void) bus_peers_error_calls(&e, reason);
+                        (void) sd_bus_reply_method_error(m, &e);
+                } else
+                        (void) sd_bus_reply_method_errorf(m, IOREG_ERROR_LIMITS_EXCEEDED,
+                                                          "Too many calls waiting from %s: read the answers "
+                                                          "first.",
+                                                          sender);
         } else
                 f->stats.n_dropped++;
         if ((f->stats.n_refused + f->stats.n_dropped) % 1000 == 1)
@@ -148,7 +156,7 @@ static int refuse_unread(BusFlow *f, sd_bus_message *m, const char *sender, int 
         return 1;
 }
 
-static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
+static int park_store(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
         if (!s) {
                 s = calloc(1, sizeof(*s));
                 if (!s)
@@ -188,6 +196,19 @@ static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender
          */
         (void) sd_event_source_set_enabled(f->kick, SD_EVENT_ONESHOT);
         return sd_event_source_set_enabled(f->post, SD_EVENT_ON);
+}
+
+static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender) {
+        int r;
+
+        /* A parked call is in flight: counted against its connection's and its user's quota. */
+        r = f->peers ? bus_peers_call_begin(f->peers, sender) : 0;
+        if (r < 0)
+                return r;
+        r = park_store(f, s, m, sender);
+        if (r < 0 && f->peers)
+                bus_peers_call_end(f->peers, sender);
+        return r;
 }
 
 /*
@@ -236,6 +257,9 @@ static int release_one(BusFlow *f) {
                 hashmap_remove(&f->senders, s->name);
                 flow_sender_free(s);
         }
+        /* Its turn: no longer held here (a handler that answers later counts it again). */
+        if (f->peers)
+                bus_peers_call_end(f->peers, sd_bus_message_get_sender(m));
         f->released[f->n_released++] = m;
         r = sd_bus_enqueue_for_read(f->bus, m);
         if (r < 0) {
@@ -313,9 +337,17 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        if (take_released(f, m))
-                return 0; /* its turn */
         sender = sd_bus_message_get_sender(m);
+        if (take_released(f, m)) {
+                /*
+                 * Its turn. Checked again: the calls parked with it passed the check on arrival,
+                 * before any was answered (a bus without dbus-daemon's cap on pending replies, as
+                 * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each).
+                 */
+                if (f->peers && !is_relief(m) && (r = bus_peers_check_send(f->peers, sender)) < 0)
+                        return refuse_unread(f, m, sender, r);
+                return 0;
+        }
         if (!sender)
                 return 0; /* a direct connection: nobody to be fair to */
         if (is_answer(m))
@@ -339,13 +371,26 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
               bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST)))
                 return 0;
         if ((s && s->n >= BUS_FLOW_MAX_PARKED_PER_SENDER) || f->n_parked >= BUS_FLOW_MAX_PARKED)
-                return refuse(f, m, sender);
+                return refuse(f, m, sender, -EMFILE);
         r = park(f, s, m, sender);
         if (r < 0) {
-                log_warning_errno(r, "Cannot park a call, refusing it: %m");
-                return refuse(f, m, sender);
+                if (r != -EMFILE && r != -EDQUOT)
+                        log_warning_errno(r, "Cannot park a call, refusing it: %m");
+                return refuse(f, m, sender, r);
         }
         return 1;
+}
+
+/*
+ * The kernel's send buffer is a queue too, ahead of sd-bus's and out of our sight: 200 KiB by
+ * default, hundreds of small signals that an answer would wait behind at the bus (issue 23 D).
+ * A small one keeps what waits in sd-bus's queue, where calls and signals are ordered here.
+ */
+static void limit_socket_buffer(sd_bus *bus) {
+        int fd = sd_bus_get_fd(bus), size = BUS_FLOW_SNDBUF;
+
+        if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0)
+                log_debug_errno(errno, "bus-flow: cannot shrink the bus socket's send buffer, ignoring: %m");
 }
 
 int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
@@ -360,6 +405,7 @@ int bus_flow_new(sd_bus *bus, sd_event *event, BusPeers *peers, BusFlow **ret) {
         f->event = event;
         f->peers = peers;
         f->senders = HASHMAP_INIT(&string_hash_ops);
+        limit_socket_buffer(bus);
         r = sd_event_add_post(event, &f->post, on_post, f);
         if (r >= 0)
                 r = sd_event_source_set_enabled(f->post, SD_EVENT_OFF);

@@ -19,7 +19,8 @@
  * that carry properties depend on it (bus-restricted.h), and it is never
  * asked synchronously, which would hold the loop behind a busy bus.
  *
- * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender
+ * Bounds: at most BUS_FLOW_MAX_PARKED_PER_SENDER parked calls per sender,
+ * bus-peers.h's calls in flight per sender and per user (BUS_UID_MAX_CALLS),
  * and BUS_FLOW_MAX_PARKED in all; a call beyond them is answered at once
  * with org.ioreg.Error.LimitsExceeded (a small error), or, when even small
  * answers cannot be written (BUS_FLOW_WQUEUE_HARD), dropped unanswered
@@ -30,7 +31,10 @@
  * a call from a client that has not read what it was sent is refused with
  * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
  * dropped; Notifications1, SystemPower1 and Peer calls (small answers)
- * always go through.
+ * always go through. A parked call is checked when it arrives and again when
+ * its turn comes: the answers to the calls parked before it may have used
+ * the budget up (dbus-broker, unlike dbus-daemon's system bus, does not cap
+ * a client's pending calls at 128).
  */
 #pragma once
 
@@ -45,6 +49,7 @@
 #define BUS_FLOW_BURST 16                     /* calls of one sender run at once per window (bus-peers.h) */
 #define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
 #define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
+#define BUS_FLOW_SNDBUF (16 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
 
 typedef struct BusFlow BusFlow;
 typedef struct BusPeers BusPeers;

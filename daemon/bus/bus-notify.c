@@ -15,6 +15,7 @@
 #include "bus-value.h"
 #include "notify-hub.h"
 #include "power-plane.h"
+#include "registry-path.h"
 #include "log.h"
 
 
@@ -23,7 +24,9 @@
 /* A signal's header and fixed fields, counted as sent (bus-peers.h), besides its properties. */
 #define NOTIFY_SIGNAL_BYTES 256u
 /* Signals queued for writing at most; beyond, events wait in their notifiers' queues. */
-#define NOTIFY_WQUEUE_MAX 256u
+#define NOTIFY_WQUEUE_MAX 64u
+/* Work per turn of the loop on replays and queues (notify_hub_run(): an ID looked at is 1, a signal 8). */
+#define NOTIFY_TURN_BUDGET 1024u
 
 struct BusNotify {
         BusContext *ctx;       /* weak: the bus context outlives us */
@@ -31,6 +34,7 @@ struct BusNotify {
         sd_bus_slot *slot;      /* owned: the vtable */
         Hashmap held;           /* owner names (owned keys) held back by the write queue */
         sd_event_source *drain; /* owned: pumps them once the write queue is short again */
+        sd_event_source *turn;  /* owned: goes on with the hub's work, a budget per turn of the loop */
 };
 
 static void held_free(void *v) {
@@ -99,15 +103,35 @@ static int on_drain(sd_event_source *s, void *userdata) {
         if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4 || write_queue_full(b))
                 return 0;
         (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
-        /* Each owner once: a pump may hold it back again (and re-enable this source). */
+        /* A pump only schedules (notify_hub_run() sends, a budget per turn): every owner at once. */
         for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v); i = 0) {
                 _cleanup_free_ char *owner = hashmap_remove_current(&b->held, i);
 
                 notify_hub_owner_pump(b->hub, owner);
-                if (write_queue_full(b))
-                        break;
         }
+        (void) sd_event_source_set_enabled(b->turn, SD_EVENT_ON);
         return 0;
+}
+
+/* Replays and queues in slices: no Subscribe, Resync or pump holds the loop (issue 23). */
+static int on_turn(sd_event_source *s, void *userdata) {
+        BusNotify *b = userdata;
+
+        /* Nobody may be sent more until the bus reads: the drain (on the bus's progress) resumes. */
+        if (write_queue_full(b)) {
+                (void) sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
+                return 0;
+        }
+        if (!notify_hub_run(b->hub, NOTIFY_TURN_BUDGET))
+                (void) sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
+        return 0;
+}
+
+static void wake(void *userdata) {
+        BusNotify *b = userdata;
+
+        (void) sd_event_source_set_enabled(b->turn, SD_EVENT_ON);
 }
 
 static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, uint64_t bytes) {
@@ -161,11 +185,54 @@ static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, 
         return r;
 }
 
+/* One (plane, name, location, path) of the places array; location "" for none. */
+static int append_place(sd_bus_message *msg, const char *plane, const char *name, const char *location,
+                        const char *path, uint64_t *bytes) {
+        location = location ?: "";
+        *bytes += 16 + strlen(plane) + strlen(name) + strlen(location) + strlen(path);
+        return sd_bus_message_append(msg, "(ssss)", plane, name, location, path);
+}
+
+/*
+ * Where e is: ("", its name, its location, "") then, for each plane of the registry, its name,
+ * location and path there (path "" when it is not in that plane; for a removed entry, the planes
+ * it was in when it left). A terminated service keeps answering these (libioreg), as its object
+ * does on a Mac. Returns the bytes appended in *ret_bytes.
+ */
+static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
+        const Registry *reg = b->ctx->registry;
+        int r;
+
+        *ret_bytes = 0;
+        r = sd_bus_message_open_container(msg, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        r = append_place(msg, "", entry_get_name(e, NULL), entry_get_location(e, NULL), "", ret_bytes);
+        for (unsigned p = 0; r >= 0 && reg && p < reg->n_planes; p++) {
+                const Plane *plane = reg->planes[p];
+                _cleanup_free_ char *live = NULL;
+                const char *path;
+
+                if (e->registry) {
+                        r = registry_entry_get_path(reg, e, plane, &live);
+                        if (r < 0 && r != -ENOENT)
+                                break;
+                        path = live ?: "";
+                } else
+                        path = entry_get_last_path(e, plane) ?: "";
+                r = append_place(msg, plane->name, entry_get_name(e, plane), entry_get_location(e, plane), path,
+                                 ret_bytes);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(msg);
+}
+
 static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
                          Entry *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
-        uint64_t bytes = 0;
+        uint64_t bytes = 0, place_bytes = 0;
         int r;
 
         r = new_signal(b, owner, "Notification", &msg);
@@ -179,8 +246,11 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
         r = append_properties(b, msg, e, &bytes);
         if (r < 0)
                 return r;
+        r = append_places(b, msg, e, &place_bytes);
+        if (r < 0)
+                return r;
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + strlen(entry_get_name(e, NULL)) +
-                                                   strlen(e->klass->name) + bytes);
+                                                   strlen(e->klass->name) + bytes + place_bytes);
 }
 
 static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
@@ -235,6 +305,7 @@ static const NotifyHubOps hub_ops = {
         .send_overflow = send_overflow,
         .send_replay_end = send_replay_end,
         .may_send = may_send,
+        .wake = wake,
 };
 
 /* --- methods --- */
@@ -486,7 +557,7 @@ static const sd_bus_vtable notify_vtable[] = {
                                 method_resync, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Notification",
                                 SD_BUS_ARGS("t", subscription, "t", sequence, "s", type, "t", entry, "s", name,
-                                            "s", class, "a{sv}", properties),
+                                            "s", class, "a{sv}", properties, "a(ssss)", places),
                                 0),
         SD_BUS_SIGNAL_WITH_ARGS("Interest",
                                 SD_BUS_ARGS("t", subscription, "t", sequence, "t", entry, "u", message,
@@ -515,6 +586,13 @@ int bus_notify_register(BusContext *m) {
         r = sd_event_add_post(m->event, &b->drain, on_drain, b);
         if (r >= 0)
                 r = sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &b->turn, on_turn, b);
+        /* Below the bus's reading and calls: a client's call waits for no replay (issue 23 D). */
+        if (r >= 0)
+                r = sd_event_source_set_priority(b->turn, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up notification flow: %m");
         if (m->peers) {
@@ -536,6 +614,7 @@ BusNotify *bus_notify_free(BusNotify *b) {
                 return NULL;
         sd_bus_slot_unref(b->slot);
         sd_event_source_disable_unref(b->drain);
+        sd_event_source_disable_unref(b->turn);
         hashmap_done(&b->held);
         notify_hub_free(b->hub);
         free(b);

@@ -12,6 +12,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "macro.h"
+#include "protocol.h"
 
 #define MATCH_RETRY_USEC (5ULL * 1000 * 1000)
 #define TRIM_DELAY_USEC (1000ULL * 1000)
@@ -23,7 +24,9 @@ typedef struct UidUsage {
         uint64_t uid;             /* the key in BusPeers.uids */
         unsigned n_peers;         /* peers with this UID known */
         uint64_t unread;
+        uint64_t unproven;        /* of unread, what its peers that never read anything hold */
         unsigned subscriptions;
+        unsigned calls;           /* calls in flight */
 } UidUsage;
 
 typedef struct Peer {
@@ -33,12 +36,16 @@ typedef struct Peer {
         sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
         sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
         sd_bus_slot *stats;       /* owned: the bus's GetConnectionStats in flight */
+        sd_bus_slot *polkit;      /* owned: polkit's CheckAuthorization in flight */
         uint64_t charged;         /* bytes sent, all told */
         uint64_t confirmed;       /* of those, proven read */
         uint64_t ping_mark;       /* charged when the ping in flight was sent */
         uint64_t stats_mark;      /* charged when the stats query in flight was sent */
         unsigned subscriptions;
+        unsigned calls;           /* calls in flight: parked, or to be answered later */
         bool identified;          /* the UID question was answered (or cannot be asked) */
+        bool proven;              /* a read receipt came: it reads (out of the slow start) */
+        bool identity_allowed;    /* polkit allows it IOREG_ACTION_READ_PLATFORM_IDENTITY */
         uint64_t window_start;    /* usec: bus_peers_note_call()'s window */
         unsigned window_calls;
 } Peer;
@@ -49,6 +56,7 @@ struct BusPeers {
         sd_bus_slot *match;       /* owned */
         sd_event_source *retry;   /* owned: re-installs a refused match */
         sd_event_source *trim;    /* owned: gives the heap back a while after a client left */
+        unsigned trims_left;      /* trims still to come after the last client left */
         Hashmap peers;            /* name → Peer (owned) */
         Hashmap uids;             /* uid → UidUsage (owned, while it has peers) */
         uint64_t unread;          /* all peers together */
@@ -76,6 +84,7 @@ static Peer *peer_free(Peer *p) {
         sd_bus_slot_unref(p->uid_query);
         sd_bus_slot_unref(p->ping);
         sd_bus_slot_unref(p->stats);
+        sd_bus_slot_unref(p->polkit);
         free(p->name);
         free(p);
         return NULL;
@@ -95,7 +104,10 @@ static void peer_forget(BusPeers *ps, Peer *p) {
         ps->unread -= unread;
         if (p->usage) {
                 p->usage->unread -= unread;
+                if (!p->proven)
+                        p->usage->unproven -= unread;
                 p->usage->subscriptions -= p->subscriptions;
+                p->usage->calls -= p->calls;
                 if (--p->usage->n_peers == 0)
                         hashmap_delete(&ps->uids, &p->usage->uid);
         }
@@ -107,6 +119,11 @@ static int on_trim(sd_event_source *s, uint64_t usec, void *userdata) {
 
         ps->trim = sd_event_source_disable_unref(ps->trim);
         (void) malloc_trim(0);
+        /* Once more later: what was queued for it (signals, answers) is freed as the bus reads it. */
+        if (ps->trims_left > 0 && --ps->trims_left > 0 &&
+            sd_event_add_time_relative(ps->event, &ps->trim, CLOCK_MONOTONIC, 2 * TRIM_DELAY_USEC, 0, on_trim,
+                                       ps) < 0)
+                ps->trims_left = 0;
         return 0;
 }
 
@@ -124,6 +141,7 @@ static void peer_gone(BusPeers *ps, const char *name) {
          * A client that held much (subscriptions, queued events) leaves holes in the heap, and
          * what was queued for it is freed once written: give the pages back a little later.
          */
+        ps->trims_left = 2;
         if (!ps->trim &&
             sd_event_add_time_relative(ps->event, &ps->trim, CLOCK_MONOTONIC, TRIM_DELAY_USEC, 0, on_trim, ps) < 0)
                 (void) malloc_trim(0);
@@ -135,6 +153,9 @@ static void peer_confirm_upto(BusPeers *ps, Peer *p, uint64_t mark) {
         if (mark <= p->confirmed)
                 return;
         delta = mark - p->confirmed;
+        if (!p->proven && p->usage)
+                p->usage->unproven -= peer_unread(p); /* all of it counts as a reader's now */
+        p->proven = true;
         p->confirmed = mark;
         ps->unread -= delta;
         if (p->usage)
@@ -203,6 +224,45 @@ static void peer_identified(BusPeers *ps, Peer *p) {
                         ps->listeners[i].hooks->identified(ps->listeners[i].userdata, p->name);
 }
 
+/* polkit's answer, (bba{ss}): only an unconditional yes; no polkit, an error or a timeout is a no. */
+static int on_polkit(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        int authorized = 0, challenge = 0;
+
+        p->polkit = sd_bus_slot_unref(p->polkit);
+        if (sd_bus_message_is_method_error(m, NULL))
+                log_debug("bus-peers: polkit did not answer for %s (%s): no platform identity",
+                          p->name, sd_bus_message_get_error(m)->name);
+        else if (sd_bus_message_enter_container(m, 'r', "bba{ss}") >= 0 &&
+                 sd_bus_message_read(m, "bb", &authorized, &challenge) >= 0)
+                p->identity_allowed = authorized;
+        peer_identified(p->peers, p);
+        return 0;
+}
+
+/*
+ * Asks polkit whether p may see what Linux keeps root-only (bus-restricted.h), once per
+ * connection, before its first call runs: every answer it gets then shows the same. Subject: its
+ * bus name (no PID reuse race); no interaction. 0 when asked (identified on the answer).
+ */
+static int ask_polkit(BusPeers *ps, Peer *p) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(ps->bus, &m, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", p->name,
+                                          IOREG_ACTION_READ_PLATFORM_IDENTITY, 0, 0u, "");
+        /* Without polkit activation on the bus, the bus answers at once; a stuck polkit costs this. */
+        if (r >= 0)
+                r = sd_bus_call_async(ps->bus, &p->polkit, m, on_polkit, p, BUS_PEER_POLKIT_TIMEOUT_USEC);
+        if (r < 0)
+                log_debug("bus-peers: cannot ask polkit about %s: %s", p->name, strerror(-r));
+        return r;
+}
+
 static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Peer *p = userdata;
         BusPeers *ps = p->peers;
@@ -234,8 +294,13 @@ static int on_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         }
         u->n_peers++;
         u->unread += peer_unread(p);
+        if (!p->proven)
+                u->unproven += peer_unread(p);
         u->subscriptions += p->subscriptions;
+        u->calls += p->calls;
         p->usage = u;
+        if (uid != 0 && ask_polkit(ps, p) >= 0)
+                return 0; /* identified once polkit answered */
         peer_identified(ps, p);
         return 0;
 }
@@ -427,8 +492,11 @@ void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
                 return;
         p->charged += bytes;
         ps->unread += bytes;
-        if (p->usage)
+        if (p->usage) {
                 p->usage->unread += bytes;
+                if (!p->proven)
+                        p->usage->unproven += bytes;
+        }
         maybe_ping(ps, p, false);
 }
 
@@ -447,9 +515,10 @@ int bus_peers_check_send(BusPeers *ps, const char *name) {
         if (!p)
                 return 0;
         unread = peer_unread(p);
-        if (unread >= BUS_PEER_MAX_UNREAD)
+        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
                 r = -ENOBUFS;
-        else if (p->usage && p->usage->unread >= BUS_UID_MAX_UNREAD)
+        else if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
+                              (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
                 r = -EDQUOT;
         else if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
                 r = -EBUSY;
@@ -495,6 +564,51 @@ bool bus_peers_subscriptions_full(BusPeers *ps, const char *name) {
                 return false;
         return p->usage ? p->usage->subscriptions >= BUS_UID_MAX_SUBSCRIPTIONS :
                           p->subscriptions >= BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID;
+}
+
+bool bus_peers_may_see_restricted(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p && p->usage && (p->usage->uid == 0 || p->identity_allowed);
+}
+
+int bus_peers_call_begin(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        if (!p)
+                return 0;
+        if (p->calls >= BUS_PEER_MAX_CALLS)
+                return -EMFILE;
+        if (p->usage && p->usage->calls >= BUS_UID_MAX_CALLS)
+                return -EDQUOT;
+        p->calls++;
+        if (p->usage)
+                p->usage->calls++;
+        return 0;
+}
+
+void bus_peers_call_end(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        /* A peer that left was forgotten with its calls. */
+        if (!p || p->calls == 0)
+                return;
+        p->calls--;
+        if (p->usage)
+                p->usage->calls--;
+}
+
+int bus_peers_error_calls(sd_bus_error *error, int r) {
+        if (r == -EDQUOT)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls in flight from your user (at most %u over its "
+                                         "connections).",
+                                         BUS_UID_MAX_CALLS);
+        if (r == -EMFILE)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls in flight from this connection (at most %u).",
+                                         BUS_PEER_MAX_CALLS);
+        return r;
 }
 
 void bus_peers_stats(BusPeers *ps, BusPeersStats *ret) {

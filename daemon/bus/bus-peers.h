@@ -31,13 +31,30 @@
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
- * notifications wait in their queues (notify-hub.h). A client that calls
+ * notifications wait in their queues (notify-hub.h). A slow start (issue 23:
+ * every byte sent goes through the one connection to the bus, and answers
+ * to the others wait behind it): a peer that has not yet been seen to read
+ * anything is sent at most BUS_PEER_MAX_UNPROVEN (its ping goes out there),
+ * and such peers of one UID together BUS_UID_MAX_UNPROVEN; its first receipt
+ * lifts it to the budgets above. Clients that never read cost the daemon
+ * and the bus 1 MiB each, 4 MiB per user, instead of 16 and 32. A client that calls
  * synchronously and never runs its dispatch loop meets that after
  * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
  *
+ * Platform identity (issue 23, M): for a peer whose UID is not 0, polkit is
+ * asked (CheckAuthorization, its bus name the subject, no interaction, at
+ * most BUS_PEER_POLKIT_TIMEOUT_USEC) whether it may see the DMI serial number
+ * and UUID (bus-restricted.h); the peer counts as identified, and its calls
+ * run (bus-flow.h), once polkit answered: no polkit on the bus, an error or
+ * a timeout is a no. One question per connection, its answer kept.
+ *
  * Quotas per UID (dbus-broker's model: a user's connections share one):
  * BUS_UID_MAX_SUBSCRIPTIONS notifiers (subscriptions and interest); per
- * connection NOTIFY_MAX_PER_OWNER. Each replaying subscription holds the
+ * connection NOTIFY_MAX_PER_OWNER. Calls in flight, the daemon holding the
+ * call (parked by bus-flow.h, a WaitQuiet waiting, a user client's open
+ * waiting for its driver server): BUS_PEER_MAX_CALLS per connection,
+ * BUS_UID_MAX_CALLS per user; a call over them is answered LimitsExceeded
+ * at once (one user's connections cannot fill the daemon's global park). Each replaying subscription holds the
  * registry's matching entries in its queue until they are sent: the quota
  * bounds that memory.
  */
@@ -54,8 +71,13 @@
 #define BUS_PEER_MAX_UNREAD (16u << 20)
 #define BUS_UID_MAX_UNREAD (32u << 20)
 #define BUS_ALL_MAX_UNREAD (64u << 20)   /* below dbus-daemon's max_incoming_bytes, 127 MB */
+#define BUS_PEER_MAX_UNPROVEN BUS_PEER_PING_BYTES /* the slow start: until its first read receipt */
+#define BUS_UID_MAX_UNPROVEN (4u << 20)
 #define BUS_UID_MAX_SUBSCRIPTIONS 2048u
 #define BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID 64u /* until the bus told its UID */
+#define BUS_PEER_MAX_CALLS 256u  /* twice dbus-daemon's pending replies per connection (128) */
+#define BUS_UID_MAX_CALLS 1024u
+#define BUS_PEER_POLKIT_TIMEOUT_USEC (5ULL * 1000 * 1000) /* polkit's answer about the platform identity */
 
 typedef struct BusPeers BusPeers;
 
@@ -89,6 +111,12 @@ unsigned bus_peers_note_call(BusPeers *p, const char *name, uint64_t now_usec);
  */
 int bus_peers_uid(BusPeers *p, const char *name, uid_t *ret_uid);
 bool bus_peers_identified(BusPeers *p, const char *name);
+/*
+ * May name see what Linux keeps root-only (bus-restricted.h)? Its UID is 0, or polkit allowed it
+ * IOREG_ACTION_READ_PLATFORM_IDENTITY (asked once, when its UID came, before its first call ran:
+ * bus_peers_identified() waits for the answer). False while unknown and for untracked names.
+ */
+bool bus_peers_may_see_restricted(BusPeers *p, const char *name);
 /* Its unread bytes (0 when untracked). */
 uint64_t bus_peers_unread(BusPeers *p, const char *name);
 
@@ -97,6 +125,16 @@ void bus_peers_add_subscriptions(BusPeers *p, const char *name, int delta);
 /* True when name's UID holds BUS_UID_MAX_SUBSCRIPTIONS, or, while its UID is not known yet, name holds
  * BUS_PEER_MAX_SUBSCRIPTIONS_UNKNOWN_UID. */
 bool bus_peers_subscriptions_full(BusPeers *p, const char *name);
+
+/*
+ * A call of name's is held (answered later): 0, -EMFILE over the connection's BUS_PEER_MAX_CALLS,
+ * -EDQUOT over its user's BUS_UID_MAX_CALLS (untracked names: 0, not counted). Each 0 is paired
+ * with one bus_peers_call_end() when the call is answered, dropped or run.
+ */
+int bus_peers_call_begin(BusPeers *p, const char *name);
+void bus_peers_call_end(BusPeers *p, const char *name);
+/* bus_peers_call_begin()'s refusal as org.ioreg.Error.LimitsExceeded in error (other r: returned as is). */
+int bus_peers_error_calls(sd_bus_error *error, int r);
 
 /* Figures for logs and tests. */
 typedef struct BusPeersStats {

@@ -33,11 +33,14 @@ struct QuietWaiter {
         sd_bus_message *call;    /* owned reference: answered once quiet or timed out */
         sd_event_source *timer;  /* owned, NULL without a timeout */
         QuietWaiter *next;       /* owned by the list */
+        bool counted;             /* in bus-peers.h's calls in flight */
 };
 
 static QuietWaiter *quiet_waiter_free(QuietWaiter *w) {
         if (!w)
                 return NULL;
+        if (w->counted && w->ctx->peers)
+                bus_peers_call_end(w->ctx->peers, sd_bus_message_get_sender(w->call));
         sd_bus_message_unref(w->call);
         sd_event_source_disable_unref(w->timer);
         free(w);
@@ -315,10 +318,18 @@ static int method_wait_quiet(sd_bus_message *call, void *userdata, sd_bus_error 
                 return sd_bus_error_setf(error, IOREG_ERROR_TIMEOUT, "The registry is busy (%u).",
                                          m->registry->root->busy);
 
+        /* Held until the registry is quiet: a call in flight (bus-peers.h's quotas). */
+        r = m->peers ? bus_peers_call_begin(m->peers, sd_bus_message_get_sender(call)) : 0;
+        if (r < 0)
+                return bus_peers_error_calls(error, r);
         w = calloc(1, sizeof(*w));
-        if (!w)
+        if (!w) {
+                if (m->peers)
+                        bus_peers_call_end(m->peers, sd_bus_message_get_sender(call));
                 return -ENOMEM;
+        }
         w->ctx = m;
+        w->counted = m->peers != NULL;
         w->call = sd_bus_message_ref(call);
         if (timeout != UINT64_MAX) {
                 r = sd_event_add_time_relative(m->event, &w->timer, CLOCK_MONOTONIC, timeout, 0,

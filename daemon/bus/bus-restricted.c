@@ -34,8 +34,8 @@ void bus_restricted_use_peers(BusPeers *peers) {
         uid_source = peers;
 }
 
-/* m goes to one connection, and the bus says its effective UID is 0. */
-static bool destination_is_root(sd_bus_message *m) {
+/* m goes to one connection of UID 0, or one polkit allows (bus-peers.h). */
+static bool destination_may_see(sd_bus_message *m) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *dest = sd_bus_message_get_destination(m);
         uid_t uid;
@@ -50,7 +50,7 @@ static bool destination_is_root(sd_bus_message *m) {
                 int r = bus_peers_uid(uid_source, dest, &uid);
 
                 if (r != -ENOENT)
-                        return r >= 0 && uid == 0;
+                        return bus_peers_may_see_restricted(uid_source, dest); /* root, or polkit's yes */
         }
         if (sd_bus_get_name_creds(sd_bus_message_get_bus(m), dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
             sd_bus_creds_get_euid(creds, &uid) < 0)
@@ -61,7 +61,7 @@ static bool destination_is_root(sd_bus_message *m) {
 int bus_append_entry_properties(sd_bus_message *m, const Value *props) {
         _cleanup_value_ Value *shown = NULL;
 
-        if (!holds_restricted(props) || destination_is_root(m))
+        if (!holds_restricted(props) || destination_may_see(m))
                 return bus_message_append_dict(m, props);
         shown = value_new_dictionary();
         if (!shown)

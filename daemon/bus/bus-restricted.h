@@ -7,8 +7,10 @@
  * and must not hand them to every user. Every message that carries an
  * entry's properties goes through bus_append_entry_properties(): a message
  * addressed to a connection whose effective UID is 0 (a reply, a unicast
- * signal) gets them; any other (another user, a broadcast) gets the table
- * without those keys, as if the entry had none. Only tables that hold one
+ * signal), or one that polkit allows org.ioreg.read-platform-identity
+ * (bus-peers.h asks once per connection), gets them; any other (another
+ * user, a broadcast) gets the table without those keys, as if the entry
+ * had none. Only tables that hold one
  * of them cost a question to the bus (the UID behind the destination).
  */
 #pragma once

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bus-errors.h"
+#include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-user-client.h"
 #include "driver-host.h"
@@ -25,11 +26,15 @@ typedef struct OpenCall {
         int app_fd;             /* owned: the application's end */
         uid_t uid;
         pid_t pid;
+        bool counted;           /* in bus-peers.h's calls in flight of the caller */
 } OpenCall;
 
 static void open_call_free(void *userdata) {
         OpenCall *o = userdata;
 
+        /* The context's peers are gone (NULL) when the bus is closed after them. */
+        if (o->counted && o->context->peers)
+                bus_peers_call_end(o->context->peers, sd_bus_message_get_sender(o->call));
         sd_bus_message_unref(o->call);
         entry_unref(o->driver);
         free(o->server);
@@ -163,6 +168,13 @@ static int method_open_service(sd_bus_message *call, void *userdata, sd_bus_erro
                 open_call_free(o);
                 return -ENOMEM;
         }
+        /* Waits for the driver server's answer: a call in flight (bus-peers.h's quotas). */
+        r = m->peers ? bus_peers_call_begin(m->peers, sd_bus_message_get_sender(call)) : 0;
+        if (r < 0) {
+                open_call_free(o);
+                return bus_peers_error_calls(error, r);
+        }
+        o->counted = m->peers != NULL;
         r = sd_bus_call_async(m->bus, &slot, msg, on_new_user_client, o, DRIVER_CALL_TIMEOUT_USEC);
         if (r < 0) {
                 open_call_free(o);

@@ -70,6 +70,10 @@ static void *probe_thread(void *userdata) {
                 if (r >= 0)
                         r = probe_call(bus, i);
                 msec = (now_usec() - t0) / 1000.0;
+                /* ADV_PROBE_SLOW=MSEC: when the slow calls came, to match them with what the daemon did. */
+                if (getenv("ADV_PROBE_SLOW") && msec >= atof(getenv("ADV_PROBE_SLOW")))
+                        fprintf(stderr, "probe: call %u took %.1f ms, from +%.3f s\n", i, msec,
+                                (t0 - probe_start_usec) / 1e6);
                 pthread_mutex_lock(&p->lock);
                 if (p->n == p->cap) {
                         unsigned cap = p->cap ? p->cap * 2 : 1024;

@@ -188,6 +188,9 @@ static int start_all(Adv *adv, const AdvCase *c) {
                         return r;
                 }
         }
+        /* The daemon's malloc as systemd/ioregd.service.in sets it (inherited by test_daemon_start()). */
+        if (setenv("GLIBC_TUNABLES", ADV_DAEMON_GLIBC_TUNABLES, 1) < 0)
+                return -errno;
         r = adv_bus_start(&adv->bus, adv->workdir, c->bus_limits);
         if (r < 0)
                 return r;

@@ -3,7 +3,7 @@
  * adv.h: the adversarial suite's harness (issue 23). One program per case
  * (case-*.c), each a table AdvCase handed to adv_main(), which:
  *
- *  1. starts a system-like private dbus-daemon (tests/system/system-bus.conf.in:
+ *  1. starts (with the unit's GLIBC_TUNABLES) a system-like private dbus-daemon (tests/system/system-bus.conf.in:
  *     the shipped policy, dbus-daemon's system limits, plus the case's
  *     bus_limits XML) and the real ioregd on it (the case's daemon_args; by
  *     default a saved Mac registry of 813 entries);
@@ -47,6 +47,8 @@
 #define ADV_RSS_SLACK_PERCENT 10
 #define ADV_CASE_BUDGET_SEC 60
 #define ADV_UID 65534 /* nobody */
+/* What the shipped unit sets (Environment= in systemd/ioregd.service.in): no malloc tcache. */
+#define ADV_DAEMON_GLIBC_TUNABLES "glibc.malloc.tcache_count=0"
 #define ADV_DEFAULT_SNAPSHOT TEST_DATA "/ioreg/hackintosh-MacBookPro15,2-ioreg-tree.txt"
 
 typedef struct Adv Adv;

@@ -7,17 +7,17 @@
  * NameOwnerChanged match for all), the probe must be served throughout,
  * and the daemon must give back what they cost.
  *
- * Known to fail still (not in meson.build's table). The subscriptions end
- * with their owners, the daemon stays on the bus, and at a load average
- * of 3 the probe passes (p99 3.7 ms, 0 of 1005 calls failed); but RssAnon
- * stays ~500 KiB above the baseline after the attack (a one-time
- * high-water mark of the heap: three rounds in a row end at the same
- * figure, ADV_ROUNDS=3), and on 2 cores at a load average of 15 the
- * probe's calls time out: they are parked and run round-robin with the
- * attackers' (bus-flow.h), yet each attacker Subscribe replays 813 entries
- * (~20 ms of CPU each at that load) and a round of 16 outlasts the probe's
- * 2 s. The replay is not yet done in slices (a cursor instead of a queue
- * holding every entry).
+ * What makes it pass (issue 23): each replay is a cursor sent in slices
+ * (notify-hub.h), below the bus's reading and calls in the loop's order
+ * (bus-notify.c), so the 1,024 Subscribe calls are read, parked and
+ * answered without waiting for replays; the bus socket's send buffer is
+ * small (bus-flow.h), so an answer waits behind tens of signals, not
+ * hundreds; clients that never read are sent 1 MiB each, 4 MiB per user
+ * (bus-peers.h's slow start); and the daemon runs without malloc's tcache
+ * (the unit's GLIBC_TUNABLES), whose cached blocks otherwise kept ~300 KiB
+ * of the heap's pages after the attackers left. Measured on 2 busy cores
+ * (load 5 to 15): probe p99 10 to 40 ms (max under 250 ms), RssAnon back
+ * under the baseline. ADV_PROBE_SLOW=MSEC prints the slow probe calls.
  */
 
 #include <limits.h>

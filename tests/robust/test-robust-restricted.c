@@ -5,7 +5,14 @@
  * tests/data/sysfs-dmi (its product_serial and product_uuid): root sees
  * IOPlatformSerialNumber and IOPlatformUUID on the platform expert, in
  * GetPlane and in its Properties; a caller running as nobody sees the rest
- * of the entry without them, in both. Needs root (to be nobody): skipped
+ * of the entry without them, in both; unless polkit allows it
+ * org.ioreg.read-platform-identity (asked once per connection, its bus name
+ * the subject, no interaction). polkit is the stand-in of tests/system
+ * (bus-helper polkit: owns org.freedesktop.PolicyKit1 on the private bus and
+ * answers CheckAuthorization yes for the actions it was given, checking the
+ * subject's bus name): the real polkitd reads its actions from
+ * /usr/share/polkit-1 and its rules from /etc, which a test cannot set up
+ * without changing the machine. Needs root (to be nobody): skipped
  * otherwise.
  */
 
@@ -16,6 +23,8 @@
 #include <cmocka.h>
 #include <string.h>
 #include <grp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,12 +121,11 @@ static void test_root_sees_them(void **state) {
         assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16);
 }
 
-static void test_nobody_does_not(void **state) {
+/* What a new connection of nobody's sees (visible()'s bits), or 100 and more when it failed. */
+static int nobody_sees(void) {
         pid_t pid;
         int status;
 
-        if (geteuid() != 0)
-                skip();
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
@@ -134,14 +142,84 @@ static void test_nobody_does_not(void **state) {
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
-        /* The model, not the serial number or the UUID. */
-        assert_int_equal(WEXITSTATUS(status), 16);
+        return WEXITSTATUS(status);
+}
+
+static void test_nobody_does_not(void **state) {
+        if (geteuid() != 0)
+                skip();
+        /* No polkit on the bus: the model, not the serial number or the UUID. */
+        assert_int_equal(nobody_sees(), 16);
+}
+
+/* The polkit stand-in granting action; its PID, and its output in *ret_out. Waits for its "ready". */
+static pid_t start_polkit(const char *action, FILE **ret_out) {
+        char line[64] = "";
+        int fds[2];
+        FILE *f;
+        pid_t pid;
+
+        assert_int_equal(pipe(fds), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                dup2(fds[1], STDOUT_FILENO);
+                execl(BUILD_ROOT "/tests/system/bus-helper", "bus-helper", "polkit", test_bus.address, action,
+                      (char *) NULL);
+                _exit(127);
+        }
+        close(fds[1]);
+        f = fdopen(fds[0], "r");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof(line), f));
+        assert_string_equal(line, "ready\n");
+        *ret_out = f; /* its further lines: one per question */
+        return pid;
+}
+
+static void stop_polkit(pid_t pid, FILE *out) {
+        (void) kill(pid, SIGTERM);
+        (void) waitpid(pid, NULL, 0);
+        fclose(out);
+}
+
+static void test_nobody_with_polkit_yes(void **state) {
+        pid_t polkit;
+
+        if (geteuid() != 0)
+                skip();
+        FILE *out;
+        char line[256] = "";
+
+        polkit = start_polkit(IOREG_ACTION_READ_PLATFORM_IDENTITY, &out);
+        /* Granted: both, in both answers, as root sees them. */
+        assert_int_equal(nobody_sees(), 1 | 2 | 4 | 8 | 16);
+        /* Asked once, about nobody's connection by its bus name, without interaction (flags 0). */
+        assert_non_null(fgets(line, sizeof(line), out));
+        assert_non_null(strstr(line, "check " IOREG_ACTION_READ_PLATFORM_IDENTITY " system-bus-name :"));
+        assert_non_null(strstr(line, " 0 uid=65534"));
+        stop_polkit(polkit, out);
+}
+
+static void test_nobody_with_polkit_no(void **state) {
+        pid_t polkit;
+
+        if (geteuid() != 0)
+                skip();
+        /* polkit there, granting another action: no. */
+        FILE *out;
+
+        polkit = start_polkit(IOREG_ACTION_RELOAD_CATALOGUE, &out);
+        assert_int_equal(nobody_sees(), 16);
+        stop_polkit(polkit, out);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_root_sees_them),
                 cmocka_unit_test(test_nobody_does_not),
+                cmocka_unit_test(test_nobody_with_polkit_yes),
+                cmocka_unit_test(test_nobody_with_polkit_no),
         };
 
         return cmocka_run_group_tests_name("root-only properties", tests, setup, teardown);

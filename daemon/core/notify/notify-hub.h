@@ -13,25 +13,31 @@
  * Replay. A matching notifier of a publish-like type (Publish, FirstPublish,
  * Matched, FirstMatch) starts with the entries already in the required state
  * (Registered, FirstPublish, Matched, FirstMatch) that match its dictionary,
- * in ascending ID order, in its queue. The hub runs on the daemon's one
- * thread, so no registry change falls between that snapshot and the first
- * live event. A live publish-like event for an entry that is still queued is
- * merged with the queued one (one delivery, no duplicate); a queued entry
- * that left the state before its turn (terminated) is skipped. Terminated
- * and WillTerminate replay nothing. Once the replay is out (its last item
- * sent or skipped; at once for a replay of nothing, and for the terminate
- * types), the sender is told (send_replay_end, with the sequence of the last
- * replayed event, 0 when none): a subscriber knows where what existed ends
- * and what happens begins. The marker takes no sequence number and no room
- * in the window; a resync's replay ends with one too.
+ * in ascending ID order. The replay is a cursor over the registry's IDs up
+ * to the last ID given when it began (later entries come as live events),
+ * not a copy: it costs a subscription nothing per entry, and it is sent in
+ * slices (issue 23), so no Subscribe or Resync holds the daemon's loop
+ * longer than NOTIFY_SLICE units (an ID looked at, or a signal sent) and
+ * notify_hub_run() goes on with it in later turns, round-robin with the
+ * other replays. An entry is sent when the cursor reaches it, if it is then
+ * in the state and matches: one that left the state before its turn
+ * (terminated) is skipped, and a live publish-like event for an entry the
+ * cursor has yet to reach is merged into the replay (one delivery, no
+ * duplicate); live events for others wait behind the replay. Terminated
+ * and WillTerminate replay nothing. Once the replay is out (the cursor
+ * through; at once for a replay of nothing, and for the terminate types),
+ * the sender is told (send_replay_end, with the sequence of the last
+ * replayed event, 0 when none), before any live event: a subscriber knows
+ * where what existed ends and what happens begins. The marker takes no
+ * sequence number and no room in the window; a resync's replay ends with
+ * one too.
  *
  * Flow control (Apple's kMaxOutstanding is 1024 per notification). Each
  * event sent gets the notifier's next sequence number (1, 2, ...); the owner
  * acknowledges with notify_hub_ack(id, seq), which covers every sequence up
  * to seq. At most `limit` events are sent and not yet acknowledged; further
  * events wait in the notifier's queue, which holds at most `limit` live
- * events (replayed entries do not count: they are state, bounded by the
- * registry). When a live event finds that queue full, the notifier
+ * events (the replay is not queued: it is the registry's state). When a live event finds that queue full, the notifier
  * overflows: the sender is told once (send_overflow), the queue is emptied,
  * and every event from then on is dropped and counted, until
  * notify_hub_resync() returns the count, forgets what was outstanding and,
@@ -65,6 +71,8 @@
 #define NOTIFY_DEFAULT_LIMIT 1024u
 /* Notifiers one owner may hold at a time (matching and interest together). */
 #define NOTIFY_MAX_PER_OWNER 4096u
+/* Work one call may do at once (an ID looked at costs 1, a signal 8): the rest goes to notify_hub_run(). */
+#define NOTIFY_SLICE 256u
 
 typedef enum InterestType {
         INTEREST_GENERAL,        /* IOGeneralInterest */
@@ -101,6 +109,8 @@ typedef struct NotifyHubOps {
          * its events wait in their queues, as behind a closed window, until notify_hub_owner_pump().
          */
         bool (*may_send)(void *userdata, const char *owner);
+        /* Optional: the hub has work for notify_hub_run() (called when it had none). */
+        void (*wake)(void *userdata);
 } NotifyHubOps;
 
 /* reg and ops are borrowed and must outlive the hub. limit 0 means NOTIFY_DEFAULT_LIMIT. */
@@ -129,10 +139,15 @@ int notify_hub_ack(NotifyHub *hub, const char *owner, uint64_t id, uint64_t seq)
  * overflow. Call notify_hub_flush() afterwards, as after subscribing.
  */
 int notify_hub_resync(NotifyHub *hub, const char *owner, uint64_t id, uint64_t *ret_dropped);
-/* Sends what notifier id's window allows (after subscribe or resync). */
+/* Sends what notifier id's window allows (after subscribe or resync), one slice now, the rest by notify_hub_run(). */
 void notify_hub_flush(NotifyHub *hub, uint64_t id);
-/* Sends what the windows of owner's notifiers allow (it may be sent more again). */
+/* Owner may be sent more again: its notifiers' windows are sent from by notify_hub_run(). */
 void notify_hub_owner_pump(NotifyHub *hub, const char *owner);
+/*
+ * Does up to budget units of the work left (replays, queues), a slice per notifier in turn; call
+ * it once per turn of the loop while it returns true (ops->wake says when there is work again).
+ */
+bool notify_hub_run(NotifyHub *hub, unsigned budget);
 /* Removes every notifier of owner's (it left the bus), in time proportional to their number. Returns how many. */
 unsigned notify_hub_drop_owner(NotifyHub *hub, const char *owner);
 
@@ -143,7 +158,8 @@ unsigned notify_hub_count(const NotifyHub *hub, const char *owner);
 typedef struct NotifyStats {
         uint64_t sent;      /* last sequence sent */
         uint64_t acked;     /* last sequence acknowledged */
-        unsigned queued;    /* events waiting, replay included */
+        unsigned queued;    /* live events waiting */
+        bool replaying;     /* the replay is not through yet */
         bool overflowed;
         uint64_t dropped;   /* since the overflow */
 } NotifyStats;

@@ -4,7 +4,8 @@
  * §1.11) fed by the real matcher: replay then live events with no gap and
  * no duplicate, registry order, the acknowledgement window, overflow at
  * Apple's 1024 with every dropped event counted, resync, interest messages,
- * owners and their limits. The sender is a recorder.
+ * owners and their limits; the replay in slices (issue 23). The sender is a
+ * recorder.
  */
 
 #include <setjmp.h>
@@ -15,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "json-value.h"
 #include "match-fixture.h"
+#include "match-passive.h"
 #include "notify-hub.h"
 
 typedef enum SentKind { SENT_MATCHING, SENT_INTEREST, SENT_OVERFLOW, SENT_REPLAY_END } SentKind;
@@ -33,6 +36,7 @@ typedef struct Sent {
 static Sent *sent;
 static unsigned n_sent, cap_sent;
 static int fail_sends; /* the next n sends fail with -ENOBUFS */
+static unsigned n_wakes; /* the hub said it has work for notify_hub_run() */
 
 static Sent *record(SentKind kind, const char *owner, uint64_t id, uint64_t seq) {
         Sent *s;
@@ -86,12 +90,17 @@ static int send_replay_end(void *userdata, const char *owner, uint64_t id, uint6
         return 0;
 }
 
+static void wake(void *userdata) {
+        n_wakes++;
+}
+
 /* The same, telling where each replay ends (the other tests count without the marker). */
 static const NotifyHubOps ops_replay_end = {
         .send_matching = send_matching,
         .send_interest = send_interest,
         .send_overflow = send_overflow,
         .send_replay_end = send_replay_end,
+        .wake = wake,
 };
 
 typedef struct HubFixture {
@@ -123,6 +132,7 @@ static int setup_with_ops(void **state, unsigned limit, const NotifyHubOps *hub_
                 return -1;
         n_sent = 0;
         fail_sends = 0;
+        n_wakes = 0;
         *state = f;
         return 0;
 }
@@ -162,6 +172,12 @@ static Value *dict_class(const char *class_name) {
         assert_non_null(d);
         assert_int_equal(value_dict_set_take(d, "IOProviderClass", value_new_string(class_name)), 0);
         return d;
+}
+
+/* What the daemon's loop does in its later turns: the work the calls left. */
+static void settle(HubFixture *f) {
+        for (unsigned turns = 0; notify_hub_run(f->hub, 1024); turns++)
+                assert_true(turns < 100000);
 }
 
 static uint64_t subscribe(HubFixture *f, const char *owner, MatchNotification type, const char *class_name) {
@@ -340,6 +356,7 @@ static void test_big_replay_is_paced(void **state) {
                 if (n < acked)
                         break;
                 assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+                settle(f);
         }
         assert_int_equal(sent_to(id, got, 32), 19);
         for (unsigned i = 0; i < 19; i++) {
@@ -393,6 +410,7 @@ static void test_replay_end_marker(void **state) {
         for (uint64_t acked = 4; replay_end_at(id) < 0; acked += 4) {
                 assert_true(acked <= 12);
                 assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+                settle(f);
         }
         at = replay_end_at(id);
         assert_int_equal(sent[at].seq, 10); /* after the tenth, the last replayed */
@@ -408,8 +426,10 @@ static void test_replay_end_marker(void **state) {
         assert_int_equal(notify_hub_resync(f->hub, ":1.1", id, &dropped), 0);
         notify_hub_flush(f->hub, id);
         assert_int_equal(replay_end_at(id), -1);
-        for (uint64_t acked = 15; replay_end_at(id) < 0; acked += 4)
+        for (uint64_t acked = 15; replay_end_at(id) < 0; acked += 4) {
                 assert_int_equal(notify_hub_ack(f->hub, ":1.1", id, acked), 0);
+                settle(f);
+        }
         assert_int_equal(sent[replay_end_at(id)].seq, 22); /* 11 more after the 11 before */
 }
 
@@ -451,8 +471,10 @@ static void test_overflow_at_1024_counts_every_drop(void **state) {
         assert_int_equal(dropped, total - NOTIFY_DEFAULT_LIMIT);
         assert_int_equal(notify_hub_stats(f->hub, id, &st), 0);
         assert_false(st.overflowed);
-        assert_int_equal(st.queued, total); /* the whole state again */
+        assert_true(st.replaying); /* the whole state again */
+        assert_int_equal(st.queued, 0);
         notify_hub_flush(f->hub, id);
+        settle(f);
         assert_int_equal(sent_to(id, got, total), 2 * NOTIFY_DEFAULT_LIMIT);
         free(got);
 }
@@ -475,6 +497,93 @@ static void test_overflow_on_send_failure(void **state) {
         assert_int_equal(dropped, 2);
         notify_hub_flush(f->hub, id);
         assert_int_equal(n_sent, 3); /* both devices, replayed */
+}
+
+/*
+ * A replay larger than a slice (issue 23): one slice when the call flushes, the rest by
+ * notify_hub_run() in later turns, round-robin with another replay; in registry order, its end
+ * before the live events, which wait behind it; an entry published again before the cursor
+ * reached it comes once; an owner that leaves mid-replay takes its cursor with it.
+ */
+static void test_replay_in_slices(void **state) {
+        HubFixture *f = *state; /* limit 4096, with send_replay_end and wake */
+        const unsigned total = 200;
+        uint64_t id, other, *got, again = 0;
+        Entry *live;
+        char name[16];
+        unsigned n, turns, mark, dropped_at;
+        int at;
+
+        for (unsigned i = 0; i < total; i++) {
+                Entry *e;
+
+                snprintf(name, sizeof(name), "d%u", i);
+                e = add_device(f, name);
+                if (i == total - 10)
+                        again = e->id;
+        }
+        got = calloc(total + 1, sizeof(*got));
+        assert_non_null(got);
+        n_sent = 0;
+        id = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        other = subscribe(f, ":1.2", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        notify_hub_flush(f->hub, id);
+        notify_hub_flush(f->hub, other);
+        n = sent_to(id, got, total + 1);
+        assert_true(n > 0 && n <= NOTIFY_SLICE / 8); /* a slice, not the whole replay */
+        assert_int_equal(n_wakes, 1);                /* the rest is left to the loop's turns */
+
+        /* Meanwhile: a new device (after the replay's end), and one the cursor has yet to reach published again. */
+        live = add_device(f, "live");
+        assert_int_equal(matcher_register_service(f->m->matcher, registry_get_entry(f->m->registry, again)), 0);
+        assert_int_equal(sent_to(id, got, total + 1), n); /* nothing overtakes the replay */
+
+        /* Turns of a slice: the replays take turns (round-robin), neither waits for the other's end. */
+        assert_int_equal(sent_to(other, got, total + 1), n);
+        assert_true(notify_hub_run(f->hub, NOTIFY_SLICE));
+        assert_int_equal(sent_to(id, got, total + 1), 2 * n);
+        assert_int_equal(sent_to(other, got, total + 1), n);
+        assert_true(notify_hub_run(f->hub, NOTIFY_SLICE));
+        assert_int_equal(sent_to(other, got, total + 1), 2 * n);
+        for (turns = 2; notify_hub_run(f->hub, NOTIFY_SLICE); turns++)
+                assert_true(turns < 100);
+        assert_true(turns > 10); /* 2 × 200 signals at 32 a turn */
+
+        n = sent_to(id, got, total + 1);
+        assert_int_equal(n, total + 1); /* every device once, the one published again too, then live */
+        for (unsigned i = 1; i < total; i++)
+                assert_true(got[i] > got[i - 1]);
+        assert_int_equal(got[total], live->id);
+        at = replay_end_at(id);
+        assert_true(at >= 0);
+        assert_int_equal(sent[at].seq, total);
+        for (unsigned i = 0; i < n_sent; i++)
+                if (sent[i].id == id && sent[i].kind == SENT_MATCHING && sent[i].entry == live->id)
+                        assert_true((int) i > at);
+        assert_int_equal(sent_to(other, got, total + 1), total + 1);
+
+        /* An owner that leaves mid-replay: its cursor goes with it, the other replay goes on. */
+        mark = n_sent;
+        assert_int_equal(notify_hub_resync(f->hub, ":1.1", id, NULL), 0);
+        assert_int_equal(notify_hub_resync(f->hub, ":1.2", other, NULL), 0);
+        notify_hub_flush(f->hub, id);
+        notify_hub_flush(f->hub, other);
+        dropped_at = n_sent;
+        assert_int_equal(notify_hub_drop_owner(f->hub, ":1.1"), 1);
+        settle(f);
+        n = 0;
+        for (unsigned i = mark; i < n_sent; i++) {
+                if (i >= dropped_at)
+                        assert_int_not_equal(sent[i].id, id);
+                n += sent[i].id == other && sent[i].kind == SENT_MATCHING;
+        }
+        assert_int_equal(n, total + 1); /* other's whole replay, the live device included */
+        assert_false(notify_hub_run(f->hub, NOTIFY_SLICE));
+        free(got);
+}
+
+static int setup_replay_end(void **state) {
+        return setup_with_ops(state, 4096, &ops_replay_end);
 }
 
 static void test_interest(void **state) {
@@ -571,6 +680,93 @@ static void test_owner_limit(void **state) {
         value_unref(d);
 }
 
+static uint64_t subscribe_json(HubFixture *f, const char *owner, const char *json) {
+        _cleanup_(value_unrefp) Value *d = json_value(json);
+        uint64_t id = 0;
+
+        assert_non_null(d);
+        assert_int_equal(notify_hub_subscribe(f->hub, owner, MATCH_NOTIFY_PUBLISH, d, &id), 0);
+        return id;
+}
+
+/*
+ * The hub's index (by exact IONameMatch, by IOProviderClass, the rest) evaluates only the
+ * dictionaries that can match: each subscription receives exactly the entries that
+ * match_passive() accepts, whichever list it sits in, and one entry's deliveries go out in
+ * subscription order across the lists.
+ */
+static void test_index_delivers_as_a_scan(void **state) {
+        HubFixture *f = *state;
+        static const char *const dicts[] = {
+                "{\"IONameMatch\": \"dev-a\"}",                                   /* by name */
+                "{\"IOProviderClass\": \"IOUSBHostDevice\"}",                      /* by class */
+                "{\"IOProviderClass\": \"IOService\"}",                            /* a superclass */
+                "{}",                                                               /* any */
+                "{\"IONameMatch\": \"dev-*\"}",                                   /* a pattern: any */
+                "{\"IONameMatch\": \"compat-x\"}",                                /* by a compatible name */
+                "{\"IONameMatch\": \"dev-b\"}",
+                "{\"IOProviderClass\": \"NoSuchClass\"}",                          /* unknown: any */
+                "{\"IONameMatch\": \"dev-a\", \"IOProviderClass\": \"IOPCIDevice\"}", /* name list, class fails */
+                "{\"IONameMatch\": [\"dev-b\", \"compat-x\"]}",                   /* an array: any */
+                "{\"IONameMatch\": \"dev-a\"}",                                   /* the same name, later */
+        };
+        uint64_t ids[ELEMENTSOF(dicts)];
+        Entry *entries[3];
+
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                ids[i] = subscribe_json(f, i % 2 ? "a" : "b", dicts[i]);
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                notify_hub_flush(f->hub, ids[i]); /* the method replies went out: the replays may go */
+        settle(f); /* the replays, done in later turns */
+        n_sent = 0;
+        entries[0] = add_device(f, "dev-a");
+        entries[1] = add_device(f, "dev-b");
+        /* A device-tree style list: the second name of "compatible". */
+        entries[2] = fixture_nub(f->m, NULL, "IOUSBHostDevice", "nub", NULL);
+        assert_int_equal(entry_set_property_take(entries[2], "compatible", value_new_data("other\0compat-x", 15)),
+                         0);
+        assert_int_equal(matcher_register_service(f->m->matcher, entries[2]), 0);
+        settle(f);
+
+        /* Per subscription: what a scan of every dictionary would have sent. */
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++) {
+                _cleanup_(value_unrefp) Value *d = json_value(dicts[i]);
+                uint64_t got[8], want[8];
+                unsigned n_got = sent_to(ids[i], got, ELEMENTSOF(got)), n_want = 0;
+
+                assert_non_null(d);
+                for (size_t k = 0; k < ELEMENTSOF(entries); k++) {
+                        MatchResult res;
+
+                        match_result_init(&res, d);
+                        if (match_passive(f->m->registry, entries[k], d, 0, &res))
+                                want[n_want++] = entries[k]->id;
+                }
+                assert_int_equal(n_got, n_want);
+                for (unsigned k = 0; k < n_got; k++)
+                        assert_int_equal(got[k], want[k]);
+        }
+        /* What the index must not have lost: name, class, superclass, compatible and pattern hits. */
+        assert_int_equal(sent_to(ids[0], (uint64_t[8]) {}, 8), 1);
+        assert_int_equal(sent_to(ids[2], (uint64_t[8]) {}, 8), 3);
+        assert_int_equal(sent_to(ids[5], (uint64_t[8]) {}, 8), 1);
+        assert_int_equal(sent_to(ids[8], (uint64_t[8]) {}, 8), 0);
+        assert_int_equal(sent_to(ids[10], (uint64_t[8]) {}, 8), 1);
+        /* Each entry's deliveries in subscription order. */
+        for (unsigned i = 1; i < n_sent; i++)
+                if (sent[i].kind == SENT_MATCHING && sent[i - 1].kind == SENT_MATCHING &&
+                    sent[i].entry == sent[i - 1].entry && sent[i].type == sent[i - 1].type)
+                        assert_true(sent[i].id > sent[i - 1].id);
+
+        /* Unsubscribing empties and frees the keyed lists; the next event finds none of them. */
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                assert_int_equal(notify_hub_unsubscribe(f->hub, i % 2 ? "a" : "b", ids[i]), 0);
+        n_sent = 0;
+        (void) add_device(f, "dev-a");
+        settle(f);
+        assert_int_equal(n_sent, 0);
+}
+
 static void test_type_names(void **state) {
         MatchNotification n;
 
@@ -595,10 +791,12 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_replay_end_marker, setup_replay_end_limit4, teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_at_1024_counts_every_drop, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_overflow_on_send_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_replay_in_slices, setup_replay_end, teardown),
                 cmocka_unit_test_setup_teardown(test_interest, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_interest_on_inactive_entry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_index_delivers_as_a_scan, setup, teardown),
                 cmocka_unit_test(test_type_names),
         };
 
