@@ -8,7 +8,8 @@ the medians and their ratio go to the log. Out (guest → chardev) is timed by t
 request to the last byte, in (chardev → guest) by the guest from the request to the last byte
 read. Two rows for the driver: end to end (a writer or reader on its pty) and its USB path alone
 (the same server on the same fd, its engine fed from memory or draining into it: IOREG_FTDI_BENCH,
-SIGUSR1 and SIGUSR2, a report line on the pty), which is what the peer measures. Fails only when a
+SIGUSR1 and SIGUSR2, a report line on the pty), which is what the peer measures. A bare pty each
+way bounds the end-to-end rows (out twice: reader thread and reader process). Fails only when a
 transfer comes up short."""
 
 import os
@@ -173,6 +174,39 @@ def pty_alone():
     return seconds
 
 
+def pty_alone_procs():
+    """As pty_alone, with the reader in a process of its own, as the driver is: on one TCG vCPU each
+    switch between two processes' address spaces costs (QEMU's soft TLB is flushed), and a writer and a
+    driver behind a pty switch once per few KiB. The reader is forked before the clock and waits for a
+    byte on a pipe."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(slave)
+            os.read(go_r, 1)
+            got = 0
+            while got < len(PATTERN):
+                got += len(os.read(master, 65536))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(master)
+    t0 = time.monotonic()
+    os.write(go_w, b"g")
+    view = memoryview(PATTERN)
+    while view:
+        view = view[os.write(slave, view):]
+    _, status = os.waitpid(pid, 0)
+    seconds = time.monotonic() - t0
+    for fd in (slave, go_r, go_w):
+        os.close(fd)
+    return seconds if os.waitstatus_to_exitcode(status) == 0 else None
+
+
 def pty_alone_in():
     """Seconds to move SIZE["in"] bytes the driver's way in through a bare pty: written to the master
     in FTDI_IN_FLUSH (4 KiB) pieces, read from the raw slave by head(1) into a pipe, as pty_reader."""
@@ -263,6 +297,7 @@ def run(ctx):
     daemon = ctx.start_daemon(name="ioregd-ftdibench", args=["--personalities=" + folder])
     rows = {(d, who): [] for d in ("out", "in") for who in ("driver", "driver-usb", "libusb")}
     rows[("pty", "alone")] = []
+    rows[("pty", "alone procs")] = []
     rows[("pty", "alone in")] = []
     latency = {"ftdi_sio": [], "driver": []}
     handoff = []
@@ -304,6 +339,7 @@ def run(ctx):
             # (the host's load, which reaches the guest's one vCPU, changes from second to second).
             quiet(ctx, daemon)
             rows[("pty", "alone")].append(pty_alone())
+            rows[("pty", "alone procs")].append(pty_alone_procs())
             rows[("pty", "alone in")].append(pty_alone_in())
     finally:
         # What the engine did with IN data (its Stop's counters): bytes per pty write is the coalescing.
@@ -337,7 +373,7 @@ def run(ctx):
         copy, plain = statistics.median(a for a, _ in handoff), statistics.median(b for _, b in handoff)
         ctx.host.log(f"fd handoff: CopyProviderFD {copy:.0f} us, OpenProvider {plain:.0f} us, added "
                      f"{copy - plain:.0f} us (medians of the rounds' medians, {handoff})")
-    for row, size in (("alone", len(PATTERN)), ("alone in", SIZE["in"])):
+    for row, size in (("alone", len(PATTERN)), ("alone procs", len(PATTERN)), ("alone in", SIZE["in"])):
         times = [s for s in rows[("pty", row)] if s]
         ctx.host.log(f"pty {row} {size // 1024} KiB: {size / 1024 / statistics.median(times) if times else 0:.0f} "
                      f"KiB/s (seconds: {rounded(rows[('pty', row)])})")
