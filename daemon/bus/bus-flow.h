@@ -31,7 +31,11 @@
  * a call from a client that has not read what it was sent is refused with
  * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
  * dropped; Notifications1, SystemPower1 and Peer calls (small answers)
- * always go through.
+ * always go through. While the bus's answer on what that client read is on
+ * its way (bus_peers_awaiting_receipt(): a client that calls synchronously
+ * reads without answering pings), its call is parked instead, and checked
+ * again when it runs, as every parked call is: one bus round trip, not a
+ * refusal. On dbus-broker calls are not refused for unread bytes (bus-peers.h).
  */
 #pragma once
 
@@ -46,7 +50,7 @@
 #define BUS_FLOW_BURST 16                     /* calls of one sender run at once per window (bus-peers.h) */
 #define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
 #define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
-#define BUS_FLOW_SNDBUF (16 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
+#define BUS_FLOW_SNDBUF (64 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
 
 typedef struct BusFlow BusFlow;
 typedef struct BusPeers BusPeers;

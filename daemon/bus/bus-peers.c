@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,8 @@ struct BusPeers {
         BusPeersStats stats;
         bool ping_denied_logged;
         bool no_stats;            /* the bus has no GetConnectionStats for us: pings alone */
+        bool broker;              /* the bus is dbus-broker: it never stops reading us for a slow reader */
+        sd_bus_slot *bus_pid;     /* owned: the bus driver's PID asked, to know which bus it is */
 };
 
 static uint64_t peer_unread(const Peer *p) {
@@ -326,6 +329,13 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return 0;
 }
 
+/* Calls held for this answer (bus_peers_awaiting_receipt()) may be looked at again. */
+static void peer_stats_answered(BusPeers *ps, Peer *p) {
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->receipt)
+                        ps->listeners[i].hooks->receipt(ps->listeners[i].userdata, p->name);
+}
+
 /*
  * The bus's own figure (dbus-daemon's Debug.Stats): OutgoingBytes is what it holds for the
  * peer, from every sender. What we had sent by the query and is not among them has been read.
@@ -347,6 +357,7 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                         log_debug("bus-peers: no GetConnectionStats from the bus (%s), pings only", e->name);
                         ps->no_stats = true;
                 }
+                peer_stats_answered(ps, p);
                 return 0;
         }
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -361,10 +372,9 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                 if (r >= 0)
                         r = 1;
         }
-        if (r < 0 || outgoing == UINT32_MAX)
-                return 0;
-        if (mark > outgoing)
+        if (r >= 0 && outgoing != UINT32_MAX && mark > outgoing)
                 peer_confirm_upto(ps, p, mark - outgoing);
+        peer_stats_answered(ps, p);
         return 0;
 }
 
@@ -405,6 +415,34 @@ static void maybe_ping(BusPeers *ps, Peer *p, bool any) {
         ps->stats.n_pings++;
 }
 
+/*
+ * Which bus is it? dbus-broker charges what a client has not read to that client's user and
+ * disconnects a client that cannot take a reply or unicast signal it expects: it never stops
+ * reading the sender, so a client that reads its answers without dispatching (no Ping answer,
+ * and dbus-broker has no GetConnectionStats) costs us nothing there. Known by the bus's process
+ * name (/proc/PID/comm, PID from the bus itself); unknown (another PID namespace) is dbus-daemon.
+ */
+static int on_bus_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeers *ps = userdata;
+        char path[64], comm[32] = "";
+        uint32_t pid;
+        FILE *f;
+
+        ps->bus_pid = sd_bus_slot_unref(ps->bus_pid);
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &pid) < 0)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        if (fgets(comm, sizeof(comm), f))
+                ps->broker = strncmp(comm, "dbus-broker", strlen("dbus-broker")) == 0; /* or its launcher */
+        fclose(f);
+        if (ps->broker)
+                log_debug("bus-peers: the bus is dbus-broker: answers not counted, calls not refused");
+        return 0;
+}
+
 /* --- the interface --- */
 
 int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret) {
@@ -419,6 +457,9 @@ int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret) {
         ps->peers = HASHMAP_INIT(&peers_ops);
         ps->uids = HASHMAP_INIT(&uids_ops);
         (void) install_match(ps); /* failures are logged and retried */
+        (void) sd_bus_call_method_async(bus, &ps->bus_pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_bus_pid, ps, "s",
+                                        "org.freedesktop.DBus");
         *ret = ps;
         return 0;
 }
@@ -427,6 +468,7 @@ BusPeers *bus_peers_free(BusPeers *ps) {
         if (!ps)
                 return NULL;
         sd_bus_slot_unref(ps->match);
+        sd_bus_slot_unref(ps->bus_pid);
         sd_event_source_disable_unref(ps->retry);
         sd_event_source_disable_unref(ps->trim);
         hashmap_done(&ps->peers);
@@ -500,6 +542,11 @@ void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
         maybe_ping(ps, p, false);
 }
 
+void bus_peers_charge_answer(BusPeers *ps, const char *name, uint64_t bytes) {
+        if (!ps->broker)
+                bus_peers_charge(ps, name, bytes);
+}
+
 void bus_peers_confirm(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
 
@@ -507,26 +554,42 @@ void bus_peers_confirm(BusPeers *ps, const char *name) {
                 peer_confirm_upto(ps, p, p->charged);
 }
 
+/* Which budget p is over (bus_peers_check_send()), without asking anything. */
+static int peer_over(const BusPeers *ps, const Peer *p) {
+        uint64_t unread = peer_unread(p);
+
+        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
+                return -ENOBUFS;
+        if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
+                         (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
+                return -EDQUOT;
+        if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
+                return -EBUSY;
+        return 0;
+}
+
 int bus_peers_check_send(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
-        uint64_t unread;
-        int r = 0;
+        int r;
 
         if (!p)
                 return 0;
-        unread = peer_unread(p);
-        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
-                r = -ENOBUFS;
-        else if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
-                              (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
-                r = -EDQUOT;
-        else if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
-                r = -EBUSY;
+        r = peer_over(ps, p);
         if (r < 0) {
                 ps->stats.n_refused++;
                 maybe_ping(ps, p, r != -ENOBUFS);
         }
         return r;
+}
+
+int bus_peers_check_call(BusPeers *ps, const char *name) {
+        return ps->broker ? 0 : bus_peers_check_send(ps, name);
+}
+
+bool bus_peers_awaiting_receipt(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p && p->stats && !ps->broker && peer_over(ps, p) < 0;
 }
 
 unsigned bus_peers_note_call(BusPeers *ps, const char *name, uint64_t now_usec) {
