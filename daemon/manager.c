@@ -2,6 +2,7 @@
 /* manager.c: see manager.h. */
 
 #include <assert.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -23,6 +24,7 @@
 #include "platform-expert.h"
 #include "platform-info.h"
 #include "power-poll.h"
+#include "registry-path.h"
 #include "snapshot.h"
 #include "trust.h"
 #include "log.h"
@@ -43,6 +45,9 @@ static void on_entry_added(void *userdata, Entry *e) {
 static void on_entry_removed(void *userdata, Entry *e) {
         Manager *m = userdata;
 
+        /* Still in its planes: its paths travel with its Terminated notifications (libioreg answers them). */
+        if (registry_entry_keep_paths(m->registry, e) < 0)
+                log_warning("Entry 0x%" PRIx64 " leaves without its paths (out of memory).", e->id);
         if (m->ctx.announce)
                 bus_announce_entry(m->ctx.announce, e, false);
 }

@@ -58,6 +58,8 @@ typedef struct LibEntry {
         json_t *last_properties; /* owned: the properties a terminated notification carried, else NULL */
         json_t *notified_properties; /* owned: what the publish/match notification that delivered it carried; set
                                       * before delivery, never changed after, else NULL */
+        json_t *places; /* owned: where the notification that made it said it was (entry-places.c), { "": {name,
+                         * location}, plane: {name, location, path} }; set before delivery, never changed after */
 } LibEntry;
 
 /* A snapshot iterator over entry IDs (matching services, children, parents). */
@@ -85,6 +87,17 @@ char *lib_entry_terminated_field(const LibEntry *e, unsigned field);
 /* The same for any entry a notification delivered (the key is set), terminated or not: for when the
  * daemon no longer answers for it (published and gone at once). NULL otherwise. */
 char *lib_entry_notified_field(const LibEntry *e, unsigned field);
+/* ---- where a notified entry is (entry-places.c) ---- */
+
+/* Reads a Notification's places (a(ssss)) into a new object in *ret; NULL when the signal has none. */
+int lib_places_read(sd_bus_message *m, json_t **ret);
+/*
+ * GetName, GetLocation or GetPath (member) of e in plane (NULL or "": the global name and
+ * location) from the places its notification carried, as the daemon answered: NOT_FOUND when it
+ * had none there (no location, a plane it was not in), BAD_ARGUMENT for a plane the registry
+ * does not have, NO_DEVICE when no notification told them.
+ */
+ioreg_return_t lib_entry_place(const LibEntry *e, const char *member, const char *plane, char **ret);
 /* The identity a port compares across daemon runs (ioreg/notification.h); NULL when out of memory. */
 char *lib_entry_key_make(const char *class_name, const char *name, json_t *properties);
 

@@ -264,7 +264,7 @@ static int handle_event(LibMatching *n, uint64_t seq, LibEntry *e, json_t *props
 }
 
 static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_message *m) {
-        json_auto_t *props = NULL;
+        json_auto_t *props = NULL, *places = NULL;
         const char *type, *name, *class_name;
         uint64_t sub, seq, id;
         LibEntry *e;
@@ -304,9 +304,13 @@ static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_mes
         r = wire_json_read_dict(m, &props);
         if (r < 0)
                 return r;
+        r = lib_places_read(m, &places);
+        if (r < 0)
+                return r;
         e = lib_entry_new(id, port->run);
         if (!e)
                 return -ENOMEM;
+        e->places = TAKE_PTR(places);
         e->key = lib_entry_key_make(class_name, name, props);
         if (!e->key)
                 r = -ENOMEM;
@@ -430,6 +434,7 @@ static void settle_replay(LibMatching *n) {
                         if (e) {
                                 e->key = k->entry->key ? strdup(k->entry->key) : NULL;
                                 e->last_properties = k->props ? json_incref(k->props) : json_object();
+                                e->places = json_incref(k->entry->places); /* where it was when last seen */
                                 if (queue_push(n, e, 0) < 0)
                                         lib_object_unref(&e->base);
                         }

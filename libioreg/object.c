@@ -76,6 +76,7 @@ static void object_free(ioreg_object_t o) {
                 free(e->key);
                 json_decref(e->last_properties);
                 json_decref(e->notified_properties);
+                json_decref(e->places);
                 free(e);
                 break;
         }

@@ -38,32 +38,60 @@ ioreg_registry_entry_t ioreg_registry_entry_copy_from_path(const char *path) {
         return ioreg_registry_entry_from_path(path);
 }
 
-/* An Entry1 method taking a plane and answering a string, into a new string. */
+/*
+ * e's last state: the places its notification carried, else (a daemon that sends none) the name
+ * its notification carried. NO_DEVICE when no notification told anything.
+ */
+static ioreg_return_t last_state(const LibEntry *e, const char *member, const char *plane, char **ret) {
+        if (e->places)
+                return lib_entry_place(e, member, plane, ret);
+        if (!plane && streq(member, "GetName")) {
+                *ret = lib_entry_notified_field(e, 1);
+                if (*ret)
+                        return IOREG_RETURN_SUCCESS;
+        }
+        return IOREG_RETURN_NO_DEVICE;
+}
+
+/* Whether a call that failed with rr failed because the daemon no longer has e (or is another run). */
+static bool entry_gone(sd_bus *bus, LibEntry *e, ioreg_return_t rr) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+        if (rr == IOREG_RETURN_NO_DEVICE)
+                return true;
+        if (rr != IOREG_RETURN_NOT_FOUND)
+                return false;
+        /* NOT_FOUND is also "no location here": GetName answers for every entry the daemon has. */
+        rr = lib_entry_call(bus, e, &reply, "GetName", "s", "");
+        return rr == IOREG_RETURN_NOT_FOUND || rr == IOREG_RETURN_NO_DEVICE;
+}
+
+/* An Entry1 method taking a plane and answering a string (GetName, GetLocation, GetPath), into a new string. */
 static ioreg_return_t entry_string(ioreg_registry_entry_t entry, const char *member, const char *plane, char **ret) {
         _cleanup_bus_unlock_ sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         LibEntry *e = lib_entry_cast(entry);
-        ioreg_return_t rr;
+        ioreg_return_t rr, last;
         const char *s;
         int r;
 
         if (!e)
                 return IOREG_RETURN_BAD_ARGUMENT;
-        /* A terminated service keeps the name its notification carried (the daemon forgot it). */
-        if (!plane && streq(member, "GetName")) {
-                *ret = lib_entry_terminated_field(e, 1);
-                if (*ret)
-                        return IOREG_RETURN_SUCCESS;
+        /* A terminated service answers from its last state (the daemon forgot it; its notification told us). */
+        if (e->last_properties) {
+                last = last_state(e, member, plane, ret);
+                if (last != IOREG_RETURN_NO_DEVICE)
+                        return last;
         }
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
         rr = lib_entry_call(bus, e, &reply, member, "s", plane ? plane : "");
-        /* Gone since its notification: the name it had then (as a terminated one keeps it). */
-        if ((rr == IOREG_RETURN_NO_DEVICE || rr == IOREG_RETURN_NOT_FOUND) && !plane && streq(member, "GetName")) {
-                *ret = lib_entry_notified_field(e, 1);
-                if (*ret)
-                        return IOREG_RETURN_SUCCESS;
+        /* Gone since its notification (published and terminated at once): the state it had then. */
+        if (rr != IOREG_RETURN_SUCCESS && (e->places || e->key) && entry_gone(bus, e, rr)) {
+                last = last_state(e, member, plane, ret);
+                if (last != IOREG_RETURN_NO_DEVICE)
+                        return last;
         }
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;

@@ -259,18 +259,8 @@ static int release_one(BusFlow *f) {
                 flow_sender_free(s);
         }
         /* Its turn: no longer held here (a handler that answers later counts it again). */
-        if (f->peers) {
-                const char *sender = sd_bus_message_get_sender(m);
-
-                bus_peers_call_end(f->peers, sender);
-                /* Held for a read receipt, or parked while its sender fell behind: over its budget still. */
-                r = is_relief(m) ? 0 : bus_peers_check_call(f->peers, sender);
-                if (r < 0) {
-                        (void) refuse_unread(f, m, sender, r);
-                        sd_bus_message_unref(m);
-                        return 0;
-                }
-        }
+        if (f->peers)
+                bus_peers_call_end(f->peers, sd_bus_message_get_sender(m));
         f->released[f->n_released++] = m;
         r = sd_bus_enqueue_for_read(f->bus, m);
         if (r < 0) {
@@ -350,9 +340,18 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
-        if (take_released(f, m))
-                return 0; /* its turn */
         sender = sd_bus_message_get_sender(m);
+        if (take_released(f, m)) {
+                /*
+                 * Its turn. Checked again: the calls parked with it passed the check on arrival,
+                 * before any was answered (a bus without dbus-daemon's cap on pending replies, as
+                 * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each), or it
+                 * was held for a read receipt (bus_peers_awaiting_receipt()).
+                 */
+                if (f->peers && !is_relief(m) && (r = bus_peers_check_call(f->peers, sender)) < 0)
+                        return refuse_unread(f, m, sender, r);
+                return 0;
+        }
         if (!sender)
                 return 0; /* a direct connection: nobody to be fair to */
         if (is_answer(m))
@@ -360,7 +359,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         if (f->peers) {
                 (void) bus_peers_track(f->peers, sender); /* on ENOMEM: only its budget is not kept */
                 r = is_relief(m) ? 0 : bus_peers_check_call(f->peers, sender);
-                /* Over its budget, but the bus is telling what it read: held until then (release_one()). */
+                /* Over its budget, but the bus is telling what it read: held until then, checked at its turn. */
                 held = r < 0 && bus_peers_awaiting_receipt(f->peers, sender);
                 if (r < 0 && !held)
                         return refuse_unread(f, m, sender, r);

@@ -31,11 +31,14 @@
  * a call from a client that has not read what it was sent is refused with
  * LimitsExceeded (up to BUS_FLOW_UNREAD_ERRORS bytes of such errors), then
  * dropped; Notifications1, SystemPower1 and Peer calls (small answers)
- * always go through. While the bus's answer on what that client read is on
- * its way (bus_peers_awaiting_receipt(): a client that calls synchronously
- * reads without answering pings), its call is parked instead, and checked
- * again when it runs, as every parked call is: one bus round trip, not a
- * refusal. On dbus-broker calls are not refused for unread bytes (bus-peers.h).
+ * always go through. A parked call is checked when it arrives and again when
+ * its turn comes: the answers to the calls parked before it may have used
+ * the budget up (dbus-broker, unlike dbus-daemon's system bus, does not cap
+ * a client's pending calls at 128). While the bus's answer on what that
+ * client read is on its way (bus_peers_awaiting_receipt(): a client that
+ * calls synchronously reads without answering pings), its call is parked
+ * instead of refused: one bus round trip. On dbus-broker calls are not
+ * refused for unread bytes (bus-peers.h).
  */
 #pragma once
 

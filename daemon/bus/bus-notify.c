@@ -15,6 +15,7 @@
 #include "bus-value.h"
 #include "notify-hub.h"
 #include "power-plane.h"
+#include "registry-path.h"
 #include "log.h"
 
 
@@ -184,11 +185,54 @@ static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, 
         return r;
 }
 
+/* One (plane, name, location, path) of the places array; location "" for none. */
+static int append_place(sd_bus_message *msg, const char *plane, const char *name, const char *location,
+                        const char *path, uint64_t *bytes) {
+        location = location ?: "";
+        *bytes += 16 + strlen(plane) + strlen(name) + strlen(location) + strlen(path);
+        return sd_bus_message_append(msg, "(ssss)", plane, name, location, path);
+}
+
+/*
+ * Where e is: ("", its name, its location, "") then, for each plane of the registry, its name,
+ * location and path there (path "" when it is not in that plane; for a removed entry, the planes
+ * it was in when it left). A terminated service keeps answering these (libioreg), as its object
+ * does on a Mac. Returns the bytes appended in *ret_bytes.
+ */
+static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
+        const Registry *reg = b->ctx->registry;
+        int r;
+
+        *ret_bytes = 0;
+        r = sd_bus_message_open_container(msg, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        r = append_place(msg, "", entry_get_name(e, NULL), entry_get_location(e, NULL), "", ret_bytes);
+        for (unsigned p = 0; r >= 0 && reg && p < reg->n_planes; p++) {
+                const Plane *plane = reg->planes[p];
+                _cleanup_free_ char *live = NULL;
+                const char *path;
+
+                if (e->registry) {
+                        r = registry_entry_get_path(reg, e, plane, &live);
+                        if (r < 0 && r != -ENOENT)
+                                break;
+                        path = live ?: "";
+                } else
+                        path = entry_get_last_path(e, plane) ?: "";
+                r = append_place(msg, plane->name, entry_get_name(e, plane), entry_get_location(e, plane), path,
+                                 ret_bytes);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(msg);
+}
+
 static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
                          Entry *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
-        uint64_t bytes = 0;
+        uint64_t bytes = 0, place_bytes = 0;
         int r;
 
         r = new_signal(b, owner, "Notification", &msg);
@@ -202,8 +246,11 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
         r = append_properties(b, msg, e, &bytes);
         if (r < 0)
                 return r;
+        r = append_places(b, msg, e, &place_bytes);
+        if (r < 0)
+                return r;
         return send_counted(b, owner, msg, NOTIFY_SIGNAL_BYTES + strlen(entry_get_name(e, NULL)) +
-                                                   strlen(e->klass->name) + bytes);
+                                                   strlen(e->klass->name) + bytes + place_bytes);
 }
 
 static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_t seq, Entry *e, uint32_t message,
@@ -510,7 +557,7 @@ static const sd_bus_vtable notify_vtable[] = {
                                 method_resync, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Notification",
                                 SD_BUS_ARGS("t", subscription, "t", sequence, "s", type, "t", entry, "s", name,
-                                            "s", class, "a{sv}", properties),
+                                            "s", class, "a{sv}", properties, "a(ssss)", places),
                                 0),
         SD_BUS_SIGNAL_WITH_ARGS("Interest",
                                 SD_BUS_ARGS("t", subscription, "t", sequence, "t", entry, "u", message,

@@ -114,6 +114,7 @@ typedef struct OpenRecord {
         Entry *kernel_nub;          /* owned reference: the nub whose kernel driver was detached for this
                                      * driver, bound again when the record goes (kernel-driver.h); or NULL */
         char *kernel_driver;        /* owned: that kernel driver's name, for the log */
+        Matcher *matcher;           /* borrowed, with kernel_nub: told when the kernel driver has it back */
 } OpenRecord;
 
 /* The spec of one server name, as the personalities loaded it. */

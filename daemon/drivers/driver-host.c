@@ -105,17 +105,9 @@ static DriverServer *server_for(DriverHost *h, const Personality *p, int *ret_er
         const SpecRecord *rec;
         DriverServer *s;
 
+        /* A reload that changed the server's spec (program, environment, user): its next launch takes it. */
         s = name ? hashmap_get(&h->servers, name) : NULL;
         rec = name ? hashmap_get(&h->specs, name) : NULL;
-        if (s && rec && s->state == SERVER_IDLE && !driver_spec_equal(&s->spec, &rec->spec)) {
-                /* A reload changed the server's spec (program, environment, user): its next launch takes it. */
-                DriverSpec copy;
-
-                if (driver_spec_copy(&rec->spec, &copy) >= 0) {
-                        driver_spec_done(&s->spec);
-                        s->spec = copy;
-                }
-        }
         if (s)
                 return s;
         if (!rec) {
@@ -197,6 +189,7 @@ static int take_from_kernel_driver(DriverHost *h, Entry *nub, MatcherDriver *dri
         assert(o && o->driver_id == driver->id);
         o->kernel_nub = entry_ref(nub);
         o->kernel_driver = strdup(driver->kernel_driver); /* for the log only: NULL says "?" */
+        o->matcher = h->matcher;
         log_info("Detached kernel driver %s from %s: %s replaces it.", driver->kernel_driver, entry_get_name(nub, NULL),
                  driver->personality->name);
         return 0;

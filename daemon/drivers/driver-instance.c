@@ -84,6 +84,8 @@ static void give_back_kernel_driver(OpenRecord *o) {
                                   entry_get_name(nub, NULL));
         else
                 log_info("Bound kernel driver %s to %s again.", o->kernel_driver ?: "?", entry_get_name(nub, NULL));
+        /* A reload that changed the personality matches the nub again once the kernel driver has it. */
+        matcher_kernel_driver_returned(o->matcher, nub, r >= 0 && kernel_driver_bound(nub));
 }
 
 void driver_open_record_free(void *p) {

@@ -464,6 +464,20 @@ static bool uid_taken(uid_t uid, void *userdata) {
         return false;
 }
 
+/*
+ * The spec the personalities loaded last, for a launch: a reload that changed it (program, environment,
+ * user) takes effect at the next process, also when the old one was still exiting as its new work came.
+ */
+static void refresh_spec(DriverServer *s) {
+        const SpecRecord *rec = hashmap_get(&s->host->specs, s->name);
+        DriverSpec copy;
+
+        if (!rec || driver_spec_equal(&s->spec, &rec->spec) || driver_spec_copy(&rec->spec, &copy) < 0)
+                return;
+        driver_spec_done(&s->spec);
+        s->spec = copy;
+}
+
 int driver_server_launch(DriverServer *s) {
         DriverHost *h = s->host;
         DriverProcess proc;
@@ -473,6 +487,7 @@ int driver_server_launch(DriverServer *s) {
 
         if (!h->bus)
                 return 0; /* driver_host_attach_bus() launches it */
+        refresh_spec(s);
         r = sd_bus_get_address(h->bus, &address);
         if (r < 0)
                 goto fail;

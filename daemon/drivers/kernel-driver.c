@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,4 +101,21 @@ int kernel_driver_bind(const Entry *nub) {
         if (asprintf(&path, "/sys/bus/%s/drivers_probe", subsystem) < 0)
                 return -ENOMEM;
         return write_sysfs(path, device_name(syspath));
+}
+
+bool kernel_driver_bound(const Entry *nub) {
+        const char *syspath = linux_key(nub, "SYSPATH");
+        _cleanup_free_ char *link = NULL;
+        char target[PATH_MAX];
+        const char *name;
+        ssize_t n;
+
+        if (!syspath || asprintf(&link, "%s/driver", syspath) < 0)
+                return false;
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return false;
+        target[n] = '\0';
+        name = strrchr(target, '/');
+        return !streq(name ? name + 1 : target, "usbfs");
 }

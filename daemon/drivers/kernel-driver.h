@@ -36,3 +36,6 @@ int kernel_driver_detach(const Entry *nub);
  * otherwise.
  */
 int kernel_driver_bind(const Entry *nub);
+
+/* A kernel driver is bound to the nub's device now (its sysfs driver link; usbfs is not one). */
+bool kernel_driver_bound(const Entry *nub);

@@ -4,14 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/usbdevice_fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "device-access.h"
+#include "kernel-driver.h"
 #include "usb-access.h"
 
 #define DESCRIPTORS_MAX (64 * 1024) /* sysfs caps `descriptors` far below this */
@@ -153,22 +152,12 @@ int usb_access_open(const Entry *nub, bool detach, int *ret_fd, int *ret_interfa
 }
 
 void usb_access_release(const Entry *nub, int fd, int interface, bool reattach) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fresh = -1;
-        struct usbdevfs_ioctl connect = { .ifno = interface, .ioctl_code = USBDEVFS_CONNECT };
-        int ignored;
-
         if (fd < 0)
                 return;
         /* The claims are the open file's: released for the application's copy too. */
         (void) device_access_revoke(fd);
         close(fd);
-        if (!reattach || interface < 0)
-                return;
-        /* The handed-out fd dropped its privileges; a fresh one asks the kernel to probe the interface again. */
-        if (device_access_path(nub, &path, &ignored) < 0)
-                return;
-        fresh = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fresh >= 0)
-                (void) ioctl(fresh, USBDEVFS_IOCTL, &connect);
+        /* The handed-out fd dropped its privileges: the kernel is asked on a fresh one, as for a driver's end. */
+        if (reattach && interface >= 0)
+                (void) kernel_driver_bind(nub);
 }

@@ -48,6 +48,7 @@ int usb_access_open(const Entry *nub, bool detach, int *ret_fd, int *ret_interfa
  * The end of a hold: releases the interfaces claimed on fd (which ends the
  * claims of every copy of that open file, the application's included),
  * closes fd, and when reattach asks the kernel to bind the interface's
- * drivers again (USBDEVFS_CONNECT on a fresh fd of nub's node).
+ * drivers again (kernel_driver_bind(): USBDEVFS_CONNECT on a fresh fd of
+ * nub's node).
  */
 void usb_access_release(const Entry *nub, int fd, int interface, bool reattach);

@@ -5,7 +5,9 @@
  * Flow control is end to end: an IN transfer is resubmitted only while the
  * bytes waiting for the pty leave room for a whole one (so a port nobody
  * reads makes the chip NAK, as ftdi_sio throttles), and the pty is read
- * only while an OUT transfer is free. The pty's termios is polled (every
+ * only while an OUT transfer is free. IN bytes wait in to_pty until
+ * FTDI_IN_FLUSH of them are there or the latency timer fires; once a
+ * flush is due and the pty takes not all, the rest goes on EPOLLOUT. The pty's termios is polled (every
  * 200 ms) rather than watched: TIOCPKT reports termios changes only with
  * EXTPROC, which changes the line discipline's behaviour for the user.
  */
@@ -24,7 +26,8 @@
 #define N_OUT FTDI_N_OUT
 #define IN_SIZE FTDI_IN_SIZE
 #define OUT_SIZE FTDI_OUT_SIZE
-#define TO_PTY_CAP (4 * IN_SIZE)
+/* A flush's worth, and room kept for each IN transfer in flight while the pty takes it. */
+#define TO_PTY_CAP (FTDI_IN_FLUSH + 2 * N_IN * IN_SIZE)
 #define TERMIOS_POLL_USEC (200 * 1000)
 #define LATENCY_MS 16           /* ftdi_sio's default latency timer */
 
@@ -39,6 +42,7 @@ struct FtdiEngine {
         FtdiPty *pty;                           /* borrowed */
         sd_event_source *pty_source;            /* owned */
         sd_event_source *termios_timer;         /* owned */
+        sd_event_source *latency_timer;         /* owned: on while IN bytes wait and no flush is due */
         uint8_t ep_in, ep_out;
         unsigned in_packet;                     /* wMaxPacketSize of bulk IN: one status header each */
         struct libusb_transfer *in[N_IN];       /* owned */
@@ -47,8 +51,16 @@ struct FtdiEngine {
         bool in_held[N_IN];                     /* completed, waiting for room before resubmitting */
         uint8_t to_pty[TO_PTY_CAP];
         size_t to_pty_len;
+        bool flush_due;                         /* the pty took not all of a flush: the rest on EPOLLOUT */
+        /* ftdi_engine_bench: bytes of each direction still to move, and when it started. */
+        uint64_t bench_out_left, bench_out_size, bench_out_start;
+        uint64_t bench_in_left, bench_in_size, bench_in_start;
+        bool bench_out;                         /* under way: until its last transfer completed */
+        bool out_pattern[N_OUT];                /* the buffer holds the benchmark's bytes (filled once) */
+        int out_partial;                        /* an OUT buffer holding pty bytes not yet sent, or -1 */
+        size_t out_partial_len;
         FtdiLineCoding line;
-        uint64_t n_in, n_out;
+        FtdiEngineCounters n;
         bool dead;
         FtdiEngineCallbacks cb;
         void *userdata;
@@ -62,6 +74,8 @@ static void engine_fail(FtdiEngine *e, int error) {
                 (void) sd_event_source_set_enabled(e->pty_source, SD_EVENT_OFF);
         if (e->termios_timer)
                 (void) sd_event_source_set_enabled(e->termios_timer, SD_EVENT_OFF);
+        if (e->latency_timer)
+                (void) sd_event_source_set_enabled(e->latency_timer, SD_EVENT_OFF);
         if (e->cb.gone)
                 e->cb.gone(e, error, e->userdata);
 }
@@ -73,9 +87,10 @@ static int free_out_slot(FtdiEngine *e) {
         return -1;
 }
 
-/* What the pty's source waits for: readable while an OUT transfer is free, writable while bytes wait. */
+/* What the pty's source waits for: readable while an OUT transfer is free (and no benchmark sends from
+ * memory), writable while a flush is due. */
 static void update_pty_events(FtdiEngine *e) {
-        uint32_t ev = (free_out_slot(e) >= 0 ? EPOLLIN : 0) | (e->to_pty_len > 0 ? EPOLLOUT : 0);
+        uint32_t ev = (free_out_slot(e) >= 0 && !e->bench_out ? EPOLLIN : 0) | (e->flush_due ? EPOLLOUT : 0);
 
         if (e->dead || !e->pty_source)
                 return;
@@ -103,6 +118,40 @@ static int n_in_flight(const FtdiEngine *e) {
         return n;
 }
 
+static uint64_t now_usec(FtdiEngine *e) {
+        uint64_t now = 0;
+
+        (void) sd_event_now(e->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+/* Resubmits the IN transfers that waited for room: room for each in flight, and for this one. */
+static void resubmit_in(FtdiEngine *e) {
+        for (int i = 0; i < N_IN && !e->dead; i++)
+                if (e->in_held[i] && TO_PTY_CAP - e->to_pty_len >= (size_t) (n_in_flight(e) + 1) * IN_SIZE) {
+                        e->in_held[i] = false;
+                        (void) submit(e, e->in[i], &e->in_busy[i]);
+                }
+}
+
+/* The latency timer runs while bytes wait for a flush that is not due yet, from the first of them. */
+static void update_latency_timer(FtdiEngine *e, bool arrived) {
+        int enabled = SD_EVENT_OFF;
+
+        if (e->dead)
+                return;
+        if (e->to_pty_len == 0 || e->flush_due) {
+                (void) sd_event_source_set_enabled(e->latency_timer, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_get_enabled(e->latency_timer, &enabled);
+        if (enabled != SD_EVENT_OFF || !arrived)
+                return;
+        (void) sd_event_source_set_time(e->latency_timer, now_usec(e) + FTDI_IN_LATENCY_USEC);
+        (void) sd_event_source_set_enabled(e->latency_timer, SD_EVENT_ONESHOT);
+}
+
+/* Writes what waits to the pty; what the pty does not take goes on EPOLLOUT. */
 static void flush_to_pty(FtdiEngine *e) {
         while (e->to_pty_len > 0) {
                 ssize_t n = write(e->pty->master, e->to_pty, e->to_pty_len);
@@ -112,16 +161,43 @@ static void flush_to_pty(FtdiEngine *e) {
                                 continue;
                         break;          /* EAGAIN: the slave's input is full; wait for EPOLLOUT */
                 }
+                e->n.pty_writes++;
                 memmove(e->to_pty, e->to_pty + n, e->to_pty_len - (size_t) n);
                 e->to_pty_len -= (size_t) n;
         }
-        /* Resubmit the IN transfers that waited for room: room for each in flight, and for this one. */
-        for (int i = 0; i < N_IN && !e->dead; i++)
-                if (e->in_held[i] && TO_PTY_CAP - e->to_pty_len >= (size_t) (n_in_flight(e) + 1) * IN_SIZE) {
-                        e->in_held[i] = false;
-                        (void) submit(e, e->in[i], &e->in_busy[i]);
-                }
+        e->flush_due = e->to_pty_len > 0;
+        update_latency_timer(e, false);
+        resubmit_in(e);
         update_pty_events(e);
+}
+
+static int on_latency_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        flush_to_pty(userdata);
+        return 0;
+}
+
+static void bench_report(FtdiEngine *e, bool in) {
+        uint64_t start = in ? e->bench_in_start : e->bench_out_start;
+
+        if (e->cb.bench_done)
+                e->cb.bench_done(e, in, in ? e->bench_in_size : e->bench_out_size, now_usec(e) - start,
+                                 e->userdata);
+}
+
+/* A packet's data: the benchmark's while it wants more, the pty's after. */
+static void take_in_data(FtdiEngine *e, const uint8_t *data, size_t len) {
+        if (e->bench_in_left > 0) {
+                size_t n = len < e->bench_in_left ? len : (size_t) e->bench_in_left;
+
+                e->bench_in_left -= n;
+                data += n;
+                len -= n;
+                if (e->bench_in_left == 0)
+                        bench_report(e, true);
+        }
+        /* Room is there: each transfer in flight has IN_SIZE bytes kept free for it. */
+        memcpy(e->to_pty + e->to_pty_len, data, len);
+        e->to_pty_len += len;
 }
 
 static void on_in(struct libusb_transfer *t) {
@@ -141,19 +217,26 @@ static void on_in(struct libusb_transfer *t) {
                 engine_fail(e, -EIO);
                 return;
         }
+        if (t->actual_length > 2)
+                e->n.in_transfers++;
         /* Each packet starts with the modem status (MSR) and line status (LSR): not data. */
         for (int off = 0; off < t->actual_length; off += (int) e->in_packet) {
                 int len = t->actual_length - off < (int) e->in_packet ? t->actual_length - off : (int) e->in_packet;
 
                 if (len <= 2)
                         continue;
-                /* Room is there: each transfer in flight has IN_SIZE bytes kept free for it. */
-                memcpy(e->to_pty + e->to_pty_len, t->buffer + off + 2, (size_t) len - 2);
-                e->to_pty_len += (size_t) len - 2;
-                e->n_in += (uint64_t) len - 2;
+                take_in_data(e, t->buffer + off + 2, (size_t) len - 2);
+                e->n.in += (uint64_t) len - 2;
         }
         e->in_held[i] = true;
-        flush_to_pty(e);
+        if (e->dead)
+                return;
+        if (e->to_pty_len >= FTDI_IN_FLUSH && !e->flush_due)
+                flush_to_pty(e);        /* resubmits too */
+        else {
+                update_latency_timer(e, true);
+                resubmit_in(e);
+        }
 }
 
 static void pty_to_usb(FtdiEngine *e);
@@ -170,28 +253,74 @@ static void on_out(struct libusb_transfer *t) {
                 engine_fail(e, t->status == LIBUSB_TRANSFER_NO_DEVICE ? -ENODEV : -EIO);
                 return;
         }
-        e->n_out += (uint64_t) t->actual_length;
+        e->n.out += (uint64_t) t->actual_length;
+        if (e->bench_out && e->bench_out_left == 0 && free_out_slot(e) >= 0) {
+                bool last = true;
+
+                for (int i = 0; i < N_OUT; i++)
+                        last = last && !e->out_busy[i];
+                if (last) {
+                        e->bench_out = false;
+                        bench_report(e, false);
+                }
+        }
         /* Refill at once: the writer is usually ahead (waiting for the next loop turn costs a wake-up). */
         pty_to_usb(e);
+}
+
+/* The benchmark's OUT data: the next bytes of 0x00..0xff repeated (OUT_SIZE is a multiple of 256),
+ * written into a buffer once, as the peer's are. */
+static size_t bench_fill(FtdiEngine *e, int i) {
+        size_t len = e->bench_out_left < OUT_SIZE ? (size_t) e->bench_out_left : OUT_SIZE;
+
+        if (!e->out_pattern[i])
+                for (size_t k = 0; k < OUT_SIZE; k++)
+                        e->out[i]->buffer[k] = (uint8_t) k;
+        e->out_pattern[i] = true;
+        e->bench_out_left -= len;
+        return len;
+}
+
+static bool out_in_flight(const FtdiEngine *e) {
+        for (int i = 0; i < N_OUT; i++)
+                if (e->out_busy[i])
+                        return true;
+        return false;
 }
 
 static void pty_to_usb(FtdiEngine *e) {
         int i;
 
-        while (!e->dead && (i = free_out_slot(e)) >= 0) {
+        while (!e->dead && (i = e->out_partial >= 0 ? e->out_partial : free_out_slot(e)) >= 0) {
                 size_t len = 0;
 
+                if (i == e->out_partial) {
+                        len = e->out_partial_len;
+                        e->out_partial = -1;
+                } else if (e->bench_out) {
+                        len = bench_fill(e, i);
+                        if (len == 0)
+                                break;  /* all queued: the pty waits for the last completion */
+                }
                 /* A pty read gives at most what the line discipline holds (4 KiB): fill the transfer
                  * from several while the writer keeps up, one URB for them all. */
-                while (len < OUT_SIZE) {
+                while (!e->bench_out && len < OUT_SIZE) {
                         ssize_t n = read(e->pty->master, e->out[i]->buffer + len, OUT_SIZE - len);
 
                         if (n <= 0)
                                 break;  /* EAGAIN: nothing more written on the slave for now */
                         len += (size_t) n;
+                        e->out_pattern[i] = false;
                 }
                 if (len == 0)
                         break;
+                /* Nagle's rule: while a transfer is in flight, a part-filled one waits for more bytes or
+                 * for that completion (one URB, one doorbell per 16 KiB under load; at once when idle). */
+                if (!e->bench_out && len < OUT_SIZE && out_in_flight(e)) {
+                        e->out_partial = i;
+                        e->out_partial_len = len;
+                        break;
+                }
                 e->out[i]->length = (int) len;
                 if (submit(e, e->out[i], &e->out_busy[i]) < 0)
                         return;
@@ -336,6 +465,13 @@ static int engine_setup(FtdiEngine *e, unsigned flags) {
                                        on_termios_timer, e);
         if (r < 0)
                 return r;
+        /* Accuracy 1 µs: sd-event's default (250 ms) would let it slip far beyond the latency asked. */
+        r = sd_event_add_time(e->event, &e->latency_timer, CLOCK_MONOTONIC, 0, 1, on_latency_timer, e);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(e->latency_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
         for (int i = 0; i < N_IN; i++) {
                 r = submit(e, e->in[i], &e->in_busy[i]);
                 if (r < 0)
@@ -357,6 +493,7 @@ int ftdi_engine_new(FtdiEngine **ret, sd_event *event, int usb_fd, int interface
         e->event = sd_event_ref(event);
         e->usb_fd = usb_fd;
         e->interface = interface;
+        e->out_partial = -1;
         e->pty = pty;
         e->cb = cb ? *cb : (FtdiEngineCallbacks) {};
         e->userdata = userdata;
@@ -387,6 +524,7 @@ FtdiEngine *ftdi_engine_free(FtdiEngine *e) {
         e->dead = true;
         e->pty_source = sd_event_source_disable_unref(e->pty_source);
         e->termios_timer = sd_event_source_disable_unref(e->termios_timer);
+        e->latency_timer = sd_event_source_disable_unref(e->latency_timer);
         for (int i = 0; i < N_IN; i++)
                 if (e->in_busy[i])
                         (void) libusb_cancel_transfer(e->in[i]);
@@ -423,7 +561,29 @@ const FtdiLineCoding *ftdi_engine_line_coding(const FtdiEngine *e) {
         return &e->line;
 }
 
-void ftdi_engine_counters(const FtdiEngine *e, uint64_t *ret_in, uint64_t *ret_out) {
-        *ret_in = e->n_in;
-        *ret_out = e->n_out;
+void ftdi_engine_counters(const FtdiEngine *e, FtdiEngineCounters *ret) {
+        *ret = e->n;
+}
+
+int ftdi_engine_bench(FtdiEngine *e, bool in, uint64_t size) {
+        if (e->dead)
+                return -ENODEV;
+        if (in) {
+                if (e->bench_in_left > 0)
+                        return -EBUSY;
+                e->bench_in_size = e->bench_in_left = size;
+                e->bench_in_start = now_usec(e);
+                if (size == 0)
+                        bench_report(e, true);
+                return 0;
+        }
+        if (e->bench_out)
+                return -EBUSY;
+        e->bench_out_size = e->bench_out_left = size;
+        e->bench_out_start = now_usec(e);
+        e->bench_out = size > 0;
+        if (size == 0)
+                bench_report(e, false);
+        pty_to_usb(e);
+        return 0;
 }

@@ -16,6 +16,10 @@
  * Test hooks (set through the personality's IOUserServerEnvironment, tests/vm/scenarios/ftdi.py):
  * IOREG_FTDI_TRY_OPEN=PATH[:PATH...] tries to open each at Start and reports the outcome in the
  * driver's IORegFTDITryOpen property; IOREG_FTDI_CRASH_AFTER_START=1 aborts once Start has returned.
+ * IOREG_FTDI_BENCH=OUT[,IN] (tests/vm/scenarios/ftdibench.py): SIGUSR1 sends OUT bytes from memory to
+ * the adapter, SIGUSR2 takes the next IN bytes from it into memory, through the engine's own
+ * transfers on ioregd's fd (ftdi_engine_bench); each ends with "bench out|in BYTES USEC" on the pty
+ * ("bench in armed" first for in).
  */
 
 #include <errno.h>
@@ -39,12 +43,16 @@ typedef struct Port {
         sd_event *event;        /* borrowed */
         FtdiPty pty;            /* owned */
         FtdiEngine *engine;     /* owned */
+        sd_event_source *bench[2];      /* owned: SIGUSR1 and SIGUSR2 under IOREG_FTDI_BENCH */
+        uint64_t bench_size[2];         /* out, in */
         bool standalone;
 } Port;
 
 static Port *port_free(Port *p) {
         if (!p)
                 return NULL;
+        for (size_t i = 0; i < 2; i++)
+                p->bench[i] = sd_event_source_disable_unref(p->bench[i]);
         p->engine = ftdi_engine_free(p->engine);
         ftdi_pty_close(&p->pty);
         free(p);
@@ -78,10 +86,59 @@ static void on_line_coding(FtdiEngine *e, const FtdiLineCoding *lc, void *userda
         json_decref(props);
 }
 
+/* The report goes to the port's reader, the benchmark: the pty is the one channel it already holds. */
+static void on_bench_done(FtdiEngine *e, bool in, uint64_t bytes, uint64_t usec, void *userdata) {
+        Port *p = userdata;
+        char line[80];
+        int n = snprintf(line, sizeof(line), "bench %s %llu %llu\n", in ? "in" : "out",
+                         (unsigned long long) bytes, (unsigned long long) usec);
+
+        printf("%s", line);
+        fflush(stdout);
+        if (write(p->pty.master, line, (size_t) n) != n)
+                fprintf(stderr, "cannot report the benchmark on the pty: %m\n");
+}
+
 static const FtdiEngineCallbacks engine_callbacks = {
         .gone = on_gone,
         .line_coding = on_line_coding,
+        .bench_done = on_bench_done,
 };
+
+static int on_bench_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Port *p = userdata;
+        bool in = si->ssi_signo == SIGUSR2;
+        int r = ftdi_engine_bench(p->engine, in, p->bench_size[in]);
+
+        if (r < 0)
+                fprintf(stderr, "benchmark %s: %s\n", in ? "in" : "out", strerror(-r));
+        /* In: bytes that come before this are the pty's; the benchmark sends its own after this line. */
+        else if (in && write(p->pty.master, "bench in armed\n", 15) != 15)
+                fprintf(stderr, "cannot report the benchmark on the pty: %m\n");
+        return 0;
+}
+
+/* IOREG_FTDI_BENCH=OUT[,IN]: the benchmark's signals (blocked first: sd-event reads them from a signalfd). */
+static int bench_setup(Port *p) {
+        const char *size = getenv("IOREG_FTDI_BENCH");
+        char *end;
+        sigset_t mask;
+        int r;
+
+        if (!size || !*size)
+                return 0;
+        p->bench_size[0] = strtoull(size, &end, 0);
+        p->bench_size[1] = *end == ',' ? strtoull(end + 1, NULL, 0) : p->bench_size[0];
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        r = sd_event_add_signal(p->event, &p->bench[0], SIGUSR1, on_bench_signal, p);
+        if (r < 0)
+                return r;
+        return sd_event_add_signal(p->event, &p->bench[1], SIGUSR2, on_bench_signal, p);
+}
 
 /* IOREG_FTDI_TRY_OPEN: what opening other device nodes gives this process ("EACCES", or "opened"). */
 static void try_open_others(ioreg_driver *driver) {
@@ -138,7 +195,10 @@ static int port_start(Port *p, int usb_fd, int interface, unsigned flags) {
                 fprintf(stderr, "cannot drive the adapter: %s\n", strerror(-r));
                 return r;
         }
-        return 0;
+        r = bench_setup(p);
+        if (r < 0)
+                fprintf(stderr, "cannot set the benchmark up: %s\n", strerror(-r));
+        return r;
 }
 
 static int crash_now(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -203,14 +263,16 @@ static void ftdi_message(ioreg_driver *driver, uint32_t type, uint64_t argument,
 
 static void ftdi_stop(ioreg_driver *driver, void *userdata) {
         Port *p = ioreg_driver_get_context(driver);
-        uint64_t in = 0, out = 0;
+        FtdiEngineCounters n = {};
 
         if (p && p->engine)
-                ftdi_engine_counters(p->engine, &in, &out);
+                ftdi_engine_counters(p->engine, &n);
         ioreg_driver_set_context(driver, NULL);
         port_free(p);
         (void) ioreg_driver_close_provider(driver);
-        printf("stopped after %llu bytes in, %llu out\n", (unsigned long long) in, (unsigned long long) out);
+        printf("stopped after %llu bytes in (%llu transfers, %llu pty writes), %llu out\n",
+               (unsigned long long) n.in, (unsigned long long) n.in_transfers, (unsigned long long) n.pty_writes,
+               (unsigned long long) n.out);
         fflush(stdout);
 }
 

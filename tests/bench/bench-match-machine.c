@@ -83,7 +83,7 @@ int match_all(const Testbed *bed, Catalogue *cat, MatchRun *ret) {
         _cleanup_(machine_done) Machine m = {};
         _cleanup_(matcher_freep) Matcher *matcher = NULL;
         unsigned before;
-        uint64_t start;
+        uint64_t start, cpu_start;
         int r;
 
         r = machine_build(&m, bed);
@@ -94,11 +94,13 @@ int match_all(const Testbed *bed, Catalogue *cat, MatchRun *ret) {
                 return r;
         before = registry_n_entries(m.registry);
         start = bench_now_nsec();
+        cpu_start = bench_cpu_nsec();
         for (unsigned i = 0; i < m.n_nubs; i++) {
                 r = matcher_register_service(matcher, m.nubs[i]);
                 if (r < 0)
                         return r;
         }
+        ret->cpu_nsec = bench_cpu_nsec() - cpu_start;
         ret->nsec = bench_now_nsec() - start;
         ret->drivers = registry_n_entries(m.registry) - before;
         if (matcher_n_pending(matcher) != 0)

@@ -30,6 +30,7 @@ typedef struct Machine {
 
 typedef struct MatchRun {
         uint64_t nsec;
+        uint64_t cpu_nsec; /* the thread's CPU time over the same calls */
         unsigned drivers; /* driver entries started */
 } MatchRun;
 

@@ -56,7 +56,7 @@
 #define SMALL_USB 25u /* generated personalities in the small catalogue, Linux's root hub included */
 #define SMALL_PCI 25u
 #define HIT_PERCENT 50u
-#define TARGET_RATIO 2.0
+#define TARGET_RATIO 1.2 /* issue 21; 2× before */
 
 static unsigned arg_devices = DEFAULT_DEVICES;
 static unsigned arg_runs = DEFAULT_RUNS;
@@ -95,12 +95,13 @@ typedef struct Config {
         Catalogue *catalogue; /* owned, NULL when skipped */
         const char *skip;     /* why it is skipped */
         uint64_t *match_nsec; /* owned: one per run */
+        uint64_t *match_cpu;  /* owned: one per run, the thread's CPU time */
         uint64_t *find_nsec;  /* owned: one per run */
         uint64_t *passive_nsec; /* owned: one per run */
         uint64_t tried, passed;
         unsigned drivers;
         uint64_t candidates;
-        uint64_t match_median, find_median, passive_median;
+        uint64_t match_median, match_cpu_median, find_median, passive_median;
 } Config;
 
 static void configs_done(Config (*configs)[2]) {
@@ -109,6 +110,7 @@ static void configs_done(Config (*configs)[2]) {
 
                 c->catalogue = catalogue_free(c->catalogue);
                 free(c->match_nsec);
+                free(c->match_cpu);
                 free(c->find_nsec);
                 free(c->passive_nsec);
         }
@@ -284,9 +286,10 @@ static int run(void) {
                 return -ENOMEM;
         for (size_t c = 0; c < ELEMENTSOF(configs); c++) {
                 configs[c].match_nsec = calloc(arg_runs, sizeof(uint64_t));
+                configs[c].match_cpu = calloc(arg_runs, sizeof(uint64_t));
                 configs[c].find_nsec = calloc(arg_runs, sizeof(uint64_t));
                 configs[c].passive_nsec = calloc(arg_runs, sizeof(uint64_t));
-                if (!configs[c].match_nsec || !configs[c].find_nsec || !configs[c].passive_nsec)
+                if (!configs[c].match_nsec || !configs[c].match_cpu || !configs[c].find_nsec || !configs[c].passive_nsec)
                         return -ENOMEM;
         }
 
@@ -347,6 +350,7 @@ static int run(void) {
                         if (r < 0)
                                 return r;
                         configs[c].match_nsec[i] = mr.nsec;
+                        configs[c].match_cpu[i] = mr.cpu_nsec;
                         configs[c].drivers = mr.drivers;
                 }
                 if (full->catalogue) {
@@ -362,6 +366,7 @@ static int run(void) {
         for (size_t c = 0; c < ELEMENTSOF(configs); c++)
                 if (configs[c].catalogue) {
                         configs[c].match_median = median(configs[c].match_nsec, arg_runs);
+                        configs[c].match_cpu_median = median(configs[c].match_cpu, arg_runs);
                         configs[c].find_median = median(configs[c].find_nsec, arg_runs);
                         configs[c].passive_median = median(configs[c].passive_nsec, arg_runs);
                 }
@@ -421,28 +426,31 @@ static int run(void) {
                         continue;
                 }
                 bench_row(metric, bench_fmt("%.1f", cf->match_median / 1e6), "ms", "-",
-                          bench_fmt("%.2f µs/nub; %u drivers started; catalogue_find_drivers() %.0f ns/nub, "
+                          bench_fmt("%.2f µs/nub (CPU %.2f); %u drivers started; catalogue_find_drivers() %.0f ns/nub, "
                                     "%.2f candidates/nub; match_passive() %.0f ns/candidate, %.2f pass/nub",
-                                    cf->match_median / 1e3 / bed.n, cf->drivers, (double) cf->find_median / bed.n,
+                                    cf->match_median / 1e3 / bed.n, cf->match_cpu_median / 1e3 / bed.n, cf->drivers,
+                                    (double) cf->find_median / bed.n,
                                     (double) cf->candidates / bed.n, (double) cf->passive_median / cf->tried,
                                     (double) cf->passed / bed.n));
         }
         if (full->catalogue) {
-                double ratio = (double) full->match_median / small->match_median;
+                /* CPU time: on a shared machine the wall clock also counts the others' time slices. */
+                double ratio = (double) full->match_cpu_median / small->match_cpu_median;
+                double wall = (double) full->match_median / small->match_median;
                 bool same = full->drivers == small->drivers;
 
                 bench_row(bench_fmt("match: per-nub cost, %u ÷ %u personalities", n_full, catalogue_size(small->catalogue)),
-                          bench_fmt("%.2f", ratio), "×", "≤ 2×",
+                          bench_fmt("%.2f", ratio), "×", "≤ 1.2×",
                           !same ? bench_fmt("FAIL (not comparable: %u and %u drivers started)", full->drivers,
                                             small->drivers) :
-                          ratio <= TARGET_RATIO ? "PASS" : "FAIL");
+                          bench_fmt("%s (CPU time; wall clock %.2f×)", ratio <= TARGET_RATIO ? "PASS" : "FAIL", wall));
                 bench_row(bench_fmt("match all nubs of a machine whose every USB device and PCI function is listed, "
                                     "%u personalities (median of %u)", n_full, arg_runs),
                           bench_fmt("%.1f", median(listed_nsec, arg_runs) / 1e6), "ms", "-",
                           bench_fmt("%.2f µs/nub; %u drivers started", median(listed_nsec, arg_runs) / 1e3 / listed_bed.n,
                                     listed_drivers));
         } else
-                bench_row("match: per-nub cost, 38,000 ÷ 100 personalities", "n/a", "×", "≤ 2×", full->skip);
+                bench_row("match: per-nub cost, 38,000 ÷ 100 personalities", "n/a", "×", "≤ 1.2×", full->skip);
         return 0;
 }
 

@@ -142,11 +142,11 @@ static uint64_t peer_read_device(struct udev_device *d) {
 }
 
 /* udev_enumerate_scan_devices(), then every device from its syspath with what the families read. */
-int time_peer(uint64_t *ret_nsec, unsigned *ret_devices) {
+int time_peer(uint64_t *ret_nsec, uint64_t *ret_cpu_nsec, unsigned *ret_devices) {
         struct udev_enumerate *en = NULL;
         struct udev_list_entry *item;
         struct udev *udev;
-        uint64_t start = bench_now_nsec(), sum = 0;
+        uint64_t start = bench_now_nsec(), cpu_start = bench_cpu_nsec(), sum = 0;
         unsigned n = 0;
         int r;
 
@@ -175,6 +175,7 @@ int time_peer(uint64_t *ret_nsec, unsigned *ret_devices) {
         if (r < 0)
                 return r;
         *ret_nsec = bench_now_nsec() - start;
+        *ret_cpu_nsec = bench_cpu_nsec() - cpu_start;
         *ret_devices = n;
         sink += sum;
         return 0;

@@ -8,4 +8,4 @@
 #include <stdint.h>
 
 /* udev_enumerate_scan_devices(), then every device from its syspath with what the families read. */
-int time_peer(uint64_t *ret_nsec, unsigned *ret_devices);
+int time_peer(uint64_t *ret_nsec, uint64_t *ret_cpu_nsec, unsigned *ret_devices);

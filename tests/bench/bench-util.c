@@ -18,6 +18,13 @@ uint64_t bench_now_nsec(void) {
         return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
+uint64_t bench_cpu_nsec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
+}
+
 int bench_parse_unsigned(const char *s, unsigned min, unsigned *ret) {
         unsigned long v;
         char *end;

@@ -11,6 +11,8 @@
 #include "macro.h"
 
 uint64_t bench_now_nsec(void);
+/* The calling thread's CPU time: what a run costs, without the time other processes of a shared machine took. */
+uint64_t bench_cpu_nsec(void);
 
 /* A decimal number in min..UINT_MAX/2; -EINVAL otherwise. */
 int bench_parse_unsigned(const char *s, unsigned min, unsigned *ret);

@@ -128,6 +128,114 @@ static void test_matching_notification_contract(void **state) {
                          IOREG_RETURN_BAD_ARGUMENT);
 }
 
+/* What an entry answered for its name, location and path in one plane (NULL: its global ones). */
+typedef struct Place {
+        const char *plane;
+        ioreg_return_t name_r, location_r, path_r;
+        ioreg_name_t name, location;
+        ioreg_string_t path;
+        char *copied_path; /* owned: ioreg_registry_entry_copy_path() */
+} Place;
+
+static void place_read(ioreg_object_t o, Place *p) {
+        p->name_r = p->plane ? ioreg_registry_entry_get_name_in_plane(o, p->plane, p->name)
+                             : ioreg_registry_entry_get_name(o, p->name);
+        p->location_r = ioreg_registry_entry_get_location_in_plane(o, p->plane, p->location);
+        /* No plane: a path is always in one. */
+        p->path_r = ioreg_registry_entry_get_path(o, p->plane ?: "", p->path);
+        p->copied_path = ioreg_registry_entry_copy_path(o, p->plane ?: "");
+}
+
+static void place_assert_equal(const Place *want, const Place *got) {
+        assert_int_equal(got->name_r, want->name_r);
+        assert_int_equal(got->location_r, want->location_r);
+        assert_int_equal(got->path_r, want->path_r);
+        if (want->name_r == IOREG_RETURN_SUCCESS)
+                assert_string_equal(got->name, want->name);
+        if (want->location_r == IOREG_RETURN_SUCCESS)
+                assert_string_equal(got->location, want->location);
+        if (want->path_r == IOREG_RETURN_SUCCESS)
+                assert_string_equal(got->path, want->path);
+        if (want->copied_path)
+                assert_string_equal(got->copied_path, want->copied_path);
+        else
+                assert_null(got->copied_path);
+}
+
+/*
+ * A terminated service keeps answering its name, location and path in every plane it was in, as
+ * it did live (an io_object_t of a terminated service on a Mac answers from its last state): the
+ * object the terminated notification delivered, and the one the publish notification delivered.
+ */
+static void test_terminated_service_keeps_its_places(void **state) {
+        static const char *const planes[] = { NULL, "IOService", "IOUSB", "IOPower", "IODeviceTree", "IOBogus" };
+        ioreg_notification_port_t port = ioreg_notification_port_create();
+        Seen pub = { .drain = 1 }, term = { .drain = 1 };
+        Place live[ELEMENTSOF(planes)] = {}, gone[ELEMENTSOF(planes)] = {}, published[ELEMENTSOF(planes)] = {};
+        ioreg_iterator_t pub_it, term_it;
+        char *mouse;
+
+        assert_non_null(port);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
+                                                                 matched_cb, &pub, &pub_it),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
+                                                                 mouse_matching(), matched_cb, &term, &term_it),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(pub_it), 0);
+        assert_int_equal(drain(term_it), 0);
+        mouse = add_mouse(6);
+        run_until(port, &pub.services, 1);
+        for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
+                live[i].plane = planes[i];
+                place_read(pub.last, &live[i]);
+        }
+        /* Live: the mouse on port 6 of the keyboard's first hub, in the service and USB planes only. */
+        for (size_t i = 0; i < 5; i++) {
+                assert_int_equal(live[i].name_r, IOREG_RETURN_SUCCESS);
+                assert_string_equal(live[i].name, "USB Optical Mouse");
+                assert_int_equal(live[i].location_r, IOREG_RETURN_SUCCESS);
+                assert_string_equal(live[i].location, "1160000");
+        }
+        assert_int_equal(live[1].path_r, IOREG_RETURN_SUCCESS);
+        assert_string_equal(live[1].path, "IOService:/pci0000:00/pci8086,3b3c@1A/ehci-pci/EHCI Host Controller@1000000"
+                                          "/usb/IOUSBHostDevice@1100000/usb/USB Optical Mouse@1160000");
+        assert_int_equal(live[2].path_r, IOREG_RETURN_SUCCESS);
+        assert_string_equal(live[2].path, "IOUSB:/IOUSBHostDevice@1100000/USB Optical Mouse@1160000");
+        assert_string_equal(live[2].copied_path, live[2].path);
+        assert_int_equal(live[3].path_r, IOREG_RETURN_NOT_FOUND);
+        assert_int_equal(live[4].path_r, IOREG_RETURN_NOT_FOUND);
+        assert_int_equal(live[0].path_r, IOREG_RETURN_BAD_ARGUMENT);
+        /* No such plane. */
+        assert_int_equal(live[5].name_r, IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(live[5].location_r, IOREG_RETURN_BAD_ARGUMENT);
+        assert_int_equal(live[5].path_r, IOREG_RETURN_BAD_ARGUMENT);
+
+        remove_device(mouse);
+        g_free(mouse);
+        run_until(port, &term.services, 1);
+        assert_int_equal(ioreg_object_is_equal_to(term.last, pub.last), 1);
+        /* The daemon has forgotten it: its calls answer no such entry. */
+        assert_int_equal(ioreg_registry_entry_in_plane(pub.last, "IOService"), 0);
+        for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
+                gone[i].plane = published[i].plane = planes[i];
+                place_read(term.last, &gone[i]);
+                place_assert_equal(&live[i], &gone[i]);
+                place_read(pub.last, &published[i]);
+                place_assert_equal(&live[i], &published[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
+                free(live[i].copied_path);
+                free(gone[i].copied_path);
+                free(published[i].copied_path);
+        }
+        ioreg_object_release(pub.last);
+        ioreg_object_release(term.last);
+        ioreg_object_release(pub_it);
+        ioreg_object_release(term_it);
+        ioreg_notification_port_destroy(port);
+}
+
 static void test_matching_notification_errors(void **state) {
         ioreg_notification_port_t port = ioreg_notification_port_create();
         ioreg_iterator_t it = NULL;
@@ -337,6 +445,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_matching_notification_contract),
                 cmocka_unit_test(test_matching_notification_errors),
+                cmocka_unit_test(test_terminated_service_keeps_its_places),
                 cmocka_unit_test(test_interest_notification),
                 cmocka_unit_test(test_overflow),
                 cmocka_unit_test(test_daemon_restart),

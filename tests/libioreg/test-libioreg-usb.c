@@ -300,6 +300,61 @@ static void test_wrong_class(void **state) {
         ioreg_object_release(intf);
 }
 
+/* The Linux SYSPATHs of every IOUSBHostInterface that dictionary (consumed) matches, space-separated (owned). */
+static char *matching_interfaces(json_t *dict) {
+        ioreg_iterator_t it = NULL;
+        ioreg_service_t s;
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+
+        assert_non_null(f);
+        assert_int_equal(ioreg_service_get_matching_services(dict, &it), IOREG_RETURN_SUCCESS);
+        while ((s = ioreg_iterator_next(it))) {
+                json_t *linux_dict = ioreg_registry_entry_create_property(s, "Linux", 0);
+
+                fprintf(f, " %s", json_string_value(json_object_get(linux_dict, "SYSPATH")));
+                json_decref(linux_dict);
+                ioreg_object_release(s);
+        }
+        ioreg_object_release(it);
+        assert_int_equal(fclose(f), 0);
+        return out;
+}
+
+static json_t *interfaces_at(uint32_t location, bool as_property_match) {
+        json_t *m = ioreg_service_matching("IOUSBHostInterface"), *props = json_object();
+
+        json_object_set_new(props, "locationID", json_integer(location));
+        if (as_property_match)
+                json_object_set_new(m, "IOPropertyMatch", props);
+        else {
+                json_object_update(m, props);
+                json_decref(props);
+        }
+        return m;
+}
+
+/*
+ * An interface carries its device's locationID (IOUSBInterface::SetProperties), so IOPropertyMatch
+ * {locationID} finds the keyboard's interface and not the FT232R's (0x01130000), and the other way round.
+ * At the top level locationID is no USB matching key (IOUSBFamily's matchPropertyTable reads the idVendor
+ * ... bInterfaceNumber keys only; IOUSBHostMatchingPropertyKey has no location; libusb puts it in
+ * IOPropertyMatch for that reason): there it is ignored and every interface matches, as on a Mac.
+ */
+static void test_location_id_matching(void **state) {
+        _cleanup_free_ char *kbd = matching_interfaces(interfaces_at(0x01154200, true));
+        _cleanup_free_ char *serial = matching_interfaces(interfaces_at(0x01130000, true));
+        _cleanup_free_ char *none = matching_interfaces(interfaces_at(0x01150000, true));
+        _cleanup_free_ char *top = matching_interfaces(interfaces_at(0x01154200, false));
+
+        assert_string_equal(kbd, " " KBD_INTF);
+        assert_string_equal(serial, " " SERIAL_DEV "/1-1.3:1.0");
+        assert_string_equal(none, "");
+        assert_non_null(strstr(top, " " KBD_INTF));
+        assert_non_null(strstr(top, " " SERIAL_DEV "/1-1.3:1.0"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_device_getters_before_open),
@@ -307,6 +362,7 @@ int main(void) {
                 cmocka_unit_test(test_exclusive_open_between_applications),
                 cmocka_unit_test(test_library_open_refused_while_held),
                 cmocka_unit_test(test_wrong_class),
+                cmocka_unit_test(test_location_id_matching),
         };
 
         return cmocka_run_group_tests_name("libioreg-usb", tests, group_setup, group_teardown);

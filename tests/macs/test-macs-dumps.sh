@@ -88,8 +88,10 @@ grep -Eq '^  category-held +1000 +1000  IODefaultMatchCategory +"IntelMausi" .* 
         "$work/cli-keep.txt" || fail "IntelMausi not held by the Mac's driver: $(cat "$work/cli-keep.txt")"
 grep -Eq '^  winner +1000 +1000  IODefaultMatchCategory +"IntelMausi" ' "$work/cli-aside.txt" ||
         fail "IntelMausi would not win: $(cat "$work/cli-aside.txt")"
-grep -Eq '^  no-match .*"itlwm" .* failed at IOPCIMatch$' "$work/cli-aside.txt" ||
-        fail "AirportItlwm's verdict: $(cat "$work/cli-aside.txt")"
+# AirportItlwm's IOPCIMatch lists 90 Intel Wi-Fi IDs, not GLAN's (8086:0d4f, subsystem 8086:2081): the
+# catalogue's index leaves it out of GLAN's candidates.
+! grep -q '"itlwm"' "$work/cli-aside.txt" ||
+        fail "AirportItlwm is a candidate for GLAN: $(cat "$work/cli-aside.txt")"
 # Two personalities at the same score: the winner says catalogue order decided.
 mkdir -p "$work/tie"
 cat > "$work/tie/tie.json" <<'JSON'

@@ -59,7 +59,7 @@ if $have_busctl; then
         for m in Subscribe RegisterInterest Unsubscribe Ack Resync Notification Interest Overflow; do
                 grep -q "^\.$m " "$work/introspect" || fail "introspection lacks $m"
         done
-        grep -q '^\.Notification *signal *ttstssa{sv} ' "$work/introspect" || fail "Notification signature"
+        grep -q '^\.Notification *signal *ttstssa{sv}a(ssss) ' "$work/introspect" || fail "Notification signature"
         grep -q '^\.PendingLimit *property *u *1024 ' "$work/introspect" || fail "PendingLimit"
 fi
 

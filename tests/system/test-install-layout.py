@@ -102,6 +102,17 @@ if module and os.path.exists("/usr/bin/python3"):
 dump = subprocess.run(["meson", "devenv", "-C", build, "--dump"], capture_output=True, text=True).stdout
 check(f"{build}/examples/driver-resources" in dump and "IOREG_DRIVER_PATH" in dump,
       "meson devenv sets no IOREG_DRIVER_PATH to the example driver servers")
+# The README's commands: the build tree's programs by name (ioregd is in sbindir, which meson leaves
+# out of PATH), and the Python binding on the build tree's libioreg.
+for cmd in (["ioregd", "--version"], ["ioreg", "--version"], ["ioclasscount", "--version"],
+            ["python3", "-c", "import ioreg, os; print(ioreg.__file__, os.environ['IOREG_LIBRARY'])"]):
+    run = subprocess.run(["meson", "devenv", "-C", build] + cmd, capture_output=True, text=True)
+    check(run.returncode == 0 and run.stdout.strip(),
+          f"meson devenv -C build {' '.join(cmd)}: status {run.returncode}, {run.stdout.strip()!r} {run.stderr.strip()!r}")
+    if cmd[0] == "python3" and run.returncode == 0:
+        check(run.stdout.split()[0].startswith(os.path.join(src, "python")) and
+              run.stdout.split()[1].startswith(build + "/libioreg"),
+              f"meson devenv's Python binding is not the tree's: {run.stdout.strip()}")
 
 for f in failures:
     print("FAIL: " + f, file=sys.stderr)

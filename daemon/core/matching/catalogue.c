@@ -6,83 +6,59 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue-keys.h"
+#include "catalogue-table.h"
 #include "catalogue.h"
-#include "match-family.h"
 
-typedef struct ItemArray {
-        CatalogueItem **items; /* borrowed from Catalogue.items */
-        unsigned n, cap;
-} ItemArray;
 
-typedef struct KeyedList {
-        uint64_t key; /* the map key points here */
-        ItemArray list;
-} KeyedList;
+/*
+ * The personalities filed under one type of key with one probe (a PCI register and mask, a property
+ * name): a nub computes one key per shelf (a name key per name) and looks it up there. One map per
+ * shelf keeps the small shelves' lookups in cache when one shelf holds thousands.
+ */
+typedef struct Shelf {
+        KeyType type;
+        KeyProbe probe;  /* probe.property owned */
+        KeyTable by_key; /* key (catalogue-keys.h) → items */
+} Shelf;
 
 typedef struct Bucket {
         char *class_name; /* owned; the map key */
-        ItemArray general;
-        Hashmap by_key;   /* discriminating key → KeyedList * (owned) */
+        CatalogueKind kind;
+        ItemList general;
+        Shelf *shelves;   /* owned */
+        unsigned n_shelves, cap_shelves;
 } Bucket;
 
 struct Catalogue {
         const ClassTable *classes; /* borrowed */
+        bool unindexed;            /* catalogue_set_indexed(): every personality of the class is a candidate */
         CatalogueItem **items;     /* owned, catalogue order */
         unsigned n_items, cap_items;
         Hashmap buckets;           /* class name → Bucket * (owned) */
-        Hashmap by_hash;           /* value hash → KeyedList * (owned), for duplicates */
+        KeyTable by_hash;          /* value hash → items, for duplicates */
         uint64_t generation, next_order;
 };
-
-#define KEY_USB (UINT64_C(1) << 56)
-#define KEY_PCI (UINT64_C(2) << 56)
-
-static int item_array_add(ItemArray *a, CatalogueItem *it) {
-        if (GROW(a->items, a->cap, a->n + 1) < 0)
-                return -ENOMEM;
-        a->items[a->n++] = it;
-        return 0;
-}
-
-static void keyed_list_free(void *v) {
-        KeyedList *k = v;
-
-        free(k->list.items);
-        free(k);
-}
 
 static void bucket_free(void *v) {
         Bucket *b = v;
 
-        hashmap_done(&b->by_key);
+        for (unsigned i = 0; i < b->n_shelves; i++) {
+                key_table_done(&b->shelves[i].by_key);
+                free((char *) b->shelves[i].probe.property);
+        }
+        free(b->shelves);
         free(b->general.items);
         free(b->class_name);
         free(b);
 }
 
-static const HashmapOps keyed_ops = HASHMAP_OPS_U64(keyed_list_free);
 static const HashmapOps buckets_ops = HASHMAP_OPS_STRING(bucket_free);
-
-static int keyed_map_add(Hashmap *h, uint64_t key, CatalogueItem *it) {
-        KeyedList *k = hashmap_get(h, &key);
-
-        if (!k) {
-                k = calloc(1, sizeof(*k));
-                if (!k)
-                        return -ENOMEM;
-                k->key = key;
-                if (hashmap_put(h, &k->key, k) < 0) {
-                        free(k);
-                        return -ENOMEM;
-                }
-        }
-        return item_array_add(&k->list, it);
-}
 
 /* The index: the buckets by provider class and the items by hash. */
 static void index_free(Catalogue *c) {
         hashmap_done(&c->buckets);
-        hashmap_done(&c->by_hash);
+        key_table_done(&c->by_hash);
 }
 
 static CatalogueItem *item_free(CatalogueItem *it) {
@@ -101,7 +77,6 @@ int catalogue_new(const ClassTable *classes, Catalogue **ret) {
                 return -ENOMEM;
         c->classes = classes;
         c->buckets = HASHMAP_INIT(&buckets_ops);
-        c->by_hash = HASHMAP_INIT(&keyed_ops);
         *ret = c;
         return 0;
 }
@@ -129,78 +104,6 @@ CatalogueItem *catalogue_item(const Catalogue *c, unsigned i) {
         return i < c->n_items ? c->items[i] : NULL;
 }
 
-static bool number_of(const Value *v, uint64_t *ret) {
-        if (!v || value_type(v) != VALUE_NUMBER)
-                return false;
-        *ret = value_unsigned(v);
-        return true;
-}
-
-/* IDs of a PCI list with no masks; false when the list cannot be indexed. */
-static bool pci_ids(const Value *list, uint32_t *ids, unsigned max, unsigned *ret_n) {
-        const char *p;
-        unsigned n = 0;
-
-        if (value_type(list) != VALUE_STRING)
-                return false;
-        p = value_string(list, NULL);
-        for (;;) {
-                unsigned long long v;
-                char *end;
-
-                while (*p == ' ' || *p == '\t' || *p == '\n')
-                        p++;
-                if (!*p)
-                        break;
-                errno = 0;
-                v = strtoull(p, &end, 16);
-                if (errno || end == p || v > UINT32_MAX || *end == '&' || n == max)
-                        return false;
-                ids[n++] = (uint32_t) v;
-                p = end;
-        }
-        *ret_n = n;
-        return n > 0;
-}
-
-#define MAX_KEYS 64
-
-/* The discriminating keys a personality is filed under; 0 keys means the general list. */
-static unsigned personality_keys(const Value *d, uint64_t *keys) {
-        static const char *const pci_keys[] = { "IOPCIPrimaryMatch", "IOPCIMatch", "IOPCISecondaryMatch" };
-        uint64_t vendor, product;
-        uint32_t ids[MAX_KEYS];
-        unsigned n;
-        Value *v;
-
-        if (number_of(value_dict_get(d, "idVendor"), &vendor) && !value_dict_get(d, "idProductMask")) {
-                Value *array = value_dict_get(d, "idProductArray");
-
-                if (number_of(value_dict_get(d, "idProduct"), &product) && !array) {
-                        keys[0] = KEY_USB | (vendor & 0xffff) << 16 | (product & 0xffff);
-                        return 1;
-                }
-                if (array && !value_dict_get(d, "idProduct") && value_type(array) == VALUE_ARRAY &&
-                    value_array_size(array) > 0 && value_array_size(array) <= MAX_KEYS) {
-                        for (n = 0; n < value_array_size(array); n++) {
-                                if (!number_of(value_array_get(array, n), &product))
-                                        return 0;
-                                keys[n] = KEY_USB | (vendor & 0xffff) << 16 | (product & 0xffff);
-                        }
-                        return n;
-                }
-        }
-        for (size_t i = 0; i < ELEMENTSOF(pci_keys); i++)
-                if ((v = value_dict_get(d, pci_keys[i]))) {
-                        if (!pci_ids(v, ids, MAX_KEYS, &n))
-                                return 0;
-                        for (unsigned j = 0; j < n; j++)
-                                keys[j] = KEY_PCI | ids[j];
-                        return n;
-                }
-        return 0;
-}
-
 static Bucket *bucket_get(Catalogue *c, const char *class_name) {
         Bucket *b = hashmap_get(&c->buckets, class_name);
 
@@ -210,7 +113,7 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
         if (!b)
                 return NULL;
         b->class_name = strdup(class_name);
-        b->by_key = HASHMAP_INIT(&keyed_ops);
+        b->kind = catalogue_kind_of_class(class_name);
         if (!b->class_name || hashmap_put(&c->buckets, b->class_name, b) < 0) {
                 free(b->class_name);
                 free(b);
@@ -219,34 +122,60 @@ static Bucket *bucket_get(Catalogue *c, const char *class_name) {
         return b;
 }
 
+/* The shelf for key i of k, made on first use. */
+static Shelf *bucket_shelf(Bucket *b, const ItemKeys *k, unsigned i) {
+        KeyProbe probe = k->probes ? k->probes[i] : (KeyProbe) {};
+        Shelf *sh;
+
+        for (unsigned j = 0; j < b->n_shelves; j++) {
+                sh = &b->shelves[j];
+                if (sh->type == k->type && sh->probe.reg == probe.reg && sh->probe.mask == probe.mask &&
+                    streq_ptr(sh->probe.property, probe.property))
+                        return sh;
+        }
+        if (GROW(b->shelves, b->cap_shelves, b->n_shelves + 1) < 0)
+                return NULL;
+        if (probe.property && !(probe.property = strdup(probe.property)))
+                return NULL;
+        sh = &b->shelves[b->n_shelves++];
+        *sh = (Shelf) { .type = k->type, .probe = probe };
+        return sh;
+}
+
 static int index_item(Catalogue *c, CatalogueItem *it) {
-        uint64_t keys[MAX_KEYS];
-        unsigned n = personality_keys(it->personality->dict, keys);
+        _cleanup_(item_keys_done) ItemKeys k = {};
         Bucket *b = bucket_get(c, it->provider_class);
+        int r;
 
         if (!b)
                 return -ENOMEM;
-        if (keyed_map_add(&c->by_hash, it->hash, it) < 0)
+        if (key_table_add(&c->by_hash, it->hash, it) < 0)
                 return -ENOMEM;
-        if (n == 0)
-                return item_array_add(&b->general, it);
-        for (unsigned i = 0; i < n; i++) {
+        r = catalogue_item_keys(it->personality->dict, b->kind, &k);
+        if (r < 0)
+                return r;
+        if (k.n == 0)
+                return item_list_add(&b->general, it);
+        for (unsigned i = 0; i < k.n; i++) {
+                Shelf *sh = bucket_shelf(b, &k, i);
                 bool seen = false;
 
+                if (!sh)
+                        return -ENOMEM;
                 for (unsigned j = 0; j < i; j++)
-                        seen = seen || keys[j] == keys[i];
-                if (!seen && keyed_map_add(&b->by_key, keys[i], it) < 0)
+                        seen = seen || k.keys[j] == k.keys[i];
+                if (!seen && key_table_add(&sh->by_key, k.keys[i], it) < 0)
                         return -ENOMEM;
         }
         return 0;
 }
 
 static CatalogueItem *find_equal_item(const Catalogue *c, const Personality *p, uint64_t hash) {
-        KeyedList *k = hashmap_get(&c->by_hash, &hash);
+        const ItemList *l = key_table_get(&c->by_hash, hash);
 
-        for (unsigned i = 0; k && i < k->list.n; i++)
-                if (value_equal(k->list.items[i]->personality->dict, p->dict))
-                        return k->list.items[i];
+        for (unsigned i = 0; l && i < l->n; i++)
+                if (value_equal(l->items[i]->personality->dict, p->dict))
+                        return l->items[i];
         return NULL;
 }
 
@@ -303,8 +232,8 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
         int r = 0;
 
         /* Keep the old index for lookups of equal items, then rebuild. */
-        Hashmap old_hash = c->by_hash;
-        c->by_hash = HASHMAP_INIT(&keyed_ops);
+        KeyTable old_hash = c->by_hash;
+        c->by_hash = (KeyTable) {};
         hashmap_done(&c->buckets);
         c->buckets = HASHMAP_INIT(&buckets_ops);
         c->n_items = c->cap_items = 0;
@@ -350,7 +279,7 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
                 }
                 item_free(old[j]);
         }
-        hashmap_done(&old_hash);
+        key_table_done(&old_hash);
         if (changed)
                 c->generation++;
         return r;
@@ -373,7 +302,7 @@ static int candidate_compare(const void *a, const void *b) {
         return 0;
 }
 
-static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemArray *a, unsigned chain_index) {
+static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemList *a, unsigned chain_index) {
         for (unsigned i = 0; i < a->n; i++) {
                 if (GROW(*cands, *cap, *n + 1) < 0)
                         return -ENOMEM;
@@ -382,73 +311,124 @@ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemArr
         return 0;
 }
 
-/* The nub's own discriminating keys. */
-static unsigned nub_keys(const Entry *nub, uint64_t keys[2]) {
-        static const char *const pairs[][2] = {
-                { "vendor-id", "device-id" },
-                { "subsystem-vendor-id", "subsystem-id" },
-        };
-        uint64_t vendor, product;
-        unsigned n = 0;
+static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
+                     unsigned chain_index) {
+        const ItemList *l = key_table_get(&sh->by_key, key);
 
-        if (number_of(entry_get_property(nub, "idVendor"), &vendor) &&
-            number_of(entry_get_property(nub, "idProduct"), &product))
-                keys[n++] = KEY_USB | (vendor & 0xffff) << 16 | (product & 0xffff);
-        for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
-                Value *v = entry_get_property(nub, pairs[i][0]), *d = entry_get_property(nub, pairs[i][1]);
-                const uint8_t *pv, *pd;
-                size_t lv, ld;
+        return l ? add_list(cands, n, cap, l, chain_index) : 0;
+}
 
-                if (!v || !d || value_type(v) != VALUE_DATA || value_type(d) != VALUE_DATA)
+/* Every personality of the bucket: without the index, or for a nub of another family than its class implies. */
+static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, unsigned chain_index) {
+        int r = add_list(cands, n, cap, &b->general, chain_index);
+
+        for (unsigned s = 0; s < b->n_shelves; s++)
+                for (unsigned i = 0; r >= 0 && i < b->shelves[s].by_key.n_slots; i++)
+                        r = add_list(cands, n, cap, &b->shelves[s].by_key.slots[i].list, chain_index);
+        return r;
+}
+
+/* The bucket's personalities filed under one of the nub's keys, and its general list. */
+static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
+                       unsigned chain_index) {
+        int r = add_list(cands, n, cap, &b->general, chain_index);
+
+        for (unsigned s = 0; r >= 0 && s < b->n_shelves; s++) {
+                const Shelf *sh = &b->shelves[s];
+                const uint64_t *names;
+                uint64_t key;
+                int n_names;
+
+                switch (sh->type) {
+                case KEY_TYPE_NAME:
+                        n_names = nub_keys_names(nk, &names);
+                        if (n_names < 0)
+                                return n_names;
+                        for (int i = 0; r >= 0 && i < n_names; i++)
+                                r = add_keyed(cands, n, cap, sh, names[i], chain_index);
                         continue;
-                pv = value_data(v, &lv);
-                pd = value_data(d, &ld);
-                if (lv < 2 || ld < 2)
-                        continue;
-                keys[n++] = KEY_PCI | (uint32_t) (pd[0] | pd[1] << 8) << 16 | (uint32_t) (pv[0] | pv[1] << 8);
+                case KEY_TYPE_PROPERTY:
+                        if (!nub_keys_property(nk, sh->probe.property, &key))
+                                continue;
+                        break;
+                case KEY_TYPE_PCI:
+                        if (!nub_keys_pci(nk, &sh->probe, &key))
+                                continue;
+                        break;
+                case KEY_TYPE_USB_CLASS:
+                        if (!nub_keys_usb_class(nk, b->kind, sh->probe.reg, &key))
+                                continue;
+                        break;
+                default:
+                        if (!nub_keys_usb(nk, sh->type, b->kind, &key))
+                                continue;
+                }
+                r = add_keyed(cands, n, cap, sh, key, chain_index);
         }
-        return n;
+        return r;
+}
+
+typedef struct AliasBucket {
+        const Class *klass; /* the class the alias names now */
+        const Bucket *bucket;
+} AliasBucket;
+
+static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk, bool indexed,
+                          unsigned chain_index) {
+        if (indexed && nub_keys_has_hook(nk, b->kind))
+                return add_indexed(cands, n, cap, b, nk, chain_index);
+        return add_bucket(cands, n, cap, b, chain_index);
 }
 
 int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem ***ret, unsigned *ret_n) {
+        _cleanup_(nub_keys_done) NubKeys nk;
         _cleanup_free_ Candidate *cands = NULL;
-        unsigned n = 0, cap = 0, n_keys, chain = 0, out = 0;
-        uint64_t keys[3];
+        _cleanup_free_ AliasBucket *aliased = NULL;
+        unsigned n = 0, cap = 0, chain = 0, out = 0, n_aliased = 0, cap_aliased = 0;
+        /* A removed nub has no plane to name it in: take every personality of its classes. */
+        bool indexed = !c->unindexed && nub->registry;
         CatalogueItem **items;
+        int r;
 
-        n_keys = nub_keys(nub, keys);
-        for (const Class *k = nub->klass; k; k = k->super, chain++)
-                for (unsigned a = 0; a <= c->classes->n_aliases; a++) {
-                        /* The class's own bucket, then one per alias: a personality filed before the
-                         * alias was defined (the families define theirs after the catalogue is built)
-                         * sits under the name it was written with. */
-                        const char *name = a == 0 ? k->name : c->classes->aliases[a - 1];
-                        Bucket *b;
+        nub_keys_init(&nk, nub);
+        /*
+         * A personality filed before its class's alias was defined (the families define theirs after the
+         * catalogue is built) sits under the name it was written with: a bucket per such alias.
+         */
+        for (unsigned a = 0; a < c->classes->n_aliases; a++) {
+                Bucket *b = hashmap_get(&c->buckets, c->classes->aliases[a]);
 
-                        if (a > 0 && class_table_find(c->classes, name) != k)
-                                continue;
-                        b = hashmap_get(&c->buckets, name);
-                        if (!b)
-                                continue;
-                        if (add_list(&cands, &n, &cap, &b->general, chain) < 0)
-                                return -ENOMEM;
-                        for (unsigned i = 0; i < n_keys; i++) {
-                                KeyedList *l = hashmap_get(&b->by_key, &keys[i]);
+                if (!b)
+                        continue;
+                if (GROW(aliased, cap_aliased, n_aliased + 1) < 0)
+                        return -ENOMEM;
+                aliased[n_aliased++] = (AliasBucket) { class_table_find(c->classes, c->classes->aliases[a]), b };
+        }
+        for (const Class *k = nub->klass; k; k = k->super, chain++) {
+                /* The class's own bucket, then its aliases'. */
+                Bucket *b = hashmap_get(&c->buckets, k->name);
 
-                                if (l && add_list(&cands, &n, &cap, &l->list, chain) < 0)
-                                        return -ENOMEM;
-                        }
-                }
+                r = b ? add_bucket_for(&cands, &n, &cap, b, &nk, indexed, chain) : 0;
+                for (unsigned a = 0; r >= 0 && a < n_aliased; a++)
+                        if (aliased[a].klass == k)
+                                r = add_bucket_for(&cands, &n, &cap, aliased[a].bucket, &nk, indexed, chain);
+                if (r < 0)
+                        return r;
+        }
         if (n > 1)
                 qsort(cands, n, sizeof(*cands), candidate_compare);
         items = malloc(sizeof(*items) * (n ? n : 1));
         if (!items)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++)
-                /* A PCI personality filed under both of the nub's pairs shows up twice, adjacent. */
+                /* A personality filed under several of the nub's keys shows up that often, adjacent. */
                 if (out == 0 || items[out - 1] != cands[i].item)
                         items[out++] = cands[i].item;
         *ret = items;
         *ret_n = out;
         return 0;
+}
+
+void catalogue_set_indexed(Catalogue *c, bool indexed) {
+        c->unindexed = !indexed;
 }

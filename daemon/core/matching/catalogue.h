@@ -5,10 +5,12 @@
  * the same with 50 personalities or 50,000.
  *
  * Index: provider class (aliases resolved) → a bucket; within a bucket,
- * personalities with a discriminating key (USB idVendor+idProduct as plain
- * numbers; PCI IOPCIMatch/IOPCIPrimaryMatch/IOPCISecondaryMatch IDs without
- * masks) are filed under it, the rest in the bucket's general list. A nub
- * looks up its own keys only.
+ * personalities with a discriminating key (catalogue-keys.h: IONameMatch
+ * names, IOPropertyMatch, USB vendor/product/class, PCI IDs and classes
+ * under their masks) are filed under it, the rest in the bucket's general
+ * list. A nub looks up its own keys only; the keys are necessary conditions
+ * of match_passive(), so the candidates that pass are exactly the ones a
+ * scan of every personality of the nub's classes would find.
  *
  * Order (xnu findDrivers): IOProbeScore descending; ties go to the
  * most-derived provider class, then to catalogue order. Exact duplicates
@@ -55,6 +57,12 @@ int catalogue_replace(Catalogue *c, const PersonalityList *list, PersonalityList
  * caller's to free). Valid until the catalogue changes.
  */
 int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem ***ret, unsigned *ret_n);
+
+/*
+ * Without the index (tests, benchmarks): every personality whose provider class the nub conforms to is a
+ * candidate, the linear scan the index must agree with.
+ */
+void catalogue_set_indexed(Catalogue *c, bool indexed);
 
 unsigned catalogue_size(const Catalogue *c);
 uint64_t catalogue_generation(const Catalogue *c);

@@ -2,7 +2,9 @@
 /* match-passive.c: see match-passive.h. */
 
 #include <assert.h>
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "match-family.h"
@@ -74,16 +76,66 @@ static bool name_in_list_property(const Entry *e, const char *key, const char *p
         return false;
 }
 
+static const char *const name_list_keys[] = { "name", "compatible", "device_type", "model" };
+
 static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
-        static const char *const list_keys[] = { "name", "compatible", "device_type", "model" };
         const char *name = entry_get_name(e, reg->service_plane);
 
         if (name_equal(pattern, name, strlen(name)))
                 return true;
-        for (size_t i = 0; i < ELEMENTSOF(list_keys); i++)
-                if (name_in_list_property(e, list_keys[i], pattern))
+        for (size_t i = 0; i < ELEMENTSOF(name_list_keys); i++)
+                if (name_in_list_property(e, name_list_keys[i], pattern))
                         return true;
         return false;
+}
+
+int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *name, void *userdata),
+                          void *userdata) {
+        if (fn(entry_get_name(e, reg->service_plane), userdata))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(name_list_keys); i++) {
+                Value *v = entry_get_property(e, name_list_keys[i]);
+                const char *p;
+                size_t len;
+
+                if (!v)
+                        continue;
+                if (value_type(v) == VALUE_STRING)
+                        p = value_string(v, &len);
+                else if (value_type(v) == VALUE_DATA)
+                        p = (const char *) value_data(v, &len);
+                else
+                        continue;
+                /* As name_in_list_property(): NUL-separated, empty names skipped. */
+                while (len > 0) {
+                        size_t l = strnlen(p, len);
+
+                        if (l > 0) {
+                                _cleanup_free_ char *copy = strndup(p, l);
+
+                                if (!copy)
+                                        return -ENOMEM;
+                                if (fn(copy, userdata))
+                                        return 0;
+                        }
+                        if (l == len)
+                                break;
+                        p += l + 1;
+                        len -= l + 1;
+                }
+        }
+        return 0;
+}
+
+const char *match_exact_name(const Value *table) {
+        Value *v = value_dict_get(table, "IONameMatch");
+        const char *s;
+        size_t n;
+
+        if (!v || value_type(v) != VALUE_STRING)
+                return NULL;
+        s = value_string(v, &n);
+        return n > 0 && s[n - 1] == '*' ? NULL : s;
 }
 
 static bool match_name(Registry *reg, const Entry *e, const Value *v, const char **ret_hit) {

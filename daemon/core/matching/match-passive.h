@@ -41,5 +41,17 @@ bool match_passive(Registry *reg, Entry *e, const Value *table, unsigned flags, 
 /* The number of e's active clients in the service plane that carry IOMatchCategory. */
 unsigned match_count_category_clients(const Registry *reg, const Entry *e);
 
+/*
+ * The names an IONameMatch pattern is compared with on e: its name in the service plane, then
+ * each non-empty name of its "name", "compatible", "device_type" and "model" properties (lists
+ * separated by NUL). fn gets each one NUL-terminated (borrowed for the call); true stops the walk.
+ * An exact pattern (no trailing '*') matches e only if it equals one of them: indexes rely on it.
+ * 0, or -ENOMEM when not every name could be given (an index must then try every dictionary).
+ */
+int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *name, void *userdata),
+                           void *userdata);
+/* The table's IONameMatch when it is one exact name (a string without a trailing '*'), else NULL. */
+const char *match_exact_name(const Value *table);
+
 /* fnmatch(3) of a string or any string of an array; false for other types. */
 bool match_glob_any(const Value *patterns, const char *s);

@@ -52,33 +52,39 @@ static bool parse_hex32(const char *s, char **end, uint32_t *ret) {
         return true;
 }
 
-/* True when any "value[&mask]" in the list matches reg; a malformed list matches nothing. */
+bool match_pci_list_next(const char **cursor, uint32_t *want, uint32_t *mask) {
+        const char *p = *cursor;
+        char *end;
+
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+                p++;
+        if (!*p || !parse_hex32(p, &end, want))
+                return false;
+        p = end;
+        *mask = UINT32_MAX;
+        if (*p == '&') {
+                if (!parse_hex32(p + 1, &end, mask))
+                        return false;
+                p = end;
+        }
+        *cursor = p;
+        return true;
+}
+
+/* True when any "value[&mask]" in the list matches reg; a malformed entry ends the list. */
 static bool list_matches(const Value *list, uint32_t reg, uint32_t implicit_mask) {
+        uint32_t want, mask;
         const char *p;
 
         if (value_type(list) != VALUE_STRING)
                 return false;
         p = value_string(list, NULL);
-        for (;;) {
-                uint32_t want, mask = UINT32_MAX;
-                char *end;
-
-                while (*p == ' ' || *p == '\t' || *p == '\n')
-                        p++;
-                if (!*p)
-                        return false;
-                if (!parse_hex32(p, &end, &want))
-                        return false;
-                p = end;
-                if (*p == '&') {
-                        if (!parse_hex32(p + 1, &end, &mask))
-                                return false;
-                        p = end;
-                }
+        while (match_pci_list_next(&p, &want, &mask)) {
                 mask &= implicit_mask;
                 if ((want & mask) == (reg & mask))
                         return true;
         }
+        return false;
 }
 
 static bool pair(const Entry *e, const char *vendor_key, const char *device_key, uint32_t *ret) {
@@ -88,6 +94,16 @@ static bool pair(const Entry *e, const char *vendor_key, const char *device_key,
                 return false;
         *ret = (device & 0xffff) << 16 | (vendor & 0xffff);
         return true;
+}
+
+void match_pci_registers(const Entry *e, uint32_t regs[_PCI_REG_MAX], bool has[_PCI_REG_MAX]) {
+        uint32_t class_code = 0;
+
+        has[PCI_REG_PRIMARY] = pair(e, "vendor-id", "device-id", &regs[PCI_REG_PRIMARY]);
+        has[PCI_REG_SECONDARY] = pair(e, "subsystem-vendor-id", "subsystem-id", &regs[PCI_REG_SECONDARY]);
+        has[PCI_REG_CLASS] = nub_u32(e, "class-code", &class_code);
+        /* The class-code register as config space holds it: class << 8, the revision byte ignored. */
+        regs[PCI_REG_CLASS] = (class_code & 0xffffff) << 8;
 }
 
 static bool tunnel_allows(const Entry *e, const Value *table) {
@@ -102,29 +118,29 @@ static bool tunnel_allows(const Entry *e, const Value *table) {
 
 bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
                const char **failed_key) {
-        uint32_t primary = 0, secondary = 0, class_code = 0;
-        bool has_primary = pair(e, "vendor-id", "device-id", &primary);
-        bool has_secondary = pair(e, "subsystem-vendor-id", "subsystem-id", &secondary);
-        bool has_class = nub_u32(e, "class-code", &class_code);
+        uint32_t regs[_PCI_REG_MAX] = {};
+        bool has[_PCI_REG_MAX];
         Value *v;
 
+        match_pci_registers(e, regs, has);
+
         if ((v = value_dict_get(table, "IOPCIMatch")) &&
-            !((has_primary && list_matches(v, primary, UINT32_MAX)) ||
-              (has_secondary && list_matches(v, secondary, UINT32_MAX)))) {
+            !((has[PCI_REG_PRIMARY] && list_matches(v, regs[PCI_REG_PRIMARY], UINT32_MAX)) ||
+              (has[PCI_REG_SECONDARY] && list_matches(v, regs[PCI_REG_SECONDARY], UINT32_MAX)))) {
                 *failed_key = "IOPCIMatch";
                 return false;
         }
-        if ((v = value_dict_get(table, "IOPCIPrimaryMatch")) && !(has_primary && list_matches(v, primary, UINT32_MAX))) {
+        if ((v = value_dict_get(table, "IOPCIPrimaryMatch")) && !(has[PCI_REG_PRIMARY] && list_matches(v, regs[PCI_REG_PRIMARY], UINT32_MAX))) {
                 *failed_key = "IOPCIPrimaryMatch";
                 return false;
         }
         if ((v = value_dict_get(table, "IOPCISecondaryMatch")) &&
-            !(has_secondary && list_matches(v, secondary, UINT32_MAX))) {
+            !(has[PCI_REG_SECONDARY] && list_matches(v, regs[PCI_REG_SECONDARY], UINT32_MAX))) {
                 *failed_key = "IOPCISecondaryMatch";
                 return false;
         }
         if ((v = value_dict_get(table, "IOPCIClassMatch")) &&
-            !(has_class && list_matches(v, (class_code & 0xffffff) << 8, 0xffffff00))) {
+            !(has[PCI_REG_CLASS] && list_matches(v, regs[PCI_REG_CLASS], PCI_CLASS_MASK))) {
                 *failed_key = "IOPCIClassMatch";
                 return false;
         }

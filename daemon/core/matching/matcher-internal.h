@@ -88,6 +88,9 @@ struct Matcher {
         Hashmap records;        /* nub ID → PassRecord * (owned): the last pass, for explain */
         bool predict;           /* a saved registry: explain predicts (matcher_set_prediction()) */
         bool set_aside_saved;   /* ... with the saved registry's drivers holding nothing */
+        /* Nubs a reload matches again once their kernel driver is back (matcher_kernel_driver_returned()). */
+        uint64_t *rebinding;    /* owned: nub IDs */
+        unsigned n_rebinding, cap_rebinding;
 };
 
 /* matcher-records.c */

@@ -76,6 +76,7 @@ Matcher *matcher_free(Matcher *m) {
         hashmap_done(&m->jobs);
         hashmap_done(&m->drivers);
         hashmap_done(&m->records);
+        free(m->rebinding);
         free(m);
         return NULL;
 }
@@ -471,6 +472,22 @@ static void job_continue(MatchJob *j) {
         }
 }
 
+static bool ids_remove(uint64_t *ids, unsigned *n, uint64_t id) {
+        for (unsigned i = 0; i < *n; i++)
+                if (ids[i] == id) {
+                        ids[i] = ids[--*n];
+                        return true;
+                }
+        return false;
+}
+
+static bool ids_contain(const uint64_t *ids, unsigned n, uint64_t id) {
+        for (unsigned i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
 int matcher_register_service(Matcher *m, Entry *nub) {
         MatchJob *j;
 
@@ -478,6 +495,13 @@ int matcher_register_service(Matcher *m, Entry *nub) {
                 return -ESTALE;
         if (!entry_in_plane(nub, m->registry->service_plane))
                 return -ENOTCONN; /* registerService wants the entry attached to the root */
+        /* A kernel driver's entry is back (its bind uevent) below a nub a reload left waiting for it. */
+        if (m->n_rebinding > 0 && matcher_kernel_driver_replaceable(nub)) {
+                Entry *parent = entry_get_parent(nub, m->registry->service_plane);
+
+                if (parent && ids_remove(m->rebinding, &m->n_rebinding, parent->id))
+                        (void) matcher_register_service(m, parent);
+        }
         j = hashmap_get(&m->jobs, &nub->id);
         if (j) {
                 j->rerun = true;
@@ -507,6 +531,7 @@ void matcher_service_terminated(Matcher *m, Entry *e) {
          * Our termination is one phase, children first: Terminated (phase 1
          * on a Mac) and WillTerminate (phase 2) follow each other per entry.
          */
+        (void) ids_remove(m->rebinding, &m->n_rebinding, e->id);
         notify(m, e, MATCH_NOTIFY_TERMINATED);
         notify(m, e, MATCH_NOTIFY_WILL_TERMINATE);
         entry_set_state(e, 0, ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED);
@@ -541,8 +566,8 @@ static bool personality_in(const PersonalityList *l, const Personality *p) {
 
 int matcher_reload(Matcher *m, const PersonalityList *list) {
         _cleanup_(personality_list_done) PersonalityList added = PERSONALITY_LIST_INIT, removed = PERSONALITY_LIST_INIT;
-        _cleanup_free_ uint64_t *rematch = NULL;
-        unsigned n_rematch = 0, cap_rematch = 0;
+        _cleanup_free_ uint64_t *rematch = NULL, *returning = NULL;
+        unsigned n_rematch = 0, cap_rematch = 0, n_returning = 0, cap_returning = 0;
         void *v;
         int r;
 
@@ -569,6 +594,8 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
                  */
                 if (nub && !d->kernel_driver && GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
                         rematch[n_rematch++] = nub->id;
+                else if (nub && d->kernel_driver && GROW(returning, cap_returning, n_returning + 1) >= 0)
+                        returning[n_returning++] = nub->id;
                 registry_terminate_entry(m->registry, d->entry, terminate_visit, m); /* frees d */
         }
 
@@ -582,11 +609,20 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
                         MatchResult res;
 
                         match_result_init(&res, added.items[k]->dict);
-                        if (match_passive(m->registry, e, added.items[k]->dict, 0, &res)) {
-                                if (GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
-                                        rematch[n_rematch++] = e->id;
-                                break;
-                        }
+                        if (!match_passive(m->registry, e, added.items[k]->dict, 0, &res))
+                                continue;
+                        /*
+                         * A replacing personality changed: its old instance is stopping and the kernel
+                         * driver not yet bound again. Matched now, the new one would find the nub still
+                         * held, or free and start beside the kernel driver being bound: it waits.
+                         */
+                        if (ids_contain(returning, n_returning, e->id)) {
+                                if (!ids_contain(m->rebinding, m->n_rebinding, e->id) &&
+                                    GROW(m->rebinding, m->cap_rebinding, m->n_rebinding + 1) >= 0)
+                                        m->rebinding[m->n_rebinding++] = e->id;
+                        } else if (GROW(rematch, cap_rematch, n_rematch + 1) >= 0)
+                                rematch[n_rematch++] = e->id;
+                        break;
                 }
         }
         for (unsigned i = 0; i < n_rematch; i++) {
@@ -597,6 +633,16 @@ int matcher_reload(Matcher *m, const PersonalityList *list) {
         }
         /* Passes under way pick the change up when they finish (generation check). */
         return (int) (added.n + removed.n);
+}
+
+void matcher_kernel_driver_returned(Matcher *m, Entry *nub, bool bound) {
+        /*
+         * Bound: its entry comes with the bind uevent (matcher_register_service()). The nub's entry of a
+         * kernel driver now is a stale one: usbfs, whose unbind uevent (the claim released) comes first.
+         */
+        if (bound || !ids_remove(m->rebinding, &m->n_rebinding, nub->id))
+                return;
+        (void) matcher_register_service(m, nub);
 }
 
 int matcher_publish_resource(Matcher *m, const char *key, Value *value) {

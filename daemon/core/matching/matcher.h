@@ -130,10 +130,21 @@ void matcher_service_terminated(Matcher *m, Entry *e);
  * Replaces the catalogue with list: instances of removed personalities are
  * terminated (their nubs are matched again, except those given back to their
  * kernel driver), registered nubs that an added
- * personality matches are matched again, unchanged ones are left alone.
+ * personality matches are matched again (those given back to their kernel
+ * driver once it is back: matcher_kernel_driver_returned()), unchanged ones
+ * are left alone.
  * Returns the number of personalities added plus removed.
  */
 int matcher_reload(Matcher *m, const PersonalityList *list);
+
+/*
+ * The host gave nub back to its kernel driver (kernel-driver.h) after a driver that replaced it let go;
+ * bound says whether a kernel driver took the device. A nub that a reload left to be matched again
+ * (a replacing personality changed: removed and added) waits for that: for the bind uevent's
+ * IOLinuxKernelDriver entry, so that the new personality takes the nub from the kernel driver as the
+ * first did, or, when nothing was bound, is matched now.
+ */
+void matcher_kernel_driver_returned(Matcher *m, Entry *nub, bool bound);
 
 /* e is a kernel driver's entry (IOLinuxKernelDriver) that holds its nub's default category. */
 bool matcher_kernel_driver_holds(const Entry *e);

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,8 @@ struct Notifier {
         Hashmap queued;         /* entry id → entry (borrowed; the queue holds it): publish-like merging */
         bool on_run;            /* in the hub's run list: has work a later turn does */
         Notifier *run_prev, *run_next; /* weak: in that list */
-        bool linked;            /* in its NotifierList (by_type or interests) */
+        bool linked;            /* in its NotifierList (an index list or interests) */
+        struct NotifierList *list; /* borrowed: the index list it is in (matching only) */
         Notifier *prev, *next;  /* weak: in that list */
         Notifier *owner_prev, *owner_next; /* weak: in its Owner's list */
 };
@@ -61,10 +63,27 @@ struct Notifier {
  * list, so that a removal costs the same with 10 or 100,000 subscribers.
  */
 typedef struct NotifierList {
-        uint64_t key;           /* entry id, for the per-entry interest lists */
+        uint64_t key;           /* entry id (interest lists), Class pointer (class lists) */
+        char *name;             /* owned: the key of a name list */
+        Hashmap *map;           /* borrowed: the index map holding it, NULL for `any` and interests */
+        uint64_t stamp;         /* the last event that collected it (no list twice per event) */
         Notifier *head, *tail;  /* borrowed */
         unsigned n;
 } NotifierList;
+
+/*
+ * The matching notifiers of one type, indexed so that an event evaluates only the dictionaries
+ * that can match its entry: a dictionary whose IONameMatch is one exact name sits in by_name
+ * (it can match only an entry that has that name, match_name_candidates()); else one whose
+ * IOProviderClass names a known class sits in by_class (only entries of that class or a
+ * subclass); else in any. Every list is in subscription order (IDs ascend), and an event's
+ * candidates are merged back into that order, so delivery order is as without the index.
+ */
+typedef struct NotifierIndex {
+        NotifierList any;
+        Hashmap by_name;        /* exact name → NotifierList * (owned) */
+        Hashmap by_class;       /* Class pointer (uint64_t key) → NotifierList * (owned) */
+} NotifierIndex;
 
 struct NotifyHub {
         Registry *registry;     /* borrowed */
@@ -74,8 +93,11 @@ struct NotifyHub {
         uint64_t last_id;
         Hashmap notifiers;      /* id → Notifier * (owned) */
         Hashmap owners;         /* name → Owner * (owned) */
-        NotifierList by_type[_MATCH_NOTIFY_MAX];
+        NotifierIndex by_type[_MATCH_NOTIFY_MAX];
         Hashmap interests;      /* entry id → NotifierList * (owned) */
+        Notifier **cands;       /* owned scratch: one event's candidates */
+        unsigned cap_cands;
+        uint64_t stamp;         /* events collected so far */
         Notifier *run_head, *run_tail; /* borrowed: notifiers with work left for notify_hub_run() */
         /*
          * The registry's IDs in ascending order, the replays' cursors walk it (one for every
@@ -194,6 +216,13 @@ static void interest_list_free(void *v) {
         free(v);
 }
 
+static void index_list_free(void *v) {
+        NotifierList *l = v;
+
+        free(l->name);
+        free(l);
+}
+
 static void owner_free(void *v) {
         Owner *o = v;
 
@@ -203,6 +232,111 @@ static void owner_free(void *v) {
 
 static const HashmapOps owners_ops = HASHMAP_OPS_STRING(owner_free);
 static const HashmapOps interests_ops = HASHMAP_OPS_U64(interest_list_free);
+static const HashmapOps by_name_ops = HASHMAP_OPS_STRING(index_list_free);
+static const HashmapOps by_class_ops = HASHMAP_OPS_U64(index_list_free);
+
+/* --- the index --- */
+
+/* The list n belongs in, made when missing. */
+static int index_list_for(NotifyHub *hub, NotifierIndex *idx, const Value *matching, NotifierList **ret) {
+        const char *name = match_exact_name(matching);
+        Value *cls = name ? NULL : value_dict_get(matching, "IOProviderClass");
+        const Class *c = cls && value_type(cls) == VALUE_STRING ?
+                                 class_table_find(hub->registry->classes, value_string(cls, NULL)) : NULL;
+        uint64_t key = (uintptr_t) c;
+        Hashmap *map = name ? &idx->by_name : c ? &idx->by_class : NULL;
+        NotifierList *l;
+
+        if (!map) {
+                *ret = &idx->any;
+                return 0;
+        }
+        l = name ? hashmap_get(map, name) : hashmap_get(map, &key);
+        if (!l) {
+                l = calloc(1, sizeof(*l));
+                if (!l)
+                        return -ENOMEM;
+                l->map = map;
+                l->key = key;
+                if (name && !(l->name = strdup(name))) {
+                        free(l);
+                        return -ENOMEM;
+                }
+                if (hashmap_put(map, name ? (const void *) l->name : &l->key, l) < 0) {
+                        index_list_free(l);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        return 0;
+}
+
+static void index_list_remove(NotifierList *l, Notifier *n) {
+        list_remove(l, n);
+        if (l->n == 0 && l->map)
+                hashmap_delete(l->map, l->name ? (const void *) l->name : &l->key);
+}
+
+typedef struct Collect {
+        NotifyHub *hub;
+        NotifierIndex *idx;
+        unsigned n;
+        unsigned lists;         /* lists that gave candidates */
+        int error;
+} Collect;
+
+static void collect_list(Collect *c, NotifierList *l) {
+        if (!l || l->n == 0 || l->stamp == c->hub->stamp)
+                return;
+        l->stamp = c->hub->stamp;
+        if (GROW(c->hub->cands, c->hub->cap_cands, c->n + l->n) < 0) {
+                c->error = -ENOMEM;
+                return;
+        }
+        for (Notifier *n = l->head; n; n = n->next)
+                c->hub->cands[c->n++] = n;
+        c->lists++;
+}
+
+static bool collect_name(const char *name, void *userdata) {
+        Collect *c = userdata;
+
+        collect_list(c, hashmap_get(&c->idx->by_name, name));
+        return c->error < 0;
+}
+
+static int notifier_id_compare(const void *a, const void *b) {
+        const Notifier *x = *(Notifier *const *) a, *y = *(Notifier *const *) b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The notifiers of idx whose dictionaries can match e, in subscription order, in hub->cands.
+ * Returns how many, or -ENOMEM (the caller then tries every notifier).
+ */
+static int collect_candidates(NotifyHub *hub, NotifierIndex *idx, Entry *e) {
+        Collect c = { .hub = hub, .idx = idx };
+        int r;
+
+        hub->stamp++;
+        collect_list(&c, &idx->any);
+        for (const Class *k = e->klass; k && c.error >= 0 && hashmap_size(&idx->by_class) > 0; k = k->super) {
+                uint64_t key = (uintptr_t) k;
+
+                collect_list(&c, hashmap_get(&idx->by_class, &key));
+        }
+        if (c.error >= 0 && hashmap_size(&idx->by_name) > 0) {
+                r = match_name_candidates(hub->registry, e, collect_name, &c);
+                if (r < 0)
+                        c.error = r;
+        }
+        if (c.error < 0)
+                return c.error;
+        if (c.lists > 1)
+                qsort(hub->cands, c.n, sizeof(*hub->cands), notifier_id_compare);
+        return c.n > INT_MAX ? -E2BIG : (int) c.n;
+}
 
 /* --- the queue --- */
 
@@ -530,7 +664,7 @@ static void notifier_free(NotifyHub *hub, Notifier *n) {
         run_unlink(hub, n);
         if (n->linked) {
                 if (n->kind == NOTIFIER_MATCHING)
-                        list_remove(&hub->by_type[n->type], n);
+                        index_list_remove(n->list, n);
                 else {
                         NotifierList *l = hashmap_get(&hub->interests, &n->entry_id);
 
@@ -616,6 +750,10 @@ int notify_hub_new(Registry *reg, const NotifyHubOps *ops, void *userdata, unsig
         hub->notifiers = HASHMAP_INIT(&notifiers_ops);
         hub->owners = HASHMAP_INIT(&owners_ops);
         hub->interests = HASHMAP_INIT(&interests_ops);
+        for (unsigned t = 0; t < _MATCH_NOTIFY_MAX; t++) {
+                hub->by_type[t].by_name = HASHMAP_INIT(&by_name_ops);
+                hub->by_type[t].by_class = HASHMAP_INIT(&by_class_ops);
+        }
         *ret = hub;
         return 0;
 }
@@ -626,6 +764,11 @@ NotifyHub *notify_hub_free(NotifyHub *hub) {
         hashmap_done(&hub->notifiers);
         hashmap_done(&hub->owners);
         hashmap_done(&hub->interests);
+        for (unsigned t = 0; t < _MATCH_NOTIFY_MAX; t++) {
+                hashmap_done(&hub->by_type[t].by_name);
+                hashmap_done(&hub->by_type[t].by_class);
+        }
+        free(hub->cands);
         free(hub->ids);
         free(hub);
         return NULL;
@@ -644,7 +787,12 @@ int notify_hub_subscribe(NotifyHub *hub, const char *owner, MatchNotification ty
                 return r;
         n->type = type;
         n->matching = value_ref(matching);
-        list_add(&hub->by_type[type], n);
+        r = index_list_for(hub, &hub->by_type[type], matching, &n->list);
+        if (r < 0) {
+                notifier_remove(hub, n);
+                return r;
+        }
+        list_add(n->list, n);
         n->linked = true;
         start_replay(hub, n);
         *ret_id = n->id;
@@ -816,19 +964,40 @@ static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32
                         deliver(hub, n, e, message, argument);
 }
 
+static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool terminating) {
+        MatchResult res;
+
+        match_result_init(&res, n->matching);
+        if (match_passive(hub->registry, e, n->matching, terminating ? MATCH_ALLOW_INACTIVE : 0, &res))
+                deliver(hub, n, e, 0, 0); /* counted as dropped while overflowed */
+}
+
 void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type) {
         bool terminating = type == MATCH_NOTIFY_TERMINATED || type == MATCH_NOTIFY_WILL_TERMINATE;
-        NotifierList *l;
+        NotifierIndex *idx;
+        int n;
 
         assert(type < _MATCH_NOTIFY_MAX);
-        l = &hub->by_type[type];
+        idx = &hub->by_type[type];
         /* A sender callback never changes the lists (removals come from the bus later). */
-        for (Notifier *n = l->head; n; n = n->next) {
-                MatchResult res;
+        n = collect_candidates(hub, idx, e);
+        if (n >= 0)
+                for (int i = 0; i < n; i++)
+                        match_and_deliver(hub, hub->cands[i], e, terminating);
+        else {
+                /*
+                 * No memory for the candidates: every dictionary of the type, list by list (the
+                 * order across lists is lost, each notifier's own sequence is not).
+                 */
+                Hashmap *maps[] = { &idx->by_name, &idx->by_class };
+                void *v;
 
-                match_result_init(&res, n->matching);
-                if (match_passive(hub->registry, e, n->matching, terminating ? MATCH_ALLOW_INACTIVE : 0, &res))
-                        deliver(hub, n, e, 0, 0); /* counted as dropped while overflowed */
+                for (Notifier *k = idx->any.head; k; k = k->next)
+                        match_and_deliver(hub, k, e, terminating);
+                for (size_t m = 0; m < ELEMENTSOF(maps); m++)
+                        for (unsigned i = 0; hashmap_next(maps[m], &i, NULL, &v);)
+                                for (Notifier *k = ((NotifierList *) v)->head; k; k = k->next)
+                                        match_and_deliver(hub, k, e, terminating);
         }
         /*
          * Phase 3 on a Mac: ServiceIsTerminated to general interest, after WillTerminate. The

@@ -35,6 +35,7 @@ static Entry *entry_free(Entry *e) {
                 free(l->children);
                 free(l->name);
                 free(l->location);
+                free(l->last_path);
                 free(l);
         }
         free(e->links);

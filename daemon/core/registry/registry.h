@@ -53,6 +53,8 @@ typedef struct EntryLinks {
         unsigned n_children, cap_children;
         char *name;       /* owned; overrides the global name in this plane, or NULL */
         char *location;   /* owned; overrides the global location in this plane, or NULL */
+        char *last_path;  /* owned; the path in this plane when the entry left the registry
+                           * (registry_entry_keep_paths()), or NULL */
         bool attached;    /* in the plane: has a parent, or is the registry root */
 } EntryLinks;
 

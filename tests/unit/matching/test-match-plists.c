@@ -227,10 +227,9 @@ static void test_recording_usb_keyboard(void **state) {
                                     "IOUserServerReplacesKernelDriver");
                 assert_int_equal(explain_find(x + 1, n - 1, "AppleUSBEHCI", "AppleUSBEHCI")->outcome,
                                  EXPLAIN_CATEGORY_HELD);
-                assert_int_equal(explain_find(x + 1, n - 1, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->outcome,
-                                 EXPLAIN_NO_MATCH);
-                assert_string_equal(explain_find(x + 1, n - 1, "MyFirstPCIDriver", "com_osxkernel_MyFirstPCIDriver")->failed_key,
-                                    "IOPCIClassMatch");
+                /* MyFirstPCIDriver's IOPCIClassMatch (another class) keeps it out of the candidates. */
+                for (unsigned i = 1; i < n; i++)
+                        assert_string_not_equal(x[i].personality->name, "MyFirstPCIDriver");
                 explain_items_free(x, n);
         }
 

@@ -436,13 +436,15 @@ static void test_explain(void **state) {
         fixture_add(f, "Refuser", HOSTED("Refuser", ",\"idVendor\":1452,\"idProduct\":4660,\"bcdDevice\":256,\"IOMatchCategory\":\"R\""));
         fixture_add(f, "Failer", HOSTED("Failer", ",\"idVendor\":1452,\"idProduct\":4660,\"IOMatchCategory\":\"F\""));
         fixture_add(f, "WrongProduct", HOSTED("WrongProduct", ",\"idVendor\":1452,\"idProduct\":1"));
-        fixture_add(f, "NoProp", HOSTED("NoProp", ",\"IOPropertyMatch\":{\"Missing\":true}"));
+        fixture_add(f, "NoProp", HOSTED("NoProp", ",\"IOPropertyMatch\":{\"idVendor\":1452,\"bcdDevice\":1}"));
+        fixture_add(f, "Missing", HOSTED("Missing", ",\"IOPropertyMatch\":{\"Missing\":true}"));
         host.refuse = "Refuser";
         host.fail_start = "Failer";
         assert_int_equal(matcher_register_service(f->matcher, nub), 0);
 
         assert_int_equal(matcher_explain(f->matcher, nub, &x, &n), 0);
-        assert_int_equal(n, 5); /* WrongProduct is not filed under this nub's vendor/product */
+        /* WrongProduct is not filed under this nub's vendor/product, Missing under a property it has. */
+        assert_int_equal(n, 5);
         assert_int_equal(explain_find(x, n, "Winner")->outcome, EXPLAIN_WINNER);
         assert_int_equal(explain_find(x, n, "Winner")->probe_score, 90000);
         assert_int_equal(explain_find(x, n, "Loser")->outcome, EXPLAIN_LOST);

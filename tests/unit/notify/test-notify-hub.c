@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "json-value.h"
 #include "match-fixture.h"
+#include "match-passive.h"
 #include "notify-hub.h"
 
 typedef enum SentKind { SENT_MATCHING, SENT_INTEREST, SENT_OVERFLOW, SENT_REPLAY_END } SentKind;
@@ -678,6 +680,93 @@ static void test_owner_limit(void **state) {
         value_unref(d);
 }
 
+static uint64_t subscribe_json(HubFixture *f, const char *owner, const char *json) {
+        _cleanup_(value_unrefp) Value *d = json_value(json);
+        uint64_t id = 0;
+
+        assert_non_null(d);
+        assert_int_equal(notify_hub_subscribe(f->hub, owner, MATCH_NOTIFY_PUBLISH, d, &id), 0);
+        return id;
+}
+
+/*
+ * The hub's index (by exact IONameMatch, by IOProviderClass, the rest) evaluates only the
+ * dictionaries that can match: each subscription receives exactly the entries that
+ * match_passive() accepts, whichever list it sits in, and one entry's deliveries go out in
+ * subscription order across the lists.
+ */
+static void test_index_delivers_as_a_scan(void **state) {
+        HubFixture *f = *state;
+        static const char *const dicts[] = {
+                "{\"IONameMatch\": \"dev-a\"}",                                   /* by name */
+                "{\"IOProviderClass\": \"IOUSBHostDevice\"}",                      /* by class */
+                "{\"IOProviderClass\": \"IOService\"}",                            /* a superclass */
+                "{}",                                                               /* any */
+                "{\"IONameMatch\": \"dev-*\"}",                                   /* a pattern: any */
+                "{\"IONameMatch\": \"compat-x\"}",                                /* by a compatible name */
+                "{\"IONameMatch\": \"dev-b\"}",
+                "{\"IOProviderClass\": \"NoSuchClass\"}",                          /* unknown: any */
+                "{\"IONameMatch\": \"dev-a\", \"IOProviderClass\": \"IOPCIDevice\"}", /* name list, class fails */
+                "{\"IONameMatch\": [\"dev-b\", \"compat-x\"]}",                   /* an array: any */
+                "{\"IONameMatch\": \"dev-a\"}",                                   /* the same name, later */
+        };
+        uint64_t ids[ELEMENTSOF(dicts)];
+        Entry *entries[3];
+
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                ids[i] = subscribe_json(f, i % 2 ? "a" : "b", dicts[i]);
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                notify_hub_flush(f->hub, ids[i]); /* the method replies went out: the replays may go */
+        settle(f); /* the replays, done in later turns */
+        n_sent = 0;
+        entries[0] = add_device(f, "dev-a");
+        entries[1] = add_device(f, "dev-b");
+        /* A device-tree style list: the second name of "compatible". */
+        entries[2] = fixture_nub(f->m, NULL, "IOUSBHostDevice", "nub", NULL);
+        assert_int_equal(entry_set_property_take(entries[2], "compatible", value_new_data("other\0compat-x", 15)),
+                         0);
+        assert_int_equal(matcher_register_service(f->m->matcher, entries[2]), 0);
+        settle(f);
+
+        /* Per subscription: what a scan of every dictionary would have sent. */
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++) {
+                _cleanup_(value_unrefp) Value *d = json_value(dicts[i]);
+                uint64_t got[8], want[8];
+                unsigned n_got = sent_to(ids[i], got, ELEMENTSOF(got)), n_want = 0;
+
+                assert_non_null(d);
+                for (size_t k = 0; k < ELEMENTSOF(entries); k++) {
+                        MatchResult res;
+
+                        match_result_init(&res, d);
+                        if (match_passive(f->m->registry, entries[k], d, 0, &res))
+                                want[n_want++] = entries[k]->id;
+                }
+                assert_int_equal(n_got, n_want);
+                for (unsigned k = 0; k < n_got; k++)
+                        assert_int_equal(got[k], want[k]);
+        }
+        /* What the index must not have lost: name, class, superclass, compatible and pattern hits. */
+        assert_int_equal(sent_to(ids[0], (uint64_t[8]) {}, 8), 1);
+        assert_int_equal(sent_to(ids[2], (uint64_t[8]) {}, 8), 3);
+        assert_int_equal(sent_to(ids[5], (uint64_t[8]) {}, 8), 1);
+        assert_int_equal(sent_to(ids[8], (uint64_t[8]) {}, 8), 0);
+        assert_int_equal(sent_to(ids[10], (uint64_t[8]) {}, 8), 1);
+        /* Each entry's deliveries in subscription order. */
+        for (unsigned i = 1; i < n_sent; i++)
+                if (sent[i].kind == SENT_MATCHING && sent[i - 1].kind == SENT_MATCHING &&
+                    sent[i].entry == sent[i - 1].entry && sent[i].type == sent[i - 1].type)
+                        assert_true(sent[i].id > sent[i - 1].id);
+
+        /* Unsubscribing empties and frees the keyed lists; the next event finds none of them. */
+        for (size_t i = 0; i < ELEMENTSOF(dicts); i++)
+                assert_int_equal(notify_hub_unsubscribe(f->hub, i % 2 ? "a" : "b", ids[i]), 0);
+        n_sent = 0;
+        (void) add_device(f, "dev-a");
+        settle(f);
+        assert_int_equal(n_sent, 0);
+}
+
 static void test_type_names(void **state) {
         MatchNotification n;
 
@@ -707,6 +796,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_interest_on_inactive_entry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_index_delivers_as_a_scan, setup, teardown),
                 cmocka_unit_test(test_type_names),
         };
 

@@ -6,8 +6,10 @@ opens the usbfs node itself): bytes both ways. Then a daemon of its own with the
 detached, the server runs as nobody and cannot open other device nodes (EACCES from its Start),
 publishes its pty as an IOSerialBSDClient nub, and moves a few KiB each way between that pty and
 the chardev, compared; a line coding set on the pty reaches the chip; unplugging the adapter stops
-the server and the nub goes; removing the personality (reload) gives the adapter back to ftdi_sio;
-a server that crashes after each Start reaches its crash loop and the adapter goes back to ftdi_sio."""
+the server and the nub goes; changing the personality (reload) gives the adapter back to ftdi_sio
+and the new one takes it from there once its bind uevent is in; removing the personality (reload)
+gives the adapter back to ftdi_sio; a server that crashes after each Start reaches its crash loop and
+the adapter goes back to ftdi_sio."""
 
 import glob
 import json
@@ -203,6 +205,36 @@ def reg_prop(daemon, key):
     return reg.props(drv).get(key) if drv else None
 
 
+def changed(ctx, daemon, folder):
+    """A reload that changes the replacing personality (its environment): the old server stops, ftdi_sio
+    is bound again and its entry back (the bind uevent), and only then the new personality is matched:
+    it takes the adapter from ftdi_sio again, as the first did, and moves bytes."""
+    problems = []
+    old = server_pids()
+    mark = len(daemon.log_text())
+    write_personality(ctx, folder, {"IOREG_FTDI_TRY_OPEN": "/dev/ttyS0"})
+    reload(daemon)
+
+    def new_driver():
+        reg, drv, nub = driver_and_nub(daemon)
+        pids = server_pids()
+        if not nub or not pids or set(pids) & set(old):
+            return None
+        return (reg, drv, nub) if reg.props(drv).get("IORegFTDITryOpen") == {"/dev/ttyS0": "EACCES"} else None
+
+    found = system.wait_until(new_driver, 30)
+    log = daemon.log_text()[mark:]
+    bound, detached = log.find("Bound kernel driver ftdi_sio"), log.find("Detached kernel driver ftdi_sio")
+    if not found:
+        reg, drv, nub = driver_and_nub(daemon)
+        return [f"changed personality: no new driver and nub (servers {server_pids()}, were {old}; driver "
+                f"{reg.props(drv) if drv else None}; the interface's driver is {interface_driver()}); log:\n{log[-3000:]}"]
+    if not 0 <= bound < detached:
+        problems.append(f"changed personality: ftdi_sio not bound again before the new driver took it; log:\n{log[-3000:]}")
+    problems += both_ways(ctx, found[2] and found[0].props(found[2])["IOCalloutDevice"], "changed personality")
+    return problems
+
+
 def removal(ctx, daemon):
     problems = []
     pids = server_pids()
@@ -242,6 +274,7 @@ def run(ctx):
     daemon = ctx.start_daemon(name="ioregd-ftdi", args=["--personalities=" + folder])
     try:
         problems += with_daemon(ctx, daemon, folder)
+        problems += changed(ctx, daemon, folder)
         problems += removal(ctx, daemon)
         # Plugged again with the personality still there: the server takes it again.
         if not system.wait_until(lambda: driver_and_nub(daemon)[2], 30):
