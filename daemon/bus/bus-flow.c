@@ -348,7 +348,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                  * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each), or it
                  * was held for a read receipt (bus_peers_awaiting_receipt()).
                  */
-                if (f->peers && !is_relief(m) && (r = bus_peers_check_call(f->peers, sender)) < 0)
+                if (f->peers && !is_relief(m) && (r = bus_peers_check_send(f->peers, sender)) < 0)
                         return refuse_unread(f, m, sender, r);
                 return 0;
         }
@@ -358,7 +358,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 return 0; /* out of its sender's order: an Ack names a subscription already answered */
         if (f->peers) {
                 (void) bus_peers_track(f->peers, sender); /* on ENOMEM: only its budget is not kept */
-                r = is_relief(m) ? 0 : bus_peers_check_call(f->peers, sender);
+                r = is_relief(m) ? 0 : bus_peers_check_send(f->peers, sender);
                 /* Over its budget, but the bus is telling what it read: held until then, checked at its turn. */
                 held = r < 0 && bus_peers_awaiting_receipt(f->peers, sender);
                 if (r < 0 && !held)

@@ -37,8 +37,7 @@
  * a client's pending calls at 128). While the bus's answer on what that
  * client read is on its way (bus_peers_awaiting_receipt(): a client that
  * calls synchronously reads without answering pings), its call is parked
- * instead of refused: one bus round trip. On dbus-broker calls are not
- * refused for unread bytes (bus-peers.h).
+ * instead of refused: one bus round trip.
  */
 #pragma once
 

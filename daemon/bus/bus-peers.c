@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-peer-accounting.h"
 #include "bus-peers.h"
 #include "hashmap.h"
 #include "log.h"
@@ -37,6 +37,7 @@ typedef struct Peer {
         sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
         sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
         sd_bus_slot *stats;       /* owned: the bus's GetConnectionStats in flight */
+        uint64_t stats_gen;       /* dbus-broker: the GetStats that answers for it (BusPeers.stats_gen), 0: none */
         sd_bus_slot *polkit;      /* owned: polkit's CheckAuthorization in flight */
         uint64_t charged;         /* bytes sent, all told */
         uint64_t confirmed;       /* of those, proven read */
@@ -68,9 +69,12 @@ struct BusPeers {
         unsigned n_listeners;
         BusPeersStats stats;
         bool ping_denied_logged;
-        bool no_stats;            /* the bus has no GetConnectionStats for us: pings alone */
-        bool broker;              /* the bus is dbus-broker: it never stops reading us for a slow reader */
-        sd_bus_slot *bus_pid;     /* owned: the bus driver's PID asked, to know which bus it is */
+        bool no_stats;            /* the bus tells nothing of what it holds for a peer: pings alone */
+        bool stats_all;           /* dbus-broker: GetStats (every peer at once) for GetConnectionStats */
+        bool stats_all_tried;
+        bool stats_next;          /* peers wait for the GetStats after the one in flight */
+        sd_bus_slot *stats_query; /* owned: GetStats in flight */
+        uint64_t stats_gen;       /* the number of the last GetStats sent */
 };
 
 static uint64_t peer_unread(const Peer *p) {
@@ -336,6 +340,93 @@ static void peer_stats_answered(BusPeers *ps, Peer *p) {
                         ps->listeners[i].hooks->receipt(ps->listeners[i].userdata, p->name);
 }
 
+static int ask_stats_all(BusPeers *ps, Peer *p);
+
+/* Settles the peers that GetStats number gen answered for (or would have). */
+static void settle_stats_gen(BusPeers *ps, uint64_t gen) {
+        unsigned state = 0;
+        void *v;
+
+        /* The hook only arms an event source: it removes no peer while we iterate. */
+        while (hashmap_next(&ps->peers, &state, NULL, &v)) {
+                Peer *p = v;
+
+                if (p->stats_gen == gen) {
+                        p->stats_gen = 0;
+                        peer_stats_answered(ps, p);
+                }
+        }
+}
+
+typedef struct StatsAnswer {
+        BusPeers *ps;
+        uint64_t gen;
+} StatsAnswer;
+
+static void on_peer_accounting(void *userdata, const char *name, uint32_t outgoing) {
+        StatsAnswer *a = userdata;
+        Peer *p = hashmap_get(&a->ps->peers, name);
+
+        if (p && p->stats_gen == a->gen && p->stats_mark > outgoing)
+                peer_confirm_upto(a->ps, p, p->stats_mark - outgoing);
+}
+
+static int send_stats_all(BusPeers *ps);
+
+/*
+ * dbus-broker's figures of every peer (bus-peer-accounting.h): each peer that asked before it
+ * was sent gets its receipt; those that asked meanwhile get the next GetStats.
+ */
+static int on_stats_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeers *ps = userdata;
+        StatsAnswer a = { .ps = ps, .gen = ps->stats_gen };
+        int r = -EIO;
+
+        ps->stats_query = sd_bus_slot_unref(ps->stats_query);
+        if (!sd_bus_message_is_method_error(m, NULL))
+                r = bus_peer_accounting_parse(m, on_peer_accounting, &a);
+        if (r < 0) {
+                log_debug("bus-peers: no peer accounting from the bus's GetStats (%s), pings only",
+                          sd_bus_message_is_method_error(m, NULL) ? sd_bus_message_get_error(m)->name :
+                                                                    strerror(-r));
+                ps->stats_all = false;
+                ps->no_stats = true;
+        }
+        settle_stats_gen(ps, a.gen);
+        if (ps->stats_next) {
+                ps->stats_next = false;
+                if (ps->no_stats || send_stats_all(ps) < 0)
+                        settle_stats_gen(ps, a.gen + 1);
+        }
+        return 0;
+}
+
+static int send_stats_all(BusPeers *ps) {
+        int r = sd_bus_call_method_async(ps->bus, &ps->stats_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus.Debug.Stats", "GetStats", on_stats_all, ps, "");
+
+        if (r >= 0)
+                ps->stats_gen++;
+        return r;
+}
+
+/* p's receipt from the next GetStats: one in flight at a time, for every peer that waits. */
+static int ask_stats_all(BusPeers *ps, Peer *p) {
+        int r;
+
+        p->stats_mark = p->charged; /* the mark before the question: at worst it confirms less */
+        if (ps->stats_query) {
+                p->stats_gen = ps->stats_gen + 1;
+                ps->stats_next = true;
+                return 0;
+        }
+        r = send_stats_all(ps);
+        if (r < 0)
+                return r;
+        p->stats_gen = ps->stats_gen;
+        return 0;
+}
+
 /*
  * The bus's own figure (dbus-daemon's Debug.Stats): OutgoingBytes is what it holds for the
  * peer, from every sender. What we had sent by the query and is not among them has been read.
@@ -352,10 +443,14 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         if (sd_bus_message_is_method_error(m, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(m);
 
-                /* Not this bus's (dbus-broker), or its policy says no: read receipts by ping only. */
+                /* Not this bus's (dbus-broker: GetStats then), or its policy says no. */
                 if (!sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
-                        log_debug("bus-peers: no GetConnectionStats from the bus (%s), pings only", e->name);
-                        ps->no_stats = true;
+                        log_debug("bus-peers: no GetConnectionStats from the bus (%s)", e->name);
+                        if (!ps->stats_all_tried)
+                                ps->stats_all = ps->stats_all_tried = true;
+                        if (ps->stats_all && ask_stats_all(ps, p) >= 0)
+                                return 0;
+                        ps->no_stats = !ps->stats_all;
                 }
                 peer_stats_answered(ps, p);
                 return 0;
@@ -381,8 +476,12 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
 static void ask_stats(BusPeers *ps, Peer *p) {
         int r;
 
-        if (ps->no_stats || p->stats)
+        if (ps->no_stats || p->stats || p->stats_gen)
                 return;
+        if (ps->stats_all) {
+                (void) ask_stats_all(ps, p);
+                return;
+        }
         r = sd_bus_call_method_async(ps->bus, &p->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                      "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats, p, "s",
                                      p->name);
@@ -415,34 +514,6 @@ static void maybe_ping(BusPeers *ps, Peer *p, bool any) {
         ps->stats.n_pings++;
 }
 
-/*
- * Which bus is it? dbus-broker charges what a client has not read to that client's user and
- * disconnects a client that cannot take a reply or unicast signal it expects: it never stops
- * reading the sender, so a client that reads its answers without dispatching (no Ping answer,
- * and dbus-broker has no GetConnectionStats) costs us nothing there. Known by the bus's process
- * name (/proc/PID/comm, PID from the bus itself); unknown (another PID namespace) is dbus-daemon.
- */
-static int on_bus_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        BusPeers *ps = userdata;
-        char path[64], comm[32] = "";
-        uint32_t pid;
-        FILE *f;
-
-        ps->bus_pid = sd_bus_slot_unref(ps->bus_pid);
-        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &pid) < 0)
-                return 0;
-        snprintf(path, sizeof(path), "/proc/%" PRIu32 "/comm", pid);
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        if (fgets(comm, sizeof(comm), f))
-                ps->broker = strncmp(comm, "dbus-broker", strlen("dbus-broker")) == 0; /* or its launcher */
-        fclose(f);
-        if (ps->broker)
-                log_debug("bus-peers: the bus is dbus-broker: answers not counted, calls not refused");
-        return 0;
-}
-
 /* --- the interface --- */
 
 int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret) {
@@ -457,9 +528,6 @@ int bus_peers_new(sd_bus *bus, sd_event *event, BusPeers **ret) {
         ps->peers = HASHMAP_INIT(&peers_ops);
         ps->uids = HASHMAP_INIT(&uids_ops);
         (void) install_match(ps); /* failures are logged and retried */
-        (void) sd_bus_call_method_async(bus, &ps->bus_pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_bus_pid, ps, "s",
-                                        "org.freedesktop.DBus");
         *ret = ps;
         return 0;
 }
@@ -468,7 +536,7 @@ BusPeers *bus_peers_free(BusPeers *ps) {
         if (!ps)
                 return NULL;
         sd_bus_slot_unref(ps->match);
-        sd_bus_slot_unref(ps->bus_pid);
+        sd_bus_slot_unref(ps->stats_query);
         sd_event_source_disable_unref(ps->retry);
         sd_event_source_disable_unref(ps->trim);
         hashmap_done(&ps->peers);
@@ -542,11 +610,6 @@ void bus_peers_charge(BusPeers *ps, const char *name, uint64_t bytes) {
         maybe_ping(ps, p, false);
 }
 
-void bus_peers_charge_answer(BusPeers *ps, const char *name, uint64_t bytes) {
-        if (!ps->broker)
-                bus_peers_charge(ps, name, bytes);
-}
-
 void bus_peers_confirm(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
 
@@ -582,14 +645,10 @@ int bus_peers_check_send(BusPeers *ps, const char *name) {
         return r;
 }
 
-int bus_peers_check_call(BusPeers *ps, const char *name) {
-        return ps->broker ? 0 : bus_peers_check_send(ps, name);
-}
-
 bool bus_peers_awaiting_receipt(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
 
-        return p && p->stats && !ps->broker && peer_over(ps, p) < 0;
+        return p && (p->stats || p->stats_gen) && peer_over(ps, p) < 0;
 }
 
 unsigned bus_peers_note_call(BusPeers *ps, const char *name, uint64_t now_usec) {

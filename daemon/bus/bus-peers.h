@@ -26,8 +26,11 @@
  * GetConnectionStats (Debug.Stats) tells how many bytes it holds for the
  * peer, so what was sent before the question and is not held any more was
  * read; that covers clients that call synchronously and dispatch nothing
- * (sd_bus_call() reads the socket but does not answer the ping). A bus
- * without it (dbus-broker) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
+ * (sd_bus_call() reads the socket but does not answer the ping).
+ * dbus-broker has no GetConnectionStats (NotSupported); its GetStats has
+ * the same figure for every peer at once (bus-peer-accounting.h), asked
+ * instead, one in flight for all the peers that wait. A bus with neither
+ * (or a policy that denies them) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
@@ -38,19 +41,9 @@
  * and such peers of one UID together BUS_UID_MAX_UNPROVEN; its first receipt
  * lifts it to the budgets above. Clients that never read cost the daemon
  * and the bus 1 MiB each, 4 MiB per user, instead of 16 and 32. A client that calls
- * synchronously and never runs its dispatch loop meets that after
- * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches) on
- * dbus-daemon. dbus-broker has no GetConnectionStats, and nothing else
- * shows what such a client read (Peer.Ping is answered inside the client's
- * dispatch; GetConnectionCredentials says nothing of its queue); but
- * dbus-broker never stops reading us for it: it charges what a client has
- * not read to that client's user and disconnects a client that cannot take
- * a reply or unicast signal it expects. So on dbus-broker (the bus's
- * process, asked once at start) calls are never refused for unread bytes
- * (bus_peers_check_call()) and their answers are not counted
- * (bus_peers_charge_answer(): such a client's answers, never confirmed,
- * would hold its user's and everyone's notifications); notifications keep
- * the budgets, as pacing. Until the bus has answered, it counts as dbus-daemon.
+ * synchronously and never runs its dispatch loop, on a bus that tells
+ * nothing, meets BUS_PEER_MAX_UNPROVEN on one connection
+ * (libioreg dispatches).
  *
  * Platform identity (issue 23, M): for a peer whose UID is not 0, polkit is
  * asked (CheckAuthorization, its bus name the subject, no interaction, at
@@ -110,18 +103,14 @@ int bus_peers_listen(BusPeers *p, const BusPeersHooks *hooks, void *userdata);
 int bus_peers_track(BusPeers *p, const char *name);
 /* bytes were sent to name (tracked or not: untracked names are ignored). */
 void bus_peers_charge(BusPeers *p, const char *name, uint64_t bytes);
-/* The same for an answer to one of name's calls: nothing on dbus-broker (see above). */
-void bus_peers_charge_answer(BusPeers *p, const char *name, uint64_t bytes);
 /* name has read everything sent to it so far (it proved it: a page cursor). */
 void bus_peers_confirm(BusPeers *p, const char *name);
 /* 0 when name may be sent more; -ENOBUFS over its own budget, -EDQUOT over its UID's, -EBUSY over all. */
 int bus_peers_check_send(BusPeers *p, const char *name);
-/* The same for name's calls (bus-flow.h): always 0 on dbus-broker (see above). */
-int bus_peers_check_call(BusPeers *p, const char *name);
 /*
  * A call of name's would be refused now, but the bus's answer on what it read is on its way
- * (GetConnectionStats, one round trip to the bus): hold the call until the receipt hook, then
- * check again (bus-flow.h). False on dbus-broker and when nothing is asked.
+ * (GetConnectionStats or dbus-broker's GetStats, one round trip to the bus): hold the call
+ * until the receipt hook, then check again (bus-flow.h). False when nothing is asked.
  */
 bool bus_peers_awaiting_receipt(BusPeers *p, const char *name);
 /* Counts a call of name's: how many it made in the current window of BUS_PEER_CALL_WINDOW_USEC. */

@@ -169,7 +169,7 @@ static int send_counted(BusContext *m, sd_bus_message *call, sd_bus_message *rep
         int r = sd_bus_send(NULL, reply, NULL);
 
         if (r >= 0 && m->peers)
-                bus_peers_charge_answer(m->peers, sd_bus_message_get_sender(call), bytes + 256);
+                bus_peers_charge(m->peers, sd_bus_message_get_sender(call), bytes + 256);
         return r;
 }
 

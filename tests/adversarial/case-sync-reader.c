@@ -9,11 +9,11 @@
  * BUS_UID_MAX_UNREAD), every one answered. Then, the reader still connected,
  * a second connection of the same user subscribes and must get its whole
  * replay and ReplayEnd: the reader's answers must not hold its user's
- * notifications. On dbus-daemon ioregd learns what the reader read from
- * GetConnectionStats; dbus-broker has none and nothing else shows it, but
- * there ioregd neither counts answers nor refuses calls for them
- * (bus-peers.h): without that the reader is refused after its first MiB
- * there (the slow start). Run it on both (IOREG_TEST_BUS=dbus-broker).
+ * notifications. ioregd learns what the reader read from the bus:
+ * dbus-daemon's GetConnectionStats, dbus-broker's GetStats (bus-peers.h);
+ * its calls wait for that answer rather than be refused (bus-flow.h).
+ * Without the bus's figure the reader is refused after its first MiB (the
+ * slow start). Run it on both (IOREG_TEST_BUS=dbus-broker).
  */
 
 #include <stdio.h>
