@@ -2,7 +2,7 @@
 /*
  * bus-peer-accounting.h: dbus-broker's figure of what it holds for each
  * client. dbus-broker has no Debug.Stats.GetConnectionStats (it answers
- * NotSupported), but its Debug.Stats.GetStats carries, under
+ * Failed, "Unimplemented functionality"), but its Debug.Stats.GetStats carries, under
  * "org.bus1.DBus.Debug.Stats.PeerAccounting", an a(sa{sv}a{su}): each
  * peer's unique name, its credentials, and its figures, among them
  * OutgoingBytes, the bytes queued for it and not yet written to it (the

@@ -385,7 +385,8 @@ static int on_stats_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         ps->stats_query = sd_bus_slot_unref(ps->stats_query);
         if (!sd_bus_message_is_method_error(m, NULL))
                 r = bus_peer_accounting_parse(m, on_peer_accounting, &a);
-        if (r < 0) {
+        if (r < 0 && !sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.NoReply") &&
+            !sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.Timeout")) {
                 log_debug("bus-peers: no peer accounting from the bus's GetStats (%s), pings only",
                           sd_bus_message_is_method_error(m, NULL) ? sd_bus_message_get_error(m)->name :
                                                                     strerror(-r));
@@ -443,14 +444,27 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         if (sd_bus_message_is_method_error(m, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(m);
 
-                /* Not this bus's (dbus-broker: GetStats then), or its policy says no. */
-                if (!sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
-                        log_debug("bus-peers: no GetConnectionStats from the bus (%s)", e->name);
-                        if (!ps->stats_all_tried)
-                                ps->stats_all = ps->stats_all_tried = true;
-                        if (ps->stats_all && ask_stats_all(ps, p) >= 0)
-                                return 0;
-                        ps->no_stats = !ps->stats_all;
+                /*
+                 * Not this bus's (dbus-broker 33 answers Failed, "Unimplemented functionality": GetStats
+                 * then), or its policy says no. A peer gone or a busy bus (no answer in time) says
+                 * nothing of the bus: asked again next time.
+                 */
+                if (sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.Failed",
+                                           "org.freedesktop.DBus.Error.NotSupported",
+                                           "org.freedesktop.DBus.Error.UnknownMethod",
+                                           "org.freedesktop.DBus.Error.UnknownInterface") &&
+                    !ps->stats_all_tried) {
+                        log_debug("bus-peers: no GetConnectionStats from the bus (%s), trying GetStats", e->name);
+                        ps->stats_all = ps->stats_all_tried = true;
+                }
+                if (ps->stats_all && ask_stats_all(ps, p) >= 0)
+                        return 0;
+                if (!sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.NameHasNoOwner",
+                                            "org.freedesktop.DBus.Error.NoReply",
+                                            "org.freedesktop.DBus.Error.Timeout") &&
+                    !ps->stats_all) {
+                        log_debug("bus-peers: no GetConnectionStats from the bus (%s), pings only", e->name);
+                        ps->no_stats = true;
                 }
                 peer_stats_answered(ps, p);
                 return 0;

@@ -27,7 +27,7 @@
  * peer, so what was sent before the question and is not held any more was
  * read; that covers clients that call synchronously and dispatch nothing
  * (sd_bus_call() reads the socket but does not answer the ping).
- * dbus-broker has no GetConnectionStats (NotSupported); its GetStats has
+ * dbus-broker has no GetConnectionStats (Failed); its GetStats has
  * the same figure for every peer at once (bus-peer-accounting.h), asked
  * instead, one in flight for all the peers that wait. A bus with neither
  * (or a policy that denies them) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
