@@ -213,14 +213,15 @@ static int park(BusFlow *f, FlowSender *s, sd_bus_message *m, const char *sender
 
 /*
  * The first sender that may run: one whose UID the bus has told (a call that carries entries'
- * properties needs it, bus-restricted.h, and it is not asked synchronously). Others go to the
- * tail. NULL when none may.
+ * properties needs it, bus-restricted.h, and it is not asked synchronously) and that waits for
+ * no read receipt. Others go to the tail. NULL when none may.
  */
 static FlowSender *next_sender(BusFlow *f) {
         for (FlowSender *first = NULL; f->rr_head && f->rr_head != first;) {
                 FlowSender *s = f->rr_head;
 
-                if (!f->peers || bus_peers_identified(f->peers, s->name))
+                if (!f->peers ||
+                    (bus_peers_identified(f->peers, s->name) && !bus_peers_awaiting_receipt(f->peers, s->name)))
                         return s;
                 if (!first)
                         first = s;
@@ -317,7 +318,7 @@ static int on_kick(sd_event_source *source, void *userdata) {
         return 0;
 }
 
-/* The bus told a client's UID: its parked calls may run. */
+/* The bus told a client's UID, or what it read: its parked calls may run. */
 static void on_identified(void *userdata, const char *name) {
         BusFlow *f = userdata;
 
@@ -327,12 +328,14 @@ static void on_identified(void *userdata, const char *name) {
 
 static const BusPeersHooks flow_peer_hooks = {
         .identified = on_identified,
+        .receipt = on_identified, /* its held calls may run, or be refused */
 };
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusFlow *f = userdata;
         const char *sender;
         FlowSender *s;
+        bool held = false;
         int r;
 
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
@@ -342,7 +345,8 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 /*
                  * Its turn. Checked again: the calls parked with it passed the check on arrival,
                  * before any was answered (a bus without dbus-daemon's cap on pending replies, as
-                 * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each).
+                 * dbus-broker, lets a client have thousands in flight, ~100 KiB of answer each), or it
+                 * was held for a read receipt (bus_peers_awaiting_receipt()).
                  */
                 if (f->peers && !is_relief(m) && (r = bus_peers_check_send(f->peers, sender)) < 0)
                         return refuse_unread(f, m, sender, r);
@@ -355,7 +359,9 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         if (f->peers) {
                 (void) bus_peers_track(f->peers, sender); /* on ENOMEM: only its budget is not kept */
                 r = is_relief(m) ? 0 : bus_peers_check_send(f->peers, sender);
-                if (r < 0)
+                /* Over its budget, but the bus is telling what it read: held until then, checked at its turn. */
+                held = r < 0 && bus_peers_awaiting_receipt(f->peers, sender);
+                if (r < 0 && !held)
                         return refuse_unread(f, m, sender, r);
         }
         s = hashmap_get(&f->senders, sender);
@@ -365,7 +371,7 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
          * client that sends thousands of calls at once must not keep others waiting behind them
          * in the bus's read order (they are read and parked, which is cheap, and run round-robin).
          */
-        if (!s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW &&
+        if (!held && !s && f->n_parked == 0 && queued_writes(f) <= BUS_FLOW_WQUEUE_LOW &&
             (!f->peers ||
              (bus_peers_identified(f->peers, sender) &&
               bus_peers_note_call(f->peers, sender, now_usec()) <= BUS_FLOW_BURST)))

@@ -34,7 +34,10 @@
  * always go through. A parked call is checked when it arrives and again when
  * its turn comes: the answers to the calls parked before it may have used
  * the budget up (dbus-broker, unlike dbus-daemon's system bus, does not cap
- * a client's pending calls at 128).
+ * a client's pending calls at 128). While the bus's answer on what that
+ * client read is on its way (bus_peers_awaiting_receipt(): a client that
+ * calls synchronously reads without answering pings), its call is parked
+ * instead of refused: one bus round trip.
  */
 #pragma once
 
@@ -49,7 +52,7 @@
 #define BUS_FLOW_BURST 16                     /* calls of one sender run at once per window (bus-peers.h) */
 #define BUS_FLOW_ERROR_BYTES 256              /* what one LimitsExceeded error costs, counted */
 #define BUS_FLOW_UNREAD_ERRORS (256u << 10)   /* errors sent to a client over its budget, at most */
-#define BUS_FLOW_SNDBUF (16 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
+#define BUS_FLOW_SNDBUF (64 << 10)            /* the bus socket's send buffer (the kernel doubles it) */
 
 typedef struct BusFlow BusFlow;
 typedef struct BusPeers BusPeers;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-peer-accounting.h"
 #include "bus-peers.h"
 #include "hashmap.h"
 #include "log.h"
@@ -36,6 +37,7 @@ typedef struct Peer {
         sd_bus_slot *uid_query;   /* owned: GetConnectionUnixUser in flight */
         sd_bus_slot *ping;        /* owned: Peer.Ping in flight */
         sd_bus_slot *stats;       /* owned: the bus's GetConnectionStats in flight */
+        uint64_t stats_gen;       /* dbus-broker: the GetStats that answers for it (BusPeers.stats_gen), 0: none */
         sd_bus_slot *polkit;      /* owned: polkit's CheckAuthorization in flight */
         uint64_t charged;         /* bytes sent, all told */
         uint64_t confirmed;       /* of those, proven read */
@@ -67,7 +69,12 @@ struct BusPeers {
         unsigned n_listeners;
         BusPeersStats stats;
         bool ping_denied_logged;
-        bool no_stats;            /* the bus has no GetConnectionStats for us: pings alone */
+        bool no_stats;            /* the bus tells nothing of what it holds for a peer: pings alone */
+        bool stats_all;           /* dbus-broker: GetStats (every peer at once) for GetConnectionStats */
+        bool stats_all_tried;
+        bool stats_next;          /* peers wait for the GetStats after the one in flight */
+        sd_bus_slot *stats_query; /* owned: GetStats in flight */
+        uint64_t stats_gen;       /* the number of the last GetStats sent */
 };
 
 static uint64_t peer_unread(const Peer *p) {
@@ -326,6 +333,101 @@ static int on_pong(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         return 0;
 }
 
+/* Calls held for this answer (bus_peers_awaiting_receipt()) may be looked at again. */
+static void peer_stats_answered(BusPeers *ps, Peer *p) {
+        for (unsigned i = 0; i < ps->n_listeners; i++)
+                if (ps->listeners[i].hooks->receipt)
+                        ps->listeners[i].hooks->receipt(ps->listeners[i].userdata, p->name);
+}
+
+static int ask_stats_all(BusPeers *ps, Peer *p);
+
+/* Settles the peers that GetStats number gen answered for (or would have). */
+static void settle_stats_gen(BusPeers *ps, uint64_t gen) {
+        unsigned state = 0;
+        void *v;
+
+        /* The hook only arms an event source: it removes no peer while we iterate. */
+        while (hashmap_next(&ps->peers, &state, NULL, &v)) {
+                Peer *p = v;
+
+                if (p->stats_gen == gen) {
+                        p->stats_gen = 0;
+                        peer_stats_answered(ps, p);
+                }
+        }
+}
+
+typedef struct StatsAnswer {
+        BusPeers *ps;
+        uint64_t gen;
+} StatsAnswer;
+
+static void on_peer_accounting(void *userdata, const char *name, uint32_t outgoing) {
+        StatsAnswer *a = userdata;
+        Peer *p = hashmap_get(&a->ps->peers, name);
+
+        if (p && p->stats_gen == a->gen && p->stats_mark > outgoing)
+                peer_confirm_upto(a->ps, p, p->stats_mark - outgoing);
+}
+
+static int send_stats_all(BusPeers *ps);
+
+/*
+ * dbus-broker's figures of every peer (bus-peer-accounting.h): each peer that asked before it
+ * was sent gets its receipt; those that asked meanwhile get the next GetStats.
+ */
+static int on_stats_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeers *ps = userdata;
+        StatsAnswer a = { .ps = ps, .gen = ps->stats_gen };
+        int r = -EIO;
+
+        ps->stats_query = sd_bus_slot_unref(ps->stats_query);
+        if (!sd_bus_message_is_method_error(m, NULL))
+                r = bus_peer_accounting_parse(m, on_peer_accounting, &a);
+        if (r < 0 && !sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.NoReply") &&
+            !sd_bus_message_is_method_error(m, "org.freedesktop.DBus.Error.Timeout")) {
+                log_debug("bus-peers: no peer accounting from the bus's GetStats (%s), pings only",
+                          sd_bus_message_is_method_error(m, NULL) ? sd_bus_message_get_error(m)->name :
+                                                                    strerror(-r));
+                ps->stats_all = false;
+                ps->no_stats = true;
+        }
+        settle_stats_gen(ps, a.gen);
+        if (ps->stats_next) {
+                ps->stats_next = false;
+                if (ps->no_stats || send_stats_all(ps) < 0)
+                        settle_stats_gen(ps, a.gen + 1);
+        }
+        return 0;
+}
+
+static int send_stats_all(BusPeers *ps) {
+        int r = sd_bus_call_method_async(ps->bus, &ps->stats_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus.Debug.Stats", "GetStats", on_stats_all, ps, "");
+
+        if (r >= 0)
+                ps->stats_gen++;
+        return r;
+}
+
+/* p's receipt from the next GetStats: one in flight at a time, for every peer that waits. */
+static int ask_stats_all(BusPeers *ps, Peer *p) {
+        int r;
+
+        p->stats_mark = p->charged; /* the mark before the question: at worst it confirms less */
+        if (ps->stats_query) {
+                p->stats_gen = ps->stats_gen + 1;
+                ps->stats_next = true;
+                return 0;
+        }
+        r = send_stats_all(ps);
+        if (r < 0)
+                return r;
+        p->stats_gen = ps->stats_gen;
+        return 0;
+}
+
 /*
  * The bus's own figure (dbus-daemon's Debug.Stats): OutgoingBytes is what it holds for the
  * peer, from every sender. What we had sent by the query and is not among them has been read.
@@ -342,11 +444,29 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         if (sd_bus_message_is_method_error(m, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(m);
 
-                /* Not this bus's (dbus-broker), or its policy says no: read receipts by ping only. */
-                if (!sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
+                /*
+                 * Not this bus's (dbus-broker 33 answers Failed, "Unimplemented functionality": GetStats
+                 * then), or its policy says no. A peer gone or a busy bus (no answer in time) says
+                 * nothing of the bus: asked again next time.
+                 */
+                if (sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.Failed",
+                                           "org.freedesktop.DBus.Error.NotSupported",
+                                           "org.freedesktop.DBus.Error.UnknownMethod",
+                                           "org.freedesktop.DBus.Error.UnknownInterface") &&
+                    !ps->stats_all_tried) {
+                        log_debug("bus-peers: no GetConnectionStats from the bus (%s), trying GetStats", e->name);
+                        ps->stats_all = ps->stats_all_tried = true;
+                }
+                if (ps->stats_all && ask_stats_all(ps, p) >= 0)
+                        return 0;
+                if (!sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.NameHasNoOwner",
+                                            "org.freedesktop.DBus.Error.NoReply",
+                                            "org.freedesktop.DBus.Error.Timeout") &&
+                    !ps->stats_all) {
                         log_debug("bus-peers: no GetConnectionStats from the bus (%s), pings only", e->name);
                         ps->no_stats = true;
                 }
+                peer_stats_answered(ps, p);
                 return 0;
         }
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -361,18 +481,21 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                 if (r >= 0)
                         r = 1;
         }
-        if (r < 0 || outgoing == UINT32_MAX)
-                return 0;
-        if (mark > outgoing)
+        if (r >= 0 && outgoing != UINT32_MAX && mark > outgoing)
                 peer_confirm_upto(ps, p, mark - outgoing);
+        peer_stats_answered(ps, p);
         return 0;
 }
 
 static void ask_stats(BusPeers *ps, Peer *p) {
         int r;
 
-        if (ps->no_stats || p->stats)
+        if (ps->no_stats || p->stats || p->stats_gen)
                 return;
+        if (ps->stats_all) {
+                (void) ask_stats_all(ps, p);
+                return;
+        }
         r = sd_bus_call_method_async(ps->bus, &p->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                      "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats, p, "s",
                                      p->name);
@@ -427,6 +550,7 @@ BusPeers *bus_peers_free(BusPeers *ps) {
         if (!ps)
                 return NULL;
         sd_bus_slot_unref(ps->match);
+        sd_bus_slot_unref(ps->stats_query);
         sd_event_source_disable_unref(ps->retry);
         sd_event_source_disable_unref(ps->trim);
         hashmap_done(&ps->peers);
@@ -507,26 +631,38 @@ void bus_peers_confirm(BusPeers *ps, const char *name) {
                 peer_confirm_upto(ps, p, p->charged);
 }
 
+/* Which budget p is over (bus_peers_check_send()), without asking anything. */
+static int peer_over(const BusPeers *ps, const Peer *p) {
+        uint64_t unread = peer_unread(p);
+
+        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
+                return -ENOBUFS;
+        if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
+                         (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
+                return -EDQUOT;
+        if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
+                return -EBUSY;
+        return 0;
+}
+
 int bus_peers_check_send(BusPeers *ps, const char *name) {
         Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
-        uint64_t unread;
-        int r = 0;
+        int r;
 
         if (!p)
                 return 0;
-        unread = peer_unread(p);
-        if (unread >= BUS_PEER_MAX_UNREAD || (!p->proven && unread >= BUS_PEER_MAX_UNPROVEN))
-                r = -ENOBUFS;
-        else if (p->usage && (p->usage->unread >= BUS_UID_MAX_UNREAD ||
-                              (!p->proven && unread > 0 && p->usage->unproven >= BUS_UID_MAX_UNPROVEN)))
-                r = -EDQUOT;
-        else if (unread > 0 && ps->unread >= BUS_ALL_MAX_UNREAD)
-                r = -EBUSY;
+        r = peer_over(ps, p);
         if (r < 0) {
                 ps->stats.n_refused++;
                 maybe_ping(ps, p, r != -ENOBUFS);
         }
         return r;
+}
+
+bool bus_peers_awaiting_receipt(BusPeers *ps, const char *name) {
+        Peer *p = name ? hashmap_get(&ps->peers, name) : NULL;
+
+        return p && (p->stats || p->stats_gen) && peer_over(ps, p) < 0;
 }
 
 unsigned bus_peers_note_call(BusPeers *ps, const char *name, uint64_t now_usec) {

@@ -26,8 +26,11 @@
  * GetConnectionStats (Debug.Stats) tells how many bytes it holds for the
  * peer, so what was sent before the question and is not held any more was
  * read; that covers clients that call synchronously and dispatch nothing
- * (sd_bus_call() reads the socket but does not answer the ping). A bus
- * without it (dbus-broker) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
+ * (sd_bus_call() reads the socket but does not answer the ping).
+ * dbus-broker has no GetConnectionStats (Failed); its GetStats has
+ * the same figure for every peer at once (bus-peer-accounting.h), asked
+ * instead, one in flight for all the peers that wait. A bus with neither
+ * (or a policy that denies them) leaves the pings. A peer over BUS_PEER_MAX_UNREAD, one
  * whose UID is over BUS_UID_MAX_UNREAD, and any peer with unread bytes
  * while all together are over BUS_ALL_MAX_UNREAD, is sent nothing more
  * until it reads: its calls are answered LimitsExceeded (bus-flow.c), its
@@ -38,8 +41,9 @@
  * and such peers of one UID together BUS_UID_MAX_UNPROVEN; its first receipt
  * lifts it to the budgets above. Clients that never read cost the daemon
  * and the bus 1 MiB each, 4 MiB per user, instead of 16 and 32. A client that calls
- * synchronously and never runs its dispatch loop meets that after
- * BUS_PEER_MAX_UNREAD bytes on one connection (libioreg dispatches).
+ * synchronously and never runs its dispatch loop, on a bus that tells
+ * nothing, meets BUS_PEER_MAX_UNPROVEN on one connection
+ * (libioreg dispatches).
  *
  * Platform identity (issue 23, M): for a peer whose UID is not 0, polkit is
  * asked (CheckAuthorization, its bus name the subject, no interaction, at
@@ -85,6 +89,7 @@ typedef struct BusPeersHooks {
         void (*gone)(void *userdata, const char *name);     /* left the bus: forget what it held */
         void (*readable)(void *userdata, const char *name); /* read what it had: may be sent more */
         void (*identified)(void *userdata, const char *name); /* the bus told its UID (or could not) */
+        void (*receipt)(void *userdata, const char *name);  /* the bus answered what it read (either way) */
 } BusPeersHooks;
 
 /* bus and event are borrowed and must outlive it. Installs the match (asynchronously). */
@@ -102,6 +107,12 @@ void bus_peers_charge(BusPeers *p, const char *name, uint64_t bytes);
 void bus_peers_confirm(BusPeers *p, const char *name);
 /* 0 when name may be sent more; -ENOBUFS over its own budget, -EDQUOT over its UID's, -EBUSY over all. */
 int bus_peers_check_send(BusPeers *p, const char *name);
+/*
+ * A call of name's would be refused now, but the bus's answer on what it read is on its way
+ * (GetConnectionStats or dbus-broker's GetStats, one round trip to the bus): hold the call
+ * until the receipt hook, then check again (bus-flow.h). False when nothing is asked.
+ */
+bool bus_peers_awaiting_receipt(BusPeers *p, const char *name);
 /* Counts a call of name's: how many it made in the current window of BUS_PEER_CALL_WINDOW_USEC. */
 #define BUS_PEER_CALL_WINDOW_USEC (20ULL * 1000)
 unsigned bus_peers_note_call(BusPeers *p, const char *name, uint64_t now_usec);

@@ -56,9 +56,10 @@ int adv_bus_start(TestBus *b, const char *dir, const char *limits) {
         r = write_config(dir, limits, &config);
         if (r < 0)
                 return r;
-        r = test_bus_spawn_daemon(b, config);
+        /* IOREG_TEST_BUS=dbus-broker: the same config on dbus-broker, its socket in the workdir. */
+        r = test_bus_want_broker() ? test_bus_spawn_broker(b, config, dir) : test_bus_spawn_daemon(b, config);
         if (r < 0) {
-                fprintf(stderr, "cannot start dbus-daemon: %s\n", strerror(-r));
+                fprintf(stderr, "cannot start the bus: %s\n", strerror(-r));
                 (void) process_stop(&b->pid, "dbus-daemon");
         }
         /* b->dir stays NULL: the case's workdir holds the socket and is removed with it. */

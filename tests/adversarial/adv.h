@@ -5,7 +5,8 @@
  *
  *  1. starts (with the unit's GLIBC_TUNABLES) a system-like private dbus-daemon (tests/system/system-bus.conf.in:
  *     the shipped policy, dbus-daemon's system limits, plus the case's
- *     bus_limits XML) and the real ioregd on it (the case's daemon_args; by
+ *     bus_limits XML; dbus-broker on the same config with
+ *     IOREG_TEST_BUS=dbus-broker) and the real ioregd on it (the case's daemon_args; by
  *     default a saved Mac registry of 813 entries);
  *  2. warms the daemon up (what its usual clients ask: a few GetPlane calls,
  *     a subscriber that reads its replay) and takes the baselines:
