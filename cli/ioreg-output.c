@@ -92,6 +92,45 @@ void out_endl(Printer *p) {
 
 /* --- values (IOKitTools' cf*show) --- */
 
+static const char hex_digits[] = "0123456789abcdef";
+
+/*
+ * A number as "%llu" or "0x%llx" writes it, without vsnprintf: ioreg -l prints tens of
+ * thousands. Pieces may be cut anywhere: out_putn() clips the sum of them as one.
+ */
+static void out_u64(Printer *p, uint64_t v, bool hex) {
+        char buf[24], *end = buf + sizeof(buf), *s = end;
+
+        if (hex) {
+                do
+                        *--s = hex_digits[v & 0xf];
+                while (v >>= 4);
+                *--s = 'x';
+                *--s = '0';
+        } else
+                do
+                        *--s = (char) ('0' + v % 10);
+                while (v /= 10);
+        out_putn(p, s, (size_t) (end - s));
+}
+
+/* Bytes as "%02x" each, a buffer at a time. */
+static void out_hex(Printer *p, const uint8_t *b, size_t len) {
+        char buf[256];
+        size_t n = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                buf[n++] = hex_digits[b[i] >> 4];
+                buf[n++] = hex_digits[b[i] & 0xf];
+                if (n == sizeof(buf)) {
+                        out_putn(p, buf, n);
+                        n = 0;
+                }
+        }
+        if (n > 0)
+                out_putn(p, buf, n);
+}
+
 /* A string as ioreg prints it: quoted in Mac OS Roman, or nothing at all when it cannot be. */
 void out_string(Printer *p, const char *s) {
         _cleanup_free_ char *roman = NULL;
@@ -144,11 +183,16 @@ void out_data(Printer *p, const uint8_t *b, size_t len, bool padding) {
 
                 for (size_t i = 0; i < len; i++) {
                         if (b[i]) {
+                                size_t run = 1;
+
                                 if (!quoted) {
                                         quoted = true;
                                         out_puts(p, i ? ",\"" : "\"");
                                 }
-                                out_putn(p, (const char *) &b[i], 1);
+                                while (i + run < len && b[i + run])
+                                        run++;
+                                out_putn(p, (const char *) &b[i], run);
+                                i += run - 1;
                         } else if (quoted) {
                                 quoted = false;
                                 out_puts(p, "\"");
@@ -158,8 +202,7 @@ void out_data(Printer *p, const uint8_t *b, size_t len, bool padding) {
                 if (quoted)
                         out_puts(p, "\"");
         } else
-                for (size_t i = 0; i < len; i++)
-                        out_printf(p, "%02x", b[i]);
+                out_hex(p, b, len);
         out_puts(p, ">");
 }
 
@@ -175,7 +218,7 @@ void out_value(Printer *p, json_t *v) {
                 break;
         case JSON_FORM_NUMBER:
                 /* Unsigned, as ioreg's %qu: a negative number shows as its two's complement. */
-                out_printf(p, p->o->hex ? "0x%llx" : "%llu", (unsigned long long) json_form_number(v));
+                out_u64(p, json_form_number(v), p->o->hex);
                 break;
         case JSON_FORM_BOOLEAN:
                 out_puts(p, json_is_true(v) ? "Yes" : "No");

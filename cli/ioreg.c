@@ -428,8 +428,14 @@ static int run_explain(void) {
         return ioreg_explain(stdout, &tree, &arg_print, ioreg_explain_from_daemon, NULL, arg_json);
 }
 
+/*
+ * The trees main() prints are left to exit(): freeing their JSON objects one by one took
+ * ioreg -l an eighth of its time (free() and malloc_consolidate() over every value). Held
+ * here, they stay reachable to the end, so leak checkers do not count them.
+ */
+static IoregTree tree, device_tree;
+
 int main(int argc, char *argv[]) {
-        IoregTree tree = {}, device_tree = {};
         int r;
 
         r = parse_argv(argc, argv);
@@ -462,7 +468,5 @@ int main(int argc, char *argv[]) {
                 r = ioreg_print_json(stdout, &tree, arg_plane, &arg_print);
         else
                 r = ioreg_print_tree(stdout, &tree, &arg_print);
-        ioreg_tree_done(&tree);
-        ioreg_tree_done(&device_tree);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

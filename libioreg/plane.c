@@ -8,6 +8,7 @@
 
 #include "lib-internal.h"
 #include "protocol.h"
+#include "wire-blob.h"
 #include "wire-json.h"
 
 /* A walk that the registry's changes keep restarting gives up after this many restarts. */
@@ -81,12 +82,24 @@ static int read_records(sd_bus_message *reply, json_t *a) {
         return r;
 }
 
+/* GetPlaneBlob's records (wire-blob.h): one byte array, read without sd-bus's per-value reader. */
+static int read_blob(sd_bus_message *reply, json_t *a) {
+        const void *p;
+        size_t n;
+        int r;
+
+        r = sd_bus_message_read_array(reply, 'y', &p, &n);
+        if (r < 0)
+                return r;
+        return wire_blob_read_records(p, n, a);
+}
+
 /*
- * The plane page by page (GetPlanePage, systemd/org.ioreg.Registry1.xml): no answer is larger
- * than the daemon's page, whatever the registry's size. *ret_unknown when the daemon has no
- * GetPlanePage (an older one).
+ * The plane page by page (GetPlaneBlob, else GetPlanePage: systemd/org.ioreg.Registry1.xml):
+ * no answer is larger than the daemon's page, whatever the registry's size. *ret_unknown
+ * when the daemon has no such method (an older one).
  */
-static ioreg_return_t read_pages(sd_bus *bus, const char *plane, json_t *a, bool *ret_unknown) {
+static ioreg_return_t read_pages(sd_bus *bus, const char *plane, bool blob, json_t *a, bool *ret_unknown) {
         unsigned restarts = 0;
         uint64_t cursor = 0;
 
@@ -98,7 +111,7 @@ static ioreg_return_t read_pages(sd_bus *bus, const char *plane, json_t *a, bool
                 int r;
 
                 r = sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE,
-                                                   "GetPlanePage");
+                                                   blob ? "GetPlaneBlob" : "GetPlanePage");
                 if (r >= 0)
                         r = sd_bus_message_append(m, "stu", plane, cursor, (uint32_t) 0);
                 if (r < 0)
@@ -118,7 +131,7 @@ static ioreg_return_t read_pages(sd_bus *bus, const char *plane, json_t *a, bool
                         return lib_return_from_bus_error(&error, r);
                 r = sd_bus_message_read(reply, "t", &generation);
                 if (r >= 0)
-                        r = read_records(reply, a);
+                        r = blob ? read_blob(reply, a) : read_records(reply, a);
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "t", &cursor);
                 if (r < 0)
@@ -143,7 +156,10 @@ ioreg_return_t ioreg_registry_create_plane(const char *plane, json_t **entries) 
         rr = lib_bus_lock(&bus);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        rr = read_pages(bus, plane, a, &unknown);
+        /* The byte form first; a daemon from before it, then one from before pages, are still read. */
+        rr = read_pages(bus, plane, true, a, &unknown);
+        if (rr != IOREG_RETURN_SUCCESS && unknown)
+                rr = read_pages(bus, plane, false, a, &unknown);
         if (rr == IOREG_RETURN_SUCCESS || !unknown) {
                 if (rr == IOREG_RETURN_SUCCESS)
                         *entries = TAKE_PTR(a);

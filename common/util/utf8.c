@@ -38,11 +38,26 @@ static size_t valid_sequence(const unsigned char *p, const unsigned char *end) {
         return n + 1;
 }
 
+/* Eight bytes of ASCII without NUL at p (the common case, taken a word at a time). */
+static bool ascii_word(const unsigned char *p) {
+        const uint64_t high = UINT64_C(0x8080808080808080), ones = UINT64_C(0x0101010101010101);
+        uint64_t w;
+
+        memcpy(&w, p, sizeof(w));
+        return !(w & high) && !((w - ones) & ~w & high); /* no byte ≥ 0x80, no byte 0 */
+}
+
 bool utf8_is_valid(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *) s, *end = p + len;
 
         while (p < end) {
-                size_t n = valid_sequence(p, end);
+                size_t n;
+
+                if (end - p >= 8 && ascii_word(p)) {
+                        p += 8;
+                        continue;
+                }
+                n = valid_sequence(p, end);
 
                 if (n == 0)
                         return false;

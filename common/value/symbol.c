@@ -7,6 +7,7 @@
 
 #include "hashmap.h"
 #include "symbol.h"
+#include "utf8.h"
 
 static Hashmap symbols = { .ops = &string_hash_ops };
 
@@ -40,6 +41,7 @@ Symbol *symbol_intern_len(const char *s, size_t len) {
         sym->len = len;
         memcpy(sym->str, s, len);
         sym->str[len] = '\0';
+        sym->utf8 = !memchr(s, 0, len) && utf8_is_valid(s, len);
         if (hashmap_put(&symbols, sym->str, sym) < 0) {
                 free(sym);
                 sym = NULL;

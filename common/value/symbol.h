@@ -8,11 +8,13 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct Symbol {
         unsigned n_ref;
         unsigned len;
+        bool utf8; /* str is UTF-8 without NUL: the D-Bus edges may send it without checking again */
         char str[];
 } Symbol;
 

@@ -7,21 +7,22 @@
 
 #include "hashmap.h"
 #include "symbol.h"
+#include "utf8.h"
 #include "value.h"
 
-/* Dictionaries up to this size are scanned; bigger ones get a hash index. */
-#define DICT_SCAN_MAX 8
-
-typedef struct DictItem {
-        Symbol *key;  /* owned reference */
-        Value *value; /* owned reference */
-} DictItem;
+/*
+ * Dictionaries up to this size are scanned; bigger ones get a hash index.
+ * Keys are interned, so a scan compares pointers, and the keys lie apart
+ * from the values (see dict_values()): 32 keys are four cache lines.
+ * Property tables hold 10 to 40 keys; an index for 20 costs 80 bytes.
+ */
+#define DICT_SCAN_MAX 32
 
 /*
  * Slots hold item index + 1 (0 = empty): one byte each while n_slots is at
  * most DICT_INDEX_SMALL (the index is at most half full, so item + 1 <= 128
- * fits), four bytes beyond. A 20-key property table then needs 64 bytes of
- * index, not 256.
+ * fits), four bytes beyond. A 40-key table then needs 128 bytes of index,
+ * not 512.
  */
 #define DICT_INDEX_SMALL 256u
 
@@ -35,9 +36,9 @@ struct Value {
         uint8_t type;
         uint8_t bits;      /* numbers: 8, 16, 32, 64 */
         uint8_t is_signed; /* numbers */
+        uint8_t utf8;      /* strings: UTF-8 without an inner NUL (value_string_is_utf8()) */
         union {
-                uint64_t u; /* numbers: the value, sign-extended when signed */
-                bool b;
+                uint64_t u; /* numbers too wide to be immediate: the value, sign-extended when signed */
                 struct {
                         uint32_t len;
                         char bytes[]; /* strings (NUL-terminated) and data */
@@ -47,7 +48,7 @@ struct Value {
                         uint32_t n, cap;
                 } array;
                 struct {
-                        DictItem *items; /* owned */
+                        Symbol **keys; /* owned block: cap keys (owned references), then cap values */
                         uint32_t n, cap;
                 } dict; /* the index follows the Value: see DictValue */
         };
@@ -63,12 +64,75 @@ typedef struct DictValue {
         DictIndex *index; /* owned, NULL while small */
 } DictValue;
 
+/* The values (owned references), in the keys' block after its cap keys. */
+static Value **dict_values(const Value *d) {
+        return (Value **) (d->dict.keys + d->dict.cap);
+}
+
 static DictIndex *dict_index(const Value *d) {
         return ((const DictValue *) d)->index;
 }
 
 static void dict_set_index(Value *d, DictIndex *ix) {
         ((DictValue *) d)->index = ix;
+}
+
+/*
+ * Immediate scalars: every boolean, and every number whose value fits in the
+ * pointer's upper bits, lives in the Value pointer itself, as CoreFoundation
+ * keeps small NSNumbers in tagged pointers. Bit 0 is set (malloc's pointers
+ * are aligned, so no object has it); bit 1: boolean, else number; bits 2-3:
+ * the width (8 << n bits); bit 4: signed; bits 5 up: the value, sign-extended
+ * when signed (a boolean's in bit 5). Nothing is allocated and nothing is
+ * counted: value_ref() and value_unref() leave them alone, and only this file
+ * ever looks inside a Value. Most of an entry's properties are numbers and
+ * booleans: a 32-byte malloc chunk each otherwise.
+ */
+#define IMM_TAG ((uintptr_t) 0x1)
+#define IMM_BOOLEAN ((uintptr_t) 0x2)
+#define IMM_WIDTH_SHIFT 2
+#define IMM_SIGNED ((uintptr_t) 0x10)
+#define IMM_SHIFT 5
+#define IMM_PAYLOAD_BITS (sizeof(uintptr_t) * 8 - IMM_SHIFT)
+
+static bool is_imm(const Value *v) {
+        return ((uintptr_t) v & IMM_TAG) != 0;
+}
+
+static uintptr_t imm_word(const Value *v) {
+        return (uintptr_t) v;
+}
+
+static Value *imm_value(uintptr_t w) {
+        return (Value *) w;
+}
+
+static unsigned width_code(unsigned bits) {
+        return bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : 3;
+}
+
+/* The immediate for a number of these (normalized) bits, or NULL when it does not fit. */
+static Value *imm_number(uint64_t u, unsigned bits, bool is_signed) {
+        uintptr_t w = IMM_TAG | (uintptr_t) width_code(bits) << IMM_WIDTH_SHIFT | (is_signed ? IMM_SIGNED : 0);
+
+        if (is_signed) {
+                int64_t i = (int64_t) u, lo = -(INT64_C(1) << (IMM_PAYLOAD_BITS - 1));
+
+                if (i < lo || i > -(lo + 1))
+                        return NULL;
+        } else if (u >> IMM_PAYLOAD_BITS != 0)
+                return NULL;
+        return imm_value(w | (uintptr_t) u << IMM_SHIFT);
+}
+
+static uint64_t imm_number_value(const Value *v) {
+        if (imm_word(v) & IMM_SIGNED)
+                return (uint64_t) (int64_t) ((intptr_t) imm_word(v) >> IMM_SHIFT); /* arithmetic: sign-extends */
+        return imm_word(v) >> IMM_SHIFT;
+}
+
+static unsigned imm_bits(const Value *v) {
+        return 8u << ((imm_word(v) >> IMM_WIDTH_SHIFT) & 0x3);
 }
 
 /*
@@ -103,6 +167,7 @@ Value *value_new_string_len(const char *s, size_t len) {
         v->buf.len = len;
         memcpy(v->buf.bytes, s, len);
         v->buf.bytes[len] = '\0';
+        v->utf8 = !memchr(s, 0, len) && utf8_is_valid(s, len);
         return v;
 }
 
@@ -115,39 +180,45 @@ static unsigned normalize_bits(unsigned bits) {
 }
 
 Value *value_new_unsigned(uint64_t u, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        Value *v;
 
+        bits = normalize_bits(bits);
+        if (bits < 64)
+                u &= (UINT64_C(1) << bits) - 1;
+        v = imm_number(u, bits, false);
+        if (v)
+                return v;
+        v = value_alloc(VALUE_NUMBER, sizeof(Value));
         if (!v)
                 return NULL;
-        v->bits = normalize_bits(bits);
-        if (v->bits < 64)
-                u &= (UINT64_C(1) << v->bits) - 1;
+        v->bits = bits;
         v->u = u;
         return v;
 }
 
 Value *value_new_signed(int64_t i, unsigned bits) {
-        Value *v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        Value *v;
 
-        if (!v)
-                return NULL;
-        v->bits = normalize_bits(bits);
-        v->is_signed = true;
-        if (v->bits < 64) {
+        bits = normalize_bits(bits);
+        if (bits < 64) {
                 /* Keep the value in range for its width, sign-extended. */
-                unsigned shift = 64 - v->bits;
+                unsigned shift = 64 - bits;
                 i = (int64_t) ((uint64_t) i << shift) >> shift;
         }
+        v = imm_number((uint64_t) i, bits, true);
+        if (v)
+                return v;
+        v = value_alloc(VALUE_NUMBER, sizeof(Value));
+        if (!v)
+                return NULL;
+        v->bits = bits;
+        v->is_signed = true;
         v->u = (uint64_t) i;
         return v;
 }
 
 Value *value_new_boolean(bool b) {
-        Value *v = value_alloc(VALUE_BOOLEAN, sizeof(Value));
-
-        if (v)
-                v->b = b;
-        return v;
+        return imm_value(IMM_TAG | IMM_BOOLEAN | (b ? (uintptr_t) 1 << IMM_SHIFT : 0));
 }
 
 Value *value_new_data(const void *p, size_t len) {
@@ -173,7 +244,7 @@ Value *value_new_dictionary(void) {
 }
 
 Value *value_ref(Value *v) {
-        if (v) {
+        if (v && !is_imm(v)) {
                 assert(v->n_ref > 0);
                 v->n_ref++;
         }
@@ -181,7 +252,7 @@ Value *value_ref(Value *v) {
 }
 
 Value *value_unref(Value *v) {
-        if (!v)
+        if (!v || is_imm(v))
                 return NULL;
         assert(v->n_ref > 0);
         if (--v->n_ref > 0)
@@ -194,10 +265,10 @@ Value *value_unref(Value *v) {
                 break;
         case VALUE_DICTIONARY:
                 for (uint32_t i = 0; i < v->dict.n; i++) {
-                        symbol_unref(v->dict.items[i].key);
-                        value_unref(v->dict.items[i].value);
+                        symbol_unref(v->dict.keys[i]);
+                        value_unref(dict_values(v)[i]);
                 }
-                free(v->dict.items);
+                free(v->dict.keys);
                 free(dict_index(v));
                 break;
         default:
@@ -208,7 +279,11 @@ Value *value_unref(Value *v) {
 }
 
 ValueType value_type(const Value *v) {
-        return v ? (ValueType) v->type : _VALUE_TYPE_INVALID;
+        if (!v)
+                return _VALUE_TYPE_INVALID;
+        if (is_imm(v))
+                return imm_word(v) & IMM_BOOLEAN ? VALUE_BOOLEAN : VALUE_NUMBER;
+        return (ValueType) v->type;
 }
 
 const char *value_type_to_string(ValueType t) {
@@ -221,35 +296,45 @@ const char *value_type_to_string(ValueType t) {
 }
 
 const char *value_string(const Value *v, size_t *ret_len) {
-        if (!v || v->type != VALUE_STRING)
+        if (value_type(v) != VALUE_STRING)
                 return NULL;
         if (ret_len)
                 *ret_len = v->buf.len;
         return v->buf.bytes;
 }
 
+bool value_string_is_utf8(const Value *v) {
+        return value_type(v) == VALUE_STRING && v->utf8;
+}
+
 bool value_number_is_signed(const Value *v) {
-        return v && v->type == VALUE_NUMBER && v->is_signed;
+        if (value_type(v) != VALUE_NUMBER)
+                return false;
+        return is_imm(v) ? (imm_word(v) & IMM_SIGNED) != 0 : v->is_signed;
 }
 
 unsigned value_number_bits(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? v->bits : 0;
+        if (value_type(v) != VALUE_NUMBER)
+                return 0;
+        return is_imm(v) ? imm_bits(v) : v->bits;
 }
 
 uint64_t value_unsigned(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? v->u : 0;
+        if (value_type(v) != VALUE_NUMBER)
+                return 0;
+        return is_imm(v) ? imm_number_value(v) : v->u;
 }
 
 int64_t value_signed(const Value *v) {
-        return v && v->type == VALUE_NUMBER ? (int64_t) v->u : 0;
+        return (int64_t) value_unsigned(v);
 }
 
 bool value_boolean(const Value *v) {
-        return v && v->type == VALUE_BOOLEAN && v->b;
+        return value_type(v) == VALUE_BOOLEAN && (imm_word(v) >> IMM_SHIFT) != 0;
 }
 
 const uint8_t *value_data(const Value *v, size_t *ret_len) {
-        if (!v || v->type != VALUE_DATA)
+        if (value_type(v) != VALUE_DATA)
                 return NULL;
         if (ret_len)
                 *ret_len = v->buf.len;
@@ -257,11 +342,11 @@ const uint8_t *value_data(const Value *v, size_t *ret_len) {
 }
 
 size_t value_array_size(const Value *a) {
-        return a && a->type == VALUE_ARRAY ? a->array.n : 0;
+        return value_type(a) == VALUE_ARRAY ? a->array.n : 0;
 }
 
 Value *value_array_get(const Value *a, size_t i) {
-        if (!a || a->type != VALUE_ARRAY || i >= a->array.n)
+        if (value_type(a) != VALUE_ARRAY || i >= a->array.n)
                 return NULL;
         return a->array.items[i];
 }
@@ -271,7 +356,7 @@ int value_array_append_take(Value *a, Value *item) {
 
         if (!item)
                 return -ENOMEM;
-        if (!a || a->type != VALUE_ARRAY || a == item) {
+        if (value_type(a) != VALUE_ARRAY || a == item) {
                 value_unref(item);
                 return -EINVAL;
         }
@@ -313,10 +398,10 @@ static void index_set(DictIndex *ix, uint32_t i, uint32_t item_plus_one) {
                 ix->slots[i] = item_plus_one;
 }
 
-static void dict_index_insert(DictIndex *ix, const DictItem *items, uint32_t item) {
+static void dict_index_insert(DictIndex *ix, Symbol *const *keys, uint32_t item) {
         uint32_t mask = ix->n_slots - 1;
 
-        for (uint32_t i = symbol_slot(items[item].key, mask);; i = (i + 1) & mask)
+        for (uint32_t i = symbol_slot(keys[item], mask);; i = (i + 1) & mask)
                 if (index_get(ix, i) == 0) {
                         index_set(ix, i, item + 1);
                         return;
@@ -339,7 +424,7 @@ static int dict_reindex(Value *d) {
                 return -ENOMEM;
         ix->n_slots = n_slots;
         for (uint32_t i = 0; i < d->dict.n; i++)
-                dict_index_insert(ix, d->dict.items, i);
+                dict_index_insert(ix, d->dict.keys, i);
         dict_set_index(d, ix);
         return 0;
 }
@@ -352,59 +437,73 @@ static int64_t dict_find(const Value *d, const Symbol *key) {
                 uint32_t mask = ix->n_slots - 1;
 
                 for (uint32_t i = symbol_slot(key, mask), s; (s = index_get(ix, i)); i = (i + 1) & mask)
-                        if (d->dict.items[s - 1].key == key)
+                        if (d->dict.keys[s - 1] == key)
                                 return s - 1;
                 return -1;
         }
         for (uint32_t i = 0; i < d->dict.n; i++)
-                if (d->dict.items[i].key == key)
+                if (d->dict.keys[i] == key)
                         return i;
         return -1;
 }
 
 /*
- * Room for one more item: doubling up to 16, then by half. Property tables
- * hold 10 to 40 keys; doubling past 16 would leave a quarter unused on
- * average (a 20-key table in 32 slots).
+ * Room for one more item: 4, 8, then four more at a time up to 32, then by
+ * half. Property tables hold 10 to 40 keys and are built one key at a time:
+ * this leaves at most three slots (48 bytes) unused below 32 keys, where
+ * growing by half would leave a fifth (a 20-key table in 24 slots).
  */
 static int dict_grow(Value *d) {
-        uint32_t cap = d->dict.cap;
-        DictItem *t;
+        uint32_t cap = d->dict.cap, old_cap = cap;
+        Symbol **t;
 
         if (d->dict.n < cap)
                 return 0;
-        cap = cap < 4 ? 4 : cap < 16 ? cap * 2 : cap + cap / 2;
-        t = realloc(d->dict.items, (size_t) cap * sizeof(DictItem));
+        cap = cap < 4 ? 4 : cap < 8 ? 8 : cap < 32 ? cap + 4 : cap + cap / 2;
+        t = realloc(d->dict.keys, (size_t) cap * (sizeof(Symbol *) + sizeof(Value *)));
         if (!t)
                 return -ENOMEM;
-        d->dict.items = t;
+        /* The values move up to their new place after cap keys. */
+        memmove(t + cap, t + old_cap, d->dict.n * sizeof(Value *));
+        d->dict.keys = t;
         d->dict.cap = cap;
         return 0;
 }
 
 size_t value_dict_size(const Value *d) {
-        return d && d->type == VALUE_DICTIONARY ? d->dict.n : 0;
+        return value_type(d) == VALUE_DICTIONARY ? d->dict.n : 0;
 }
 
 Value *value_dict_get(const Value *d, const char *key) {
         int64_t i;
 
-        if (!d || d->type != VALUE_DICTIONARY || !key)
+        if (value_type(d) != VALUE_DICTIONARY || !key)
                 return NULL;
         i = dict_find(d, symbol_lookup(key));
-        return i < 0 ? NULL : d->dict.items[i].value;
+        return i < 0 ? NULL : dict_values(d)[i];
 }
 
 const char *value_dict_key_at(const Value *d, size_t i) {
-        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
-        return d->dict.items[i].key->str;
+        return d->dict.keys[i]->str;
+}
+
+const char *value_dict_key_at_len(const Value *d, size_t i, size_t *ret_len, bool *ret_utf8) {
+        const Symbol *k;
+
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
+                return NULL;
+        k = d->dict.keys[i];
+        *ret_len = k->len;
+        *ret_utf8 = k->utf8;
+        return k->str;
 }
 
 Value *value_dict_value_at(const Value *d, size_t i) {
-        if (!d || d->type != VALUE_DICTIONARY || i >= d->dict.n)
+        if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
-        return d->dict.items[i].value;
+        return dict_values(d)[i];
 }
 
 int value_dict_set_take(Value *d, const char *key, Value *v) {
@@ -414,14 +513,14 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
 
         if (!v)
                 return -ENOMEM;
-        if (!d || d->type != VALUE_DICTIONARY || !key || d == v) {
+        if (value_type(d) != VALUE_DICTIONARY || !key || d == v) {
                 value_unref(v);
                 return -EINVAL;
         }
         i = dict_find(d, symbol_lookup(key));
         if (i >= 0) {
-                value_unref(d->dict.items[i].value);
-                d->dict.items[i].value = v;
+                value_unref(dict_values(d)[i]);
+                dict_values(d)[i] = v;
                 return 0;
         }
         r = dict_grow(d);
@@ -432,7 +531,8 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
                 r = -ENOMEM;
                 goto fail;
         }
-        d->dict.items[d->dict.n++] = (DictItem) { .key = sym, .value = v };
+        d->dict.keys[d->dict.n] = sym;
+        dict_values(d)[d->dict.n++] = v;
         if (d->dict.n > DICT_SCAN_MAX) {
                 if (!dict_index(d) || dict_index(d)->n_slots < d->dict.n * 2) {
                         r = dict_reindex(d);
@@ -444,7 +544,7 @@ int value_dict_set_take(Value *d, const char *key, Value *v) {
                                 goto fail;
                         }
                 } else
-                        dict_index_insert(dict_index(d), d->dict.items, d->dict.n - 1);
+                        dict_index_insert(dict_index(d), d->dict.keys, d->dict.n - 1);
         }
         return 0;
 fail:
@@ -459,14 +559,15 @@ int value_dict_set(Value *d, const char *key, Value *v) {
 int value_dict_remove(Value *d, const char *key) {
         int64_t i;
 
-        if (!d || d->type != VALUE_DICTIONARY || !key)
+        if (value_type(d) != VALUE_DICTIONARY || !key)
                 return -EINVAL;
         i = dict_find(d, symbol_lookup(key));
         if (i < 0)
                 return 0;
-        symbol_unref(d->dict.items[i].key);
-        value_unref(d->dict.items[i].value);
-        memmove(&d->dict.items[i], &d->dict.items[i + 1], (d->dict.n - i - 1) * sizeof(DictItem));
+        symbol_unref(d->dict.keys[i]);
+        value_unref(dict_values(d)[i]);
+        memmove(&d->dict.keys[i], &d->dict.keys[i + 1], (d->dict.n - i - 1) * sizeof(Symbol *));
+        memmove(&dict_values(d)[i], &dict_values(d)[i + 1], (d->dict.n - i - 1) * sizeof(Value *));
         d->dict.n--;
         /* Indices shifted: rebuild. If that fails the scan path still works. */
         if (dict_reindex(d) < 0)
@@ -496,9 +597,7 @@ unsigned value_nesting(const Value *v, unsigned limit) {
 Value *value_copy(Value *v) {
         _cleanup_value_ Value *c = NULL;
 
-        if (!v)
-                return NULL;
-        switch (v->type) {
+        switch (value_type(v)) {
         case VALUE_ARRAY:
                 c = value_new_array();
                 if (!c)
@@ -512,9 +611,11 @@ Value *value_copy(Value *v) {
                 if (!c)
                         return NULL;
                 for (uint32_t i = 0; i < v->dict.n; i++)
-                        if (value_dict_set_take(c, v->dict.items[i].key->str, value_copy(v->dict.items[i].value)) < 0)
+                        if (value_dict_set_take(c, v->dict.keys[i]->str, value_copy(dict_values(v)[i])) < 0)
                                 return NULL;
                 return TAKE_PTR(c);
+        case _VALUE_TYPE_INVALID:
+                return NULL;
         default:
                 return value_ref(v);
         }
@@ -523,11 +624,11 @@ Value *value_copy(Value *v) {
 /* --- equality --- */
 
 static bool number_equal(const Value *a, const Value *b) {
-        bool a_neg = a->is_signed && (int64_t) a->u < 0;
-        bool b_neg = b->is_signed && (int64_t) b->u < 0;
+        bool a_neg = value_number_is_signed(a) && value_signed(a) < 0;
+        bool b_neg = value_number_is_signed(b) && value_signed(b) < 0;
 
         /* By value: -1 (signed) is not 0xffffffffffffffff (unsigned). */
-        return a_neg == b_neg && a->u == b->u;
+        return a_neg == b_neg && value_unsigned(a) == value_unsigned(b);
 }
 
 static bool bytes_equal(const Value *a, const Value *b) {
@@ -535,12 +636,12 @@ static bool bytes_equal(const Value *a, const Value *b) {
 }
 
 bool value_dict_is_subset(const Value *sub, const Value *super) {
-        if (!sub || !super || sub->type != VALUE_DICTIONARY || super->type != VALUE_DICTIONARY)
+        if (value_type(sub) != VALUE_DICTIONARY || value_type(super) != VALUE_DICTIONARY)
                 return false;
         for (uint32_t i = 0; i < sub->dict.n; i++) {
-                int64_t j = dict_find(super, sub->dict.items[i].key);
+                int64_t j = dict_find(super, sub->dict.keys[i]);
 
-                if (j < 0 || !value_equal(sub->dict.items[i].value, super->dict.items[j].value))
+                if (j < 0 || !value_equal(dict_values(sub)[i], dict_values(super)[j]))
                         return false;
         }
         return true;
@@ -551,21 +652,21 @@ bool value_equal(const Value *a, const Value *b) {
                 return true;
         if (!a || !b)
                 return false;
-        if (a->type != b->type) {
+        if (value_type(a) != value_type(b)) {
                 /* Apple: OSString::isEqualTo(OSData) compares the bytes. */
-                if ((a->type == VALUE_STRING && b->type == VALUE_DATA) ||
-                    (a->type == VALUE_DATA && b->type == VALUE_STRING))
+                if ((value_type(a) == VALUE_STRING && value_type(b) == VALUE_DATA) ||
+                    (value_type(a) == VALUE_DATA && value_type(b) == VALUE_STRING))
                         return bytes_equal(a, b);
                 return false;
         }
-        switch (a->type) {
+        switch (value_type(a)) {
         case VALUE_STRING:
         case VALUE_DATA:
                 return bytes_equal(a, b);
         case VALUE_NUMBER:
                 return number_equal(a, b);
         case VALUE_BOOLEAN:
-                return a->b == b->b;
+                return value_boolean(a) == value_boolean(b);
         case VALUE_ARRAY:
                 if (a->array.n != b->array.n)
                         return false;
@@ -583,8 +684,8 @@ bool value_equal(const Value *a, const Value *b) {
 size_t value_memory_size(const Value *v) {
         size_t n;
 
-        if (!v)
-                return 0;
+        if (!v || is_imm(v))
+                return 0; /* immediate: no heap */
         n = sizeof(Value);
         switch (v->type) {
         case VALUE_STRING:
@@ -596,11 +697,11 @@ size_t value_memory_size(const Value *v) {
                         n += value_memory_size(v->array.items[i]);
                 return n;
         case VALUE_DICTIONARY:
-                n = sizeof(DictValue) + v->dict.cap * sizeof(DictItem);
+                n = sizeof(DictValue) + v->dict.cap * (sizeof(Symbol *) + sizeof(Value *));
                 if (dict_index(v))
                         n += index_size(dict_index(v)->n_slots);
                 for (uint32_t i = 0; i < v->dict.n; i++)
-                        n += value_memory_size(v->dict.items[i].value);
+                        n += value_memory_size(dict_values(v)[i]);
                 return n;
         default:
                 return n;

@@ -55,6 +55,11 @@ const char *value_type_to_string(ValueType t);
 
 /* Strings: NUL-terminated; len excludes the NUL. */
 const char *value_string(const Value *v, size_t *ret_len);
+/*
+ * The string is UTF-8 without an inner NUL (checked once, when it was made): what D-Bus can
+ * carry as it is. The edges that send strings repair the others (bus-value.c, bus-blob.c).
+ */
+bool value_string_is_utf8(const Value *v);
 /* Numbers. value_unsigned() of a signed number is its two's complement (what ioreg prints). */
 bool value_number_is_signed(const Value *v);
 unsigned value_number_bits(const Value *v);
@@ -71,6 +76,8 @@ int value_array_append_take(Value *a, Value *item);
 size_t value_dict_size(const Value *d);
 Value *value_dict_get(const Value *d, const char *key);          /* borrowed */
 const char *value_dict_key_at(const Value *d, size_t i);         /* borrowed */
+/* The same with its length, and whether it is UTF-8 without NUL (as value_string_is_utf8()). */
+const char *value_dict_key_at_len(const Value *d, size_t i, size_t *ret_len, bool *ret_utf8);
 Value *value_dict_value_at(const Value *d, size_t i);            /* borrowed */
 int value_dict_set(Value *d, const char *key, Value *v);         /* takes a new reference */
 int value_dict_set_take(Value *d, const char *key, Value *v);

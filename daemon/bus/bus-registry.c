@@ -10,6 +10,7 @@
 
 #include "bus-admin.h"
 #include "bus-announce.h"
+#include "bus-blob.h"
 #include "bus-entry.h"
 #include "bus-peers.h"
 #include "bus-query.h"
@@ -116,12 +117,41 @@ static int append_entry_record(sd_bus_message *reply, const Entry *e, const Plan
 /* One walk of a plane, appending the records from index first on while they fit budget bytes. */
 typedef struct PlaneWalk {
         sd_bus_message *reply;  /* borrowed */
+        BusBlob *blob;          /* borrowed; NULL: the records go into reply as a(tussasuutua{sv}) */
+        int may_see;            /* blob: bus_restricted_may_see(reply) (root-only keys too); -1 until asked */
         const Plane *plane;     /* borrowed */
         uint64_t first;         /* records before this one are walked over, not appended */
         uint64_t index;         /* records walked so far */
         uint64_t budget, used;  /* bytes (bus-value.h's upper bound) */
         uint64_t next;          /* the first record that did not fit; 0 while everything fits */
 } PlaneWalk;
+
+/*
+ * GetPlaneBlob: the record's own bytes count against the budget (no upper bound to
+ * compute first); one that alone is over it goes without its table, as GetPlanePage's.
+ */
+static int append_blob_record(PlaneWalk *w, const Entry *e, unsigned depth) {
+        size_t start = w->blob->n;
+        int r;
+
+        /* Whom the reply goes to counts only for a table with a root-only key: asked once. */
+        if (w->may_see < 0 && bus_restricted_holds(e->properties))
+                w->may_see = bus_restricted_may_see(w->reply);
+        r = bus_blob_put_record(w->blob, e, w->plane, depth, false, 0, w->may_see > 0);
+        if (r >= 0 && w->blob->n - start > w->budget) {
+                w->blob->n = start;
+                r = bus_blob_put_record(w->blob, e, w->plane, depth, true, bus_dict_wire_size(e->properties), false);
+        }
+        if (r < 0)
+                return r;
+        if (w->used > 0 && w->used + (w->blob->n - start) > w->budget) {
+                w->blob->n = start; /* the first of the next page */
+                w->next = w->index;
+                return 0;
+        }
+        w->used += w->blob->n - start;
+        return 0;
+}
 
 /*
  * Pre-order, children in attach order. An entry with several parents is
@@ -135,7 +165,11 @@ static int walk_subtree(PlaneWalk *w, const Entry *e, unsigned depth) {
 
         if (w->next)
                 return 0;
-        if (w->index >= w->first) {
+        if (w->index >= w->first && w->blob) {
+                r = append_blob_record(w, e, depth);
+                if (r < 0 || w->next)
+                        return r;
+        } else if (w->index >= w->first) {
                 uint64_t size = entry_record_size(e, w->plane);
                 bool omit = size > w->budget; /* alone too large: sent without its table */
 
@@ -236,10 +270,11 @@ static uint64_t cursor_check(const BusContext *m, const char *sender, uint64_t i
         return hash_bytes(&k, sizeof(k)) & PAGE_CURSOR_CHECK_MASK;
 }
 
-static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+/* GetPlanePage, and GetPlaneBlob when blob: the same walk, pages and cursors; only the records' form differs. */
+static int plane_page(sd_bus_message *call, BusContext *m, bool blob, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(bus_blob_done) BusBlob bytes = {};
         const char *sender = sd_bus_message_get_sender(call);
-        BusContext *m = userdata;
         uint64_t cursor, first = 0, next = 0;
         const Plane *plane;
         const char *name;
@@ -264,12 +299,14 @@ static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_er
         if (r < 0)
                 return r;
         r = sd_bus_message_append(reply, "t", m->registry->generation);
-        if (r >= 0)
+        if (r >= 0 && !blob)
                 r = sd_bus_message_open_container(reply, 'a', "(" ENTRY_RECORD_SIGNATURE ")");
         if (r < 0)
                 return r;
         w = (PlaneWalk) {
                 .reply = reply,
+                .blob = blob ? &bytes : NULL,
+                .may_see = -1,
                 .plane = plane,
                 .first = first,
                 .budget = max_bytes ? max_bytes : PAGE_DEFAULT_BYTES,
@@ -283,12 +320,20 @@ static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_er
                 return r;
         if (w.next)
                 next = (w.next << PAGE_CURSOR_CHECK_BITS) | cursor_check(m, sender, w.next);
-        r = sd_bus_message_close_container(reply);
+        r = blob ? sd_bus_message_append_array(reply, 'y', bytes.bytes, bytes.n) : sd_bus_message_close_container(reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "t", next);
         if (r < 0)
                 return r;
-        return send_counted(m, call, reply, w.used);
+        return send_counted(m, call, reply, blob ? bytes.n : w.used);
+}
+
+static int method_get_plane_page(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return plane_page(call, userdata, false, error);
+}
+
+static int method_get_plane_blob(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return plane_page(call, userdata, true, error);
 }
 
 static int quiet_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -420,6 +465,10 @@ static const sd_bus_vtable registry_vtable[] = {
                                 SD_BUS_ARGS("s", plane, "t", cursor, "u", max_bytes),
                                 SD_BUS_RESULT("t", generation, "a(" ENTRY_RECORD_SIGNATURE ")", entries, "t", next),
                                 method_get_plane_page, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPlaneBlob",
+                                SD_BUS_ARGS("s", plane, "t", cursor, "u", max_bytes),
+                                SD_BUS_RESULT("t", generation, "ay", records, "t", next),
+                                method_get_plane_blob, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WaitQuiet",
                                 SD_BUS_ARGS("t", timeout_usec),
                                 SD_BUS_NO_RESULT,

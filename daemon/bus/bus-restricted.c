@@ -20,7 +20,7 @@ bool bus_restricted_key(const char *key) {
         return false;
 }
 
-static bool holds_restricted(const Value *props) {
+bool bus_restricted_holds(const Value *props) {
         for (size_t i = 0; i < ELEMENTSOF(restricted_keys); i++)
                 if (value_dict_get(props, restricted_keys[i]))
                         return true;
@@ -35,7 +35,7 @@ void bus_restricted_use_peers(BusPeers *peers) {
 }
 
 /* m goes to one connection of UID 0, or one polkit allows (bus-peers.h). */
-static bool destination_may_see(sd_bus_message *m) {
+bool bus_restricted_may_see(sd_bus_message *m) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *dest = sd_bus_message_get_destination(m);
         uid_t uid;
@@ -61,7 +61,7 @@ static bool destination_may_see(sd_bus_message *m) {
 int bus_append_entry_properties(sd_bus_message *m, const Value *props) {
         _cleanup_value_ Value *shown = NULL;
 
-        if (!holds_restricted(props) || destination_may_see(m))
+        if (!bus_restricted_holds(props) || bus_restricted_may_see(m))
                 return bus_message_append_dict(m, props);
         shown = value_new_dictionary();
         if (!shown)

@@ -31,5 +31,13 @@ typedef struct BusPeers BusPeers;
  */
 void bus_restricted_use_peers(BusPeers *peers);
 
-/* Appends props as `a{sv}` to m, without the root-only keys unless m goes to a connection of UID 0. */
+/* props holds one of the root-only keys (then, and only then, the destination's UID counts). */
+bool bus_restricted_holds(const Value *props);
+/*
+ * m goes to one connection whose effective UID is 0, or that polkit allows
+ * (may ask the bus: call it only when it counts).
+ */
+bool bus_restricted_may_see(sd_bus_message *m);
+
+/* Appends props as `a{sv}` to m, without the root-only keys unless bus_restricted_may_see(m). */
 int bus_append_entry_properties(sd_bus_message *m, const Value *props);

@@ -5,9 +5,10 @@
  * Flow control is end to end: an IN transfer is resubmitted only while the
  * bytes waiting for the pty leave room for a whole one (so a port nobody
  * reads makes the chip NAK, as ftdi_sio throttles), and the pty is read
- * only while an OUT transfer is free. IN bytes wait in to_pty until
- * FTDI_IN_FLUSH of them are there or the latency timer fires; once a
- * flush is due and the pty takes not all, the rest goes on EPOLLOUT. The pty's termios is polled (every
+ * only while an OUT transfer is free. IN bytes go to the pty at once on an
+ * idle port; under a stream they wait in to_pty until FTDI_IN_FLUSH of them
+ * are there or the latency timer fires; once a flush is due and the pty
+ * takes not all, the rest goes on EPOLLOUT. The pty's termios is polled (every
  * 200 ms) rather than watched: TIOCPKT reports termios changes only with
  * EXTPROC, which changes the line discipline's behaviour for the user.
  */
@@ -52,6 +53,7 @@ struct FtdiEngine {
         uint8_t to_pty[TO_PTY_CAP];
         size_t to_pty_len;
         bool flush_due;                         /* the pty took not all of a flush: the rest on EPOLLOUT */
+        uint64_t last_write;                    /* CLOCK_MONOTONIC µs of the last write of IN data to the pty */
         /* ftdi_engine_bench: bytes of each direction still to move, and when it started. */
         uint64_t bench_out_left, bench_out_size, bench_out_start;
         uint64_t bench_in_left, bench_in_size, bench_in_start;
@@ -134,7 +136,8 @@ static void resubmit_in(FtdiEngine *e) {
                 }
 }
 
-/* The latency timer runs while bytes wait for a flush that is not due yet, from the first of them. */
+/* The latency timer runs while bytes wait for a flush that is not due yet: until FTDI_IN_LATENCY_USEC
+ * after the last write to the pty. */
 static void update_latency_timer(FtdiEngine *e, bool arrived) {
         int enabled = SD_EVENT_OFF;
 
@@ -147,7 +150,7 @@ static void update_latency_timer(FtdiEngine *e, bool arrived) {
         (void) sd_event_source_get_enabled(e->latency_timer, &enabled);
         if (enabled != SD_EVENT_OFF || !arrived)
                 return;
-        (void) sd_event_source_set_time(e->latency_timer, now_usec(e) + FTDI_IN_LATENCY_USEC);
+        (void) sd_event_source_set_time(e->latency_timer, e->last_write + FTDI_IN_LATENCY_USEC);
         (void) sd_event_source_set_enabled(e->latency_timer, SD_EVENT_ONESHOT);
 }
 
@@ -162,6 +165,7 @@ static void flush_to_pty(FtdiEngine *e) {
                         break;          /* EAGAIN: the slave's input is full; wait for EPOLLOUT */
                 }
                 e->n.pty_writes++;
+                e->last_write = now_usec(e);
                 memmove(e->to_pty, e->to_pty + n, e->to_pty_len - (size_t) n);
                 e->to_pty_len -= (size_t) n;
         }
@@ -231,7 +235,10 @@ static void on_in(struct libusb_transfer *t) {
         e->in_held[i] = true;
         if (e->dead)
                 return;
-        if (e->to_pty_len >= FTDI_IN_FLUSH && !e->flush_due)
+        /* At once when 4 KiB wait, or when the pty was not written for a while (an idle port: a typed
+         * byte is not held); else at most one write per latency period (the timer). */
+        if (!e->flush_due && e->to_pty_len > 0 &&
+            (e->to_pty_len >= FTDI_IN_FLUSH || now_usec(e) >= e->last_write + FTDI_IN_LATENCY_USEC))
                 flush_to_pty(e);        /* resubmits too */
         else {
                 update_latency_timer(e, true);

@@ -27,10 +27,11 @@ typedef struct FtdiEngine FtdiEngine;
 #define FTDI_N_OUT 4
 #define FTDI_OUT_SIZE 16384
 
-/* IN data goes to the pty once this many bytes wait (one pty write and one wake-up of the port's
- * reader per few KiB, not per transfer: QEMU's FT232 gives at most 384 bytes a transfer, a real one
- * 62 a packet), or once the oldest waited FTDI_IN_LATENCY_USEC: the chip's latency timer one stage up
- * (ftdi_sio's ASYNC_LOW_LATENCY sets the chip's to 1 ms; a typed byte arrives within 2 ms more). */
+/* IN data goes to the pty at once when the pty was last written FTDI_IN_LATENCY_USEC ago or more (an
+ * idle port: a typed byte is not held); under a stream, once this many bytes wait or that long after
+ * the last write: one pty write and one wake-up of the port's reader per few KiB, not per transfer
+ * (QEMU's FT232 gives at most 496 bytes a transfer, a real one 62 a packet). The chip's latency timer
+ * one stage up (ftdi_sio's ASYNC_LOW_LATENCY sets the chip's to 1 ms). */
 #define FTDI_IN_FLUSH 4096      /* what n_tty's read buffer holds: the reader takes it in one read */
 #define FTDI_IN_LATENCY_USEC (2 * 1000)
 

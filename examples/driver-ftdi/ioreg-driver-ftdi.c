@@ -19,7 +19,9 @@
  * IOREG_FTDI_BENCH=OUT[,IN] (tests/vm/scenarios/ftdibench.py): SIGUSR1 sends OUT bytes from memory to
  * the adapter, SIGUSR2 takes the next IN bytes from it into memory, through the engine's own
  * transfers on ioregd's fd (ftdi_engine_bench); each ends with "bench out|in BYTES USEC" on the pty
- * ("bench in armed" first for in).
+ * ("bench in armed" first for in). SIGHUP times BENCH_HANDOFF_PAIRS CopyProviderFD calls against as
+ * many OpenProvider calls (the same route to ioregd without the fd) in turns, and reports the medians
+ * as "bench fd COPY_USEC OPEN_USEC" on the pty.
  */
 
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ioreg/ioreg.h>
@@ -37,13 +40,14 @@
 
 #define KIO_MESSAGE_SERVICE_IS_TERMINATED 0xe0000010u
 #define DEFAULT_BAUD 115200
+#define BENCH_HANDOFF_PAIRS 31
 
 typedef struct Port {
         ioreg_driver *driver;   /* borrowed: NULL when standalone */
         sd_event *event;        /* borrowed */
         FtdiPty pty;            /* owned */
         FtdiEngine *engine;     /* owned */
-        sd_event_source *bench[2];      /* owned: SIGUSR1 and SIGUSR2 under IOREG_FTDI_BENCH */
+        sd_event_source *bench[3];      /* owned: SIGUSR1, SIGUSR2, SIGHUP under IOREG_FTDI_BENCH */
         uint64_t bench_size[2];         /* out, in */
         bool standalone;
 } Port;
@@ -51,7 +55,7 @@ typedef struct Port {
 static Port *port_free(Port *p) {
         if (!p)
                 return NULL;
-        for (size_t i = 0; i < 2; i++)
+        for (size_t i = 0; i < 3; i++)
                 p->bench[i] = sd_event_source_disable_unref(p->bench[i]);
         p->engine = ftdi_engine_free(p->engine);
         ftdi_pty_close(&p->pty);
@@ -118,6 +122,52 @@ static int on_bench_signal(sd_event_source *s, const struct signalfd_siginfo *si
         return 0;
 }
 
+static long long usec_since(const struct timespec *t0) {
+        struct timespec t1;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &t1);
+        return (long long) (t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static int cmp_ll(const void *a, const void *b) {
+        long long x = *(const long long *) a, y = *(const long long *) b;
+
+        return (x > y) - (x < y);
+}
+
+/* The added latency of the fd handoff (the issue's benchmark row), in this server on its own provider:
+ * each CopyProviderFD (a new descriptor, closed at once) beside an OpenProvider (already open: fine). */
+static int on_bench_handoff(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Port *p = userdata;
+        long long copy[BENCH_HANDOFF_PAIRS], plain[BENCH_HANDOFF_PAIRS];
+        char line[80];
+        int n;
+
+        if (!p->driver)
+                return 0;
+        for (int i = 0; i < BENCH_HANDOFF_PAIRS; i++) {
+                struct timespec t0;
+                int fd = -1;
+
+                (void) clock_gettime(CLOCK_MONOTONIC, &t0);
+                if (ioreg_driver_copy_provider_fd(p->driver, &fd) != IOREG_RETURN_SUCCESS)
+                        return 0;
+                copy[i] = usec_since(&t0);
+                close(fd);
+                (void) clock_gettime(CLOCK_MONOTONIC, &t0);
+                if (ioreg_driver_open_provider(p->driver) != IOREG_RETURN_SUCCESS)
+                        return 0;
+                plain[i] = usec_since(&t0);
+        }
+        qsort(copy, BENCH_HANDOFF_PAIRS, sizeof(copy[0]), cmp_ll);
+        qsort(plain, BENCH_HANDOFF_PAIRS, sizeof(plain[0]), cmp_ll);
+        n = snprintf(line, sizeof(line), "bench fd %lld %lld\n", copy[BENCH_HANDOFF_PAIRS / 2],
+                     plain[BENCH_HANDOFF_PAIRS / 2]);
+        if (write(p->pty.master, line, (size_t) n) != n)
+                fprintf(stderr, "cannot report the benchmark on the pty: %m\n");
+        return 0;
+}
+
 /* IOREG_FTDI_BENCH=OUT[,IN]: the benchmark's signals (blocked first: sd-event reads them from a signalfd). */
 static int bench_setup(Port *p) {
         const char *size = getenv("IOREG_FTDI_BENCH");
@@ -132,12 +182,16 @@ static int bench_setup(Port *p) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGUSR1);
         sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_add_signal(p->event, &p->bench[0], SIGUSR1, on_bench_signal, p);
         if (r < 0)
                 return r;
-        return sd_event_add_signal(p->event, &p->bench[1], SIGUSR2, on_bench_signal, p);
+        r = sd_event_add_signal(p->event, &p->bench[1], SIGUSR2, on_bench_signal, p);
+        if (r < 0)
+                return r;
+        return sd_event_add_signal(p->event, &p->bench[2], SIGHUP, on_bench_handoff, p);
 }
 
 /* IOREG_FTDI_TRY_OPEN: what opening other device nodes gives this process ("EACCES", or "opened"). */

@@ -9,7 +9,8 @@
  *  - ObjectManager.GetManagedObjects: answered (entries without their
  *    property tables, which are Get-only);
  *  - `ioreg -l`: prints every entry (libioreg reads the plane with
- *    GetPlanePage, each page under the limit).
+ *    GetPlaneBlob, GetPlanePage's pages as byte arrays, each page under
+ *    the limit).
  * Before the fix the first GetPlane took the daemon off the bus.
  */
 

@@ -11,6 +11,8 @@
  * - GetPlane("IOService"), the bulk dump ioreg -l makes: time, and the bytes
  *   of the reply's body (computed from the message with the D-Bus marshalling
  *   rules: sd-bus has no call that gives a message's size);
+ * - GetPlaneBlob, the same records as one byte array (what ioreg -l reads since issue 21),
+ *   asked for in one page, and the time to read it into libioreg's JSON records;
  * - GetManagedObjects, the ObjectManager's view of the same entries.
  *
  * Times are the best of --runs (default 5) calls, CLOCK_MONOTONIC around
@@ -28,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "wire-blob.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -277,9 +281,11 @@ static unsigned count_array(sd_bus_message *m, const char *element) {
 static int run(void) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *plane = NULL, *managed = NULL;
-        uint64_t rtt = UINT64_MAX, plane_ns = UINT64_MAX, managed_ns = UINT64_MAX, t;
+        uint64_t rtt = UINT64_MAX, plane_ns = UINT64_MAX, managed_ns = UINT64_MAX, blob_ns = UINT64_MAX,
+                 decode_ns = UINT64_MAX, t;
         TestBus f;
-        unsigned n_plane, n_managed;
+        unsigned n_plane, n_managed, n_blob = 0;
+        size_t blob_bytes = 0;
         size_t plane_bytes, managed_bytes;
         pid_t server;
         int r;
@@ -339,6 +345,32 @@ static int run(void) {
         }
         for (unsigned run_i = 0; run_i < arg_runs; run_i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                json_auto_t *records = json_array();
+                uint64_t generation, t0;
+                const void *p;
+
+                /* One page as large as a message may be: the whole plane, as GetPlane. */
+                r = call_timed(bus, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlaneBlob", &t, &reply, "stu", "IOService",
+                               UINT64_C(0), UINT32_MAX);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "t", &generation);
+                if (r >= 0)
+                        r = sd_bus_message_read_array(reply, 'y', &p, &blob_bytes);
+                if (r < 0)
+                        goto out;
+                if (t < blob_ns)
+                        blob_ns = t;
+                t0 = bench_now_nsec();
+                r = records ? wire_blob_read_records(p, blob_bytes, records) : -ENOMEM;
+                t = bench_now_nsec() - t0;
+                if (r < 0)
+                        goto out;
+                if (t < decode_ns)
+                        decode_ns = t;
+                n_blob = json_array_size(records);
+        }
+        for (unsigned run_i = 0; run_i < arg_runs; run_i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 
                 r = call_timed(bus, IOREG_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &t,
                                &reply, NULL);
@@ -363,6 +395,12 @@ static int run(void) {
                   bench_fmt("%u records, %.2f MiB body (%zu bytes, %zu per entry); %.0f× a round trip; best of %u",
                             n_plane, plane_bytes / 1048576.0, plane_bytes, plane_bytes / (n_plane ?: 1),
                             (double) plane_ns / (double) rtt, arg_runs));
+        bench_row(bench_fmt("GetPlaneBlob IOService, the same %u entries as one byte array (ioreg -l)", N_ENTRIES),
+                  bench_fmt("%.1f", blob_ns / 1e6), "ms", "-",
+                  bench_fmt("%u records, %.2f MiB (%zu bytes, %zu per entry); %.2f× GetPlane; read into JSON "
+                            "records in %.1f ms; best of %u",
+                            n_blob, blob_bytes / 1048576.0, blob_bytes, blob_bytes / (n_blob ?: 1),
+                            (double) blob_ns / (double) plane_ns, decode_ns / 1e6, arg_runs));
         bench_row(bench_fmt("GetManagedObjects, the same %u entries as objects", N_ENTRIES),
                   bench_fmt("%.1f", managed_ns / 1e6), "ms", "-",
                   bench_fmt("%u objects, %.2f MiB body (%zu bytes); %.1f× GetPlane; best of %u", n_managed,

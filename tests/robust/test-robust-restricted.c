@@ -4,8 +4,8 @@
  * The real ioregd on a private dbus-daemon reads the machine's identity from
  * tests/data/sysfs-dmi (its product_serial and product_uuid): root sees
  * IOPlatformSerialNumber and IOPlatformUUID on the platform expert, in
- * GetPlane and in its Properties; a caller running as nobody sees the rest
- * of the entry without them, in both; unless polkit allows it
+ * GetPlane, GetPlaneBlob and its Properties; a caller running as nobody sees
+ * the rest of the entry without them, in all three; unless polkit allows it
  * org.ioreg.read-platform-identity (asked once per connection, its bus name
  * the subject, no interaction). polkit is the stand-in of tests/system
  * (bus-helper polkit: owns org.freedesktop.PolicyKit1 on the private bus and
@@ -35,6 +35,7 @@
 #include "registry-query.h"
 #include "test-bus.h"
 #include "test-daemon.h"
+#include "wire-blob.h"
 
 #define NOBODY 65534
 
@@ -54,9 +55,51 @@ static int teardown(void **state) {
 }
 
 /*
+ * What GetPlaneBlob shows b of the entry id (issue 21; libioreg and ioreg read it): bit 5
+ * serial, bit 6 UUID; *models incremented when its model shows. Negative errno on failure.
+ */
+static int visible_in_blob(sd_bus *b, uint64_t id, int *models) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        json_auto_t *records = json_array();
+        const void *bytes;
+        uint64_t generation;
+        size_t i, n;
+        json_t *record;
+        int seen = 0, r;
+
+        if (!records)
+                return -ENOMEM;
+        /* One page of any size: the whole plane, the next cursor 0. */
+        r = sd_bus_call_method(b, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_INTERFACE, "GetPlaneBlob", &error, &reply,
+                               "stu", "IOService", UINT64_C(0), (uint32_t) 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "t", &generation);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(reply, 'y', &bytes, &n);
+        if (r < 0)
+                return r;
+        r = wire_blob_read_records(bytes, n, records);
+        if (r < 0)
+                return r;
+        json_array_foreach(records, i, record) {
+                json_t *props = json_object_get(record, "properties");
+
+                if (json_integer_value(json_object_get(record, "id")) != (json_int_t) id)
+                        continue;
+                seen |= json_object_get(props, "IOPlatformSerialNumber") ? 32 : 0;
+                seen |= json_object_get(props, "IOPlatformUUID") ? 64 : 0;
+                *models += json_object_get(props, "model") != NULL;
+        }
+        return seen;
+}
+
+/*
  * What b sees of the platform expert: 1 per key found, in its Properties (bit 0 serial, bit 1
- * UUID) and in GetPlane (bit 2 serial, bit 3 UUID); bit 4 when its model (not restricted) shows
- * in both. Negative errno on failure.
+ * UUID), in GetPlane (bit 2 serial, bit 3 UUID) and in GetPlaneBlob (bits 5 and 6); bit 4 when
+ * its model (not restricted) shows in all three. Negative errno on failure.
  */
 static int visible(sd_bus *b) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -109,7 +152,11 @@ static int visible(sd_bus *b) {
         }
         if (r < 0)
                 return r;
-        return seen | (models == 2 ? 16 : 0);
+        r = visible_in_blob(b, ids[0], &models);
+        if (r < 0)
+                return r;
+        seen |= r;
+        return seen | (models == 3 ? 16 : 0);
 }
 
 static void test_root_sees_them(void **state) {
@@ -118,10 +165,10 @@ static void test_root_sees_them(void **state) {
         if (geteuid() != 0)
                 skip();
         assert_int_equal(test_bus_connect(&test_bus, &b), 0);
-        assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16);
+        assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16 | 32 | 64);
 }
 
-/* What a new connection of nobody's sees (visible()'s bits), or 100 and more when it failed. */
+/* What a new connection of nobody's sees (visible()'s bits), or 200 and more when it failed. */
 static int nobody_sees(void) {
         pid_t pid;
         int status;
@@ -134,11 +181,11 @@ static int nobody_sees(void) {
 
                 if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
                     setresuid(NOBODY, NOBODY, NOBODY) < 0)
-                        _exit(100);
+                        _exit(200);
                 if (test_bus_connect(&test_bus, &b) < 0)
-                        _exit(101);
+                        _exit(201);
                 v = visible(b);
-                _exit(v < 0 ? 102 : v);
+                _exit(v < 0 ? 202 : v);
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
@@ -193,7 +240,7 @@ static void test_nobody_with_polkit_yes(void **state) {
 
         polkit = start_polkit(IOREG_ACTION_READ_PLATFORM_IDENTITY, &out);
         /* Granted: both, in both answers, as root sees them. */
-        assert_int_equal(nobody_sees(), 1 | 2 | 4 | 8 | 16);
+        assert_int_equal(nobody_sees(), 1 | 2 | 4 | 8 | 16 | 32 | 64);
         /* Asked once, about nobody's connection by its bus name, without interaction (flags 0). */
         assert_non_null(fgets(line, sizeof(line), out));
         assert_non_null(strstr(line, "check " IOREG_ACTION_READ_PLATFORM_IDENTITY " system-bus-name :"));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalogue-keys.h"
+#include "match-passive.h"
 
 /* splitmix64's finalizer: every bit of x moves the whole result. */
 static uint64_t mix64(uint64_t x) {
@@ -305,44 +306,29 @@ static int name_add(NubKeys *k, const char *p, size_t len) {
         return 0;
 }
 
-/* match-passive.c's name_matches(): the name in the service plane, then each non-empty NUL-separated
- * string of these properties (data or string). */
+typedef struct NameWalk {
+        NubKeys *keys;
+        int error;
+} NameWalk;
+
+static bool walk_name(const char *name, void *userdata) {
+        NameWalk *w = userdata;
+
+        w->error = name_add(w->keys, name, strlen(name));
+        return w->error < 0;
+}
+
+/* The names match-passive.c's IONameMatch compares with (match_name_candidates()), once per nub. */
 int nub_keys_names(NubKeys *k, const uint64_t **ret) {
-        static const char *const list_keys[] = { "name", "compatible", "device_type", "model" };
-        const char *name;
+        NameWalk w = { .keys = k };
+        int r;
 
-        if (k->have_names) {
-                *ret = k->names;
-                return (int) k->n_names;
+        if (!k->have_names) {
+                r = match_name_candidates(k->nub->registry, k->nub, walk_name, &w);
+                if (r < 0 || w.error < 0)
+                        return r < 0 ? r : w.error;
+                k->have_names = true;
         }
-        name = entry_get_name(k->nub, k->nub->registry->service_plane);
-        if (name_add(k, name, strlen(name)) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(list_keys); i++) {
-                Value *v = entry_get_property(k->nub, list_keys[i]);
-                const char *p;
-                size_t len;
-
-                if (!v)
-                        continue;
-                if (value_type(v) == VALUE_STRING)
-                        p = value_string(v, &len);
-                else if (value_type(v) == VALUE_DATA)
-                        p = (const char *) value_data(v, &len);
-                else
-                        continue;
-                while (len > 0) {
-                        size_t l = strnlen(p, len);
-
-                        if (l > 0 && name_add(k, p, l) < 0)
-                                return -ENOMEM;
-                        if (l == len)
-                                break;
-                        p += l + 1;
-                        len -= l + 1;
-                }
-        }
-        k->have_names = true;
         *ret = k->names;
         return (int) k->n_names;
 }

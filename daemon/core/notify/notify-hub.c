@@ -22,7 +22,8 @@ typedef struct Notifier Notifier;
 typedef struct Owner {
         char *name;       /* owned; the key in hub->owners */
         unsigned n;       /* notifiers held */
-        Notifier *head;   /* borrowed (hub->notifiers owns them), linked by owner_prev/owner_next */
+        Notifier *head;   /* borrowed (hub->notifiers owns them), linked by owner_prev/owner_next, */
+        Notifier *tail;   /* oldest first: what waited for the owner resumes in subscription order */
 } Owner;
 
 /* One event waiting for the window. */
@@ -193,11 +194,13 @@ static void list_remove(NotifierList *l, Notifier *n) {
 }
 
 static void owner_link(Owner *o, Notifier *n) {
-        n->owner_prev = NULL;
-        n->owner_next = o->head;
-        if (o->head)
-                o->head->owner_prev = n;
-        o->head = n;
+        n->owner_next = NULL;
+        n->owner_prev = o->tail;
+        if (o->tail)
+                o->tail->owner_next = n;
+        else
+                o->head = n;
+        o->tail = n;
         o->n++;
 }
 
@@ -208,6 +211,8 @@ static void owner_unlink(Owner *o, Notifier *n) {
                 o->head = n->owner_next;
         if (n->owner_next)
                 n->owner_next->owner_prev = n->owner_prev;
+        else
+                o->tail = n->owner_prev;
         n->owner_prev = n->owner_next = NULL;
         o->n--;
 }
@@ -891,7 +896,9 @@ void notify_hub_flush(NotifyHub *hub, uint64_t id) {
 void notify_hub_owner_pump(NotifyHub *hub, const char *owner) {
         Owner *o = hashmap_get(&hub->owners, owner);
 
-        /* Sent in later turns (an owner may hold thousands of notifiers): notify_hub_run(). */
+        /* Sent in later turns (an owner may hold thousands of notifiers): notify_hub_run(), in
+         * subscription order, so that what a publish and a terminate notifier held goes out in the
+         * order it happened for the common case of the publish subscribed first. */
         for (Notifier *n = o ? o->head : NULL; n; n = n->owner_next)
                 schedule(hub, n);
 }

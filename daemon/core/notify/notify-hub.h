@@ -106,7 +106,8 @@ typedef struct NotifyHubOps {
         int (*send_replay_end)(void *userdata, const char *owner, uint64_t id, uint64_t last_seq);
         /*
          * Optional: false while owner must not be sent more (it has not read what it was sent);
-         * its events wait in their queues, as behind a closed window, until notify_hub_owner_pump().
+         * its events wait in their queues, as behind a closed window, until notify_hub_owner_pump(),
+         * which resumes its notifiers oldest first.
          */
         bool (*may_send)(void *userdata, const char *owner);
         /* Optional: the hub has work for notify_hub_run() (called when it had none). */

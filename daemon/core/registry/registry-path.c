@@ -79,28 +79,22 @@ int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *pl
 
 int registry_entry_keep_paths(const Registry *reg, Entry *e) {
         assert(reg && e);
-        for (unsigned p = 0; p < reg->n_planes && p < e->n_links; p++) {
-                EntryLinks *l = e->links[p];
+        for (unsigned p = 0; p < reg->n_planes; p++) {
                 char *path = NULL;
                 int r;
 
-                if (!l || !l->attached)
+                if (!entry_in_plane(e, reg->planes[p]))
                         continue;
                 r = registry_entry_get_path(reg, e, reg->planes[p], &path);
                 if (r == -ENOENT)
                         continue; /* Root, or not connected to Root in this plane: no path to keep */
                 if (r < 0)
                         return r;
-                free(l->last_path);
-                l->last_path = path;
+                r = entry_set_last_path_take(e, reg->planes[p], path);
+                if (r < 0)
+                        return r;
         }
         return 0;
-}
-
-const char *entry_get_last_path(const Entry *e, const Plane *plane) {
-        if (!plane || plane->index >= e->n_links || !e->links[plane->index])
-                return NULL;
-        return e->links[plane->index]->last_path;
 }
 
 /* Hexadecimal digit value + 1, 0 for any other byte: the digits strtoull() accepts in base 16. */

@@ -29,14 +29,13 @@ Entry *registry_plane_root(const Registry *reg, const Plane *plane);
 int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *plane, char **ret);
 
 /*
- * Keeps e's path in each plane it is attached in (EntryLinks.last_path), for a
+ * Keeps e's path in each plane it is attached in (EntryPlace.last_path), for a
  * terminated service that still answers with its last state (its notifications
- * carry them). Called as e leaves the registry, before it is cut from its planes
- * (the registry observer's entry_removed). -ENOMEM (the paths kept so far stay).
+ * carry them; entry_get_last_path()). Called as e leaves the registry, before it
+ * is cut from its planes (the registry observer's entry_removed). -ENOMEM (the
+ * paths kept so far stay).
  */
 int registry_entry_keep_paths(const Registry *reg, Entry *e);
-/* The path e had in plane when it left the registry, or NULL (borrowed). */
-const char *entry_get_last_path(const Entry *e, const Plane *plane);
 
 /*
  * Resolves path. A `Plane:` prefix selects the plane; without one,

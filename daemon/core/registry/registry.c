@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "registry.h"
+#include "symbol.h"
 #include "utf8.h"
 
 /* Tells every observer that has member (in the order they were added). */
@@ -25,21 +26,33 @@ static uint64_t monotonic_nsec(void) {
         return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
-static Entry *entry_free(Entry *e) {
-        for (unsigned i = 0; i < e->n_links; i++) {
-                EntryLinks *l = e->links[i];
-
-                if (!l)
-                        continue;
+static void links_done(EntryLinks *l) {
+        if (l->parents != &l->one_parent)
                 free(l->parents);
-                free(l->children);
-                free(l->name);
-                free(l->location);
-                free(l->last_path);
-                free(l);
+        free(l->children);
+        if (l->place) {
+                free(l->place->name);
+                free(l->place->location);
+                free(l->place->last_path);
+                free(l->place);
         }
+}
+
+/* Entry names repeat (siblings share theirs): each is kept once, interned as dictionary keys are. */
+static void name_free(const char *name) {
+        if (name)
+                symbol_unref((Symbol *) (name - offsetof(Symbol, str)));
+}
+
+static Entry *entry_free(Entry *e) {
+        links_done(&e->first_plane);
+        for (unsigned i = 1; i < e->n_links; i++)
+                if (e->links[i]) {
+                        links_done(e->links[i]);
+                        free(e->links[i]);
+                }
         free(e->links);
-        free(e->name);
+        name_free(e->name);
         free(e->location);
         value_unref(e->properties);
         free(e);
@@ -62,7 +75,11 @@ Entry *entry_unref(Entry *e) {
 }
 
 static EntryLinks *entry_links(const Entry *e, const Plane *plane) {
-        if (!plane || plane->index >= e->n_links)
+        if (!plane)
+                return NULL;
+        if (plane->index == 0)
+                return (EntryLinks *) &e->first_plane;
+        if (plane->index >= e->n_links)
                 return NULL;
         return e->links[plane->index];
 }
@@ -71,12 +88,18 @@ static EntryLinks *entry_links(const Entry *e, const Plane *plane) {
 static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
         EntryLinks *l;
 
+        if (plane->index == 0) {
+                *ret = &e->first_plane;
+                return 0;
+        }
         if (plane->index >= e->n_links) {
                 unsigned n = e->registry ? e->registry->n_planes : plane->index + 1;
                 EntryLinks **t;
 
                 if (n <= plane->index)
                         n = plane->index + 1;
+                if (n > UINT16_MAX)
+                        return -ENOMEM; /* registry_add_plane() keeps far below */
                 t = realloc(e->links, n * sizeof(EntryLinks *));
                 if (!t)
                         return -ENOMEM;
@@ -92,6 +115,29 @@ static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
                 e->links[plane->index] = l;
         }
         *ret = l;
+        return 0;
+}
+
+static EntryPlace *entry_place(const Entry *e, const Plane *plane) {
+        const EntryLinks *l = entry_links(e, plane);
+
+        return l ? l->place : NULL;
+}
+
+/* The plane's EntryPlace of e, allocated on first use. */
+static int entry_place_get(Entry *e, const Plane *plane, EntryPlace **ret) {
+        EntryLinks *l;
+        int r;
+
+        r = entry_links_get(e, plane, &l);
+        if (r < 0)
+                return r;
+        if (!l->place) {
+                l->place = calloc(1, sizeof(EntryPlace));
+                if (!l->place)
+                        return -ENOMEM;
+        }
+        *ret = l->place;
         return 0;
 }
 
@@ -127,11 +173,10 @@ int registry_add_plane(Registry *reg, const char *name, const Plane **ret) {
         if (reg->root) {
                 EntryLinks *l;
 
-                /* The root is in every plane (ioreg -p X starts at Root). */
+                /* The root is in every plane (ioreg -p X starts at Root: entry_in_plane()). */
                 r = entry_links_get(reg->root, p, &l);
                 if (r < 0)
                         return r;
-                l->attached = true;
                 /* Root's IORegistryPlanes lists every plane, name → name as in the kernel. */
                 planes = entry_get_property(reg->root, "IORegistryPlanes");
                 if (planes) {
@@ -266,11 +311,12 @@ Registry *registry_free(Registry *reg) {
         for (unsigned i = 0; hashmap_next(&reg->by_id, &i, &k, &v);) {
                 Entry *e = v;
 
-                for (unsigned p = 0; p < e->n_links; p++)
-                        if (e->links[p]) {
-                                e->links[p]->n_parents = e->links[p]->n_children = 0;
-                                e->links[p]->attached = false;
-                        }
+                for (unsigned p = 0; p < reg->n_planes; p++) {
+                        EntryLinks *l = entry_links(e, reg->planes[p]);
+
+                        if (l)
+                                l->n_parents = l->n_children = 0;
+                }
                 e->registry = NULL;
                 e->state |= ENTRY_STATE_INACTIVE;
         }
@@ -344,11 +390,17 @@ int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
         if (array_contains(l->parents, l->n_parents, parent))
                 return 0;
         if (l->cap_parents == 0) {
-                /* Most entries have one provider: room for one takes a 32-byte malloc chunk, four 48. */
-                l->parents = malloc(sizeof(Entry *));
-                if (!l->parents)
-                        return -ENOMEM;
+                /* Most entries have one provider: it needs no allocation. */
+                l->parents = &l->one_parent;
                 l->cap_parents = 1;
+        } else if (l->parents == &l->one_parent && l->n_parents == 1) {
+                Entry **t = malloc(4 * sizeof(Entry *));
+
+                if (!t)
+                        return -ENOMEM;
+                t[0] = l->one_parent;
+                l->parents = t;
+                l->cap_parents = 4;
         }
         r = GROW(l->parents, l->cap_parents, l->n_parents + 1);
         if (r < 0)
@@ -359,7 +411,6 @@ int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
         old_provider = l->n_parents > 0 ? l->parents[0] : NULL;
         l->parents[l->n_parents++] = parent;
         pl->children[pl->n_children++] = e;
-        l->attached = true;
         e->registry->generation++;
         if (plane == e->registry->service_plane)
                 busy_provider_changed(e, old_provider, l->parents[0]);
@@ -375,8 +426,6 @@ int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
         old_provider = l->parents[0];
         array_remove(l->parents, &l->n_parents, parent);
         array_remove(pl->children, &pl->n_children, e);
-        if (l->n_parents == 0 && e != e->registry->root)
-                l->attached = false;
         e->registry->generation++;
         if (plane == e->registry->service_plane)
                 busy_provider_changed(e, old_provider, l->n_parents > 0 ? l->parents[0] : NULL);
@@ -386,7 +435,9 @@ int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
 bool entry_in_plane(const Entry *e, const Plane *plane) {
         const EntryLinks *l = entry_links(e, plane);
 
-        return l && l->attached;
+        if (!l)
+                return false;
+        return l->n_parents > 0 || (e->registry && e == e->registry->root);
 }
 
 Entry *entry_get_parent(const Entry *e, const Plane *plane) {
@@ -414,8 +465,8 @@ void registry_remove_entry(Registry *reg, Entry *e) {
         if (e->registry != reg || e == reg->root)
                 return;
         REGISTRY_NOTIFY(reg, entry_removed, e);
-        for (unsigned p = 0; p < e->n_links; p++) {
-                EntryLinks *l = e->links[p];
+        for (unsigned p = 0; p < reg->n_planes; p++) {
+                EntryLinks *l = entry_links(e, reg->planes[p]);
 
                 if (!l)
                         continue;
@@ -530,31 +581,52 @@ static int set_string(char **field, const char *s) {
         return 0;
 }
 
+/* The global name, interned: repaired first as set_string() does. */
+static int set_name(const char **field, const char *s) {
+        _cleanup_free_ char *repaired = NULL;
+        Symbol *sym = NULL;
+
+        if (s) {
+                if (!utf8_is_valid(s, strlen(s))) {
+                        repaired = utf8_escape_invalid(s, strlen(s));
+                        if (!repaired)
+                                return -ENOMEM;
+                        s = repaired;
+                }
+                sym = symbol_intern(s);
+                if (!sym)
+                        return -ENOMEM;
+        }
+        name_free(*field);
+        *field = sym ? sym->str : NULL;
+        return 0;
+}
+
 int entry_set_name(Entry *e, const Plane *plane, const char *name) {
-        EntryLinks *l;
+        EntryPlace *place;
         int r;
 
         if (plane) {
-                r = entry_links_get(e, plane, &l);
+                r = entry_place_get(e, plane, &place);
                 if (r < 0)
                         return r;
-                r = set_string(&l->name, name);
+                r = set_string(&place->name, name);
         } else
-                r = set_string(&e->name, name);
+                r = set_name(&e->name, name);
         if (r >= 0 && e->registry)
                 e->registry->generation++;
         return r;
 }
 
 int entry_set_location(Entry *e, const Plane *plane, const char *location) {
-        EntryLinks *l;
+        EntryPlace *place;
         int r;
 
         if (plane) {
-                r = entry_links_get(e, plane, &l);
+                r = entry_place_get(e, plane, &place);
                 if (r < 0)
                         return r;
-                r = set_string(&l->location, location);
+                r = set_string(&place->location, location);
         } else
                 r = set_string(&e->location, location);
         if (r >= 0 && e->registry)
@@ -563,19 +635,39 @@ int entry_set_location(Entry *e, const Plane *plane, const char *location) {
 }
 
 const char *entry_get_name(const Entry *e, const Plane *plane) {
-        const EntryLinks *l = entry_links(e, plane);
+        const EntryPlace *place = entry_place(e, plane);
 
-        if (l && l->name)
-                return l->name;
+        if (place && place->name)
+                return place->name;
         return e->name ? e->name : e->klass->name;
 }
 
 const char *entry_get_location(const Entry *e, const Plane *plane) {
-        const EntryLinks *l = entry_links(e, plane);
+        const EntryPlace *place = entry_place(e, plane);
 
-        if (l && l->location)
-                return l->location;
+        if (place && place->location)
+                return place->location;
         return e->location;
+}
+
+int entry_set_last_path_take(Entry *e, const Plane *plane, char *path) {
+        EntryPlace *place;
+        int r;
+
+        r = entry_place_get(e, plane, &place);
+        if (r < 0) {
+                free(path);
+                return r;
+        }
+        free(place->last_path);
+        place->last_path = path;
+        return 0;
+}
+
+const char *entry_get_last_path(const Entry *e, const Plane *plane) {
+        const EntryPlace *place = entry_place(e, plane);
+
+        return place ? place->last_path : NULL;
 }
 
 Value *entry_get_property(const Entry *e, const char *key) {

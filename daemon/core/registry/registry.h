@@ -46,35 +46,50 @@ typedef struct Plane {
         unsigned index; /* slot in each entry's link table */
 } Plane;
 
-typedef struct EntryLinks {
-        Entry **parents;  /* borrowed; [0] is the provider */
-        unsigned n_parents, cap_parents;
-        Entry **children; /* borrowed, in attach order */
-        unsigned n_children, cap_children;
+/* What few entries have in a plane: kept apart from EntryLinks, allocated when first set. */
+typedef struct EntryPlace {
         char *name;       /* owned; overrides the global name in this plane, or NULL */
         char *location;   /* owned; overrides the global location in this plane, or NULL */
         char *last_path;  /* owned; the path in this plane when the entry left the registry
                            * (registry_entry_keep_paths()), or NULL */
-        bool attached;    /* in the plane: has a parent, or is the registry root */
+} EntryPlace;
+
+/*
+ * An entry's place in one plane. In the plane (attached) when it has a parent,
+ * or is the registry root (in every plane): entry_in_plane().
+ */
+typedef struct EntryLinks {
+        Entry **parents;    /* borrowed entries, [0] the provider: &one_parent while cap_parents is 1, else owned */
+        Entry **children;   /* owned array of borrowed entries, in attach order */
+        unsigned n_parents, cap_parents;
+        unsigned n_children, cap_children;
+        Entry *one_parent;  /* borrowed: where parents points while there is room for one (most entries) */
+        EntryPlace *place;  /* owned, or NULL while the entry has no name, location or last path of its own here */
 } EntryLinks;
 
+/*
+ * 144 bytes (64-bit), one 160-byte malloc chunk: the first plane's links (IOService, which
+ * registry_new() adds first and every entry of a daemon's registry is in) live in
+ * the entry, the other planes' behind links[] (BENCHMARKS.md, "Where the memory goes").
+ */
 struct Entry {
-        unsigned n_ref;
-        Registry *registry;  /* weak; NULL once removed */
-        uint64_t id;
-        const Class *klass;  /* borrowed from registry->classes */
-        char *name;          /* owned; NULL means the class name */
-        char *location;      /* owned or NULL */
-        Value *properties;   /* owned; always a dictionary */
-        EntryLinks **links;  /* owned table indexed by Plane.index; slots NULL until used */
-        unsigned n_links;
-        uint32_t state;      /* EntryState bits */
+        uint32_t n_ref;
+        uint32_t state;           /* EntryState bits */
         uint32_t busy;
+        uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
+        uint32_t removal_holds;   /* entry_hold_removal() count: a terminated entry stays while > 0 */
+        uint16_t n_links;         /* slots in links */
+        uint8_t termination;      /* EntryTermination */
+        Registry *registry;       /* weak; NULL once removed */
+        uint64_t id;
+        const Class *klass;       /* borrowed from registry->classes */
+        const char *name;         /* owned interned string (symbol.h); NULL means the class name */
+        char *location;           /* owned or NULL */
+        Value *properties;        /* owned; always a dictionary */
+        EntryLinks **links;       /* owned table indexed by Plane.index (slot 0 unused), slots NULL until used */
         uint64_t busy_since_nsec; /* when busy last went 0 → 1 */
         uint64_t busy_time_nsec;  /* accumulated busy time */
-        uint32_t saved_retain;    /* the kernel's retain count from a snapshot; 0: use n_ref */
-        uint8_t termination;      /* EntryTermination */
-        uint32_t removal_holds;   /* entry_hold_removal() count: a terminated entry stays while > 0 */
+        EntryLinks first_plane;   /* the links in the plane of index 0 */
 };
 
 /* Where an entry is in registry_terminate_entry(). */
@@ -232,6 +247,10 @@ int entry_set_location(Entry *e, const Plane *plane, const char *location);
 /* The plane's override, then the global value; names fall back to the class name. */
 const char *entry_get_name(const Entry *e, const Plane *plane);
 const char *entry_get_location(const Entry *e, const Plane *plane); /* may be NULL */
+/* Keeps path (owned, taken even on error) as e's path in plane once e has left: -ENOMEM. */
+int entry_set_last_path_take(Entry *e, const Plane *plane, char *path);
+/* The path e had in plane when it left the registry, or NULL (borrowed). */
+const char *entry_get_last_path(const Entry *e, const Plane *plane);
 
 Value *entry_get_property(const Entry *e, const char *key); /* borrowed */
 /*

@@ -41,6 +41,25 @@ static void test_utf8(void **state) {
                 assert_int_equal(bus_utf8_is_valid(cases[i].s, strlen(cases[i].s)), cases[i].valid);
         /* An embedded NUL is not a D-Bus string. */
         assert_false(bus_utf8_is_valid("a\0b", 3));
+
+        /* Long ASCII runs are checked a word at a time: a bad byte, a NUL or a character anywhere. */
+        for (size_t at = 0; at < 40; at++) {
+                char buf[48];
+
+                memset(buf, 'a', 40);
+                assert_true(bus_utf8_is_valid(buf, 40));
+                buf[at] = (char) 0xff;
+                assert_false(bus_utf8_is_valid(buf, 40));
+                buf[at] = 0;
+                assert_false(bus_utf8_is_valid(buf, 40));
+                buf[at] = (char) 0x7f;
+                assert_true(bus_utf8_is_valid(buf, 40));
+                if (at + 2 <= 40) {
+                        memcpy(buf + at, "\xc3\xa9", 2); /* é */
+                        assert_true(bus_utf8_is_valid(buf, 40));
+                        assert_false(bus_utf8_is_valid(buf, at + 1)); /* cut in the middle */
+                }
+        }
 }
 
 static void test_check_string(void **state) {

@@ -103,6 +103,20 @@ static const NotifyHubOps ops_replay_end = {
         .wake = wake,
 };
 
+static bool owner_blocked; /* may_send() says no, as bus-peers does for an owner that has not read */
+
+static bool may_send(void *userdata, const char *owner) {
+        return !owner_blocked;
+}
+
+/* With an owner that can be stopped and resumed. */
+static const NotifyHubOps ops_may_send = {
+        .send_matching = send_matching,
+        .send_interest = send_interest,
+        .send_overflow = send_overflow,
+        .may_send = may_send,
+};
+
 typedef struct HubFixture {
         MatchFixture *m;
         NotifyHub *hub;
@@ -147,6 +161,11 @@ static int setup(void **state) {
 
 static int setup_replay_end_limit4(void **state) {
         return setup_with_ops(state, 4, &ops_replay_end);
+}
+
+static int setup_may_send(void **state) {
+        owner_blocked = false;
+        return setup_with_ops(state, 64, &ops_may_send);
 }
 
 static int setup_limit4(void **state) {
@@ -767,6 +786,34 @@ static void test_index_delivers_as_a_scan(void **state) {
         assert_int_equal(n_sent, 0);
 }
 
+/*
+ * An owner that was stopped (it had not read) gets what waited in the order it happened when its
+ * publish notifier is older than its terminate notifier, though the events sit in two queues.
+ */
+static void test_owner_resumes_in_subscription_order(void **state) {
+        HubFixture *f = *state;
+        Entry *old = add_device(f, "old"), *arrived;
+        uint64_t pub, term, old_id = old->id;
+
+        pub = subscribe(f, ":1.1", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        term = subscribe(f, ":1.1", MATCH_NOTIFY_TERMINATED, "IOUSBHostDevice");
+        notify_hub_flush(f->hub, pub);
+        notify_hub_flush(f->hub, term);
+        settle(f);
+        owner_blocked = true;
+        n_sent = 0;
+        arrived = add_device(f, "arrived");
+        terminate(f, old);
+        settle(f);
+        assert_int_equal(n_sent, 0); /* both wait */
+        owner_blocked = false;
+        notify_hub_owner_pump(f->hub, ":1.1");
+        settle(f);
+        assert_int_equal(n_sent, 2);
+        assert_true(sent[0].id == pub && sent[0].entry == arrived->id);
+        assert_true(sent[1].id == term && sent[1].entry == old_id);
+}
+
 static void test_type_names(void **state) {
         MatchNotification n;
 
@@ -797,6 +844,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_index_delivers_as_a_scan, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_resumes_in_subscription_order, setup_may_send, teardown),
                 cmocka_unit_test(test_type_names),
         };
 

@@ -403,6 +403,39 @@ static void test_unattached_and_removed(void **state) {
         assert_fails(reg, "IOService:/Gone", NULL, -ENOENT);
 }
 
+/*
+ * A leaving entry keeps its path in each plane it was in (the first plane's
+ * links inside the entry, the others' behind its table), with its names of
+ * each plane, and none in a plane it was not in.
+ */
+static void test_kept_paths(void **state) {
+        Registry *reg = *state;
+        const Plane *svc = reg->service_plane, *usb = reg->usb_plane;
+        Entry *pe = add(reg, reg->root, svc, "PE", NULL), *hub = add(reg, pe, svc, "Hub", "14");
+        Entry *dev = add(reg, hub, svc, "Dev", "14100000");
+        _cleanup_(entry_unrefp) Entry *hold = entry_ref(dev);
+
+        assert_int_equal(entry_attach(hub, reg->root, usb), 0);
+        assert_int_equal(entry_attach(dev, hub, usb), 0);
+        assert_int_equal(entry_set_name(dev, usb, "Keyboard"), 0);
+        assert_null(entry_get_last_path(dev, svc));
+
+        assert_int_equal(registry_entry_keep_paths(reg, dev), 0);
+        registry_remove_entry(reg, dev);
+        assert_false(entry_in_plane(dev, svc));
+        assert_false(entry_in_plane(dev, usb));
+        assert_string_equal(entry_get_last_path(dev, svc), "IOService:/Hub@14/Dev@14100000");
+        assert_string_equal(entry_get_last_path(dev, usb), "IOUSB:/Keyboard@14100000");
+        assert_string_equal(entry_get_name(dev, usb), "Keyboard");
+        assert_string_equal(entry_get_name(dev, svc), "Dev");
+        assert_null(entry_get_last_path(dev, reg->power_plane));
+        assert_null(entry_get_last_path(dev, reg->device_tree_plane));
+        /* Kept again (the observer may run twice): the newer path replaces the older. */
+        assert_int_equal(registry_entry_keep_paths(reg, hub), 0);
+        assert_int_equal(registry_entry_keep_paths(reg, hub), 0);
+        assert_string_equal(entry_get_last_path(hub, usb), "IOUSB:/"); /* the plane root */
+}
+
 static void test_deep_and_long_paths(void **state) {
         Registry *reg = *state;
         const Plane *svc = reg->service_plane;
@@ -457,6 +490,7 @@ int main(void) {
                 T(test_second_top_level_entry),
                 T(test_string_locations_round_trip),
                 T(test_unattached_and_removed),
+                T(test_kept_paths),
                 T(test_deep_and_long_paths),
         };
 

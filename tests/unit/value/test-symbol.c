@@ -27,6 +27,13 @@ static void test_symbols_intern_and_release(void **state) {
         assert_non_null(a);
         assert_string_equal(a->str, "IOClass");
         assert_int_equal(a->len, 7);
+        assert_true(a->utf8);
+        {
+                Symbol *bad = symbol_intern("caf\xe9");
+
+                assert_false(bad->utf8); /* Latin-1, not UTF-8: bus-blob.c repairs it */
+                symbol_unref(bad);
+        }
         b = symbol_intern_len("IOClassXYZ", 7);
         assert_ptr_equal(a, b); /* equal strings are the same symbol */
         assert_ptr_equal(symbol_lookup("IOClass"), a);

@@ -122,11 +122,12 @@ static void check_large_dictionary(unsigned n) {
         assert_string_equal(value_dict_key_at(d, 1), "key-2");
         assert_string_equal(value_dict_key_at(d, 2), "key-4");
         assert_int_equal(value_unsigned(value_dict_get(d, "key-4")), 4);
-        for (unsigned i = 0; i < 20; i++) {
+        /* 40 more: past the scan threshold (32, value.c) again. */
+        for (unsigned i = 0; i < 40; i++) {
                 snprintf(key, sizeof(key), "more-%u", i);
                 assert_int_equal(value_dict_set_take(d, key, value_new_unsigned(1000 + i, 32)), 0);
         }
-        for (unsigned i = 0; i < 20; i++) {
+        for (unsigned i = 0; i < 40; i++) {
                 snprintf(key, sizeof(key), "more-%u", i);
                 assert_int_equal(value_unsigned(value_dict_get(d, key)), 1000 + i);
                 assert_string_equal(value_dict_key_at(d, 3 + i), key);
@@ -137,6 +138,9 @@ static void check_large_dictionary(unsigned n) {
 static void test_dictionary_above_scan_threshold(void **state) {
         check_large_dictionary(9);
         check_large_dictionary(17);
+        check_large_dictionary(33); /* value.c scans up to 32 keys, then indexes */
+        check_large_dictionary(70);
+        check_large_dictionary(300); /* an index of more than 256 slots: four-byte slots */
 }
 
 static void test_dictionary_thousands_of_keys(void **state) {

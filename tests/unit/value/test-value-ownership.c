@@ -112,6 +112,39 @@ static void test_references(void **state) {
         assert_null(value_ref(NULL));
 }
 
+/* Numbers and booleans kept in the pointer (value.c) behave as counted objects do. */
+static void test_immediate_scalars(void **state) {
+        Value *n = value_new_unsigned(0x1234, 16), *big = value_new_unsigned(UINT64_MAX, 64),
+              *t = value_new_boolean(true), *d = value_new_dictionary(), *a = value_new_array(), *c;
+
+        assert_ptr_equal(value_ref(n), n);
+        assert_null(value_unref(n));
+        assert_int_equal(value_unsigned(n), 0x1234);
+        assert_int_equal(value_memory_size(n), 0);        /* no heap */
+        assert_int_equal(value_memory_size(t), 0);
+        assert_true(value_memory_size(big) >= 8);         /* too wide: on the heap */
+        assert_int_equal(value_dict_set(d, "n", n), 0);
+        assert_int_equal(value_dict_set(d, "big", big), 0);
+        assert_int_equal(value_dict_set_take(d, "t", t), 0);
+        assert_int_equal(value_array_append(a, n), 0);
+        assert_int_equal(value_array_append_take(a, value_new_signed(-7, 8)), 0);
+        c = value_copy(d);
+        assert_true(value_equal(c, d));
+        assert_int_equal(value_hash(c), value_hash(d));
+        assert_int_equal(value_unsigned(value_dict_get(c, "n")), 0x1234);
+        assert_int_equal(value_number_bits(value_dict_get(c, "n")), 16);
+        assert_true(value_boolean(value_dict_get(c, "t")));
+        assert_int_equal(value_signed(value_array_get(a, 1)), -7);
+        assert_true(value_number_is_signed(value_array_get(a, 1)));
+        assert_int_equal(value_dict_remove(c, "n"), 1);
+        assert_int_equal(value_unsigned(value_dict_get(d, "n")), 0x1234);
+        value_unref(c);
+        value_unref(a);
+        value_unref(d);
+        value_unref(big);
+        value_unref(n);
+}
+
 static void test_memory_size(void **state) {
         _cleanup_value_ Value *d = value_new_dictionary(), *s = value_new_string("0123456789"),
                               *big = value_new_dictionary();
@@ -133,6 +166,7 @@ int main(void) {
                 T(test_copy_is_deep),
                 T(test_take_functions_consume),
                 T(test_references),
+                T(test_immediate_scalars),
                 T(test_memory_size),
         };
 

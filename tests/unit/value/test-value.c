@@ -35,6 +35,18 @@ static void test_string_constructors(void **state) {
         assert_int_equal(len, 0);
 
         assert_null(value_new_string(NULL));
+        /* Checked for UTF-8 once (what the D-Bus edges send without looking again). */
+        assert_true(value_string_is_utf8(s));
+        assert_true(value_string_is_utf8(empty));
+        {
+                _cleanup_value_ Value *bad = value_new_string("a\xff"), *nul = value_new_string_len("a\0b", 3),
+                                      *data = value_new_data("ok", 2);
+
+                assert_false(value_string_is_utf8(bad));
+                assert_false(value_string_is_utf8(nul)); /* D-Bus strings end at a NUL */
+                assert_false(value_string_is_utf8(data));
+                assert_false(value_string_is_utf8(NULL));
+        }
         /* A string has no other face. */
         assert_null(value_data(s, NULL));
         assert_int_equal(value_unsigned(s), 0);
@@ -125,6 +137,18 @@ static void test_number_widths(void **state) {
                 { false, 1, 33, 64, 1, 1 },
                 { true, (uint64_t) -3, 24, 32, (uint64_t) -3, -3 },
                 { false, 0x1ffff, 99, 64, 0x1ffff, 0x1ffff },
+                /* Both sides of what fits in a tagged pointer (value.c: 59 bits on 64-bit machines). */
+                { false, (UINT64_C(1) << 59) - 1, 64, 64, (UINT64_C(1) << 59) - 1, (INT64_C(1) << 59) - 1 },
+                { false, UINT64_C(1) << 59, 64, 64, UINT64_C(1) << 59, INT64_C(1) << 59 },
+                { true, (uint64_t) -(INT64_C(1) << 58), 64, 64, (uint64_t) -(INT64_C(1) << 58), -(INT64_C(1) << 58) },
+                { true, (uint64_t) (-(INT64_C(1) << 58) - 1), 64, 64, (uint64_t) (-(INT64_C(1) << 58) - 1),
+                  -(INT64_C(1) << 58) - 1 },
+                { true, (INT64_C(1) << 58) - 1, 64, 64, (INT64_C(1) << 58) - 1, (INT64_C(1) << 58) - 1 },
+                { true, INT64_C(1) << 58, 64, 64, INT64_C(1) << 58, INT64_C(1) << 58 },
+                { true, INT64_MAX, 64, 64, INT64_MAX, INT64_MAX },
+                { false, 0, 64, 64, 0, 0 },
+                { true, (uint64_t) INT32_MIN, 32, 32, (uint64_t) INT32_MIN, INT32_MIN },
+                { false, UINT32_MAX, 32, 32, UINT32_MAX, UINT32_MAX },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -176,6 +200,13 @@ static void test_number_equality(void **state) {
                 { value_new_signed(-1, 8), value_new_unsigned(0xff, 8), false },
                 { value_new_signed(-128, 8), value_new_unsigned(0x80, 8), false },
                 { value_new_unsigned(1, 32), value_new_unsigned(2, 32), false },
+                /* Whether kept in the pointer or on the heap (value.c), by value all the same. */
+                { value_new_unsigned(UINT64_C(1) << 59, 64), value_new_signed(INT64_C(1) << 59, 64), true },
+                { value_new_unsigned((UINT64_C(1) << 59) - 1, 64), value_new_unsigned(UINT64_C(1) << 59, 64), false },
+                { value_new_signed(-(INT64_C(1) << 58) - 1, 64), value_new_signed(-(INT64_C(1) << 58), 64), false },
+                { value_new_signed(INT64_MIN, 64), value_new_unsigned(UINT64_C(1) << 63, 64), false },
+                { value_new_boolean(true), value_new_boolean(true), true },
+                { value_new_boolean(false), value_new_boolean(true), false },
                 /* Numbers never equal other types. */
                 { value_new_unsigned(1, 8), value_new_boolean(true), false },
                 { value_new_unsigned(0x31, 8), value_new_string("1"), false },

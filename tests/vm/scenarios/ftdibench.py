@@ -8,7 +8,8 @@ the medians and their ratio go to the log. Out (guest → chardev) is timed by t
 request to the last byte, in (chardev → guest) by the guest from the request to the last byte
 read. Two rows for the driver: end to end (a writer or reader on its pty) and its USB path alone
 (the same server on the same fd, its engine fed from memory or draining into it: IOREG_FTDI_BENCH,
-SIGUSR1 and SIGUSR2, a report line on the pty), which is what the peer measures. Fails only when a
+SIGUSR1 and SIGUSR2, a report line on the pty), which is what the peer measures. A bare pty each
+way bounds the end-to-end rows (out twice: reader thread and reader process). Fails only when a
 transfer comes up short."""
 
 import os
@@ -27,6 +28,10 @@ from vmguest import system
 # Out runs at tens of MB/s on QEMU's FT232 (no baud rate): 8 MiB keeps it well above the start's cost.
 SIZE = {"out": 8 * 1024 * 1024, "in": 1024 * 1024}
 ROUNDS = 7
+# Out takes a tenth of a second, and the host's load makes its times bimodal (rounds of one run 0.07 or
+# 0.11 s, for both): three of each out row a round, so that the median does not rest on which mode
+# four of seven rounds fell into.
+OUT_REPEAT = 3
 PATTERN = bytes(range(256)) * (SIZE["out"] // 256)
 
 
@@ -169,6 +174,39 @@ def pty_alone():
     return seconds
 
 
+def pty_alone_procs():
+    """As pty_alone, with the reader in a process of its own, as the driver is: on one TCG vCPU each
+    switch between two processes' address spaces costs (QEMU's soft TLB is flushed), and a writer and a
+    driver behind a pty switch once per few KiB. The reader is forked before the clock and waits for a
+    byte on a pipe."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(slave)
+            os.read(go_r, 1)
+            got = 0
+            while got < len(PATTERN):
+                got += len(os.read(master, 65536))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(master)
+    t0 = time.monotonic()
+    os.write(go_w, b"g")
+    view = memoryview(PATTERN)
+    while view:
+        view = view[os.write(slave, view):]
+    _, status = os.waitpid(pid, 0)
+    seconds = time.monotonic() - t0
+    for fd in (slave, go_r, go_w):
+        os.close(fd)
+    return seconds if os.waitstatus_to_exitcode(status) == 0 else None
+
+
 def pty_alone_in():
     """Seconds to move SIZE["in"] bytes the driver's way in through a bare pty: written to the master
     in FTDI_IN_FLUSH (4 KiB) pieces, read from the raw slave by head(1) into a pipe, as pty_reader."""
@@ -204,6 +242,38 @@ def rounded(times):
     return [round(s, 3) if s else s for s in times]
 
 
+def typed_bytes(ctx, port, n=5):
+    """Milliseconds from asking the host to put one byte into the chardev to that byte on port, n times:
+    the interactive latency (the host's channel included, the same for every port)."""
+    fd = ftdi.open_port(port)
+    out = []
+    try:
+        ctx.host.ftdi_drain()
+        for _ in range(n):
+            req = {"cmd": "ftdi-write", "data64": "eA=="}  # b"x"
+            t0 = time.monotonic()
+            ctx.host.send(req)
+            got = select.select([fd], [], [], 5)[0] and os.read(fd, 16)
+            out.append((time.monotonic() - t0) * 1000 if got == b"x" else None)
+            ctx.host.reply(req)
+    finally:
+        os.close(fd)
+    return out
+
+
+def handoff_pairs(port, pid):
+    """The server's medians of CopyProviderFD and OpenProvider (µs), timed in turns on SIGHUP."""
+    fd = ftdi.open_port(port)
+    try:
+        os.kill(pid, signal.SIGHUP)
+        line = read_line(fd, b"bench fd ").split()
+    finally:
+        os.close(fd)
+    if len(line) != 4:
+        raise RuntimeError("ftdibench: the driver did not time its fd handoff")
+    return int(line[2]), int(line[3])
+
+
 def quiet(ctx, daemon):
     """Until the uevents of a detach or attach (the peer's claim, the driver's start) are handled by
     both daemons: on one vCPU that work would otherwise run inside the measurement that follows it."""
@@ -227,16 +297,19 @@ def run(ctx):
     daemon = ctx.start_daemon(name="ioregd-ftdibench", args=["--personalities=" + folder])
     rows = {(d, who): [] for d in ("out", "in") for who in ("driver", "driver-usb", "libusb")}
     rows[("pty", "alone")] = []
+    rows[("pty", "alone procs")] = []
     rows[("pty", "alone in")] = []
+    latency = {"ftdi_sio": [], "driver": []}
+    handoff = []
     try:
         for _ in range(ROUNDS):
             problems += ftdi.give_back(ctx, daemon, "before the libusb peer")
-            for direction in ("out", "in"):
+            quiet(ctx, daemon)
+            latency["ftdi_sio"] += typed_bytes(ctx, "/dev/ttyUSB0")
+            for direction in ["in"] + ["out"] * OUT_REPEAT:     # out next to the driver's out, in around them
                 start = peer(ctx, direction)
                 quiet(ctx, daemon)
                 problems += one(ctx, rows, "libusb", direction, start)
-            rows[("pty", "alone")].append(pty_alone())
-            rows[("pty", "alone in")].append(pty_alone_in())
             ftdi.write_personality(ctx, folder, {"IOREG_FTDI_BENCH": f"{SIZE['out']},{SIZE['in']}"})
             ftdi.reload(daemon)
             found = system.wait_until(lambda: (lambda r: r if r[2] else None)(ftdi.driver_and_nub(daemon)), 30)
@@ -245,14 +318,29 @@ def run(ctx):
                 problems.append(f"the driver did not start (servers {pids})")
                 break
             port = found[0].props(found[2])["IOCalloutDevice"]
+            # Each row after the guest is quiet, as the peer's: the one before leaves work (a pty's
+            # hangup, a reader's exit) that would otherwise run inside the next.
+            for _ in range(OUT_REPEAT):
+                quiet(ctx, daemon)
+                problems += one(ctx, rows, "driver-usb", "out", EngineBench(port, pids[0], "out").start)
             quiet(ctx, daemon)
-            problems += one(ctx, rows, "driver", "out", pty_writer(port))
-            problems += one(ctx, rows, "driver", "in", pty_reader(port))
-            problems += one(ctx, rows, "driver-usb", "out", EngineBench(port, pids[0], "out").start)
             bench = EngineBench(port, pids[0], "in")
             problems += one(ctx, rows, "driver-usb", "in", bench.start, bench.arm)
+            quiet(ctx, daemon)
+            problems += one(ctx, rows, "driver", "out", pty_writer(port))
+            quiet(ctx, daemon)
+            problems += one(ctx, rows, "driver", "in", pty_reader(port))
+            latency["driver"] += typed_bytes(ctx, port)
+            quiet(ctx, daemon)
+            handoff.append(handoff_pairs(port, pids[0]))
             os.unlink(os.path.join(folder, ftdi.PERSONALITY))
             ftdi.reload(daemon)
+            # The pty alone last: the peer's rows and the driver's USB path follow each other closely
+            # (the host's load, which reaches the guest's one vCPU, changes from second to second).
+            quiet(ctx, daemon)
+            rows[("pty", "alone")].append(pty_alone())
+            rows[("pty", "alone procs")].append(pty_alone_procs())
+            rows[("pty", "alone in")].append(pty_alone_in())
     finally:
         # What the engine did with IN data (its Stop's counters): bytes per pty write is the coalescing.
         for line in daemon.log_text().splitlines():
@@ -275,7 +363,17 @@ def run(ctx):
                          f"(best {best[who]:.0f}), libusb {med['libusb']:.0f} KiB/s (best {best['libusb']:.0f}), "
                          f"ratio {ratio:.2f} (best {ratio_best:.2f}) (seconds: {who} "
                          f"{rounded(rows[(direction, who)])}, libusb {rounded(rows[(direction, 'libusb')])})")
-    for row, size in (("alone", len(PATTERN)), ("alone in", SIZE["in"])):
+    for who, ms in latency.items():
+        good = [x for x in ms if x is not None]
+        ctx.host.log(f"typed byte {who}: median {statistics.median(good) if good else 0:.1f} ms, "
+                     f"max {max(good) if good else 0:.1f} ms, {len(ms) - len(good)} lost of {len(ms)}")
+        if len(good) != len(ms):
+            problems.append(f"typed byte {who}: {len(ms) - len(good)} of {len(ms)} did not arrive")
+    if handoff:
+        copy, plain = statistics.median(a for a, _ in handoff), statistics.median(b for _, b in handoff)
+        ctx.host.log(f"fd handoff: CopyProviderFD {copy:.0f} us, OpenProvider {plain:.0f} us, added "
+                     f"{copy - plain:.0f} us (medians of the rounds' medians, {handoff})")
+    for row, size in (("alone", len(PATTERN)), ("alone procs", len(PATTERN)), ("alone in", SIZE["in"])):
         times = [s for s in rows[("pty", row)] if s]
         ctx.host.log(f"pty {row} {size // 1024} KiB: {size / 1024 / statistics.median(times) if times else 0:.0f} "
                      f"KiB/s (seconds: {rounded(rows[('pty', row)])})")
