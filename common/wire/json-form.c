@@ -93,3 +93,24 @@ uint64_t json_form_number(json_t *j) {
         return u;
 }
 
+int json_form_record(JsonFormRecord *rec, json_t **ret) {
+        json_auto_t *e = json_object(), *name = rec->name, *location = rec->location, *classes = rec->classes,
+                    *props = rec->properties;
+
+        rec->name = rec->location = rec->classes = rec->properties = NULL;
+        if (!e || !name || !location || !classes || !props ||
+            json_object_set_new_nocheck(e, "id", json_form_unsigned(rec->id)) < 0 ||
+            json_object_set_new_nocheck(e, "depth", json_integer(rec->depth)) < 0 ||
+            json_object_set_new_nocheck(e, "name", TAKE_PTR(name)) < 0 ||
+            (json_string_length(location) > 0 &&
+             json_object_set_new_nocheck(e, "location", TAKE_PTR(location)) < 0) ||
+            json_object_set_new_nocheck(e, "classes", TAKE_PTR(classes)) < 0 ||
+            json_object_set_new_nocheck(e, "state", json_integer(rec->state)) < 0 ||
+            json_object_set_new_nocheck(e, "busy", json_integer(rec->busy)) < 0 ||
+            json_object_set_new_nocheck(e, "busy_time_ns", json_form_unsigned(rec->busy_time)) < 0 ||
+            json_object_set_new_nocheck(e, "retain", json_integer(rec->retain)) < 0 ||
+            json_object_set_new_nocheck(e, "properties", TAKE_PTR(props)) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(e);
+        return 0;
+}

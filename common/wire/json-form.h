@@ -41,3 +41,14 @@ json_t *json_form_data(const uint8_t *bytes, size_t len);
 int json_form_get_data(json_t *j, uint8_t **ret, size_t *ret_len);
 /* The number of an integer ≥ 0 or of {"$unsigned"}; -EINVAL for anything else. */
 int json_form_get_unsigned(json_t *j, uint64_t *ret);
+
+/* One plane record (GetPlanePage's or GetPlaneBlob's), as libioreg hands it out and ioreg prints it. */
+typedef struct JsonFormRecord {
+        uint64_t id, busy_time;
+        uint32_t depth, state, busy, retain;
+        json_t *name, *location, *classes, *properties; /* owned: json_form_record() takes them */
+} JsonFormRecord;
+
+/* The record's object, its keys in one order, no "location" when it is "". Takes rec's four
+ * references, also on error (then -ENOMEM); *ret is the caller's. */
+int json_form_record(JsonFormRecord *rec, json_t **ret);

@@ -175,13 +175,13 @@ static int read_value(Reader *r, unsigned nesting, json_t **ret) {
 }
 
 static int read_record(Reader *r, json_t **ret) {
-        json_auto_t *e = json_object(), *classes = json_array(), *name = NULL, *location = NULL, *props = NULL;
+        json_auto_t *classes = json_array(), *name = NULL, *location = NULL, *props = NULL;
         uint32_t depth, n_classes, state, busy, retain;
         uint64_t id, busy_time;
         uint8_t tag;
         int k;
 
-        if (!e || !classes)
+        if (!classes)
                 return -ENOMEM;
         if (read_u64(r, &id) < 0 || read_u32(r, &depth) < 0)
                 return -EBADMSG;
@@ -211,21 +211,11 @@ static int read_record(Reader *r, json_t **ret) {
         k = read_dictionary(r, 1, &props);
         if (k < 0)
                 return k;
-        /* The keys in the order plane.c's read_entry() sets them; no location when it is "". */
-        if (json_object_set_new_nocheck(e, "id", json_form_unsigned(id)) < 0 ||
-            json_object_set_new_nocheck(e, "depth", json_integer(depth)) < 0 ||
-            json_object_set_new_nocheck(e, "name", TAKE_PTR(name)) < 0 ||
-            (json_string_length(location) > 0 &&
-             json_object_set_new_nocheck(e, "location", TAKE_PTR(location)) < 0) ||
-            json_object_set_new_nocheck(e, "classes", TAKE_PTR(classes)) < 0 ||
-            json_object_set_new_nocheck(e, "state", json_integer(state)) < 0 ||
-            json_object_set_new_nocheck(e, "busy", json_integer(busy)) < 0 ||
-            json_object_set_new_nocheck(e, "busy_time_ns", json_form_unsigned(busy_time)) < 0 ||
-            json_object_set_new_nocheck(e, "retain", json_integer(retain)) < 0 ||
-            json_object_set_new_nocheck(e, "properties", TAKE_PTR(props)) < 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(e);
-        return 0;
+        return json_form_record(&(JsonFormRecord) { .id = id, .depth = depth, .name = TAKE_PTR(name),
+                                                     .location = TAKE_PTR(location), .classes = TAKE_PTR(classes),
+                                                     .state = state, .busy = busy, .busy_time = busy_time,
+                                                     .retain = retain, .properties = TAKE_PTR(props) },
+                                ret);
 }
 
 int wire_blob_read_records(const uint8_t *bytes, size_t n, json_t *a) {
