@@ -179,42 +179,36 @@ static unsigned normalize_bits(unsigned bits) {
         return bits <= 8 ? 8 : bits <= 16 ? 16 : bits <= 32 ? 32 : 64;
 }
 
-Value *value_new_unsigned(uint64_t u, unsigned bits) {
-        Value *v;
+/* A number already cut to its width (bits normalised): an immediate when it fits, else allocated. */
+static Value *number_new(uint64_t u, unsigned bits, bool is_signed) {
+        Value *v = imm_number(u, bits, is_signed);
 
-        bits = normalize_bits(bits);
-        if (bits < 64)
-                u &= (UINT64_C(1) << bits) - 1;
-        v = imm_number(u, bits, false);
         if (v)
                 return v;
         v = value_alloc(VALUE_NUMBER, sizeof(Value));
         if (!v)
                 return NULL;
         v->bits = bits;
+        v->is_signed = is_signed;
         v->u = u;
         return v;
 }
 
-Value *value_new_signed(int64_t i, unsigned bits) {
-        Value *v;
+Value *value_new_unsigned(uint64_t u, unsigned bits) {
+        bits = normalize_bits(bits);
+        if (bits < 64)
+                u &= (UINT64_C(1) << bits) - 1;
+        return number_new(u, bits, false);
+}
 
+Value *value_new_signed(int64_t i, unsigned bits) {
         bits = normalize_bits(bits);
         if (bits < 64) {
                 /* Keep the value in range for its width, sign-extended. */
                 unsigned shift = 64 - bits;
                 i = (int64_t) ((uint64_t) i << shift) >> shift;
         }
-        v = imm_number((uint64_t) i, bits, true);
-        if (v)
-                return v;
-        v = value_alloc(VALUE_NUMBER, sizeof(Value));
-        if (!v)
-                return NULL;
-        v->bits = bits;
-        v->is_signed = true;
-        v->u = (uint64_t) i;
-        return v;
+        return number_new((uint64_t) i, bits, true);
 }
 
 Value *value_new_boolean(bool b) {
