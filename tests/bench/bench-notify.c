@@ -376,6 +376,27 @@ static int settle(Bench *b, sd_bus *pinger, const char *sender) {
         return sd_bus_call_method(pinger, sender, "/", "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
 }
 
+/* One round of the bare sender (mode), acknowledged or not: the time to its last delivery in *ret. */
+static int bare_round(int epfd, Bench *b, sd_bus *pinger, BenchSender *bare, BenchSendKind mode, bool no_ack,
+                      Cpu *cpu, uint64_t *ret) {
+        int r;
+
+        cpu_start(cpu);
+        b->no_ack = no_ack;
+        b->t0 = bench_now_nsec();
+        r = bench_sender_fire(bare, mode);
+        if (r >= 0)
+                r = round_wait(epfd, b, arg_subscribers, NULL, 0);
+        b->no_ack = false;
+        if (r >= 0)
+                r = settle(b, pinger, bare->name);
+        if (r < 0)
+                return r;
+        *ret = b->last - b->t0;
+        cpu_stop(cpu);
+        return 0;
+}
+
 static pid_t bus_pid(sd_bus *bus) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *c = NULL;
@@ -507,44 +528,14 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                         return r;
                 cpu_stop(&cpu_real);
 
-                cpu_start(&cpu_uni);
-                b.t0 = bench_now_nsec();
-                r = bench_sender_fire(&bare, BENCH_SEND_UNICAST);
+                r = bare_round(epfd, &b, pinger, &bare, BENCH_SEND_UNICAST, false, &cpu_uni, &uni[i]);
                 if (r >= 0)
-                        r = round_wait(epfd, &b, arg_subscribers, NULL, 0);
-                if (r >= 0)
-                        r = settle(&b, pinger, bare.name);
-                if (r < 0)
-                        return r;
-                uni[i] = b.last - b.t0;
-                cpu_stop(&cpu_uni);
-
-                cpu_start(&cpu_bcast);
-                b.t0 = bench_now_nsec();
-                r = bench_sender_fire(&bare, BENCH_SEND_BROADCAST);
-                if (r >= 0)
-                        r = round_wait(epfd, &b, arg_subscribers, NULL, 0);
-                if (r >= 0)
-                        r = settle(&b, pinger, bare.name);
-                if (r < 0)
-                        return r;
-                bcast[i] = b.last - b.t0;
-                cpu_stop(&cpu_bcast);
-
+                        r = bare_round(epfd, &b, pinger, &bare, BENCH_SEND_BROADCAST, false, &cpu_bcast, &bcast[i]);
                 /* The unicast copies again, not acknowledged: what routing the signals alone costs the bus. */
-                cpu_start(&cpu_na);
-                b.no_ack = true;
-                b.t0 = bench_now_nsec();
-                r = bench_sender_fire(&bare, BENCH_SEND_UNICAST);
                 if (r >= 0)
-                        r = round_wait(epfd, &b, arg_subscribers, NULL, 0);
-                b.no_ack = false;
-                if (r >= 0)
-                        r = settle(&b, pinger, bare.name);
+                        r = bare_round(epfd, &b, pinger, &bare, BENCH_SEND_UNICAST, true, &cpu_na, &bare_na[i]);
                 if (r < 0)
                         return r;
-                bare_na[i] = b.last - b.t0;
-                cpu_stop(&cpu_na);
         }
         bench_sender_stop(&bare);
         b.bare = NULL;
