@@ -94,6 +94,18 @@ def pty_writer(port):
     return go
 
 
+def read_to_end(proc):
+    """Reads proc's output to its end and waits for it; the bytes it gave."""
+    got = 0
+    while True:
+        chunk = proc.stdout.read(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    proc.wait()
+    return got
+
+
 def pty_reader(port):
     """The port's user reads with head(1), not Python: a reader's cost per read counts here, and the
     libusb peer has none. Started before the clock, as the peer is (a fork and exec under TCG costs
@@ -103,13 +115,7 @@ def pty_reader(port):
 
     def go():
         def wait():
-            got = 0
-            while True:
-                chunk = proc.stdout.read(65536)
-                if not chunk:
-                    break
-                got += len(chunk)
-            proc.wait()
+            got = read_to_end(proc)
             os.close(fd)
             return got
         return wait
@@ -224,13 +230,7 @@ def pty_alone_in():
 
     thread = threading.Thread(target=writer)
     thread.start()
-    got = 0
-    while True:
-        chunk = proc.stdout.read(65536)
-        if not chunk:
-            break
-        got += len(chunk)
-    proc.wait()
+    got = read_to_end(proc)
     seconds = time.monotonic() - t0
     thread.join()
     os.close(master)
