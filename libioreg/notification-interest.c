@@ -113,8 +113,9 @@ static ioreg_return_t register_interest(LibInterest *i) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(lib_port_bus(i->port), i->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                               "RegisterInterest", &error, &reply, "ts", i->service->id, i->type);
+        r = sd_bus_call_method(lib_port_notify_bus(i->port), lib_port_notify_destination(i->port), IOREG_OBJECT_PATH,
+                               IOREG_NOTIFY_INTERFACE, "RegisterInterest", &error, &reply, "ts", i->service->id,
+                               i->type);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
         r = sd_bus_message_read_basic(reply, 't', &i->sub);
@@ -122,17 +123,6 @@ static ioreg_return_t register_interest(LibInterest *i) {
                 return lib_return_from_errno(r);
         i->received_seq = i->acked_seq = 0;
         return IOREG_RETURN_SUCCESS;
-}
-
-static void send_noreply(sd_bus *bus, const char *member, const char *types, uint64_t a, uint64_t b) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-
-        if (!bus || sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                                                   member) < 0)
-                return;
-        if (sd_bus_message_append(m, types, a, b) < 0 || sd_bus_message_set_expect_reply(m, false) < 0)
-                return;
-        (void) sd_bus_send(bus, m, NULL);
 }
 
 static void lib_interest_work(ioreg_notification_port_t port) {
@@ -150,7 +140,7 @@ static void lib_interest_work(ioreg_notification_port_t port) {
                 }
                 i->n_pending = 0;
                 if (i->port && i->sub && i->received_seq > i->acked_seq) {
-                        send_noreply(lib_port_bus(port), "Ack", "tt", i->sub, i->received_seq);
+                        lib_port_notify_send(port, "Ack", "tt", i->sub, i->received_seq);
                         i->acked_seq = i->received_seq;
                 }
                 next = i->next;
@@ -201,7 +191,7 @@ static void interest_free(ioreg_object_t o) {
 
         if (i->port) {
                 if (i->sub)
-                        send_noreply(lib_port_bus(i->port), "Unsubscribe", "t", i->sub, 0);
+                        lib_port_notify_send(i->port, "Unsubscribe", "t", i->sub, 0);
                 if (i->linked) {
                         if (i->prev)
                                 i->prev->next = i->next;

@@ -143,18 +143,6 @@ static void known_clear(LibMatching *n) {
         n->known = HASHMAP_INIT(&u64_hash_ops);
 }
 
-/* A method call nobody waits for (Ack, Unsubscribe). */
-static void send_noreply(sd_bus *bus, const char *member, const char *types, uint64_t a, uint64_t b) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-
-        if (!bus || sd_bus_message_new_method_call(bus, &m, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                                                   member) < 0)
-                return;
-        if (sd_bus_message_append(m, types, a, b) < 0 || sd_bus_message_set_expect_reply(m, false) < 0)
-                return;
-        (void) sd_bus_send(bus, m, NULL);
-}
-
 /* Everything up to the oldest service still queued has been taken (or was never queued): acknowledge it. */
 static void ack_due(LibMatching *n, bool force) {
         uint64_t due;
@@ -168,7 +156,7 @@ static void ack_due(LibMatching *n, bool force) {
                         break;
                 }
         if (due > n->acked_seq && (force || due - n->acked_seq >= ACK_BATCH || queue_len(n) == 0)) {
-                send_noreply(lib_port_bus(n->port), "Ack", "tt", n->sub, due);
+                lib_port_notify_send(n->port, "Ack", "tt", n->sub, due);
                 n->acked_seq = due;
         }
 }
@@ -176,7 +164,7 @@ static void ack_due(LibMatching *n, bool force) {
 static void shadow_ack(LibMatching *n, bool force) {
         if (n->port && n->shadow && n->shadow_seq > n->shadow_acked_seq &&
             (force || n->shadow_seq - n->shadow_acked_seq >= ACK_BATCH)) {
-                send_noreply(lib_port_bus(n->port), "Ack", "tt", n->shadow, n->shadow_seq);
+                lib_port_notify_send(n->port, "Ack", "tt", n->shadow, n->shadow_seq);
                 n->shadow_acked_seq = n->shadow_seq;
         }
 }
@@ -322,10 +310,10 @@ static int lib_matching_handle_signal(ioreg_notification_port_t port, sd_bus_mes
         return r;
 }
 
-/* Subscribe(type, matching) on the port's connection into *ret. */
+/* Subscribe(type, matching) on the port's notification connection into *ret. */
 static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus *bus = lib_port_bus(n->port);
+        sd_bus *bus = lib_port_notify_bus(n->port);
         ioreg_return_t rr;
         int r;
 
@@ -334,8 +322,8 @@ static ioreg_return_t subscribe(LibMatching *n, const char *type, uint64_t *ret)
         rr = lib_matching_check(n->matching);
         if (rr != IOREG_RETURN_SUCCESS)
                 return rr;
-        r = sd_bus_message_new_method_call(bus, &m, n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                                           "Subscribe");
+        r = sd_bus_message_new_method_call(bus, &m, lib_port_notify_destination(n->port), IOREG_OBJECT_PATH,
+                                           IOREG_NOTIFY_INTERFACE, "Subscribe");
         if (r >= 0)
                 r = sd_bus_message_append_basic(m, 's', type);
         if (r >= 0)
@@ -391,7 +379,7 @@ static bool replay_pending(const LibMatching *n, uint32_t window) {
  */
 #define REPLAY_WAIT_USEC (30ULL * 1000 * 1000)
 static void wait_replays(ioreg_notification_port_t port) {
-        sd_bus *bus = lib_port_bus(port);
+        sd_bus *bus = lib_port_notify_bus(port); /* where the replays come */
         uint64_t deadline = now_usec() + REPLAY_WAIT_USEC;
         uint32_t window = UINT32_MAX;
         bool pending = true;
@@ -403,8 +391,9 @@ static void wait_replays(ioreg_notification_port_t port) {
                 if (!pending)
                         break;
                 if (window == UINT32_MAX &&
-                    sd_bus_get_property_trivial(bus, port->owner ?: IOREG_BUS_NAME, IOREG_OBJECT_PATH,
-                                                IOREG_NOTIFY_INTERFACE, "PendingLimit", NULL, 'u', &window) < 0)
+                    sd_bus_get_property_trivial(bus, port->direct ? NULL : port->owner ?: IOREG_BUS_NAME,
+                                                IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "PendingLimit", NULL,
+                                                'u', &window) < 0)
                         window = 1024; /* Apple's kMaxOutstanding, the daemon's default */
                 if (sd_bus_wait(bus, 100 * 1000) < 0 || lib_port_drain(port) < 0)
                         break;
@@ -488,8 +477,8 @@ static ioreg_return_t resync_shadow(LibMatching *n) {
         int r;
 
         n->shadow_overflowed = false;
-        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                               "Resync", &error, NULL, "t", n->shadow);
+        r = sd_bus_call_method(lib_port_notify_bus(n->port), lib_port_notify_destination(n->port), IOREG_OBJECT_PATH,
+                               IOREG_NOTIFY_INTERFACE, "Resync", &error, NULL, "t", n->shadow);
         if (r < 0)
                 return lib_return_from_bus_error(&error, r);
         n->shadow_acked_seq = n->shadow_seq;
@@ -547,11 +536,11 @@ void lib_matching_reset(ioreg_object_t o) {
         LibMatching *n = (LibMatching *) o;
         int r;
 
-        if (!n->port || !n->sub || !lib_port_bus(n->port))
+        if (!n->port || !n->sub || !lib_port_notify_bus(n->port))
                 return;
         /* Starts the subscription over: the daemon forgets what it held, and replays the publish types. */
-        r = sd_bus_call_method(lib_port_bus(n->port), n->port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                               "Resync", &error, NULL, "t", n->sub);
+        r = sd_bus_call_method(lib_port_notify_bus(n->port), lib_port_notify_destination(n->port), IOREG_OBJECT_PATH,
+                               IOREG_NOTIFY_INTERFACE, "Resync", &error, NULL, "t", n->sub);
         if (r < 0)
                 return;
         queue_clear(n);
@@ -567,13 +556,11 @@ static void matching_free(ioreg_object_t o) {
         LibMatching *n = (LibMatching *) o;
 
         if (n->port) {
-                sd_bus *bus = lib_port_bus(n->port);
-
                 /* Releasing the iterator cancels the notification. */
                 if (n->sub)
-                        send_noreply(bus, "Unsubscribe", "t", n->sub, 0);
+                        lib_port_notify_send(n->port, "Unsubscribe", "t", n->sub, 0);
                 if (n->shadow)
-                        send_noreply(bus, "Unsubscribe", "t", n->shadow, 0);
+                        lib_port_notify_send(n->port, "Unsubscribe", "t", n->shadow, 0);
                 if (n->linked) {
                         if (n->prev)
                                 n->prev->next = n->next;

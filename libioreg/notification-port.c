@@ -34,31 +34,62 @@ static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-int lib_port_drain(ioreg_notification_port_t port) {
+/* One step on bus (NULL: none): > 0 when it did something. The last error is kept in *error. */
+static int process_one(sd_bus *bus, int *error) {
         int r;
 
-        if (!port->bus)
+        if (!bus)
+                return 0;
+        r = sd_bus_process(bus, NULL);
+        if (r < 0) {
+                *error = r;
+                return 0;
+        }
+        return r;
+}
+
+int lib_port_drain(ioreg_notification_port_t port) {
+        int error = 0;
+
+        if (!port->bus && !port->direct)
                 return -ENOTCONN;
         /* Bounded: a daemon that never stops talking must not keep us here. */
         for (unsigned i = 0; i < 100000; i++) {
-                r = sd_bus_process(port->bus, NULL);
-                if (r <= 0)
-                        return r;
+                /* Both, in turn: one connection's end must not leave the other's signals unread. */
+                int did = process_one(port->bus, &error);
+
+                did |= process_one(port->direct, &error);
+                if (!did)
+                        break;
         }
-        return 0;
+        return error;
 }
 
 int lib_port_sync(ioreg_notification_port_t port) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus *bus = lib_port_notify_bus(port);
         int r;
 
-        if (!port->bus)
+        if (!bus)
                 return -ENOTCONN;
-        r = sd_bus_call_method(port->bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping",
-                               &error, NULL, NULL);
+        r = sd_bus_call_method(bus, port->direct ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+                               "org.freedesktop.DBus.Peer", "Ping", &error, NULL, NULL);
         if (r < 0)
                 return r;
         return lib_port_drain(port);
+}
+
+void lib_port_notify_send(ioreg_notification_port_t port, const char *member, const char *types, uint64_t a,
+                          uint64_t b) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus = lib_port_notify_bus(port);
+
+        if (!bus || sd_bus_message_new_method_call(bus, &m, lib_port_notify_destination(port), IOREG_OBJECT_PATH,
+                                                   IOREG_NOTIFY_INTERFACE, member) < 0)
+                return;
+        if (sd_bus_message_append(m, types, a, b) < 0 || sd_bus_message_set_expect_reply(m, false) < 0)
+                return;
+        (void) sd_bus_send(bus, m, NULL);
 }
 
 ioreg_notification_port_t ioreg_notification_port_create(void) {

@@ -23,6 +23,15 @@
  *    back-off, and when the daemon is back calls each kind's resubscribe
  *    from the work handler.
  *
+ * 4. Notifications travel over the daemon's notification port when it has
+ *    one (issue 21, notification-direct.c): a peer-to-peer connection
+ *    (port->direct) that OpenPort gave, with no bus hop. Every
+ *    Notifications1 call goes through lib_port_notify_bus(), and its
+ *    signals come on it without a sender; everything else (Entry1, system
+ *    power, NameOwnerChanged) stays on port->bus. The direct connection
+ *    belongs to one run of the daemon: it is made again after every
+ *    reconnection, and its loss is handled like the bus's.
+ *
  * Ownership: the port keeps weak lists of its notifications; a notification
  * unlinks itself when it is freed, and the port's destruction sets each
  * one's port pointer to NULL (it then delivers nothing).
@@ -101,6 +110,11 @@ struct ioreg_notification_port {
         uint64_t run;                    /* lib_run_for_owner(owner), 0 while away */
         bool need_resubscribe;           /* the daemon came (back): resubscribe in the work handler */
         bool disconnected;               /* sd-bus said Disconnected: reconnect from the work handler */
+        sd_bus *direct;                  /* owned: the daemon's notification port (a peer connection); NULL when none */
+        uint64_t direct_run;             /* the run of the daemon that gave direct */
+        bool direct_lost;                /* direct said Disconnected: dropped from the work handler */
+        bool direct_resubscribe;         /* after losing direct alone: open another, the kinds subscribe again */
+        sd_bus_slot *direct_filter_slot; /* owned */
 
         int wake_fd;                     /* owned: eventfd, readable when work is due */
         sd_event_source *wake_source;    /* owned */
@@ -136,16 +150,35 @@ static inline sd_bus *lib_port_bus(ioreg_notification_port_t port) {
         return port->bus;
 }
 /*
- * Processes what the connection holds until nothing is left (the signals
- * queued behind a synchronous reply). Must not run inside an sd-bus
- * handler of the port.
+ * The connection Notifications1 calls go over (borrowed): the daemon's
+ * notification port when there is one, else the bus; NULL while disconnected.
+ */
+static inline sd_bus *lib_port_notify_bus(ioreg_notification_port_t port) {
+        return port->direct ?: port->bus;
+}
+/* The destination of those calls: none on the peer connection, the daemon's unique name on the bus. */
+static inline const char *lib_port_notify_destination(ioreg_notification_port_t port) {
+        return port->direct ? NULL : port->owner;
+}
+/*
+ * Processes what the connections (bus and direct) hold until nothing is
+ * left (the signals queued behind a synchronous reply). Must not run
+ * inside an sd-bus handler of the port.
  */
 int lib_port_drain(ioreg_notification_port_t port);
 /*
- * Calls the daemon's Ping (org.freedesktop.DBus.Peer) and drains: every
- * signal the daemon sent before has been handled when it returns.
+ * Calls the daemon's Ping (org.freedesktop.DBus.Peer) over the connection
+ * notifications come on, and drains: every notification signal the daemon
+ * sent before has been handled when it returns.
  */
 int lib_port_sync(ioreg_notification_port_t port);
+
+/*
+ * A Notifications1 call nobody waits for (Ack, Unsubscribe: types "tt" or
+ * "t", b unused then) over lib_port_notify_bus(); dropped when disconnected.
+ */
+void lib_port_notify_send(ioreg_notification_port_t port, const char *member, const char *types, uint64_t a,
+                          uint64_t b);
 
 /* Adds a signal match (kept across reconnections); *ret (may be NULL) is the port's, for removal. */
 int lib_port_add_signal_match(ioreg_notification_port_t port, const char *rule, sd_bus_message_handler_t handler,
@@ -167,6 +200,17 @@ void lib_port_destroy_soon(ioreg_notification_port_t port);
 int lib_port_connect(ioreg_notification_port_t port);
 void lib_port_disconnect(ioreg_notification_port_t port);
 void lib_port_run_work(ioreg_notification_port_t port);
+
+/*
+ * notification-direct.c: the daemon's notification port. open asks the
+ * daemon (port->owner, over port->bus) for one unless IOREG_NOTIFY_PORT=0;
+ * 0 also when the daemon has none (the bus is used: not an error). close
+ * drops it (the daemon then ends the subscriptions made over it).
+ */
+int lib_port_open_direct(ioreg_notification_port_t port);
+void lib_port_close_direct(ioreg_notification_port_t port);
+/* A Notifications1 signal for the port's kinds (inside sd-bus processing, rule 1). */
+void lib_port_handle_notify_signal(ioreg_notification_port_t port, sd_bus_message *m);
 
 /* Calls member of every kind the port carries, in LibPortKindIndex order. */
 #define LIB_PORT_FOREACH_KIND(port, member, ...)                                         \

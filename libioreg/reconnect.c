@@ -27,8 +27,6 @@ static void set_owner(ioreg_notification_port_t port, const char *owner) {
 /* The daemon's unicast signals, and sd-bus's own Disconnected. */
 static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ioreg_notification_port_t port = userdata;
-        const LibPortKind *kind; /* borrowed */
-        const char *member;
 
         if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
                 /* The connection is torn down from the work handler, outside sd-bus's processing. */
@@ -40,10 +38,7 @@ static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, NULL) ||
             !streq_ptr(sd_bus_message_get_sender(m), port->owner))
                 return 0;
-        member = sd_bus_message_get_member(m);
-        kind = port->kinds[streq_ptr(member, "Interest") ? LIB_PORT_KIND_INTEREST : LIB_PORT_KIND_MATCHING];
-        if (kind)
-                (void) kind->handle_signal(port, m);
+        lib_port_handle_notify_signal(port, m);
         return 1;
 }
 
@@ -59,6 +54,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         LIB_PORT_FOREACH_KIND(port, forget_all, port);
         set_owner(port, new_owner);
         if (port->owner) {
+                port->backoff_usec = BACKOFF_MIN_USEC; /* a new daemon: its port is opened at once */
                 port->need_resubscribe = true;
                 lib_port_wake(port);
         }
@@ -100,10 +96,13 @@ int lib_port_connect(ioreg_notification_port_t port) {
                 lib_port_wake(port);
         } else if (!owner)
                 set_owner(port, NULL);
+        /* Before anything subscribes: a port is used from its first notification on. Without one, the bus. */
+        (void) lib_port_open_direct(port);
         return 0;
 }
 
 void lib_port_disconnect(ioreg_notification_port_t port) {
+        lib_port_close_direct(port);
         for (LibSignalMatch *m = port->signal_matches; m; m = m->next)
                 m->slot = sd_bus_slot_unref(m->slot);
         port->filter_slot = sd_bus_slot_unref(port->filter_slot);
@@ -120,6 +119,14 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
         ioreg_notification_port_t port = userdata;
 
         port->reconnect_timer = sd_event_source_disable_unref(port->reconnect_timer);
+        if (port->bus) {
+                /* Only the daemon's port was lost: the work handler opens another and subscribes again. */
+                if (port->owner && !port->direct) {
+                        port->direct_resubscribe = true;
+                        lib_port_wake(port);
+                }
+                return 0;
+        }
         if (lib_port_connect(port) < 0) {
                 port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
                                                                                 : port->backoff_usec * 2;
@@ -145,12 +152,30 @@ void lib_port_run_work(ioreg_notification_port_t port) {
                 set_owner(port, NULL);
                 (void) schedule_reconnect(port);
         }
+        if (port->direct && (port->direct_lost || sd_bus_is_open(port->direct) <= 0)) {
+                /* The daemon ended its port (it is going, or it dropped us): the subscriptions went with it. */
+                LIB_PORT_FOREACH_KIND(port, forget_all, port);
+                lib_port_close_direct(port);
+                if (schedule_reconnect(port) >= 0)
+                        port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
+                                                                                        : port->backoff_usec * 2;
+        }
         if (port->need_resubscribe && port->bus && port->owner) {
                 port->need_resubscribe = false;
+                /* The port belongs to one run of the daemon; none (or a dropped one) is asked for again. */
+                port->direct_resubscribe = false;
+                if (!port->direct || port->direct_run != port->run)
+                        (void) lib_port_open_direct(port);
                 LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
                 for (unsigned i = 0; i < port->n_hooks; i++)
                         if (port->hooks[i].reconnected)
                                 port->hooks[i].reconnected(port, port->hooks[i].userdata);
+        } else if (port->direct_resubscribe && port->bus && port->owner) {
+                /* The same daemon: what the hooks registered over the bus still stands. */
+                port->direct_resubscribe = false;
+                if (!port->direct)
+                        (void) lib_port_open_direct(port);
+                LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
         }
         LIB_PORT_FOREACH_KIND(port, work, port);
         for (unsigned i = 0; i < port->n_hooks; i++)

@@ -40,6 +40,8 @@
 #define IOREG_PLUGIN_PATH_ENV "IOREG_PLUGIN_PATH"
 /* "udev" or "sysfs": overrides the udev source's detection of a running udevd. */
 #define IOREG_UDEV_MODE_ENV "IOREG_UDEV_MODE"
+/* "0": libioreg's notification ports stay on the bus instead of the daemon's direct port (issue 21). */
+#define IOREG_NOTIFY_PORT_ENV "IOREG_NOTIFY_PORT"
 
 /* ---- polkit actions (systemd/org.ioreg.policy) ---- */
 #define IOREG_ACTION_SET_PROPERTIES "org.ioreg.set-properties"
