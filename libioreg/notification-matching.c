@@ -391,7 +391,7 @@ static void wait_replays(ioreg_notification_port_t port) {
                 if (!pending)
                         break;
                 if (window == UINT32_MAX &&
-                    sd_bus_get_property_trivial(bus, port->direct ? NULL : port->owner ?: IOREG_BUS_NAME,
+                    sd_bus_get_property_trivial(bus, lib_port_direct(port) ? NULL : port->owner ?: IOREG_BUS_NAME,
                                                 IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "PendingLimit", NULL,
                                                 'u', &window) < 0)
                         window = 1024; /* Apple's kMaxOutstanding, the daemon's default */

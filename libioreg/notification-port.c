@@ -34,18 +34,21 @@ static int on_stop(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-/* One step on bus (NULL: none): > 0 when it did something. The last error is kept in *error. */
-static int process_one(sd_bus *bus, int *error) {
-        int r;
+/* Processes bus (NULL: none) until it is empty: 1 when it did something; an error in *error. */
+static int drain_one(sd_bus *bus, int *error) {
+        int did = 0;
 
-        if (!bus)
-                return 0;
-        r = sd_bus_process(bus, NULL);
-        if (r < 0) {
-                *error = r;
-                return 0;
+        /* Bounded: a daemon that never stops talking must not keep us here. */
+        for (unsigned i = 0; bus && i < 100000; i++) {
+                int r = sd_bus_process(bus, NULL);
+
+                if (r < 0)
+                        *error = r;
+                if (r <= 0)
+                        break;
+                did = 1;
         }
-        return r;
+        return did;
 }
 
 int lib_port_drain(ioreg_notification_port_t port) {
@@ -53,12 +56,14 @@ int lib_port_drain(ioreg_notification_port_t port) {
 
         if (!port->bus && !port->direct)
                 return -ENOTCONN;
-        /* Bounded: a daemon that never stops talking must not keep us here. */
-        for (unsigned i = 0; i < 100000; i++) {
-                /* Both, in turn: one connection's end must not leave the other's signals unread. */
-                int did = process_one(port->bus, &error);
+        /*
+         * The bus first: what it queued before OpenPort's reply is older than anything on the
+         * port. Again while either had something (a handler's call may have queued more).
+         */
+        for (unsigned i = 0; i < 16; i++) {
+                int did = drain_one(port->bus, &error);
 
-                did |= process_one(port->direct, &error);
+                did |= drain_one(port->direct, &error);
                 if (!did)
                         break;
         }
@@ -72,7 +77,7 @@ int lib_port_sync(ioreg_notification_port_t port) {
 
         if (!bus)
                 return -ENOTCONN;
-        r = sd_bus_call_method(bus, port->direct ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH,
+        r = sd_bus_call_method(bus, lib_port_direct(port) ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH,
                                "org.freedesktop.DBus.Peer", "Ping", &error, NULL, NULL);
         if (r < 0)
                 return r;

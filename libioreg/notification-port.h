@@ -150,15 +150,19 @@ static inline sd_bus *lib_port_bus(ioreg_notification_port_t port) {
         return port->bus;
 }
 /*
- * The connection Notifications1 calls go over (borrowed): the daemon's
- * notification port when there is one, else the bus; NULL while disconnected.
+ * The daemon's notification port (borrowed) when it is the current run's, else NULL (none, or
+ * one of a daemon that left, not dropped yet: the bus reaches the new one meanwhile).
  */
+static inline sd_bus *lib_port_direct(ioreg_notification_port_t port) {
+        return port->direct && port->direct_run == port->run ? port->direct : NULL;
+}
+/* The connection Notifications1 calls go over (borrowed): the port, else the bus; NULL while disconnected. */
 static inline sd_bus *lib_port_notify_bus(ioreg_notification_port_t port) {
-        return port->direct ?: port->bus;
+        return lib_port_direct(port) ?: port->bus;
 }
 /* The destination of those calls: none on the peer connection, the daemon's unique name on the bus. */
 static inline const char *lib_port_notify_destination(ioreg_notification_port_t port) {
-        return port->direct ? NULL : port->owner;
+        return lib_port_direct(port) ? NULL : port->owner;
 }
 /*
  * Processes what the connections (bus and direct) hold until nothing is

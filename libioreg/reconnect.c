@@ -156,7 +156,8 @@ void lib_port_run_work(ioreg_notification_port_t port) {
                 /* The daemon ended its port (it is going, or it dropped us): the subscriptions went with it. */
                 LIB_PORT_FOREACH_KIND(port, forget_all, port);
                 lib_port_close_direct(port);
-                if (schedule_reconnect(port) >= 0)
+                /* A new daemon gets its port below at once; the same one after a back-off. */
+                if (!port->need_resubscribe && schedule_reconnect(port) >= 0)
                         port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
                                                                                         : port->backoff_usec * 2;
         }

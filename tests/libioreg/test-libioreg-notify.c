@@ -3,7 +3,8 @@
  * test-libioreg-notify.c: libioreg's notifications from the real ioregd:
  * devices plugged and unplugged through umockdev for matching and interest
  * notifications, a port that overflows, and the daemon killed and started
- * again.
+ * again; the same over the daemon's notification port (issue 21, the
+ * default) and over the bus (IOREG_NOTIFY_PORT=0).
  *
  * The testbed, the bus and the daemon are set up by libioreg-testbed.c.
  */
@@ -59,6 +60,22 @@ static unsigned drain(ioreg_iterator_t it) {
         while ((o = ioreg_iterator_next(it))) {
                 n++;
                 ioreg_object_release(o);
+        }
+        return n;
+}
+
+/* The daemon's Notifications1.Ports (the notification ports open now), once it is want or after 10 s. */
+static unsigned wait_ports(unsigned want) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        uint32_t n = UINT32_MAX;
+
+        assert_int_equal(test_bus_connect(&test_bus, &bus), 0);
+        for (unsigned i = 0; i < 1000; i++) {
+                assert_true(sd_bus_get_property_trivial(bus, "org.ioreg.Registry1", "/org/ioreg/Registry1",
+                                                        "org.ioreg.Notifications1", "Ports", NULL, 'u', &n) >= 0);
+                if (n == want)
+                        break;
+                usleep(10 * 1000);
         }
         return n;
 }
@@ -353,6 +370,73 @@ static void test_overflow(void **state) {
         start_daemon(NULL);
 }
 
+/* Counts IOREG_MESSAGE_SERVICE_IS_TERMINATED into *(unsigned *) refcon. */
+static void terminated_cb(void *refcon, ioreg_service_t service, uint32_t type, void *arg) {
+        if (type == IOREG_MESSAGE_SERVICE_IS_TERMINATED)
+                (*(unsigned *) refcon)++;
+}
+
+/*
+ * A mouse published, its interest notification and its termination, on a port made with
+ * IOREG_NOTIFY_PORT set to env (NULL: unset); the daemon's Ports while it is open, and after.
+ */
+static void port_round(const char *env, unsigned want_ports) {
+        ioreg_notification_port_t port;
+        Seen pub = { .drain = 1 }, term = { .drain = 1 };
+        ioreg_iterator_t pit, tit;
+        ioreg_notification_t general = NULL;
+        unsigned terminated = 0;
+        char *mouse;
+
+        assert_int_equal(wait_ports(0), 0); /* the earlier tests' ports are closed */
+        if (env)
+                assert_int_equal(setenv("IOREG_NOTIFY_PORT", env, 1), 0);
+        port = ioreg_notification_port_create();
+        assert_int_equal(unsetenv("IOREG_NOTIFY_PORT"), 0);
+        assert_non_null(port);
+        assert_int_equal(wait_ports(want_ports), want_ports);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
+                                                                 matched_cb, &pub, &pit),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
+                                                                 mouse_matching(), matched_cb, &term, &tit),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(pit), 0);
+        assert_int_equal(drain(tit), 0);
+        mouse = add_mouse(40);
+        run_until(port, &pub.services, 1);
+        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(pub.last, "idProduct", 0)), 0xc077);
+        assert_int_equal(ioreg_service_add_interest_notification(port, pub.last, IOREG_GENERAL_INTEREST,
+                                                                 terminated_cb, &terminated, &general),
+                         IOREG_RETURN_SUCCESS);
+        remove_device(mouse);
+        g_free(mouse);
+        run_until(port, &term.services, 1);
+        run_until(port, &terminated, 1);
+        assert_int_equal(ioreg_object_is_equal_to(term.last, pub.last), 1);
+        /* Still the one port (or none) after all that went over it. */
+        assert_int_equal(wait_ports(want_ports), want_ports);
+        ioreg_object_release(general);
+        ioreg_object_release(pub.last);
+        ioreg_object_release(term.last);
+        ioreg_object_release(pit);
+        ioreg_object_release(tit);
+        ioreg_notification_port_destroy(port);
+        /* Closing the port closes the daemon's end. */
+        assert_int_equal(wait_ports(0), 0);
+}
+
+/* By default the notifications come over the daemon's notification port, one per ioreg_notification_port. */
+static void test_notification_port_direct(void **state) {
+        port_round(NULL, 1);
+        port_round("1", 1);
+}
+
+/* IOREG_NOTIFY_PORT=0: the same notifications over the bus, and no port on the daemon. */
+static void test_notification_port_bus(void **state) {
+        port_round("0", 0);
+}
+
 /* The daemon goes and comes back: gone entries terminated, new ones published, the same ones kept. */
 static void test_daemon_restart(void **state) {
         ioreg_notification_port_t port = ioreg_notification_port_create();
@@ -395,6 +479,8 @@ static void test_daemon_restart(void **state) {
                                                                  &lost, &lost_n),
                          IOREG_RETURN_SUCCESS);
 
+        assert_int_equal(wait_ports(1), 1); /* all of it over the daemon's notification port */
+
         /* The daemon dies; meanwhile one mouse goes and another comes. */
         assert_int_equal(test_daemon_stop(&daemon_), 0);
         for (unsigned i = 0; i < 10; i++)
@@ -425,6 +511,8 @@ static void test_daemon_restart(void **state) {
         /* The old run's mouse answers NO_DEVICE; the keyboard, the same entry, was adopted by the port. */
         assert_int_equal(ioreg_registry_entry_get_name(gone, name), IOREG_RETURN_NO_DEVICE);
         assert_int_equal(ioreg_registry_entry_get_name(kbd, name), IOREG_RETURN_SUCCESS);
+        /* The port subscribed again over a notification port of the new daemon. */
+        assert_int_equal(wait_ports(1), 1);
         /* The notifications go on in the new run. */
         remove_device(m2);
         g_free(m2);
@@ -439,6 +527,7 @@ static void test_daemon_restart(void **state) {
         ioreg_object_release(pit);
         ioreg_object_release(tit);
         ioreg_notification_port_destroy(port);
+        assert_int_equal(wait_ports(0), 0);
 }
 
 int main(void) {
@@ -448,6 +537,8 @@ int main(void) {
                 cmocka_unit_test(test_terminated_service_keeps_its_places),
                 cmocka_unit_test(test_interest_notification),
                 cmocka_unit_test(test_overflow),
+                cmocka_unit_test(test_notification_port_direct),
+                cmocka_unit_test(test_notification_port_bus),
                 cmocka_unit_test(test_daemon_restart),
         };
 
