@@ -47,10 +47,18 @@ static int on_direct_filter(sd_bus_message *m, void *userdata, sd_bus_error *err
         return 1;
 }
 
-static bool direct_wanted(void) {
+/* An answer of the daemon itself (not: it is gone, or did not answer). */
+static bool daemon_refused(const sd_bus_error *e) {
+        return sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
+               sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_INTERFACE) ||
+               sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ||
+               (sd_bus_error_is_set(e) && strncmp(e->name, "org.ioreg.Error.", 16) == 0);
+}
+
+bool lib_port_env_bus_only(void) {
         const char *e = getenv(IOREG_NOTIFY_PORT_ENV);
 
-        return !e || !streq(e, "0");
+        return e && streq(e, "0");
 }
 
 /* A client of the peer-to-peer connection on fd (taken, whatever happens), started and attached. */
@@ -88,13 +96,13 @@ int lib_port_open_direct(ioreg_notification_port_t port) {
         int r, fd;
 
         lib_port_close_direct(port);
-        if (!direct_wanted() || !port->bus || !port->owner)
+        if (port->bus_only || !port->bus || !port->owner)
                 return 0;
         r = sd_bus_call_method(port->bus, port->owner, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                IOREG_NOTIFY_OPEN_PORT, &error, &reply, NULL);
         if (r < 0)
-                /* A daemon from before ports: the bus carries the notifications, as it did. */
-                return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD) ? 0 : r;
+                /* The daemon said no (one from before ports, or over a limit): the bus carries them, as it did. */
+                return daemon_refused(&error) ? 0 : r;
         r = sd_bus_message_read_basic(reply, 'h', &fd);
         if (r < 0)
                 return r;

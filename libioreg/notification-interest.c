@@ -153,12 +153,14 @@ static void lib_interest_resubscribe_all(ioreg_notification_port_t port) {
         for (LibInterest *i = port->interests; i; i = i->next) {
                 _cleanup_free_ char *key = NULL;
                 uint64_t run = 0;
+                ioreg_return_t rr;
 
                 if (i->sub || i->terminated)
                         continue;
-                if (entry_key(lib_port_bus(port), port->owner, i->service->id, &run, &key) ==
-                            IOREG_RETURN_SUCCESS &&
-                    streq(key, i->key)) {
+                rr = entry_key(lib_port_bus(port), port->owner, i->service->id, &run, &key);
+                if (rr == IOREG_RETURN_NO_DEVICE || rr == IOREG_RETURN_TIMEOUT || rr == IOREG_RETURN_IPC_ERROR)
+                        continue; /* the daemon did not answer (it is going): asked again when one is back */
+                if (rr == IOREG_RETURN_SUCCESS && streq(key, i->key)) {
                         /* The same entry in the new run: the caller's object goes on working. */
                         atomic_store(&i->service->run, run);
                         if (register_interest(i) == IOREG_RETURN_SUCCESS)

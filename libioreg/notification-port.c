@@ -107,6 +107,8 @@ ioreg_notification_port_t ioreg_notification_port_create(void) {
                 return NULL;
         }
         port->stop_fd = -1;
+        /* Once, here: the port keeps to the path it was made for across reconnections. */
+        port->bus_only = lib_port_env_bus_only();
         port->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (port->wake_fd < 0) {
                 r = -errno;

@@ -110,6 +110,7 @@ struct ioreg_notification_port {
         uint64_t run;                    /* lib_run_for_owner(owner), 0 while away */
         bool need_resubscribe;           /* the daemon came (back): resubscribe in the work handler */
         bool disconnected;               /* sd-bus said Disconnected: reconnect from the work handler */
+        bool bus_only;                   /* IOREG_NOTIFY_PORT=0 when the port was made: no notification port */
         sd_bus *direct;                  /* owned: the daemon's notification port (a peer connection); NULL when none */
         uint64_t direct_run;             /* the run of the daemon that gave direct */
         bool direct_lost;                /* direct said Disconnected: dropped from the work handler */
@@ -207,11 +208,14 @@ void lib_port_run_work(ioreg_notification_port_t port);
 
 /*
  * notification-direct.c: the daemon's notification port. open asks the
- * daemon (port->owner, over port->bus) for one unless IOREG_NOTIFY_PORT=0;
- * 0 also when the daemon has none (the bus is used: not an error). close
+ * daemon (port->owner, over port->bus) for one unless port->bus_only;
+ * 0 also when the daemon refused (none, or over its limits: the bus is
+ * used), negative when it could not be asked (gone, no answer). close
  * drops it (the daemon then ends the subscriptions made over it).
  */
 int lib_port_open_direct(ioreg_notification_port_t port);
+/* IOREG_NOTIFY_PORT=0 in the environment: ports made now keep their notifications on the bus. */
+bool lib_port_env_bus_only(void);
 void lib_port_close_direct(ioreg_notification_port_t port);
 /* A Notifications1 signal for the port's kinds (inside sd-bus processing, rule 1). */
 void lib_port_handle_notify_signal(ioreg_notification_port_t port, sd_bus_message *m);

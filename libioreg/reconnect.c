@@ -174,9 +174,12 @@ void lib_port_run_work(ioreg_notification_port_t port) {
         } else if (port->direct_resubscribe && port->bus && port->owner) {
                 /* The same daemon: what the hooks registered over the bus still stands. */
                 port->direct_resubscribe = false;
-                if (!port->direct)
-                        (void) lib_port_open_direct(port);
-                LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
+                if (port->direct || lib_port_open_direct(port) >= 0)
+                        LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
+                else if (schedule_reconnect(port) >= 0)
+                        /* Not answering: going (its NameOwnerChanged is on its way), or busy. Later. */
+                        port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
+                                                                                        : port->backoff_usec * 2;
         }
         LIB_PORT_FOREACH_KIND(port, work, port);
         for (unsigned i = 0; i < port->n_hooks; i++)

@@ -537,9 +537,10 @@ int main(void) {
                 cmocka_unit_test(test_terminated_service_keeps_its_places),
                 cmocka_unit_test(test_interest_notification),
                 cmocka_unit_test(test_overflow),
+                cmocka_unit_test(test_daemon_restart),
+                /* After the restart: a device plugged and unplugged before it would change its IDs. */
                 cmocka_unit_test(test_notification_port_direct),
                 cmocka_unit_test(test_notification_port_bus),
-                cmocka_unit_test(test_daemon_restart),
         };
 
         return cmocka_run_group_tests_name("libioreg-notify", tests, group_setup, group_teardown);
