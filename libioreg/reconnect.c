@@ -115,6 +115,11 @@ void lib_port_disconnect(ioreg_notification_port_t port) {
 
 static int schedule_reconnect(ioreg_notification_port_t port);
 
+/* The next try waits twice as long, up to BACKOFF_MAX_USEC. */
+static void backoff_double(ioreg_notification_port_t port) {
+        port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : port->backoff_usec * 2;
+}
+
 static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         ioreg_notification_port_t port = userdata;
 
@@ -128,8 +133,7 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 return 0;
         }
         if (lib_port_connect(port) < 0) {
-                port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
-                                                                                : port->backoff_usec * 2;
+                backoff_double(port);
                 (void) schedule_reconnect(port);
         }
         return 0;
@@ -153,13 +157,17 @@ void lib_port_run_work(ioreg_notification_port_t port) {
                 (void) schedule_reconnect(port);
         }
         if (port->direct && (port->direct_lost || sd_bus_is_open(port->direct) <= 0)) {
-                /* The daemon ended its port (it is going, or it dropped us): the subscriptions went with it. */
-                LIB_PORT_FOREACH_KIND(port, forget_all, port);
+                /* A gone daemon's port: its subscriptions were forgotten when its name changed hands. */
+                bool current = lib_port_direct(port) != NULL;
+
                 lib_port_close_direct(port);
-                /* A new daemon gets its port below at once; the same one after a back-off. */
-                if (!port->need_resubscribe && schedule_reconnect(port) >= 0)
-                        port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
-                                                                                        : port->backoff_usec * 2;
+                if (current) {
+                        /* The daemon ended the port (it is going, or it dropped us): the subscriptions went with it. */
+                        LIB_PORT_FOREACH_KIND(port, forget_all, port);
+                        /* A new daemon gets its port below at once; the same one after a back-off. */
+                        if (!port->need_resubscribe && schedule_reconnect(port) >= 0)
+                                backoff_double(port);
+                }
         }
         if (port->need_resubscribe && port->bus && port->owner) {
                 port->need_resubscribe = false;
@@ -178,8 +186,7 @@ void lib_port_run_work(ioreg_notification_port_t port) {
                         LIB_PORT_FOREACH_KIND(port, resubscribe_all, port);
                 else if (schedule_reconnect(port) >= 0)
                         /* Not answering: going (its NameOwnerChanged is on its way), or busy. Later. */
-                        port->backoff_usec = port->backoff_usec * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC
-                                                                                        : port->backoff_usec * 2;
+                        backoff_double(port);
         }
         LIB_PORT_FOREACH_KIND(port, work, port);
         for (unsigned i = 0; i < port->n_hooks; i++)
