@@ -17,10 +17,6 @@
 #include "notification-port.h"
 #include "protocol.h"
 
-#ifndef IOREG_NOTIFY_OPEN_PORT
-#define IOREG_NOTIFY_OPEN_PORT "OpenPort"
-#endif
-
 void lib_port_handle_notify_signal(ioreg_notification_port_t port, sd_bus_message *m) {
         const char *member = sd_bus_message_get_member(m);
         const LibPortKind *kind; /* borrowed */
