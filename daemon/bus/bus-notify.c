@@ -188,6 +188,8 @@ static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, ui
         sd_bus *bus = sd_bus_message_get_bus(msg);
         int r = sd_bus_send(bus, msg, NULL);
 
+        if (r >= 0 && bus != b->ctx->bus)
+                bus_notify_ports_sent(b->ports, owner);
         /* The bus's accounts are of what went through the bus. */
         if (r >= 0 && b->ctx->peers && bus == b->ctx->bus)
                 bus_peers_charge(b->ctx->peers, owner, bytes);
@@ -603,6 +605,9 @@ static int method_open_port(sd_bus_message *call, void *userdata, sd_bus_error *
                 return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
                                          "At most %u notification ports per user, %u in all.",
                                          NOTIFY_PORTS_MAX_PER_UID, NOTIFY_PORTS_MAX);
+        if (r == -EMFILE || r == -ENFILE)
+                return sd_bus_error_set(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                        "ioregd has no file descriptor left for a notification port.");
         if (r < 0)
                 return r;
         log_debug("notify: %s opened its notification port", sender);
