@@ -4,7 +4,8 @@
  * devices plugged and unplugged through umockdev for matching and interest
  * notifications, a port that overflows, and the daemon killed and started
  * again; the same over the daemon's notification port (issue 21, the
- * default) and over the bus (IOREG_NOTIFY_PORT=0).
+ * default) and over the bus (IOREG_NOTIFY_PORT=0), and that port dropped
+ * alone.
  *
  * The testbed, the bus and the daemon are set up by libioreg-testbed.c.
  */
@@ -20,7 +21,10 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -426,6 +430,87 @@ static void port_round(const char *env, unsigned want_ports) {
         assert_int_equal(wait_ports(0), 0);
 }
 
+/*
+ * The client's end of the daemon's notification port in this process: the socket whose peer is
+ * ioregd itself (it made the pair; the bus connections' peer is the bus). Its fd, and its inode
+ * in *ret_ino; -1 when there is none.
+ */
+static int port_socket(ino_t *ret_ino) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int found = -1;
+
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                int fd = atoi(de->d_name);
+                struct ucred cred;
+                socklen_t len = sizeof(cred);
+                struct stat st;
+
+                if (de->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+                        continue;
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid != daemon_.pid)
+                        continue;
+                assert_int_equal(found, -1); /* one port: one such socket */
+                found = fd;
+                *ret_ino = st.st_ino;
+        }
+        closedir(d);
+        return found;
+}
+
+/*
+ * The port's connection drops while the daemon and the bus stay (as when ioregd cuts off a
+ * client that does not read): the daemon ends its subscriptions, the library opens another port
+ * after its back-off and subscribes again; the services it delivered are kept, not delivered again.
+ */
+static void test_notification_port_dropped(void **state) {
+        ioreg_notification_port_t port;
+        Seen pub = { .drain = 1 };
+        ioreg_iterator_t pit;
+        ino_t first = 0, now = 0;
+        char *mouse;
+        int fd;
+
+        assert_int_equal(wait_ports(0), 0);
+        port = ioreg_notification_port_create();
+        assert_non_null(port);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION,
+                                                                 ioreg_service_matching("IOUSBHostDevice"), matched_cb,
+                                                                 &pub, &pit),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(pit), 6);
+        /* The port's first work done (its connection's own resubscription), so that only the drop is left. */
+        for (unsigned i = 0; i < 5; i++)
+                (void) ioreg_notification_port_run(port, 10 * 1000);
+        fd = port_socket(&first);
+        assert_true(fd >= 0);
+        assert_int_equal(shutdown(fd, SHUT_RDWR), 0);
+        /* A new socket (the old fd may be reused: its inode tells), the daemon's only port. */
+        for (unsigned i = 0; i < 200; i++) {
+                (void) ioreg_notification_port_run(port, 20 * 1000);
+                if (port_socket(&now) >= 0 && now != first)
+                        break;
+        }
+        assert_true(now != first);
+        assert_int_equal(wait_ports(1), 1);
+        /* The replay of the new subscription showed the same six: nothing delivered again. */
+        for (unsigned i = 0; i < 10; i++)
+                (void) ioreg_notification_port_run(port, 10 * 1000);
+        assert_int_equal(pub.callbacks, 0);
+        /* And it goes on over the new port. */
+        mouse = add_mouse(41);
+        run_until(port, &pub.services, 1);
+        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(pub.last, "idProduct", 0)), 0xc077);
+        remove_device(mouse);
+        g_free(mouse);
+        wait_for_count(mouse_matching(), 0);
+        ioreg_object_release(pub.last);
+        ioreg_object_release(pit);
+        ioreg_notification_port_destroy(port);
+        assert_int_equal(wait_ports(0), 0);
+}
+
 /* By default the notifications come over the daemon's notification port, one per ioreg_notification_port. */
 static void test_notification_port_direct(void **state) {
         port_round(NULL, 1);
@@ -541,6 +626,7 @@ int main(void) {
                 /* After the restart: a device plugged and unplugged before it would change its IDs. */
                 cmocka_unit_test(test_notification_port_direct),
                 cmocka_unit_test(test_notification_port_bus),
+                cmocka_unit_test(test_notification_port_dropped),
         };
 
         return cmocka_run_group_tests_name("libioreg-notify", tests, group_setup, group_teardown);
