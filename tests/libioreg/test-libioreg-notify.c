@@ -57,6 +57,15 @@ static void matched_cb(void *refcon, ioreg_iterator_t it) {
         }
 }
 
+/* The integer property key of o (a created property: released here). */
+static json_int_t int_property(ioreg_object_t o, const char *key) {
+        json_t *v = ioreg_registry_entry_create_property(o, key, 0);
+        json_int_t i = json_integer_value(v);
+
+        json_decref(v);
+        return i;
+}
+
 static unsigned drain(ioreg_iterator_t it) {
         ioreg_object_t o;
         unsigned n = 0;
@@ -131,7 +140,7 @@ static void test_matching_notification_contract(void **state) {
         mouse = add_mouse(8);
         run_until(port, &s.services, 1);
         assert_int_equal(s.callbacks, 1);
-        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(s.last, "idVendor", 0)), 0x046d);
+        assert_int_equal(int_property(s.last, "idVendor"), 0x046d);
         /* Releasing the iterator cancels: the removal reaches nobody. */
         ioreg_object_release(term);
         remove_device(mouse);
@@ -289,7 +298,7 @@ static void interest_cb(void *refcon, ioreg_service_t service, uint32_t type, vo
 static void test_interest_notification(void **state) {
         ioreg_notification_port_t port = ioreg_notification_port_create();
         _cleanup_(sd_event_unrefp) sd_event *loop = NULL;
-        ioreg_notification_t general = NULL, busy = NULL;
+        ioreg_notification_t general = NULL, busy = NULL, refused = NULL;
         Messages m = {};
         ioreg_service_t dev;
         char *mouse = add_mouse(9);
@@ -304,8 +313,9 @@ static void test_interest_notification(void **state) {
                                                                  &busy),
                          IOREG_RETURN_SUCCESS);
         assert_int_equal(ioreg_service_add_interest_notification(port, dev, "NoSuchInterest", interest_cb, &m,
-                                                                 &general),
+                                                                 &refused),
                          IOREG_RETURN_BAD_ARGUMENT);
+        assert_null(refused);
         /* On an sd-event loop this time. */
         assert_int_equal(sd_event_new(&loop), 0);
         assert_int_equal(ioreg_notification_port_attach_event(port, loop, 0), IOREG_RETURN_SUCCESS);
@@ -318,8 +328,9 @@ static void test_interest_notification(void **state) {
         assert_int_equal(m.last, IOREG_MESSAGE_SERVICE_IS_TERMINATED); /* nothing after it */
         /* The service is gone. */
         assert_int_equal(ioreg_service_add_interest_notification(port, dev, IOREG_GENERAL_INTEREST, interest_cb, &m,
-                                                                 &general) == IOREG_RETURN_SUCCESS,
+                                                                 &refused) == IOREG_RETURN_SUCCESS,
                          0);
+        assert_null(refused);
         assert_int_equal(ioreg_notification_port_detach_event(port), IOREG_RETURN_SUCCESS);
         ioreg_object_release(general);
         ioreg_object_release(busy);
@@ -409,7 +420,7 @@ static void port_round(const char *env, unsigned want_ports) {
         assert_int_equal(drain(tit), 0);
         mouse = add_mouse(40);
         run_until(port, &pub.services, 1);
-        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(pub.last, "idProduct", 0)), 0xc077);
+        assert_int_equal(int_property(pub.last, "idProduct"), 0xc077);
         assert_int_equal(ioreg_service_add_interest_notification(port, pub.last, IOREG_GENERAL_INTEREST,
                                                                  terminated_cb, &terminated, &general),
                          IOREG_RETURN_SUCCESS);
@@ -501,7 +512,7 @@ static void test_notification_port_dropped(void **state) {
         /* And it goes on over the new port. */
         mouse = add_mouse(41);
         run_until(port, &pub.services, 1);
-        assert_int_equal(json_integer_value(ioreg_registry_entry_create_property(pub.last, "idProduct", 0)), 0xc077);
+        assert_int_equal(int_property(pub.last, "idProduct"), 0xc077);
         remove_device(mouse);
         g_free(mouse);
         wait_for_count(mouse_matching(), 0);
@@ -584,8 +595,12 @@ static void test_daemon_restart(void **state) {
         assert_int_equal(pub.services, 1);
         assert_int_equal(term.services, 1);
         assert_int_equal(kept.terminated, 0);
-        assert_string_equal(json_string_value(ioreg_registry_entry_create_property(pub.last, "USB Product Name", 0)),
-                            "USB Optical Mouse");
+        {
+                json_t *product = ioreg_registry_entry_create_property(pub.last, "USB Product Name", 0);
+
+                assert_string_equal(json_string_value(product), "USB Optical Mouse");
+                json_decref(product);
+        }
         assert_int_equal(ioreg_registry_entry_get_registry_entry_id(term.last, &id), IOREG_RETURN_SUCCESS);
         {
                 uint64_t gone_id;
