@@ -395,6 +395,16 @@ static void row_cpu(const char *metric, const char *sender, const Cpu *c) {
             c->bus ? bench_fmt("%u rounds, /proc/PID/task/*/schedstat", c->rounds) : "bus PID unknown");
 }
 
+/* a's CPU per round less b's (each a mean over its rounds): what a round costs without b's work. */
+static void row_cpu_less(const char *metric, const char *sender, const Cpu *a, const Cpu *b) {
+        double na = a->rounds ?: 1, nb = b->rounds ?: 1;
+
+        row(metric,
+            bench_fmt("%.0f / %.0f / %.0f", (a->sum_sender / na - b->sum_sender / nb) / 1e3,
+                      (a->sum_bus / na - b->sum_bus / nb) / 1e3, (a->sum_self / na - b->sum_self / nb) / 1e3),
+            bench_fmt("µs CPU: %s / bus / subscribers", sender), "-", "the two rows above, subtracted");
+}
+
 /* Waits for want signals of the round begun at b->t0; records each latency into lat (cap of them). */
 static int round_wait(int epfd, Bench *b, unsigned want, uint64_t *lat, unsigned cap) {
         int r;
@@ -690,12 +700,17 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                 if (r < 0)
                         return r;
                 cpu_stop(&cpu_real);
-                /* The settling alone, ioregd idle: included in the round above (100 Pings via port). */
-                cpu_start(&cpu_settle);
-                r = settle_daemon(&b, pinger);
-                if (r < 0)
-                        return r;
-                cpu_stop(&cpu_settle);
+                /*
+                 * The settling alone, ioregd idle: included in the round above (100 Pings via port).
+                 * Every tenth sample: via port it costs as much as a remove.
+                 */
+                if (i % 10 == 0) {
+                        cpu_start(&cpu_settle);
+                        r = settle_daemon(&b, pinger);
+                        if (r < 0)
+                                return r;
+                        cpu_stop(&cpu_settle);
+                }
 
                 r = bare_round(epfd, &b, pinger, &bare, BENCH_SEND_UNICAST, false, &cpu_uni, &uni[i]);
                 if (r >= 0)
@@ -755,6 +770,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                                "CPU per ioregd round (add, remove, their Acks, a Ping)", "ioregd", &cpu_real);
         row_cpu(arg_via_port ? "CPU per settling alone (a Ping on each port), included above" :
                                "CPU per settling alone (a Ping through the bus), included above", "ioregd", &cpu_settle);
+        row_cpu_less("CPU per ioregd round less the settling alone (add, remove, their Acks)", "ioregd", &cpu_real,
+                     &cpu_settle);
         row_cpu("CPU per bare unicast round (copies, Acks, a Ping)", "sender", &cpu_uni);
         row_cpu("CPU per bare broadcast round (one copy, Acks, a Ping)", "sender", &cpu_bcast);
         row_cpu("CPU per bare unicast round not acknowledged (copies, a Ping)", "sender", &cpu_na);
