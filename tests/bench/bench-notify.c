@@ -247,8 +247,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (!sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification") ||
             sd_bus_message_read(m, "tts", &id, &seq, &type) < 0)
                 return 0;
-        if (arg_via_port && sender && !bare)
-                b->stray++;
+        if (arg_via_port && sender && !bare && b->stray++ == 0)
+                fprintf(stderr, "bench-notify: a notification of ioregd came through the bus, not the port\n");
         if (!b->body && strcmp(type, "IOServiceTerminate") == 0)
                 b->body = sd_bus_message_ref(m);
         if (b->cap_lat > b->n_lat)
