@@ -19,6 +19,8 @@
 #define IOREG_INTERFACE "org.ioreg.Registry1"
 #define IOREG_ENTRY_INTERFACE "org.ioreg.Entry1"
 #define IOREG_NOTIFY_INTERFACE "org.ioreg.Notifications1"
+/* Notifications1.OpenPort() → h: the client's direct notification port (peer-to-peer D-Bus, bus-notify-port.h). */
+#define IOREG_NOTIFY_OPEN_PORT "OpenPort"
 #define IOREG_CATALOGUE_INTERFACE "org.ioreg.Catalogue1"
 #define IOREG_SYSTEM_POWER_INTERFACE "org.ioreg.SystemPower1"
 /* Driver servers: the daemon serves DriverHost1, each server serves DriverServer1. */

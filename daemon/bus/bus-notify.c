@@ -4,12 +4,14 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "bus-errors.h"
 #include "bus-restricted.h"
 #include "bus-flow.h"
 #include "bus-notify.h"
+#include "bus-notify-port.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
 #include "bus-value.h"
@@ -35,6 +37,9 @@ struct BusNotify {
         Hashmap held;           /* owner names (owned keys) held back by the write queue */
         sd_event_source *drain; /* owned: pumps them once the write queue is short again */
         sd_event_source *turn;  /* owned: goes on with the hub's work, a budget per turn of the loop */
+        NotifyEndpoint on_bus;  /* the vtable's userdata on the bus (owner NULL: the sender) */
+        BusNotifyPorts *ports;  /* owned: the clients' notification ports (bus-notify-port.h) */
+        bool turn_stalled;      /* the turn stopped for the bus's write queue: the drain restarts it */
 };
 
 static void held_free(void *v) {
@@ -47,6 +52,7 @@ static void on_owner_gone(void *userdata, const char *name) {
         BusNotify *b = userdata;
         unsigned n = notify_hub_drop_owner(b->hub, name);
 
+        bus_notify_ports_close(b->ports, name);
         if (n > 0)
                 log_debug("notify: %s left the bus; %u subscriptions ended", name, n);
 }
@@ -80,35 +86,78 @@ static bool write_queue_full(BusNotify *b) {
         return n >= NOTIFY_WQUEUE_MAX || (n >= BUS_FLOW_WQUEUE_LOW && bus_flow_parked(b->ctx->flow) > 0);
 }
 
+static void hold(BusNotify *b, const char *owner) {
+        if (!hashmap_get(&b->held, owner)) {
+                char *name = strdup(owner);
+
+                if (name && hashmap_put(&b->held, name, name) < 0)
+                        free(name);
+        }
+        (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
+}
+
+/* owner's port has room for NOTIFY_WQUEUE_MAX signals: what is not read waits in the hub. */
+static bool port_full(sd_bus *port) {
+        uint64_t n = 0;
+
+        (void) sd_bus_get_n_queued_write(port, &n);
+        return n >= NOTIFY_WQUEUE_MAX;
+}
+
 static bool may_send(void *userdata, const char *owner) {
         BusNotify *b = userdata;
+        sd_bus *port;
+        int r;
 
+        /* A port's client reads its own socket: neither the bus's queue nor its accounts count. */
+        r = bus_notify_ports_lookup(b->ports, owner, &port);
+        if (r < 0)
+                return false; /* ending: its subscriptions end with it */
+        if (r > 0) {
+                if (!port_full(port))
+                        return true;
+                hold(b, owner);
+                return false;
+        }
         if (write_queue_full(b)) {
-                if (!hashmap_get(&b->held, owner)) {
-                        char *name = strdup(owner);
-
-                        if (name && hashmap_put(&b->held, name, name) < 0)
-                                free(name);
-                }
-                (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
+                hold(b, owner);
                 return false;
         }
         return !b->ctx->peers || bus_peers_check_send(b->ctx->peers, owner) >= 0;
 }
 
+/* owner may be sent more now (its port, or the bus, has room again). */
+static bool owner_writable(BusNotify *b, const char *owner) {
+        sd_bus *port;
+        int r = bus_notify_ports_lookup(b->ports, owner, &port);
+
+        if (r > 0)
+                return !port_full(port);
+        return r == 0 && queued_writes(b) < NOTIFY_WQUEUE_MAX / 4 && !write_queue_full(b);
+}
+
 static int on_drain(sd_event_source *s, void *userdata) {
         BusNotify *b = userdata;
+        bool pumped = false, bus_room;
         void *v;
 
-        if (queued_writes(b) >= NOTIFY_WQUEUE_MAX / 4 || write_queue_full(b))
-                return 0;
-        (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
-        /* A pump only schedules (notify_hub_run() sends, a budget per turn): every owner at once. */
-        for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v); i = 0) {
-                _cleanup_free_ char *owner = hashmap_remove_current(&b->held, i);
+        /* A pump only schedules (notify_hub_run() sends, a budget per turn): every owner with room. */
+        for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v);) {
+                _cleanup_free_ char *owner = NULL;
 
+                if (!owner_writable(b, v))
+                        continue;
+                owner = hashmap_remove_current(&b->held, i);
                 notify_hub_owner_pump(b->hub, owner);
+                pumped = true;
         }
+        bus_room = queued_writes(b) < NOTIFY_WQUEUE_MAX / 4 && !write_queue_full(b);
+        if (hashmap_size(&b->held) == 0 && bus_room)
+                (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
+        if (b->turn_stalled && bus_room)
+                b->turn_stalled = false;
+        else if (!pumped)
+                return 0;
         (void) sd_event_source_set_enabled(b->turn, SD_EVENT_ON);
         return 0;
 }
@@ -119,6 +168,7 @@ static int on_turn(sd_event_source *s, void *userdata) {
 
         /* Nobody may be sent more until the bus reads: the drain (on the bus's progress) resumes. */
         if (write_queue_full(b)) {
+                b->turn_stalled = true;
                 (void) sd_event_source_set_enabled(b->turn, SD_EVENT_OFF);
                 (void) sd_event_source_set_enabled(b->drain, SD_EVENT_ON);
                 return 0;
@@ -135,9 +185,11 @@ static void wake(void *userdata) {
 }
 
 static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, uint64_t bytes) {
-        int r = sd_bus_send(b->ctx->bus, msg, NULL);
+        sd_bus *bus = sd_bus_message_get_bus(msg);
+        int r = sd_bus_send(bus, msg, NULL);
 
-        if (r >= 0 && b->ctx->peers)
+        /* The bus's accounts are of what went through the bus. */
+        if (r >= 0 && b->ctx->peers && bus == b->ctx->bus)
                 bus_peers_charge(b->ctx->peers, owner, bytes);
         return r;
 }
@@ -146,12 +198,19 @@ static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, ui
 
 static int new_signal(BusNotify *b, const char *owner, const char *member, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        sd_bus *bus = NULL;
         int r;
 
-        r = sd_bus_message_new_signal(b->ctx->bus, &msg, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, member);
+        r = bus_notify_ports_lookup(b->ports, owner, &bus);
         if (r < 0)
                 return r;
-        /* Unicast: the subscriber alone receives it, whatever other clients match on. */
+        r = sd_bus_message_new_signal(bus ?: b->ctx->bus, &msg, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, member);
+        if (r < 0)
+                return r;
+        /*
+         * Unicast: the subscriber alone receives it, whatever other clients match on. On its port
+         * the destination is read by nobody but bus-restricted.h, which judges it as on the bus.
+         */
         r = sd_bus_message_set_destination(msg, owner);
         if (r < 0)
                 return r;
@@ -349,8 +408,9 @@ static int reply_hub_error(sd_bus_error *error, int r, uint64_t id) {
         }
 }
 
-static const char *sender_of(sd_bus_message *call, sd_bus_error *error) {
-        const char *sender = sd_bus_message_get_sender(call);
+/* Who owns what a call makes: the port's owner on a port, else the sender. */
+static const char *sender_of(sd_bus_message *call, const NotifyEndpoint *ep, sd_bus_error *error) {
+        const char *sender = ep->owner ?: sd_bus_message_get_sender(call);
 
         /* A peer-to-peer connection has no name to send signals to, nor one to track. */
         if (!sender)
@@ -377,13 +437,14 @@ static void counted(BusNotify *b, const char *sender, int delta) {
 
 static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(value_unrefp) Value *matching = NULL;
-        BusNotify *b = userdata;
+        NotifyEndpoint *ep = userdata;
+        BusNotify *b = ep->notify;
         MatchNotification type;
         const char *type_name, *sender;
         uint64_t id;
         int r;
 
-        sender = sender_of(call, error);
+        sender = sender_of(call, userdata, error);
         if (!sender)
                 return -EINVAL;
         r = sd_bus_message_read(call, "s", &type_name);
@@ -423,13 +484,13 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
 }
 
 static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
         const char *type_name, *sender;
         InterestType type;
         uint64_t entry_id, id;
         int r;
 
-        sender = sender_of(call, error);
+        sender = sender_of(call, userdata, error);
         if (!sender)
                 return -EINVAL;
         r = sd_bus_message_read(call, "ts", &entry_id, &type_name);
@@ -457,12 +518,12 @@ static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus
 }
 
 static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id;
         int r;
 
-        sender = sender_of(call, error);
+        sender = sender_of(call, userdata, error);
         if (!sender)
                 return -EINVAL;
         r = sd_bus_message_read(call, "t", &id);
@@ -476,12 +537,12 @@ static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error
 }
 
 static int method_ack(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id, seq;
         int r;
 
-        sender = sender_of(call, error);
+        sender = sender_of(call, userdata, error);
         if (!sender)
                 return -EINVAL;
         r = sd_bus_message_read(call, "tt", &id, &seq);
@@ -495,12 +556,12 @@ static int method_ack(sd_bus_message *call, void *userdata, sd_bus_error *error)
 }
 
 static int method_resync(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id, dropped = 0;
         int r;
 
-        sender = sender_of(call, error);
+        sender = sender_of(call, userdata, error);
         if (!sender)
                 return -EINVAL;
         r = sd_bus_message_read(call, "t", &id);
@@ -517,24 +578,81 @@ static int method_resync(sd_bus_message *call, void *userdata, sd_bus_error *err
         return 1;
 }
 
+/* The client's notification port (bus-notify-port.h): one end of a socketpair, ours the server. */
+static int method_open_port(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        NotifyEndpoint *ep = userdata;
+        BusNotify *b = ep->notify;
+        _cleanup_close_ int fd = -EBADF;
+        const char *sender;
+        uid_t uid = (uid_t) -1;
+        int r;
+
+        if (ep->owner)
+                return sd_bus_error_set(error, IOREG_ERROR_INVALID_ARGUMENT, "This is a notification port already.");
+        sender = sender_of(call, ep, error);
+        if (!sender)
+                return -EINVAL;
+        if (b->ctx->peers) {
+                (void) bus_peers_track(b->ctx->peers, sender);
+                (void) bus_peers_uid(b->ctx->peers, sender, &uid);
+        }
+        r = bus_notify_ports_open(b->ports, sender, uid, &fd);
+        if (r == -EEXIST)
+                return sd_bus_error_set(error, IOREG_ERROR_LIMITS_EXCEEDED, "One notification port per connection.");
+        if (r == -EUSERS)
+                return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                         "At most %u notification ports per user, %u in all.",
+                                         NOTIFY_PORTS_MAX_PER_UID, NOTIFY_PORTS_MAX);
+        if (r < 0)
+                return r;
+        log_debug("notify: %s opened its notification port", sender);
+        return sd_bus_reply_method_return(call, "h", fd); /* the message holds its own copy */
+}
+
+static int property_get_ports(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+
+        return sd_bus_message_append(reply, "u", bus_notify_ports_count(b->ports));
+}
+
 static int property_get_subscriptions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
 
         return sd_bus_message_append(reply, "u", notify_hub_count(b->hub, NULL));
 }
 
 static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        BusNotify *b = userdata;
+        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
 
         return sd_bus_message_append(reply, "u", b->ctx->notify_limit ?: NOTIFY_DEFAULT_LIMIT);
 }
+
+/* The client closed its port (or was cut off): what it held there ends, its bus connection stays. */
+static void on_port_closed(void *userdata, const char *owner) {
+        BusNotify *b = userdata;
+        unsigned n = notify_hub_drop_owner(b->hub, owner);
+
+        counted(b, owner, -(int) n);
+        hashmap_delete(&b->held, owner);
+        log_debug("notify: %s closed its notification port; %u subscriptions ended", owner, n);
+}
+
+static const BusNotifyPortsHooks port_hooks = {
+        .closed = on_port_closed,
+};
 
 static const sd_bus_vtable notify_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Subscriptions", "u", property_get_subscriptions, 0, 0),
         SD_BUS_PROPERTY("PendingLimit", "u", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Ports", "u", property_get_ports, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("OpenPort",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("h", port),
+                                method_open_port, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Subscribe",
                                 SD_BUS_ARGS("s", type, "a{sv}", matching),
                                 SD_BUS_RESULT("t", subscription),
@@ -582,6 +700,7 @@ int bus_notify_register(BusContext *m) {
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->ctx = m;
         b->held = HASHMAP_INIT(&held_ops);
+        b->on_bus = (NotifyEndpoint) { .notify = b };
         m->notify = b;
         r = sd_event_add_post(m->event, &b->drain, on_drain, b);
         if (r >= 0)
@@ -603,7 +722,12 @@ int bus_notify_register(BusContext *m) {
         r = notify_hub_new(m->registry, &hub_ops, b, m->notify_limit, &b->hub);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up notifications: %m");
-        r = sd_bus_add_object_vtable(m->bus, &b->slot, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, notify_vtable, b);
+        r = bus_notify_ports_new(m->event, notify_vtable, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, b, &port_hooks, b,
+                                 &b->ports);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up notification ports: %m");
+        r = sd_bus_add_object_vtable(m->bus, &b->slot, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, notify_vtable,
+                                     &b->on_bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the notification interface: %m");
         return 0;
@@ -613,6 +737,7 @@ BusNotify *bus_notify_free(BusNotify *b) {
         if (!b)
                 return NULL;
         sd_bus_slot_unref(b->slot);
+        bus_notify_ports_free(b->ports); /* before the hub: no hook runs from here */
         sd_event_source_disable_unref(b->drain);
         sd_event_source_disable_unref(b->turn);
         hashmap_done(&b->held);

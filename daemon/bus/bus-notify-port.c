@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-notify-port.c: see bus-notify-port.h. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <systemd/sd-id128.h>
+
+#include "bus-notify-port.h"
+#include "hashmap.h"
+#include "log.h"
+#include "macro.h"
+
+typedef struct Port {
+        NotifyEndpoint endpoint;  /* the vtable's userdata; endpoint.owner points at owner */
+        BusNotifyPorts *ports;    /* weak: owns us */
+        char *owner;              /* owned: also the map's key */
+        uid_t uid;
+        sd_bus *bus;              /* owned: we are its server */
+        bool ending;              /* ended from the client's side: the reaper frees it */
+} Port;
+
+struct BusNotifyPorts {
+        sd_event *event;                 /* borrowed */
+        const sd_bus_vtable *vtable;     /* static */
+        const char *path, *interface;    /* static */
+        void *notify;                    /* weak: the vtable's owner */
+        const BusNotifyPortsHooks *hooks; /* static */
+        void *userdata;                  /* weak */
+        Hashmap ports;                   /* owner → Port, owned */
+        sd_event_source *reaper;         /* owned: frees ending ports outside their own dispatch */
+};
+
+static Port *port_free(Port *port) {
+        if (!port)
+                return NULL;
+        if (port->bus) {
+                (void) sd_bus_detach_event(port->bus);
+                /* No flush: a client that does not read must not hold the daemon. */
+                port->bus = sd_bus_close_unref(port->bus);
+        }
+        free(port->owner);
+        free(port);
+        return NULL;
+}
+DEFINE_HASHMAP_FREE_FUNC(port_free_void, Port, port_free);
+static const HashmapOps port_ops = HASHMAP_OPS_STRING(port_free_void);
+
+static void port_end(Port *port, const char *why) {
+        if (port->ending)
+                return;
+        log_debug("notify: the port of %s ended: %s", port->owner, why);
+        port->ending = true;
+        (void) sd_event_source_set_enabled(port->ports->reaper, SD_EVENT_ONESHOT);
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        port_end(userdata, "closed by the client");
+        return 0;
+}
+
+/* Before any call is dispatched: one that floods us with calls and reads no answer is cut off. */
+static int on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Port *port = userdata;
+        uint64_t n = 0;
+
+        if (port->ending)
+                return 1; /* dropped: it is over */
+        (void) sd_bus_get_n_queued_write(port->bus, &n);
+        if (n < NOTIFY_PORT_MAX_QUEUED)
+                return 0;
+        log_warning("notify: %s does not read its port (%" PRIu64 " messages wait); closing it", port->owner, n);
+        port_end(port, "not read");
+        return 1;
+}
+
+static int on_reap(sd_event_source *s, void *userdata) {
+        BusNotifyPorts *p = userdata;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&p->ports, &i, NULL, &v);) {
+                Port *port = v;
+
+                if (!port->ending)
+                        continue;
+                hashmap_remove_current(&p->ports, i);
+                if (p->hooks && p->hooks->closed)
+                        p->hooks->closed(p->userdata, port->owner);
+                port_free(port);
+        }
+        return 0;
+}
+
+int bus_notify_ports_new(sd_event *event, const sd_bus_vtable *vtable, const char *path, const char *interface,
+                         void *notify, const BusNotifyPortsHooks *hooks, void *userdata, BusNotifyPorts **ret) {
+        _cleanup_free_ BusNotifyPorts *p = NULL;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *p = (BusNotifyPorts) { .event = event, .vtable = vtable, .path = path, .interface = interface,
+                                .notify = notify, .hooks = hooks, .userdata = userdata,
+                                .ports = HASHMAP_INIT(&port_ops) };
+        r = sd_event_add_defer(event, &p->reaper, on_reap, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->reaper, SD_EVENT_OFF);
+        if (r < 0) {
+                sd_event_source_disable_unref(p->reaper);
+                return r;
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+BusNotifyPorts *bus_notify_ports_free(BusNotifyPorts *p) {
+        if (!p)
+                return NULL;
+        hashmap_done(&p->ports);
+        sd_event_source_disable_unref(p->reaper);
+        free(p);
+        return NULL;
+}
+
+static unsigned ports_of_uid(const BusNotifyPorts *p, uid_t uid) {
+        unsigned n = 0;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&p->ports, &i, NULL, &v);)
+                n += ((Port *) v)->uid == uid;
+        return n;
+}
+
+/* The server end: the port's connection, served on our loop. *fd is the connection's once it took it. */
+static int port_start(BusNotifyPorts *p, Port *port, int *fd) {
+        sd_id128_t id;
+        int r;
+
+        r = sd_bus_new(&port->bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_fd(port->bus, *fd, *fd);
+        if (r < 0)
+                return r;
+        *fd = -EBADF; /* closed with the connection */
+        r = sd_id128_randomize(&id);
+        if (r >= 0)
+                r = sd_bus_set_server(port->bus, 1, id);
+        /* The socket's peer credentials are our own (we made the pair): the owner's are the bus's. */
+        if (r >= 0)
+                r = sd_bus_set_anonymous(port->bus, 1);
+        if (r >= 0)
+                r = sd_bus_add_filter(port->bus, NULL, on_incoming, port);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(port->bus, NULL, p->path, p->interface, p->vtable, &port->endpoint);
+        if (r >= 0)
+                r = sd_bus_match_signal(port->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                        "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, port);
+        if (r >= 0)
+                r = sd_bus_start(port->bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(port->bus, p->event, SD_EVENT_PRIORITY_NORMAL);
+        return r;
+}
+
+int bus_notify_ports_open(BusNotifyPorts *p, const char *owner, uid_t uid, int *ret_fd) {
+        _cleanup_close_ int ours = -EBADF, theirs = -EBADF;
+        Port *port;
+        int fds[2], r;
+
+        if (hashmap_get(&p->ports, owner))
+                return -EEXIST;
+        if (hashmap_size(&p->ports) >= NOTIFY_PORTS_MAX ||
+            (uid != (uid_t) -1 && ports_of_uid(p, uid) >= NOTIFY_PORTS_MAX_PER_UID))
+                return -EUSERS;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
+                return -errno;
+        ours = fds[0];
+        theirs = fds[1];
+        port = calloc(1, sizeof(*port));
+        if (!port)
+                return -ENOMEM;
+        port->ports = p;
+        port->uid = uid;
+        port->owner = strdup(owner);
+        if (!port->owner) {
+                port_free(port);
+                return -ENOMEM;
+        }
+        port->endpoint = (NotifyEndpoint) { .notify = p->notify, .owner = port->owner };
+        r = port_start(p, port, &ours);
+        if (r >= 0)
+                r = hashmap_put(&p->ports, port->owner, port);
+        if (r < 0) {
+                port_free(port);
+                return r;
+        }
+        *ret_fd = TAKE_FD(theirs);
+        return 0;
+}
+
+void bus_notify_ports_close(BusNotifyPorts *p, const char *owner) {
+        Port *port = p ? hashmap_remove(&p->ports, owner) : NULL;
+
+        port_free(port);
+}
+
+int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret) {
+        Port *port = p ? hashmap_get(&p->ports, owner) : NULL;
+
+        *ret = NULL;
+        if (!port)
+                return 0;
+        if (port->ending)
+                return -ESHUTDOWN;
+        *ret = port->bus;
+        return 1;
+}
+
+unsigned bus_notify_ports_count(const BusNotifyPorts *p) {
+        return p ? hashmap_size(&p->ports) : 0;
+}

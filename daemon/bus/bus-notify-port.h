@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-notify-port.h: notification ports (issue 21). A client connection
+ * that calls org.ioreg.Notifications1.OpenPort gets one end of a
+ * socketpair; ioregd is the D-Bus server on the other end (sd-bus server
+ * mode, anonymous), serves the same Notifications1 vtable there, and sends
+ * that client's signals there instead of through the bus. The message a
+ * subscriber reads is the same; what goes away is the bus daemon's hop:
+ * one unicast signal through dbus-daemon costs it some 28 µs of CPU, so a
+ * remove seen by 100 subscribers waited 2.8 ms for the bus alone, and no
+ * add could reach a subscriber in less than a round trip. Apple's
+ * IONotificationPort is a Mach port the kernel writes to directly; systemd
+ * gives systemctl a private socket for the same reason.
+ *
+ * A port belongs to the bus connection that opened it (its owner, a unique
+ * name): what is made over the port is that connection's, with its UID,
+ * quotas and right to root-only keys (bus-peers.h), and once it has a port
+ * all its signals go there. One port per connection; the port ends when
+ * the client closes it (the owner's subscriptions end, the hook) or when
+ * its owner leaves the bus (bus_notify_ports_close()). A client that calls
+ * over its port without reading the answers is cut off at
+ * NOTIFY_PORT_MAX_QUEUED messages; signals never queue that deep (the
+ * notifier waits, bus-notify.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#define NOTIFY_PORTS_MAX 4096u          /* open at once, all clients */
+#define NOTIFY_PORTS_MAX_PER_UID 256u   /* dbus-daemon's connections per user on the system bus */
+#define NOTIFY_PORT_MAX_QUEUED 1024u    /* answers waiting for the client (beyond the socket's) before it is cut off */
+
+typedef struct BusNotifyPorts BusNotifyPorts;
+
+/*
+ * What a call on the notification vtable came through: userdata of each
+ * registration. owner NULL: the bus (the sender owns what it makes); else
+ * the port's owner.
+ */
+typedef struct NotifyEndpoint {
+        void *notify;          /* weak: the BusNotify that serves the vtable */
+        const char *owner;     /* borrowed from the port; NULL on the bus */
+} NotifyEndpoint;
+
+typedef struct BusNotifyPortsHooks {
+        /* owner's port ended from the client's side (closed, or cut off): end what it held. */
+        void (*closed)(void *userdata, const char *owner);
+} BusNotifyPortsHooks;
+
+/* vtable (static) is served on /org/ioreg/Registry1 of every port, with its endpoint as userdata. */
+int bus_notify_ports_new(sd_event *event, const sd_bus_vtable *vtable, const char *path, const char *interface,
+                         void *notify, const BusNotifyPortsHooks *hooks, void *userdata, BusNotifyPorts **ret);
+BusNotifyPorts *bus_notify_ports_free(BusNotifyPorts *p);
+
+/*
+ * Opens owner's port, uid its owner's UID ((uid_t) -1 unknown): the client's end in *ret_fd (the
+ * caller's, to send and close). -EEXIST owner has one, -EUSERS too many open (NOTIFY_PORTS_MAX,
+ * NOTIFY_PORTS_MAX_PER_UID).
+ */
+int bus_notify_ports_open(BusNotifyPorts *p, const char *owner, uid_t uid, int *ret_fd);
+/* owner left the bus: its port (if any) is closed without the hook. */
+void bus_notify_ports_close(BusNotifyPorts *p, const char *owner);
+/*
+ * owner's port: 1 and its connection in *ret, 0 when it has none (its signals go through the bus),
+ * -ESHUTDOWN when it is ending (its subscriptions are about to end: send nothing).
+ */
+int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret);
+/* Ports open. */
+unsigned bus_notify_ports_count(const BusNotifyPorts *p);
