@@ -17,8 +17,8 @@ int bench_port_open(sd_bus *bus, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *port = NULL;
         int fd, r;
 
-        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, IOREG_NOTIFY_OPEN_PORT, &error,
-                               &reply, NULL);
+        r = sd_bus_call_method(bus, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                               IOREG_NOTIFY_OPEN_PORT, &error, &reply, NULL);
         if (r < 0) {
                 fprintf(stderr, "bench-notify: OpenPort: %s\n", error.message ?: "no reply");
                 return r;
