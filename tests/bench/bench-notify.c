@@ -341,7 +341,8 @@ static int subscribe(sd_bus *bus, bool port, const char *type, const char *key, 
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, port ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe",
+        r = sd_bus_call_method(bus, port ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
+                               "Subscribe",
                                &error, &reply, "sa{sv}", type, 1, key, "s", value);
         if (r < 0)
                 fprintf(stderr, "Subscribe: %s\n", error.message);
@@ -748,7 +749,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                             n_samples, "-", NULL);
                 port_p50 = percentile(rtt_port, n_samples, 50);
                 row("uevent → subscriber p50 ÷ the port's round trip p50",
-                    bench_fmt("%.2f", (double) one_p50 / port_p50), "×", "-", "one hop against two, no bus either way");
+                    bench_fmt("%.2f", (double) one_p50 / port_p50), "×", "-",
+                    "one hop against two, no bus either way");
         }
         row_latency(bench_fmt("uevent → each of %u subscribers: remove (Terminate to all)", arg_subscribers), all,
                     n_all, "-", NULL);
@@ -769,7 +771,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         row_cpu(arg_via_port ? "CPU per ioregd round (add, remove, their Acks, a Ping on each port)" :
                                "CPU per ioregd round (add, remove, their Acks, a Ping)", "ioregd", &cpu_real);
         row_cpu(arg_via_port ? "CPU per settling alone (a Ping on each port), included above" :
-                               "CPU per settling alone (a Ping through the bus), included above", "ioregd", &cpu_settle);
+                               "CPU per settling alone (a Ping through the bus), included above",
+                "ioregd", &cpu_settle);
         row_cpu_less("CPU per ioregd round less the settling alone (add, remove, their Acks)", "ioregd", &cpu_real,
                      &cpu_settle);
         row_cpu("CPU per bare unicast round (copies, Acks, a Ping)", "sender", &cpu_uni);
