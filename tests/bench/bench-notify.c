@@ -342,8 +342,7 @@ static int subscribe(sd_bus *bus, bool port, const char *type, const char *key, 
         int r;
 
         r = sd_bus_call_method(bus, port ? NULL : IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
-                               "Subscribe",
-                               &error, &reply, "sa{sv}", type, 1, key, "s", value);
+                               "Subscribe", &error, &reply, "sa{sv}", type, 1, key, "s", value);
         if (r < 0)
                 fprintf(stderr, "Subscribe: %s\n", error.message);
         sd_bus_error_free(&error);
