@@ -574,10 +574,43 @@ static int replay_row(Bench *b, const char *address) {
         return 0;
 }
 
+/* One Peer.Ping over bus to destination (NULL over a port): its time in *ret. */
+static int ping(sd_bus *bus, const char *destination, uint64_t *ret) {
+        uint64_t t = bench_now_nsec();
+        int r;
+
+        r = sd_bus_call_method(bus, destination, "/", "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
+        *ret = bench_now_nsec() - t;
+        return r;
+}
+
+/*
+ * The round trips, interleaved, 2 × samples with the second round counted (warm): Peer.Ping to
+ * ioregd through the bus; to the bare sender through the bus, a process with one connection, so
+ * the bus's own round trip whatever ioregd's loop costs (via port ioregd serves 100 more
+ * connections, which its own round trip pays); via port, to ioregd over subscriber 0's port.
+ */
+static int round_trips(Bench *b, sd_bus *pinger, const char *bare, uint64_t *rtt, uint64_t *rtt_bare,
+                       uint64_t *rtt_port) {
+        int r;
+
+        for (unsigned round = 0; round < 2; round++)
+                for (unsigned i = 0; i < arg_samples; i++) {
+                        r = ping(pinger, IOREG_BUS_NAME, &rtt[i]);
+                        if (r >= 0)
+                                r = ping(pinger, bare, &rtt_bare[i]);
+                        if (r >= 0 && arg_via_port)
+                                r = ping(b->ports[0], NULL, &rtt_port[i]);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
 static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         _cleanup_close_ int epfd = -EBADF;
-        uint64_t *rtt = NULL, *rtt_port = NULL, *one = NULL, *all = NULL, *last = NULL, *uni = NULL, *bcast = NULL,
-                 *bare_na = NULL, rtt_p50, one_p50, last_p50, uni_p50;
+        uint64_t *rtt = NULL, *rtt_bare = NULL, *rtt_port = NULL, *one = NULL, *all = NULL, *last = NULL, *uni = NULL,
+                 *bcast = NULL, *bare_na = NULL, rtt_p50, bare_p50, one_p50, last_p50, uni_p50;
         unsigned n_samples = arg_samples, n_all = 0;
         char **names = NULL;
         Bench b = {};
@@ -596,6 +629,7 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         b.term_ids = calloc(arg_subscribers, sizeof(uint64_t));
         names = calloc(arg_subscribers, sizeof(char *));
         rtt = calloc(n_samples, sizeof(uint64_t));
+        rtt_bare = calloc(n_samples, sizeof(uint64_t));
         rtt_port = calloc(n_samples, sizeof(uint64_t));
         one = calloc(n_samples, sizeof(uint64_t));
         last = calloc(n_samples, sizeof(uint64_t));
@@ -603,8 +637,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         bcast = calloc(n_samples, sizeof(uint64_t));
         bare_na = calloc(n_samples, sizeof(uint64_t));
         all = calloc((size_t) n_samples * arg_subscribers, sizeof(uint64_t));
-        if (!b.subs || !b.ports || !b.pub_ids || !b.term_ids || !names || !rtt || !rtt_port || !one || !last || !uni ||
-            !bcast || !bare_na || !all)
+        if (!b.subs || !b.ports || !b.pub_ids || !b.term_ids || !names || !rtt || !rtt_bare || !rtt_port || !one ||
+            !last || !uni || !bcast || !bare_na || !all)
                 return -ENOMEM;
 
         for (unsigned i = 0; i < arg_subscribers; i++) {
@@ -635,26 +669,6 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                     bench_fmt("%u ports open (Ports property); the bus connections idle", ports));
         } else
                 row("path: each subscriber's notifications", "bus", "-", "-", "through the bus daemon");
-        /* Interleaved: through the bus, and via port over subscriber 0's port, destination NULL. */
-        for (unsigned round = 0; round < 2; round++)
-                for (unsigned i = 0; i < n_samples; i++) {
-                        uint64_t t = bench_now_nsec();
-
-                        r = sd_bus_call_method(pinger, IOREG_BUS_NAME, IOREG_OBJECT_PATH,
-                                               "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL);
-                        if (r < 0)
-                                return r;
-                        rtt[i] = bench_now_nsec() - t; /* the second round counts: warm */
-                        if (!arg_via_port)
-                                continue;
-                        t = bench_now_nsec();
-                        r = sd_bus_call_method(b.ports[0], NULL, IOREG_OBJECT_PATH, "org.freedesktop.DBus.Peer",
-                                               "Ping", NULL, NULL, NULL);
-                        if (r < 0)
-                                return r;
-                        rtt_port[i] = bench_now_nsec() - t;
-                }
-
         /* One add and remove not counted: the remove's signal is the bare sender's body. */
         r = send_event(event_fd, 'a', 0, false, &b);
         if (r >= 0)
@@ -676,6 +690,9 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         cpu_settle.bus = bus_pid(pinger);
         cpu_uni.sender = cpu_bcast.sender = cpu_na.sender = bare.pid;
         cpu_real.bus = cpu_uni.bus = cpu_bcast.bus = cpu_na.bus = bus_pid(pinger);
+        r = round_trips(&b, pinger, bare.name, rtt, rtt_bare, rtt_port);
+        if (r < 0)
+                return r;
 
         /* Interleaved: ioregd's add and remove, then the bare sender's unicast and broadcast copies. */
         for (unsigned i = 0; i < n_samples; i++) {
@@ -734,13 +751,23 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
 
         row_latency("peer: bare D-Bus round trip (Peer.Ping to ioregd, same dbus-daemon)", rtt, n_samples, "-", NULL);
         rtt_p50 = percentile(rtt, n_samples, 50);
+        row_latency("peer: bare D-Bus round trip to the bare sender (Peer.Ping, same bus, one connection)", rtt_bare,
+                    n_samples, "-", NULL);
+        bare_p50 = percentile(rtt_bare, n_samples, 50);
         row_latency(bench_fmt("uevent → subscriber: add matching 1 of %u subscribers (%u entries)", arg_subscribers,
                               arg_devices),
                     one, n_samples, "-", NULL);
         one_p50 = percentile(one, n_samples, 50);
-        row("uevent → subscriber p50 ÷ round trip p50", bench_fmt("%.2f", (double) one_p50 / rtt_p50), "×",
+        /*
+         * Judged against the bare sender's round trip: ioregd's own pays what ioregd's loop costs
+         * (via port 100 more connections), and a slower ioregd must not make the ratio look better.
+         */
+        row("uevent → subscriber p50 ÷ round trip p50 (the bare sender's)",
+            bench_fmt("%.2f", (double) one_p50 / bare_p50), "×",
             bench_fmt("≤ %.1f×%s", TARGET_RATIO, arg_via_port ? "" : " (judged via port)"),
-            target_verdict((double) one_p50 / rtt_p50 <= TARGET_RATIO));
+            target_verdict((double) one_p50 / bare_p50 <= TARGET_RATIO));
+        row("uevent → subscriber p50 ÷ ioregd's round trip p50", bench_fmt("%.2f", (double) one_p50 / rtt_p50), "×",
+            "-", "the ratio before the bare sender's round trip was measured");
         if (arg_via_port) {
                 uint64_t port_p50;
 
@@ -790,6 +817,7 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
         free(b.pub_ids);
         free(b.term_ids);
         free(rtt);
+        free(rtt_bare);
         free(rtt_port);
         free(one);
         free(all);
