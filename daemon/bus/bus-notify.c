@@ -603,6 +603,9 @@ static int method_open_port(sd_bus_message *call, void *userdata, sd_bus_error *
                 return sd_bus_error_setf(error, IOREG_ERROR_LIMITS_EXCEEDED,
                                          "At most %u notification ports per user, %u in all.",
                                          NOTIFY_PORTS_MAX_PER_UID, NOTIFY_PORTS_MAX);
+        if (r == -EMFILE || r == -ENFILE)
+                return sd_bus_error_set(error, IOREG_ERROR_LIMITS_EXCEEDED,
+                                        "ioregd has no file descriptor left for a notification port.");
         if (r < 0)
                 return r;
         log_debug("notify: %s opened its notification port", sender);

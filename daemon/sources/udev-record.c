@@ -35,6 +35,10 @@ struct UdevRecord {
         bool parent_borrowed;          /* parent belongs to the ancestors */
         bool owns_device;              /* a reference to device is ours (kept by the ancestors) */
         bool use_properties;           /* udevd runs: its properties go into the Linux dictionary */
+        int dir_fd;                    /* owned: the device's sysfs folder (O_PATH), -1 until first read */
+        char **attr_names;             /* owned strv: attributes read from dir_fd, hits and misses */
+        const char **attr_values;      /* into stripped (kept), NULL for none */
+        unsigned n_attrs, cap_attrs, cap_attr_values;
 };
 
 struct UdevAncestors {
@@ -50,6 +54,12 @@ UdevRecord *udev_record_free(UdevRecord *r) {
                 udev_record_free(r->parent);
         if (r->owns_device)
                 udev_device_unref(r->device);
+        if (r->dir_fd >= 0)
+                close(r->dir_fd);
+        for (unsigned i = 0; i < r->n_attrs; i++)
+                free(r->attr_names[i]);
+        free(r->attr_names);
+        free(r->attr_values);
         for (unsigned i = 0; i < r->n_stripped; i++)
                 free(r->stripped[i]);
         free(r->stripped);
@@ -104,11 +114,73 @@ repair:
         return record_keep(r, utf8_escape_invalid(v, len));
 }
 
+/* A text attribute is one page at most; more is a binary one, left to libudev. */
+#define ATTR_READ_MAX 16384u
+
+/*
+ * name's value read from the device's folder: openat() on a descriptor of it and one read, where
+ * libudev first stats the attribute's whole path and opens it from the root (every device has a
+ * dozen attributes read: coldplug's system calls, issue 21). Misses are remembered as libudev
+ * remembers them. 1 and the value (NULL: none) in *ret; 0 when libudev must read it (a symbolic
+ * link, whose value libudev gives as its target's name; a larger file; a name with "..").
+ */
+static int record_read_attr_direct(UdevRecord *r, const char *name, const char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t have = 0;
+        const char *v = NULL;
+
+        for (unsigned i = 0; i < r->n_attrs; i++)
+                if (streq(r->attr_names[i], name)) {
+                        *ret = r->attr_values[i];
+                        return 1;
+                }
+        if (!r->record.syspath || strstr(name, "..") || name[0] == '/')
+                return 0;
+        if (r->dir_fd < 0) {
+                r->dir_fd = open(r->record.syspath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (r->dir_fd < 0)
+                        return 0;
+        }
+        fd = openat(r->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0 && errno == ELOOP)
+                return 0;
+        if (fd >= 0) {
+                ssize_t n;
+
+                buf = malloc(ATTR_READ_MAX + 1);
+                if (!buf)
+                        return 0;
+                while (have < ATTR_READ_MAX && (n = read(fd, buf + have, ATTR_READ_MAX - have)) > 0)
+                        have += (size_t) n;
+                if (have == ATTR_READ_MAX)
+                        return 0;
+                /* A read error (no show method, a device that fails) is no value, as for libudev. */
+                if (n == 0) {
+                        buf[have] = '\0';
+                        v = record_keep(r, TAKE_PTR(buf));
+                        if (!v)
+                                return 0;
+                }
+        }
+        if (GROW(r->attr_names, r->cap_attrs, r->n_attrs + 1) < 0 ||
+            GROW(r->attr_values, r->cap_attr_values, r->n_attrs + 1) < 0)
+                return 0;
+        r->attr_names[r->n_attrs] = strdup(name);
+        if (!r->attr_names[r->n_attrs])
+                return 0;
+        r->attr_values[r->n_attrs++] = v;
+        *ret = v;
+        return 1;
+}
+
 static const char *record_get_attr(const DeviceRecord *d, const char *name) {
         UdevRecord *r = d->userdata;
-        const char *v = udev_device_get_sysattr_value(r->device, name);
+        const char *v;
         size_t len, full;
 
+        if (record_read_attr_direct(r, name, &v) <= 0)
+                v = udev_device_get_sysattr_value(r->device, name);
         if (!v)
                 return NULL;
         len = full = strlen(v);
@@ -305,6 +377,7 @@ UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool u
         if (!r)
                 return NULL;
         r->device = dev;
+        r->dir_fd = -1;
         r->use_properties = use_properties;
         r->ancestors = ancestors;
         devnum = udev_device_get_devnum(dev);
