@@ -30,12 +30,12 @@
  * idle but for the bare sender's copies. With "bus" everything goes through
  * the bus daemon, as before the port. Every row names the path of its run.
  *
- * Rows: the round trip (Peer.Ping to ioregd through the bus, p50/p99, and
- * over a port); add → the one matching subscriber (p50/p99) and its ratio
- * to the bus's round trip (target ≤ 1.0×, judged via port); remove → each
- * of the 100 subscribers (p50/p99 over every delivery) and → the last of
- * them (target ≤ 2.5 ms, judged via port); the replay of every device to a
- * new subscriber.
+ * Rows: the round trips (Peer.Ping through the bus to ioregd and to the
+ * bare sender, p50/p99, and over a port to ioregd); add → the one matching
+ * subscriber (p50/p99) and its ratio to the bare sender's round trip
+ * (target ≤ 1.0×, judged via port); remove → each of the 100 subscribers
+ * (p50/p99 over every delivery) and → the last of them (target ≤ 2.5 ms,
+ * judged via port); the replay of every device to a new subscriber.
  *
  *     bench-notify [--via port|bus] [--devices N] [--subscribers N] [--samples N] [--quick]
  */
@@ -565,8 +565,8 @@ static int replay_row(Bench *b, const char *address) {
                 return r;
         row(bench_fmt("replay: Subscribe until every IOLinuxDevice received (%u)", b->received),
             bench_fmt("%.1f", (bench_now_nsec() - start) / 1e6), "ms", "-",
-            bench_fmt("%.2f µs/entry, paced by Ack (window %u)", (bench_now_nsec() - start) / 1e3 / b->received,
-                      1024u));
+            bench_fmt("%.2f µs/entry, paced by Ack (window %u)%s", (bench_now_nsec() - start) / 1e3 / b->received,
+                      1024u, port ? " and the port's queue (64 signals)" : ""));
         /* Out of the loop before they close: epoll forgets a closed fd by itself, but say it. */
         if (port)
                 (void) epoll_ctl(b->epfd, EPOLL_CTL_DEL, sd_bus_get_fd(port), NULL);
