@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,7 +23,9 @@ typedef struct Port {
         char *owner;              /* owned: also the map's key */
         uid_t uid;
         sd_bus *bus;              /* owned: we are its server */
+        sd_event_source *io;      /* owned: its socket in our loop (not sd_bus_attach_event(), below) */
         bool ending;              /* ended from the client's side: the reaper frees it */
+        bool more;                /* its turn's budget ran out with messages left: the pump goes on */
 } Port;
 
 struct BusNotifyPorts {
@@ -33,13 +37,17 @@ struct BusNotifyPorts {
         void *userdata;                  /* weak */
         Hashmap ports;                   /* owner → Port, owned */
         sd_event_source *reaper;         /* owned: frees ending ports outside their own dispatch */
+        sd_event_source *pump;           /* owned: goes on with ports that had more than a turn's messages */
 };
+
+/* Messages read from one port per turn of the loop: a client that writes fast does not hold it. */
+#define PORT_TURN_MESSAGES 64u
 
 static Port *port_free(Port *port) {
         if (!port)
                 return NULL;
+        sd_event_source_disable_unref(port->io);
         if (port->bus) {
-                (void) sd_bus_detach_event(port->bus);
                 /* No flush: a client that does not read must not hold the daemon. */
                 port->bus = sd_bus_close_unref(port->bus);
         }
@@ -78,6 +86,67 @@ static int on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return 1;
 }
 
+/* Wants to write (sd-bus holds what the socket did not take) or only to read. */
+static void port_update_events(Port *port) {
+        uint32_t events = EPOLLIN;
+
+        if (sd_bus_get_events(port->bus) & POLLOUT)
+                events |= EPOLLOUT;
+        (void) sd_event_source_set_io_events(port->io, events);
+}
+
+/*
+ * A turn: what the socket has, PORT_TURN_MESSAGES at most. Not sd_bus_attach_event(): it gives
+ * every connection a prepare callback, run on every turn of the loop, so that 100 open ports cost
+ * each of the daemon's turns 100 calls (its round trip went from 95 to 158 µs); here a port costs
+ * nothing until its socket is ready.
+ */
+static void port_turn(Port *port) {
+        int r = 0;
+
+        port->more = false;
+        for (unsigned i = 0; i < PORT_TURN_MESSAGES && !port->ending; i++) {
+                r = sd_bus_process(port->bus, NULL);
+                if (r <= 0)
+                        break;
+        }
+        if (r < 0)
+                port_end(port, "broken");
+        if (port->ending)
+                return;
+        /* sd-bus may hold read messages the socket no longer shows: the pump comes back for them. */
+        if (r > 0) {
+                port->more = true;
+                (void) sd_event_source_set_enabled(port->ports->pump, SD_EVENT_ONESHOT);
+        }
+        port_update_events(port);
+}
+
+static int on_port_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        port_turn(userdata);
+        return 0;
+}
+
+static int on_pump(sd_event_source *s, void *userdata) {
+        BusNotifyPorts *p = userdata;
+        void *v;
+
+        for (unsigned i = 0; hashmap_next(&p->ports, &i, NULL, &v);) {
+                Port *port = v;
+
+                if (port->more && !port->ending)
+                        port_turn(port);
+        }
+        return 0;
+}
+
+void bus_notify_ports_sent(BusNotifyPorts *p, const char *owner) {
+        Port *port = p ? hashmap_get(&p->ports, owner) : NULL;
+
+        if (port && !port->ending)
+                port_update_events(port);
+}
+
 static int on_reap(sd_event_source *s, void *userdata) {
         BusNotifyPorts *p = userdata;
         void *v;
@@ -109,8 +178,13 @@ int bus_notify_ports_new(sd_event *event, const sd_bus_vtable *vtable, const cha
         r = sd_event_add_defer(event, &p->reaper, on_reap, p);
         if (r >= 0)
                 r = sd_event_source_set_enabled(p->reaper, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &p->pump, on_pump, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->pump, SD_EVENT_OFF);
         if (r < 0) {
                 sd_event_source_disable_unref(p->reaper);
+                sd_event_source_disable_unref(p->pump);
                 return r;
         }
         *ret = TAKE_PTR(p);
@@ -122,6 +196,7 @@ BusNotifyPorts *bus_notify_ports_free(BusNotifyPorts *p) {
                 return NULL;
         hashmap_done(&p->ports);
         sd_event_source_disable_unref(p->reaper);
+        sd_event_source_disable_unref(p->pump);
         free(p);
         return NULL;
 }
@@ -163,7 +238,9 @@ static int port_start(BusNotifyPorts *p, Port *port, int *fd) {
         if (r >= 0)
                 r = sd_bus_start(port->bus);
         if (r >= 0)
-                r = sd_bus_attach_event(port->bus, p->event, SD_EVENT_PRIORITY_NORMAL);
+                r = sd_event_add_io(p->event, &port->io, sd_bus_get_fd(port->bus), EPOLLIN, on_port_io, port);
+        if (r >= 0)
+                port_update_events(port);
         return r;
 }
 

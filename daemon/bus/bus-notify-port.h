@@ -69,5 +69,7 @@ void bus_notify_ports_close(BusNotifyPorts *p, const char *owner);
  * -ESHUTDOWN when it is ending (its subscriptions are about to end: send nothing).
  */
 int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret);
+/* Something was sent on owner's port: it is written when the socket takes it (no-op without a port). */
+void bus_notify_ports_sent(BusNotifyPorts *p, const char *owner);
 /* Ports open. */
 unsigned bus_notify_ports_count(const BusNotifyPorts *p);

@@ -188,6 +188,8 @@ static int send_counted(BusNotify *b, const char *owner, sd_bus_message *msg, ui
         sd_bus *bus = sd_bus_message_get_bus(msg);
         int r = sd_bus_send(bus, msg, NULL);
 
+        if (r >= 0 && bus != b->ctx->bus)
+                bus_notify_ports_sent(b->ports, owner);
         /* The bus's accounts are of what went through the bus. */
         if (r >= 0 && b->ctx->peers && bus == b->ctx->bus)
                 bus_peers_charge(b->ctx->peers, owner, bytes);
