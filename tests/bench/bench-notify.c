@@ -587,8 +587,9 @@ static int ping(sd_bus *bus, const char *destination, uint64_t *ret) {
 /*
  * The round trips, interleaved, 2 × samples with the second round counted (warm): Peer.Ping to
  * ioregd through the bus; to the bare sender through the bus, a process with one connection, so
- * the bus's own round trip whatever ioregd's loop costs (via port ioregd serves 100 more
- * connections, which its own round trip pays); via port, to ioregd over subscriber 0's port.
+ * the bus's own round trip whatever ioregd's loop costs (via port it serves 100 more
+ * connections: attached to sd-event they cost its round trip 60 µs); via port, to ioregd over
+ * subscriber 0's port.
  */
 static int round_trips(Bench *b, sd_bus *pinger, const char *bare, uint64_t *rtt, uint64_t *rtt_bare,
                        uint64_t *rtt_port) {
