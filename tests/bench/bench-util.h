@@ -52,4 +52,5 @@ _printf_(1, 2) const char *bench_fmt(const char *format, ...);
         { "samples", required_argument, NULL, (ignored) },             \
         { "usb-ids", required_argument, NULL, (ignored) },             \
         { "pci-ids", required_argument, NULL, (ignored) },             \
-        { "plists", required_argument, NULL, (ignored) }
+        { "plists", required_argument, NULL, (ignored) },              \
+        { "via", required_argument, NULL, (ignored) }
