@@ -278,6 +278,34 @@ static void test_flooding_the_port_cuts_it_off(void **state) {
         assert_true(drops_to(tb, "Ports", 0));
 }
 
+/* Bytes that are no D-Bus message on the port: the daemon ends that port, and only it. */
+static void test_garbage_on_the_port_ends_it(void **state) {
+        TestBus *tb = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        static const char junk[] = "B\x01\x00\x07\xff\xff\xff\xff not a message at all, and then some more bytes";
+        Client *c = NULL, *other = NULL;
+        uint64_t id;
+        unsigned want = 1;
+
+        assert_int_equal(client_new(tb, false, &c), 0);
+        assert_int_equal(client_new(tb, true, &other), 0);
+        assert_int_equal(client_open_port(c, &error), 0);
+        assert_int_equal(client_open_port(other, &error), 0);
+        assert_int_equal(client_subscribe(c, "IOServiceTerminate", NULL, NULL, &id, &error), 0);
+        assert_int_equal(read_u(tb, "Ports"), 2);
+        assert_int_equal(write(sd_bus_get_fd(c->bus), junk, sizeof(junk)), (ssize_t) sizeof(junk));
+        assert_true(drops_to(tb, "Ports", 1));
+        assert_true(drops_to(tb, "Subscriptions", 0));
+        /* The other port goes on. */
+        assert_int_equal(client_subscribe(other, "IOServicePublish", "IOProviderClass", "IOPlatformExpertDevice", &id,
+                                          &error),
+                         0);
+        assert_true(client_run_until(other, has_n_events, &want, 5000));
+        client_free(other);
+        client_free(c);
+        assert_true(drops_to(tb, "Ports", 0));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_port_carries_reply_then_replay),
@@ -285,6 +313,7 @@ int main(void) {
                 cmocka_unit_test(test_closing_the_port_ends_its_subscriptions),
                 cmocka_unit_test(test_leaving_the_bus_closes_the_port),
                 cmocka_unit_test(test_flooding_the_port_cuts_it_off),
+                cmocka_unit_test(test_garbage_on_the_port_ends_it),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
