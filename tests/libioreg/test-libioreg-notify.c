@@ -77,6 +77,19 @@ static unsigned drain(ioreg_iterator_t it) {
         return n;
 }
 
+/* Publish and terminated notifications of mice on port, each iterator drained (armed). */
+static void watch_mice(ioreg_notification_port_t port, Seen *pub, ioreg_iterator_t *ret_pub, Seen *term,
+                       ioreg_iterator_t *ret_term) {
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
+                                                                 matched_cb, pub, ret_pub),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
+                                                                 mouse_matching(), matched_cb, term, ret_term),
+                         IOREG_RETURN_SUCCESS);
+        assert_int_equal(drain(*ret_pub), 0);
+        assert_int_equal(drain(*ret_term), 0);
+}
+
 /* The daemon's Notifications1.Ports (the notification ports open now), once it is want or after 10 s. */
 static unsigned wait_ports(unsigned want) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -206,14 +219,7 @@ static void test_terminated_service_keeps_its_places(void **state) {
         char *mouse;
 
         assert_non_null(port);
-        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
-                                                                 matched_cb, &pub, &pub_it),
-                         IOREG_RETURN_SUCCESS);
-        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
-                                                                 mouse_matching(), matched_cb, &term, &term_it),
-                         IOREG_RETURN_SUCCESS);
-        assert_int_equal(drain(pub_it), 0);
-        assert_int_equal(drain(term_it), 0);
+        watch_mice(port, &pub, &pub_it, &term, &term_it);
         mouse = add_mouse(6);
         run_until(port, &pub.services, 1);
         for (size_t i = 0; i < ELEMENTSOF(planes); i++) {
@@ -410,14 +416,7 @@ static void port_round(const char *env, unsigned want_ports) {
         assert_int_equal(unsetenv("IOREG_NOTIFY_PORT"), 0);
         assert_non_null(port);
         assert_int_equal(wait_ports(want_ports), want_ports);
-        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_PUBLISH_NOTIFICATION, mouse_matching(),
-                                                                 matched_cb, &pub, &pit),
-                         IOREG_RETURN_SUCCESS);
-        assert_int_equal(ioreg_service_add_matching_notification(port, IOREG_TERMINATED_NOTIFICATION,
-                                                                 mouse_matching(), matched_cb, &term, &tit),
-                         IOREG_RETURN_SUCCESS);
-        assert_int_equal(drain(pit), 0);
-        assert_int_equal(drain(tit), 0);
+        watch_mice(port, &pub, &pit, &term, &tit);
         mouse = add_mouse(40);
         run_until(port, &pub.services, 1);
         assert_int_equal(int_property(pub.last, "idProduct"), 0xc077);
