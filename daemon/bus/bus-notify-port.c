@@ -32,7 +32,7 @@ struct BusNotifyPorts {
         sd_event *event;                 /* borrowed */
         const sd_bus_vtable *vtable;     /* static */
         const char *path, *interface;    /* static */
-        void *notify;                    /* weak: the vtable's owner */
+        struct BusNotify *notify;        /* weak: the vtable's owner */
         const BusNotifyPortsHooks *hooks; /* static */
         void *userdata;                  /* weak */
         Hashmap ports;                   /* owner → Port, owned */
@@ -165,7 +165,8 @@ static int on_reap(sd_event_source *s, void *userdata) {
 }
 
 int bus_notify_ports_new(sd_event *event, const sd_bus_vtable *vtable, const char *path, const char *interface,
-                         void *notify, const BusNotifyPortsHooks *hooks, void *userdata, BusNotifyPorts **ret) {
+                         struct BusNotify *notify, const BusNotifyPortsHooks *hooks, void *userdata,
+                         BusNotifyPorts **ret) {
         _cleanup_free_ BusNotifyPorts *p = NULL;
         int r;
 

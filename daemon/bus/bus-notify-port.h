@@ -42,7 +42,7 @@ typedef struct BusNotifyPorts BusNotifyPorts;
  * the port's owner.
  */
 typedef struct NotifyEndpoint {
-        void *notify;          /* weak: the BusNotify that serves the vtable */
+        struct BusNotify *notify; /* weak: the one that serves the vtable */
         const char *owner;     /* borrowed from the port; NULL on the bus */
 } NotifyEndpoint;
 
@@ -53,7 +53,8 @@ typedef struct BusNotifyPortsHooks {
 
 /* vtable (static) is served on /org/ioreg/Registry1 of every port, with its endpoint as userdata. */
 int bus_notify_ports_new(sd_event *event, const sd_bus_vtable *vtable, const char *path, const char *interface,
-                         void *notify, const BusNotifyPortsHooks *hooks, void *userdata, BusNotifyPorts **ret);
+                         struct BusNotify *notify, const BusNotifyPortsHooks *hooks, void *userdata,
+                         BusNotifyPorts **ret);
 BusNotifyPorts *bus_notify_ports_free(BusNotifyPorts *p);
 
 /*

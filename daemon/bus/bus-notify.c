@@ -4,7 +4,6 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 
 #include "bus-errors.h"
@@ -126,32 +125,39 @@ static bool may_send(void *userdata, const char *owner) {
         return !b->ctx->peers || bus_peers_check_send(b->ctx->peers, owner) >= 0;
 }
 
-/* owner may be sent more now (its port, or the bus, has room again). */
-static bool owner_writable(BusNotify *b, const char *owner) {
+/* The bus's write queue is short again (a quarter of its bound): what waited for it may go. */
+static bool bus_has_room(BusNotify *b) {
+        return queued_writes(b) < NOTIFY_WQUEUE_MAX / 4 && !write_queue_full(b);
+}
+
+/* owner may be sent more now: its port has room, or (without a port) the bus has, bus_room. */
+static bool owner_writable(BusNotify *b, const char *owner, bool bus_room) {
         sd_bus *port;
         int r = bus_notify_ports_lookup(b->ports, owner, &port);
 
         if (r > 0)
                 return !port_full(port);
-        return r == 0 && queued_writes(b) < NOTIFY_WQUEUE_MAX / 4 && !write_queue_full(b);
+        return r == 0 && bus_room;
 }
 
 static int on_drain(sd_event_source *s, void *userdata) {
         BusNotify *b = userdata;
-        bool pumped = false, bus_room;
+        bool pumped = false, bus_room = bus_has_room(b);
         void *v;
 
+        /* Without ports only the bus's progress frees anyone: nothing to look at until it reads. */
+        if (!bus_room && bus_notify_ports_count(b->ports) == 0)
+                return 0;
         /* A pump only schedules (notify_hub_run() sends, a budget per turn): every owner with room. */
         for (unsigned i = 0; hashmap_next(&b->held, &i, NULL, &v);) {
                 _cleanup_free_ char *owner = NULL;
 
-                if (!owner_writable(b, v))
+                if (!owner_writable(b, v, bus_room))
                         continue;
                 owner = hashmap_remove_current(&b->held, i);
                 notify_hub_owner_pump(b->hub, owner);
                 pumped = true;
         }
-        bus_room = queued_writes(b) < NOTIFY_WQUEUE_MAX / 4 && !write_queue_full(b);
         if (hashmap_size(&b->held) == 0 && bus_room)
                 (void) sd_event_source_set_enabled(b->drain, SD_EVENT_OFF);
         if (b->turn_stalled && bus_room)
@@ -486,7 +492,7 @@ static int method_subscribe(sd_bus_message *call, void *userdata, sd_bus_error *
 }
 
 static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
         const char *type_name, *sender;
         InterestType type;
         uint64_t entry_id, id;
@@ -520,7 +526,7 @@ static int method_register_interest(sd_bus_message *call, void *userdata, sd_bus
 }
 
 static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id;
         int r;
@@ -539,7 +545,7 @@ static int method_unsubscribe(sd_bus_message *call, void *userdata, sd_bus_error
 }
 
 static int method_ack(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id, seq;
         int r;
@@ -558,7 +564,7 @@ static int method_ack(sd_bus_message *call, void *userdata, sd_bus_error *error)
 }
 
 static int method_resync(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
         const char *sender;
         uint64_t id, dropped = 0;
         int r;
@@ -616,21 +622,21 @@ static int method_open_port(sd_bus_message *call, void *userdata, sd_bus_error *
 
 static int property_get_ports(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
 
         return sd_bus_message_append(reply, "u", bus_notify_ports_count(b->ports));
 }
 
 static int property_get_subscriptions(sd_bus *bus, const char *path, const char *interface, const char *property,
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
 
         return sd_bus_message_append(reply, "u", notify_hub_count(b->hub, NULL));
 }
 
 static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        BusNotify *b = ((NotifyEndpoint *) userdata)->notify;
+        BusNotify *b = ((const NotifyEndpoint *) userdata)->notify;
 
         return sd_bus_message_append(reply, "u", b->ctx->notify_limit ?: NOTIFY_DEFAULT_LIMIT);
 }
