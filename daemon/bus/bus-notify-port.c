@@ -26,6 +26,15 @@ typedef struct Port {
         sd_event_source *io;      /* owned: its socket in our loop (not sd_bus_attach_event(), below) */
         bool ending;              /* ended from the client's side: the reaper frees it */
         bool more;                /* its turn's budget ran out with messages left: the pump goes on */
+        /*
+         * Signals written by hand (bus_notify_ports_write()) that the socket did not take yet. While
+         * there are any, sd-bus writes nothing: its queue is empty (written by hand only then) and its
+         * calls wait (port_turn()), so the two writers never cut into each other's messages.
+         */
+        uint8_t *out;             /* owned */
+        size_t out_len, out_done, out_cap;
+        unsigned out_messages;    /* messages in out since it was last empty: the queue's length */
+        uint32_t serial;          /* the last serial written by hand */
 } Port;
 
 struct BusNotifyPorts {
@@ -51,6 +60,7 @@ static Port *port_free(Port *port) {
                 /* No flush: a client that does not read must not hold the daemon. */
                 port->bus = sd_bus_close_unref(port->bus);
         }
+        free(port->out);
         free(port->owner);
         free(port);
         return NULL;
@@ -90,7 +100,10 @@ static int on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static void port_update_events(Port *port) {
         uint32_t events = EPOLLIN;
 
-        if (sd_bus_get_events(port->bus) & POLLOUT)
+        /* Calls are not read while signals written by hand wait: the client reads first. */
+        if (port->out_done < port->out_len)
+                events = EPOLLOUT;
+        else if (sd_bus_get_events(port->bus) & POLLOUT)
                 events |= EPOLLOUT;
         (void) sd_event_source_set_io_events(port->io, events);
 }
@@ -101,9 +114,20 @@ static void port_update_events(Port *port) {
  * each of the daemon's turns 100 calls (its round trip went from 95 to 158 µs); here a port costs
  * nothing until its socket is ready.
  */
+static int flush_out(Port *port);
+
 static void port_turn(Port *port) {
         int r = 0;
 
+        /* What was written by hand goes first; until it is all out, sd-bus may neither write nor answer. */
+        if (flush_out(port) < 0)
+                port_end(port, "broken");
+        if (port->ending)
+                return;
+        if (port->out_done < port->out_len) {
+                port_update_events(port);
+                return;
+        }
         port->more = false;
         for (unsigned i = 0; i < PORT_TURN_MESSAGES && !port->ending; i++) {
                 r = sd_bus_process(port->bus, NULL);
@@ -138,6 +162,108 @@ static int on_pump(sd_event_source *s, void *userdata) {
                         port_turn(port);
         }
         return 0;
+}
+
+/* Writes what the socket takes of out: 0, or a negative errno when the connection is broken. */
+static int flush_out(Port *port) {
+        while (port->out_done < port->out_len) {
+                ssize_t n = send(sd_bus_get_fd(port->bus), port->out + port->out_done, port->out_len - port->out_done,
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return errno == EAGAIN ? 0 : -errno;
+                port->out_done += (size_t) n;
+        }
+        port->out_len = port->out_done = 0;
+        port->out_messages = 0;
+        return 0;
+}
+
+static int keep_out(Port *port, const uint8_t *data, size_t len) {
+        if (port->out_done > 0 && port->out_done == port->out_len)
+                port->out_len = port->out_done = 0;
+        if (port->out_len + len > port->out_cap) {
+                size_t cap = port->out_cap ? port->out_cap : 4096;
+                uint8_t *p;
+
+                while (cap < port->out_len + len)
+                        cap *= 2;
+                p = realloc(port->out, cap);
+                if (!p)
+                        return -ENOMEM;
+                port->out = p;
+                port->out_cap = cap;
+        }
+        memcpy(port->out + port->out_len, data, len);
+        port->out_len += len;
+        port->out_messages++;
+        return 0;
+}
+
+static Port *live_port(BusNotifyPorts *p, const char *owner) {
+        return p ? hashmap_get(&p->ports, owner) : NULL;
+}
+
+int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, uint32_t *ret_serial) {
+        Port *port = live_port(p, owner);
+        uint64_t n = 0;
+
+        if (!port)
+                return 0;
+        if (port->ending)
+                return -ESHUTDOWN;
+        /* sd-bus holds messages that were before this one: it must write this one after them. */
+        if (port->out_done == port->out_len && (sd_bus_get_n_queued_write(port->bus, &n) < 0 || n > 0))
+                return 0;
+        /* Not 0, and apart from sd-bus's (which count up from 1): nobody answers a signal. */
+        port->serial = port->serial < UINT32_C(0x80000000) || port->serial == UINT32_MAX ? UINT32_C(0x80000000)
+                                                                                          : port->serial + 1;
+        *ret_serial = port->serial;
+        return 1;
+}
+
+int bus_notify_ports_write(BusNotifyPorts *p, const char *owner, const void *data, size_t len) {
+        Port *port = live_port(p, owner);
+        ssize_t n = 0;
+        int r;
+
+        if (!port)
+                return -ENOENT;
+        if (port->ending)
+                return -ESHUTDOWN;
+        if (port->out_done == port->out_len) {
+                n = send(sd_bus_get_fd(port->bus), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                        r = -errno;
+                        port_end(port, "broken");
+                        return r;
+                }
+                if (n < 0)
+                        n = 0;
+                if ((size_t) n == len)
+                        return 0;
+        }
+        /* The rest waits for the socket, before anything else: the port's turn writes it. */
+        r = keep_out(port, (const uint8_t *) data + n, len - (size_t) n);
+        if (r < 0) {
+                /* Half a message cannot be taken back: the stream is lost. */
+                port_end(port, "out of memory");
+                return r;
+        }
+        port_update_events(port);
+        return 0;
+}
+
+uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner) {
+        Port *port = live_port(p, owner);
+        uint64_t n = 0;
+
+        if (!port || !port->bus)
+                return 0;
+        (void) sd_bus_get_n_queued_write(port->bus, &n);
+        return n + (port->out_done < port->out_len ? port->out_messages : 0);
 }
 
 void bus_notify_ports_sent(BusNotifyPorts *p, const char *owner) {

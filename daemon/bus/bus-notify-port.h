@@ -70,6 +70,19 @@ void bus_notify_ports_close(BusNotifyPorts *p, const char *owner);
  * -ESHUTDOWN when it is ending (its subscriptions are about to end: send nothing).
  */
 int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret);
+/*
+ * Signals written by hand (bus-notify-wire.h): owner's next signal may be, 1 and its serial in
+ * *ret_serial, when nothing sd-bus holds for the port is due before it; 0 when it goes through
+ * sd-bus (no port, or sd-bus holds messages); -ESHUTDOWN when the port is ending.
+ */
+int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, uint32_t *ret_serial);
+/*
+ * Writes one whole message (after bus_notify_ports_by_hand() said 1) on owner's port; what the socket
+ * does not take waits, before anything else, and sd-bus writes nothing until it is out.
+ */
+int bus_notify_ports_write(BusNotifyPorts *p, const char *owner, const void *data, size_t len);
+/* Messages waiting to be written on owner's port (sd-bus's and those written by hand). */
+uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner);
 /* Something was sent on owner's port: it is written when the socket takes it (no-op without a port). */
 void bus_notify_ports_sent(BusNotifyPorts *p, const char *owner);
 /* Ports open. */

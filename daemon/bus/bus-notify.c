@@ -11,6 +11,7 @@
 #include "bus-flow.h"
 #include "bus-notify.h"
 #include "bus-notify-port.h"
+#include "bus-notify-wire.h"
 #include "bus-peers.h"
 #include "bus-registry.h"
 #include "bus-value.h"
@@ -39,6 +40,7 @@ struct BusNotify {
         NotifyEndpoint on_bus;  /* the vtable's userdata on the bus (owner NULL: the sender) */
         BusNotifyPorts *ports;  /* owned: the clients' notification ports (bus-notify-port.h) */
         bool turn_stalled;      /* the turn stopped for the bus's write queue: the drain restarts it */
+        BusWire wire;           /* owned: the signal being written by hand for a port, kept for the next */
 };
 
 static void held_free(void *v) {
@@ -96,11 +98,8 @@ static void hold(BusNotify *b, const char *owner) {
 }
 
 /* owner's port has room for NOTIFY_WQUEUE_MAX signals: what is not read waits in the hub. */
-static bool port_full(sd_bus *port) {
-        uint64_t n = 0;
-
-        (void) sd_bus_get_n_queued_write(port, &n);
-        return n >= NOTIFY_WQUEUE_MAX;
+static bool port_full(BusNotify *b, const char *owner) {
+        return bus_notify_ports_queued(b->ports, owner) >= NOTIFY_WQUEUE_MAX;
 }
 
 static bool may_send(void *userdata, const char *owner) {
@@ -113,7 +112,7 @@ static bool may_send(void *userdata, const char *owner) {
         if (r < 0)
                 return false; /* ending: its subscriptions end with it */
         if (r > 0) {
-                if (!port_full(port))
+                if (!port_full(b, owner))
                         return true;
                 hold(b, owner);
                 return false;
@@ -136,7 +135,7 @@ static bool owner_writable(BusNotify *b, const char *owner, bool bus_room) {
         int r = bus_notify_ports_lookup(b->ports, owner, &port);
 
         if (r > 0)
-                return !port_full(port);
+                return !port_full(b, owner);
         return r == 0 && bus_room;
 }
 
@@ -252,29 +251,20 @@ static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, 
         return r;
 }
 
-/* One (plane, name, location, path) of the places array; location "" for none. */
-static int append_place(sd_bus_message *msg, const char *plane, const char *name, const char *location,
-                        const char *path, uint64_t *bytes) {
-        location = location ?: "";
-        *bytes += 16 + strlen(plane) + strlen(name) + strlen(location) + strlen(path);
-        return sd_bus_message_append(msg, "(ssss)", plane, name, location, path);
-}
+/* One (plane, name, location, path) of the places array, location "" for none: a writer's. */
+typedef int (*PlaceFn)(void *userdata, const char *plane, const char *name, const char *location, const char *path);
 
 /*
  * Where e is: ("", its name, its location, "") then, for each plane of the registry, its name,
  * location and path there (path "" when it is not in that plane; for a removed entry, the planes
  * it was in when it left). A terminated service keeps answering these (libioreg), as its object
- * does on a Mac. Returns the bytes appended in *ret_bytes.
+ * does on a Mac.
  */
-static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
+static int for_each_place(BusNotify *b, const Entry *e, PlaceFn fn, void *userdata) {
         const Registry *reg = b->ctx->registry;
         int r;
 
-        *ret_bytes = 0;
-        r = sd_bus_message_open_container(msg, 'a', "(ssss)");
-        if (r < 0)
-                return r;
-        r = append_place(msg, "", entry_get_name(e, NULL), entry_get_location(e, NULL), "", ret_bytes);
+        r = fn(userdata, "", entry_get_name(e, NULL), entry_get_location(e, NULL) ?: "", "");
         for (unsigned p = 0; r >= 0 && reg && p < reg->n_planes; p++) {
                 const Plane *plane = reg->planes[p];
                 _cleanup_free_ char *live = NULL;
@@ -287,12 +277,125 @@ static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint
                         path = live ?: "";
                 } else
                         path = entry_get_last_path(e, plane) ?: "";
-                r = append_place(msg, plane->name, entry_get_name(e, plane), entry_get_location(e, plane), path,
-                                 ret_bytes);
+                r = fn(userdata, plane->name, entry_get_name(e, plane), entry_get_location(e, plane) ?: "", path);
         }
+        return r < 0 ? r : 0;
+}
+
+typedef struct PlaceMessage {
+        sd_bus_message *msg; /* borrowed */
+        uint64_t bytes;
+} PlaceMessage;
+
+static int append_place(void *userdata, const char *plane, const char *name, const char *location, const char *path) {
+        PlaceMessage *pm = userdata;
+
+        pm->bytes += 16 + strlen(plane) + strlen(name) + strlen(location) + strlen(path);
+        return sd_bus_message_append(pm->msg, "(ssss)", plane, name, location, path);
+}
+
+/* The places array of e, by sd-bus. Returns the bytes appended in *ret_bytes. */
+static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
+        PlaceMessage pm = { .msg = msg };
+        int r;
+
+        r = sd_bus_message_open_container(msg, 'a', "(ssss)");
+        if (r >= 0)
+                r = for_each_place(b, e, append_place, &pm);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        *ret_bytes = pm.bytes;
+        return r;
+}
+
+/* --- the same signals written by hand, for a port whose socket is ours alone (bus-notify-wire.h) --- */
+
+static int write_place(void *userdata, const char *plane, const char *name, const char *location, const char *path) {
+        BusWire *w = userdata;
+
+        bus_wire_align(w, 8);
+        bus_wire_string(w, plane);
+        bus_wire_string(w, name);
+        bus_wire_string(w, location);
+        bus_wire_string(w, path);
+        return w->error;
+}
+
+/* append_properties(), by hand: the same table, the same root-only keys left out, the same size limit. */
+static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
+        uint64_t size = bus_dict_wire_size(e->properties);
+        BusWire *w = &b->wire;
+        BusWireArray omitted;
+
+        if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
+                bool hide = bus_restricted_holds(e->properties) && !bus_restricted_may_see_name(b->ctx->bus, owner);
+
+                bus_wire_dict(w, e->properties, hide ? bus_restricted_key : NULL);
+                return;
+        }
+        omitted = bus_wire_array_begin(w, 8);
+        bus_wire_align(w, 8);
+        bus_wire_string(w, IOREG_PROPERTIES_OMITTED_KEY);
+        bus_wire_signature(w, "t");
+        bus_wire_u64(w, size);
+        bus_wire_array_end(w, omitted);
+}
+
+/* The message in b->wire is complete: its body's length, then owner's port. */
+static int write_out(BusNotify *b, const char *owner, size_t body_at) {
+        int r = bus_notify_wire_end(&b->wire, body_at);
+
         if (r < 0)
                 return r;
-        return sd_bus_message_close_container(msg);
+        return bus_notify_ports_write(b->ports, owner, b->wire.data, b->wire.len);
+}
+
+static int write_matching(BusNotify *b, const char *owner, uint32_t serial, uint64_t id, uint64_t seq,
+                          MatchNotification type, Entry *e) {
+        BusWire *w = &b->wire;
+        size_t body = bus_notify_wire_begin(w, serial, owner, "Notification", "ttstssa{sv}a(ssss)");
+        BusWireArray places;
+        int r;
+
+        bus_wire_u64(w, id);
+        bus_wire_u64(w, seq);
+        bus_wire_string(w, match_notification_to_string(type));
+        bus_wire_u64(w, e->id);
+        bus_wire_string(w, entry_get_name(e, NULL));
+        bus_wire_string(w, e->klass->name);
+        write_properties(b, owner, e);
+        places = bus_wire_array_begin(w, 8);
+        r = for_each_place(b, e, write_place, w);
+        if (r < 0)
+                return r;
+        bus_wire_array_end(w, places);
+        return write_out(b, owner, body);
+}
+
+static int write_interest(BusNotify *b, const char *owner, uint32_t serial, uint64_t id, uint64_t seq, Entry *e,
+                          uint32_t message, uint64_t argument) {
+        BusWire *w = &b->wire;
+        size_t body = bus_notify_wire_begin(w, serial, owner, "Interest", "tttuta{sv}");
+
+        bus_wire_u64(w, id);
+        bus_wire_u64(w, seq);
+        bus_wire_u64(w, e->id);
+        bus_wire_u32(w, message);
+        bus_wire_u64(w, argument);
+        if (message == IO_MESSAGE_SERVICE_PROPERTY_CHANGE)
+                write_properties(b, owner, e);
+        else
+                bus_wire_array_end(w, bus_wire_array_begin(w, 8));
+        return write_out(b, owner, body);
+}
+
+static int write_mark(BusNotify *b, const char *owner, uint32_t serial, const char *member, uint64_t id,
+                      uint64_t seq) {
+        size_t body = bus_notify_wire_begin(&b->wire, serial, owner, member, "tt");
+
+        bus_wire_u64(&b->wire, id);
+        bus_wire_u64(&b->wire, seq);
+        return write_out(b, owner, body);
 }
 
 static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
@@ -300,7 +403,12 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
         uint64_t bytes = 0, place_bytes = 0;
+        uint32_t serial;
         int r;
+
+        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        if (r != 0)
+                return r < 0 ? r : write_matching(b, owner, serial, id, seq, type, e);
 
         r = new_signal(b, owner, "Notification", &msg);
         if (r < 0)
@@ -325,8 +433,12 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
         uint64_t bytes = 0;
+        uint32_t serial;
         int r;
 
+        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        if (r != 0)
+                return r < 0 ? r : write_interest(b, owner, serial, id, seq, e, message, argument);
         r = new_signal(b, owner, "Interest", &msg);
         if (r < 0)
                 return r;
@@ -346,8 +458,12 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
 /* A signal of a subscription's stream that carries only its ID and a sequence number. */
 static int send_mark(BusNotify *b, const char *owner, const char *member, uint64_t id, uint64_t seq) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        uint32_t serial;
         int r;
 
+        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        if (r != 0)
+                return r < 0 ? r : write_mark(b, owner, serial, member, id, seq);
         r = new_signal(b, owner, member, &msg);
         if (r < 0)
                 return r;
@@ -753,6 +869,7 @@ BusNotify *bus_notify_free(BusNotify *b) {
         sd_event_source_disable_unref(b->turn);
         hashmap_done(&b->held);
         notify_hub_free(b->hub);
+        bus_wire_done(&b->wire);
         free(b);
         return NULL;
 }

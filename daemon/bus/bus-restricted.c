@@ -36,8 +36,11 @@ void bus_restricted_use_peers(BusPeers *peers) {
 
 /* m goes to one connection of UID 0, or one polkit allows (bus-peers.h). */
 bool bus_restricted_may_see(sd_bus_message *m) {
+        return bus_restricted_may_see_name(sd_bus_message_get_bus(m), sd_bus_message_get_destination(m));
+}
+
+bool bus_restricted_may_see_name(sd_bus *bus, const char *dest) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        const char *dest = sd_bus_message_get_destination(m);
         uid_t uid;
 
         if (!dest || dest[0] != ':')
@@ -52,7 +55,7 @@ bool bus_restricted_may_see(sd_bus_message *m) {
                 if (r != -ENOENT)
                         return bus_peers_may_see_restricted(uid_source, dest); /* root, or polkit's yes */
         }
-        if (sd_bus_get_name_creds(sd_bus_message_get_bus(m), dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
+        if (sd_bus_get_name_creds(bus, dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
             sd_bus_creds_get_euid(creds, &uid) < 0)
                 return false;
         return uid == 0;

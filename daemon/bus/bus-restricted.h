@@ -38,6 +38,8 @@ bool bus_restricted_holds(const Value *props);
  * (may ask the bus: call it only when it counts).
  */
 bool bus_restricted_may_see(sd_bus_message *m);
+/* The same for a message to dest (a unique name) through bus, written without sd-bus. */
+bool bus_restricted_may_see_name(sd_bus *bus, const char *dest);
 
 /* Appends props as `a{sv}` to m, without the root-only keys unless bus_restricted_may_see(m). */
 int bus_append_entry_properties(sd_bus_message *m, const Value *props);
