@@ -7,7 +7,9 @@
  * is served as before; one port per connection; a port closed by its
  * client ends what it held and leaves the bus connection usable; a client
  * that leaves the bus loses its port; one that floods its port with calls
- * and reads nothing is cut off while the daemon goes on serving others.
+ * and reads nothing is cut off while the daemon goes on serving others; one
+ * that leaves its replays unread until the socket is full gets every signal
+ * whole and in order once it reads.
  */
 
 #include <setjmp.h>
@@ -282,6 +284,77 @@ static void test_flooding_the_port_cuts_it_off(void **state) {
         assert_true(drops_to(tb, "Ports", 0));
 }
 
+static bool has_n_notifications(Client *c, const void *arg) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < c->n_events; i++)
+                n += c->events[i].kind == EVENT_NOTIFICATION;
+        return n >= *(const unsigned *) arg;
+}
+
+/*
+ * A client that does not read while its replays fill the socket: ioregd's signals go by hand
+ * (bus-notify-wire.h) while sd-bus holds nothing for the port, through sd-bus behind the answers it
+ * holds, then wait in the hub; once the client reads, every one arrives whole (sd-bus would drop
+ * the port at a cut message), in order, each subscription's sequence without a gap, after its
+ * reply. (A message left part-written is tests/unit/bus/test-bus-notify-port.c's.)
+ */
+static void test_full_socket_keeps_every_signal_whole(void **state) {
+        enum { SUBSCRIPTIONS = 800 };
+        TestBus *tb = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        Client *c = NULL;
+        uint64_t *last = NULL, *ids = NULL;
+        unsigned per, want, replies = 0, bytes_min;
+
+        assert_int_equal(client_new(tb, true, &c), 0);
+        assert_int_equal(client_open_port(c, &error), 0);
+        /* How many entries one subscription replays. */
+        assert_int_equal(client_subscribe_async(c, "IOServicePublish", NULL, NULL), 0);
+        client_run_for(c, 500);
+        per = c->n_events - 1;
+        assert_true(per >= 3);
+        for (unsigned i = 0; i < SUBSCRIPTIONS; i++)
+                assert_int_equal(client_subscribe_async(c, "IOServicePublish", NULL, NULL), 0);
+        /* Each notification is well over 200 bytes: far more than a socket holds (208 KiB by default). */
+        bytes_min = SUBSCRIPTIONS * per * 200;
+        assert_true(bytes_min > 2 * 212992);
+        usleep(1500 * 1000); /* nothing read: the daemon's side fills and waits */
+        want = (SUBSCRIPTIONS + 1) * per;
+        assert_true(client_run_until(c, has_n_notifications, &want, 30000));
+        client_run_for(c, 200);
+
+        last = calloc(c->n_events, sizeof(*last));
+        ids = calloc(c->n_events, sizeof(*ids));
+        assert_non_null(last);
+        assert_non_null(ids);
+        for (unsigned i = 0; i < c->n_events; i++) {
+                const Event *ev = &c->events[i];
+                unsigned k;
+
+                assert_int_not_equal(ev->kind, EVENT_OVERFLOW);
+                for (k = 0; k < replies && ids[k] != ev->subscription; k++)
+                        ;
+                if (ev->kind == EVENT_REPLY) {
+                        assert_int_equal(k, replies); /* one reply per subscription, before its signals */
+                        ids[replies++] = ev->subscription;
+                        continue;
+                }
+                assert_true(k < replies);
+                assert_int_equal(ev->sequence, last[k] + 1);
+                last[k] = ev->sequence;
+        }
+        assert_int_equal(replies, SUBSCRIPTIONS + 1);
+        for (unsigned k = 0; k < replies; k++)
+                assert_int_equal(last[k], per);
+        assert_int_equal(read_u(tb, "Ports"), 1);
+        free(last);
+        free(ids);
+        client_free(c);
+        assert_true(drops_to(tb, "Ports", 0));
+        assert_true(drops_to(tb, "Subscriptions", 0));
+}
+
 /* Bytes that are no D-Bus message on the port: the daemon ends that port, and only it. */
 static void test_garbage_on_the_port_ends_it(void **state) {
         TestBus *tb = *state;
@@ -318,6 +391,7 @@ int main(void) {
                 cmocka_unit_test(test_leaving_the_bus_closes_the_port),
                 cmocka_unit_test(test_flooding_the_port_cuts_it_off),
                 cmocka_unit_test(test_garbage_on_the_port_ends_it),
+                cmocka_unit_test(test_full_socket_keeps_every_signal_whole),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
