@@ -328,7 +328,7 @@ static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
         BusWireArray omitted;
 
         if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
-                bool hide = bus_restricted_holds(e->properties) && !bus_restricted_may_see_name(b->ctx->bus, owner);
+                bool hide = bus_restricted_holds(e->properties) && !bus_restricted_may_see_name(NULL, owner);
 
                 bus_wire_dict(w, e->properties, hide ? bus_restricted_key : NULL);
                 return;

@@ -55,7 +55,7 @@ bool bus_restricted_may_see_name(sd_bus *bus, const char *dest) {
                 if (r != -ENOENT)
                         return bus_peers_may_see_restricted(uid_source, dest); /* root, or polkit's yes */
         }
-        if (sd_bus_get_name_creds(bus, dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
+        if (!bus || sd_bus_get_name_creds(bus, dest, SD_BUS_CREDS_EUID, &creds) < 0 ||
             sd_bus_creds_get_euid(creds, &uid) < 0)
                 return false;
         return uid == 0;

@@ -38,7 +38,10 @@ bool bus_restricted_holds(const Value *props);
  * (may ask the bus: call it only when it counts).
  */
 bool bus_restricted_may_see(sd_bus_message *m);
-/* The same for a message to dest (a unique name) through bus, written without sd-bus. */
+/*
+ * The same for a message to dest (a unique name) written without sd-bus; bus NULL: the client table
+ * alone is asked (a port's owner is in it: it called OpenPort), never the bus.
+ */
 bool bus_restricted_may_see_name(sd_bus *bus, const char *dest);
 
 /* Appends props as `a{sv}` to m, without the root-only keys unless bus_restricted_may_see(m). */

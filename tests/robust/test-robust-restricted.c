@@ -5,7 +5,8 @@
  * tests/data/sysfs-dmi (its product_serial and product_uuid): root sees
  * IOPlatformSerialNumber and IOPlatformUUID on the platform expert, in
  * GetPlane, GetPlaneBlob and its Properties; a caller running as nobody sees
- * the rest of the entry without them, in all three; unless polkit allows it
+ * the rest of the entry without them, in all three and in a Notification on
+ * its notification port (written by hand there); unless polkit allows it
  * org.ioreg.read-platform-identity (asked once per connection, its bus name
  * the subject, no interaction). polkit is the stand-in of tests/system
  * (bus-helper polkit: owns org.freedesktop.PolicyKit1 on the private bus and
@@ -25,6 +26,8 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,10 +99,81 @@ static int visible_in_blob(sd_bus *b, uint64_t id, int *models) {
         return seen;
 }
 
+typedef struct PortSeen {
+        bool got;
+        int seen; /* bit 7: a root-only key was in the notification */
+        int models;
+} PortSeen;
+
+static int on_notification(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_value_ Value *props = NULL;
+        PortSeen *ps = userdata;
+
+        if (ps->got || !sd_bus_message_is_signal(m, IOREG_NOTIFY_INTERFACE, "Notification"))
+                return 0;
+        if (sd_bus_message_skip(m, "ttstss") < 0 || bus_message_read_dict(m, &props) < 0)
+                return 0;
+        ps->got = true;
+        ps->seen = value_dict_get(props, "IOPlatformSerialNumber") || value_dict_get(props, "IOPlatformUUID") ? 128 : 0;
+        ps->models += value_dict_get(props, "model") != NULL;
+        return 0;
+}
+
+/*
+ * What the platform expert's Notification shows on b's notification port (issue 21: written by
+ * hand there, bus-notify-wire.h): bit 7 when a root-only key is in it; *models incremented when its
+ * model is. Negative errno on failure.
+ */
+static int visible_in_notification(sd_bus *b, int *models) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *port = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        PortSeen ps = {};
+        int fd, received, r;
+
+        r = sd_bus_call_method(b, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, IOREG_NOTIFY_OPEN_PORT,
+                               &error, &reply, "");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "h", &received);
+        if (r < 0)
+                return r;
+        fd = fcntl(received, F_DUPFD_CLOEXEC, 3); /* the reply owns its fd */
+        if (fd < 0)
+                return -errno;
+        r = sd_bus_new(&port);
+        if (r >= 0)
+                r = sd_bus_set_fd(port, fd, fd);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        r = sd_bus_set_anonymous(port, 1);
+        if (r >= 0)
+                r = sd_bus_start(port);
+        if (r >= 0)
+                r = sd_bus_add_filter(port, NULL, on_notification, &ps);
+        if (r >= 0)
+                r = sd_bus_call_method(port, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, "Subscribe",
+                                       &error, NULL, "sa{sv}", "IOServicePublish", 1, "IOProviderClass", "s",
+                                       "IOPlatformExpertDevice");
+        for (int i = 0; r >= 0 && !ps.got && i < 500; i++) {
+                r = sd_bus_process(port, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(port, 10 * 1000);
+        }
+        if (r < 0)
+                return r;
+        if (!ps.got)
+                return -ETIMEDOUT;
+        *models += ps.models;
+        return ps.seen;
+}
+
 /*
  * What b sees of the platform expert: 1 per key found, in its Properties (bit 0 serial, bit 1
- * UUID), in GetPlane (bit 2 serial, bit 3 UUID) and in GetPlaneBlob (bits 5 and 6); bit 4 when
- * its model (not restricted) shows in all three. Negative errno on failure.
+ * UUID), in GetPlane (bit 2 serial, bit 3 UUID), in GetPlaneBlob (bits 5 and 6) and in the
+ * Notification on its port (bit 7, either key); bit 4 when its model (not restricted) shows in all
+ * four. Negative errno on failure.
  */
 static int visible(sd_bus *b) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -156,7 +230,11 @@ static int visible(sd_bus *b) {
         if (r < 0)
                 return r;
         seen |= r;
-        return seen | (models == 3 ? 16 : 0);
+        r = visible_in_notification(b, &models);
+        if (r < 0)
+                return r;
+        seen |= r;
+        return seen | (models == 4 ? 16 : 0);
 }
 
 static void test_root_sees_them(void **state) {
@@ -165,10 +243,10 @@ static void test_root_sees_them(void **state) {
         if (geteuid() != 0)
                 skip();
         assert_int_equal(test_bus_connect(&test_bus, &b), 0);
-        assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16 | 32 | 64);
+        assert_int_equal(visible(b), 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128);
 }
 
-/* What a new connection of nobody's sees (visible()'s bits), or 200 and more when it failed. */
+/* What a new connection of nobody's sees (visible()'s bits), or 200 to 202 when it failed. */
 static int nobody_sees(void) {
         pid_t pid;
         int status;
@@ -240,7 +318,7 @@ static void test_nobody_with_polkit_yes(void **state) {
 
         polkit = start_polkit(IOREG_ACTION_READ_PLATFORM_IDENTITY, &out);
         /* Granted: both, in both answers, as root sees them. */
-        assert_int_equal(nobody_sees(), 1 | 2 | 4 | 8 | 16 | 32 | 64);
+        assert_int_equal(nobody_sees(), 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128);
         /* Asked once, about nobody's connection by its bus name, without interaction (flags 0). */
         assert_non_null(fgets(line, sizeof(line), out));
         assert_non_null(strstr(line, "check " IOREG_ACTION_READ_PLATFORM_IDENTITY " system-bus-name :"));
