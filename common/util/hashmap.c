@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* hashmap.c: linear probing, grown at 3/4 load, tombstones on delete. */
+/*
+ * hashmap.c: linear probing, grown at 3/4 load, tombstones on delete.
+ *
+ * Each slot has a tag byte, in an array after the slots (same block): 0 empty, 1 deleted, else
+ * bits of the key's hash. A probe reads the tags and compares a key only where its tag is the
+ * one sought: the keys are borrowed pointers into other objects (an entry's ID, a node's path),
+ * so comparing the key of every slot a probe passes would fetch each of those objects, one cold
+ * cache line (and page) apiece in a big map (issue 21: a device's add does a dozen lookups).
+ */
 
 #include <assert.h>
 #include <errno.h>
@@ -70,27 +78,44 @@ void hashmap_done(Hashmap *h) {
         h->n_slots = h->n_items = h->n_used = 0;
 }
 
-static HashmapSlot *find_slot(const Hashmap *h, const void *key) {
-        unsigned mask, i;
+#define TAG_EMPTY 0
+#define TAG_DELETED 1
 
-        if (h->n_slots == 0)
-                return NULL;
-        mask = h->n_slots - 1;
-        for (i = h->ops->hash(key) & mask;; i = (i + 1) & mask) {
-                HashmapSlot *s = &h->slots[i];
+/* The tags, after the n_slots slots. */
+static uint8_t *slot_tags(const Hashmap *h) {
+        return (uint8_t *) (h->slots + h->n_slots);
+}
 
-                if (!s->key)
+/* The hash's top byte (its low bits pick the slot), kept clear of the two markers. */
+static uint8_t tag_of(uint64_t hash) {
+        uint8_t t = hash >> 56;
+
+        return t > TAG_DELETED ? t : t + 2;
+}
+
+/* h has slots. */
+static HashmapSlot *find_slot_hashed(const Hashmap *h, const void *key, uint64_t hash) {
+        const uint8_t *tags = slot_tags(h);
+        uint8_t tag = tag_of(hash);
+        unsigned mask = h->n_slots - 1, i;
+
+        for (i = hash & mask;; i = (i + 1) & mask) {
+                if (tags[i] == TAG_EMPTY)
                         return NULL;
-                if (s->key != HASHMAP_TOMBSTONE && h->ops->equal(s->key, key))
-                        return s;
+                if (tags[i] == tag && h->ops->equal(h->slots[i].key, key))
+                        return &h->slots[i];
         }
+}
+
+static HashmapSlot *find_slot(const Hashmap *h, const void *key) {
+        return h->n_slots == 0 ? NULL : find_slot_hashed(h, key, h->ops->hash(key));
 }
 
 static int resize(Hashmap *h, unsigned n_slots) {
         HashmapSlot *old = h->slots;
         unsigned old_n = h->n_slots;
 
-        h->slots = calloc(n_slots, sizeof(HashmapSlot));
+        h->slots = calloc(n_slots, sizeof(HashmapSlot) + 1); /* the slots, then their tags */
         if (!h->slots) {
                 h->slots = old;
                 return -ENOMEM;
@@ -110,11 +135,13 @@ static void free_value(const Hashmap *h, void *v) {
 }
 
 int hashmap_put(Hashmap *h, const void *key, void *value) {
+        uint64_t hash = h->ops->hash(key);
         unsigned mask, i;
         HashmapSlot *s;
+        uint8_t *tags;
         int r;
 
-        s = find_slot(h, key);
+        s = h->n_slots == 0 ? NULL : find_slot_hashed(h, key, hash);
         if (s) {
                 void *old = s->value;
 
@@ -135,13 +162,13 @@ int hashmap_put(Hashmap *h, const void *key, void *value) {
                         return r;
         }
         mask = h->n_slots - 1;
-        for (i = h->ops->hash(key) & mask;; i = (i + 1) & mask) {
-                s = &h->slots[i];
-                if (!s->key || s->key == HASHMAP_TOMBSTONE)
-                        break;
-        }
-        if (!s->key)
+        tags = slot_tags(h);
+        for (i = hash & mask; tags[i] != TAG_EMPTY && tags[i] != TAG_DELETED; i = (i + 1) & mask)
+                ;
+        if (tags[i] == TAG_EMPTY)
                 h->n_used++;
+        tags[i] = tag_of(hash);
+        s = &h->slots[i];
         s->key = key;
         s->value = value;
         h->n_items++;
@@ -159,6 +186,7 @@ static void *slot_remove(Hashmap *h, HashmapSlot *s) {
 
         s->key = HASHMAP_TOMBSTONE;
         s->value = NULL;
+        slot_tags(h)[s - h->slots] = TAG_DELETED;
         /* The last item out: the slots go too (a map that held many keeps no tombstones). */
         if (--h->n_items == 0) {
                 free(h->slots);

@@ -50,7 +50,7 @@ typedef struct HashmapSlot {
 
 typedef struct Hashmap {
         const HashmapOps *ops;
-        HashmapSlot *slots; /* owned */
+        HashmapSlot *slots; /* owned, followed by a tag byte per slot in the same block (hashmap.c) */
         unsigned n_slots;   /* power of two, or 0 */
         unsigned n_items;
         unsigned n_used;    /* items + tombstones */

@@ -196,12 +196,20 @@ static DeviceNode *find_usb_ancestor(const DeviceTree *t, const char *syspath) {
         return n;
 }
 
-static int apply_description(Entry *e, NubDescription *nub) {
+static int apply_names(Entry *e, const NubDescription *nub) {
         int r;
 
         r = entry_set_name(e, NULL, nub->name);
-        if (r >= 0)
+        /* Most nubs have no location, and a new entry none to clear. */
+        if (r >= 0 && (nub->location || e->location))
                 r = entry_set_location(e, NULL, nub->location);
+        return r;
+}
+
+static int apply_description(Entry *e, NubDescription *nub) {
+        int r;
+
+        r = apply_names(e, nub);
         if (r < 0)
                 return r;
         r = entry_set_properties(e, nub->properties);
@@ -347,14 +355,27 @@ static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool
         return changed | r;
 }
 
+/* The class a family named: devices of one class come in runs (a coldplug, a hub's ports). */
+static const Class *class_of(DeviceTree *t, const char *class_name) {
+        if (class_name != t->last_class_name) {
+                t->last_class = class_table_find(t->registry->classes, class_name);
+                t->last_class_name = t->last_class ? class_name : NULL;
+        }
+        return t->last_class;
+}
+
 static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
         /* First: an anchor made here comes before the nub, in IDs and in publication. */
         Entry *parent = service_parent_for(t, find_ancestor(t, d->syspath), d->syspath);
+        const Class *c = class_of(t, nub->class_name);
         DeviceNode *n;
         Entry *e;
         int r, q;
 
-        r = registry_create_entry(t->registry, nub->class_name, &e);
+        if (!c)
+                return -ENOENT;
+        /* The description's table becomes the entry's: built once, not copied. */
+        r = registry_create_entry_of_class(t->registry, c, TAKE_PTR(nub->properties), &e);
         if (r < 0)
                 return r;
         n = calloc(1, sizeof(*n));
@@ -366,7 +387,7 @@ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub,
         n->sweep = t->sweep;
         n->syspath = strdup(d->syspath);
         n->usb_device = streq_ptr(d->subsystem, "usb") && streq_ptr(d->devtype, "usb_device");
-        r = n->syspath ? apply_description(e, nub) : -ENOMEM;
+        r = n->syspath ? apply_names(e, nub) : -ENOMEM;
         if (r < 0)
                 goto fail;
         r = entry_attach(e, parent, t->registry->service_plane);

@@ -53,6 +53,8 @@ typedef struct DeviceTree {
         unsigned n_anchors;
         uint64_t sweep;          /* resync generation */
         unsigned n_added, n_removed, n_changed; /* counters for logs and tests */
+        const char *last_class_name; /* static (a family's); the class of the last add, looked up once */
+        const Class *last_class;     /* borrowed from registry->classes (classes live as long as it) */
         /* Told about each entry just before it is terminated, children first (notifications, tests). */
         void (*on_terminate)(void *userdata, Entry *e);
         /*

@@ -525,6 +525,7 @@ static int hid_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_hid = {
         .name = "hid",
+        .subsystems = { "hid", "input" },
         .handles = hid_handles,
         .describe = hid_describe,
 };

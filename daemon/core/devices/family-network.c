@@ -156,6 +156,7 @@ static int network_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_network = {
         .name = "network",
+        .subsystems = { "net" },
         .handles = network_handles,
         .describe = network_describe,
 };

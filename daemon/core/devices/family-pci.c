@@ -158,6 +158,7 @@ static int pci_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_pci = {
         .name = "pci",
+        .subsystems = { "pci" },
         .handles = pci_handles,
         .describe = pci_describe,
 };

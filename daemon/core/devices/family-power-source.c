@@ -202,6 +202,7 @@ static int power_source_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_power_source = {
         .name = "power-source",
+        .subsystems = { "power_supply" },
         .handles = power_source_handles,
         .describe = power_source_describe,
 };

@@ -95,6 +95,7 @@ static int serial_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_serial = {
         .name = "serial",
+        .subsystems = { "tty" },
         .handles = serial_handles,
         .describe = serial_describe,
 };

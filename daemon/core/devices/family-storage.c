@@ -282,6 +282,7 @@ static int storage_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_storage = {
         .name = "storage",
+        .subsystems = { "block" },
         .handles = storage_handles,
         .describe = storage_describe,
 };

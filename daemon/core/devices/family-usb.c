@@ -289,12 +289,14 @@ static int usb_interface_describe(const DeviceRecord *d, NubDescription *nub) {
 
 const Family family_usb_device = {
         .name = "usb-device",
+        .subsystems = { "usb" },
         .handles = usb_device_handles,
         .describe = usb_device_describe,
 };
 
 const Family family_usb_interface = {
         .name = "usb-interface",
+        .subsystems = { "usb" },
         .handles = usb_interface_handles,
         .describe = usb_interface_describe,
 };

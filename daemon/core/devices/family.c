@@ -52,9 +52,19 @@ int family_define_classes(ClassTable *t) {
         return 0;
 }
 
+/* f lists d's subsystem, or lists none: its handles() may accept d. */
+static bool family_may_handle(const Family *f, const DeviceRecord *d) {
+        if (!f->subsystems[0])
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(f->subsystems) && f->subsystems[i]; i++)
+                if (streq_ptr(d->subsystem, f->subsystems[i]))
+                        return true;
+        return false;
+}
+
 const Family *family_for_device(const DeviceRecord *d) {
         for (size_t i = 0; i < ELEMENTSOF(families); i++)
-                if (families[i]->handles(d))
+                if (family_may_handle(families[i], d) && families[i]->handles(d))
                         return families[i];
         return &family_generic;
 }

@@ -21,8 +21,16 @@ typedef struct NubDescription {
 
 void nub_description_done(NubDescription *n);
 
+#define FAMILY_MAX_SUBSYSTEMS 2
+
 typedef struct Family {
         const char *name;
+        /*
+         * The only subsystems handles() can accept; none listed: any. family_for_device() asks only the
+         * families that list the device's subsystem, so that an add does not call into every family's
+         * file (an add runs with cold caches: each file is code and data of its own to fetch).
+         */
+        const char *subsystems[FAMILY_MAX_SUBSYSTEMS];
         /* True when this family describes d. Asked in table order; the generic family takes the rest. */
         bool (*handles)(const DeviceRecord *d);
         /* Fills class_name, name, location and the family's properties into nub->properties. */

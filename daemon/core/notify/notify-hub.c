@@ -54,6 +54,7 @@ struct Notifier {
         bool on_run;            /* in the hub's run list: has work a later turn does */
         Notifier *run_prev, *run_next; /* weak: in that list */
         bool linked;            /* in its NotifierList (an index list or interests) */
+        bool index_decides;     /* matching only: its dictionary is its index key alone (see decided_by_index()) */
         struct NotifierList *list; /* borrowed: the index list it is in (matching only) */
         Notifier *prev, *next;  /* weak: in that list */
         Notifier *owner_prev, *owner_next; /* weak: in its Owner's list */
@@ -799,6 +800,8 @@ int notify_hub_subscribe(NotifyHub *hub, const char *owner, MatchNotification ty
         }
         list_add(n->list, n);
         n->linked = true;
+        /* A keyed list's key is IONameMatch or IOProviderClass: the whole dictionary when it is alone. */
+        n->index_decides = n->list->map && value_dict_size(matching) == 1;
         start_replay(hub, n);
         *ret_id = n->id;
         return 0;
@@ -971,9 +974,24 @@ static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32
                         deliver(hub, n, e, message, argument);
 }
 
-static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool terminating) {
+/*
+ * n was collected for e from its keyed list and its dictionary holds that key alone: {IONameMatch:
+ * name} (IOServiceNameMatching()), collected only when e has that name, or {IOProviderClass: class}
+ * (IOServiceMatching()), only when e's class is it or a subclass. match_passive() would then
+ * answer by e's state alone; skipping it spares an add the lookups of e's names and the table.
+ */
+static bool decided_by_index(const Notifier *n, const Entry *e, bool terminating) {
+        return n->index_decides && e->registry && (terminating || !(e->state & ENTRY_STATE_INACTIVE));
+}
+
+/* collected: n is one of e's candidates from the index (collect_candidates()). */
+static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool terminating, bool collected) {
         MatchResult res;
 
+        if (collected && decided_by_index(n, e, terminating)) {
+                deliver(hub, n, e, 0, 0);
+                return;
+        }
         match_result_init(&res, n->matching);
         if (match_passive(hub->registry, e, n->matching, terminating ? MATCH_ALLOW_INACTIVE : 0, &res))
                 deliver(hub, n, e, 0, 0); /* counted as dropped while overflowed */
@@ -990,7 +1008,7 @@ void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type)
         n = collect_candidates(hub, idx, e);
         if (n >= 0)
                 for (int i = 0; i < n; i++)
-                        match_and_deliver(hub, hub->cands[i], e, terminating);
+                        match_and_deliver(hub, hub->cands[i], e, terminating, true);
         else {
                 /*
                  * No memory for the candidates: every dictionary of the type, list by list (the
@@ -1000,11 +1018,11 @@ void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type)
                 void *v;
 
                 for (Notifier *k = idx->any.head; k; k = k->next)
-                        match_and_deliver(hub, k, e, terminating);
+                        match_and_deliver(hub, k, e, terminating, false);
                 for (size_t m = 0; m < ELEMENTSOF(maps); m++)
                         for (unsigned i = 0; hashmap_next(maps[m], &i, NULL, &v);)
                                 for (Notifier *k = ((NotifierList *) v)->head; k; k = k->next)
-                                        match_and_deliver(hub, k, e, terminating);
+                                        match_and_deliver(hub, k, e, terminating, false);
         }
         /*
          * Phase 3 on a Mac: ServiceIsTerminated to general interest, after WillTerminate. The

@@ -203,24 +203,25 @@ Entry *registry_get_entry(const Registry *reg, uint64_t id) {
         return hashmap_get(&reg->by_id, &id);
 }
 
-static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entry **ret) {
-        const Class *c;
+/* properties: consumed, also on failure; NULL: a new empty table. */
+static int create_entry(Registry *reg, const Class *c, uint64_t id, Value *properties, Entry **ret) {
         Entry *e;
         int r;
 
-        assert(reg);
-        c = class_table_find(reg->classes, class_name);
-        if (!c)
-                return -ENOENT;
-        if (id != 0 && hashmap_get(&reg->by_id, &id))
+        assert(reg && c);
+        if (id != 0 && hashmap_get(&reg->by_id, &id)) {
+                value_unref(properties);
                 return -EEXIST;
+        }
         e = calloc(1, sizeof(*e));
-        if (!e)
+        if (!e) {
+                value_unref(properties);
                 return -ENOMEM;
+        }
         e->n_ref = 1;
         e->registry = reg;
         e->klass = c;
-        e->properties = value_new_dictionary();
+        e->properties = properties ?: value_new_dictionary();
         if (!e->properties) {
                 free(e);
                 return -ENOMEM;
@@ -246,13 +247,25 @@ static int create_entry(Registry *reg, const char *class_name, uint64_t id, Entr
 }
 
 int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
-        return create_entry(reg, class_name, 0, ret);
+        const Class *c = class_table_find(reg->classes, class_name);
+
+        return c ? create_entry(reg, c, 0, NULL, ret) : -ENOENT;
 }
 
 int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_t id, Entry **ret) {
+        const Class *c = class_table_find(reg->classes, class_name);
+
         if (id == 0)
                 return -EINVAL;
-        return create_entry(reg, class_name, id, ret);
+        return c ? create_entry(reg, c, id, NULL, ret) : -ENOENT;
+}
+
+int registry_create_entry_of_class(Registry *reg, const Class *c, Value *properties, Entry **ret) {
+        if (value_type(properties) != VALUE_DICTIONARY) {
+                value_unref(properties);
+                return -EINVAL;
+        }
+        return create_entry(reg, c, 0, properties, ret);
 }
 
 DEFINE_HASHMAP_FREE_FUNC(entry_unref_void, Entry, entry_unref);
@@ -692,7 +705,8 @@ bool entry_conforms_to(const Entry *e, const char *class_name) {
 
 /* --- busy state --- */
 
-int entry_adjust_busy(Entry *e, int delta) {
+/* *clock: the time of the whole walk up the providers, read once (0: not yet). */
+static int adjust_busy(Entry *e, int delta, uint64_t *clock) {
         Registry *reg = e->registry;
         uint32_t was = e->busy;
         int64_t now = (int64_t) was + delta;
@@ -710,14 +724,22 @@ int entry_adjust_busy(Entry *e, int delta) {
                 return clamped ?: (int) now;
 
         provider = entry_get_parent(e, reg->service_plane);
+        if (*clock == 0)
+                *clock = reg->now_nsec();
         if (now > 0)
-                e->busy_since_nsec = reg->now_nsec();
+                e->busy_since_nsec = *clock;
         else
-                e->busy_time_nsec += reg->now_nsec() - e->busy_since_nsec;
+                e->busy_time_nsec += *clock - e->busy_since_nsec;
         if (provider)
-                (void) entry_adjust_busy(provider, now > 0 ? +1 : -1);
+                (void) adjust_busy(provider, now > 0 ? +1 : -1, clock);
         REGISTRY_NOTIFY(reg, busy_changed, e, now > 0);
         return clamped ?: (int) now;
+}
+
+int entry_adjust_busy(Entry *e, int delta) {
+        uint64_t clock = 0;
+
+        return adjust_busy(e, delta, &clock);
 }
 
 uint64_t entry_busy_time_nsec(const Entry *e) {

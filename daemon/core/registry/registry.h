@@ -122,7 +122,8 @@ typedef enum MatchNotification {
 typedef struct RegistryObserver {
         /*
          * An entry joins (right after its ID is assigned, before the creator
-         * names, fills or attaches it) or leaves (before it is cut from its
+         * names, fills or attaches it; registry_create_entry_of_class() fills
+         * it first) or leaves (before it is cut from its
          * planes). Registry-wide observers (InterfacesAdded/Removed) need both
          * without every creator telling them.
          */
@@ -190,6 +191,12 @@ int registry_create_entry(Registry *reg, const char *class_name, Entry **ret);
  * the ID is taken; later IDs count on from the highest one given.
  */
 int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_t id, Entry **ret);
+/*
+ * The same as registry_create_entry() for a class already looked up in reg->classes, with
+ * properties (a dictionary, consumed also on failure) as the entry's table from the start:
+ * the device tree's adds, which have both at hand. -EINVAL when properties is no dictionary.
+ */
+int registry_create_entry_of_class(Registry *reg, const Class *c, Value *properties, Entry **ret);
 
 /*
  * Removes e from the registry: it leaves every plane, its children lose it

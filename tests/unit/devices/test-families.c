@@ -99,6 +99,57 @@ static void test_generic_spi_and_serial_bus(void **state) {
         check_linux_string(&port, "DEVTYPE", "port");
 }
 
+/* The families in family.c's order, asked without its subsystem filter. */
+static const Family *family_asking_all(const DeviceRecord *d) {
+        static const Family *const order[] = {
+                &family_pci,     &family_usb_device, &family_usb_interface, &family_serial, &family_storage,
+                &family_network, &family_hid,        &family_power_source,  &family_generic,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                if (order[i]->handles(d))
+                        return order[i];
+        return NULL;
+}
+
+/* A family that accepts d lists d's subsystem (or none): the filter skips only families that refuse. */
+static void check_subsystem_filter(const DeviceRecord *d) {
+        const Family *f = family_asking_all(d);
+        bool listed = !f->subsystems[0];
+
+        for (size_t i = 0; i < ELEMENTSOF(f->subsystems) && f->subsystems[i]; i++)
+                listed = listed || streq_ptr(d->subsystem, f->subsystems[i]);
+        assert_true(listed);
+        assert_ptr_equal(family_for_device(d), f);
+}
+
+static void test_family_subsystem_filter(void **state) {
+        static const DeviceRecord records[] = {
+                { .syspath = "/sys/devices/platform/serial8250/tty/ttyS0", .sysname = "ttyS0", .subsystem = "tty",
+                  .devname = "/dev/ttyS0" },
+                { .syspath = "/sys/devices/virtual/tty/tty1", .sysname = "tty1", .subsystem = "tty", .devname = "/dev/tty1" },
+                { .syspath = "/sys/devices/virtual/block/loop0", .sysname = "loop0", .subsystem = "block",
+                  .devtype = "disk", .devname = "/dev/loop0" },
+                { .syspath = "/sys/devices/virtual/net/lo", .sysname = "lo", .subsystem = "net" },
+                { .syspath = "/sys/devices/LNXSYSTM:00/AC", .sysname = "AC", .subsystem = "power_supply" },
+                { .syspath = "/sys/devices/platform/i8042/serio0/input/input3", .sysname = "input3", .subsystem = "input" },
+                { .syspath = "/sys/devices/platform/i8042/serio0/input/input3/event3", .sysname = "event3",
+                  .subsystem = "input", .devname = "/dev/input/event3" },
+                { .syspath = "/sys/devices/platform/grp0/ev1", .sysname = "ev1", .subsystem = "platform" },
+                { .syspath = "/sys/devices/platform/grp0/ev2", .sysname = "ev2" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(records); i++)
+                check_subsystem_filter(&records[i]);
+        assert_ptr_equal(family_for_device(&records[0]), &family_serial);
+        assert_ptr_equal(family_for_device(&records[2]), &family_storage);
+        assert_ptr_equal(family_for_device(&records[3]), &family_network);
+        assert_ptr_equal(family_for_device(&records[4]), &family_power_source);
+        assert_ptr_equal(family_for_device(&records[5]), &family_hid);
+        assert_ptr_equal(family_for_device(&records[7]), &family_generic);
+        assert_ptr_equal(family_for_device(&records[8]), &family_generic);
+}
+
 /* Every device of every recording: a family, a class, a name, and the class its family stands for. */
 static void test_every_recorded_device(void **state) {
         static const char *const recordings[] = {
@@ -129,6 +180,7 @@ static void test_every_recorded_device(void **state) {
                         const Family *f = family_for_device(d);
                         bool known = false;
 
+                        check_subsystem_filter(d);
                         describe(d, &n);
                         assert_true(strlen(n.name) > 0);
                         for (size_t c = 0; c < ELEMENTSOF(classes); c++)
@@ -191,6 +243,7 @@ int main(void) {
                 cmocka_unit_test(test_class_hierarchy),
                 cmocka_unit_test(test_generic_spi_and_serial_bus),
                 cmocka_unit_test(test_every_recorded_device),
+                cmocka_unit_test(test_family_subsystem_filter),
                 cmocka_unit_test(test_family_describe_rejects),
                 cmocka_unit_test(test_umockdev_loader),
         };

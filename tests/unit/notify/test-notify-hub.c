@@ -787,6 +787,38 @@ static void test_index_delivers_as_a_scan(void **state) {
 }
 
 /*
+ * A dictionary that is its index key alone ({IONameMatch: name}, {IOProviderClass: class}) is
+ * decided by the index: still only for an active entry, as match_passive() would, except for the
+ * terminate types, which are about entries already inactive.
+ */
+static void test_index_alone_decides_by_state(void **state) {
+        HubFixture *f = *state;
+        uint64_t by_name = subscribe_json(f, "a", "{\"IONameMatch\": \"dev-x\"}");
+        uint64_t by_class = subscribe(f, "a", MATCH_NOTIFY_PUBLISH, "IOUSBHostDevice");
+        uint64_t term_name = 0, got[4];
+        _cleanup_(value_unrefp) Value *d = json_value("{\"IONameMatch\": \"dev-x\"}");
+        Entry *dev;
+
+        assert_int_equal(notify_hub_subscribe(f->hub, "a", MATCH_NOTIFY_TERMINATED, d, &term_name), 0);
+        notify_hub_flush(f->hub, by_name);
+        notify_hub_flush(f->hub, by_class);
+        notify_hub_flush(f->hub, term_name);
+        settle(f);
+        n_sent = 0;
+        dev = fixture_nub(f->m, NULL, "IOUSBHostDevice", "dev-x", NULL);
+        dev->state |= ENTRY_STATE_INACTIVE | ENTRY_STATE_REGISTERED; /* terminated before its publish went out */
+        notify_hub_matching_event(f->hub, dev, MATCH_NOTIFY_PUBLISH);
+        assert_int_equal(n_sent, 0);
+        dev->state &= ~ENTRY_STATE_INACTIVE;
+        notify_hub_matching_event(f->hub, dev, MATCH_NOTIFY_PUBLISH);
+        assert_int_equal(sent_to(by_name, got, 4), 1);
+        assert_int_equal(sent_to(by_class, got, 4), 1);
+        terminate(f, dev);
+        assert_int_equal(sent_to(term_name, got, 4), 1);
+        assert_int_equal(got[0], sent[n_sent - 1].entry);
+}
+
+/*
  * An owner that was stopped (it had not read) gets what waited in the order it happened when its
  * publish notifier is older than its terminate notifier, though the events sit in two queues.
  */
@@ -844,6 +876,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_index_delivers_as_a_scan, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_index_alone_decides_by_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_resumes_in_subscription_order, setup_may_send, teardown),
                 cmocka_unit_test(test_type_names),
         };

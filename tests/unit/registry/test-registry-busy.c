@@ -261,6 +261,31 @@ static void test_busy_time_accumulates(void **state) {
         }
 }
 
+static unsigned clock_reads;
+
+static uint64_t counting_clock(void) {
+        clock_reads++;
+        return 4242;
+}
+
+/* A walk up the providers reads the clock once: every entry it makes busy starts at the same time. */
+static void test_busy_walk_reads_clock_once(void **state) {
+        Registry *reg = *state;
+        Entry *p = new_service(reg, reg->root, "P"), *c = new_service(reg, p, "C");
+
+        reg->now_nsec = counting_clock;
+        assert_int_equal(entry_adjust_busy(c, +1), 1);
+        assert_int_equal(clock_reads, 1);
+        assert_int_equal(c->busy_since_nsec, 4242);
+        assert_int_equal(p->busy_since_nsec, 4242);
+        assert_int_equal(reg->root->busy_since_nsec, 4242);
+        assert_int_equal(entry_adjust_busy(c, +1), 2); /* no transition: no clock */
+        assert_int_equal(clock_reads, 1);
+        assert_int_equal(entry_adjust_busy(c, -2), 0);
+        assert_int_equal(clock_reads, 2);
+        assert_int_equal(entry_busy_time_nsec(reg->root), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 T(test_busy_transitions_only),
@@ -268,6 +293,7 @@ int main(void) {
                 T(test_busy_removal_of_busy_subtree),
                 T(test_busy_clamps),
                 T(test_busy_time_accumulates),
+                T(test_busy_walk_reads_clock_once),
         };
 
         return cmocka_run_group_tests_name("registry-busy", tests, NULL, NULL);

@@ -216,6 +216,30 @@ static void test_properties(void **state) {
         assert_true(entry_is_service(e));
 }
 
+/* An entry made with its table: that table (no copy), the next ID; a bad table is consumed and refused. */
+static void test_create_of_class(void **state) {
+        Registry *reg = *state;
+        const Class *media = class_table_find(reg->classes, "IOMedia");
+        Value *props = value_new_dictionary();
+        Entry *e = NULL, *fail = (Entry *) 0x1;
+        uint64_t last = reg->last_id;
+
+        assert_non_null(media);
+        assert_int_equal(value_dict_set_take(props, "Size", value_new_unsigned(512, 64)), 0);
+        assert_int_equal(registry_create_entry_of_class(reg, media, props, &e), 0);
+        assert_ptr_equal(e->properties, props);
+        assert_ptr_equal(e->klass, media);
+        assert_int_equal(e->id, last + 1);
+        assert_ptr_equal(registry_get_entry(reg, e->id), e);
+        assert_int_equal(value_unsigned(entry_get_property(e, "Size")), 512);
+        assert_int_equal(media->n_instances, 1);
+
+        assert_int_equal(registry_create_entry_of_class(reg, media, value_new_string("no table"), &fail), -EINVAL);
+        assert_int_equal(registry_create_entry_of_class(reg, media, NULL, &fail), -EINVAL);
+        assert_ptr_equal(fail, (Entry *) 0x1);
+        assert_int_equal(reg->last_id, last + 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 T(test_root),
@@ -223,6 +247,7 @@ int main(void) {
                 T(test_ids_increase_and_are_never_reused),
                 T(test_names_and_locations),
                 T(test_properties),
+                T(test_create_of_class),
         };
 
         return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
