@@ -66,34 +66,29 @@ void bus_wire_u8(BusWire *w, uint8_t x) {
                 *p = x;
 }
 
-void bus_wire_u32(BusWire *w, uint32_t x) {
+/* A number of n bytes (2, 4 or 8), already little-endian, on its own alignment. */
+static void put_fixed(BusWire *w, const void *le, size_t n) {
         uint8_t *p;
 
-        bus_wire_align(w, 4);
-        p = extend(w, 4);
-        x = htole32(x);
+        bus_wire_align(w, n);
+        p = extend(w, n);
         if (p)
-                memcpy(p, &x, 4);
+                memcpy(p, le, n);
+}
+
+void bus_wire_u32(BusWire *w, uint32_t x) {
+        x = htole32(x);
+        put_fixed(w, &x, sizeof(x));
 }
 
 void bus_wire_u64(BusWire *w, uint64_t x) {
-        uint8_t *p;
-
-        bus_wire_align(w, 8);
-        p = extend(w, 8);
         x = htole64(x);
-        if (p)
-                memcpy(p, &x, 8);
+        put_fixed(w, &x, sizeof(x));
 }
 
 static void put_u16(BusWire *w, uint16_t x) {
-        uint8_t *p;
-
-        bus_wire_align(w, 2);
-        p = extend(w, 2);
         x = htole16(x);
-        if (p)
-                memcpy(p, &x, 2);
+        put_fixed(w, &x, sizeof(x));
 }
 
 static void put_string_len(BusWire *w, const char *s, size_t len) {

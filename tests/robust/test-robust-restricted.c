@@ -26,7 +26,6 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +33,7 @@
 #include "bus-value.h"
 #include "entry-query.h"
 #include "macro.h"
+#include "notify-client.h"
 #include "protocol.h"
 #include "registry-query.h"
 #include "test-bus.h"
@@ -125,31 +125,12 @@ static int on_notification(sd_bus_message *m, void *userdata, sd_bus_error *erro
  * model is. Negative errno on failure.
  */
 static int visible_in_notification(sd_bus *b, int *models) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *port = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         PortSeen ps = {};
-        int fd, received, r;
+        int r;
 
-        r = sd_bus_call_method(b, IOREG_BUS_NAME, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE, IOREG_NOTIFY_OPEN_PORT,
-                               &error, &reply, "");
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "h", &received);
-        if (r < 0)
-                return r;
-        fd = fcntl(received, F_DUPFD_CLOEXEC, 3); /* the reply owns its fd */
-        if (fd < 0)
-                return -errno;
-        r = sd_bus_new(&port);
-        if (r >= 0)
-                r = sd_bus_set_fd(port, fd, fd);
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        r = sd_bus_set_anonymous(port, 1);
-        if (r >= 0)
-                r = sd_bus_start(port);
+        r = notify_port_open(b, &error, &port);
         if (r >= 0)
                 r = sd_bus_add_filter(port, NULL, on_notification, &ps);
         if (r >= 0)
