@@ -4,8 +4,8 @@
  * Signals written by hand that the socket does not take wait, part-written,
  * and go first: the client reads every one whole and in order, and the
  * answer to a call it made meanwhile comes after them (sd-bus neither
- * writes nor reads calls while they wait); once they are out, sd-bus
- * serves the port again.
+ * writes nor reads calls while they wait, and the port does not wake the
+ * loop); once they are out, sd-bus serves the port again.
  */
 
 #include <setjmp.h>
@@ -94,6 +94,7 @@ static void test_written_by_hand_waits_whole_and_first(void **state) {
         Seen seen = { .echo_after = -1 };
         BusWire w = {};
         unsigned written = 0;
+        uint64_t unwritten = 1;
         int fd = -1;
 
         assert_int_equal(sd_event_new(&e), 0);
@@ -124,6 +125,13 @@ static void test_written_by_hand_waits_whole_and_first(void **state) {
         /* A call made now is read, and answered, only after them. */
         assert_true(sd_bus_call_method_async(client, NULL, "org.ioreg.Test", IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                              "Echo", on_echo, &seen, "s", "hello") >= 0);
+        assert_true(sd_bus_flush(client) >= 0);
+        assert_int_equal(sd_bus_get_n_queued_write(client, &unwritten), 0);
+        assert_int_equal(unwritten, 0); /* the call is in the socket */
+        /* Meanwhile the port costs the loop nothing: neither the call nor the full socket wakes it. */
+        for (int i = 0; i < 10; i++)
+                assert_int_equal(sd_event_run(e, 0), 0);
+        assert_int_equal(seen.echo_after, -1);
         for (int i = 0; i < 3000 && (seen.signals < written || seen.echo_after == -1); i++) {
                 while (sd_bus_process(client, NULL) > 0)
                         ;
