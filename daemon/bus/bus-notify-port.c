@@ -17,7 +17,7 @@
 #include "log.h"
 #include "macro.h"
 
-typedef struct Port {
+typedef struct BusNotifyPort {
         NotifyEndpoint endpoint;  /* the vtable's userdata; endpoint.owner points at owner */
         BusNotifyPorts *ports;    /* weak: owns us */
         char *owner;              /* owned: also the map's key */
@@ -48,6 +48,10 @@ struct BusNotifyPorts {
         sd_event_source *reaper;         /* owned: frees ending ports outside their own dispatch */
         sd_event_source *pump;           /* owned: goes on with ports that had more than a turn's messages */
 };
+
+static Port *live_port(BusNotifyPorts *p, const char *owner) {
+        return p ? hashmap_get(&p->ports, owner) : NULL;
+}
 
 /* Messages read from one port per turn of the loop: a client that writes fast does not hold it. */
 #define PORT_TURN_MESSAGES 64u
@@ -202,11 +206,8 @@ static int keep_out(Port *port, const uint8_t *data, size_t len) {
         return 0;
 }
 
-static Port *live_port(BusNotifyPorts *p, const char *owner) {
-        return p ? hashmap_get(&p->ports, owner) : NULL;
-}
 
-int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, uint32_t *ret_serial) {
+int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort **ret_port, uint32_t *ret_serial) {
         Port *port = live_port(p, owner);
         uint64_t n = 0;
 
@@ -220,17 +221,15 @@ int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, uint32_t *ret
         /* Not 0, and apart from sd-bus's (which count up from 1): nobody answers a signal. */
         port->serial = port->serial < UINT32_C(0x80000000) || port->serial == UINT32_MAX ? UINT32_C(0x80000000)
                                                                                           : port->serial + 1;
+        *ret_port = port;
         *ret_serial = port->serial;
         return 1;
 }
 
-int bus_notify_ports_write(BusNotifyPorts *p, const char *owner, const void *data, size_t len) {
-        Port *port = live_port(p, owner);
+int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len) {
         ssize_t n = 0;
         int r;
 
-        if (!port)
-                return -ENOENT;
         if (port->ending)
                 return -ESHUTDOWN;
         if (port->out_done == port->out_len) {
@@ -267,7 +266,7 @@ uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner) {
 }
 
 void bus_notify_ports_sent(BusNotifyPorts *p, const char *owner) {
-        Port *port = p ? hashmap_get(&p->ports, owner) : NULL;
+        Port *port = live_port(p, owner);
 
         if (port && !port->ending)
                 port_update_events(port);
@@ -414,7 +413,7 @@ void bus_notify_ports_close(BusNotifyPorts *p, const char *owner) {
 }
 
 int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret) {
-        Port *port = p ? hashmap_get(&p->ports, owner) : NULL;
+        Port *port = live_port(p, owner);
 
         *ret = NULL;
         if (!port)

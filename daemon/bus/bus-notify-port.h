@@ -35,6 +35,7 @@
 #define NOTIFY_PORT_MAX_QUEUED 1024u    /* answers waiting for the client (beyond the socket's) before it is cut off */
 
 typedef struct BusNotifyPorts BusNotifyPorts;
+typedef struct BusNotifyPort BusNotifyPort;
 
 /*
  * What a call on the notification vtable came through: userdata of each
@@ -71,16 +72,17 @@ void bus_notify_ports_close(BusNotifyPorts *p, const char *owner);
  */
 int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret);
 /*
- * Signals written by hand (bus-notify-wire.h): owner's next signal may be, 1 and its serial in
+ * Signals written by hand (bus-notify-wire.h): owner's next signal may be, 1 with its port in
+ * *ret_port (borrowed, for bus_notify_ports_write() before the loop turns) and its serial in
  * *ret_serial, when nothing sd-bus holds for the port is due before it; 0 when it goes through
  * sd-bus (no port, or sd-bus holds messages); -ESHUTDOWN when the port is ending.
  */
-int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, uint32_t *ret_serial);
+int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort **ret_port, uint32_t *ret_serial);
 /*
- * Writes one whole message (after bus_notify_ports_by_hand() said 1) on owner's port; what the socket
- * does not take waits, before anything else, and sd-bus writes nothing until it is out.
+ * Writes one whole message on the port bus_notify_ports_by_hand() gave; what the socket does not
+ * take waits, before anything else, and sd-bus writes nothing until it is out.
  */
-int bus_notify_ports_write(BusNotifyPorts *p, const char *owner, const void *data, size_t len);
+int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len);
 /* Messages waiting to be written on owner's port (sd-bus's and those written by hand). */
 uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner);
 /* Something was sent on owner's port: it is written when the socket takes it (no-op without a port). */

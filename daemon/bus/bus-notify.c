@@ -229,16 +229,22 @@ static uint64_t max_message(const BusNotify *b) {
         return b->ctx->max_message_bytes ?: BUS_DEFAULT_MAX_MESSAGE;
 }
 
+/* e's properties leave the signal under the message limit (the bus drops a sender that goes over). */
+static bool properties_fit(BusNotify *b, const Entry *e, uint64_t *ret_size) {
+        *ret_size = bus_dict_wire_size(e->properties);
+        return *ret_size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b);
+}
+
 /*
- * e's properties, or, when they alone would make the signal larger than a message may be (the
- * bus drops a sender that goes over), their size in their place (IOREG_PROPERTIES_OMITTED_KEY):
- * the client reads them with GetPlanePage. Returns the bytes appended (an upper bound).
+ * e's properties, or, when they do not fit, their size in their place
+ * (IOREG_PROPERTIES_OMITTED_KEY): the client reads them with GetPlanePage. Returns the bytes
+ * appended (an upper bound).
  */
 static int append_properties(BusNotify *b, sd_bus_message *msg, const Entry *e, uint64_t *ret_bytes) {
-        uint64_t size = bus_dict_wire_size(e->properties);
+        uint64_t size;
         int r;
 
-        if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
+        if (properties_fit(b, e, &size)) {
                 *ret_bytes = size;
                 return bus_append_entry_properties(msg, e->properties); /* root-only keys to root only */
         }
@@ -323,11 +329,11 @@ static int write_place(void *userdata, const char *plane, const char *name, cons
 
 /* append_properties(), by hand: the same table, the same root-only keys left out, the same size limit. */
 static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
-        uint64_t size = bus_dict_wire_size(e->properties);
         BusWire *w = &b->wire;
         BusWireArray omitted;
+        uint64_t size;
 
-        if (size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b)) {
+        if (properties_fit(b, e, &size)) {
                 bool hide = bus_restricted_holds(e->properties) && !bus_restricted_may_see_name(NULL, owner);
 
                 bus_wire_dict(w, e->properties, hide ? bus_restricted_key : NULL);
@@ -341,16 +347,16 @@ static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
         bus_wire_array_end(w, omitted);
 }
 
-/* The message in b->wire is complete: its body's length, then owner's port. */
-static int write_out(BusNotify *b, const char *owner, size_t body_at) {
+/* The message in b->wire is complete: its body's length, then the port. */
+static int write_out(BusNotify *b, BusNotifyPort *port, size_t body_at) {
         int r = bus_notify_wire_end(&b->wire, body_at);
 
         if (r < 0)
                 return r;
-        return bus_notify_ports_write(b->ports, owner, b->wire.data, b->wire.len);
+        return bus_notify_ports_write(port, b->wire.data, b->wire.len);
 }
 
-static int write_matching(BusNotify *b, const char *owner, uint32_t serial, uint64_t id, uint64_t seq,
+static int write_matching(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id, uint64_t seq,
                           MatchNotification type, Entry *e) {
         BusWire *w = &b->wire;
         size_t body = bus_notify_wire_begin(w, serial, owner, "Notification", "ttstssa{sv}a(ssss)");
@@ -369,10 +375,10 @@ static int write_matching(BusNotify *b, const char *owner, uint32_t serial, uint
         if (r < 0)
                 return r;
         bus_wire_array_end(w, places);
-        return write_out(b, owner, body);
+        return write_out(b, port, body);
 }
 
-static int write_interest(BusNotify *b, const char *owner, uint32_t serial, uint64_t id, uint64_t seq, Entry *e,
+static int write_interest(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id, uint64_t seq, Entry *e,
                           uint32_t message, uint64_t argument) {
         BusWire *w = &b->wire;
         size_t body = bus_notify_wire_begin(w, serial, owner, "Interest", "tttuta{sv}");
@@ -386,16 +392,16 @@ static int write_interest(BusNotify *b, const char *owner, uint32_t serial, uint
                 write_properties(b, owner, e);
         else
                 bus_wire_array_end(w, bus_wire_array_begin(w, 8));
-        return write_out(b, owner, body);
+        return write_out(b, port, body);
 }
 
-static int write_mark(BusNotify *b, const char *owner, uint32_t serial, const char *member, uint64_t id,
+static int write_mark(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, const char *member, uint64_t id,
                       uint64_t seq) {
         size_t body = bus_notify_wire_begin(&b->wire, serial, owner, member, "tt");
 
         bus_wire_u64(&b->wire, id);
         bus_wire_u64(&b->wire, seq);
-        return write_out(b, owner, body);
+        return write_out(b, port, body);
 }
 
 static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
@@ -403,12 +409,13 @@ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
         uint64_t bytes = 0, place_bytes = 0;
+        BusNotifyPort *port;
         uint32_t serial;
         int r;
 
-        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        r = bus_notify_ports_by_hand(b->ports, owner, &port, &serial);
         if (r != 0)
-                return r < 0 ? r : write_matching(b, owner, serial, id, seq, type, e);
+                return r < 0 ? r : write_matching(b, port, owner, serial, id, seq, type, e);
 
         r = new_signal(b, owner, "Notification", &msg);
         if (r < 0)
@@ -433,12 +440,13 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
         uint64_t bytes = 0;
+        BusNotifyPort *port;
         uint32_t serial;
         int r;
 
-        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        r = bus_notify_ports_by_hand(b->ports, owner, &port, &serial);
         if (r != 0)
-                return r < 0 ? r : write_interest(b, owner, serial, id, seq, e, message, argument);
+                return r < 0 ? r : write_interest(b, port, owner, serial, id, seq, e, message, argument);
         r = new_signal(b, owner, "Interest", &msg);
         if (r < 0)
                 return r;
@@ -458,12 +466,13 @@ static int send_interest(void *userdata, const char *owner, uint64_t id, uint64_
 /* A signal of a subscription's stream that carries only its ID and a sequence number. */
 static int send_mark(BusNotify *b, const char *owner, const char *member, uint64_t id, uint64_t seq) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        BusNotifyPort *port;
         uint32_t serial;
         int r;
 
-        r = bus_notify_ports_by_hand(b->ports, owner, &serial);
+        r = bus_notify_ports_by_hand(b->ports, owner, &port, &serial);
         if (r != 0)
-                return r < 0 ? r : write_mark(b, owner, serial, member, id, seq);
+                return r < 0 ? r : write_mark(b, port, owner, serial, member, id, seq);
         r = new_signal(b, owner, member, &msg);
         if (r < 0)
                 return r;

@@ -70,11 +70,12 @@ static int on_echo(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 /* A Notification whose body is one string of about 8 KiB that starts with index. */
 static int write_signal(BusNotifyPorts *p, BusWire *w, unsigned index) {
         char body[8192];
+        BusNotifyPort *port;
         uint32_t serial;
         size_t at;
         int r;
 
-        r = bus_notify_ports_by_hand(p, OWNER, &serial);
+        r = bus_notify_ports_by_hand(p, OWNER, &port, &serial);
         if (r != 1)
                 return r < 0 ? r : -EBUSY;
         memset(body, 'x', sizeof(body) - 1);
@@ -84,7 +85,7 @@ static int write_signal(BusNotifyPorts *p, BusWire *w, unsigned index) {
         at = bus_notify_wire_begin(w, serial, OWNER, "Notification", "s");
         bus_wire_string(w, body);
         r = bus_notify_wire_end(w, at);
-        return r < 0 ? r : bus_notify_ports_write(p, OWNER, w->data, w->len);
+        return r < 0 ? r : bus_notify_ports_write(port, w->data, w->len);
 }
 
 static void test_written_by_hand_waits_whole_and_first(void **state) {
