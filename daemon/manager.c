@@ -35,14 +35,14 @@
  * to the announcer; property and busy changes and the matcher's service
  * notifications to the notification hub.
  */
-static void on_entry_added(void *userdata, Entry *e) {
+_hot_ static void on_entry_added(void *userdata, Entry *e) {
         Manager *m = userdata;
 
         if (m->ctx.announce)
                 bus_announce_entry(m->ctx.announce, e, true);
 }
 
-static void on_entry_removed(void *userdata, Entry *e) {
+_hot_ static void on_entry_removed(void *userdata, Entry *e) {
         Manager *m = userdata;
 
         /* Still in its planes: its paths travel with its Terminated notifications (libioreg answers them). */
@@ -56,7 +56,7 @@ static void on_properties_changed(void *userdata, Entry *e) {
         bus_notify_properties_changed(&((Manager *) userdata)->ctx, e);
 }
 
-static void on_busy_changed(void *userdata, Entry *e, bool busy) {
+_hot_ static void on_busy_changed(void *userdata, Entry *e, bool busy) {
         Manager *m = userdata;
 
         bus_notify_busy_changed(&m->ctx, e, busy);
@@ -66,7 +66,7 @@ static void on_busy_changed(void *userdata, Entry *e, bool busy) {
         }
 }
 
-static void on_service_notification(void *userdata, Entry *e, MatchNotification type) {
+_hot_ static void on_service_notification(void *userdata, Entry *e, MatchNotification type) {
         bus_notify_matching(&((Manager *) userdata)->ctx, e, type);
 }
 
@@ -155,7 +155,7 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-static void on_nub_published(void *userdata, Entry *nub) {
+_hot_ static void on_nub_published(void *userdata, Entry *nub) {
         Manager *m = userdata;
         int r;
 
@@ -169,7 +169,7 @@ static void on_power_state(void *userdata, Entry *e, unsigned from, unsigned to)
         bus_notify_power_changed(&((Manager *) userdata)->ctx, e, from, to);
 }
 
-static void on_entry_terminated(void *userdata, Entry *e) {
+_hot_ static void on_entry_terminated(void *userdata, Entry *e) {
         Manager *m = userdata;
 
         matcher_service_terminated(m->matcher, e);

@@ -15,12 +15,13 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "macro.h"
 
 static const char tombstone_marker;
 #define HASHMAP_TOMBSTONE ((const void *) &tombstone_marker)
 
 /* FNV-1a then a final mix: cheap, good enough for short names and IDs. */
-uint64_t hash_bytes(const void *p, size_t n) {
+_hot_ uint64_t hash_bytes(const void *p, size_t n) {
         const unsigned char *b = p;
         uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -34,15 +35,15 @@ uint64_t hash_bytes(const void *p, size_t n) {
         return h;
 }
 
-uint64_t string_hash(const void *key) {
+_hot_ uint64_t string_hash(const void *key) {
         return hash_bytes(key, strlen(key));
 }
 
-bool string_equal(const void *a, const void *b) {
+_hot_ bool string_equal(const void *a, const void *b) {
         return strcmp(a, b) == 0;
 }
 
-uint64_t u64_hash(const void *key) {
+_hot_ uint64_t u64_hash(const void *key) {
         uint64_t h = *(const uint64_t *) key;
 
         h ^= h >> 33;
@@ -51,7 +52,7 @@ uint64_t u64_hash(const void *key) {
         return h;
 }
 
-bool u64_equal(const void *a, const void *b) {
+_hot_ bool u64_equal(const void *a, const void *b) {
         return *(const uint64_t *) a == *(const uint64_t *) b;
 }
 
@@ -94,7 +95,7 @@ static uint8_t tag_of(uint64_t hash) {
 }
 
 /* h has slots. */
-static HashmapSlot *find_slot_hashed(const Hashmap *h, const void *key, uint64_t hash) {
+_hot_ static HashmapSlot *find_slot_hashed(const Hashmap *h, const void *key, uint64_t hash) {
         const uint8_t *tags = slot_tags(h);
         uint8_t tag = tag_of(hash);
         unsigned mask = h->n_slots - 1, i;
@@ -134,7 +135,7 @@ static void free_value(const Hashmap *h, void *v) {
                 h->ops->free_value(v);
 }
 
-int hashmap_put(Hashmap *h, const void *key, void *value) {
+_hot_ int hashmap_put(Hashmap *h, const void *key, void *value) {
         uint64_t hash = h->ops->hash(key);
         unsigned mask, i;
         HashmapSlot *s;
@@ -175,7 +176,7 @@ int hashmap_put(Hashmap *h, const void *key, void *value) {
         return 0;
 }
 
-void *hashmap_get(const Hashmap *h, const void *key) {
+_hot_ void *hashmap_get(const Hashmap *h, const void *key) {
         HashmapSlot *s = find_slot(h, key);
 
         return s ? s->value : NULL;
@@ -196,13 +197,13 @@ static void *slot_remove(Hashmap *h, HashmapSlot *s) {
         return v;
 }
 
-void *hashmap_remove(Hashmap *h, const void *key) {
+_hot_ void *hashmap_remove(Hashmap *h, const void *key) {
         HashmapSlot *s = find_slot(h, key);
 
         return s ? slot_remove(h, s) : NULL;
 }
 
-bool hashmap_delete(Hashmap *h, const void *key) {
+_hot_ bool hashmap_delete(Hashmap *h, const void *key) {
         HashmapSlot *s = find_slot(h, key);
 
         if (!s)
@@ -224,7 +225,7 @@ void hashmap_delete_current(Hashmap *h, unsigned state) {
         free_value(h, hashmap_remove_current(h, state));
 }
 
-bool hashmap_next(const Hashmap *h, unsigned *state, const void **ret_key, void **ret_value) {
+_hot_ bool hashmap_next(const Hashmap *h, unsigned *state, const void **ret_key, void **ret_value) {
         for (; *state < h->n_slots; (*state)++) {
                 HashmapSlot *s = &h->slots[*state];
 

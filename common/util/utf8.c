@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "utf8.h"
 
 /* The length of the valid sequence at p (1-4), or 0 when p starts none. */
-static size_t valid_sequence(const unsigned char *p, const unsigned char *end) {
+_hot_ static size_t valid_sequence(const unsigned char *p, const unsigned char *end) {
         unsigned char c = *p;
         uint32_t cp;
         size_t n;
@@ -47,7 +48,7 @@ static bool ascii_word(const unsigned char *p) {
         return !(w & high) && !((w - ones) & ~w & high); /* no byte ≥ 0x80, no byte 0 */
 }
 
-bool utf8_is_valid(const char *s, size_t len) {
+_hot_ bool utf8_is_valid(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *) s, *end = p + len;
 
         while (p < end) {

@@ -23,7 +23,7 @@ static int append_string(sd_bus_message *m, const char *s) {
         return sd_bus_message_append_basic(m, 's', repaired);
 }
 
-const char *bus_value_signature(const Value *v) {
+_hot_ const char *bus_value_signature(const Value *v) {
         switch (value_type(v)) {
         case VALUE_STRING:
                 return "s";
@@ -439,11 +439,11 @@ int bus_message_read_dict(sd_bus_message *m, Value **ret) {
 
 /* --- sizes on the wire (an upper bound: every item counted with its worst padding) --- */
 
-static uint64_t string_wire_size(size_t len) {
+_hot_ static uint64_t string_wire_size(size_t len) {
         return 8 + len + 1; /* length, bytes, NUL, up to 7 bytes of padding before the next */
 }
 
-uint64_t bus_value_wire_size(const Value *v) {
+_hot_ uint64_t bus_value_wire_size(const Value *v) {
         uint64_t n = 8 + 8; /* the variant's signature (short for every type but deep ones) and padding */
         const char *sig = bus_value_signature(v);
         size_t len;
@@ -468,7 +468,7 @@ uint64_t bus_value_wire_size(const Value *v) {
         }
 }
 
-uint64_t bus_dict_wire_size(const Value *d) {
+_hot_ uint64_t bus_dict_wire_size(const Value *d) {
         uint64_t n = 8; /* the array's length and the padding of its first entry */
 
         if (!d || value_type(d) != VALUE_DICTIONARY)

@@ -6,16 +6,17 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "macro.h"
 #include "symbol.h"
 #include "utf8.h"
 
 static Hashmap symbols = { .ops = &string_hash_ops };
 
-Symbol *symbol_lookup(const char *s) {
+_hot_ Symbol *symbol_lookup(const char *s) {
         return hashmap_get(&symbols, s);
 }
 
-Symbol *symbol_intern_len(const char *s, size_t len) {
+_hot_ Symbol *symbol_intern_len(const char *s, size_t len) {
         Symbol *sym;
         char stack[128];
         char *key = stack;
@@ -52,7 +53,7 @@ out:
         return sym;
 }
 
-Symbol *symbol_intern(const char *s) {
+_hot_ Symbol *symbol_intern(const char *s) {
         return symbol_intern_len(s, strlen(s));
 }
 
@@ -62,7 +63,7 @@ Symbol *symbol_ref(Symbol *s) {
         return s;
 }
 
-Symbol *symbol_unref(Symbol *s) {
+_hot_ Symbol *symbol_unref(Symbol *s) {
         if (!s)
                 return NULL;
         if (--s->n_ref > 0)

@@ -156,7 +156,7 @@ static Value *value_alloc(ValueType type, size_t size) {
         return v;
 }
 
-Value *value_new_string_len(const char *s, size_t len) {
+_hot_ Value *value_new_string_len(const char *s, size_t len) {
         Value *v;
 
         if (len > UINT32_MAX - 1)
@@ -171,7 +171,7 @@ Value *value_new_string_len(const char *s, size_t len) {
         return v;
 }
 
-Value *value_new_string(const char *s) {
+_hot_ Value *value_new_string(const char *s) {
         return s ? value_new_string_len(s, strlen(s)) : NULL;
 }
 
@@ -233,7 +233,7 @@ Value *value_new_array(void) {
         return value_alloc(VALUE_ARRAY, sizeof(Value));
 }
 
-Value *value_new_dictionary(void) {
+_hot_ Value *value_new_dictionary(void) {
         return value_alloc(VALUE_DICTIONARY, sizeof(DictValue));
 }
 
@@ -245,7 +245,7 @@ Value *value_ref(Value *v) {
         return v;
 }
 
-Value *value_unref(Value *v) {
+_hot_ Value *value_unref(Value *v) {
         if (!v || is_imm(v))
                 return NULL;
         assert(v->n_ref > 0);
@@ -272,7 +272,7 @@ Value *value_unref(Value *v) {
         return NULL;
 }
 
-ValueType value_type(const Value *v) {
+_hot_ ValueType value_type(const Value *v) {
         if (!v)
                 return _VALUE_TYPE_INVALID;
         if (is_imm(v))
@@ -289,7 +289,7 @@ const char *value_type_to_string(ValueType t) {
         return t >= 0 && t < _VALUE_TYPE_MAX ? names[t] : NULL;
 }
 
-const char *value_string(const Value *v, size_t *ret_len) {
+_hot_ const char *value_string(const Value *v, size_t *ret_len) {
         if (value_type(v) != VALUE_STRING)
                 return NULL;
         if (ret_len)
@@ -423,7 +423,7 @@ static int dict_reindex(Value *d) {
         return 0;
 }
 
-static int64_t dict_find(const Value *d, const Symbol *key) {
+_hot_ static int64_t dict_find(const Value *d, const Symbol *key) {
         if (!key)
                 return -1; /* never interned, so in no dictionary */
         if (dict_index(d)) {
@@ -464,11 +464,11 @@ static int dict_grow(Value *d) {
         return 0;
 }
 
-size_t value_dict_size(const Value *d) {
+_hot_ size_t value_dict_size(const Value *d) {
         return value_type(d) == VALUE_DICTIONARY ? d->dict.n : 0;
 }
 
-Value *value_dict_get(const Value *d, const char *key) {
+_hot_ Value *value_dict_get(const Value *d, const char *key) {
         int64_t i;
 
         if (value_type(d) != VALUE_DICTIONARY || !key)
@@ -477,7 +477,7 @@ Value *value_dict_get(const Value *d, const char *key) {
         return i < 0 ? NULL : dict_values(d)[i];
 }
 
-const char *value_dict_key_at(const Value *d, size_t i) {
+_hot_ const char *value_dict_key_at(const Value *d, size_t i) {
         if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
         return d->dict.keys[i]->str;
@@ -494,13 +494,13 @@ const char *value_dict_key_at_len(const Value *d, size_t i, size_t *ret_len, boo
         return k->str;
 }
 
-Value *value_dict_value_at(const Value *d, size_t i) {
+_hot_ Value *value_dict_value_at(const Value *d, size_t i) {
         if (value_type(d) != VALUE_DICTIONARY || i >= d->dict.n)
                 return NULL;
         return dict_values(d)[i];
 }
 
-int value_dict_set_take(Value *d, const char *key, Value *v) {
+_hot_ int value_dict_set_take(Value *d, const char *key, Value *v) {
         Symbol *sym;
         int64_t i;
         int r;

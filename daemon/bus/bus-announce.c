@@ -97,7 +97,7 @@ static int on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return 0; /* go on processing m */
 }
 
-static void arm(BusAnnounce *a) {
+_hot_ static void arm(BusAnnounce *a) {
         int enabled = SD_EVENT_OFF;
         uint64_t now;
 
@@ -109,7 +109,7 @@ static void arm(BusAnnounce *a) {
                 log_debug("Cannot arm the announcement timer: the next incoming message flushes.");
 }
 
-void bus_announce_entry(BusAnnounce *a, Entry *e, bool added) {
+_hot_ void bus_announce_entry(BusAnnounce *a, Entry *e, bool added) {
         uintptr_t slot;
 
         if (!added) {

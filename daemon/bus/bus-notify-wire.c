@@ -21,7 +21,7 @@ enum {
 };
 
 /* One header field: a struct (code, variant), each on 8 bytes. */
-static void field(BusWire *w, uint8_t code, const char *type, const char *value) {
+_hot_ static void field(BusWire *w, uint8_t code, const char *type, const char *value) {
         bus_wire_align(w, 8);
         bus_wire_u8(w, code);
         bus_wire_signature(w, type);
@@ -31,7 +31,7 @@ static void field(BusWire *w, uint8_t code, const char *type, const char *value)
                 bus_wire_string(w, value);
 }
 
-size_t bus_notify_wire_begin(BusWire *w, uint32_t serial, const char *destination, const char *member,
+_hot_ size_t bus_notify_wire_begin(BusWire *w, uint32_t serial, const char *destination, const char *member,
                              const char *signature) {
         BusWireArray fields;
 
@@ -53,7 +53,7 @@ size_t bus_notify_wire_begin(BusWire *w, uint32_t serial, const char *destinatio
         return w->len;
 }
 
-int bus_notify_wire_end(BusWire *w, size_t body_at) {
+_hot_ int bus_notify_wire_end(BusWire *w, size_t body_at) {
         if (w->error == 0 && w->len - body_at > UINT32_MAX)
                 w->error = -E2BIG;
         bus_wire_patch_u32(w, WIRE_BODY_LENGTH_AT, (uint32_t) (w->len - body_at));

@@ -13,14 +13,14 @@ static const char *const restricted_keys[] = {
         "IOPlatformUUID",         /* /sys/class/dmi/id/product_uuid, 0400 */
 };
 
-bool bus_restricted_key(const char *key) {
+_hot_ bool bus_restricted_key(const char *key) {
         for (size_t i = 0; i < ELEMENTSOF(restricted_keys); i++)
                 if (streq(key, restricted_keys[i]))
                         return true;
         return false;
 }
 
-bool bus_restricted_holds(const Value *props) {
+_hot_ bool bus_restricted_holds(const Value *props) {
         for (size_t i = 0; i < ELEMENTSOF(restricted_keys); i++)
                 if (value_dict_get(props, restricted_keys[i]))
                         return true;

@@ -47,7 +47,7 @@ struct UdevAncestors {
         unsigned n, cap;
 };
 
-UdevRecord *udev_record_free(UdevRecord *r) {
+_hot_ UdevRecord *udev_record_free(UdevRecord *r) {
         if (!r)
                 return NULL;
         if (!r->parent_borrowed)
@@ -73,7 +73,7 @@ UdevRecord *udev_record_free(UdevRecord *r) {
 }
 
 /* Keeps a string the record hands out (stripped attributes, link targets) until the record goes. */
-static const char *record_keep(UdevRecord *r, char *s) {
+_hot_ static const char *record_keep(UdevRecord *r, char *s) {
         if (!s)
                 return NULL;
         if (GROW(r->stripped, r->cap_stripped, r->n_stripped + 1) < 0) {
@@ -88,7 +88,7 @@ static const char *record_keep(UdevRecord *r, char *s) {
  * v as the bus can carry it: itself when it is UTF-8, else a repaired copy kept by the record,
  * its bytes remembered under name for the Linux dictionary's RawStrings. NULL on ENOMEM.
  */
-static const char *record_utf8(UdevRecord *r, const char *name, const char *v, size_t len) {
+_hot_ static const char *record_utf8(UdevRecord *r, const char *name, const char *v, size_t len) {
         RawString *raw;
 
         if (utf8_is_valid(v, len))
@@ -124,7 +124,7 @@ repair:
  * remembers them. 1 and the value (NULL: none) in *ret; 0 when libudev must read it (a symbolic
  * link, whose value libudev gives as its target's name; a larger file; a name with "..").
  */
-static int record_read_attr_direct(UdevRecord *r, const char *name, const char **ret) {
+_hot_ static int record_read_attr_direct(UdevRecord *r, const char *name, const char **ret) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t have = 0;
@@ -174,7 +174,7 @@ static int record_read_attr_direct(UdevRecord *r, const char *name, const char *
         return 1;
 }
 
-static const char *record_get_attr(const DeviceRecord *d, const char *name) {
+_hot_ static const char *record_get_attr(const DeviceRecord *d, const char *name) {
         UdevRecord *r = d->userdata;
         const char *v;
         size_t len, full;
@@ -193,7 +193,7 @@ static const char *record_get_attr(const DeviceRecord *d, const char *name) {
         return record_keep(r, strndup(v, len));
 }
 
-static const char *record_udev_utf8(UdevRecord *r, const char *key, const char *v) {
+_hot_ static const char *record_udev_utf8(UdevRecord *r, const char *key, const char *v) {
         _cleanup_free_ char *name = NULL;
 
         if (!v || utf8_is_valid(v, strlen(v)))
@@ -203,7 +203,7 @@ static const char *record_udev_utf8(UdevRecord *r, const char *key, const char *
         return record_utf8(r, name, v, strlen(v));
 }
 
-static const char *record_get_property(const DeviceRecord *d, const char *key) {
+_hot_ static const char *record_get_property(const DeviceRecord *d, const char *key) {
         UdevRecord *r = d->userdata;
 
         if (!r->use_properties)
@@ -211,7 +211,7 @@ static const char *record_get_property(const DeviceRecord *d, const char *key) {
         return record_udev_utf8(r, key, udev_device_get_property_value(r->device, key));
 }
 
-static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, const void *, size_t, void *), void *ud) {
+_hot_ static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, const void *, size_t, void *), void *ud) {
         UdevRecord *r = d->userdata;
         int ret;
 
@@ -224,7 +224,7 @@ static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, con
 }
 
 /* Only udev's own properties: the kernel's (ACTION, DEVPATH, ...) are already in the record. */
-static bool is_udev_property(const char *key) {
+_hot_ static bool is_udev_property(const char *key) {
         static const char *const kernel_keys[] = {
                 "ACTION", "DEVPATH", "SUBSYSTEM", "DEVTYPE", "DRIVER", "DEVNAME", "MODALIAS", "SEQNUM",
                 "MAJOR",  "MINOR",   "USEC_INITIALIZED", "DEVPATH_OLD",
@@ -236,7 +236,7 @@ static bool is_udev_property(const char *key) {
         return true;
 }
 
-static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *, const char *, void *), void *ud) {
+_hot_ static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *, const char *, void *), void *ud) {
         UdevRecord *r = d->userdata;
         struct udev_list_entry *i;
         int ret;
@@ -263,7 +263,7 @@ static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *
 }
 
 /* Binary attributes (report_descriptor, descriptors, config) are read from sysfs directly. */
-static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, void *buf, size_t size) {
+_hot_ static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, void *buf, size_t size) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         ssize_t n;
@@ -279,7 +279,7 @@ static ssize_t record_read_attr_binary(const DeviceRecord *d, const char *name, 
         return n < 0 ? -errno : n;
 }
 
-static const char *record_get_link(const DeviceRecord *d, const char *name) {
+_hot_ static const char *record_get_link(const DeviceRecord *d, const char *name) {
         UdevRecord *r = d->userdata;
         _cleanup_free_ char *path = NULL;
         char target[PATH_MAX], *resolved;
@@ -303,7 +303,7 @@ static const char *record_get_link(const DeviceRecord *d, const char *name) {
  * attributes, then the folder, and sends the unbind in between. An event read while the
  * attributes vanish would describe the device from half of them.
  */
-static bool record_is_gone(const DeviceRecord *d) {
+_hot_ static bool record_is_gone(const DeviceRecord *d) {
         _cleanup_free_ char *uevent = NULL;
 
         if (!d->syspath || asprintf(&uevent, "%s/uevent", d->syspath) < 0)
@@ -312,7 +312,7 @@ static bool record_is_gone(const DeviceRecord *d) {
 }
 
 /* The sysfs directory's inode (kernfs's node ID): asked for by the families that publish it only. */
-static uint64_t record_get_node_id(const DeviceRecord *d) {
+_hot_ static uint64_t record_get_node_id(const DeviceRecord *d) {
         struct stat st;
 
         if (!d->syspath || stat(d->syspath, &st) < 0)
@@ -326,7 +326,7 @@ static UdevRecord *ancestors_parent_of(UdevAncestors *a, const UdevRecord *child
  * The parent's record, made when a family first asks for it: most devices never need
  * their ancestors, and each one costs libudev a device object and a few sysfs reads.
  */
-static const DeviceRecord *record_get_parent(const DeviceRecord *d) {
+_hot_ static const DeviceRecord *record_get_parent(const DeviceRecord *d) {
         UdevRecord *r = d->userdata;
         struct udev_device *parent;
 
@@ -354,7 +354,7 @@ static const DeviceRecord *record_get_parent(const DeviceRecord *d) {
 
 /* DEVPATH_OLD and MODALIAS in one walk: each property lookup retries reading udev's database when a
  * device has none (every device, without udevd). */
-static void read_properties(struct udev_device *dev, const char **ret_devpath_old, const char **ret_modalias) {
+_hot_ static void read_properties(struct udev_device *dev, const char **ret_devpath_old, const char **ret_modalias) {
         struct udev_list_entry *i;
 
         *ret_devpath_old = *ret_modalias = NULL;
@@ -368,7 +368,7 @@ static void read_properties(struct udev_device *dev, const char **ret_devpath_ol
         }
 }
 
-UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties,
+_hot_ UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties,
                             UdevAncestors *ancestors) {
         UdevRecord *r = calloc(1, sizeof(*r));
         const char *devpath_old, *modalias;
@@ -441,7 +441,7 @@ UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool u
 }
 
 
-const DeviceRecord *udev_record_get(const UdevRecord *r) {
+_hot_ const DeviceRecord *udev_record_get(const UdevRecord *r) {
         return &r->record;
 }
 

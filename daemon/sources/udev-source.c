@@ -45,7 +45,7 @@ static bool listen_to_kernel(void) {
  * after a coldplug and go at the next resync. A device in the tree always passes: an unplugged
  * device's unbind comes after its folder has gone.
  */
-static bool is_device_event(UdevSource *s, struct udev_device *dev, DeviceAction action) {
+_hot_ static bool is_device_event(UdevSource *s, struct udev_device *dev, DeviceAction action) {
         const char *syspath = udev_device_get_syspath(dev), *devpath = udev_device_get_devpath(dev);
         _cleanup_free_ char *uevent = NULL;
 
@@ -64,7 +64,7 @@ static bool is_device_event(UdevSource *s, struct udev_device *dev, DeviceAction
  * parent's). The tree cannot place the device where sysfs has it, and the parent's subtree may be
  * incomplete: only a resync can tell (issue 23, K).
  */
-static bool parent_missing(UdevSource *s, struct udev_device *dev) {
+_hot_ static bool parent_missing(UdevSource *s, struct udev_device *dev) {
         struct udev_device *parent = udev_device_get_parent(dev); /* borrowed from dev */
         const char *syspath = parent ? udev_device_get_syspath(parent) : NULL;
 
@@ -75,7 +75,7 @@ static bool parent_missing(UdevSource *s, struct udev_device *dev) {
  * Applies one device; logs and swallows its failure. Returns > 0 when the registry changed.
  * In an enumeration (ancestors) the record is kept for the devices below it.
  */
-static int apply_device(UdevSource *s, struct udev_device *dev, DeviceAction action, UdevAncestors *ancestors) {
+_hot_ static int apply_device(UdevSource *s, struct udev_device *dev, DeviceAction action, UdevAncestors *ancestors) {
         UdevRecord *rec;
         int r;
 
@@ -148,7 +148,7 @@ int udev_source_resync(UdevSource *s, const char *reason) {
         return r + (int) removed;
 }
 
-static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+_hot_ static int on_monitor_event(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         UdevSource *s = userdata;
         int r;
 

@@ -20,14 +20,14 @@
 /* sd-device's receive buffer: a longer datagram is cut there by libudev as well. */
 #define SCREEN_BUFFER 8192
 
-static const char *startswith(const char *s, const char *prefix) {
+_hot_ static const char *startswith(const char *s, const char *prefix) {
         size_t n = strlen(prefix);
 
         return strncmp(s, prefix, n) == 0 ? s + n : NULL;
 }
 
 /* A ".." component lets a path leave where it claims to be. */
-static bool has_dotdot(const char *p) {
+_hot_ static bool has_dotdot(const char *p) {
         for (const char *c = p; (c = strstr(c, "..")); c += 2)
                 if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
                         return true;
@@ -35,7 +35,7 @@ static bool has_dotdot(const char *p) {
 }
 
 /* Why one KEY=VALUE field is impossible, or NULL. */
-static const char *screen_field(const char *field, uint64_t *seqnum) {
+_hot_ static const char *screen_field(const char *field, uint64_t *seqnum) {
         const char *v;
 
         if ((v = startswith(field, "DEVNAME="))) {
@@ -50,7 +50,7 @@ static const char *screen_field(const char *field, uint64_t *seqnum) {
         return NULL;
 }
 
-const char *uevent_screen(const char *buf, size_t len, uint64_t *ret_seqnum) {
+_hot_ const char *uevent_screen(const char *buf, size_t len, uint64_t *ret_seqnum) {
         const char *p, *end, *why = NULL;
         uint64_t seqnum = 0;
 
@@ -84,7 +84,7 @@ const char *uevent_screen(const char *buf, size_t len, uint64_t *ret_seqnum) {
         return why;
 }
 
-int uevent_screen_socket(int fd, uint64_t *ret_seqnum) {
+_hot_ int uevent_screen_socket(int fd, uint64_t *ret_seqnum) {
         _cleanup_free_ char *buf = malloc(SCREEN_BUFFER + 1);
         const char *why;
         ssize_t n;

@@ -15,7 +15,7 @@ static const char *const action_names[_DEVICE_ACTION_MAX] = {
         [DEVICE_ACTION_BIND] = "bind",     [DEVICE_ACTION_UNBIND] = "unbind",
 };
 
-DeviceAction device_action_from_string(const char *s) {
+_hot_ DeviceAction device_action_from_string(const char *s) {
         if (!s)
                 return _DEVICE_ACTION_INVALID;
         for (int i = 0; i < _DEVICE_ACTION_MAX; i++)

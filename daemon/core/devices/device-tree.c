@@ -21,7 +21,7 @@ struct DeviceNode {
 #define NUB_STATE (ENTRY_STATE_REGISTERED | ENTRY_STATE_FIRST_PUBLISH)
 #define DRIVER_STATE (ENTRY_STATE_REGISTERED | ENTRY_STATE_MATCHED | ENTRY_STATE_FIRST_PUBLISH | ENTRY_STATE_FIRST_MATCH)
 
-static DeviceNode *device_node_free(DeviceNode *n) {
+_hot_ static DeviceNode *device_node_free(DeviceNode *n) {
         if (!n)
                 return NULL;
         entry_unref(n->nub);
@@ -112,7 +112,7 @@ unsigned device_tree_size(const DeviceTree *t) {
 }
 
 /* The node of the nearest sysfs ancestor that has one. */
-static DeviceNode *find_ancestor(const DeviceTree *t, const char *syspath) {
+_hot_ static DeviceNode *find_ancestor(const DeviceTree *t, const char *syspath) {
         char buf[4096];
         size_t len = strlen(syspath);
         char *slash;
@@ -137,7 +137,7 @@ static void publish(DeviceTree *t, Entry *e, unsigned state);
  * The anchor of a top-level device's folder (device-tree.h), made and published on first use;
  * NULL for other folders, or when it cannot be made (the device then hangs below the platform).
  */
-static Entry *anchor_for(DeviceTree *t, const char *syspath) {
+_hot_ static Entry *anchor_for(DeviceTree *t, const char *syspath) {
         const char *p = strstr(syspath, "/devices/"), *end;
         const char *klass;
         char folder[32];
@@ -172,14 +172,14 @@ static Entry *anchor_for(DeviceTree *t, const char *syspath) {
         return e;
 }
 
-static Entry *service_parent_for(DeviceTree *t, const DeviceNode *ancestor, const char *syspath) {
+_hot_ static Entry *service_parent_for(DeviceTree *t, const DeviceNode *ancestor, const char *syspath) {
         if (!ancestor)
                 return anchor_for(t, syspath) ?: t->platform;
         return ancestor->driver ?: ancestor->nub;
 }
 
 /* The nearest ancestor node in IOPower: the power parent (NULL: the root domain). */
-static Entry *power_parent_for(const DeviceTree *t, const char *syspath) {
+_hot_ static Entry *power_parent_for(const DeviceTree *t, const char *syspath) {
         DeviceNode *n = find_ancestor(t, syspath);
 
         while (n && !n->power)
@@ -188,7 +188,7 @@ static Entry *power_parent_for(const DeviceTree *t, const char *syspath) {
 }
 
 /* The nearest ancestor node that is a USB device: the parent in the IOUSB plane. */
-static DeviceNode *find_usb_ancestor(const DeviceTree *t, const char *syspath) {
+_hot_ static DeviceNode *find_usb_ancestor(const DeviceTree *t, const char *syspath) {
         DeviceNode *n = find_ancestor(t, syspath);
 
         while (n && !n->usb_device)
@@ -196,7 +196,7 @@ static DeviceNode *find_usb_ancestor(const DeviceTree *t, const char *syspath) {
         return n;
 }
 
-static int apply_names(Entry *e, const NubDescription *nub) {
+_hot_ static int apply_names(Entry *e, const NubDescription *nub) {
         int r;
 
         r = entry_set_name(e, NULL, nub->name);
@@ -206,7 +206,7 @@ static int apply_names(Entry *e, const NubDescription *nub) {
         return r;
 }
 
-static int apply_description(Entry *e, NubDescription *nub) {
+_hot_ static int apply_description(Entry *e, NubDescription *nub) {
         int r;
 
         r = apply_names(e, nub);
@@ -220,7 +220,7 @@ static int apply_description(Entry *e, NubDescription *nub) {
 static void forget_entry(void *userdata, Entry *e);
 
 /* registerService: the matcher sets the state bits; without one, the entry is just published. */
-static void publish(DeviceTree *t, Entry *e, unsigned state) {
+_hot_ static void publish(DeviceTree *t, Entry *e, unsigned state) {
         if (t->on_publish)
                 t->on_publish(t->userdata, e);
         else
@@ -228,7 +228,7 @@ static void publish(DeviceTree *t, Entry *e, unsigned state) {
 }
 
 /* Sets key in the nub's Linux dictionary (value NULL: removes it). Returns 1 when that changed it. */
-static int set_linux_key(Entry *e, const char *key, const char *value) {
+_hot_ static int set_linux_key(Entry *e, const char *key, const char *value) {
         _cleanup_value_ Value *props = NULL;
         Value *dict = value_dict_get(e->properties, "Linux"), *old;
         int r;
@@ -251,7 +251,7 @@ static int set_linux_key(Entry *e, const char *key, const char *value) {
 }
 
 /* The kernel driver's entry between the nub and the nubs below it; the caller publishes it. */
-static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
+_hot_ static int attach_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
         Entry *const *children;
         Entry *drv;
         unsigned count;
@@ -337,7 +337,7 @@ static int sync_driver(DeviceTree *t, DeviceNode *n, const char *driver) {
 }
 
 /* The power and firmware planes, once the nub is in IOService. Returns 1 when they changed. */
-static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool power) {
+_hot_ static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool power) {
         int r, changed = 0;
 
         if (power && !n->power) {
@@ -356,7 +356,7 @@ static int join_planes(DeviceTree *t, DeviceNode *n, const DeviceRecord *d, bool
 }
 
 /* The class a family named: devices of one class come in runs (a coldplug, a hub's ports). */
-static const Class *class_of(DeviceTree *t, const char *class_name) {
+_hot_ static const Class *class_of(DeviceTree *t, const char *class_name) {
         if (class_name != t->last_class_name) {
                 t->last_class = class_table_find(t->registry->classes, class_name);
                 t->last_class_name = t->last_class ? class_name : NULL;
@@ -364,7 +364,7 @@ static const Class *class_of(DeviceTree *t, const char *class_name) {
         return t->last_class;
 }
 
-static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
+_hot_ static int add_device(DeviceTree *t, const DeviceRecord *d, NubDescription *nub, bool power) {
         /* First: an anchor made here comes before the nub, in IDs and in publication. */
         Entry *parent = service_parent_for(t, find_ancestor(t, d->syspath), d->syspath);
         const Class *c = class_of(t, nub->class_name);
@@ -423,7 +423,7 @@ fail:
         return r;
 }
 
-static void forget_entry(void *userdata, Entry *e) {
+_hot_ static void forget_entry(void *userdata, Entry *e) {
         DeviceTree *t = userdata;
         DeviceNode *n;
 
@@ -451,7 +451,7 @@ unsigned device_tree_terminate(DeviceTree *t, Entry *e) {
         return registry_terminate_entry(t->registry, e, forget_entry, t);
 }
 
-static int remove_device(DeviceTree *t, DeviceNode *n) {
+_hot_ static int remove_device(DeviceTree *t, DeviceNode *n) {
         registry_terminate_entry(t->registry, n->nub, forget_entry, t);
         return 1;
 }
@@ -582,7 +582,7 @@ out:
         return r;
 }
 
-int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
+_hot_ int device_tree_apply(DeviceTree *t, const DeviceRecord *d) {
         NubDescription nub = {};
         DeviceNode *n;
         int r, power;

@@ -21,11 +21,11 @@
 
 #include "family-util.h"
 
-static bool generic_handles(const DeviceRecord *d) {
+_hot_ static bool generic_handles(const DeviceRecord *d) {
         return true;
 }
 
-static int generic_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int generic_describe(const DeviceRecord *d, NubDescription *nub) {
         nub->class_name = "IOLinuxDevice";
         nub->name = strdup(d->sysname);
         return nub->name ? 0 : -ENOMEM;

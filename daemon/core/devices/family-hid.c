@@ -89,11 +89,11 @@ typedef struct UsagePair {
         uint32_t page, usage;
 } UsagePair;
 
-static bool is_input_device_node(const DeviceRecord *d) {
+_hot_ static bool is_input_device_node(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "input") && !d->devname && strncmp(d->sysname, "input", 5) == 0;
 }
 
-static bool hid_handles(const DeviceRecord *d) {
+_hot_ static bool hid_handles(const DeviceRecord *d) {
         if (streq_ptr(d->subsystem, "hid"))
                 return true;
         return is_input_device_node(d) &&
@@ -517,7 +517,7 @@ static int input_device_describe(const DeviceRecord *d, NubDescription *nub) {
         return set_common(d, nub, &ids, name, uniq);
 }
 
-static int hid_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int hid_describe(const DeviceRecord *d, NubDescription *nub) {
         if (streq_ptr(d->subsystem, "hid"))
                 return hid_device_describe(d, nub);
         return input_device_describe(d, nub);

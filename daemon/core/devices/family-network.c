@@ -29,7 +29,7 @@
 #define kIONetworkLinkValid 0x1
 #define kIONetworkLinkActive 0x2
 
-static bool network_handles(const DeviceRecord *d) {
+_hot_ static bool network_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "net");
 }
 
@@ -104,7 +104,7 @@ static unsigned link_status(const DeviceRecord *d) {
         return 0; /* unknown, or the interface is down and the carrier unreadable */
 }
 
-static int network_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int network_describe(const DeviceRecord *d, NubDescription *nub) {
         Value *props = nub->properties;
         uint64_t type, addr_len = 0, v;
         bool has_type, has_addr_len;

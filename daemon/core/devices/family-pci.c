@@ -18,11 +18,11 @@
 /* The PCI class of bridges that IOPCIFamily names "pci-bridge". */
 #define PCI_CLASS_BRIDGE_PCI 0x0604
 
-static bool pci_handles(const DeviceRecord *d) {
+_hot_ static bool pci_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "pci");
 }
 
-static Value *data32_le(uint32_t v) {
+_hot_ static Value *data32_le(uint32_t v) {
         const uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff };
 
         return value_new_data(b, sizeof(b));
@@ -57,7 +57,7 @@ static int pci_revision(const DeviceRecord *d, uint64_t *ret) {
         return 0;
 }
 
-static int set_data32(Value *props, const char *key, const DeviceRecord *d, const char *attr, uint64_t max,
+_hot_ static int set_data32(Value *props, const char *key, const DeviceRecord *d, const char *attr, uint64_t max,
                       uint64_t *ret) {
         if (family_attr_unsigned(d, attr, 16, max, ret) < 0)
                 return 0; /* absent or malformed: no property */
@@ -65,7 +65,7 @@ static int set_data32(Value *props, const char *key, const DeviceRecord *d, cons
 }
 
 /* Apple's "compatible": the subsystem pair (when set), the device pair, the class, each with its NUL. */
-static Value *compatible_data(uint64_t vendor, uint64_t device, bool has_subsys, uint64_t sub_vendor,
+_hot_ static Value *compatible_data(uint64_t vendor, uint64_t device, bool has_subsys, uint64_t sub_vendor,
                               uint64_t sub_device, bool has_class, uint64_t class) {
         char buf[3 * 24];
         size_t n = 0;
@@ -80,7 +80,7 @@ static Value *compatible_data(uint64_t vendor, uint64_t device, bool has_subsys,
         return value_new_data(buf, n);
 }
 
-static int pci_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int pci_describe(const DeviceRecord *d, NubDescription *nub) {
         uint64_t vendor = 0, device = 0, sub_vendor = 0, sub_device = 0, class = 0, revision;
         bool has_vendor, has_device, has_sub_vendor, has_sub_device, has_class;
         unsigned bus, dev, fn;

@@ -34,7 +34,7 @@
 
 #include "family-util.h"
 
-static bool power_source_handles(const DeviceRecord *d) {
+_hot_ static bool power_source_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "power_supply");
 }
 

@@ -46,7 +46,7 @@ static const char *tty_node_name(const DeviceRecord *d) {
         return slash ? slash + 1 : d->devname;
 }
 
-static bool serial_handles(const DeviceRecord *d) {
+_hot_ static bool serial_handles(const DeviceRecord *d) {
         if (!streq_ptr(d->subsystem, "tty") || !d->devname || !*d->devname)
                 return false;
         if (is_virtual_console(d->sysname) || is_virtual_console(tty_node_name(d)))
@@ -71,7 +71,7 @@ static const char *client_type(const char *base) {
         return "IOSerialStream";
 }
 
-static int serial_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int serial_describe(const DeviceRecord *d, NubDescription *nub) {
         const char *node = tty_node_name(d);
         _cleanup_free_ char *base = NULL;
         Value *props = nub->properties;

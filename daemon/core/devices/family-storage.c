@@ -47,7 +47,7 @@
 
 #define SECTOR_SIZE 512u
 
-static bool storage_handles(const DeviceRecord *d) {
+_hot_ static bool storage_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "block");
 }
 
@@ -175,7 +175,7 @@ static int set_bool(Value *props, const char *key, bool b) {
         return value_dict_set_take(props, key, value_new_boolean(b));
 }
 
-static int storage_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int storage_describe(const DeviceRecord *d, NubDescription *nub) {
         const DeviceRecord *disk = disk_of(d);
         bool partition = is_partition(d);
         Value *props = nub->properties;

@@ -28,11 +28,11 @@
 
 #include "family-util.h"
 
-static bool usb_device_handles(const DeviceRecord *d) {
+_hot_ static bool usb_device_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "usb") && streq_ptr(d->devtype, "usb_device");
 }
 
-static bool usb_interface_handles(const DeviceRecord *d) {
+_hot_ static bool usb_interface_handles(const DeviceRecord *d) {
         return streq_ptr(d->subsystem, "usb") && streq_ptr(d->devtype, "usb_interface");
 }
 
@@ -117,7 +117,7 @@ typedef struct NumberAttr {
 } NumberAttr;
 
 /* Sets every attribute that parses; the rest are left out. -ENOMEM only. */
-static int set_numbers(Value *props, const DeviceRecord *d, const NumberAttr *table, size_t n) {
+_hot_ static int set_numbers(Value *props, const DeviceRecord *d, const NumberAttr *table, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 uint64_t max = UINT64_MAX >> (64 - table[i].bits), v;
 
@@ -129,7 +129,7 @@ static int set_numbers(Value *props, const DeviceRecord *d, const NumberAttr *ta
         return 0;
 }
 
-static int set_string_attr(Value *props, const char *key, const DeviceRecord *d, const char *attr) {
+_hot_ static int set_string_attr(Value *props, const char *key, const DeviceRecord *d, const char *attr) {
         const char *s = device_record_attr(d, attr);
 
         if (!s || !*s)
@@ -151,7 +151,7 @@ static const NumberAttr device_numbers[] = {
 };
 
 /* iManufacturer, iProduct, iSerialNumber: bytes 14-16 of the device descriptor, when readable. */
-static int set_string_indexes(Value *props, const DeviceRecord *d) {
+_hot_ static int set_string_indexes(Value *props, const DeviceRecord *d) {
         static const char *const keys[] = { "iManufacturer", "iProduct", "iSerialNumber" };
         uint8_t desc[18];
         ssize_t n;
@@ -165,7 +165,7 @@ static int set_string_indexes(Value *props, const DeviceRecord *d) {
         return 0;
 }
 
-static int usb_device_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int usb_device_describe(const DeviceRecord *d, NubDescription *nub) {
         Value *props = nub->properties;
         const char *product, *removable;
         uint32_t location_id;
@@ -248,7 +248,7 @@ static const NumberAttr interface_device_numbers[] = {
         { "bcdDevice", "bcdDevice", 16, 16 },
 };
 
-static int usb_interface_describe(const DeviceRecord *d, NubDescription *nub) {
+_hot_ static int usb_interface_describe(const DeviceRecord *d, NubDescription *nub) {
         const DeviceRecord *device = family_usb_device_of(device_record_parent(d));
         Value *props = nub->properties;
         const char *interface;

@@ -29,7 +29,7 @@ static bool is_number_text(const char *s, int base) {
         return true;
 }
 
-int family_parse_unsigned(const char *s, int base, uint64_t max, uint64_t *ret) {
+_hot_ int family_parse_unsigned(const char *s, int base, uint64_t max, uint64_t *ret) {
         unsigned long long v;
 
         if (!s)
@@ -70,7 +70,7 @@ int family_parse_signed(const char *s, int base, int64_t min, int64_t max, int64
         return 0;
 }
 
-int family_attr_unsigned(const DeviceRecord *d, const char *attr, int base, uint64_t max, uint64_t *ret) {
+_hot_ int family_attr_unsigned(const DeviceRecord *d, const char *attr, int base, uint64_t max, uint64_t *ret) {
         const char *s = device_record_attr(d, attr);
 
         if (!s)
@@ -78,7 +78,7 @@ int family_attr_unsigned(const DeviceRecord *d, const char *attr, int base, uint
         return family_parse_unsigned(s, base, max, ret);
 }
 
-const char *family_uevent_value(const DeviceRecord *d, const char *key, char *buf, size_t size) {
+_hot_ const char *family_uevent_value(const DeviceRecord *d, const char *key, char *buf, size_t size) {
         size_t key_len = strlen(key);
         const char *v, *uevent;
 
@@ -163,7 +163,7 @@ Value *family_new_cstring_data(const char *s) {
         return value_new_data(s, strlen(s) + 1);
 }
 
-const DeviceRecord *family_usb_device_of(const DeviceRecord *d) {
+_hot_ const DeviceRecord *family_usb_device_of(const DeviceRecord *d) {
         return device_record_find_ancestor(d, "usb", "usb_device");
 }
 
@@ -175,7 +175,7 @@ static uint32_t child_location_id(uint32_t parent, unsigned port) {
         return parent;
 }
 
-int family_usb_location_id(const char *sysname, uint32_t *ret) {
+_hot_ int family_usb_location_id(const char *sysname, uint32_t *ret) {
         const char *p = sysname;
         uint32_t location;
         uint64_t bus;
@@ -219,7 +219,7 @@ int family_usb_location_id(const char *sysname, uint32_t *ret) {
         return 0;
 }
 
-int family_set_optional(Value *dict, const char *key, Value *v) {
+_hot_ int family_set_optional(Value *dict, const char *key, Value *v) {
         if (!v)
                 return 0;
         return value_dict_set_take(dict, key, v);

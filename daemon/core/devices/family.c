@@ -53,7 +53,7 @@ int family_define_classes(ClassTable *t) {
 }
 
 /* f lists d's subsystem, or lists none: its handles() may accept d. */
-static bool family_may_handle(const Family *f, const DeviceRecord *d) {
+_hot_ static bool family_may_handle(const Family *f, const DeviceRecord *d) {
         if (!f->subsystems[0])
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(f->subsystems) && f->subsystems[i]; i++)
@@ -62,29 +62,29 @@ static bool family_may_handle(const Family *f, const DeviceRecord *d) {
         return false;
 }
 
-const Family *family_for_device(const DeviceRecord *d) {
+_hot_ const Family *family_for_device(const DeviceRecord *d) {
         for (size_t i = 0; i < ELEMENTSOF(families); i++)
                 if (family_may_handle(families[i], d) && families[i]->handles(d))
                         return families[i];
         return &family_generic;
 }
 
-void nub_description_done(NubDescription *n) {
+_hot_ void nub_description_done(NubDescription *n) {
         free(n->name);
         free(n->location);
         value_unref(n->properties);
         *n = (NubDescription) {};
 }
 
-static int add_udev_property(const char *key, const char *value, void *ud) {
+_hot_ static int add_udev_property(const char *key, const char *value, void *ud) {
         return value_dict_set_take(ud, key, value_new_string(value));
 }
 
-static int add_raw_string(const char *name, const void *raw, size_t len, void *ud) {
+_hot_ static int add_raw_string(const char *name, const void *raw, size_t len, void *ud) {
         return value_dict_set_take(ud, name, value_new_data(raw, len));
 }
 
-static Value *linux_dictionary(const DeviceRecord *d) {
+_hot_ static Value *linux_dictionary(const DeviceRecord *d) {
         _cleanup_value_ Value *l = value_new_dictionary();
         const struct {
                 const char *key, *value;
@@ -123,7 +123,7 @@ static Value *linux_dictionary(const DeviceRecord *d) {
         return TAKE_PTR(l);
 }
 
-int family_describe_device(const DeviceRecord *d, NubDescription *ret) {
+_hot_ int family_describe_device(const DeviceRecord *d, NubDescription *ret) {
         NubDescription nub = {};
         const Family *f;
         int r;

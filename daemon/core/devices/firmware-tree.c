@@ -107,7 +107,7 @@ static FirmwareNode *parent_node(const FirmwareTree *ft, const char *key) {
         return NULL;
 }
 
-static Entry *node_entry(const FirmwareNode *n) {
+_hot_ static Entry *node_entry(const FirmwareNode *n) {
         return n->root ? NULL : n->claimant ?: n->own;
 }
 
@@ -256,7 +256,7 @@ int firmware_tree_add_devicetree_node(FirmwareTree *ft, const char *key, Value *
 }
 
 /* The node key d's link names: the ACPI node's syspath, or the device-tree full name. */
-static const char *link_key(const FirmwareTree *ft, const DeviceRecord *d) {
+_hot_ static const char *link_key(const FirmwareTree *ft, const DeviceRecord *d) {
         const char *target, *base;
 
         if (!ft->devicetree)
@@ -271,7 +271,7 @@ static const char *link_key(const FirmwareTree *ft, const DeviceRecord *d) {
         return *base ? base : NULL; /* the tree's root is the platform expert's */
 }
 
-int firmware_tree_describe(const FirmwareTree *ft, const DeviceRecord *d, Value *props) {
+_hot_ int firmware_tree_describe(const FirmwareTree *ft, const DeviceRecord *d, Value *props) {
         FirmwareNode *n;
         const char *key;
         Value *from;
@@ -388,7 +388,7 @@ static int claim(FirmwareTree *ft, const char *key, const DeviceRecord *d, Entry
         return place_subtree(ft, n);
 }
 
-int firmware_tree_device(FirmwareTree *ft, const DeviceRecord *d, Entry *e) {
+_hot_ int firmware_tree_device(FirmwareTree *ft, const DeviceRecord *d, Entry *e) {
         const char *key;
         int r = 0, changed = 0;
 
@@ -404,7 +404,7 @@ int firmware_tree_device(FirmwareTree *ft, const DeviceRecord *d, Entry *e) {
         return r < 0 ? r : (changed | r);
 }
 
-void firmware_tree_forget(FirmwareTree *ft, Entry *e) {
+_hot_ void firmware_tree_forget(FirmwareTree *ft, Entry *e) {
         FirmwareNode *n = hashmap_remove(&ft->by_entry, &e->id);
 
         if (!n)

@@ -192,7 +192,7 @@ static Value *pm_dict_new(const PowerPlane *p, const char *status, const char *c
         return r < 0 ? NULL : TAKE_PTR(pm);
 }
 
-int power_plane_describe(const PowerPlane *p, const DeviceRecord *d, Value *props) {
+_hot_ int power_plane_describe(const PowerPlane *p, const DeviceRecord *d, Value *props) {
         const char *status;
 
         assert(p && d && props);
@@ -203,7 +203,7 @@ int power_plane_describe(const PowerPlane *p, const DeviceRecord *d, Value *prop
                                    pm_dict_new(p, status, device_record_attr(d, "power/control"))) < 0 ? -ENOMEM : 1;
 }
 
-int power_plane_join(PowerPlane *p, Entry *e, Entry *parent) {
+_hot_ int power_plane_join(PowerPlane *p, Entry *e, Entry *parent) {
         assert(p && e);
         return entry_attach(e, parent ?: p->root_domain, p->registry->power_plane);
 }
@@ -323,7 +323,7 @@ static bool end_is(const char *end, const char *syspath) {
         return base && streq(strchr(end, ':') + 1, base + 1);
 }
 
-unsigned power_plane_device_added(PowerPlane *p, const char *syspath) {
+_hot_ unsigned power_plane_device_added(PowerPlane *p, const char *syspath) {
         unsigned n = 0;
         void *v;
 
@@ -386,14 +386,14 @@ static void member_forget(PowerPlane *p, PowerMember *m) {
         hashmap_delete(&p->members, &m->entry->id); /* frees m */
 }
 
-void power_plane_forget(PowerPlane *p, Entry *e) {
+_hot_ void power_plane_forget(PowerPlane *p, Entry *e) {
         PowerMember *m = hashmap_get(&p->members, &e->id);
 
         if (m)
                 member_forget(p, m);
 }
 
-int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d) {
+_hot_ int power_plane_track(PowerPlane *p, Entry *e, const DeviceRecord *d) {
         PowerMember *m;
         const char *status;
         int from, r;

@@ -9,7 +9,7 @@
 #include "match-passive.h"
 
 /* splitmix64's finalizer: every bit of x moves the whole result. */
-static uint64_t mix64(uint64_t x) {
+_hot_ static uint64_t mix64(uint64_t x) {
         x ^= x >> 30;
         x *= UINT64_C(0xbf58476d1ce4e5b9);
         x ^= x >> 27;
@@ -17,11 +17,11 @@ static uint64_t mix64(uint64_t x) {
         return x ^ (x >> 31);
 }
 
-static uint64_t key_mix(KeyType type, uint64_t a, uint64_t b) {
+_hot_ static uint64_t key_mix(KeyType type, uint64_t a, uint64_t b) {
         return mix64(mix64(mix64(type) ^ a) ^ b);
 }
 
-static uint64_t key_bytes(KeyType type, const void *p, size_t n, uint64_t b) {
+_hot_ static uint64_t key_bytes(KeyType type, const void *p, size_t n, uint64_t b) {
         return key_mix(type, hash_bytes(p, n), b);
 }
 
@@ -268,15 +268,15 @@ int catalogue_item_keys(const Value *d, CatalogueKind kind, ItemKeys *ret) {
 
 /* ------------------------------------------------------------------------- */
 
-void nub_keys_init(NubKeys *k, const Entry *nub) {
+_hot_ void nub_keys_init(NubKeys *k, const Entry *nub) {
         *k = (NubKeys) { .nub = nub };
 }
 
-void nub_keys_done(NubKeys *k) {
+_hot_ void nub_keys_done(NubKeys *k) {
         free(k->names);
 }
 
-bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind) {
+_hot_ bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind) {
         /*
          * The nub conforms to the bucket's class, so match_family_hook() picks kind's hook unless a
          * hook it tries first applies too: the interface's comes first, the device's second, PCI's third.
@@ -299,7 +299,7 @@ bool nub_keys_has_hook(NubKeys *k, CatalogueKind kind) {
         return !k->usb_device;
 }
 
-static int name_add(NubKeys *k, const char *p, size_t len) {
+_hot_ static int name_add(NubKeys *k, const char *p, size_t len) {
         if (GROW(k->names, k->cap_names, k->n_names + 1) < 0)
                 return -ENOMEM;
         k->names[k->n_names++] = key_bytes(KEY_TYPE_NAME, p, len, 0);
@@ -311,7 +311,7 @@ typedef struct NameWalk {
         int error;
 } NameWalk;
 
-static bool walk_name(const char *name, void *userdata) {
+_hot_ static bool walk_name(const char *name, void *userdata) {
         NameWalk *w = userdata;
 
         w->error = name_add(w->keys, name, strlen(name));
@@ -319,7 +319,7 @@ static bool walk_name(const char *name, void *userdata) {
 }
 
 /* The names match-passive.c's IONameMatch compares with (match_name_candidates()), once per nub. */
-int nub_keys_names(NubKeys *k, const uint64_t **ret) {
+_hot_ int nub_keys_names(NubKeys *k, const uint64_t **ret) {
         NameWalk w = { .keys = k };
         int r;
 
@@ -334,13 +334,13 @@ int nub_keys_names(NubKeys *k, const uint64_t **ret) {
 }
 
 /* idVendor and idProduct; read_product() wants the nub's idProduct a number too. */
-static void usb_ids(NubKeys *k) {
+_hot_ static void usb_ids(NubKeys *k) {
         k->have_usb = true;
         k->has_usb_vendor = number_of(entry_get_property(k->nub, "idVendor"), &k->usb_vendor);
         k->has_usb_product = k->has_usb_vendor && number_of(entry_get_property(k->nub, "idProduct"), &k->usb_product);
 }
 
-bool nub_keys_usb_class(NubKeys *k, CatalogueKind kind, unsigned depth, uint64_t *ret) {
+_hot_ bool nub_keys_usb_class(NubKeys *k, CatalogueKind kind, unsigned depth, uint64_t *ret) {
         unsigned i = kind == CATALOGUE_KIND_USB_DEVICE ? 0 : 1;
 
         if (!k->have_usb_class[i]) {
@@ -355,7 +355,7 @@ bool nub_keys_usb_class(NubKeys *k, CatalogueKind kind, unsigned depth, uint64_t
         return true;
 }
 
-bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
+_hot_ bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
         if (!k->have_usb)
                 usb_ids(k);
         if (type == KEY_TYPE_USB_PRODUCT && k->has_usb_product) {
@@ -369,7 +369,7 @@ bool nub_keys_usb(NubKeys *k, KeyType type, CatalogueKind kind, uint64_t *ret) {
         return false;
 }
 
-bool nub_keys_pci(NubKeys *k, const KeyProbe *probe, uint64_t *ret) {
+_hot_ bool nub_keys_pci(NubKeys *k, const KeyProbe *probe, uint64_t *ret) {
         if (!k->have_pci) {
                 match_pci_registers(k->nub, k->pci, k->has_pci);
                 k->have_pci = true;
@@ -380,7 +380,7 @@ bool nub_keys_pci(NubKeys *k, const KeyProbe *probe, uint64_t *ret) {
         return true;
 }
 
-bool nub_keys_property(NubKeys *k, const char *property, uint64_t *ret) {
+_hot_ bool nub_keys_property(NubKeys *k, const char *property, uint64_t *ret) {
         Value *v = entry_get_property(k->nub, property);
 
         if (!v)

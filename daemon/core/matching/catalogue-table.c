@@ -21,11 +21,11 @@ void key_table_done(KeyTable *t) {
 }
 
 /* Fibonacci hashing: the keys are hashes already, this spreads their high bits over the index. */
-static unsigned slot_of(const KeyTable *t, uint64_t key) {
+_hot_ static unsigned slot_of(const KeyTable *t, uint64_t key) {
         return (unsigned) ((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (t->n_slots - 1);
 }
 
-static KeySlot *find(const KeyTable *t, uint64_t key) {
+_hot_ static KeySlot *find(const KeyTable *t, uint64_t key) {
         for (unsigned i = slot_of(t, key);; i = (i + 1) & (t->n_slots - 1)) {
                 KeySlot *s = &t->slots[i];
 
@@ -64,7 +64,7 @@ int key_table_add(KeyTable *t, uint64_t key, CatalogueItem *it) {
         return 0;
 }
 
-const ItemList *key_table_get(const KeyTable *t, uint64_t key) {
+_hot_ const ItemList *key_table_get(const KeyTable *t, uint64_t key) {
         const KeySlot *s;
 
         if (t->n_keys == 0)

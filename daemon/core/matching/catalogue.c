@@ -96,7 +96,7 @@ unsigned catalogue_size(const Catalogue *c) {
         return c->n_items;
 }
 
-uint64_t catalogue_generation(const Catalogue *c) {
+_hot_ uint64_t catalogue_generation(const Catalogue *c) {
         return c->generation;
 }
 
@@ -290,7 +290,7 @@ typedef struct Candidate {
         unsigned chain_index;
 } Candidate;
 
-static int candidate_compare(const void *a, const void *b) {
+_hot_ static int candidate_compare(const void *a, const void *b) {
         const Candidate *x = a, *y = b;
 
         if (x->item->probe_score != y->item->probe_score)
@@ -302,7 +302,7 @@ static int candidate_compare(const void *a, const void *b) {
         return 0;
 }
 
-static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemList *a, unsigned chain_index) {
+_hot_ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemList *a, unsigned chain_index) {
         for (unsigned i = 0; i < a->n; i++) {
                 if (GROW(*cands, *cap, *n + 1) < 0)
                         return -ENOMEM;
@@ -311,7 +311,7 @@ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const ItemLis
         return 0;
 }
 
-static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
+_hot_ static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
                      unsigned chain_index) {
         const ItemList *l = key_table_get(&sh->by_key, key);
 
@@ -319,7 +319,7 @@ static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf 
 }
 
 /* Every personality of the bucket: without the index, or for a nub of another family than its class implies. */
-static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, unsigned chain_index) {
+_hot_ static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, unsigned chain_index) {
         int r = add_list(cands, n, cap, &b->general, chain_index);
 
         for (unsigned s = 0; s < b->n_shelves; s++)
@@ -329,7 +329,7 @@ static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const Bucke
 }
 
 /* The bucket's personalities filed under one of the nub's keys, and its general list. */
-static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
+_hot_ static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
                        unsigned chain_index) {
         int r = add_list(cands, n, cap, &b->general, chain_index);
 
@@ -373,14 +373,14 @@ typedef struct AliasBucket {
         const Bucket *bucket;
 } AliasBucket;
 
-static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk, bool indexed,
+_hot_ static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk, bool indexed,
                           unsigned chain_index) {
         if (indexed && nub_keys_has_hook(nk, b->kind))
                 return add_indexed(cands, n, cap, b, nk, chain_index);
         return add_bucket(cands, n, cap, b, chain_index);
 }
 
-int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem ***ret, unsigned *ret_n) {
+_hot_ int catalogue_find_drivers(const Catalogue *c, const Entry *nub, CatalogueItem ***ret, unsigned *ret_n) {
         _cleanup_(nub_keys_done) NubKeys nk;
         _cleanup_free_ Candidate *cands = NULL;
         _cleanup_free_ AliasBucket *aliased = NULL;

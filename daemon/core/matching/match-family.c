@@ -4,11 +4,11 @@
 #include "match-family.h"
 
 /* IOResources::matchPropertyTable: every resource named is published. */
-static bool resource_published(const Entry *e, const Value *name) {
+_hot_ static bool resource_published(const Entry *e, const Value *name) {
         return value_type(name) == VALUE_STRING && entry_get_property(e, value_string(name, NULL));
 }
 
-bool match_resources(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
+_hot_ bool match_resources(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
                      const char **failed_key) {
         Value *v = value_dict_get(table, "IOResourceMatch");
         bool ok = true;
@@ -25,7 +25,7 @@ bool match_resources(Registry *reg _unused_, Entry *e, const Value *table, int32
         return ok;
 }
 
-MatchFamilyHook match_family_hook(const Entry *e) {
+_hot_ MatchFamilyHook match_family_hook(const Entry *e) {
         /*
          * Most-derived first: an interface class never derives from the device class, but be explicit.
          * IOUSBDevice/IOUSBInterface are aliases in a live registry, but the nubs' own classes in a

@@ -11,7 +11,7 @@
 #include "match-passive.h"
 #include "registry-path.h"
 
-int32_t match_table_probe_score(const Value *table) {
+_hot_ int32_t match_table_probe_score(const Value *table) {
         Value *v = value_dict_get(table, "IOProbeScore");
 
         if (!v || value_type(v) != VALUE_NUMBER)
@@ -20,7 +20,7 @@ int32_t match_table_probe_score(const Value *table) {
         return (int32_t) (uint32_t) value_unsigned(v);
 }
 
-void match_result_init(MatchResult *res, const Value *table) {
+_hot_ void match_result_init(MatchResult *res, const Value *table) {
         *res = (MatchResult) { .score = match_table_probe_score(table) };
 }
 
@@ -41,7 +41,7 @@ bool match_glob_any(const Value *patterns, const char *s) {
 }
 
 /* One name against a pattern; a trailing '*' matches any suffix (IODTCompareNubName). */
-static bool name_equal(const char *pattern, const char *name, size_t name_len) {
+_hot_ static bool name_equal(const char *pattern, const char *name, size_t name_len) {
         size_t n = strlen(pattern);
 
         if (n > 0 && pattern[n - 1] == '*')
@@ -50,7 +50,7 @@ static bool name_equal(const char *pattern, const char *name, size_t name_len) {
 }
 
 /* A property holding NUL-separated names (data or string), as device-tree nubs carry them. */
-static bool name_in_list_property(const Entry *e, const char *key, const char *pattern) {
+_hot_ static bool name_in_list_property(const Entry *e, const char *key, const char *pattern) {
         Value *v = entry_get_property(e, key);
         const char *p;
         size_t len;
@@ -78,7 +78,7 @@ static bool name_in_list_property(const Entry *e, const char *key, const char *p
 
 static const char *const name_list_keys[] = { "name", "compatible", "device_type", "model" };
 
-static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
+_hot_ static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
         const char *name = entry_get_name(e, reg->service_plane);
 
         if (name_equal(pattern, name, strlen(name)))
@@ -89,7 +89,7 @@ static bool name_matches(Registry *reg, const Entry *e, const char *pattern) {
         return false;
 }
 
-int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *name, void *userdata),
+_hot_ int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *name, void *userdata),
                           void *userdata) {
         if (fn(entry_get_name(e, reg->service_plane), userdata))
                 return 0;
@@ -127,7 +127,7 @@ int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *
         return 0;
 }
 
-const char *match_exact_name(const Value *table) {
+_hot_ const char *match_exact_name(const Value *table) {
         Value *v = value_dict_get(table, "IONameMatch");
         const char *s;
         size_t n;
@@ -138,7 +138,7 @@ const char *match_exact_name(const Value *table) {
         return n > 0 && s[n - 1] == '*' ? NULL : s;
 }
 
-static bool match_name(Registry *reg, const Entry *e, const Value *v, const char **ret_hit) {
+_hot_ static bool match_name(Registry *reg, const Entry *e, const Value *v, const char **ret_hit) {
         if (value_type(v) == VALUE_STRING) {
                 *ret_hit = value_string(v, NULL);
                 return name_matches(reg, e, *ret_hit);
@@ -156,7 +156,7 @@ static bool match_name(Registry *reg, const Entry *e, const Value *v, const char
         return false;
 }
 
-static bool match_property_table(const Entry *e, const Value *v) {
+_hot_ static bool match_property_table(const Entry *e, const Value *v) {
         if (value_type(v) == VALUE_DICTIONARY)
                 return value_dict_is_subset(v, e->properties);
         if (value_type(v) != VALUE_ARRAY)
@@ -170,7 +170,7 @@ static bool match_property_table(const Entry *e, const Value *v) {
         return false;
 }
 
-static bool match_property_exists(const Entry *e, const Value *v) {
+_hot_ static bool match_property_exists(const Entry *e, const Value *v) {
         if (value_type(v) == VALUE_STRING)
                 return entry_get_property(e, value_string(v, NULL)) != NULL;
         if (value_type(v) != VALUE_ARRAY)
@@ -206,7 +206,7 @@ unsigned match_count_category_clients(const Registry *reg, const Entry *e) {
         return count;
 }
 
-static const char *linux_property(const Entry *e, const char *key) {
+_hot_ static const char *linux_property(const Entry *e, const char *key) {
         Value *linux_dict = entry_get_property(e, "Linux"), *v;
 
         if (!linux_dict || value_type(linux_dict) != VALUE_DICTIONARY)
@@ -215,7 +215,7 @@ static const char *linux_property(const Entry *e, const char *key) {
         return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : NULL;
 }
 
-static bool match_string_any(const Value *v, const char *s) {
+_hot_ static bool match_string_any(const Value *v, const char *s) {
         if (!s)
                 return false;
         if (value_type(v) == VALUE_STRING)
@@ -245,7 +245,7 @@ static const char *const bsd_keys[] = { "BSD Name", "BSD Major", "BSD Minor", "B
  * the table once is cheaper than twenty lookups, and every candidate of
  * every nub pays it.
  */
-static void table_scan(const Value *table, TableKeys *k) {
+_hot_ static void table_scan(const Value *table, TableKeys *k) {
         *k = (TableKeys) {};
         for (size_t i = 0; i < value_dict_size(table); i++) {
                 const char *key = value_dict_key_at(table, i);
@@ -290,7 +290,7 @@ static void table_scan(const Value *table, TableKeys *k) {
 }
 
 /* The generic keys of matchInternal, in Apple's order. Returns false at the first failure, naming it. */
-static bool match_internal(Registry *reg, Entry *e, const TableKeys *k, unsigned flags, MatchResult *res) {
+_hot_ static bool match_internal(Registry *reg, Entry *e, const TableKeys *k, unsigned flags, MatchResult *res) {
         const Value *v;
 
 #define FAIL(key)                          \
@@ -337,7 +337,7 @@ static bool match_internal(Registry *reg, Entry *e, const TableKeys *k, unsigned
 }
 
 /* The provider found by the location walk: the nearest ancestor with a location. */
-static Entry *location_anchor(Registry *reg, Entry *e) {
+_hot_ static Entry *location_anchor(Registry *reg, Entry *e) {
         for (Entry *p = entry_get_parent(e, reg->service_plane); p; p = entry_get_parent(p, reg->service_plane))
                 if (entry_get_location(p, reg->service_plane))
                         return p;
@@ -346,7 +346,7 @@ static Entry *location_anchor(Registry *reg, Entry *e) {
 
 #define MATCH_MAX_NESTING 16 /* IOParentMatch may nest; a hostile table must not recurse forever */
 
-static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
+_hot_ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
                                 unsigned depth) {
         const Value *v;
         TableKeys k;
@@ -400,6 +400,6 @@ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, uns
         return true;
 }
 
-bool match_passive(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res) {
+_hot_ bool match_passive(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res) {
         return match_passive_depth(reg, e, table, flags, res, 0);
 }

@@ -21,7 +21,7 @@
 #include "match-family.h"
 
 /* A nub register: 4-byte little-endian data as the family stores it, or a number. */
-static bool nub_u32(const Entry *e, const char *key, uint32_t *ret) {
+_hot_ static bool nub_u32(const Entry *e, const char *key, uint32_t *ret) {
         Value *v = entry_get_property(e, key);
         const uint8_t *p;
         size_t len;
@@ -41,7 +41,7 @@ static bool nub_u32(const Entry *e, const char *key, uint32_t *ret) {
         return true;
 }
 
-static bool parse_hex32(const char *s, char **end, uint32_t *ret) {
+_hot_ static bool parse_hex32(const char *s, char **end, uint32_t *ret) {
         unsigned long long v;
 
         errno = 0;
@@ -52,7 +52,7 @@ static bool parse_hex32(const char *s, char **end, uint32_t *ret) {
         return true;
 }
 
-bool match_pci_list_next(const char **cursor, uint32_t *want, uint32_t *mask) {
+_hot_ bool match_pci_list_next(const char **cursor, uint32_t *want, uint32_t *mask) {
         const char *p = *cursor;
         char *end;
 
@@ -72,7 +72,7 @@ bool match_pci_list_next(const char **cursor, uint32_t *want, uint32_t *mask) {
 }
 
 /* True when any "value[&mask]" in the list matches reg; a malformed entry ends the list. */
-static bool list_matches(const Value *list, uint32_t reg, uint32_t implicit_mask) {
+_hot_ static bool list_matches(const Value *list, uint32_t reg, uint32_t implicit_mask) {
         uint32_t want, mask;
         const char *p;
 
@@ -87,7 +87,7 @@ static bool list_matches(const Value *list, uint32_t reg, uint32_t implicit_mask
         return false;
 }
 
-static bool pair(const Entry *e, const char *vendor_key, const char *device_key, uint32_t *ret) {
+_hot_ static bool pair(const Entry *e, const char *vendor_key, const char *device_key, uint32_t *ret) {
         uint32_t vendor, device;
 
         if (!nub_u32(e, vendor_key, &vendor) || !nub_u32(e, device_key, &device))
@@ -96,7 +96,7 @@ static bool pair(const Entry *e, const char *vendor_key, const char *device_key,
         return true;
 }
 
-void match_pci_registers(const Entry *e, uint32_t regs[_PCI_REG_MAX], bool has[_PCI_REG_MAX]) {
+_hot_ void match_pci_registers(const Entry *e, uint32_t regs[_PCI_REG_MAX], bool has[_PCI_REG_MAX]) {
         uint32_t class_code = 0;
 
         has[PCI_REG_PRIMARY] = pair(e, "vendor-id", "device-id", &regs[PCI_REG_PRIMARY]);
@@ -106,7 +106,7 @@ void match_pci_registers(const Entry *e, uint32_t regs[_PCI_REG_MAX], bool has[_
         regs[PCI_REG_CLASS] = (class_code & 0xffffff) << 8;
 }
 
-static bool tunnel_allows(const Entry *e, const Value *table) {
+_hot_ static bool tunnel_allows(const Entry *e, const Value *table) {
         Value *cls = value_dict_get(table, "IOClass"), *ok;
 
         if (!entry_get_property(e, "IOPCITunnelled") || !cls || value_type(cls) != VALUE_STRING ||
@@ -116,7 +116,7 @@ static bool tunnel_allows(const Entry *e, const Value *table) {
         return ok && value_type(ok) == VALUE_BOOLEAN && value_boolean(ok);
 }
 
-bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
+_hot_ bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
                const char **failed_key) {
         uint32_t regs[_PCI_REG_MAX] = {};
         bool has[_PCI_REG_MAX];

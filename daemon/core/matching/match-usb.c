@@ -68,11 +68,11 @@ static const UsbRule interface_rules[] = {
         { 50000, K_CLASS | K_SUBCLASS, 0, K_VENDOR | K_PRODUCT | K_BCD | IFACE_IDS | K_PROTOCOL, 0 },
 };
 
-static bool is_wildcard(const Value *v) {
+_hot_ static bool is_wildcard(const Value *v) {
         return value_type(v) == VALUE_STRING && streq(value_string(v, NULL), "*");
 }
 
-static bool number_of(const Value *v, uint64_t *ret) {
+_hot_ static bool number_of(const Value *v, uint64_t *ret) {
         if (!v || value_type(v) != VALUE_NUMBER)
                 return false;
         *ret = value_unsigned(v);
@@ -80,7 +80,7 @@ static bool number_of(const Value *v, uint64_t *ret) {
 }
 
 /* idProduct, idProductArray and idProductMask together. */
-static void read_product(Entry *e, const Value *table, UsbKeys *k) {
+_hot_ static void read_product(Entry *e, const Value *table, UsbKeys *k) {
         Value *single = value_dict_get(table, "idProduct"), *array = value_dict_get(table, "idProductArray");
         Value *mask_v = value_dict_get(table, "idProductMask");
         uint64_t mine, mask = UINT64_MAX, want;
@@ -106,7 +106,7 @@ static void read_product(Entry *e, const Value *table, UsbKeys *k) {
                 k->mask_used = true;
 }
 
-static void read_keys(Entry *e, const Value *table, UsbKeys *k) {
+_hot_ static void read_keys(Entry *e, const Value *table, UsbKeys *k) {
         for (unsigned bit = 0; bit < _K_COUNT; bit++) {
                 Value *want, *mine;
 
@@ -138,7 +138,7 @@ static const char *first_failed_key(const UsbKeys *k) {
 }
 
 /* USBPortType and USBSpeed: equal to the nub's when present. */
-static bool port_keys_match(Entry *e, const Value *table, const char **failed_key) {
+_hot_ static bool port_keys_match(Entry *e, const Value *table, const char **failed_key) {
         static const char *const keys[] = { "USBPortType", "USBSpeed" };
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
@@ -155,7 +155,7 @@ static bool port_keys_match(Entry *e, const Value *table, const char **failed_ke
         return true;
 }
 
-static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *rules, size_t n_rules,
+_hot_ static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *rules, size_t n_rules,
                       const char *class_key, int32_t *score, const char **failed_key) {
         const char *category;
         Value *cat;
@@ -193,7 +193,7 @@ static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *r
         return false;
 }
 
-bool match_usb_device(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
+_hot_ bool match_usb_device(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
                       const char **failed_key) {
         UsbKeys k = { .names = { "idVendor", "idProduct", "bcdDevice", "bDeviceClass", "bDeviceSubClass",
                                  "bDeviceProtocol", "bConfigurationValue", "bInterfaceNumber" } };
@@ -201,7 +201,7 @@ bool match_usb_device(Registry *reg _unused_, Entry *e, const Value *table, int3
         return usb_match(e, table, &k, device_rules, ELEMENTSOF(device_rules), "bDeviceClass", score, failed_key);
 }
 
-bool match_usb_interface(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
+_hot_ bool match_usb_interface(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
                          const char **failed_key) {
         UsbKeys k = { .names = { "idVendor", "idProduct", "bcdDevice", "bInterfaceClass", "bInterfaceSubClass",
                                  "bInterfaceProtocol", "bConfigurationValue", "bInterfaceNumber" } };

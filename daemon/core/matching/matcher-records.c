@@ -6,7 +6,7 @@
 
 #include "matcher-internal.h"
 
-static void pass_record_free(void *v) {
+_hot_ static void pass_record_free(void *v) {
         PassRecord *r = v;
 
         if (!r)
@@ -29,7 +29,7 @@ void matcher_driver_free(void *v) {
         free(d);
 }
 
-Personality *matcher_driver_personality(const Matcher *m, const Entry *driver) {
+_hot_ Personality *matcher_driver_personality(const Matcher *m, const Entry *driver) {
         MatcherDriver *d = hashmap_get(&m->drivers, &driver->id);
 
         return d && d->started ? d->personality : NULL;
@@ -43,23 +43,23 @@ bool matcher_next_driver(const Matcher *m, unsigned *i, MatcherDriver **ret) {
         return hashmap_next(&m->drivers, i, NULL, (void **) ret);
 }
 
-const char *matcher_category_of(const Value *table) {
+_hot_ const char *matcher_category_of(const Value *table) {
         Value *v = value_dict_get(table, "IOMatchCategory");
 
         return v && value_type(v) == VALUE_STRING ? value_string(v, NULL) : DEFAULT_CATEGORY;
 }
 
-bool matcher_kernel_driver_holds(const Entry *e) {
+_hot_ bool matcher_kernel_driver_holds(const Entry *e) {
         const char *name = entry_get_name(e, NULL);
 
         return entry_conforms_to(e, KERNEL_DRIVER_CLASS) && !streq_ptr(name, KERNEL_DRIVER_USB_GENERIC);
 }
 
-bool matcher_kernel_driver_replaceable(const Entry *e) {
+_hot_ bool matcher_kernel_driver_replaceable(const Entry *e) {
         return matcher_kernel_driver_holds(e) && !streq_ptr(entry_get_name(e, NULL), KERNEL_DRIVER_USBFS);
 }
 
-bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p) {
+_hot_ bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p) {
         Value *v = value_dict_get(p->dict, KERNEL_DRIVER_REPLACE_KEY);
 
         return v && value_type(v) == VALUE_BOOLEAN && value_boolean(v) && matcher_wants_host(m, p);
@@ -71,7 +71,7 @@ bool matcher_may_replace_kernel_driver(const Matcher *m, const Personality *p) {
  * driver holds the default category (matcher.h); a client it did not start
  * (a saved registry's) says it with its IOMatchCategory property.
  */
-Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *category) {
+_hot_ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *category) {
         Entry *const *children, *kernel = NULL;
         unsigned n;
 
@@ -101,7 +101,7 @@ Entry *matcher_category_holder(const Matcher *m, const Entry *nub, const char *c
         return kernel;
 }
 
-bool matcher_wants_host(const Matcher *m, const Personality *p) {
+_hot_ bool matcher_wants_host(const Matcher *m, const Personality *p) {
         return m->host_ops && m->host_ops->wants && m->host_ops->wants(m->host, p);
 }
 
@@ -111,7 +111,7 @@ bool matcher_wants_host(const Matcher *m, const Personality *p) {
  * IOUSBUserClientInit, IOHIDProviderPropertyMerger) merge in probe or start
  * and then go away, holding no category.
  */
-bool matcher_is_merge_only(const Personality *p) {
+_hot_ bool matcher_is_merge_only(const Personality *p) {
         Value *merge = value_dict_get(p->dict, "IOProviderMergeProperties");
         Value *parent = value_dict_get(p->dict, "IOProviderParentMergeProperties");
 
@@ -139,7 +139,7 @@ int matcher_merge_properties(Matcher *m, Entry *nub, const Value *table) {
         return r;
 }
 
-void matcher_record_pass(MatchJob *j) {
+_hot_ void matcher_record_pass(MatchJob *j) {
         Matcher *m = j->matcher;
         PassRecord *rec = calloc(1, sizeof(*rec));
 

@@ -18,22 +18,22 @@ static const char *const notification_names[_MATCH_NOTIFY_MAX] = {
         [MATCH_NOTIFY_WILL_TERMINATE] = "IOServiceWillTerminate",
 };
 
-const char *match_notification_to_string(MatchNotification n) {
+_hot_ const char *match_notification_to_string(MatchNotification n) {
         return n < _MATCH_NOTIFY_MAX ? notification_names[n] : NULL;
 }
 
 /* The registry's observers hear it (service_notification). */
-static void notify(Matcher *m, Entry *e, MatchNotification type) {
+_hot_ static void notify(Matcher *m, Entry *e, MatchNotification type) {
         registry_notify_service(m->registry, e, type);
 }
 
-static void candidate_done(Candidate *c) {
+_hot_ static void candidate_done(Candidate *c) {
         personality_unref(c->personality);
         value_unref(c->table);
         free(c->category);
 }
 
-static void candidates_free(Candidate *c, unsigned n) {
+_hot_ static void candidates_free(Candidate *c, unsigned n) {
         for (unsigned i = 0; i < n; i++)
                 candidate_done(&c[i]);
         free(c);
@@ -41,7 +41,7 @@ static void candidates_free(Candidate *c, unsigned n) {
 
 
 
-static MatchJob *job_free(MatchJob *j) {
+_hot_ static MatchJob *job_free(MatchJob *j) {
         if (!j)
                 return NULL;
         candidates_free(j->cands, j->n_cands);
@@ -98,7 +98,7 @@ unsigned matcher_n_pending(const Matcher *m) {
 
 
 /* Pass 1: the passive filter, in catalogue order; survivors sorted by family score. */
-static int gather_candidates(MatchJob *j) {
+_hot_ static int gather_candidates(MatchJob *j) {
         Matcher *m = j->matcher;
         _cleanup_free_ CatalogueItem **items = NULL;
         unsigned n_items;
@@ -161,7 +161,7 @@ static int gather_candidates(MatchJob *j) {
 }
 
 /* Stable: equal scores keep catalogue order. */
-static void sort_by_score(Candidate *c, unsigned n) {
+_hot_ static void sort_by_score(Candidate *c, unsigned n) {
         for (unsigned i = 1; i < n; i++) {
                 Candidate x = c[i];
                 unsigned k = i;
@@ -175,7 +175,7 @@ static void sort_by_score(Candidate *c, unsigned n) {
 }
 
 
-static bool resources_ready(const Matcher *m, const Entry *nub, const Value *table) {
+_hot_ static bool resources_ready(const Matcher *m, const Entry *nub, const Value *table) {
         Value *v = value_dict_get(table, "IOResourceMatch");
 
         if (!v || nub == m->resources || !m->resources)
@@ -318,7 +318,7 @@ static void job_host_done(void *token, int r, int32_t score) {
                 job_continue(j);
 }
 
-static void job_start_pass(MatchJob *j) {
+_hot_ static void job_start_pass(MatchJob *j) {
         Matcher *m = j->matcher;
         Entry *nub = j->nub;
         bool first = !(nub->state & ENTRY_STATE_FIRST_PUBLISH);
@@ -340,7 +340,7 @@ static void job_start_pass(MatchJob *j) {
 }
 
 /* Returns true when the job must wait for a host call. */
-static bool job_probe_step(MatchJob *j) {
+_hot_ static bool job_probe_step(MatchJob *j) {
         Matcher *m = j->matcher;
         Candidate *c;
 
@@ -363,7 +363,7 @@ static bool job_probe_step(MatchJob *j) {
         return j->waiting;
 }
 
-static bool job_start_step(MatchJob *j) {
+_hot_ static bool job_start_step(MatchJob *j) {
         Matcher *m = j->matcher;
         MatcherDriver *d;
         Entry *holder, *kernel = NULL;
@@ -414,7 +414,7 @@ static bool job_start_step(MatchJob *j) {
 }
 
 /* Returns true when the job is done and freed, false when it goes again. */
-static bool job_finish(MatchJob *j) {
+_hot_ static bool job_finish(MatchJob *j) {
         Matcher *m = j->matcher;
         Entry *nub = j->nub;
         bool first;
@@ -437,7 +437,7 @@ static bool job_finish(MatchJob *j) {
 }
 
 /* Runs the pass until it must wait or is done (then j is freed). */
-static void job_continue(MatchJob *j) {
+_hot_ static void job_continue(MatchJob *j) {
         j->running = true;
         for (;;) {
                 if (j->cancelled) {
@@ -472,7 +472,7 @@ static void job_continue(MatchJob *j) {
         }
 }
 
-static bool ids_remove(uint64_t *ids, unsigned *n, uint64_t id) {
+_hot_ static bool ids_remove(uint64_t *ids, unsigned *n, uint64_t id) {
         for (unsigned i = 0; i < *n; i++)
                 if (ids[i] == id) {
                         ids[i] = ids[--*n];
@@ -481,14 +481,14 @@ static bool ids_remove(uint64_t *ids, unsigned *n, uint64_t id) {
         return false;
 }
 
-static bool ids_contain(const uint64_t *ids, unsigned n, uint64_t id) {
+_hot_ static bool ids_contain(const uint64_t *ids, unsigned n, uint64_t id) {
         for (unsigned i = 0; i < n; i++)
                 if (ids[i] == id)
                         return true;
         return false;
 }
 
-int matcher_register_service(Matcher *m, Entry *nub) {
+_hot_ int matcher_register_service(Matcher *m, Entry *nub) {
         MatchJob *j;
 
         if (!nub->registry || (nub->state & ENTRY_STATE_INACTIVE))
@@ -523,7 +523,7 @@ int matcher_register_service(Matcher *m, Entry *nub) {
         return 0;
 }
 
-void matcher_service_terminated(Matcher *m, Entry *e) {
+_hot_ void matcher_service_terminated(Matcher *m, Entry *e) {
         MatchJob *j = hashmap_remove(&m->jobs, &e->id);
         MatcherDriver *d = hashmap_remove(&m->drivers, &e->id);
 

@@ -291,7 +291,7 @@ typedef struct Collect {
         int error;
 } Collect;
 
-static void collect_list(Collect *c, NotifierList *l) {
+_hot_ static void collect_list(Collect *c, NotifierList *l) {
         if (!l || l->n == 0 || l->stamp == c->hub->stamp)
                 return;
         l->stamp = c->hub->stamp;
@@ -304,7 +304,7 @@ static void collect_list(Collect *c, NotifierList *l) {
         c->lists++;
 }
 
-static bool collect_name(const char *name, void *userdata) {
+_hot_ static bool collect_name(const char *name, void *userdata) {
         Collect *c = userdata;
 
         collect_list(c, hashmap_get(&c->idx->by_name, name));
@@ -410,12 +410,12 @@ static void overflow(NotifyHub *hub, Notifier *n, uint64_t dropped) {
                           strerror(-r));
 }
 
-static bool window_open(const NotifyHub *hub, const Notifier *n) {
+_hot_ static bool window_open(const NotifyHub *hub, const Notifier *n) {
         return !n->overflowed && n->sent - n->acked < hub->limit &&
                (!hub->ops->may_send || hub->ops->may_send(hub->userdata, n->owner->name));
 }
 
-static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
+_hot_ static int send_one(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
         int r;
 
         if (n->kind == NOTIFIER_MATCHING)
@@ -617,7 +617,7 @@ static void pump(NotifyHub *hub, Notifier *n) {
 }
 
 /* One live event for n. */
-static void deliver(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
+_hot_ static void deliver(NotifyHub *hub, Notifier *n, Entry *e, uint32_t message, uint64_t argument) {
         if (n->overflowed) {
                 n->dropped++;
                 return;
@@ -964,7 +964,7 @@ int notify_hub_stats(const NotifyHub *hub, uint64_t id, NotifyStats *ret) {
 
 /* --- inputs --- */
 
-static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32_t message, uint64_t argument) {
+_hot_ static void deliver_interest(NotifyHub *hub, Entry *e, InterestType type, uint32_t message, uint64_t argument) {
         NotifierList *l = hashmap_get(&hub->interests, &e->id);
 
         if (!l)
@@ -985,7 +985,7 @@ static bool decided_by_index(const Notifier *n, const Entry *e, bool terminating
 }
 
 /* collected: n is one of e's candidates from the index (collect_candidates()). */
-static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool terminating, bool collected) {
+_hot_ static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool terminating, bool collected) {
         MatchResult res;
 
         if (collected && decided_by_index(n, e, terminating)) {
@@ -997,7 +997,7 @@ static void match_and_deliver(NotifyHub *hub, Notifier *n, Entry *e, bool termin
                 deliver(hub, n, e, 0, 0); /* counted as dropped while overflowed */
 }
 
-void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type) {
+_hot_ void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type) {
         bool terminating = type == MATCH_NOTIFY_TERMINATED || type == MATCH_NOTIFY_WILL_TERMINATE;
         NotifierIndex *idx;
         int n;
@@ -1033,7 +1033,7 @@ void notify_hub_matching_event(NotifyHub *hub, Entry *e, MatchNotification type)
                 deliver_interest(hub, e, INTEREST_GENERAL, IO_MESSAGE_SERVICE_IS_TERMINATED, 0);
 }
 
-void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy) {
+_hot_ void notify_hub_busy_changed(NotifyHub *hub, Entry *e, bool busy) {
         deliver_interest(hub, e, INTEREST_BUSY, IO_MESSAGE_SERVICE_BUSY_STATE_CHANGE, busy);
 }
 

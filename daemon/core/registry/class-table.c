@@ -42,7 +42,7 @@ ClassTable *class_table_free(ClassTable *t) {
         return NULL;
 }
 
-const Class *class_table_find(const ClassTable *t, const char *name) {
+_hot_ const Class *class_table_find(const ClassTable *t, const char *name) {
         return name ? hashmap_get(&t->by_name, name) : NULL;
 }
 

@@ -7,14 +7,14 @@
 
 #include "registry-path.h"
 
-Entry *registry_plane_root(const Registry *reg, const Plane *plane) {
+_hot_ Entry *registry_plane_root(const Registry *reg, const Plane *plane) {
         unsigned n;
         Entry *const *children = entry_get_children(reg->root, plane, &n);
 
         return n > 0 ? children[0] : NULL;
 }
 
-int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *plane, char **ret) {
+_hot_ int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *plane, char **ret) {
         const Entry *stack[256], **chain = stack, *plane_root;
         _cleanup_free_ const Entry **heap = NULL;
         unsigned n = 0, cap = ELEMENTSOF(stack);
@@ -77,7 +77,7 @@ int registry_entry_get_path(const Registry *reg, const Entry *e, const Plane *pl
         return 0;
 }
 
-int registry_entry_keep_paths(const Registry *reg, Entry *e) {
+_hot_ int registry_entry_keep_paths(const Registry *reg, Entry *e) {
         assert(reg && e);
         for (unsigned p = 0; p < reg->n_planes; p++) {
                 char *path = NULL;

@@ -19,14 +19,14 @@
                                                                  __VA_ARGS__);                \
         } while (0)
 
-static uint64_t monotonic_nsec(void) {
+_hot_ static uint64_t monotonic_nsec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
-static void links_done(EntryLinks *l) {
+_hot_ static void links_done(EntryLinks *l) {
         if (l->parents != &l->one_parent)
                 free(l->parents);
         free(l->children);
@@ -44,7 +44,7 @@ static void name_free(const char *name) {
                 symbol_unref((Symbol *) (name - offsetof(Symbol, str)));
 }
 
-static Entry *entry_free(Entry *e) {
+_hot_ static Entry *entry_free(Entry *e) {
         links_done(&e->first_plane);
         for (unsigned i = 1; i < e->n_links; i++)
                 if (e->links[i]) {
@@ -59,13 +59,13 @@ static Entry *entry_free(Entry *e) {
         return NULL;
 }
 
-Entry *entry_ref(Entry *e) {
+_hot_ Entry *entry_ref(Entry *e) {
         if (e)
                 e->n_ref++;
         return e;
 }
 
-Entry *entry_unref(Entry *e) {
+_hot_ Entry *entry_unref(Entry *e) {
         if (!e)
                 return NULL;
         assert(e->n_ref > 0);
@@ -85,7 +85,7 @@ static EntryLinks *entry_links(const Entry *e, const Plane *plane) {
 }
 
 /* The link record for plane, created on first use. */
-static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
+_hot_ static int entry_links_get(Entry *e, const Plane *plane, EntryLinks **ret) {
         EntryLinks *l;
 
         if (plane->index == 0) {
@@ -125,7 +125,7 @@ static EntryPlace *entry_place(const Entry *e, const Plane *plane) {
 }
 
 /* The plane's EntryPlace of e, allocated on first use. */
-static int entry_place_get(Entry *e, const Plane *plane, EntryPlace **ret) {
+_hot_ static int entry_place_get(Entry *e, const Plane *plane, EntryPlace **ret) {
         EntryLinks *l;
         int r;
 
@@ -204,7 +204,7 @@ Entry *registry_get_entry(const Registry *reg, uint64_t id) {
 }
 
 /* properties: consumed, also on failure; NULL: a new empty table. */
-static int create_entry(Registry *reg, const Class *c, uint64_t id, Value *properties, Entry **ret) {
+_hot_ static int create_entry(Registry *reg, const Class *c, uint64_t id, Value *properties, Entry **ret) {
         Entry *e;
         int r;
 
@@ -246,7 +246,7 @@ static int create_entry(Registry *reg, const Class *c, uint64_t id, Value *prope
         return 0;
 }
 
-int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
+_hot_ int registry_create_entry(Registry *reg, const char *class_name, Entry **ret) {
         const Class *c = class_table_find(reg->classes, class_name);
 
         return c ? create_entry(reg, c, 0, NULL, ret) : -ENOENT;
@@ -260,7 +260,7 @@ int registry_create_entry_with_id(Registry *reg, const char *class_name, uint64_
         return c ? create_entry(reg, c, id, NULL, ret) : -ENOENT;
 }
 
-int registry_create_entry_of_class(Registry *reg, const Class *c, Value *properties, Entry **ret) {
+_hot_ int registry_create_entry_of_class(Registry *reg, const Class *c, Value *properties, Entry **ret) {
         if (value_type(properties) != VALUE_DICTIONARY) {
                 value_unref(properties);
                 return -EINVAL;
@@ -347,7 +347,7 @@ Registry *registry_free(Registry *reg) {
 
 /* --- links --- */
 
-static bool entry_is_ancestor(const Entry *ancestor, const Entry *e, const Plane *plane) {
+_hot_ static bool entry_is_ancestor(const Entry *ancestor, const Entry *e, const Plane *plane) {
         const EntryLinks *l = entry_links(e, plane);
 
         if (!l)
@@ -365,7 +365,7 @@ static bool array_contains(Entry *const *a, unsigned n, const Entry *e) {
         return false;
 }
 
-static void array_remove(Entry **a, unsigned *n, const Entry *e) {
+_hot_ static void array_remove(Entry **a, unsigned *n, const Entry *e) {
         for (unsigned i = 0; i < *n; i++)
                 if (a[i] == e) {
                         memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(Entry *));
@@ -384,7 +384,7 @@ static void busy_provider_changed(Entry *e, Entry *old_provider, Entry *new_prov
                 (void) entry_adjust_busy(new_provider, +1);
 }
 
-int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
+_hot_ int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
         EntryLinks *l, *pl;
         Entry *old_provider;
         int r;
@@ -430,7 +430,7 @@ int entry_attach(Entry *e, Entry *parent, const Plane *plane) {
         return 0;
 }
 
-int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
+_hot_ int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
         EntryLinks *l = entry_links(e, plane), *pl = entry_links(parent, plane);
         Entry *old_provider;
 
@@ -445,7 +445,7 @@ int entry_detach(Entry *e, Entry *parent, const Plane *plane) {
         return 1;
 }
 
-bool entry_in_plane(const Entry *e, const Plane *plane) {
+_hot_ bool entry_in_plane(const Entry *e, const Plane *plane) {
         const EntryLinks *l = entry_links(e, plane);
 
         if (!l)
@@ -453,27 +453,27 @@ bool entry_in_plane(const Entry *e, const Plane *plane) {
         return l->n_parents > 0 || (e->registry && e == e->registry->root);
 }
 
-Entry *entry_get_parent(const Entry *e, const Plane *plane) {
+_hot_ Entry *entry_get_parent(const Entry *e, const Plane *plane) {
         const EntryLinks *l = entry_links(e, plane);
 
         return l && l->n_parents > 0 ? l->parents[0] : NULL;
 }
 
-Entry *const *entry_get_children(const Entry *e, const Plane *plane, unsigned *ret_n) {
+_hot_ Entry *const *entry_get_children(const Entry *e, const Plane *plane, unsigned *ret_n) {
         const EntryLinks *l = entry_links(e, plane);
 
         *ret_n = l ? l->n_children : 0;
         return l ? l->children : NULL;
 }
 
-Entry *const *entry_get_parents(const Entry *e, const Plane *plane, unsigned *ret_n) {
+_hot_ Entry *const *entry_get_parents(const Entry *e, const Plane *plane, unsigned *ret_n) {
         const EntryLinks *l = entry_links(e, plane);
 
         *ret_n = l ? l->n_parents : 0;
         return l ? l->parents : NULL;
 }
 
-void registry_remove_entry(Registry *reg, Entry *e) {
+_hot_ void registry_remove_entry(Registry *reg, Entry *e) {
         assert(reg && e);
         if (e->registry != reg || e == reg->root)
                 return;
@@ -501,7 +501,7 @@ void registry_remove_entry(Registry *reg, Entry *e) {
 }
 
 /* Phase 2: e leaves once it was visited, nothing holds it and no terminated child waits below it. */
-static void finish_termination(Registry *reg, Entry *e) {
+_hot_ static void finish_termination(Registry *reg, Entry *e) {
         _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
         _cleanup_free_ Entry **providers = NULL;
         Entry *const *links;
@@ -530,7 +530,7 @@ static void finish_termination(Registry *reg, Entry *e) {
         }
 }
 
-unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
+_hot_ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
                                   void *userdata) {
         /* Held so that e outlives the removal of its last child's link to it. */
         _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
@@ -581,7 +581,7 @@ void entry_release_removal(Entry *e) {
 /* --- names, locations, properties --- */
 
 /* Names and locations go on the bus as they are: bytes that are not UTF-8 are repaired (utf8.h). */
-static int set_string(char **field, const char *s) {
+_hot_ static int set_string(char **field, const char *s) {
         char *copy = NULL;
 
         if (s) {
@@ -615,7 +615,7 @@ static int set_name(const char **field, const char *s) {
         return 0;
 }
 
-int entry_set_name(Entry *e, const Plane *plane, const char *name) {
+_hot_ int entry_set_name(Entry *e, const Plane *plane, const char *name) {
         EntryPlace *place;
         int r;
 
@@ -631,7 +631,7 @@ int entry_set_name(Entry *e, const Plane *plane, const char *name) {
         return r;
 }
 
-int entry_set_location(Entry *e, const Plane *plane, const char *location) {
+_hot_ int entry_set_location(Entry *e, const Plane *plane, const char *location) {
         EntryPlace *place;
         int r;
 
@@ -647,7 +647,7 @@ int entry_set_location(Entry *e, const Plane *plane, const char *location) {
         return r;
 }
 
-const char *entry_get_name(const Entry *e, const Plane *plane) {
+_hot_ const char *entry_get_name(const Entry *e, const Plane *plane) {
         const EntryPlace *place = entry_place(e, plane);
 
         if (place && place->name)
@@ -655,7 +655,7 @@ const char *entry_get_name(const Entry *e, const Plane *plane) {
         return e->name ? e->name : e->klass->name;
 }
 
-const char *entry_get_location(const Entry *e, const Plane *plane) {
+_hot_ const char *entry_get_location(const Entry *e, const Plane *plane) {
         const EntryPlace *place = entry_place(e, plane);
 
         if (place && place->location)
@@ -663,7 +663,7 @@ const char *entry_get_location(const Entry *e, const Plane *plane) {
         return e->location;
 }
 
-int entry_set_last_path_take(Entry *e, const Plane *plane, char *path) {
+_hot_ int entry_set_last_path_take(Entry *e, const Plane *plane, char *path) {
         EntryPlace *place;
         int r;
 
@@ -683,7 +683,7 @@ const char *entry_get_last_path(const Entry *e, const Plane *plane) {
         return place ? place->last_path : NULL;
 }
 
-Value *entry_get_property(const Entry *e, const char *key) {
+_hot_ Value *entry_get_property(const Entry *e, const char *key) {
         return value_dict_get(e->properties, key);
 }
 
@@ -706,7 +706,7 @@ bool entry_conforms_to(const Entry *e, const char *class_name) {
 /* --- busy state --- */
 
 /* *clock: the time of the whole walk up the providers, read once (0: not yet). */
-static int adjust_busy(Entry *e, int delta, uint64_t *clock) {
+_hot_ static int adjust_busy(Entry *e, int delta, uint64_t *clock) {
         Registry *reg = e->registry;
         uint32_t was = e->busy;
         int64_t now = (int64_t) was + delta;
@@ -736,7 +736,7 @@ static int adjust_busy(Entry *e, int delta, uint64_t *clock) {
         return clamped ?: (int) now;
 }
 
-int entry_adjust_busy(Entry *e, int delta) {
+_hot_ int entry_adjust_busy(Entry *e, int delta) {
         uint64_t clock = 0;
 
         return adjust_busy(e, delta, &clock);
@@ -760,7 +760,7 @@ int registry_add_observer(Registry *reg, const RegistryObserver *ops, void *user
 
 /* --- properties and state, as observers see them --- */
 
-int entry_set_properties(Entry *e, Value *dict) {
+_hot_ int entry_set_properties(Entry *e, Value *dict) {
         if (value_type(dict) != VALUE_DICTIONARY)
                 return -EINVAL;
         dict = value_ref(dict); /* before the unref: dict may be e's own */
@@ -774,11 +774,11 @@ void entry_announce_properties(Entry *e) {
                 REGISTRY_NOTIFY(e->registry, properties_changed, e);
 }
 
-void registry_notify_service(Registry *reg, Entry *e, MatchNotification type) {
+_hot_ void registry_notify_service(Registry *reg, Entry *e, MatchNotification type) {
         REGISTRY_NOTIFY(reg, service_notification, e, type);
 }
 
-void entry_set_state(Entry *e, uint32_t set, uint32_t clear) {
+_hot_ void entry_set_state(Entry *e, uint32_t set, uint32_t clear) {
         uint32_t old = e->state;
 
         e->state = (e->state | set) & ~clear;
