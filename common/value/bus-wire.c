@@ -27,7 +27,7 @@ static void fail(BusWire *w, int error) {
 }
 
 /* Room for n more bytes; NULL (and the error kept) when there is none. */
-static uint8_t *extend(BusWire *w, size_t n) {
+_hot_ static uint8_t *extend(BusWire *w, size_t n) {
         uint8_t *p;
 
         if (w->error < 0)
@@ -51,7 +51,7 @@ static uint8_t *extend(BusWire *w, size_t n) {
         return p;
 }
 
-void bus_wire_align(BusWire *w, size_t align) {
+_hot_ void bus_wire_align(BusWire *w, size_t align) {
         size_t pad = (align - (w->len & (align - 1))) & (align - 1);
         uint8_t *p = pad ? extend(w, pad) : NULL;
 
@@ -59,7 +59,7 @@ void bus_wire_align(BusWire *w, size_t align) {
                 memset(p, 0, pad);
 }
 
-void bus_wire_u8(BusWire *w, uint8_t x) {
+_hot_ void bus_wire_u8(BusWire *w, uint8_t x) {
         uint8_t *p = extend(w, 1);
 
         if (p)
@@ -67,7 +67,7 @@ void bus_wire_u8(BusWire *w, uint8_t x) {
 }
 
 /* A number of n bytes (2, 4 or 8), already little-endian, on its own alignment. */
-static void put_fixed(BusWire *w, const void *le, size_t n) {
+_hot_ static void put_fixed(BusWire *w, const void *le, size_t n) {
         uint8_t *p;
 
         bus_wire_align(w, n);
@@ -76,22 +76,22 @@ static void put_fixed(BusWire *w, const void *le, size_t n) {
                 memcpy(p, le, n);
 }
 
-void bus_wire_u32(BusWire *w, uint32_t x) {
+_hot_ void bus_wire_u32(BusWire *w, uint32_t x) {
         x = htole32(x);
         put_fixed(w, &x, sizeof(x));
 }
 
-void bus_wire_u64(BusWire *w, uint64_t x) {
+_hot_ void bus_wire_u64(BusWire *w, uint64_t x) {
         x = htole64(x);
         put_fixed(w, &x, sizeof(x));
 }
 
-static void put_u16(BusWire *w, uint16_t x) {
+_hot_ static void put_u16(BusWire *w, uint16_t x) {
         x = htole16(x);
         put_fixed(w, &x, sizeof(x));
 }
 
-static void put_string_len(BusWire *w, const char *s, size_t len) {
+_hot_ static void put_string_len(BusWire *w, const char *s, size_t len) {
         uint8_t *p;
 
         if (len > UINT32_MAX - 1) {
@@ -106,7 +106,7 @@ static void put_string_len(BusWire *w, const char *s, size_t len) {
         }
 }
 
-void bus_wire_string(BusWire *w, const char *s) {
+_hot_ void bus_wire_string(BusWire *w, const char *s) {
         _cleanup_free_ char *repaired = NULL;
         size_t len = strlen(s);
 
@@ -121,7 +121,7 @@ void bus_wire_string(BusWire *w, const char *s) {
                 put_string_len(w, repaired, strlen(repaired));
 }
 
-void bus_wire_signature(BusWire *w, const char *sig) {
+_hot_ void bus_wire_signature(BusWire *w, const char *sig) {
         size_t len = strlen(sig);
         uint8_t *p;
 
@@ -136,7 +136,7 @@ void bus_wire_signature(BusWire *w, const char *sig) {
         }
 }
 
-BusWireArray bus_wire_array_begin(BusWire *w, size_t element_align) {
+_hot_ BusWireArray bus_wire_array_begin(BusWire *w, size_t element_align) {
         BusWireArray a;
 
         bus_wire_u32(w, 0);
@@ -147,14 +147,14 @@ BusWireArray bus_wire_array_begin(BusWire *w, size_t element_align) {
         return a;
 }
 
-void bus_wire_patch_u32(BusWire *w, size_t at, uint32_t x) {
+_hot_ void bus_wire_patch_u32(BusWire *w, size_t at, uint32_t x) {
         if (w->error < 0 || at + 4 > w->len)
                 return;
         x = htole32(x);
         memcpy(w->data + at, &x, 4);
 }
 
-void bus_wire_array_end(BusWire *w, BusWireArray a) {
+_hot_ void bus_wire_array_end(BusWire *w, BusWireArray a) {
         /* D-Bus's limit for an array (and sd-bus's): 64 MiB. */
         if (w->error == 0 && w->len - a.start > 64u * 1024 * 1024)
                 fail(w, -E2BIG);
@@ -165,7 +165,7 @@ static void put_variant(BusWire *w, const Value *v, unsigned depth);
 static void put_dict(BusWire *w, const Value *d, bool (*skip)(const char *key), unsigned depth);
 
 /* The value itself, in the signature bus_value_signature() names (bus-value.c's append_plain()). */
-static void put_plain(BusWire *w, const char *sig, const Value *v, unsigned depth) {
+_hot_ static void put_plain(BusWire *w, const char *sig, const Value *v, unsigned depth) {
         const uint8_t *bytes;
         BusWireArray a;
         size_t len;
@@ -224,7 +224,7 @@ static void put_plain(BusWire *w, const char *sig, const Value *v, unsigned dept
         }
 }
 
-static void put_variant(BusWire *w, const Value *v, unsigned depth) {
+_hot_ static void put_variant(BusWire *w, const Value *v, unsigned depth) {
         const char *sig = bus_value_signature(v);
 
         if (!sig) {
@@ -239,7 +239,7 @@ static void put_variant(BusWire *w, const Value *v, unsigned depth) {
         put_plain(w, sig, v, depth);
 }
 
-static void put_dict(BusWire *w, const Value *d, bool (*skip)(const char *key), unsigned depth) {
+_hot_ static void put_dict(BusWire *w, const Value *d, bool (*skip)(const char *key), unsigned depth) {
         BusWireArray a;
 
         if (value_type(d) != VALUE_DICTIONARY) {
@@ -263,6 +263,6 @@ void bus_wire_variant(BusWire *w, const Value *v) {
         put_variant(w, v, 0);
 }
 
-void bus_wire_dict(BusWire *w, const Value *d, bool (*skip)(const char *key)) {
+_hot_ void bus_wire_dict(BusWire *w, const Value *d, bool (*skip)(const char *key)) {
         put_dict(w, d, skip, 0);
 }

@@ -49,7 +49,7 @@ struct BusNotifyPorts {
         sd_event_source *pump;           /* owned: goes on with ports that had more than a turn's messages */
 };
 
-static Port *live_port(BusNotifyPorts *p, const char *owner) {
+_hot_ static Port *live_port(BusNotifyPorts *p, const char *owner) {
         return p ? hashmap_get(&p->ports, owner) : NULL;
 }
 
@@ -207,7 +207,8 @@ static int keep_out(Port *port, const uint8_t *data, size_t len) {
 }
 
 
-int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort **ret_port, uint32_t *ret_serial) {
+_hot_ int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort **ret_port,
+                               uint32_t *ret_serial) {
         Port *port = live_port(p, owner);
         uint64_t n = 0;
 
@@ -226,7 +227,7 @@ int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort
         return 1;
 }
 
-int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len) {
+_hot_ int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len) {
         ssize_t n = 0;
         int r;
 
@@ -255,7 +256,7 @@ int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len) {
         return 0;
 }
 
-uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner) {
+_hot_ uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner) {
         Port *port = live_port(p, owner);
         uint64_t n = 0;
 
@@ -412,7 +413,7 @@ void bus_notify_ports_close(BusNotifyPorts *p, const char *owner) {
         port_free(port);
 }
 
-int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret) {
+_hot_ int bus_notify_ports_lookup(BusNotifyPorts *p, const char *owner, sd_bus **ret) {
         Port *port = live_port(p, owner);
 
         *ret = NULL;

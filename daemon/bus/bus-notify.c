@@ -98,11 +98,11 @@ static void hold(BusNotify *b, const char *owner) {
 }
 
 /* owner's port has room for NOTIFY_WQUEUE_MAX signals: what is not read waits in the hub. */
-static bool port_full(BusNotify *b, const char *owner) {
+_hot_ static bool port_full(BusNotify *b, const char *owner) {
         return bus_notify_ports_queued(b->ports, owner) >= NOTIFY_WQUEUE_MAX;
 }
 
-static bool may_send(void *userdata, const char *owner) {
+_hot_ static bool may_send(void *userdata, const char *owner) {
         BusNotify *b = userdata;
         sd_bus *port;
         int r;
@@ -230,7 +230,7 @@ static uint64_t max_message(const BusNotify *b) {
 }
 
 /* e's properties leave the signal under the message limit (the bus drops a sender that goes over). */
-static bool properties_fit(BusNotify *b, const Entry *e, uint64_t *ret_size) {
+_hot_ static bool properties_fit(BusNotify *b, const Entry *e, uint64_t *ret_size) {
         *ret_size = bus_dict_wire_size(e->properties);
         return *ret_size + NOTIFY_SIGNAL_BYTES + 4096 <= max_message(b);
 }
@@ -266,7 +266,7 @@ typedef int (*PlaceFn)(void *userdata, const char *plane, const char *name, cons
  * it was in when it left). A terminated service keeps answering these (libioreg), as its object
  * does on a Mac.
  */
-static int for_each_place(BusNotify *b, const Entry *e, PlaceFn fn, void *userdata) {
+_hot_ static int for_each_place(BusNotify *b, const Entry *e, PlaceFn fn, void *userdata) {
         const Registry *reg = b->ctx->registry;
         int r;
 
@@ -316,7 +316,8 @@ static int append_places(BusNotify *b, sd_bus_message *msg, const Entry *e, uint
 
 /* --- the same signals written by hand, for a port whose socket is ours alone (bus-notify-wire.h) --- */
 
-static int write_place(void *userdata, const char *plane, const char *name, const char *location, const char *path) {
+_hot_ static int write_place(void *userdata, const char *plane, const char *name, const char *location,
+                             const char *path) {
         BusWire *w = userdata;
 
         bus_wire_align(w, 8);
@@ -328,7 +329,7 @@ static int write_place(void *userdata, const char *plane, const char *name, cons
 }
 
 /* append_properties(), by hand: the same table, the same root-only keys left out, the same size limit. */
-static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
+_hot_ static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
         BusWire *w = &b->wire;
         BusWireArray omitted;
         uint64_t size;
@@ -348,7 +349,7 @@ static void write_properties(BusNotify *b, const char *owner, const Entry *e) {
 }
 
 /* The message in b->wire is complete: its body's length, then the port. */
-static int write_out(BusNotify *b, BusNotifyPort *port, size_t body_at) {
+_hot_ static int write_out(BusNotify *b, BusNotifyPort *port, size_t body_at) {
         int r = bus_notify_wire_end(&b->wire, body_at);
 
         if (r < 0)
@@ -356,8 +357,8 @@ static int write_out(BusNotify *b, BusNotifyPort *port, size_t body_at) {
         return bus_notify_ports_write(port, b->wire.data, b->wire.len);
 }
 
-static int write_matching(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id, uint64_t seq,
-                          MatchNotification type, Entry *e) {
+_hot_ static int write_matching(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id,
+                                uint64_t seq, MatchNotification type, Entry *e) {
         BusWire *w = &b->wire;
         size_t body = bus_notify_wire_begin(w, serial, owner, "Notification", "ttstssa{sv}a(ssss)");
         BusWireArray places;
@@ -404,7 +405,7 @@ static int write_mark(BusNotify *b, BusNotifyPort *port, const char *owner, uint
         return write_out(b, port, body);
 }
 
-static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
+_hot_ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
                          Entry *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
