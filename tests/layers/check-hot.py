@@ -7,9 +7,10 @@ GCC puts a hot function in .text.hot and GNU ld gathers every .text.hot input se
 so the uevent → signal path touches few code pages after a sleep (DESIGN.md, "Code layout"). This
 checks that the grouping really happens with this toolchain: every _hot_ function the binary has
 out of line (clones included; their .cold parts belong in .text.unlikely) lies in one run of the
-text with no other function inside, and the run spans at most --max-pages 4 KiB pages.
+text with no other function inside, and the run spans at most --max-pages 4 KiB pages (not
+checked under sanitizers, whose code is about 6 times larger).
 
-usage: check-hot.py BINARY SOURCE_ROOT [--max-pages N] [--optimization O] [--toolchain CC/LINKER]
+usage: check-hot.py BINARY SOURCE_ROOT [--max-pages N] [--optimization O] [--sanitize S] [--toolchain CC/LINKER]
        check-hot.py --self-test
 """
 import os
@@ -66,20 +67,23 @@ def check(syms, hot, max_pages):
         _, _, name, where = sym
         if ".cold" in name:
             return False
-        return any(where.endswith("/" + path) for path in paths.get(CLONE.sub("", name), ()))
+        return any(("/" + where).endswith("/" + path) for path in paths.get(CLONE.sub("", name), ()))
 
     marked = [s for s in syms if is_hot(s)]
     if not marked:
         return ["none of the %d _hot_ functions is in the binary's text" % len(hot)], ""
     lo = min(s[0] for s in marked)
     hi = max(s[0] + s[1] for s in marked)
+    intruders = [s for s in syms if lo <= s[0] < hi and not is_hot(s)]
     errors = ["%s (%s) at 0x%x lies among the _hot_ functions: the grouping failed" % (s[2], s[3], s[0])
-              for s in syms if lo <= s[0] < hi and not is_hot(s)]
+              for s in intruders[:10]]
+    if len(intruders) > 10:
+        errors.append("and %d more unmarked functions among them" % (len(intruders) - 10))
     pages = (hi - 1) // PAGE - lo // PAGE + 1
-    if pages > max_pages:
+    if max_pages is not None and pages > max_pages:
         errors.append("the _hot_ functions span %d pages, more than %d: mark less, or raise the limit "
                       "knowing the add pays a TLB miss per page after each sleep" % (pages, max_pages))
-    found = {(CLONE.sub("", s[2])) for s in marked}
+    found = {CLONE.sub("", s[2]) for s in marked}
     summary = "%d of %d _hot_ functions out of line (the rest inlined), %d bytes at 0x%x, %d pages" % (
         len(found), len(hot), hi - lo, lo, pages)
     return errors, summary
@@ -101,7 +105,8 @@ def self_test():
     intruder = nm.replace("t g.part.0\t/x/daemon/a.c:9", "t g.part.0\t/x/daemon/c.c:9")
     errors, _ = check(parse_nm(intruder), hot, 1)
     assert len(errors) == 1 and "g.part.0" in errors[0], errors
-    errors, _ = check(parse_nm(nm.replace("0000000000001200 0000000000000100 T h", "0000000000003200 0000000000000100 T h")), hot, 4)
+    moved = nm.replace("0000000000001200 0000000000000100 T h", "0000000000003200 0000000000000100 T h")
+    errors, _ = check(parse_nm(moved), hot, 4)
     assert any("k (" in e for e in errors), errors
     errors, _ = check(parse_nm(nm), hot, 0)
     assert any("span 1 pages" in e for e in errors), errors
@@ -115,8 +120,13 @@ def main(argv):
     if argv[1:] == ["--self-test"]:
         return self_test()
     binary, root = argv[1], argv[2]
-    max_pages = int(argv[argv.index("--max-pages") + 1]) if "--max-pages" in argv else 16
+    max_pages = int(argv[argv.index("--max-pages") + 1]) if "--max-pages" in argv else 20
     optimization = argv[argv.index("--optimization") + 1] if "--optimization" in argv else "2"
+    sanitize = argv[argv.index("--sanitize") + 1] if "--sanitize" in argv else "none"
+    if sanitize != "none":
+        # Instrumented code is about 6 times larger: the grouping is checked, the size is not.
+        print("page limit not applied: built with -fsanitize=%s" % sanitize)
+        max_pages = None
     if optimization not in ("2", "3", "s"):
         # GCC places hot functions in .text.hot only with -freorder-functions (-O2, -O3, -Os).
         print("SKIP: optimization=%s: GCC groups hot functions only at -O2, -O3 and -Os" % optimization)
