@@ -11,7 +11,7 @@
 #include "macro.h"
 #include "utf8.h"
 
-void bus_wire_reset(BusWire *w) {
+_hot_ void bus_wire_reset(BusWire *w) {
         w->len = 0;
         w->error = 0;
 }

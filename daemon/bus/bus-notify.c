@@ -884,12 +884,12 @@ BusNotify *bus_notify_free(BusNotify *b) {
         return NULL;
 }
 
-void bus_notify_matching(BusContext *m, Entry *e, MatchNotification type) {
+_hot_ void bus_notify_matching(BusContext *m, Entry *e, MatchNotification type) {
         if (m->notify && m->notify->hub)
                 notify_hub_matching_event(m->notify->hub, e, type);
 }
 
-void bus_notify_busy_changed(BusContext *m, Entry *e, bool busy) {
+_hot_ void bus_notify_busy_changed(BusContext *m, Entry *e, bool busy) {
         if (m->notify && m->notify->hub)
                 notify_hub_busy_changed(m->notify->hub, e, busy);
 }
