@@ -786,7 +786,8 @@ static int measure(const char *address, int event_fd, pid_t daemon_pid) {
                     n_samples, "-", NULL);
         row("uevent → subscriber p50 ÷ the idle round trip p50",
             bench_fmt("%.2f", (double) one_p50 / percentile(rtt_idle, n_samples, 50)), "×", "-",
-            "both from idle; the judged ratio above uses the warm loop's");
+            arg_via_port ? "both from idle; the judged ratio above uses the warm loop's" :
+                           "not from idle via bus: the bus carried ioregd's round just before");
         if (arg_via_port) {
                 uint64_t port_p50;
 
