@@ -51,6 +51,13 @@ _hot_ static uint8_t *extend(BusWire *w, size_t n) {
         return p;
 }
 
+_hot_ void bus_wire_bytes(BusWire *w, const void *data, size_t n) {
+        uint8_t *p = n ? extend(w, n) : NULL;
+
+        if (p)
+                memcpy(p, data, n);
+}
+
 _hot_ void bus_wire_align(BusWire *w, size_t align) {
         size_t pad = (align - (w->len & (align - 1))) & (align - 1);
         uint8_t *p = pad ? extend(w, pad) : NULL;

@@ -52,5 +52,8 @@ void bus_wire_variant(BusWire *w, const Value *v);
 /* skip (NULL: none) leaves out the keys it is true for. */
 void bus_wire_dict(BusWire *w, const Value *d, bool (*skip)(const char *key));
 
+/* n bytes as they are: a part of a message written earlier (a kept header, bus-notify-wire.h). */
+void bus_wire_bytes(BusWire *w, const void *data, size_t n);
+
 /* Patches a u32 written earlier at offset at (a message's body length). */
 void bus_wire_patch_u32(BusWire *w, size_t at, uint32_t x);

@@ -13,6 +13,7 @@
 #include <systemd/sd-id128.h>
 
 #include "bus-notify-port.h"
+#include "bus-notify-wire.h"
 #include "hashmap.h"
 #include "log.h"
 #include "macro.h"
@@ -35,6 +36,7 @@ typedef struct BusNotifyPort {
         size_t out_len, out_done, out_cap;
         unsigned out_messages;    /* messages in out since it was last empty: the queue's length */
         uint32_t serial;          /* the last serial written by hand */
+        BusNotifyWireHeader header; /* owned: its Notifications' header, kept for the next */
 } Port;
 
 struct BusNotifyPorts {
@@ -65,6 +67,7 @@ static Port *port_free(Port *port) {
                 port->bus = sd_bus_close_unref(port->bus);
         }
         free(port->out);
+        bus_notify_wire_header_done(&port->header);
         free(port->owner);
         free(port);
         return NULL;
@@ -254,6 +257,10 @@ _hot_ int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t l
         }
         port_update_events(port);
         return 0;
+}
+
+_hot_ BusNotifyWireHeader *bus_notify_ports_header(BusNotifyPort *port) {
+        return &port->header;
 }
 
 _hot_ uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner) {

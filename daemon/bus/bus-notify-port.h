@@ -83,6 +83,8 @@ int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort
  * take waits, before anything else, and sd-bus writes nothing until it is out.
  */
 int bus_notify_ports_write(BusNotifyPort *port, const void *data, size_t len);
+/* The port's kept header for the Notifications written by hand (bus-notify-wire.h); the port owns it. */
+struct BusNotifyWireHeader *bus_notify_ports_header(BusNotifyPort *port);
 /* Messages waiting to be written on owner's port (sd-bus's and those written by hand). */
 uint64_t bus_notify_ports_queued(BusNotifyPorts *p, const char *owner);
 /* Something was sent on owner's port: it is written when the socket takes it (no-op without a port). */

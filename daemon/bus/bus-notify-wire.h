@@ -25,3 +25,20 @@ size_t bus_notify_wire_begin(BusWire *w, uint32_t serial, const char *destinatio
                              const char *signature);
 /* Writes the body's length into the header. Returns the first error of the message (w->error). */
 int bus_notify_wire_end(BusWire *w, size_t body_at);
+
+/*
+ * A header kept from one signal to the next (a port keeps one for its Notifications): the next with
+ * the same destination, member and signature copies it and changes only the serial, where writing
+ * its five fields again cost an add about 1.5 µs of cold code after a sleep.
+ */
+typedef struct BusNotifyWireHeader {
+        uint8_t *bytes;                 /* owned: the header, up to where the body starts */
+        size_t len;                     /* 0: none kept */
+        char *destination;              /* owned */
+        const char *member, *signature; /* static: the writer's literals */
+} BusNotifyWireHeader;
+
+/* bus_notify_wire_begin(), through h: copied when h holds that header, else written and kept. */
+size_t bus_notify_wire_begin_kept(BusWire *w, BusNotifyWireHeader *h, uint32_t serial, const char *destination,
+                                  const char *member, const char *signature);
+void bus_notify_wire_header_done(BusNotifyWireHeader *h);

@@ -360,7 +360,8 @@ _hot_ static int write_out(BusNotify *b, BusNotifyPort *port, size_t body_at) {
 _hot_ static int write_matching(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id,
                                 uint64_t seq, MatchNotification type, Entry *e) {
         BusWire *w = &b->wire;
-        size_t body = bus_notify_wire_begin(w, serial, owner, "Notification", "ttstssa{sv}a(ssss)");
+        size_t body = bus_notify_wire_begin_kept(w, bus_notify_ports_header(port), serial, owner, "Notification",
+                                                 "ttstssa{sv}a(ssss)");
         BusWireArray places;
         int r;
 

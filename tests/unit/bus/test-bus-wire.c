@@ -33,6 +33,7 @@
 #include "utf8.h"
 
 #define DESTINATION ":1.42"
+#define OTHER_DESTINATION ":1.1042"
 
 typedef struct Pair {
         sd_bus *server, *client; /* owned */
@@ -145,12 +146,12 @@ static const char *const places[][4] = {
 };
 
 /* The Notification as bus-notify.c builds it with sd-bus, sent by the server. */
-static void send_by_sd_bus(Pair *p, const Value *props) {
+static void send_by_sd_bus(Pair *p, const Value *props, const char *destination) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
         assert_int_equal(sd_bus_message_new_signal(p->server, &m, IOREG_OBJECT_PATH, IOREG_NOTIFY_INTERFACE,
                                                    "Notification"), 0);
-        assert_int_equal(sd_bus_message_set_destination(m, DESTINATION), 0);
+        assert_int_equal(sd_bus_message_set_destination(m, destination), 0);
         assert_true(sd_bus_message_append(m, "ttstss", (uint64_t) 7, (uint64_t) 99, "FirstPublish",
                                           (uint64_t) 0x1000004d2, "FT232R USB UART", "IOUSBHostDevice") >= 0);
         assert_true(bus_message_append_dict(m, props) >= 0);
@@ -162,9 +163,11 @@ static void send_by_sd_bus(Pair *p, const Value *props) {
         assert_int_equal(sd_bus_send(p->server, m, NULL), 1);
 }
 
-/* The same, by hand, as bus-notify.c writes it for a port. */
-static int write_by_hand(BusWire *w, uint32_t serial, const Value *props, bool (*skip)(const char *key)) {
-        size_t body = bus_notify_wire_begin(w, serial, DESTINATION, "Notification", "ttstssa{sv}a(ssss)");
+/* The same, by hand, as bus-notify.c writes it for a port (through h, a port's kept header, if any). */
+static int write_kept(BusWire *w, BusNotifyWireHeader *h, const char *destination, uint32_t serial,
+                      const Value *props, bool (*skip)(const char *key)) {
+        size_t body = h ? bus_notify_wire_begin_kept(w, h, serial, destination, "Notification", "ttstssa{sv}a(ssss)")
+                        : bus_notify_wire_begin(w, serial, destination, "Notification", "ttstssa{sv}a(ssss)");
         BusWireArray a;
 
         bus_wire_u64(w, 7);
@@ -184,6 +187,10 @@ static int write_by_hand(BusWire *w, uint32_t serial, const Value *props, bool (
         return bus_notify_wire_end(w, body);
 }
 
+static int write_by_hand(BusWire *w, uint32_t serial, const Value *props, bool (*skip)(const char *key)) {
+        return write_kept(w, NULL, DESTINATION, serial, props, skip);
+}
+
 static void test_notification_bytes(void **state) {
         _cleanup_value_ Value *props = every_kind();
         BusWire w = {};
@@ -192,7 +199,7 @@ static void test_notification_bytes(void **state) {
         Pair p = {};
 
         pair_open(&p);
-        send_by_sd_bus(&p, props);
+        send_by_sd_bus(&p, props, DESTINATION);
         n = read_raw(&p, sent, sizeof(sent));
         assert_true(n > 200);
         assert_int_equal(write_by_hand(&w, serial_of(sent), props, NULL), 0);
@@ -201,6 +208,37 @@ static void test_notification_bytes(void **state) {
         /* Kept memory, same bytes: a second message written in the same buffer. */
         assert_int_equal(write_by_hand(&w, serial_of(sent), props, NULL), 0);
         assert_memory_equal(w.data, sent, n);
+        bus_wire_done(&w);
+        pair_close(&p);
+}
+
+/*
+ * A port's kept header: the next Notification copies it with its own serial (sd-bus's next one), and
+ * another destination writes and keeps a new one.
+ */
+static void test_kept_header(void **state) {
+        static const char *const destinations[] = { DESTINATION, DESTINATION, OTHER_DESTINATION, OTHER_DESTINATION };
+        _cleanup_value_ Value *props = every_kind();
+        BusNotifyWireHeader h = {};
+        BusWire w = {};
+        uint8_t sent[8192];
+        size_t n;
+        Pair p = {};
+
+        pair_open(&p);
+        for (size_t i = 0; i < ELEMENTSOF(destinations); i++) {
+                send_by_sd_bus(&p, props, destinations[i]);
+                n = read_raw(&p, sent, sizeof(sent));
+                assert_int_equal(write_kept(&w, &h, destinations[i], serial_of(sent), props, NULL), 0);
+                assert_int_equal(w.len, n);
+                assert_memory_equal(w.data, sent, n);
+                assert_string_equal(h.destination, destinations[i]);
+        }
+        /* The copy is what goes out: a byte changed in the kept header shows in the next message. */
+        h.bytes[h.len - 1] ^= 0x5a;
+        assert_int_equal(write_kept(&w, &h, OTHER_DESTINATION, serial_of(sent), props, NULL), 0);
+        assert_int_equal(w.data[h.len - 1], sent[h.len - 1] ^ 0x5a);
+        bus_notify_wire_header_done(&h);
         bus_wire_done(&w);
         pair_close(&p);
 }
@@ -356,6 +394,7 @@ static void test_too_deep(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_notification_bytes),
+                cmocka_unit_test(test_kept_header),
                 cmocka_unit_test(test_marks_and_empty_tables),
                 cmocka_unit_test(test_read_back),
                 cmocka_unit_test(test_too_deep),
