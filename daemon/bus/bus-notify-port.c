@@ -209,9 +209,8 @@ static int keep_out(Port *port, const uint8_t *data, size_t len) {
         return 0;
 }
 
-
 _hot_ int bus_notify_ports_by_hand(BusNotifyPorts *p, const char *owner, BusNotifyPort **ret_port,
-                               uint32_t *ret_serial) {
+                                   uint32_t *ret_serial) {
         Port *port = live_port(p, owner);
         uint64_t n = 0;
 

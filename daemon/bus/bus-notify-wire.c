@@ -35,7 +35,7 @@ _hot_ static void field(BusWire *w, uint8_t code, const char *type, const char *
 }
 
 _hot_ size_t bus_notify_wire_begin(BusWire *w, uint32_t serial, const char *destination, const char *member,
-                             const char *signature) {
+                                   const char *signature) {
         BusWireArray fields;
 
         bus_wire_reset(w);
@@ -64,7 +64,7 @@ _hot_ int bus_notify_wire_end(BusWire *w, size_t body_at) {
 }
 
 _hot_ static bool header_kept(const BusNotifyWireHeader *h, const char *destination, const char *member,
-                        const char *signature) {
+                              const char *signature) {
         return h->len > 0 && strcmp(h->member, member) == 0 && strcmp(h->signature, signature) == 0 &&
                strcmp(h->destination, destination) == 0;
 }

@@ -380,8 +380,8 @@ _hot_ static int write_matching(BusNotify *b, BusNotifyPort *port, const char *o
         return write_out(b, port, body);
 }
 
-static int write_interest(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id, uint64_t seq, Entry *e,
-                          uint32_t message, uint64_t argument) {
+static int write_interest(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, uint64_t id,
+                          uint64_t seq, Entry *e, uint32_t message, uint64_t argument) {
         BusWire *w = &b->wire;
         size_t body = bus_notify_wire_begin(w, serial, owner, "Interest", "tttuta{sv}");
 
@@ -397,8 +397,8 @@ static int write_interest(BusNotify *b, BusNotifyPort *port, const char *owner, 
         return write_out(b, port, body);
 }
 
-static int write_mark(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, const char *member, uint64_t id,
-                      uint64_t seq) {
+static int write_mark(BusNotify *b, BusNotifyPort *port, const char *owner, uint32_t serial, const char *member,
+                      uint64_t id, uint64_t seq) {
         size_t body = bus_notify_wire_begin(&b->wire, serial, owner, member, "tt");
 
         bus_wire_u64(&b->wire, id);
@@ -407,7 +407,7 @@ static int write_mark(BusNotify *b, BusNotifyPort *port, const char *owner, uint
 }
 
 _hot_ static int send_matching(void *userdata, const char *owner, uint64_t id, uint64_t seq, MatchNotification type,
-                         Entry *e) {
+                               Entry *e) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
         BusNotify *b = userdata;
         uint64_t bytes = 0, place_bytes = 0;

@@ -211,7 +211,8 @@ _hot_ static const char *record_get_property(const DeviceRecord *d, const char *
         return record_udev_utf8(r, key, udev_device_get_property_value(r->device, key));
 }
 
-_hot_ static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, const void *, size_t, void *), void *ud) {
+_hot_ static int record_foreach_raw(const DeviceRecord *d, int (*fn)(const char *, const void *, size_t, void *),
+                                    void *ud) {
         UdevRecord *r = d->userdata;
         int ret;
 
@@ -236,7 +237,8 @@ _hot_ static bool is_udev_property(const char *key) {
         return true;
 }
 
-_hot_ static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *, const char *, void *), void *ud) {
+_hot_ static int record_foreach_property(const DeviceRecord *d, int (*fn)(const char *, const char *, void *),
+                                         void *ud) {
         UdevRecord *r = d->userdata;
         struct udev_list_entry *i;
         int ret;
@@ -369,7 +371,7 @@ _hot_ static void read_properties(struct udev_device *dev, const char **ret_devp
 }
 
 _hot_ UdevRecord *udev_record_new(struct udev_device *dev, DeviceAction action, bool use_properties,
-                            UdevAncestors *ancestors) {
+                                  UdevAncestors *ancestors) {
         UdevRecord *r = calloc(1, sizeof(*r));
         const char *devpath_old, *modalias;
         dev_t devnum;

@@ -58,7 +58,7 @@ static int pci_revision(const DeviceRecord *d, uint64_t *ret) {
 }
 
 _hot_ static int set_data32(Value *props, const char *key, const DeviceRecord *d, const char *attr, uint64_t max,
-                      uint64_t *ret) {
+                            uint64_t *ret) {
         if (family_attr_unsigned(d, attr, 16, max, ret) < 0)
                 return 0; /* absent or malformed: no property */
         return value_dict_set_take(props, key, data32_le((uint32_t) *ret)) < 0 ? -ENOMEM : 1;
@@ -66,7 +66,7 @@ _hot_ static int set_data32(Value *props, const char *key, const DeviceRecord *d
 
 /* Apple's "compatible": the subsystem pair (when set), the device pair, the class, each with its NUL. */
 _hot_ static Value *compatible_data(uint64_t vendor, uint64_t device, bool has_subsys, uint64_t sub_vendor,
-                              uint64_t sub_device, bool has_class, uint64_t class) {
+                                    uint64_t sub_device, bool has_class, uint64_t class) {
         char buf[3 * 24];
         size_t n = 0;
 

@@ -312,7 +312,7 @@ _hot_ static int add_list(Candidate **cands, unsigned *n, unsigned *cap, const I
 }
 
 _hot_ static int add_keyed(Candidate **cands, unsigned *n, unsigned *cap, const Shelf *sh, uint64_t key,
-                     unsigned chain_index) {
+                           unsigned chain_index) {
         const ItemList *l = key_table_get(&sh->by_key, key);
 
         return l ? add_list(cands, n, cap, l, chain_index) : 0;
@@ -330,7 +330,7 @@ _hot_ static int add_bucket(Candidate **cands, unsigned *n, unsigned *cap, const
 
 /* The bucket's personalities filed under one of the nub's keys, and its general list. */
 _hot_ static int add_indexed(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
-                       unsigned chain_index) {
+                             unsigned chain_index) {
         int r = add_list(cands, n, cap, &b->general, chain_index);
 
         for (unsigned s = 0; r >= 0 && s < b->n_shelves; s++) {
@@ -373,8 +373,8 @@ typedef struct AliasBucket {
         const Bucket *bucket;
 } AliasBucket;
 
-_hot_ static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk, bool indexed,
-                          unsigned chain_index) {
+_hot_ static int add_bucket_for(Candidate **cands, unsigned *n, unsigned *cap, const Bucket *b, NubKeys *nk,
+                                bool indexed, unsigned chain_index) {
         if (indexed && nub_keys_has_hook(nk, b->kind))
                 return add_indexed(cands, n, cap, b, nk, chain_index);
         return add_bucket(cands, n, cap, b, chain_index);

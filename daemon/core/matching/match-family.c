@@ -9,7 +9,7 @@ _hot_ static bool resource_published(const Entry *e, const Value *name) {
 }
 
 _hot_ bool match_resources(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
-                     const char **failed_key) {
+                           const char **failed_key) {
         Value *v = value_dict_get(table, "IOResourceMatch");
         bool ok = true;
 

@@ -90,7 +90,7 @@ _hot_ static bool name_matches(Registry *reg, const Entry *e, const char *patter
 }
 
 _hot_ int match_name_candidates(Registry *reg, const Entry *e, bool (*fn)(const char *name, void *userdata),
-                          void *userdata) {
+                                void *userdata) {
         if (fn(entry_get_name(e, reg->service_plane), userdata))
                 return 0;
         for (size_t i = 0; i < ELEMENTSOF(name_list_keys); i++) {
@@ -347,7 +347,7 @@ _hot_ static Entry *location_anchor(Registry *reg, Entry *e) {
 #define MATCH_MAX_NESTING 16 /* IOParentMatch may nest; a hostile table must not recurse forever */
 
 _hot_ static bool match_passive_depth(Registry *reg, Entry *e, const Value *table, unsigned flags, MatchResult *res,
-                                unsigned depth) {
+                                      unsigned depth) {
         const Value *v;
         TableKeys k;
 

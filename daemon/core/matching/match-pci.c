@@ -117,7 +117,7 @@ _hot_ static bool tunnel_allows(const Entry *e, const Value *table) {
 }
 
 _hot_ bool match_pci(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score _unused_,
-               const char **failed_key) {
+                     const char **failed_key) {
         uint32_t regs[_PCI_REG_MAX] = {};
         bool has[_PCI_REG_MAX];
         Value *v;

@@ -156,7 +156,7 @@ _hot_ static bool port_keys_match(Entry *e, const Value *table, const char **fai
 }
 
 _hot_ static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbRule *rules, size_t n_rules,
-                      const char *class_key, int32_t *score, const char **failed_key) {
+                            const char *class_key, int32_t *score, const char **failed_key) {
         const char *category;
         Value *cat;
         uint64_t nub_class = 0;
@@ -194,7 +194,7 @@ _hot_ static bool usb_match(Entry *e, const Value *table, UsbKeys *k, const UsbR
 }
 
 _hot_ bool match_usb_device(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
-                      const char **failed_key) {
+                            const char **failed_key) {
         UsbKeys k = { .names = { "idVendor", "idProduct", "bcdDevice", "bDeviceClass", "bDeviceSubClass",
                                  "bDeviceProtocol", "bConfigurationValue", "bInterfaceNumber" } };
 
@@ -202,7 +202,7 @@ _hot_ bool match_usb_device(Registry *reg _unused_, Entry *e, const Value *table
 }
 
 _hot_ bool match_usb_interface(Registry *reg _unused_, Entry *e, const Value *table, int32_t *score,
-                         const char **failed_key) {
+                               const char **failed_key) {
         UsbKeys k = { .names = { "idVendor", "idProduct", "bcdDevice", "bInterfaceClass", "bInterfaceSubClass",
                                  "bInterfaceProtocol", "bConfigurationValue", "bInterfaceNumber" } };
 

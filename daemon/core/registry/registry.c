@@ -531,7 +531,7 @@ _hot_ static void finish_termination(Registry *reg, Entry *e) {
 }
 
 _hot_ unsigned registry_terminate_entry(Registry *reg, Entry *e, void (*visit)(void *userdata, Entry *e),
-                                  void *userdata) {
+                                        void *userdata) {
         /* Held so that e outlives the removal of its last child's link to it. */
         _cleanup_(entry_unrefp) _unused_ Entry *hold = entry_ref(e);
         unsigned n = 0, n_children;
